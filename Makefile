@@ -1,0 +1,77 @@
+# Every target sets up what it needs: a fresh clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.13 is required (mongoeco needs it). A bare shell may only find Debian's 3.11,
+# so look on PATH first, then in pyenv's versions folder.
+PYTHON313 := $(or $(shell command -v python3.13 2>/dev/null),$(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))))
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run stop migrate demo superadmin test test-fast lint format lock bench check-deploy
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock
+	@if [ -z "$(PYTHON313)" ]; then \
+		echo "error: Python 3.13 not found (looked for python3.13 on PATH and in ~/.pyenv/versions/3.13*)." >&2; \
+		echo "Install it (e.g. 'pyenv install 3.13') and run make again." >&2; exit 1; fi
+	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	@touch $@
+
+install: $(STAMP) ## Create .venv with Python 3.13 and install the locked packages
+
+migrate: install ## Start the embedded database if needed and apply migrations
+	$(PY) -m shop.embedded_mongodb ensure
+	$(PY) manage.py migrate --no-input
+
+demo: migrate ## Load the demo catalog (idempotent)
+	$(PY) manage.py load_demo_catalog
+
+run: demo ## Serve the shop at http://127.0.0.1:8000 (embedded database and Stripe simulator included)
+	$(PY) -m payments.stripe_simulator.service ensure
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+stop: install ## Stop the background embedded database and Stripe simulator
+	-$(PY) -m payments.stripe_simulator.service stop
+	$(PY) -m shop.embedded_mongodb stop
+
+superadmin: migrate ## Create or promote a SUPER_ADMIN (interactive)
+	$(PY) manage.py create_superadmin
+
+test: install ## Run the whole test suite (browser journeys included)
+	$(PY) -m pytest
+
+test-fast: install ## Run the suite without the browser journeys
+	$(PY) -m pytest -m "not e2e"
+
+lint: install ## Check formatting and lint with ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Format and fix with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-deploy: install ## Run Django's deployment checks with production settings
+	DJANGO_SETTINGS_MODULE=shop.settings.production \
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-check-deploy-only-$$(head -c 32 /dev/urandom | base64)} \
+	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-shop.example.com} \
+	MONGODB_URI=$${MONGODB_URI:-mongodb://db.example.com/} \
+	STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_check_deploy} \
+	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-whsec_check_deploy} \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+lock: ## Re-pin requirements.lock from requirements.in in a throwaway venv
+	rm -rf /tmp/shop-lock && $(PYTHON313) -m venv /tmp/shop-lock
+	/tmp/shop-lock/bin/pip install --quiet -r requirements.in
+	{ echo "# Exact pins of every package (direct ones are in requirements.in). Regenerate with: make lock"; \
+	  /tmp/shop-lock/bin/pip freeze; } > requirements.lock
+
+bench: install ## Run the benchmarks and write docs/performance.md
+	$(PY) -m bench

@@ -1,0 +1,252 @@
+import logging
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import BillingInterval, PriceType
+from orders.exceptions import InvalidStatusTransition
+
+logger = logging.getLogger(__name__)
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    PROCESSING = "PROCESSING", "Processing"
+    COMPLETED = "COMPLETED", "Completed"
+    FAILED = "FAILED", "Failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+    REFUNDED = "REFUNDED", "Refunded"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    PAID = "PAID", "Paid"
+    FAILED = "FAILED", "Failed"
+    REFUNDED = "REFUNDED", "Refunded"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED", "Partially refunded"
+    REQUIRES_PAYMENT_METHOD = "REQUIRES_PAYMENT_METHOD", "Requires payment method"
+    REQUIRES_CONFIRMATION = "REQUIRES_CONFIRMATION", "Requires confirmation"
+    REQUIRES_ACTION = "REQUIRES_ACTION", "Requires action"
+    CANCELED = "CANCELED", "Canceled"
+
+
+class FulfillmentStatus(models.TextChoices):
+    UNFULFILLED = "UNFULFILLED", "Unfulfilled"
+    FULFILLED = "FULFILLED", "Fulfilled"
+    SHIPPED = "SHIPPED", "Shipped"
+    DELIVERED = "DELIVERED", "Delivered"
+    RETURNED = "RETURNED", "Returned"
+
+
+# The three pipelines, as data: each status maps to the statuses allowed next. Only
+# Order.set_status() moves a status, so a late or repeated event can never move one backwards.
+_AWAITING_PAYMENT = {
+    PaymentStatus.PENDING,
+    PaymentStatus.REQUIRES_PAYMENT_METHOD,
+    PaymentStatus.REQUIRES_CONFIRMATION,
+    PaymentStatus.REQUIRES_ACTION,
+}
+PIPELINES = {
+    "status": {
+        OrderStatus.PENDING: {OrderStatus.PROCESSING, OrderStatus.FAILED, OrderStatus.CANCELLED},
+        OrderStatus.PROCESSING: {OrderStatus.COMPLETED, OrderStatus.FAILED, OrderStatus.REFUNDED},
+        OrderStatus.COMPLETED: {OrderStatus.REFUNDED},
+        OrderStatus.FAILED: set(),
+        OrderStatus.CANCELLED: set(),
+        OrderStatus.REFUNDED: set(),
+    },
+    "payment_status": {
+        **{
+            waiting: (_AWAITING_PAYMENT - {waiting, PaymentStatus.PENDING})
+            | {PaymentStatus.PAID, PaymentStatus.FAILED, PaymentStatus.CANCELED}
+            for waiting in _AWAITING_PAYMENT
+        },
+        PaymentStatus.PAID: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
+        PaymentStatus.PARTIALLY_REFUNDED: {PaymentStatus.REFUNDED},
+        PaymentStatus.FAILED: set(),
+        PaymentStatus.CANCELED: set(),
+        PaymentStatus.REFUNDED: set(),
+    },
+    "fulfillment_status": {
+        FulfillmentStatus.UNFULFILLED: {FulfillmentStatus.FULFILLED},
+        FulfillmentStatus.FULFILLED: {FulfillmentStatus.SHIPPED},
+        FulfillmentStatus.SHIPPED: {FulfillmentStatus.DELIVERED, FulfillmentStatus.RETURNED},
+        FulfillmentStatus.DELIVERED: {FulfillmentStatus.RETURNED},
+        FulfillmentStatus.RETURNED: set(),
+    },
+}
+
+
+def _new_order_number():
+    return "ORD-" + secrets.token_hex(4).upper()
+
+
+class Order(models.Model):
+    number = models.CharField(max_length=20, unique=True, default=_new_order_number, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    cart = models.ForeignKey("cart.Cart", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    # Kept when the user is deleted, so the order still names its customer.
+    customer_email = models.EmailField(blank=True)
+    customer_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    payment_status = models.CharField(max_length=30, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    fulfillment_status = models.CharField(
+        max_length=20, choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED
+    )
+    currency = models.CharField(max_length=3)
+    # Amounts in minor units; after payment they are Stripe's figures, not our cart's.
+    amount_subtotal = models.PositiveIntegerField(default=0)
+    amount_discount = models.PositiveIntegerField(default=0)
+    amount_tax = models.PositiveIntegerField(default=0)
+    amount_shipping = models.PositiveIntegerField(default=0)
+    amount_total = models.PositiveIntegerField(default=0)
+    refunded_amount = models.PositiveIntegerField(default=0)
+    refund_reason = models.CharField(max_length=255, blank=True)
+    stripe_checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    stripe_subscription_id = models.CharField(max_length=255, blank=True)
+    billing_address = models.JSONField(default=dict, blank=True)
+    shipping_name = models.CharField(max_length=200, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="order_user_newest"),
+            models.Index(fields=["customer_email"], name="order_customer_email"),
+            models.Index(fields=["status"], name="order_status"),
+            models.Index(fields=["payment_status"], name="order_payment_status"),
+            models.Index(fields=["fulfillment_status"], name="order_fulfillment_status"),
+            models.Index(fields=["-created_at"], name="order_created_at"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("orders:detail", kwargs={"number": self.number})
+
+    @property
+    def refundable_amount(self):
+        return max(self.amount_total - self.refunded_amount, 0)
+
+    @property
+    def is_paid(self):
+        return self.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+
+    def set_status(self, field, new_status, *, note="", **changes):
+        """Move one of the three statuses along its pipeline and record the change.
+
+        Return False when the order already has `new_status` (a repeated event); raise
+        InvalidStatusTransition for any move the pipeline does not allow. The write is
+        conditional on the old status, so two concurrent moves cannot both apply.
+        """
+        old_status = getattr(self, field)
+        if old_status == new_status:
+            return False
+        if new_status not in PIPELINES[field][old_status]:
+            logger.warning("order %s: refused %s move %s -> %s", self.number, field, old_status, new_status)
+            raise InvalidStatusTransition(self, field, old_status, new_status)
+        now = timezone.now()
+        updated = Order.objects.filter(pk=self.pk, **{field: old_status}).update(
+            **{field: new_status, "updated_at": now, **changes}
+        )
+        if not updated:
+            self.refresh_from_db()
+            raise InvalidStatusTransition(self, field, old_status, new_status, concurrent=True)
+        for name, value in {field: new_status, "updated_at": now, **changes}.items():
+            setattr(self, name, value)
+        OrderStatusChange.objects.create(
+            order=self, field=field, old_status=old_status, new_status=new_status, note=note
+        )
+        return True
+
+
+class OrderItem(models.Model):
+    """A line of an order, with a snapshot of what was bought so history survives catalog changes."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="order_items"
+    )
+    price = models.ForeignKey(
+        "catalog.Price", null=True, blank=True, on_delete=models.SET_NULL, related_name="order_items"
+    )
+    product_name = models.CharField(max_length=200)
+    unit_amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    quantity = models.PositiveIntegerField()
+    price_type = models.CharField(max_length=20, choices=PriceType.choices)
+    recurring_interval = models.CharField(max_length=10, choices=BillingInterval.choices, blank=True)
+    recurring_interval_count = models.PositiveSmallIntegerField(default=1)
+    trial_period_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    stripe_price_id = models.CharField(max_length=255, blank=True)
+    amount_total = models.PositiveIntegerField(help_text="Line total in minor units.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_name}"
+
+
+class OrderStatusChange(models.Model):
+    """One accepted move of one of an order's three statuses."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
+    field = models.CharField(max_length=30)
+    old_status = models.CharField(max_length=30)
+    new_status = models.CharField(max_length=30)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.order.number}: {self.field} {self.old_status} → {self.new_status}"
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    SUCCEEDED = "SUCCEEDED", "Succeeded"
+    FAILED = "FAILED", "Failed"
+    CANCELED = "CANCELED", "Canceled"
+
+
+class Refund(models.Model):
+    """A refund requested by staff or made in the Stripe dashboard; Stripe's webhooks settle it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=20, choices=RefundStatus.choices, default=RefundStatus.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Refund of {self.amount} {self.currency} on {self.order.number}"

@@ -1,0 +1,42 @@
+from django.db import models
+from django.utils import timezone
+
+
+class WebhookEventQuerySet(models.QuerySet):
+    def failed(self):
+        """Return stored events whose handler has not succeeded yet, oldest first."""
+        return self.filter(processed=False).order_by("received_at")
+
+
+class WebhookEvent(models.Model):
+    """A Stripe event, stored once before it is processed, so none is ever lost."""
+
+    stripe_event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    api_version = models.CharField(max_length=50, blank=True)
+    livemode = models.BooleanField(default=False)
+    payload = models.JSONField()
+    stripe_created_at = models.DateTimeField(null=True, blank=True, help_text="When Stripe created the event.")
+    processed = models.BooleanField(default=False)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WebhookEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["processed", "received_at"], name="webhook_retry_queue"),
+            models.Index(fields=["-received_at"], name="webhook_newest"),
+            models.Index(fields=["type", "-received_at"], name="webhook_type_newest"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} ({self.stripe_event_id})"
+
+    @property
+    def failed(self):
+        return not self.processed and self.attempts > 0

@@ -1,0 +1,337 @@
+"""Payment intents, charges and refunds: how money moves."""
+
+from .errors import StripeError
+from .money import format_money
+from .params import Params
+from .store import Store, list_object, new_id, now
+
+_CARD_DECLINED = "Your card was declined."
+_BANK_FAILED = "The customer's account has insufficient funds to cover this payment."
+# The test cards Checkout's Pay and Decline buttons stand for.
+_CARDS = {True: "4242", False: "0002"}
+
+
+def bank_method_for(currency: str) -> str:
+    """The asynchronous bank debit Stripe would offer for `currency`."""
+    return "sepa_debit" if currency == "eur" else "us_bank_account"
+
+
+class Payments:
+    """Payment intents moving through their statuses, their charges and refunds."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def create_intent(
+        self, *, amount: int, currency: str, customer: str | None, metadata: dict
+    ) -> dict:
+        intent_id = new_id("pi_")
+        intent = self.store.add(
+            {
+                "id": intent_id,
+                "object": "payment_intent",
+                "amount": amount,
+                "amount_capturable": 0,
+                "amount_received": 0,
+                "canceled_at": None,
+                "cancellation_reason": None,
+                "capture_method": "automatic_async",
+                "client_secret": f"{intent_id}_secret_{new_id('')}",
+                "confirmation_method": "automatic",
+                "created": now(),
+                "currency": currency,
+                "customer": customer,
+                "description": None,
+                "last_payment_error": None,
+                "latest_charge": None,
+                "livemode": False,
+                "metadata": metadata,
+                "next_action": None,
+                "payment_method": None,
+                "payment_method_types": ["card", bank_method_for(currency)],
+                "receipt_email": None,
+                "status": "requires_payment_method",
+            }
+        )
+        self.store.emit("payment_intent.created", intent)
+        return intent
+
+    def pay_by_card(self, intent: dict, billing_details: dict, *, succeeds: bool) -> None:
+        """A card payment attempt: approved (Pay) or declined by the issuer (Decline)."""
+        method = {"type": "card", "card": _card(_CARDS[succeeds])}
+        charge = self._charge(intent, billing_details, method)
+        if succeeds:
+            self._succeed(intent, charge)
+        else:
+            self._fail(intent, charge, "card_error", "card_declined", _CARD_DECLINED)
+
+    def start_bank_debit(self, intent: dict, billing_details: dict) -> None:
+        """A bank debit: the charge stays pending until `settle_bank_debit`."""
+        method_type = bank_method_for(intent["currency"])
+        method = {"type": method_type, method_type: {"last4": "6789"}}
+        self._charge(intent, billing_details, method, pending=True)
+        self.store.update(intent, {"status": "processing", "last_payment_error": None})
+        self.store.emit("payment_intent.processing", intent)
+
+    def settle_bank_debit(self, intent: dict, *, succeeds: bool) -> None:
+        charge = self.store.get("charge", intent["latest_charge"])
+        if succeeds:
+            self._succeed(intent, charge)
+        else:
+            self._fail(
+                intent, charge, "invalid_request_error", "insufficient_funds", _BANK_FAILED
+            )
+
+    def cancel_intent(self, intent: dict, reason: str) -> None:
+        self.store.update(
+            intent, {"status": "canceled", "canceled_at": now(), "cancellation_reason": reason}
+        )
+        self.store.emit("payment_intent.canceled", intent)
+
+    def _charge(
+        self, intent: dict, billing_details: dict, method: dict, *, pending: bool = False
+    ) -> dict:
+        """A new charge for `intent`; a card charge is approved later by `_succeed`/`_fail`."""
+        charge_id = new_id("ch_")
+        charge = self.store.add(
+            {
+                "id": charge_id,
+                "object": "charge",
+                "amount": intent["amount"],
+                "amount_captured": 0,
+                "amount_refunded": 0,
+                "balance_transaction": None,
+                "billing_details": billing_details,
+                "captured": False,
+                "created": now(),
+                "currency": intent["currency"],
+                "customer": intent["customer"],
+                "description": None,
+                "failure_code": None,
+                "failure_message": None,
+                "livemode": False,
+                "metadata": dict(intent["metadata"]),
+                "outcome": None,
+                "paid": False,
+                "payment_intent": intent["id"],
+                "payment_method": new_id("pm_"),
+                "payment_method_details": method,
+                "receipt_email": billing_details.get("email"),
+                "refunded": False,
+                "refunds": {
+                    "object": "list",
+                    "data": [],
+                    "has_more": False,
+                    "total_count": 0,
+                    "url": f"/v1/charges/{charge_id}/refunds",
+                },
+                "status": "pending",
+            }
+        )
+        self.store.update(
+            intent, {"latest_charge": charge_id, "payment_method": charge["payment_method"]}
+        )
+        if pending:
+            self.store.emit("charge.pending", charge)
+        return charge
+
+    def _succeed(self, intent: dict, charge: dict) -> None:
+        self.store.update(
+            charge,
+            {
+                "amount_captured": charge["amount"],
+                "captured": True,
+                "outcome": {
+                    "network_status": "approved_by_network",
+                    "reason": None,
+                    "risk_level": "normal",
+                    "seller_message": "Payment complete.",
+                    "type": "authorized",
+                },
+                "paid": True,
+                "status": "succeeded",
+            },
+        )
+        self.store.emit("charge.succeeded", charge)
+        self.store.update(
+            intent,
+            {"status": "succeeded", "amount_received": intent["amount"], "last_payment_error": None},
+        )
+        self.store.emit("payment_intent.succeeded", intent)
+
+    def _fail(self, intent: dict, charge: dict, error_type: str, code: str, message: str) -> None:
+        self.store.update(
+            charge,
+            {
+                "failure_code": code,
+                "failure_message": message,
+                "outcome": {
+                    "network_status": "declined_by_network",
+                    "reason": "generic_decline",
+                    "risk_level": "normal",
+                    "seller_message": "The bank did not return any further details with this decline.",
+                    "type": "issuer_declined",
+                },
+                "status": "failed",
+            },
+        )
+        self.store.emit("charge.failed", charge)
+        error = {
+            "type": error_type,
+            "code": code,
+            "message": message,
+            "charge": charge["id"],
+            "payment_method": {"id": charge["payment_method"], "object": "payment_method"},
+        }
+        if code == "card_declined":
+            error["decline_code"] = "generic_decline"
+        self.store.update(
+            intent, {"status": "requires_payment_method", "last_payment_error": error}
+        )
+        self.store.emit("payment_intent.payment_failed", intent)
+
+    # Refunds
+
+    def refund(
+        self,
+        *,
+        intent: dict | None = None,
+        charge: dict | None = None,
+        amount: int | None = None,
+        reason: str | None = None,
+        metadata: dict | None = None,
+    ) -> dict:
+        """Refund `amount` (default: everything not yet refunded) of a paid intent or charge."""
+        if charge is None:
+            if intent["status"] != "succeeded":
+                raise StripeError(
+                    f"This PaymentIntent ({intent['id']}) does not have a successful charge to refund.",
+                    param="payment_intent",
+                )
+            charge = self.store.get("charge", intent["latest_charge"])
+        if charge["status"] != "succeeded":
+            raise StripeError(
+                f"Charge {charge['id']} has not succeeded and cannot be refunded.", param="charge"
+            )
+        remaining = charge["amount"] - charge["amount_refunded"]
+        if remaining == 0:
+            raise StripeError(
+                f"Charge {charge['id']} has already been refunded.",
+                code="charge_already_refunded",
+            )
+        if amount is None:
+            amount = remaining
+        if amount > remaining:
+            limit = "charge amount" if charge["amount_refunded"] == 0 else "unrefunded amount on charge"
+            raise StripeError(
+                f"Refund amount ({format_money(amount, charge['currency'])}) is greater than "
+                f"{limit} ({format_money(remaining, charge['currency'])})",
+                code="amount_too_large",
+                param="amount",
+            )
+        method_type = charge["payment_method_details"]["type"]
+        refund = self.store.add(
+            {
+                "id": new_id("re_"),
+                "object": "refund",
+                "amount": amount,
+                "balance_transaction": None,
+                "charge": charge["id"],
+                "created": now(),
+                "currency": charge["currency"],
+                "destination_details": {
+                    "type": method_type,
+                    method_type: {
+                        "reference": None,
+                        "reference_status": "pending",
+                        "reference_type": "acquirer_reference_number",
+                        "type": "refund",
+                    },
+                },
+                "metadata": metadata or {},
+                "payment_intent": charge["payment_intent"],
+                "reason": reason,
+                "receipt_number": None,
+                "status": "succeeded",
+            }
+        )
+        self.store.emit("refund.created", refund)
+        refunds = charge["refunds"]
+        previous = self.store.update(
+            charge,
+            {
+                "amount_refunded": charge["amount_refunded"] + amount,
+                "refunded": amount == remaining,
+                "refunds": {
+                    **refunds,
+                    "data": [refund, *refunds["data"]],
+                    "total_count": refunds["total_count"] + 1,
+                },
+            },
+        )
+        self.store.emit("charge.refunded", charge, previous)
+        # Like a card refund on Stripe: the acquirer's reference arrives afterwards.
+        details = refund["destination_details"]
+        settled = {**details, method_type: {**details[method_type], "reference": new_id("", 16), "reference_status": "available"}}
+        self.store.update(refund, {"destination_details": settled}, "refund.updated")
+        return refund
+
+    # API endpoints
+
+    def retrieve_intent(self, params: Params, intent_id: str) -> dict:
+        return self.store.get("payment_intent", intent_id)
+
+    def list_intents(self, params: Params) -> dict:
+        params.allow("customer", "limit", "starting_after", "ending_before")
+        intents = self.store.all("payment_intent")
+        if params.has("customer"):
+            intents = [i for i in intents if i["customer"] == params.string("customer")]
+        return list_object(intents, params, "/v1/payment_intents", "payment_intent")
+
+    def retrieve_charge(self, params: Params, charge_id: str) -> dict:
+        return self.store.get("charge", charge_id)
+
+    def create_refund(self, params: Params) -> dict:
+        params.allow("payment_intent", "charge", "amount", "reason", "metadata")
+        if params.has("payment_intent") and params.has("charge"):
+            raise StripeError(
+                "You may only specify one of these parameters: charge, payment_intent.",
+                code="parameters_exclusive",
+            )
+        intent = charge = None
+        if params.has("charge"):
+            charge = self.store.get("charge", params.string("charge"), param="charge", status=400)
+        else:
+            intent_id = params.string("payment_intent", required=True)
+            intent = self.store.get("payment_intent", intent_id, param="payment_intent", status=400)
+        return self.refund(
+            intent=intent,
+            charge=charge,
+            amount=params.integer("amount", minimum=1),
+            reason=params.string(
+                "reason", choices=("duplicate", "fraudulent", "requested_by_customer")
+            ),
+            metadata=params.metadata(),
+        )
+
+    def retrieve_refund(self, params: Params, refund_id: str) -> dict:
+        return self.store.get("refund", refund_id)
+
+    def list_refunds(self, params: Params) -> dict:
+        params.allow("payment_intent", "charge", "limit", "starting_after", "ending_before")
+        refunds = self.store.all("refund")
+        for field in ("payment_intent", "charge"):
+            if params.has(field):
+                refunds = [r for r in refunds if r[field] == params.string(field)]
+        return list_object(refunds, params, "/v1/refunds", "refund")
+
+
+def _card(last4: str) -> dict:
+    return {
+        "brand": "visa",
+        "country": "US",
+        "exp_month": 12,
+        "exp_year": 2034,
+        "funding": "credit",
+        "last4": last4,
+    }

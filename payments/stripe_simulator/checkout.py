@@ -1,0 +1,500 @@
+"""Checkout Sessions: creation, the API around them, and what the customer
+does on the hosted page (pay, decline, pay by bank transfer, let it expire)."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .catalog import Catalog
+from .charges import Payments, bank_method_for
+from .errors import StripeError
+from .params import Params
+from .store import Store, list_object, new_id, now
+from .subscriptions import Subscriptions
+
+_URL = re.compile(r"^https?://\S+$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_MIN_LIFETIME, _MAX_LIFETIME = 30 * 60, 24 * 60 * 60
+_ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+
+# What a tester "types" when a control endpoint or Python call gives no details.
+DEFAULT_EMAIL = "jenny.rosen@example.com"
+DEFAULT_NAME = "Jenny Rosen"
+DEFAULT_ADDRESS = {
+    "city": "South San Francisco",
+    "country": "US",
+    "line1": "354 Oyster Point Blvd",
+    "line2": None,
+    "postal_code": "94080",
+    "state": "CA",
+}
+
+
+@dataclass
+class _Plan:
+    """What a session will create once paid; not part of the session object."""
+
+    line_items: list[dict]
+    intent_metadata: dict
+    trial_days: int | None
+    subscription_metadata: dict
+
+
+class Checkout:
+    """The Checkout Session endpoints and the customer's actions on a session."""
+
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        payments: Payments,
+        subscriptions: Subscriptions,
+        *,
+        page_url: Callable[[str], str],
+        on_bank_debit_started: Callable[[str], None],
+    ):
+        self.store = store
+        self.catalog = catalog
+        self.payments = payments
+        self.subscriptions = subscriptions
+        self._page_url = page_url
+        self._on_bank_debit_started = on_bank_debit_started
+        self._plans: dict[str, _Plan] = {}
+        store.register_expander(
+            "checkout.session", "line_items", lambda s: self.line_items(Params({}), s["id"])
+        )
+
+    # API endpoints
+
+    def create_session(self, params: Params) -> dict:
+        params.allow(
+            "mode",
+            "line_items",
+            "customer",
+            "customer_email",
+            "customer_creation",
+            "success_url",
+            "cancel_url",
+            "metadata",
+            "client_reference_id",
+            "subscription_data",
+            "payment_intent_data",
+            "payment_method_types",
+            "shipping_address_collection",
+            "billing_address_collection",
+            "expires_at",
+        )
+        mode = params.string("mode", required=True, choices=("payment", "subscription"))
+        lines = self._lines(params, mode)
+        customer = self._customer_param(params)
+        created = now()
+        session_id = new_id("cs_test_", 58)
+        subscription_data = params.hash("subscription_data")
+        intent_data = params.hash("payment_intent_data")
+        for name, data, allowed_mode in (
+            ("subscription_data", subscription_data, "subscription"),
+            ("payment_intent_data", intent_data, "payment"),
+        ):
+            if data and mode != allowed_mode:
+                raise StripeError(
+                    f"You can not pass `{name}` in `{mode}` mode.", param=name
+                )
+        if subscription_data:
+            subscription_data.allow("trial_period_days", "metadata", "description")
+        if intent_data:
+            intent_data.allow("metadata", "description")
+        plan = _Plan(
+            line_items=[line for line, _ in lines],
+            intent_metadata=intent_data.metadata() if intent_data else {},
+            trial_days=(
+                subscription_data.integer("trial_period_days", minimum=1)
+                if subscription_data
+                else None
+            ),
+            subscription_metadata=subscription_data.metadata() if subscription_data else {},
+        )
+        # With a trial only one-time items are due today, exactly like Stripe's first invoice.
+        amount = sum(
+            line["amount_total"]
+            for line, price in lines
+            if not (plan.trial_days and price["recurring"])
+        )
+        currency = lines[0][1]["currency"]
+        session = self.store.add(
+            {
+                "id": session_id,
+                "object": "checkout.session",
+                "amount_subtotal": amount,
+                "amount_total": amount,
+                "billing_address_collection": params.string(
+                    "billing_address_collection", choices=("auto", "required")
+                ),
+                "cancel_url": self._url(params, "cancel_url"),
+                "client_reference_id": params.string("client_reference_id"),
+                "created": created,
+                "currency": currency,
+                "customer": customer["id"] if customer else None,
+                "customer_creation": self._customer_creation(params, mode, customer),
+                "customer_details": None,
+                "customer_email": params.string("customer_email"),
+                "expires_at": self._expires_at(params, created),
+                "livemode": False,
+                "locale": None,
+                "metadata": params.metadata(),
+                "mode": mode,
+                "payment_intent": None,
+                "payment_method_types": params.strings("payment_method_types")
+                or ["card", bank_method_for(currency)],
+                "payment_status": "unpaid",
+                "shipping_address_collection": self._shipping_collection(params),
+                "shipping_details": None,
+                "status": "open",
+                "subscription": None,
+                "success_url": self._url(params, "success_url"),
+                "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+                "ui_mode": "hosted",
+                "url": self._page_url(session_id),
+            }
+        )
+        self._plans[session_id] = plan
+        return session
+
+    def retrieve_session(self, params: Params, session_id: str) -> dict:
+        return self.store.get("checkout.session", session_id)
+
+    def list_sessions(self, params: Params) -> dict:
+        filters = ("payment_intent", "customer", "subscription", "status")
+        params.allow(*filters, "limit", "starting_after", "ending_before")
+        sessions = self.store.all("checkout.session")
+        for field in filters:
+            if params.has(field):
+                sessions = [s for s in sessions if s[field] == params.string(field)]
+        return list_object(sessions, params, "/v1/checkout/sessions", "checkout.session")
+
+    def expire_session(self, params: Params, session_id: str) -> dict:
+        return self.expire(session_id)
+
+    def line_items(self, params: Params, session_id: str) -> dict:
+        self.store.get("checkout.session", session_id)
+        params.allow("limit", "starting_after", "ending_before")
+        items = [self._render_line(line) for line in self._plans[session_id].line_items]
+        return list_object(items, params, f"/v1/checkout/sessions/{session_id}/line_items", "item")
+
+    def _render_line(self, line: dict) -> dict:
+        return {**line, "price": self.store.get("price", line["price"])}
+
+    # The customer's actions
+
+    def pay(self, session_id: str, details: dict | None = None) -> dict:
+        """Pay by card successfully, completing the session."""
+        session = self._open_session(session_id)
+        customer_details, shipping = self._details(session, details or {})
+        customer_id = self._customer_for(session, customer_details)
+        if session["mode"] == "subscription":
+            plan = self._plans[session_id]
+            prices = [
+                (self.store.get("price", line["price"]), line["quantity"])
+                for line in plan.line_items
+            ]
+            subscription = self.subscriptions.create(
+                customer=customer_id,
+                prices=[(price, quantity) for price, quantity in prices if price["recurring"]],
+                trial_days=plan.trial_days,
+                metadata=plan.subscription_metadata,
+            )
+            paid = "paid" if session["amount_total"] else "no_payment_required"
+            self._complete(session, paid, customer_id, customer_details, shipping, subscription["id"])
+            return session
+        intent = self._intent(session, customer_id)
+        self.payments.pay_by_card(intent, _billing(customer_details), succeeds=True)
+        self._complete(session, "paid", customer_id, customer_details, shipping)
+        return session
+
+    def decline(self, session_id: str, details: dict | None = None) -> dict:
+        """A declined card: the payment fails and the session stays open for another try."""
+        session = self._open_session(session_id)
+        customer_details, _ = self._details(session, details or {})
+        # Subscription payments belong to invoices, which are not simulated.
+        if session["mode"] == "payment":
+            intent = self._intent(session, session["customer"])
+            self.payments.pay_by_card(intent, _billing(customer_details), succeeds=False)
+        return session
+
+    def pay_async(self, session_id: str, details: dict | None = None) -> dict:
+        """Pay by bank debit: the session completes unpaid and settles later."""
+        session = self._open_session(session_id)
+        if session["mode"] != "payment":
+            raise StripeError("Bank transfers are only simulated for sessions in payment mode.")
+        customer_details, shipping = self._details(session, details or {})
+        customer_id = self._customer_for(session, customer_details)
+        intent = self._intent(session, customer_id)
+        self.payments.start_bank_debit(intent, _billing(customer_details))
+        self._complete(session, "unpaid", customer_id, customer_details, shipping)
+        self._on_bank_debit_started(session_id)
+        return session
+
+    def settle_async(self, session_id: str, *, succeeded: bool) -> dict:
+        """The bank's answer to a `pay_async` payment."""
+        session = self.store.get("checkout.session", session_id)
+        intent_id = session["payment_intent"]
+        intent = intent_id and self.store.get("payment_intent", intent_id)
+        if session["status"] != "complete" or not intent or intent["status"] != "processing":
+            raise StripeError(f"Checkout Session {session_id} has no pending bank payment.")
+        self.payments.settle_bank_debit(intent, succeeds=succeeded)
+        if succeeded:
+            self.store.update(session, {"payment_status": "paid"})
+            self.store.emit("checkout.session.async_payment_succeeded", session)
+        else:
+            self.store.emit("checkout.session.async_payment_failed", session)
+        return session
+
+    def expire(self, session_id: str) -> dict:
+        session = self.store.get("checkout.session", session_id)
+        if session["status"] != "open":
+            raise StripeError(
+                f"Only Checkout Sessions with a status in [\"open\"] can be expired; "
+                f"{session_id} is {session['status']}."
+            )
+        if session["payment_intent"]:
+            intent = self.store.get("payment_intent", session["payment_intent"])
+            self.payments.cancel_intent(intent, "abandoned")
+        self.store.update(session, {"status": "expired"})
+        self.store.emit("checkout.session.expired", session)
+        return session
+
+    def expire_due(self) -> None:
+        """Expire open sessions whose `expires_at` has passed (Stripe does it on its own)."""
+        for session in self.store.all("checkout.session"):
+            if session["status"] == "open" and session["expires_at"] <= now():
+                self.expire(session["id"])
+
+    # Helpers for creation
+
+    def _lines(self, params: Params, mode: str) -> list[tuple[dict, dict]]:
+        """Validated (line item, price) pairs."""
+        items = params.hashes("line_items")
+        if not items:
+            raise StripeError(
+                "Missing required param: line_items.", code="parameter_missing", param="line_items"
+            )
+        lines = []
+        for item in items:
+            item.allow("price", "quantity")
+            price_param = item.path("price")
+            price = self.store.get(
+                "price", item.string("price", required=True), param=price_param, status=400
+            )
+            quantity = item.integer("quantity", required=True, minimum=1)
+            product = self.store.get("product", price["product"])
+            if not price["active"] or not product["active"]:
+                raise StripeError(
+                    f"The price specified ({price['id']}) is inactive. "
+                    "This field only accepts active prices.",
+                    param=price_param,
+                )
+            if lines and price["currency"] != lines[0][1]["currency"]:
+                raise StripeError(
+                    f"{price_param} has currency {price['currency']} but the other line items "
+                    f"use {lines[0][1]['currency']}; all line items must share one currency.",
+                    param=price_param,
+                )
+            if mode == "payment" and price["recurring"]:
+                raise StripeError(
+                    "You specified `payment` mode but passed a recurring price. Either switch to "
+                    "`subscription` mode or use only one-time prices.",
+                    param=price_param,
+                )
+            amount = price["unit_amount"] * quantity
+            line = {
+                "id": new_id("li_"),
+                "object": "item",
+                "amount_discount": 0,
+                "amount_subtotal": amount,
+                "amount_tax": 0,
+                "amount_total": amount,
+                "currency": price["currency"],
+                "description": product["name"],
+                "price": price["id"],
+                "quantity": quantity,
+            }
+            lines.append((line, price))
+        if mode == "subscription" and not any(price["recurring"] for _, price in lines):
+            raise StripeError(
+                "You must provide at least one recurring price in `subscription` mode when "
+                "using prices.",
+                param="line_items",
+            )
+        return lines
+
+    def _customer_param(self, params: Params) -> dict | None:
+        if params.has("customer") and params.has("customer_email"):
+            raise StripeError(
+                "You may only specify one of these parameters: customer, customer_email.",
+                code="parameters_exclusive",
+            )
+        if not params.has("customer"):
+            return None
+        return self.store.get(
+            "customer", params.string("customer"), param="customer", status=400
+        )
+
+    @staticmethod
+    def _customer_creation(params: Params, mode: str, customer: dict | None) -> str | None:
+        value = params.string("customer_creation", choices=("always", "if_required"))
+        if value and mode != "payment":
+            raise StripeError(
+                "`customer_creation` can only be used in `payment` mode.",
+                param="customer_creation",
+            )
+        if value and customer:
+            raise StripeError(
+                "You may only specify one of these parameters: customer, customer_creation.",
+                code="parameters_exclusive",
+            )
+        if customer:
+            return None
+        # Subscriptions always need a customer.
+        return "always" if mode == "subscription" else value or "if_required"
+
+    @staticmethod
+    def _url(params: Params, name: str) -> str | None:
+        url = params.string(name)
+        if url is not None and not _URL.match(url):
+            raise StripeError("Not a valid URL", param=name)
+        return url
+
+    @staticmethod
+    def _expires_at(params: Params, created: int) -> int:
+        expires_at = params.integer("expires_at")
+        if expires_at is None:
+            return created + _MAX_LIFETIME
+        if not created + _MIN_LIFETIME <= expires_at <= created + _MAX_LIFETIME:
+            raise StripeError(
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from "
+                "Checkout Session creation.",
+                param="expires_at",
+            )
+        return expires_at
+
+    @staticmethod
+    def _shipping_collection(params: Params) -> dict | None:
+        collection = params.hash("shipping_address_collection")
+        if collection is None:
+            return None
+        collection.allow("allowed_countries")
+        countries = collection.strings("allowed_countries")
+        if not countries:
+            raise StripeError(
+                "Missing required param: shipping_address_collection[allowed_countries].",
+                code="parameter_missing",
+                param="shipping_address_collection[allowed_countries]",
+            )
+        for country in countries:
+            if not _COUNTRY.match(country):
+                raise StripeError(
+                    f"Invalid country: {country}",
+                    param="shipping_address_collection[allowed_countries]",
+                )
+        return {"allowed_countries": countries}
+
+    # Helpers for the customer's actions
+
+    def _open_session(self, session_id: str) -> dict:
+        session = self.store.get("checkout.session", session_id)
+        if session["status"] != "open":
+            raise StripeError(
+                f"This Checkout Session is no longer active (status: {session['status']})."
+            )
+        return session
+
+    def _details(self, session: dict, entered: dict) -> tuple[dict, dict | None]:
+        """customer_details and shipping_details from what was entered, filling
+        in test defaults for whatever was not."""
+        email = session["customer_email"]
+        if session["customer"]:
+            email = self.store.get("customer", session["customer"])["email"]
+        email = email or entered.get("email") or DEFAULT_EMAIL
+        collection = session["shipping_address_collection"]
+        wants_address = collection or session["billing_address_collection"] == "required"
+        name = entered.get("name") or (DEFAULT_NAME if wants_address else None)
+        address = dict.fromkeys(_ADDRESS_FIELDS)
+        if entered.get("address"):
+            address.update({k: v or None for k, v in entered["address"].items() if k in address})
+        elif wants_address:
+            allowed = collection["allowed_countries"] if collection else ["US"]
+            country = DEFAULT_ADDRESS["country"]
+            address.update(DEFAULT_ADDRESS, country=country if country in allowed else allowed[0])
+        if collection and address["country"] not in collection["allowed_countries"]:
+            raise StripeError(
+                f"Shipping to {address['country']} is not available.", param="address[country]"
+            )
+        details = {
+            "address": address,
+            "email": email,
+            "name": name,
+            "phone": None,
+            "tax_exempt": "none",
+            "tax_ids": [],
+        }
+        shipping = {"address": address, "name": name} if collection else None
+        return details, shipping
+
+    def _customer_for(self, session: dict, details: dict) -> str | None:
+        """The session's customer, created now when the session asks for one."""
+        if session["customer"] or session["customer_creation"] != "always":
+            return session["customer"]
+        address = details["address"]
+        customer = self.catalog.new_customer(
+            email=details["email"],
+            name=details["name"],
+            address=address if any(address.values()) else None,
+        )
+        self.store.emit("customer.created", customer)
+        return customer["id"]
+
+    def _intent(self, session: dict, customer_id: str | None) -> dict:
+        """The session's payment intent, created on the first payment attempt as
+        Stripe does since API version 2022-08-01."""
+        if session["payment_intent"]:
+            intent = self.store.get("payment_intent", session["payment_intent"])
+            self.store.update(intent, {"customer": customer_id})
+            return intent
+        intent = self.payments.create_intent(
+            amount=session["amount_total"],
+            currency=session["currency"],
+            customer=customer_id,
+            metadata=dict(self._plans[session["id"]].intent_metadata),
+        )
+        self.store.update(session, {"payment_intent": intent["id"]})
+        return intent
+
+    def _complete(
+        self,
+        session: dict,
+        payment_status: str,
+        customer_id: str | None,
+        customer_details: dict,
+        shipping: dict | None,
+        subscription_id: str | None = None,
+    ) -> None:
+        self.store.update(
+            session,
+            {
+                "customer": customer_id,
+                "customer_details": customer_details,
+                "payment_status": payment_status,
+                "shipping_details": shipping,
+                "status": "complete",
+                "subscription": subscription_id,
+            },
+        )
+        self.store.emit("checkout.session.completed", session)
+
+
+def _billing(customer_details: dict) -> dict:
+    return {
+        "address": customer_details["address"],
+        "email": customer_details["email"],
+        "name": customer_details["name"],
+        "phone": None,
+    }
