@@ -34,11 +34,11 @@ demo: migrate ## Load the demo catalog (idempotent)
 	$(PY) manage.py load_demo_catalog
 
 run: demo ## Serve the shop at http://127.0.0.1:8000 (embedded database and Stripe simulator included)
-	$(PY) -m payments.stripe_simulator.service ensure
+	$(PY) -m payments.simulator_process ensure
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 stop: install ## Stop the background embedded database and Stripe simulator
-	-$(PY) -m payments.stripe_simulator.service stop
+	-$(PY) -m payments.simulator_process stop
 	$(PY) -m shop.embedded_mongodb stop
 
 superadmin: migrate ## Create or promote a SUPER_ADMIN (interactive)

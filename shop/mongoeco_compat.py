@@ -92,7 +92,8 @@ def drop_empty_lookup_pipelines(pipeline):
 
 
 def _not_expression(document, spec, variables, dialect, context):
-    (argument,) = context.require_expression_args("$not", spec, 1, 1)
+    # Like MongoDB, accept both {$not: [expr]} and {$not: expr}.
+    (argument,) = context.require_expression_args("$not", spec, 1, 1) if isinstance(spec, list) else (spec,)
     value = context.evaluate_expression_with_missing(document, argument, variables)
     return not _is_truthy(value, context.missing_sentinel)
 
