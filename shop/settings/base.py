@@ -154,23 +154,23 @@ STORAGES = {
 }
 
 # --- Email ----------------------------------------------------------------------------------
-# EMAIL_URL: consolemail:// (default), smtp+tls://user:password@host:587, ...
-_email = env.email_url("EMAIL_URL", default="consolemail://")
-_email_options = {
-    "host": _email.get("EMAIL_HOST"),
-    "port": _email.get("EMAIL_PORT"),
-    "username": _email.get("EMAIL_HOST_USER"),
-    "password": _email.get("EMAIL_HOST_PASSWORD"),
-    "use_tls": _email.get("EMAIL_USE_TLS"),
-    "use_ssl": _email.get("EMAIL_USE_SSL"),
-    "timeout": 10 if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend") else None,
-}
-MAILERS = {
-    "default": {
-        "BACKEND": _email["EMAIL_BACKEND"],
-        "OPTIONS": {name: value for name, value in _email_options.items() if value},
+def mailers_from_email_url(default=environ.Env.NOTSET):
+    """Build MAILERS from EMAIL_URL: consolemail://, smtp+tls://user:password@host:587, ..."""
+    config = env.email_url("EMAIL_URL", default=default)
+    options = {
+        "host": config.get("EMAIL_HOST"),
+        "port": config.get("EMAIL_PORT"),
+        "username": config.get("EMAIL_HOST_USER"),
+        "password": config.get("EMAIL_HOST_PASSWORD"),
+        "use_tls": config.get("EMAIL_USE_TLS"),
+        "use_ssl": config.get("EMAIL_USE_SSL"),
+        "timeout": 10 if config["EMAIL_BACKEND"].endswith("smtp.EmailBackend") else None,
     }
-}
+    backend = {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": {k: v for k, v in options.items() if v}}
+    return {"default": backend}
+
+
+MAILERS = mailers_from_email_url(default="consolemail://")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Northwind Goods <shop@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

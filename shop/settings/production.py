@@ -1,11 +1,12 @@
 """Production: every secret comes from the environment, with no default."""
 
 from .base import *  # noqa: F403
-from .base import MONGODB_NAME, env
+from .base import MONGODB_NAME, env, mailers_from_email_url
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+MAILERS = mailers_from_email_url()
 DATABASES = {
     "default": {
         "ENGINE": "django_mongodb_backend",
