@@ -1,0 +1,50 @@
+"""Browser journeys: Debian's Chromium driven by Playwright against the shop served over HTTP.
+
+They never skip: a missing browser is an error (.ci/run installs Debian's chromium).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+# tests themselves (set-up and assertions) are still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it.")
+    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_FLAGS}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed and (page := item.funcargs.get("page")):
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = item.nodeid.replace("/", "_").replace(":", "_")
+        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+        (ARTIFACTS / f"{name}.html").write_text(page.content())
+    return report
