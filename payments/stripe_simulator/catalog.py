@@ -166,9 +166,7 @@ class Catalog:
     # Prices
 
     def create_price(self, params: Params) -> dict:
-        params.allow(
-            "product", "unit_amount", "currency", "recurring", "nickname", "metadata", "active"
-        )
+        params.allow("product", "unit_amount", "currency", "recurring", "nickname", "metadata", "active")
         product = self.store.get(
             "product", params.string("product", required=True), param="product", status=400
         )
@@ -236,9 +234,7 @@ class Catalog:
         return price
 
     def list_prices(self, params: Params) -> dict:
-        params.allow(
-            "product", "active", "currency", "type", "limit", "starting_after", "ending_before"
-        )
+        params.allow("product", "active", "currency", "type", "limit", "starting_after", "ending_before")
         prices = self.store.all("price")
         active = params.boolean("active")
         filters = {

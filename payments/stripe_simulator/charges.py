@@ -22,9 +22,7 @@ class Payments:
     def __init__(self, store: Store):
         self.store = store
 
-    def create_intent(
-        self, *, amount: int, currency: str, customer: str | None, metadata: dict
-    ) -> dict:
+    def create_intent(self, *, amount: int, currency: str, customer: str | None, metadata: dict) -> dict:
         intent_id = new_id("pi_")
         intent = self.store.add(
             {
@@ -78,19 +76,13 @@ class Payments:
         if succeeds:
             self._succeed(intent, charge)
         else:
-            self._fail(
-                intent, charge, "invalid_request_error", "insufficient_funds", _BANK_FAILED
-            )
+            self._fail(intent, charge, "invalid_request_error", "insufficient_funds", _BANK_FAILED)
 
     def cancel_intent(self, intent: dict, reason: str) -> None:
-        self.store.update(
-            intent, {"status": "canceled", "canceled_at": now(), "cancellation_reason": reason}
-        )
+        self.store.update(intent, {"status": "canceled", "canceled_at": now(), "cancellation_reason": reason})
         self.store.emit("payment_intent.canceled", intent)
 
-    def _charge(
-        self, intent: dict, billing_details: dict, method: dict, *, pending: bool = False
-    ) -> dict:
+    def _charge(self, intent: dict, billing_details: dict, method: dict, *, pending: bool = False) -> dict:
         """A new charge for `intent`; a card charge is approved later by `_succeed`/`_fail`."""
         charge_id = new_id("ch_")
         charge = self.store.add(
@@ -128,9 +120,7 @@ class Payments:
                 "status": "pending",
             }
         )
-        self.store.update(
-            intent, {"latest_charge": charge_id, "payment_method": charge["payment_method"]}
-        )
+        self.store.update(intent, {"latest_charge": charge_id, "payment_method": charge["payment_method"]})
         if pending:
             self.store.emit("charge.pending", charge)
         return charge
@@ -185,9 +175,7 @@ class Payments:
         }
         if code == "card_declined":
             error["decline_code"] = "generic_decline"
-        self.store.update(
-            intent, {"status": "requires_payment_method", "last_payment_error": error}
-        )
+        self.store.update(intent, {"status": "requires_payment_method", "last_payment_error": error})
         self.store.emit("payment_intent.payment_failed", intent)
 
     # Refunds
@@ -272,7 +260,14 @@ class Payments:
         self.store.emit("charge.refunded", charge, previous)
         # Like a card refund on Stripe: the acquirer's reference arrives afterwards.
         details = refund["destination_details"]
-        settled = {**details, method_type: {**details[method_type], "reference": new_id("", 16), "reference_status": "available"}}
+        settled = {
+            **details,
+            method_type: {
+                **details[method_type],
+                "reference": new_id("", 16),
+                "reference_status": "available",
+            },
+        }
         self.store.update(refund, {"destination_details": settled}, "refund.updated")
         return refund
 
@@ -308,9 +303,7 @@ class Payments:
             intent=intent,
             charge=charge,
             amount=params.integer("amount", minimum=1),
-            reason=params.string(
-                "reason", choices=("duplicate", "fraudulent", "requested_by_customer")
-            ),
+            reason=params.string("reason", choices=("duplicate", "fraudulent", "requested_by_customer")),
             metadata=params.metadata(),
         )
 

@@ -96,9 +96,7 @@ class Checkout:
             ("payment_intent_data", intent_data, "payment"),
         ):
             if data and mode != allowed_mode:
-                raise StripeError(
-                    f"You can not pass `{name}` in `{mode}` mode.", param=name
-                )
+                raise StripeError(f"You can not pass `{name}` in `{mode}` mode.", param=name)
         if subscription_data:
             subscription_data.allow("trial_period_days", "metadata", "description")
         if intent_data:
@@ -107,17 +105,13 @@ class Checkout:
             line_items=[line for line, _ in lines],
             intent_metadata=intent_data.metadata() if intent_data else {},
             trial_days=(
-                subscription_data.integer("trial_period_days", minimum=1)
-                if subscription_data
-                else None
+                subscription_data.integer("trial_period_days", minimum=1) if subscription_data else None
             ),
             subscription_metadata=subscription_data.metadata() if subscription_data else {},
         )
         # With a trial only one-time items are due today, exactly like Stripe's first invoice.
         amount = sum(
-            line["amount_total"]
-            for line, price in lines
-            if not (plan.trial_days and price["recurring"])
+            line["amount_total"] for line, price in lines if not (plan.trial_days and price["recurring"])
         )
         currency = lines[0][1]["currency"]
         session = self.store.add(
@@ -177,11 +171,15 @@ class Checkout:
     def line_items(self, params: Params, session_id: str) -> dict:
         self.store.get("checkout.session", session_id)
         params.allow("limit", "starting_after", "ending_before")
-        items = [self._render_line(line) for line in self._plans[session_id].line_items]
+        items = self.rendered_lines(session_id)
         return list_object(items, params, f"/v1/checkout/sessions/{session_id}/line_items", "item")
 
-    def _render_line(self, line: dict) -> dict:
-        return {**line, "price": self.store.get("price", line["price"])}
+    def rendered_lines(self, session_id: str) -> list[dict]:
+        """The session's line items with their price objects in place of price ids."""
+        return [
+            {**line, "price": self.store.get("price", line["price"])}
+            for line in self._plans[session_id].line_items
+        ]
 
     # The customer's actions
 
@@ -192,10 +190,7 @@ class Checkout:
         customer_id = self._customer_for(session, customer_details)
         if session["mode"] == "subscription":
             plan = self._plans[session_id]
-            prices = [
-                (self.store.get("price", line["price"]), line["quantity"])
-                for line in plan.line_items
-            ]
+            prices = [(self.store.get("price", line["price"]), line["quantity"]) for line in plan.line_items]
             subscription = self.subscriptions.create(
                 customer=customer_id,
                 prices=[(price, quantity) for price, quantity in prices if price["recurring"]],
@@ -235,11 +230,10 @@ class Checkout:
 
     def settle_async(self, session_id: str, *, succeeded: bool) -> dict:
         """The bank's answer to a `pay_async` payment."""
-        session = self.store.get("checkout.session", session_id)
-        intent_id = session["payment_intent"]
-        intent = intent_id and self.store.get("payment_intent", intent_id)
-        if session["status"] != "complete" or not intent or intent["status"] != "processing":
+        if not self.awaiting_settlement(session_id):
             raise StripeError(f"Checkout Session {session_id} has no pending bank payment.")
+        session = self.store.get("checkout.session", session_id)
+        intent = self.store.get("payment_intent", session["payment_intent"])
         self.payments.settle_bank_debit(intent, succeeds=succeeded)
         if succeeded:
             self.store.update(session, {"payment_status": "paid"})
@@ -248,11 +242,18 @@ class Checkout:
             self.store.emit("checkout.session.async_payment_failed", session)
         return session
 
+    def awaiting_settlement(self, session_id: str) -> bool:
+        """Whether the session was paid by a bank transfer that has not cleared yet."""
+        session = self.store.get("checkout.session", session_id)
+        if session["status"] != "complete" or not session["payment_intent"]:
+            return False
+        return self.store.get("payment_intent", session["payment_intent"])["status"] == "processing"
+
     def expire(self, session_id: str) -> dict:
         session = self.store.get("checkout.session", session_id)
         if session["status"] != "open":
             raise StripeError(
-                f"Only Checkout Sessions with a status in [\"open\"] can be expired; "
+                f'Only Checkout Sessions with a status in ["open"] can be expired; '
                 f"{session_id} is {session['status']}."
             )
         if session["payment_intent"]:
@@ -320,8 +321,7 @@ class Checkout:
             lines.append((line, price))
         if mode == "subscription" and not any(price["recurring"] for _, price in lines):
             raise StripeError(
-                "You must provide at least one recurring price in `subscription` mode when "
-                "using prices.",
+                "You must provide at least one recurring price in `subscription` mode when using prices.",
                 param="line_items",
             )
         return lines
@@ -334,9 +334,7 @@ class Checkout:
             )
         if not params.has("customer"):
             return None
-        return self.store.get(
-            "customer", params.string("customer"), param="customer", status=400
-        )
+        return self.store.get("customer", params.string("customer"), param="customer", status=400)
 
     @staticmethod
     def _customer_creation(params: Params, mode: str, customer: dict | None) -> str | None:
@@ -402,9 +400,7 @@ class Checkout:
     def _open_session(self, session_id: str) -> dict:
         session = self.store.get("checkout.session", session_id)
         if session["status"] != "open":
-            raise StripeError(
-                f"This Checkout Session is no longer active (status: {session['status']})."
-            )
+            raise StripeError(f"This Checkout Session is no longer active (status: {session['status']}).")
         return session
 
     def _details(self, session: dict, entered: dict) -> tuple[dict, dict | None]:
@@ -425,9 +421,7 @@ class Checkout:
             country = DEFAULT_ADDRESS["country"]
             address.update(DEFAULT_ADDRESS, country=country if country in allowed else allowed[0])
         if collection and address["country"] not in collection["allowed_countries"]:
-            raise StripeError(
-                f"Shipping to {address['country']} is not available.", param="address[country]"
-            )
+            raise StripeError(f"Shipping to {address['country']} is not available.", param="address[country]")
         details = {
             "address": address,
             "email": email,

@@ -36,9 +36,7 @@ class StripeError(Exception):
 
 def resource_missing(kind: str, object_id: str, param: str, status: int = 400) -> StripeError:
     """An unknown id: 404 when it is the resource in the URL, 400 when referenced by a param."""
-    return StripeError(
-        f"No such {kind}: '{object_id}'", status=status, code="resource_missing", param=param
-    )
+    return StripeError(f"No such {kind}: '{object_id}'", status=status, code="resource_missing", param=param)
 
 
 def parameter_missing(param: str) -> StripeError:
@@ -46,12 +44,8 @@ def parameter_missing(param: str) -> StripeError:
 
 
 def parameter_unknown(param: str) -> StripeError:
-    return StripeError(
-        f"Received unknown parameter: {param}", code="parameter_unknown", param=param
-    )
+    return StripeError(f"Received unknown parameter: {param}", code="parameter_unknown", param=param)
 
 
 def invalid_integer(param: str, value: object) -> StripeError:
-    return StripeError(
-        f"Invalid integer: {value}", code="parameter_invalid_integer", param=param
-    )
+    return StripeError(f"Invalid integer: {value}", code="parameter_invalid_integer", param=param)

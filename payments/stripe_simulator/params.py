@@ -88,9 +88,7 @@ class Params:
             )
         return value
 
-    def integer(
-        self, name: str, *, required: bool = False, minimum: int | None = None
-    ) -> int | None:
+    def integer(self, name: str, *, required: bool = False, minimum: int | None = None) -> int | None:
         raw = self.string(name, required=required)
         if raw is None:
             return None
@@ -162,9 +160,7 @@ class Params:
         if value == "":
             return {}
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise StripeError(
-                "Invalid metadata: must be a hash of strings", param=self.path("metadata")
-            )
+            raise StripeError("Invalid metadata: must be a hash of strings", param=self.path("metadata"))
         for key, item in value.items():
             if item == "":
                 merged.pop(key, None)

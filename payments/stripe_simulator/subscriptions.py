@@ -5,7 +5,7 @@ trialing or active and keeps the period it was created with.
 """
 
 import calendar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from .params import Params
 from .store import Store, new_id, now
@@ -14,7 +14,7 @@ _DAY = 86_400
 
 
 def add_interval(timestamp: int, interval: str, count: int) -> int:
-    """`timestamp` moved by ``count`` × ``interval``, months clamped like Stripe
+    """`timestamp` moved by ``count`` times ``interval``, months clamped like Stripe
     (Jan 31 + 1 month = Feb 28/29)."""
     if interval in ("day", "week"):
         return timestamp + count * _DAY * (7 if interval == "week" else 1)
@@ -43,9 +43,7 @@ class Subscriptions:
         start = now()
         trial_end = start + trial_days * _DAY if trial_days else None
         recurring = prices[0][0]["recurring"]
-        period_end = trial_end or add_interval(
-            start, recurring["interval"], recurring["interval_count"]
-        )
+        period_end = trial_end or add_interval(start, recurring["interval"], recurring["interval_count"])
         subscription_id = new_id("sub_")
         items = [
             {
@@ -96,5 +94,5 @@ class Subscriptions:
         self.store.emit("customer.subscription.created", subscription)
         return subscription
 
-    def retrieve(self, params: Params, subscription_id: str) -> dict:
+    def retrieve_subscription(self, params: Params, subscription_id: str) -> dict:
         return self.store.get("subscription", subscription_id)

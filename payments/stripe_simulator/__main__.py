@@ -1,0 +1,63 @@
+"""Command line: ``python -m payments.stripe_simulator --port 12111 --webhook-url URL``."""
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+from .simulator import StripeSimulator
+from .webhooks import DEFAULT_SECRET
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m payments.stripe_simulator",
+        description="Serve an offline Stripe API simulator with a hosted checkout page.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument(
+        "--webhook-url",
+        default=os.environ.get("STRIPE_SIMULATOR_WEBHOOK_URL"),
+        help="where to POST events (default: $STRIPE_SIMULATOR_WEBHOOK_URL; none: no delivery)",
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        default=os.environ.get("STRIPE_WEBHOOK_SECRET", DEFAULT_SECRET),
+        help=f"signing secret (default: $STRIPE_WEBHOOK_SECRET or {DEFAULT_SECRET})",
+    )
+    parser.add_argument(
+        "--public-url",
+        help="base URL browsers use to reach the simulator, if not http://HOST:PORT",
+    )
+    parser.add_argument(
+        "--async-settle-delay",
+        type=float,
+        default=10.0,
+        help="seconds before a bank transfer clears by itself (default: 10)",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(message)s", force=True)
+
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+
+    simulator = StripeSimulator(
+        args.host,
+        args.port,
+        webhook_url=args.webhook_url,
+        webhook_secret=args.webhook_secret,
+        async_settle_delay=args.async_settle_delay,
+        public_url=args.public_url,
+    ).start()
+    logging.info("Stripe simulator at %s, webhooks to %s", simulator.url, args.webhook_url or "nowhere")
+    stopping.wait()
+    simulator.stop()
+    logging.info("Stripe simulator stopped")
+
+
+if __name__ == "__main__":
+    main()

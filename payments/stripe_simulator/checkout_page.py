@@ -1,0 +1,236 @@
+"""HTML of the hosted checkout page, plus reading back the form it posts."""
+
+from html import escape
+
+from .money import format_money
+
+BANNER = "Simulated Stripe Checkout — test mode"
+CARD_DECLINED = "Your card was declined."
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:0;background:#f6f8fa;color:#1a1f36}
+.banner{background:#ffde92;color:#5a3e00;text-align:center;padding:.5rem;font-weight:600}
+main{max-width:32rem;margin:2rem auto;background:#fff;padding:1.5rem 2rem;border-radius:8px;
+box-shadow:0 1px 3px rgba(0,0,0,.12)}
+table{width:100%;border-collapse:collapse;margin:1rem 0}
+th,td{padding:.4rem 0;text-align:left;border-bottom:1px solid #e3e8ee}
+td.num,th.num{text-align:right}
+tfoot th,tfoot td{font-weight:700;border-bottom:0}
+label{display:block;margin:.75rem 0 .25rem;font-weight:600}
+input,select{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #8792a2;
+border-radius:4px;font:inherit}
+.actions{display:flex;flex-direction:column;gap:.5rem;margin-top:1.5rem}
+button{padding:.75rem;font:inherit;font-weight:600;border-radius:4px;border:1px solid #635bff;
+background:#fff;color:#3f37c9;cursor:pointer}
+button.primary{background:#635bff;color:#fff}
+button:focus-visible,a:focus-visible,input:focus-visible,select:focus-visible{
+outline:3px solid #1a1f36;outline-offset:2px}
+.error{background:#fde8e8;color:#8a1c1c;border:1px solid #e5a3a3;padding:.75rem;border-radius:4px}
+.hint{color:#4f566b;font-size:.875rem}
+a{color:#3f37c9}
+"""
+
+
+def needs_email(session: dict) -> bool:
+    return not session["customer"] and not session["customer_email"]
+
+
+def needs_address(session: dict) -> bool:
+    return bool(session["shipping_address_collection"] or session["billing_address_collection"] == "required")
+
+
+def form_error(session: dict, form: dict) -> str | None:
+    """What is missing from a submitted form, in words for the customer."""
+    if needs_email(session) and not form.get("email"):
+        return "Enter your email address."
+    address = form.get("address") or {}
+    if needs_address(session):
+        required = {"name": form.get("name"), **{f: address.get(f) for f in _REQUIRED_ADDRESS}}
+        missing = [_LABELS[field] for field, value in required.items() if not value]
+        if missing:
+            return "Fill in: " + ", ".join(missing) + "."
+    return None
+
+
+def details_from_form(form: dict) -> dict:
+    """The customer details a submitted form carries, as Checkout.pay takes them."""
+    address = form.get("address")
+    return {
+        "email": form.get("email"),
+        "name": form.get("name"),
+        "address": address if isinstance(address, dict) else None,
+    }
+
+
+def render_checkout(
+    session: dict, lines: list[dict], *, error: str | None = None, form: dict | None = None
+) -> str:
+    """The payment page of an open session."""
+    form = form or {}
+    total = format_money(session["amount_total"], session["currency"])
+    parts = [
+        _back_link(session),
+        "<h1>Checkout</h1>",
+        _summary(session, lines),
+    ]
+    if error:
+        parts.append(f'<p class="error" role="alert">{escape(error)}</p>')
+    parts.append(f'<form method="post" action="/checkout/{escape(session["id"])}">')
+    if needs_email(session):
+        parts.append(_input("email", "Email", form.get("email"), type="email", autocomplete="email"))
+    if needs_address(session):
+        parts.append(_address_fields(session, form))
+    pay_label = f"Pay {total}" if session["mode"] == "payment" else "Subscribe"
+    buttons = [
+        f'<button type="submit" name="action" value="pay" class="primary">{pay_label}</button>',
+        '<button type="submit" name="action" value="decline">Decline</button>',
+    ]
+    if session["mode"] == "payment":
+        buttons.append('<button type="submit" name="action" value="pay_async">Pay by bank transfer</button>')
+    parts += [
+        '<div class="actions">',
+        *buttons,
+        "</div>",
+        '<p class="hint">Pay succeeds like test card 4242 4242 4242 4242, Decline fails like '
+        "4000 0000 0000 0002, and a bank transfer completes the session now and is paid "
+        "later.</p>",
+        "</form>",
+    ]
+    if session["cancel_url"]:
+        parts.append(f'<p><a href="{escape(session["cancel_url"])}">Cancel</a></p>')
+    return _page("Checkout", parts)
+
+
+def render_closed(session: dict) -> str:
+    """The page shown instead of the form once a session is complete or expired."""
+    if session["status"] == "expired":
+        parts = [
+            "<h1>This checkout session has expired</h1>",
+            "<p>Return to the shop to start a new checkout.</p>",
+            _back_link(session),
+        ]
+        return _page("Checkout expired", parts)
+    if session["payment_status"] == "unpaid":
+        message = "Your bank transfer is being processed. You will be notified once it clears."
+    else:
+        message = "Your payment is complete."
+    parts = ["<h1>Thank you</h1>", f"<p>{message}</p>"]
+    if session["success_url"]:
+        target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+        parts.append(f'<p><a href="{escape(target)}">Return to the shop</a></p>')
+    return _page("Checkout complete", parts)
+
+
+def render_not_found(session_id: str) -> str:
+    return _page(
+        "Checkout not found",
+        ["<h1>Checkout not found</h1>", f"<p>No such Checkout Session: {escape(session_id)}</p>"],
+    )
+
+
+_REQUIRED_ADDRESS = ("line1", "city", "postal_code", "country")
+_LABELS = {
+    "name": "Full name",
+    "line1": "Address line 1",
+    "line2": "Address line 2 (optional)",
+    "city": "City",
+    "postal_code": "Postal code",
+    "state": "State or region (optional)",
+    "country": "Country",
+}
+
+
+def _page(title: str, parts: list[str]) -> str:
+    body = "\n".join(parts)
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} — {BANNER}</title>
+<style>{_STYLE}</style>
+</head>
+<body>
+<div class="banner" role="note">{BANNER}</div>
+<main>
+{body}
+</main>
+</body>
+</html>
+"""
+
+
+def _back_link(session: dict) -> str:
+    if not session["cancel_url"]:
+        return ""
+    return f'<p><a href="{escape(session["cancel_url"])}">&larr; Back</a></p>'
+
+
+def _summary(session: dict, lines: list[dict]) -> str:
+    currency = session["currency"]
+    rows = []
+    for line in lines:
+        recurring = line["price"]["recurring"]
+        amount = format_money(line["amount_total"], currency)
+        if recurring:
+            count, interval = recurring["interval_count"], recurring["interval"]
+            amount += f" / {interval}" if count == 1 else f" every {count} {interval}s"
+        rows.append(
+            f"<tr><td>{escape(line['description'])}</td>"
+            f'<td class="num">{line["quantity"]}</td><td class="num">{amount}</td></tr>'
+        )
+    total_label = "Total"
+    if session["mode"] == "subscription" and session["amount_total"] != sum(
+        line["amount_total"] for line in lines
+    ):
+        total_label = "Total due today (free trial)"
+    total = format_money(session["amount_total"], currency)
+    return (
+        "<table><caption>Order summary</caption>"
+        '<thead><tr><th scope="col">Item</th><th scope="col" class="num">Qty</th>'
+        '<th scope="col" class="num">Amount</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody>"
+        f'<tfoot><tr><th scope="row" colspan="2">{total_label}</th>'
+        f'<td class="num">{total}</td></tr></tfoot></table>'
+    )
+
+
+def _input(name: str, label: str, value: str | None, *, required: bool = True, **attrs) -> str:
+    field_id = name.replace("[", "-").replace("]", "")
+    extra = "".join(f' {key}="{escape(attr)}"' for key, attr in attrs.items())
+    return (
+        f'<label for="{field_id}">{escape(label)}</label>'
+        f'<input id="{field_id}" name="{name}" value="{escape(value or "")}"'
+        f"{' required' if required else ''}{extra}>"
+    )
+
+
+def _address_fields(session: dict, form: dict) -> str:
+    address = form.get("address") or {}
+    fields = [
+        _input("name", _LABELS["name"], form.get("name"), autocomplete="name"),
+        *(
+            _input(
+                f"address[{field}]",
+                _LABELS[field],
+                address.get(field),
+                required=field in _REQUIRED_ADDRESS,
+            )
+            for field in ("line1", "line2", "city", "postal_code", "state")
+        ),
+    ]
+    collection = session["shipping_address_collection"]
+    if collection:
+        chosen = address.get("country")
+        options = "".join(
+            f'<option value="{escape(code)}"{" selected" if code == chosen else ""}>{escape(code)}</option>'
+            for code in collection["allowed_countries"]
+        )
+        fields.append(
+            '<label for="address-country">Country</label>'
+            f'<select id="address-country" name="address[country]" required>{options}</select>'
+        )
+    else:
+        fields.append(_input("address[country]", "Country (2-letter code)", address.get("country")))
+    legend = "Shipping address" if collection else "Billing address"
+    return f"<fieldset><legend>{legend}</legend>{''.join(fields)}</fieldset>"

@@ -1,0 +1,203 @@
+"""The HTTP front: routes requests to the API, the hosted checkout page and
+the control endpoints.
+
+Control endpoints, for tests and for a human clicking through the shop (no
+authentication; bodies are form-encoded, all fields optional):
+
+    POST /_simulator/checkout/{id}/pay            card payment succeeds
+    POST /_simulator/checkout/{id}/decline        card is declined, session stays open
+    POST /_simulator/checkout/{id}/pay_async      bank transfer started, session complete unpaid
+    POST /_simulator/checkout/{id}/async_succeed  the bank transfer clears
+    POST /_simulator/checkout/{id}/async_fail     the bank transfer fails
+    POST /_simulator/checkout/{id}/expire         the session expires
+    POST /_simulator/payment_intents/{id}/refund  refund as from the dashboard (amount, reason)
+    GET  /_simulator/deliveries                   webhook delivery attempts so far
+
+The checkout actions take the customer's ``email``, ``name`` and
+``address[line1]``, ``address[city]``, ``address[postal_code]``,
+``address[country]``... (test values fill in whatever is missing) and answer
+the session as JSON; refund answers the refund.
+"""
+
+import logging
+import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from .api import Api
+from .charges import Payments
+from .checkout import Checkout
+from .checkout_page import (
+    CARD_DECLINED,
+    details_from_form,
+    form_error,
+    render_checkout,
+    render_closed,
+    render_not_found,
+)
+from .errors import StripeError
+from .params import Params, parse_form
+from .responses import Response, html_response, json_response, redirect
+from .webhooks import DeliveryAttempt
+
+logger = logging.getLogger(__name__)
+
+_PAGE = re.compile(r"^/checkout/([^/]+)$")
+_CHECKOUT_CONTROL = re.compile(r"^/_simulator/checkout/([^/]+)/([a-z_]+)$")
+_REFUND_CONTROL = re.compile(r"^/_simulator/payment_intents/([^/]+)/refund$")
+_PAGE_ACTIONS = ("pay", "decline", "pay_async")
+
+
+class Router:
+    """Maps a request (method, path, body) to a Response."""
+
+    def __init__(
+        self,
+        api: Api,
+        checkout: Checkout,
+        payments: Payments,
+        transaction: Callable[[], AbstractContextManager],
+        delivery_attempts: Callable[[], list[DeliveryAttempt]],
+    ):
+        self._api = api
+        self._checkout = checkout
+        self._payments = payments
+        self._transaction = transaction
+        self._delivery_attempts = delivery_attempts
+
+    def handle(self, method: str, path: str, query: str, body: str, headers) -> Response:
+        if path.startswith("/v1/"):
+            return self._api.handle(method, path, query, body, headers)
+        try:
+            if match := _PAGE.match(path):
+                return self._page(method, match[1], body)
+            if path.startswith("/_simulator/"):
+                return self._control(method, path, body)
+            raise StripeError(f"Unrecognized request URL ({method}: {path}).", status=404)
+        except StripeError as error:
+            return json_response(error.status, error.to_dict())
+
+    def _act(self, action: str, session_id: str, details: dict) -> dict:
+        """Perform a customer action on a session; the caller holds the transaction."""
+        checkout = self._checkout
+        match action:
+            case "pay":
+                return checkout.pay(session_id, details)
+            case "decline":
+                return checkout.decline(session_id, details)
+            case "pay_async":
+                return checkout.pay_async(session_id, details)
+            case "async_succeed":
+                return checkout.settle_async(session_id, succeeded=True)
+            case "async_fail":
+                return checkout.settle_async(session_id, succeeded=False)
+            case "expire":
+                return checkout.expire(session_id)
+        raise StripeError(f"Unknown checkout action: {action}", status=404)
+
+    def _page(self, method: str, session_id: str, body: str) -> Response:
+        if method not in ("GET", "POST"):
+            raise StripeError(f"Unrecognized request URL ({method}: /checkout/...).", status=404)
+        form = parse_form(body) if method == "POST" else {}
+        with self._transaction():
+            try:
+                session = self._checkout.retrieve_session(Params({}), session_id)
+            except StripeError:
+                return html_response(404, render_not_found(session_id))
+            if session["status"] != "open":
+                return html_response(200, render_closed(session))
+            error = None
+            if method == "POST":
+                error = self._submit(session, form)
+                if error is None:
+                    return self._after_payment(session)
+            lines = self._checkout.rendered_lines(session_id)
+            return html_response(200, render_checkout(session, lines, error=error, form=form))
+
+    def _submit(self, session: dict, form: dict) -> str | None:
+        """Run the button's action; the message to show if the customer must try again."""
+        action = form.get("action")
+        if action not in _PAGE_ACTIONS:
+            return "Choose how to pay."
+        error = form_error(session, form)
+        if error:
+            return error
+        try:
+            self._act(action, session["id"], details_from_form(form))
+        except StripeError as failure:
+            return failure.message
+        return CARD_DECLINED if action == "decline" else None
+
+    @staticmethod
+    def _after_payment(session: dict) -> Response:
+        if not session["success_url"]:
+            return html_response(200, render_closed(session))
+        return redirect(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"]))
+
+    def _control(self, method: str, path: str, body: str) -> Response:
+        if method == "GET" and path == "/_simulator/deliveries":
+            return json_response(200, [asdict(a) for a in self._delivery_attempts()])
+        if method != "POST":
+            raise StripeError(f"Unrecognized request URL ({method}: {path}).", status=404)
+        form = parse_form(body)
+        with self._transaction():
+            if match := _CHECKOUT_CONTROL.match(path):
+                session_id, action = match.groups()
+                return json_response(200, self._act(action, session_id, details_from_form(form)))
+            if match := _REFUND_CONTROL.match(path):
+                params = Params(form).allow("amount", "reason")
+                intent = self._payments.retrieve_intent(params, match[1])
+                refund = self._payments.refund(
+                    intent=intent,
+                    amount=params.integer("amount", minimum=1),
+                    reason=params.string("reason"),
+                )
+                return json_response(200, refund)
+        raise StripeError(f"Unrecognized request URL ({method}: {path}).", status=404)
+
+
+class SimulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Restarting on the same port right after a stop must not fail with EADDRINUSE.
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], router: Router):
+        super().__init__(address, _Handler)
+        self.router = router
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # Keep-alive, which the SDK's connection pool expects.
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY each keep-alive
+    # response would wait ~40 ms on the client's delayed ACK.
+    disable_nagle_algorithm = True
+    server: SimulatorHTTPServer
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def _serve(self, method: str) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        response = self.server.router.handle(method, url.path, url.query, body, self.headers)
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args) -> None:
+        logger.info("%s %s", self.address_string(), format % args)

@@ -1,0 +1,193 @@
+"""`StripeSimulator`: wires the pieces together and runs them."""
+
+import copy
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from .api import Api
+from .catalog import Catalog
+from .charges import Payments
+from .checkout import Checkout
+from .events import Events
+from .server import Router, SimulatorHTTPServer
+from .store import Store
+from .subscriptions import Subscriptions
+from .webhooks import DEFAULT_RETRY_DELAYS, DEFAULT_SECRET, DeliveryAttempt, WebhookDispatcher
+
+
+class StripeSimulator:
+    """An in-memory Stripe test account served over HTTP.
+
+    Point ``stripe.StripeClient(..., base_addresses={"api": sim.url})`` at it;
+    events are POSTed, signed with `webhook_secret`, to `webhook_url`.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        webhook_url: str | None = None,
+        webhook_secret: str = DEFAULT_SECRET,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        async_settle_delay: float | None = 10.0,
+        public_url: str | None = None,
+    ):
+        """`port` 0 picks a free port. `async_settle_delay` is how long a bank
+        transfer takes to clear by itself (None: only when forced).
+        `public_url` is where browsers reach the simulator, if not at `url`."""
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
+        self._address = (host, port)
+        self._public_url = public_url
+        self._async_settle_delay = async_settle_delay
+        self._timers: set[threading.Timer] = set()
+        self._dispatcher = WebhookDispatcher(
+            webhook_url,
+            webhook_secret,
+            retry_delays=retry_delays,
+            on_delivered=lambda event_id: self._store.mark_delivered(event_id),
+        )
+        self._store = Store(self._dispatcher.enqueue, webhook_endpoints=1 if webhook_url else 0)
+        catalog = Catalog(self._store)
+        self._payments = Payments(self._store)
+        subscriptions = Subscriptions(self._store)
+        self._checkout = Checkout(
+            self._store,
+            catalog,
+            self._payments,
+            subscriptions,
+            page_url=lambda session_id: f"{self.public_url}/checkout/{session_id}",
+            on_bank_debit_started=self._schedule_settlement,
+        )
+        api = Api(
+            self._store,
+            self._transaction,
+            catalog=catalog,
+            checkout=self._checkout,
+            payments=self._payments,
+            subscriptions=subscriptions,
+            events=Events(self._store),
+        )
+        self._router = Router(
+            api, self._checkout, self._payments, self._transaction, self._dispatcher.attempts
+        )
+        self._server: SimulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # Lifecycle
+
+    def start(self) -> "StripeSimulator":
+        """Bind and serve in a daemon thread; returns self."""
+        self._server = SimulatorHTTPServer(self._address, self._router)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            # A short poll keeps stop() quick; shutdown waits for the next poll.
+            kwargs={"poll_interval": 0.05},
+            name="stripe-simulator-http",
+            daemon=True,
+        )
+        self._thread.start()
+        self._dispatcher.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, cancel pending settlements and stop webhook delivery."""
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+        with self._store.lock:
+            for timer in self._timers:
+                timer.cancel()
+            self._timers.clear()
+        self._dispatcher.stop()
+
+    def __enter__(self) -> "StripeSimulator":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL of the running server, e.g. ``http://127.0.0.1:54321``."""
+        if not self._server:
+            raise RuntimeError("the simulator is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def public_url(self) -> str:
+        return self._public_url or self.url
+
+    # What a customer does on the hosted page; each returns the session.
+
+    def pay(self, session_id: str, **details) -> dict:
+        """Pay successfully by card. `details`: email, name, address (dict)."""
+        with self._transaction():
+            return copy.deepcopy(self._checkout.pay(session_id, details))
+
+    def decline(self, session_id: str, **details) -> dict:
+        """Attempt a card payment that the bank declines."""
+        with self._transaction():
+            return copy.deepcopy(self._checkout.decline(session_id, details))
+
+    def pay_async(self, session_id: str, **details) -> dict:
+        """Start a bank transfer; it clears after `async_settle_delay` or `settle_async`."""
+        with self._transaction():
+            return copy.deepcopy(self._checkout.pay_async(session_id, details))
+
+    def settle_async(self, session_id: str, succeeded: bool = True) -> dict:
+        """Force the outcome of a pending bank transfer."""
+        with self._transaction():
+            return copy.deepcopy(self._checkout.settle_async(session_id, succeeded=succeeded))
+
+    def expire(self, session_id: str) -> dict:
+        with self._transaction():
+            return copy.deepcopy(self._checkout.expire(session_id))
+
+    def refund_from_dashboard(
+        self, payment_intent_id: str, amount: int | None = None, reason: str | None = None
+    ) -> dict:
+        """Refund as a person in the Stripe dashboard would, without the shop asking."""
+        with self._transaction():
+            intent = self._store.get("payment_intent", payment_intent_id)
+            refund = self._payments.refund(intent=intent, amount=amount, reason=reason)
+            return copy.deepcopy(refund)
+
+    # Webhooks
+
+    def wait_for_deliveries(self, timeout: float = 5.0) -> None:
+        """Block until no webhook delivery is pending or being retried; TimeoutError otherwise."""
+        self._dispatcher.wait_idle(timeout)
+
+    @property
+    def delivery_attempts(self) -> list[DeliveryAttempt]:
+        """Every webhook POST made so far, oldest first."""
+        return self._dispatcher.attempts()
+
+    # Internals
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Hold the state lock; sessions past their expires_at expire first, as on Stripe."""
+        with self._store.lock:
+            self._checkout.expire_due()
+            yield
+
+    def _schedule_settlement(self, session_id: str) -> None:
+        if self._async_settle_delay is None:
+            return
+
+        def settle() -> None:
+            with self._transaction():
+                self._timers.discard(timer)
+                if self._checkout.awaiting_settlement(session_id):
+                    self._checkout.settle_async(session_id, succeeded=True)
+
+        timer = threading.Timer(self._async_settle_delay, settle)
+        timer.daemon = True
+        self._timers.add(timer)
+        timer.start()

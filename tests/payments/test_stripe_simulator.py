@@ -1,0 +1,483 @@
+"""The Stripe simulator, driven through the real stripe SDK over HTTP.
+
+No Django and no database: a simulator and a tiny webhook receiver run in
+this process, and the receiver checks every signature with
+stripe.Webhook.construct_event as the shop does.
+"""
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import stripe
+
+from payments.stripe_simulator import StripeSimulator
+from payments.stripe_simulator.params import Params, parse_form
+
+SECRET = "whsec_test_secret"
+
+
+class WebhookReceiver(ThreadingHTTPServer):
+    """Records the events it receives; answers `failures` first, then 200."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
+        self.events: list[stripe.Event] = []
+        self.signature_errors: list[str] = []
+        self.failures: list[int] = []
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/webhook/"
+
+    def types(self) -> list[str]:
+        with self.lock:
+            return [event.type for event in self.events]
+
+    def of_type(self, event_type: str) -> list[stripe.Event]:
+        with self.lock:
+            return [event for event in self.events if event.type == event_type]
+
+
+class _ReceiverHandler(BaseHTTPRequestHandler):
+    server: WebhookReceiver
+
+    def do_POST(self):
+        payload = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        with self.server.lock:
+            status = self.server.failures.pop(0) if self.server.failures else 200
+            if status == 200:
+                try:
+                    event = stripe.Webhook.construct_event(payload, self.headers["Stripe-Signature"], SECRET)
+                except stripe.SignatureVerificationError as error:
+                    self.server.signature_errors.append(str(error))
+                    status = 400
+                else:
+                    self.server.events.append(event)
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    server = WebhookReceiver()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+    assert server.signature_errors == []
+
+
+@pytest.fixture
+def sim(receiver):
+    with StripeSimulator(
+        webhook_url=receiver.url,
+        webhook_secret=SECRET,
+        retry_delays=(0.01, 0.02, 0.04),
+        async_settle_delay=None,
+    ) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def client(sim):
+    return stripe.StripeClient("sk_test_simulated", base_addresses={"api": sim.url}, max_network_retries=0)
+
+
+@pytest.fixture
+def catalog(client):
+    """A mug (19.99), a sticker (5.00), a euro poster and a monthly subscription."""
+    mug = client.v1.products.create(params={"id": "prod_mug", "name": "Mug"})
+    sticker = client.v1.products.create(params={"name": "Sticker"})
+    club = client.v1.products.create(params={"name": "Coffee club"})
+
+    def price(product, amount, currency="usd", **extra):
+        params = {"product": product.id, "unit_amount": amount, "currency": currency, **extra}
+        return client.v1.prices.create(params=params)
+
+    return {
+        "mug": price(mug, 1999),
+        "sticker": price(sticker, 500),
+        "poster_eur": price(sticker, 900, "eur"),
+        "monthly": price(club, 1200, recurring={"interval": "month"}),
+    }
+
+
+def create_session(client, line_items, **params):
+    return client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "line_items": line_items,
+            "success_url": "https://shop.test/done?session={CHECKOUT_SESSION_ID}",
+            "cancel_url": "https://shop.test/cart",
+            **params,
+        }
+    )
+
+
+@pytest.fixture
+def order(client, catalog):
+    """An open payment session: 2 x 19.99 + 1 x 5.00."""
+    return create_session(
+        client,
+        [{"price": catalog["mug"].id, "quantity": 2}, {"price": catalog["sticker"].id, "quantity": 1}],
+        metadata={"order": "42"},
+        payment_intent_data={"metadata": {"order": "42"}},
+    )
+
+
+def post(url, data=None):
+    """POST form data without following redirects; returns (status, headers, body)."""
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(data or {}).encode(), method="POST")
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers, error.read().decode()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def get(url):
+    with urllib.request.urlopen(url) as response:
+        return response.read().decode()
+
+
+def test_products_and_prices_are_created_updated_and_listed(client, catalog):
+    assert catalog["mug"].type == "one_time"
+    assert catalog["monthly"].type == "recurring"
+    assert catalog["monthly"].recurring.interval == "month"
+
+    prices = client.v1.prices.list(params={"product": "prod_mug"})
+    assert [p.unit_amount for p in prices.data] == [1999]
+
+    first = client.v1.products.list(params={"limit": 2})
+    assert first.has_more is True
+    rest = client.v1.products.list(params={"limit": 2, "starting_after": first.data[-1].id})
+    assert rest.has_more is False
+    names = [p.name for p in first.data + rest.data]
+    assert names == ["Coffee club", "Sticker", "Mug"]  # newest first
+    assert len(list(client.v1.products.list(params={"limit": 1}).auto_paging_iter())) == 3
+
+    product = client.v1.products.update("prod_mug", params={"active": False, "metadata": {"sku": "M1"}})
+    assert (product.active, product.metadata.to_dict()) == (False, {"sku": "M1"})
+    assert [p.id for p in client.v1.products.list(params={"active": False}).data] == ["prod_mug"]
+
+    price = client.v1.prices.update(catalog["sticker"].id, params={"nickname": "Small", "active": False})
+    assert (price.nickname, price.active, price.unit_amount) == ("Small", False, 500)
+
+
+def test_price_amount_cannot_change(client, catalog):
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.prices.update(catalog["mug"].id, params={"unit_amount": 100})
+    assert raised.value.code == "parameter_unknown"
+    assert "Received unknown parameter: unit_amount" in raised.value.user_message
+
+
+def test_paid_session_delivers_signed_events_in_order(sim, client, order, receiver):
+    assert order.amount_total == 4498
+    assert order.url == f"{sim.url}/checkout/{order.id}"
+    lines = client.v1.checkout.sessions.line_items.list(order.id)
+    assert [(line.quantity, line.amount_total, line.price.unit_amount) for line in lines.data] == [
+        (2, 3998, 1999),
+        (1, 500, 500),
+    ]
+
+    status, _, body = post(f"{sim.url}/_simulator/checkout/{order.id}/pay", {"email": "ada@example.com"})
+    assert status == 200
+    assert json.loads(body)["status"] == "complete"
+    sim.wait_for_deliveries(timeout=5)
+
+    assert receiver.types()[-4:] == [
+        "payment_intent.created",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "checkout.session.completed",
+    ]
+    completed = receiver.of_type("checkout.session.completed")[0].data.object
+    assert (completed.amount_total, completed.payment_status) == (4498, "paid")
+    assert completed.customer_details.email == "ada@example.com"
+    assert completed.metadata.order == "42"
+
+    session = client.v1.checkout.sessions.retrieve(
+        order.id, params={"expand": ["payment_intent.latest_charge"]}
+    )
+    intent = session.payment_intent
+    assert (intent.status, intent.amount_received, intent.metadata.order) == ("succeeded", 4498, "42")
+    assert intent.latest_charge.paid is True
+    found = client.v1.checkout.sessions.list(params={"payment_intent": intent.id})
+    assert [s.id for s in found.data] == [order.id]
+
+    events = client.v1.events.list(params={"type": "checkout.session.completed"})
+    assert [e.data.object.id for e in events.data] == [order.id]
+    assert all(event.pending_webhooks == 0 for event in events.data)
+
+
+def test_hosted_page_shows_the_order_and_pays(sim, order):
+    page = get(order.url)
+    assert "Simulated Stripe Checkout — test mode" in page
+    for action in ("pay", "decline", "pay_async"):
+        assert f'name="action" value="{action}"' in page
+    assert "$44.98" in page
+    assert 'name="email"' in page
+
+    status, headers, _ = post(order.url, {"action": "pay", "email": "ada@example.com"})
+    assert status == 303
+    assert headers["Location"] == f"https://shop.test/done?session={order.id}"
+    assert "Your payment is complete." in get(order.url)
+
+
+def test_decline_keeps_the_session_open(sim, client, order, receiver):
+    status, _, page = post(order.url, {"action": "decline", "email": "ada@example.com"})
+    assert status == 200
+    assert "Your card was declined." in page
+    sim.wait_for_deliveries(timeout=5)
+
+    session = client.v1.checkout.sessions.retrieve(order.id, params={"expand": ["payment_intent"]})
+    assert (session.status, session.payment_status) == ("open", "unpaid")
+    assert session.payment_intent.status == "requires_payment_method"
+    failed = receiver.of_type("payment_intent.payment_failed")[0].data.object
+    assert failed.last_payment_error.code == "card_declined"
+    assert "checkout.session.completed" not in receiver.types()
+
+    sim.pay(order.id)  # a second try with a good card succeeds on the same intent
+    assert client.v1.payment_intents.retrieve(session.payment_intent.id).status == "succeeded"
+
+
+def test_bank_transfer_that_clears(sim, client, order, receiver):
+    session = sim.pay_async(order.id)
+    assert (session["status"], session["payment_status"]) == ("complete", "unpaid")
+    assert client.v1.payment_intents.retrieve(session["payment_intent"]).status == "processing"
+
+    sim.settle_async(order.id, succeeded=True)
+    sim.wait_for_deliveries(timeout=5)
+    assert client.v1.checkout.sessions.retrieve(order.id).payment_status == "paid"
+    types = receiver.types()
+    assert types.index("checkout.session.completed") < types.index("checkout.session.async_payment_succeeded")
+    assert "payment_intent.succeeded" in types
+
+
+def test_bank_transfer_that_fails(sim, client, order, receiver):
+    status, _, _ = post(order.url, {"action": "pay_async", "email": "ada@example.com"})
+    assert status == 303
+    post(f"{sim.url}/_simulator/checkout/{order.id}/async_fail")
+    sim.wait_for_deliveries(timeout=5)
+
+    session = client.v1.checkout.sessions.retrieve(order.id, params={"expand": ["payment_intent"]})
+    assert (session.status, session.payment_status) == ("complete", "unpaid")
+    assert session.payment_intent.status == "requires_payment_method"
+    assert "checkout.session.async_payment_failed" in receiver.types()
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.refunds.create(params={"payment_intent": session.payment_intent.id})
+
+
+def test_bank_transfer_clears_by_itself_after_the_delay(client, catalog):
+    with StripeSimulator(async_settle_delay=0.05) as quick:
+        quick_client = stripe.StripeClient("sk_test_x", base_addresses={"api": quick.url})
+        product = quick_client.v1.products.create(params={"name": "Mug"})
+        price = quick_client.v1.prices.create(
+            params={"product": product.id, "unit_amount": 1999, "currency": "eur"}
+        )
+        session = create_session(quick_client, [{"price": price.id, "quantity": 1}])
+        quick.pay_async(session.id)
+        deadline = time.monotonic() + 5
+        while quick_client.v1.checkout.sessions.retrieve(session.id).payment_status != "paid":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+
+
+def test_expire(sim, client, order, receiver):
+    expired = client.v1.checkout.sessions.expire(order.id)
+    assert expired.status == "expired"
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.checkout.sessions.expire(order.id)
+    sim.wait_for_deliveries(timeout=5)
+    assert "checkout.session.expired" in receiver.types()
+    page = get(order.url)
+    assert "expired" in page
+    assert 'value="pay"' not in page
+
+
+def test_subscription_with_trial_creates_customer_and_subscription(sim, client, catalog, receiver):
+    session = create_session(
+        client,
+        [{"price": catalog["monthly"].id, "quantity": 1}],
+        mode="subscription",
+        subscription_data={"trial_period_days": 14, "metadata": {"plan": "club"}},
+    )
+    assert session.amount_total == 0
+    assert "Subscribe" in get(session.url)
+
+    paid = sim.pay(session.id, email="grace@example.com")
+    assert (paid["status"], paid["payment_status"]) == ("complete", "no_payment_required")
+    subscription = client.v1.subscriptions.retrieve(paid["subscription"])
+    assert subscription.status == "trialing"
+    assert subscription.customer == paid["customer"]
+    assert subscription.metadata.plan == "club"
+    assert abs(subscription.trial_end - (time.time() + 14 * 86400)) < 60
+    assert subscription["items"].data[0].price.id == catalog["monthly"].id
+    assert client.v1.customers.retrieve(paid["customer"]).email == "grace@example.com"
+
+    sim.wait_for_deliveries(timeout=5)
+    types = receiver.types()
+    assert types.index("customer.created") < types.index("customer.subscription.created")
+    assert types.index("customer.subscription.created") < types.index("checkout.session.completed")
+
+
+def test_subscription_without_trial_is_active_and_paid(sim, client, catalog):
+    session = create_session(client, [{"price": catalog["monthly"].id, "quantity": 2}], mode="subscription")
+    paid = sim.pay(session.id)
+    assert (paid["payment_status"], paid["amount_total"]) == ("paid", 2400)
+    assert client.v1.subscriptions.retrieve(paid["subscription"]).status == "active"
+
+
+def test_refunds_partial_then_full_then_too_much(sim, client, order, receiver):
+    intent_id = sim.pay(order.id)["payment_intent"]
+
+    partial = client.v1.refunds.create(params={"payment_intent": intent_id, "amount": 1000})
+    assert (partial.status, partial.amount) == ("succeeded", 1000)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.refunds.create(params={"payment_intent": intent_id, "amount": 3499})
+    assert raised.value.code == "amount_too_large"
+    assert "($34.99) is greater than unrefunded amount on charge ($34.98)" in raised.value.user_message
+
+    rest = client.v1.refunds.create(params={"payment_intent": intent_id})
+    assert rest.amount == 3498
+    charge = client.v1.charges.retrieve(client.v1.payment_intents.retrieve(intent_id).latest_charge)
+    assert (charge.amount_refunded, charge.refunded) == (4498, True)
+    assert [r.amount for r in charge.refunds.data] == [3498, 1000]
+    listed = client.v1.refunds.list(params={"payment_intent": intent_id})
+    assert [r.id for r in listed.data] == [rest.id, partial.id]
+
+    sim.wait_for_deliveries(timeout=5)
+    assert receiver.types().count("charge.refunded") == 2
+    updated = receiver.of_type("refund.updated")[-1]
+    assert updated.data.object.status == "succeeded"
+
+
+def test_refund_from_the_dashboard_emits_events(sim, client, order, receiver):
+    intent_id = sim.pay(order.id)["payment_intent"]
+    refund = sim.refund_from_dashboard(intent_id, 500)
+    assert refund["amount"] == 500
+    sim.wait_for_deliveries(timeout=5)
+    event = receiver.of_type("charge.refunded")[0]
+    assert event.data.object.amount_refunded == 500
+    assert event.request.id is None
+
+
+def test_refund_of_unpaid_intent_is_rejected(sim, client, order):
+    intent_id = sim.decline(order.id)["payment_intent"]
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.refunds.create(params={"payment_intent": intent_id})
+
+
+def test_idempotent_replay_and_conflict(sim, client, receiver):
+    first = client.v1.customers.create(params={"email": "a@example.com"}, options={"idempotency_key": "k1"})
+    again = client.v1.customers.create(params={"email": "a@example.com"}, options={"idempotency_key": "k1"})
+    assert again.id == first.id
+    assert len(client.v1.customers.list().data) == 1
+    with pytest.raises(stripe.IdempotencyError):
+        client.v1.customers.create(params={"email": "b@example.com"}, options={"idempotency_key": "k1"})
+    sim.wait_for_deliveries(timeout=5)
+    assert receiver.types() == ["customer.created"]
+    assert receiver.events[0].request.idempotency_key == "k1"
+
+
+def test_unknown_ids_and_paths(client):
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.prices.retrieve("price_missing")
+    assert (raised.value.http_status, raised.value.code) == (404, "resource_missing")
+    assert raised.value.user_message == "No such price: 'price_missing'"
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.checkout.sessions.retrieve("cs_test_missing")
+    assert raised.value.code == "resource_missing"
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.raw_request("get", "/v1/nothing_here")
+    assert raised.value.http_status == 404
+
+
+@pytest.mark.parametrize(
+    ("line_items", "extra", "param"),
+    [
+        ([{"price": "price_missing", "quantity": 1}], {}, "line_items[0][price]"),
+        (
+            [{"price": "mug", "quantity": 1}, {"price": "poster_eur", "quantity": 1}],
+            {},
+            "line_items[1][price]",
+        ),
+        ([{"price": "monthly", "quantity": 1}], {}, "line_items[0][price]"),
+        ([{"price": "mug", "quantity": 1}], {"mode": "subscription"}, "line_items"),
+        ([{"price": "mug", "quantity": 0}], {}, "line_items[0][quantity]"),
+    ],
+    ids=["unknown price", "mixed currencies", "recurring in payment mode", "no recurring", "quantity 0"],
+)
+def test_session_validation(client, catalog, line_items, extra, param):
+    for item in line_items:
+        item["price"] = catalog[item["price"]].id if item["price"] in catalog else item["price"]
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        create_session(client, line_items, **extra)
+    assert raised.value.http_status == 400
+    assert raised.value.param == param
+
+
+def test_parameter_errors(client):
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.products.create(params={})
+    assert (raised.value.code, raised.value.param) == ("parameter_missing", "name")
+    product = client.v1.products.create(params={"name": "Mug"})
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.prices.create(params={"product": product.id, "unit_amount": "19.99", "currency": "usd"})
+    assert raised.value.code == "parameter_invalid_integer"
+
+
+def test_authentication_is_required(sim):
+    for key in ("pk_test_public", "sk_live_real"):
+        bad = stripe.StripeClient(key, base_addresses={"api": sim.url}, max_network_retries=0)
+        with pytest.raises(stripe.AuthenticationError):
+            bad.v1.customers.list()
+
+
+def test_failed_deliveries_are_retried_until_accepted(sim, client, receiver):
+    receiver.failures = [500, 500]
+    customer = client.v1.customers.create(params={"email": "a@example.com"})
+    sim.wait_for_deliveries(timeout=5)
+    attempts = [a for a in sim.delivery_attempts if a.event_type == "customer.created"]
+    assert [(a.attempt, a.status_code) for a in attempts] == [(1, 500), (2, 500), (3, 200)]
+    assert receiver.of_type("customer.created")[0].data.object.id == customer.id
+
+
+def test_delivery_gives_up_after_the_last_retry(client):
+    with StripeSimulator(webhook_url="http://127.0.0.1:9/unreachable", retry_delays=(0.01,)) as lonely:
+        lonely_client = stripe.StripeClient("sk_test_x", base_addresses={"api": lonely.url})
+        lonely_client.v1.customers.create(params={"email": "a@example.com"})
+        lonely.wait_for_deliveries(timeout=5)
+        attempts = lonely.delivery_attempts
+    assert [(a.attempt, a.status_code) for a in attempts] == [(1, None), (2, None)]
+    assert all(a.error for a in attempts)
+
+
+def test_form_parsing_keeps_nesting_and_order():
+    form = parse_form("line_items[1][price]=b&line_items[0][price]=a&expand[]=x&expand[]=y&metadata[0]=zero")
+    params = Params(form)
+    assert [item.string("price") for item in params.hashes("line_items")] == ["a", "b"]
+    assert params.expand() == ["x", "y"]
+    assert params.metadata() == {"0": "zero"}
