@@ -1,7 +1,10 @@
 """The ``/v1`` REST API: authentication, idempotency and routing to the services."""
 
+import base64
+import binascii
 import logging
 import re
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from urllib.parse import parse_qsl
@@ -20,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[..., dict]
 
+# Stripe forgets idempotency keys after 24 hours; so does the simulator, to bound memory.
+_IDEMPOTENCY_TTL = 24 * 60 * 60
+
 
 class Api:
     """Answers ``/v1/...`` requests the way api.stripe.com does."""
@@ -37,8 +43,9 @@ class Api:
     ):
         self._store = store
         self._transaction = transaction
-        # Idempotency-Key -> (request signature, response) of its first successful use.
-        self._idempotent: dict[str, tuple[tuple, Response]] = {}
+        # Idempotency-Key -> (monotonic time, request signature, response) of its first
+        # successful use, oldest first.
+        self._idempotent: dict[str, tuple[float, tuple, Response]] = {}
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/v1/customers", catalog.list_customers),
             ("POST", "/v1/customers", catalog.create_customer),
@@ -92,7 +99,7 @@ class Api:
                     current_request.reset(token)
                 response = json_response(200, result, {"Request-Id": request_id})
                 if key:
-                    self._idempotent[key] = (signature, response)
+                    self._remember(key, signature, response)
                 return response
         except StripeError as error:
             return json_response(error.status, error.to_dict(), {"Request-Id": request_id})
@@ -120,7 +127,7 @@ class Api:
         saved = self._idempotent.get(key)
         if saved is None:
             return None
-        saved_signature, response = saved
+        _, saved_signature, response = saved
         if saved_signature != signature:
             raise StripeError(
                 "Keys for idempotent requests can only be used with the same parameters they "
@@ -134,10 +141,19 @@ class Api:
             headers={**response.headers, "Idempotent-Replayed": "true"},
         )
 
+    def _remember(self, key: str, signature: tuple, response: Response) -> None:
+        saved_at = time.monotonic()
+        while self._idempotent:
+            oldest = next(iter(self._idempotent))
+            if self._idempotent[oldest][0] > saved_at - _IDEMPOTENCY_TTL:
+                break
+            del self._idempotent[oldest]
+        self._idempotent[key] = (saved_at, signature, response)
+
 
 def _authenticate(authorization: str | None) -> None:
-    scheme, _, key = (authorization or "").partition(" ")
-    if scheme != "Bearer" or not key:
+    key = _api_key(authorization or "")
+    if not key:
         raise StripeError(
             "You did not provide an API key. You need to provide your API key in the "
             "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
@@ -146,6 +162,19 @@ def _authenticate(authorization: str | None) -> None:
         )
     if not key.startswith("sk_test_"):
         raise StripeError(f"Invalid API Key provided: {_mask(key)}", status=401)
+
+
+def _api_key(authorization: str) -> str | None:
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme == "Bearer":
+        return credentials
+    if scheme == "Basic":
+        # `curl -u sk_test_...:` as in Stripe's documentation.
+        try:
+            return base64.b64decode(credentials).decode().partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    return None
 
 
 def _mask(key: str) -> str:

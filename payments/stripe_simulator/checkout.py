@@ -416,10 +416,11 @@ class Checkout:
         address = dict.fromkeys(_ADDRESS_FIELDS)
         if entered.get("address"):
             address.update({k: v or None for k, v in entered["address"].items() if k in address})
+            address["country"] = address["country"] and address["country"].upper()
         elif wants_address:
-            allowed = collection["allowed_countries"] if collection else ["US"]
-            country = DEFAULT_ADDRESS["country"]
-            address.update(DEFAULT_ADDRESS, country=country if country in allowed else allowed[0])
+            address.update(DEFAULT_ADDRESS)
+            if collection and address["country"] not in collection["allowed_countries"]:
+                address["country"] = collection["allowed_countries"][0]
         if collection and address["country"] not in collection["allowed_countries"]:
             raise StripeError(f"Shipping to {address['country']} is not available.", param="address[country]")
         details = {

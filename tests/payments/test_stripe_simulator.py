@@ -481,3 +481,50 @@ def test_form_parsing_keeps_nesting_and_order():
     assert [item.string("price") for item in params.hashes("line_items")] == ["a", "b"]
     assert params.expand() == ["x", "y"]
     assert params.metadata() == {"0": "zero"}
+
+
+def test_customers_crud(sim, client, receiver):
+    ada = client.v1.customers.create(params={"email": "ada@example.com", "name": "Ada"})
+    client.v1.customers.create(params={"email": "bob@example.com"})
+    updated = client.v1.customers.update(ada.id, params={"name": "Ada L.", "metadata": {"vip": "yes"}})
+    assert (updated.name, updated.metadata.vip) == ("Ada L.", "yes")
+    assert [c.id for c in client.v1.customers.list(params={"email": "ada@example.com"}).data] == [ada.id]
+
+    deleted = client.v1.customers.delete(ada.id)
+    assert deleted.deleted is True
+    assert client.v1.customers.retrieve(ada.id).deleted is True
+    assert [c.email for c in client.v1.customers.list().data] == ["bob@example.com"]
+    sim.wait_for_deliveries(timeout=5)
+    assert receiver.types() == [
+        "customer.created",
+        "customer.created",
+        "customer.updated",
+        "customer.deleted",
+    ]
+    previous = receiver.of_type("customer.updated")[0].data.previous_attributes
+    assert previous.name == "Ada"
+
+
+def test_shipping_address_is_collected(sim, client, catalog):
+    session = create_session(
+        client,
+        [{"price": catalog["mug"].id, "quantity": 1}],
+        customer_email="ada@example.com",
+        shipping_address_collection={"allowed_countries": ["FR", "BE"]},
+    )
+    page = get(session.url)
+    assert 'name="address[line1]"' in page
+    assert 'name="email"' not in page
+    form = {
+        "action": "pay",
+        "name": "Ada Lovelace",
+        "address[line1]": "1 rue de la Paix",
+        "address[city]": "Paris",
+        "address[postal_code]": "75002",
+        "address[country]": "FR",
+    }
+    status, _, _ = post(session.url, form)
+    assert status == 303
+    paid = client.v1.checkout.sessions.retrieve(session.id)
+    assert paid.shipping_details.address.city == "Paris"
+    assert paid.customer_details.email == "ada@example.com"
