@@ -236,10 +236,9 @@ class Catalog:
     def list_prices(self, params: Params) -> dict:
         params.allow("product", "active", "currency", "type", "limit", "starting_after", "ending_before")
         prices = self.store.all("price")
-        active = params.boolean("active")
         filters = {
             "product": params.string("product"),
-            "active": active,
+            "active": params.boolean("active"),
             "currency": params.string("currency"),
             "type": params.string("type", choices=("one_time", "recurring")),
         }

@@ -87,32 +87,13 @@ class Checkout:
         mode = params.string("mode", required=True, choices=("payment", "subscription"))
         lines = self._lines(params, mode)
         customer = self._customer_param(params)
-        created = now()
-        session_id = new_id("cs_test_", 58)
-        subscription_data = params.hash("subscription_data")
-        intent_data = params.hash("payment_intent_data")
-        for name, data, allowed_mode in (
-            ("subscription_data", subscription_data, "subscription"),
-            ("payment_intent_data", intent_data, "payment"),
-        ):
-            if data and mode != allowed_mode:
-                raise StripeError(f"You can not pass `{name}` in `{mode}` mode.", param=name)
-        if subscription_data:
-            subscription_data.allow("trial_period_days", "metadata", "description")
-        if intent_data:
-            intent_data.allow("metadata", "description")
-        plan = _Plan(
-            line_items=[line for line, _ in lines],
-            intent_metadata=intent_data.metadata() if intent_data else {},
-            trial_days=(
-                subscription_data.integer("trial_period_days", minimum=1) if subscription_data else None
-            ),
-            subscription_metadata=subscription_data.metadata() if subscription_data else {},
-        )
+        plan = self._plan(params, mode, lines)
         # With a trial only one-time items are due today, exactly like Stripe's first invoice.
         amount = sum(
             line["amount_total"] for line, price in lines if not (plan.trial_days and price["recurring"])
         )
+        created = now()
+        session_id = new_id("cs_test_", 58)
         currency = lines[0][1]["currency"]
         session = self.store.add(
             {
@@ -190,10 +171,13 @@ class Checkout:
         customer_id = self._customer_for(session, customer_details)
         if session["mode"] == "subscription":
             plan = self._plans[session_id]
-            prices = [(self.store.get("price", line["price"]), line["quantity"]) for line in plan.line_items]
             subscription = self.subscriptions.create(
                 customer=customer_id,
-                prices=[(price, quantity) for price, quantity in prices if price["recurring"]],
+                prices=[
+                    (line["price"], line["quantity"])
+                    for line in self.rendered_lines(session_id)
+                    if line["price"]["recurring"]
+                ],
                 trial_days=plan.trial_days,
                 metadata=plan.subscription_metadata,
             )
@@ -325,6 +309,29 @@ class Checkout:
                 param="line_items",
             )
         return lines
+
+    @staticmethod
+    def _plan(params: Params, mode: str, lines: list[tuple[dict, dict]]) -> _Plan:
+        subscription_data = params.hash("subscription_data")
+        intent_data = params.hash("payment_intent_data")
+        for name, data, allowed_mode in (
+            ("subscription_data", subscription_data, "subscription"),
+            ("payment_intent_data", intent_data, "payment"),
+        ):
+            if data and mode != allowed_mode:
+                raise StripeError(f"You can not pass `{name}` in `{mode}` mode.", param=name)
+        if subscription_data:
+            subscription_data.allow("trial_period_days", "metadata", "description")
+        if intent_data:
+            intent_data.allow("metadata", "description")
+        return _Plan(
+            line_items=[line for line, _ in lines],
+            intent_metadata=intent_data.metadata() if intent_data else {},
+            trial_days=subscription_data.integer("trial_period_days", minimum=1)
+            if subscription_data
+            else None,
+            subscription_metadata=subscription_data.metadata() if subscription_data else {},
+        )
 
     def _customer_param(self, params: Params) -> dict | None:
         if params.has("customer") and params.has("customer_email"):

@@ -138,6 +138,14 @@ _LABELS = {
     "state": "State or region (optional)",
     "country": "Country",
 }
+# Browser autofill tokens of the address fields.
+_AUTOCOMPLETE = {
+    "line1": "address-line1",
+    "line2": "address-line2",
+    "city": "address-level2",
+    "postal_code": "postal-code",
+    "state": "address-level1",
+}
 
 
 def _page(title: str, parts: list[str]) -> str:
@@ -215,8 +223,9 @@ def _address_fields(session: dict, form: dict) -> str:
                 _LABELS[field],
                 address.get(field),
                 required=field in _REQUIRED_ADDRESS,
+                autocomplete=token,
             )
-            for field in ("line1", "line2", "city", "postal_code", "state")
+            for field, token in _AUTOCOMPLETE.items()
         ),
     ]
     collection = session["shipping_address_collection"]
@@ -228,9 +237,14 @@ def _address_fields(session: dict, form: dict) -> str:
         )
         fields.append(
             '<label for="address-country">Country</label>'
-            f'<select id="address-country" name="address[country]" required>{options}</select>'
+            f'<select id="address-country" name="address[country]" required autocomplete="country">'
+            f"{options}</select>"
         )
     else:
-        fields.append(_input("address[country]", "Country (2-letter code)", address.get("country")))
+        fields.append(
+            _input(
+                "address[country]", "Country (2-letter code)", address.get("country"), autocomplete="country"
+            )
+        )
     legend = "Shipping address" if collection else "Billing address"
     return f"<fieldset><legend>{legend}</legend>{''.join(fields)}</fieldset>"
