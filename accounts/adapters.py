@@ -1,12 +1,64 @@
-"""allauth policy for the shop."""
+"""allauth policy for the shop: who may sign up, link and join which account."""
+
+import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import filter_users_by_email
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthProcess
+from django.contrib import messages
+from django.shortcuts import redirect
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    pass
+    def save_user(self, request, user, form, commit=True):
+        """Save a new user with the name typed on the sign-up form, if any."""
+        if name := form.cleaned_data.get("name"):
+            user.name = name
+        return super().save_user(request, user, form, commit=commit)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    pass
+    def pre_social_login(self, request, sociallogin):
+        """Refuse a provider sign-in that would create a second account for a known address.
+
+        allauth has already joined the sign-in to its linked account, or to the account whose
+        address the provider verified. Anything left that names a known address is a provider
+        vouching for nothing: the owner must sign in first and connect the provider from the
+        linked accounts page, so an unverified address can never take over an account.
+        """
+        if sociallogin.is_existing or sociallogin.state.get("process") == AuthProcess.CONNECT:
+            return
+        addresses = {address.email for address in sociallogin.email_addresses}
+        if sociallogin.user and sociallogin.user.email:
+            addresses.add(sociallogin.user.email)
+        if any(filter_users_by_email(address) for address in addresses):
+            provider = sociallogin.provider
+            logger.info(
+                "%s sign-in refused: its address belongs to an account it is not linked to", provider.id
+            )
+            messages.error(request, self.error_messages["email_taken"] % provider.name)
+            raise ImmediateHttpResponse(redirect("account_login"))
+
+    def populate_user(self, request, sociallogin, data):
+        """Fill a new user's name and avatar from the provider's profile."""
+        user = super().populate_user(request, sociallogin, data)
+        full_name = " ".join(part for part in (data.get("first_name"), data.get("last_name")) if part)
+        user.name = (data.get("name") or full_name)[: user._meta.get_field("name").max_length]
+        avatar_url = sociallogin.account.get_avatar_url() or ""
+        # The page's content security policy only loads images over https.
+        if avatar_url.startswith("https://") and len(avatar_url) <= user._meta.get_field("image").max_length:
+            user.image = avatar_url
+        return user
+
+    def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
+        """Log why a provider sign-in failed; the page tells the shopper nothing changed."""
+        logger.warning(
+            "%s sign-in failed: %s%s",
+            provider.id,
+            error,
+            f" ({type(exception).__name__}: {exception})" if exception else "",
+        )

@@ -74,3 +74,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.name.split(" ")[0] if self.name else self.email
+
+    def get_initials(self):
+        """Return up to two initials, shown in place of a missing avatar."""
+        words = self.name.split() or [self.email]
+        return "".join(word[0] for word in words[:2]).upper()

@@ -1,8 +1,9 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from accounts import views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("profile/", TemplateView.as_view(template_name="base.html"), name="profile"),
+    path("profile/", views.ProfileView.as_view(), name="profile"),
 ]

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from orders import views
 
 app_name = "orders"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.OrderListView.as_view(), name="list"),
+    path("<str:number>/", views.OrderDetailView.as_view(), name="detail"),
+]

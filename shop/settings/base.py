@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cart.middleware.CartActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "shop.context_processors.site",
+                "cart.context_processors.cart",
             ],
         },
     },
@@ -103,10 +105,9 @@ MIGRATION_MODULES = {
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "accounts.backends.RolePermissionBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: allauth's sign-in by email, with permissions taken from the role alone (a second
+# ModelBackend would add back group and per-user permissions).
+AUTHENTICATION_BACKENDS = ["accounts.backends.RolePermissionBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -123,7 +124,13 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# Ask providers for the user's addresses and their verified flags (GitHub: /user/emails).
+SOCIALACCOUNT_QUERY_EMAIL = True
+# A provider sign-in joins an existing account only through an address the provider itself marks
+# verified ("VERIFIED_EMAIL": False below: never assume it); accounts/adapters.py refuses the rest.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 SOCIALACCOUNT_STORE_TOKENS = True
@@ -136,6 +143,7 @@ for _provider, _scope in (("google", ["profile", "email"]), ("github", ["user:em
             "APPS": [{"client_id": _client_id, "secret": env(f"{_provider.upper()}_CLIENT_SECRET")}],
             "SCOPE": _scope,
             "VERIFIED_EMAIL": False,
+            "OAUTH_PKCE_ENABLED": True,
         }
 
 # --- Internationalisation -------------------------------------------------------------------

@@ -1,0 +1,44 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.core.exceptions import ValidationError
+
+from accounts.models import User
+
+# Fields no shopper form offers; a submission carrying one is an attempt to raise a role.
+PRIVILEGED_FIELDS = ("role", "is_staff", "is_superuser", "groups", "user_permissions")
+
+
+class RefusePrivilegedFieldsMixin:
+    """Refuse a submission that tries to set a role or staff flag the form does not offer."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if any(name in self.data for name in PRIVILEGED_FIELDS):
+            raise ValidationError(
+                "Roles cannot be changed here: only a super admin can change a role.",
+                code="role_change_forbidden",
+            )
+        return cleaned_data
+
+
+class SignupForm(RefusePrivilegedFieldsMixin, AllauthSignupForm):
+    name = forms.CharField(
+        label="Name", max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+
+    field_order = ["email", "name", "password1", "password2"]
+
+
+class ProfileForm(RefusePrivilegedFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "image"]
+        labels = {"image": "Avatar image URL"}
+        help_texts = {"image": "An https:// address of a square picture. Leave empty to show your initials."}
+        widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        if image and not image.startswith("https://"):
+            raise ValidationError("Use an address that starts with https://.", code="avatar_not_https")
+        return image

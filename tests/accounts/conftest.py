@@ -1,0 +1,31 @@
+import copy
+
+import pytest
+import requests
+from django.core.cache import cache
+
+from tests.accounts.oauth import PROVIDER_HOSTS, PROVIDERS, ProviderEndpoints
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """allauth keeps rate limits and used tokens in the cache: start every test without them."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def providers(settings, monkeypatch):
+    """Google and GitHub configured as the environment would, their HTTP endpoints answered in-process."""
+    settings.SOCIALACCOUNT_PROVIDERS = copy.deepcopy(PROVIDERS)
+    endpoints = ProviderEndpoints()
+    network_send = requests.adapters.HTTPAdapter.send
+
+    def send(adapter, request, **kwargs):
+        if requests.utils.urlparse(request.url).hostname in PROVIDER_HOSTS:
+            return endpoints.respond(request)
+        return network_send(adapter, request, **kwargs)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+    return endpoints
