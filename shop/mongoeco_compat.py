@@ -2,7 +2,7 @@
 
 The embedded server (shop/embedded_mongodb.py) calls install() before it starts serving. Each
 gap is numbered as in shared/EMBEDDED_MONGODB.md and has a test in tests/shop/test_mongoeco_compat.py.
-Gaps 1 and 6 wrap private mongoeco internals, so any other mongoeco version is refused.
+Gaps 1, 6 and 8 wrap private mongoeco internals, so any other mongoeco version is refused.
 Gap 3 (a second index on one key pattern) is closed in the regenerated allauth migration
 shop/mongo_migrations/account/0001_initial.py, not here.
 """
@@ -42,7 +42,7 @@ def install():
     _installed = True
 
 
-# --- Gap 1 and gap 6: rewrite the wire request before mongoeco validates it ------------------
+# --- Gaps 1, 6 and 8: rewrite the wire request before mongoeco validates it -----------------
 
 
 def _normalize_request(build_request_context):
@@ -61,7 +61,11 @@ def normalize_command(body):
         # server_info() sends the lowercase spelling.
         body = {("buildInfo" if key == "buildinfo" else key): value for key, value in body.items()}
     if first_key == "aggregate" and isinstance(body.get("pipeline"), list):
-        body = {**body, "pipeline": drop_empty_lookup_pipelines(body["pipeline"])}
+        pipeline = flatten_nested_projections(drop_empty_lookup_pipelines(body["pipeline"]))
+        body = {**body, "pipeline": pipeline}
+    if first_key == "explain" and isinstance(body.get("explain"), dict):
+        # So that explain describes the pipeline that really runs.
+        body = {**body, "explain": normalize_command(body["explain"])}
     return body
 
 
@@ -71,21 +75,62 @@ def drop_empty_lookup_pipelines(pipeline):
     django-mongodb-backend adds `pipeline: []` to every join; without it mongoeco hashes the
     foreign side (2,000 x 2,000 rows: 28.6 s -> 0.16 s) and the results are identical.
     """
-    cleaned = []
+    return _rewrite_stages(pipeline, _drop_empty_lookup_pipeline)
+
+
+def _drop_empty_lookup_pipeline(stage):
+    lookup = stage.get("$lookup")
+    if (
+        isinstance(lookup, dict)
+        and lookup.get("pipeline") == []
+        and "localField" in lookup
+        and "foreignField" in lookup
+    ):
+        return {"$lookup": {key: value for key, value in lookup.items() if key != "pipeline"}}
+    return stage
+
+
+def flatten_nested_projections(pipeline):
+    """Gap 8: mongoeco reads a sub-document in $project ({"user": {"email": 1}}) as a literal.
+
+    MongoDB reads it as a nested projection, the same as {"user.email": 1}; the backend sends
+    that form after a $group (select_related together with an aggregate annotation), and
+    mongoeco returned {"email": 1} as the user's data. Dotted paths mean the same to both.
+    """
+    return _rewrite_stages(pipeline, _flatten_projection_stage)
+
+
+def _flatten_projection_stage(stage):
+    projection = stage.get("$project")
+    if isinstance(projection, dict):
+        return {"$project": dict(_flatten_projection(projection, prefix=""))}
+    return stage
+
+
+def _flatten_projection(projection, *, prefix):
+    for key, value in projection.items():
+        path = f"{prefix}{key}"
+        # An object with no operator key is a sub-projection in $project, never a literal.
+        if isinstance(value, dict) and value and not any(str(name).startswith("$") for name in value):
+            yield from _flatten_projection(value, prefix=f"{path}.")
+        else:
+            yield path, value
+
+
+def _rewrite_stages(pipeline, rewrite_stage):
+    """Return a copy of `pipeline` with rewrite_stage applied to every stage, nested pipelines included."""
+    rewritten = []
     for stage in pipeline:
-        if isinstance(stage, dict) and isinstance(stage.get("$lookup"), dict):
-            lookup = dict(stage["$lookup"])
-            if lookup.get("pipeline") == [] and "localField" in lookup and "foreignField" in lookup:
-                del lookup["pipeline"]
-            elif isinstance(lookup.get("pipeline"), list):
-                lookup["pipeline"] = drop_empty_lookup_pipelines(lookup["pipeline"])
-            stage = {**stage, "$lookup": lookup}
-        elif isinstance(stage, dict) and isinstance(stage.get("$facet"), dict):
-            stage = {
-                "$facet": {name: drop_empty_lookup_pipelines(sub) for name, sub in stage["$facet"].items()}
-            }
-        cleaned.append(stage)
-    return cleaned
+        if isinstance(stage, dict) and len(stage) == 1:
+            ((operator, spec),) = stage.items()
+            if operator in ("$lookup", "$unionWith") and isinstance(spec, dict):
+                if isinstance(spec.get("pipeline"), list):
+                    spec = {**spec, "pipeline": _rewrite_stages(spec["pipeline"], rewrite_stage)}
+            elif operator == "$facet" and isinstance(spec, dict):
+                spec = {name: _rewrite_stages(branch, rewrite_stage) for name, branch in spec.items()}
+            stage = rewrite_stage({operator: spec})
+        rewritten.append(stage)
+    return rewritten
 
 
 # --- Gap 2: the $not aggregation expression -------------------------------------------------
@@ -188,8 +233,15 @@ def truncate_date(value, unit, *, bin_size, zone, week_start):
 def _truncate_wall_clock(local, unit, bin_size, week_start):
     epoch = datetime.datetime(2000, 1, 1)  # MongoDB's reference for bins: 2000-01-01
     if unit == "year":
-        return local.replace(year=local.year - (local.year - 2000) % bin_size, month=1, day=1, hour=0, minute=0,
-                             second=0, microsecond=0)
+        return local.replace(
+            year=local.year - (local.year - 2000) % bin_size,
+            month=1,
+            day=1,
+            hour=0,
+            minute=0,
+            second=0,
+            microsecond=0,
+        )
     if unit in ("quarter", "month"):
         months_per_unit = 3 if unit == "quarter" else 1
         months = (local.year - 2000) * 12 + local.month - 1

@@ -1,0 +1,160 @@
+"""Cart admin: active, checked-out and expired carts, and an action to expire carts."""
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from cart.models import Cart, CartItem, CartStatus
+from shop.money import format_money
+
+
+class ExpiredByTimeFilter(admin.SimpleListFilter):
+    """Carts past `expires_at`: the TTL monitor has not removed them yet, the shop already ignores them."""
+
+    title = "expired by time"
+    parameter_name = "expired_by_time"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Past their expiry"), ("no", "Not past their expiry")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(expires_at__lte=now)
+        if self.value() == "no":
+            return queryset.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        return queryset
+
+
+class OwnerFilter(admin.SimpleListFilter):
+    title = "owner"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return [("guest", "Guest"), ("user", "Signed-in user")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("guest", "user"):
+            return queryset.filter(user__isnull=self.value() == "guest")
+        return queryset
+
+
+def _line_total(item):
+    return format_money(item.line_total, item.price.currency)
+
+
+class CartItemInline(admin.TabularInline):
+    """A shopper's lines, read-only: quantities and currencies are the cart service's rules."""
+
+    model = CartItem
+    extra = 0
+    can_delete = False
+    fields = ["product", "price_label", "quantity", "line_total", "expires_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product", "price")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="price")
+    def price_label(self, item):
+        return item.price.label
+
+    @admin.display(description="line total")
+    def line_total(self, item):
+        return _line_total(item)
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "status",
+        "item_count",
+        "currency",
+        "is_locked",
+        "expires_at",
+        "last_activity_at",
+        "created_at",
+    ]
+    list_select_related = ["user"]
+    list_filter = ["status", ExpiredByTimeFilter, OwnerFilter]
+    search_fields = ["user__email", "=session_key", "=checkout_session_id"]
+    readonly_fields = [
+        "user",
+        "session_key",
+        "status",
+        "currency",
+        "checkout_session_id",
+        "expires_at",
+        "last_activity_at",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [CartItemInline]
+    actions = ["expire"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(item_count=Count("items"))
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="items", ordering="item_count")
+    def item_count(self, cart):
+        return cart.item_count
+
+    @admin.display(boolean=True, description="in checkout")
+    def is_locked(self, cart):
+        return cart.is_locked
+
+    @admin.action(permissions=["change"], description="Expire selected carts")
+    def expire(self, request, queryset):
+        """Mark active carts EXPIRED; their items stay until the TTL index removes them."""
+        selected = list(queryset.values_list("pk", flat=True))
+        # A cart in checkout is left alone: its payment may still complete.
+        expired = Cart.objects.filter(
+            Q(checkout_session_id__isnull=True) | Q(checkout_session_id=""),
+            pk__in=selected,
+            status=CartStatus.ACTIVE,
+        ).update(status=CartStatus.EXPIRED, updated_at=timezone.now())
+        self.message_user(request, f"Expired {expired} cart{'s' if expired != 1 else ''}.", messages.SUCCESS)
+        if skipped := len(selected) - expired:
+            self.message_user(
+                request,
+                f"Left {skipped} cart{'s' if skipped != 1 else ''} unchanged: not active, or in checkout.",
+                messages.WARNING,
+            )
+
+
+@admin.register(CartItem)
+class CartItemAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "cart", "product", "quantity", "line_total", "expires_at", "created_at"]
+    list_select_related = ["cart__user", "product", "price__product"]
+    list_filter = ["cart__status"]
+    search_fields = ["product__name", "cart__user__email", "=cart__session_key"]
+    readonly_fields = [
+        "cart",
+        "product",
+        "price",
+        "quantity",
+        "line_total",
+        "expires_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="line total")
+    def line_total(self, item):
+        return _line_total(item)
