@@ -1,8 +1,12 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from cart import views
 
 app_name = "cart"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="base.html"), name="detail"),
+    path("", views.CartDetailView.as_view(), name="detail"),
+    path("add/", views.cart_add, name="add"),
+    path("items/<str:item_id>/update/", views.cart_item_update, name="item_update"),
+    path("items/<str:item_id>/remove/", views.cart_item_remove, name="item_remove"),
 ]

@@ -1,15 +1,32 @@
-from django.views.generic import DetailView, ListView
+from django.conf import settings
+from django.views.generic import DetailView, TemplateView
 
-from catalog.models import Product
+from catalog.forms import ProductFilterForm
+from catalog.selectors import product_available_with_prices, product_gallery, product_list_page
 
 
-class ProductListView(ListView):
+class ProductListView(TemplateView):
+    """The home page: products for sale, searched, filtered, sorted and paginated."""
+
     template_name = "catalog/product_list.html"
-    context_object_name = "products"
     paginate_by = 24
 
-    def get_queryset(self):
-        return Product.objects.available()
+    def get_context_data(self, **kwargs):
+        form = ProductFilterForm(self.request.GET or None)
+        filters = form.filters()
+        page = product_list_page(
+            **filters, page_number=self.request.GET.get("page"), per_page=self.paginate_by
+        )
+        filter_query = self.request.GET.copy()
+        filter_query.pop("page", None)
+        return super().get_context_data(
+            form=form,
+            filters=filters,
+            page_obj=page,
+            products=page.object_list,
+            filter_query=filter_query.urlencode(),
+            **kwargs,
+        )
 
 
 class ProductDetailView(DetailView):
@@ -17,4 +34,13 @@ class ProductDetailView(DetailView):
     context_object_name = "product"
 
     def get_queryset(self):
-        return Product.objects.available()
+        return product_available_with_prices()
+
+    def get_context_data(self, **kwargs):
+        gallery = product_gallery(self.object)
+        return super().get_context_data(
+            gallery_main=gallery[0] if gallery else None,
+            gallery_more=gallery[1:],
+            cart_max_quantity=settings.CART_MAX_QUANTITY,
+            **kwargs,
+        )

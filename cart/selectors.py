@@ -1,0 +1,137 @@
+"""Reads for carts: the shopper's current cart, its lines and totals, in a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Sum
+
+from cart.exceptions import PriceUnavailable, ProductUnavailable
+from cart.models import Cart, CartItem
+from catalog.models import Price, Product
+
+# The session remembers the guest cart's id: no query for visitors who never added anything, and
+# the guest cart can still be found at login, after Django has given the session a new key.
+CART_SESSION_KEY = "cart_id"
+_REQUEST_CACHE_ATTRIBUTE = "_shop_cart"
+_NOT_LOOKED_UP = object()
+
+
+@dataclass(frozen=True)
+class CartTotals:
+    subtotal: int
+    item_count: int
+    currency: str
+    has_unavailable_lines: bool
+
+
+def cart_get_for_request(request) -> Cart | None:
+    """Return the shopper's open cart, or None before their first add. Memoised on the request.
+
+    A signed-in user's cart is looked up by user (it may have been filled on another device);
+    a guest's by the cart id in the session and the session key. Expired (even before the TTL
+    monitor removes them) and checked-out carts are never returned.
+    """
+    cached = getattr(request, _REQUEST_CACHE_ATTRIBUTE, _NOT_LOOKED_UP)
+    if cached is not _NOT_LOOKED_UP:
+        return cached
+    cart = None
+    if request.user.is_authenticated:
+        cart = Cart.objects.open().filter(user=request.user).first()
+    elif cart_id := request.session.get(CART_SESSION_KEY):
+        cart = (
+            Cart.objects.open()
+            .filter(pk=cart_id, user__isnull=True, session_key=request.session.session_key)
+            .first()
+        )
+        if cart is None:
+            # Expired or checked out: forget it so later pages need no query.
+            del request.session[CART_SESSION_KEY]
+    cart_remember_for_request(request, cart)
+    return cart
+
+
+def cart_remember_for_request(request, cart: Cart | None) -> None:
+    """Record the request's current cart so later reads in the same request need no query."""
+    setattr(request, _REQUEST_CACHE_ATTRIBUTE, cart)
+
+
+def cart_forget_for_request(request) -> None:
+    if hasattr(request, _REQUEST_CACHE_ATTRIBUTE):
+        delattr(request, _REQUEST_CACHE_ATTRIBUTE)
+
+
+def cart_looked_up_for_request(request) -> Cart | None:
+    """Return the cart this request already read, without a query (None if it read none)."""
+    cached = getattr(request, _REQUEST_CACHE_ATTRIBUTE, None)
+    return cached if isinstance(cached, Cart) else None
+
+
+def cart_guest_for_session(session) -> Cart | None:
+    """Return the open guest cart recorded in the session, whatever the session's current key.
+
+    Used at login: Django gives the session a new key before user_logged_in is sent.
+    """
+    cart_id = session.get(CART_SESSION_KEY)
+    if not cart_id:
+        return None
+    return Cart.objects.open().filter(pk=cart_id, user__isnull=True).first()
+
+
+def cart_lines(cart: Cart) -> list[CartItem]:
+    """Return the cart's items, oldest first, with `price` and `product` loaded, in three queries.
+
+    Each item gets `is_available`: False when its price or product has since been deactivated or
+    deleted. Such a line is shown so the shopper understands, but is never totalled or charged.
+    """
+    items = list(CartItem.objects.filter(cart=cart).order_by("created_at", "pk"))
+    if not items:
+        return []
+    prices = Price.objects.in_bulk({item.price_id for item in items})
+    products = Product.objects.in_bulk({item.product_id for item in items})
+    for item in items:
+        item.price = prices[item.price_id]
+        item.product = products[item.product_id]
+        item.is_available = price_is_for_sale(item.price, item.product)
+    return items
+
+
+def cart_totals(cart: Cart | None, lines: list[CartItem]) -> CartTotals:
+    """Return the subtotal (minor units) and item count of the lines that can be bought."""
+    available = [line for line in lines if line.is_available]
+    return CartTotals(
+        subtotal=sum(line.line_total for line in available),
+        item_count=sum(line.quantity for line in available),
+        currency=cart.currency if cart else "",
+        has_unavailable_lines=len(available) != len(lines),
+    )
+
+
+def cart_item_count_for_request(request) -> int:
+    """Return how many items the shopper's cart holds (header badge): no query without a cart."""
+    cart = cart_get_for_request(request)
+    if cart is None:
+        return 0
+    return CartItem.objects.filter(cart=cart).aggregate(count=Sum("quantity"))["count"] or 0
+
+
+def price_is_for_sale(price: Price, product: Product) -> bool:
+    return (
+        price.active
+        and price.deleted_at is None
+        and product.active
+        and product.deleted_at is None
+        and price.product_id == product.pk
+    )
+
+
+def price_get_for_sale(*, price_id, product_id) -> Price:
+    """Return the price, with its product loaded, if a shopper may buy it now.
+
+    Raise PriceUnavailable for a price that is inactive, deleted, missing or of another product,
+    and ProductUnavailable for a product that is inactive or deleted.
+    """
+    price = Price.objects.filter(pk=price_id, product_id=product_id).select_related("product").first()
+    if price is None or not price.active or price.deleted_at is not None:
+        raise PriceUnavailable
+    if not price_is_for_sale(price, price.product):
+        raise ProductUnavailable
+    return price
