@@ -16,11 +16,16 @@ class WebhookEvent(models.Model):
     api_version = models.CharField(max_length=50, blank=True)
     livemode = models.BooleanField(default=False)
     payload = models.JSONField()
-    stripe_created_at = models.DateTimeField(null=True, blank=True, help_text="When Stripe created the event.")
+    stripe_created_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Stripe created the event."
+    )
     processed = models.BooleanField(default=False)
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Set while one worker runs the handler: a concurrent delivery of the same event sees it and
+    # backs off. A lease, so that a worker that died mid-way does not block the event for good.
+    processing_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     received_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,297 @@
+"""Payment-driven writes to orders: creation at checkout and what Stripe's answers change.
+
+Every status move goes through Order.set_status, so a repeated event changes nothing and a late
+one cannot move a status backwards (it raises InvalidStatusTransition, which callers treat as
+superseded). Amounts, addresses and the customer's email come from Stripe once it has answered.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.db import IntegrityError
+from django.utils import timezone
+from django_mongodb_backend import transaction
+
+from cart.models import Cart, CartItem, CartStatus
+from orders.emails import order_confirmation_send
+from orders.models import Order, OrderItem, OrderStatus, PaymentStatus, Refund
+
+logger = logging.getLogger(__name__)
+
+_CONFIRMED_PAYMENT = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+
+
+@dataclass(frozen=True)
+class PaymentDetails:
+    """What Stripe reports about a completed checkout; its figures replace those of our cart."""
+
+    currency: str
+    amount_subtotal: int
+    amount_discount: int
+    amount_tax: int
+    amount_shipping: int
+    amount_total: int
+    customer_email: str = ""
+    customer_name: str = ""
+    billing_address: dict = field(default_factory=dict)
+    shipping_name: str = ""
+    shipping_address: dict = field(default_factory=dict)
+    stripe_payment_intent_id: str | None = None
+    stripe_customer_id: str = ""
+    stripe_subscription_id: str = ""
+    # Stripe price id -> (unit amount, line total) as Stripe charged them.
+    line_amounts: dict = field(default_factory=dict)
+
+    def order_fields(self, order: Order) -> dict:
+        """Return the Order fields to write, keeping what we know where Stripe says nothing."""
+        fields = {
+            "currency": self.currency,
+            "amount_subtotal": self.amount_subtotal,
+            "amount_discount": self.amount_discount,
+            "amount_tax": self.amount_tax,
+            "amount_shipping": self.amount_shipping,
+            "amount_total": self.amount_total,
+            "customer_email": self.customer_email or order.customer_email,
+            "customer_name": self.customer_name or order.customer_name,
+            "billing_address": self.billing_address or order.billing_address,
+            "shipping_name": self.shipping_name or order.shipping_name,
+            "shipping_address": self.shipping_address or order.shipping_address,
+            "stripe_customer_id": self.stripe_customer_id or order.stripe_customer_id,
+            "stripe_subscription_id": self.stripe_subscription_id or order.stripe_subscription_id,
+        }
+        if self.stripe_payment_intent_id:
+            fields["stripe_payment_intent_id"] = self.stripe_payment_intent_id
+        return fields
+
+
+def order_create_from_cart(
+    *,
+    cart: Cart,
+    lines: list[CartItem],
+    number: str,
+    user,
+    checkout_session_id: str,
+    stripe_customer_id: str = "",
+    trial_period_days: int | None = None,
+) -> tuple[Order, bool]:
+    """Create the PENDING order of a Checkout Session, with a snapshot of every line.
+
+    `lines` are cart items with `price` and `product` loaded and already checked for sale. Return
+    (order, created): a concurrent checkout of the same cart that created the same session first
+    wins the unique index on the session id, and its order is returned.
+    """
+    currency = lines[0].price.currency
+    subtotal = sum(line.price.unit_amount * line.quantity for line in lines)
+    # Like Stripe's first invoice: recurring lines under a trial are not due today.
+    due_today = sum(
+        line.price.unit_amount * line.quantity
+        for line in lines
+        if not (line.price.is_recurring and trial_period_days)
+    )
+    order = Order(
+        number=number,
+        user=user,
+        cart=cart,
+        customer_email=user.email if user else "",
+        customer_name=user.name if user else "",
+        currency=currency,
+        amount_subtotal=subtotal,
+        amount_total=due_today,
+        stripe_checkout_session_id=checkout_session_id,
+        stripe_customer_id=stripe_customer_id,
+    )
+    order.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        # Not in a transaction: the unique indexes must see a concurrent twin at once.
+        order.save(force_insert=True)
+    except IntegrityError:
+        existing = Order.objects.filter(stripe_checkout_session_id=checkout_session_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    items = [
+        OrderItem(
+            order=order,
+            product=line.product,
+            price=line.price,
+            product_name=line.product.name,
+            unit_amount=line.price.unit_amount,
+            currency=line.price.currency,
+            quantity=line.quantity,
+            price_type=line.price.type,
+            recurring_interval=line.price.recurring_interval,
+            recurring_interval_count=line.price.recurring_interval_count,
+            trial_period_days=trial_period_days if line.price.is_recurring else None,
+            stripe_price_id=line.price.stripe_price_id or "",
+            amount_total=line.price.unit_amount * line.quantity,
+        )
+        for line in lines
+    ]
+    for item in items:
+        item.full_clean(exclude=["order"], validate_unique=False, validate_constraints=False)
+    try:
+        OrderItem.objects.bulk_create(items)
+    except Exception:
+        order.delete()
+        raise
+    return order, True
+
+
+def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool:
+    """Record a payment Stripe has confirmed: payment PAID, order PROCESSING, cart CHECKED_OUT.
+
+    Stripe's amounts, addresses and ids are written with the payment status, and the confirmation
+    email is sent once, after the commit. Return False if the payment was already recorded.
+    """
+    if order.payment_status in _CONFIRMED_PAYMENT:
+        return False
+    with transaction.atomic():
+        order.set_status(
+            "payment_status",
+            PaymentStatus.PAID,
+            note=note,
+            paid_at=timezone.now(),
+            **details.order_fields(order),
+        )
+        order.set_status("status", OrderStatus.PROCESSING, note=note)
+        _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
+        _cart_check_out(order=order)
+        transaction.on_commit(partial(order_confirmation_send, order_id=order.pk))
+    return True
+
+
+def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:
+    """Record a checkout completed with a payment still settling (a bank debit): Stripe's figures and
+    the payment intent are saved and the cart is checked out; the statuses wait for the outcome.
+
+    Return False when the order has moved on (already paid, failed or cancelled).
+    """
+    if order.status != OrderStatus.PENDING or order.payment_status in _CONFIRMED_PAYMENT:
+        return False
+    fields = details.order_fields(order)
+    with transaction.atomic():
+        updated = Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING).update(
+            **fields, updated_at=timezone.now()
+        )
+        if not updated:
+            return False
+        for name, value in fields.items():
+            setattr(order, name, value)
+        _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
+        _cart_check_out(order=order)
+    return True
+
+
+def order_mark_payment_failed(*, order: Order, note: str) -> bool:
+    """Record a payment that failed for good (a bank debit that bounced): payment and order FAILED."""
+    with transaction.atomic():
+        changed = order.set_status("payment_status", PaymentStatus.FAILED, note=note)
+        changed = order.set_status("status", OrderStatus.FAILED, note=note) or changed
+    return changed
+
+
+def order_set_payment_status(*, order: Order, payment_status: str, note: str) -> bool:
+    """Move the payment status while the shopper is still paying (declined card, 3-D Secure, ...).
+
+    The order itself stays PENDING: the Checkout Session is still open for another attempt.
+    """
+    return order.set_status("payment_status", payment_status, note=note)
+
+
+def order_cancel(*, order: Order, note: str) -> bool:
+    """Cancel an unpaid order whose checkout ended (expired or abandoned) and unlock its cart."""
+    with transaction.atomic():
+        changed = order.set_status("status", OrderStatus.CANCELLED, note=note)
+        changed = order.set_status("payment_status", PaymentStatus.CANCELED, note=note) or changed
+        cart_release_checkout(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
+    return changed
+
+
+def order_apply_refund(*, order: Order, amount_refunded: int, fully_refunded: bool, reason: str = "") -> bool:
+    """Apply Stripe's refunded total for the order's charge; never move anything backwards.
+
+    The refunded amount only grows; the payment becomes PARTIALLY_REFUNDED or REFUNDED, and the
+    order REFUNDED once everything was given back. The order must already be paid.
+    """
+    changed = False
+    with transaction.atomic():
+        if amount_refunded > order.refunded_amount:
+            changes = {"refunded_amount": amount_refunded}
+            if reason and not order.refund_reason:
+                changes["refund_reason"] = reason
+            changed = bool(
+                Order.objects.filter(pk=order.pk, refunded_amount__lt=amount_refunded).update(
+                    **changes, updated_at=timezone.now()
+                )
+            )
+            if changed:
+                for name, value in changes.items():
+                    setattr(order, name, value)
+        target = PaymentStatus.REFUNDED if fully_refunded else PaymentStatus.PARTIALLY_REFUNDED
+        if order.payment_status != PaymentStatus.REFUNDED:
+            note = f"Refunded {amount_refunded} {order.currency} in total"
+            changed = order.set_status("payment_status", target, note=note) or changed
+        if fully_refunded and order.status in (OrderStatus.PROCESSING, OrderStatus.COMPLETED):
+            changed = order.set_status("status", OrderStatus.REFUNDED, note="Fully refunded") or changed
+    return changed
+
+
+def refund_record_from_stripe(
+    *,
+    order: Order,
+    stripe_refund_id: str,
+    amount: int,
+    currency: str,
+    status: str,
+    reason: str = "",
+    refund_id: str | None = None,
+) -> Refund:
+    """Create or update the Refund row of a Stripe refund, matched by its Stripe id.
+
+    `refund_id` is our own Refund's pk when Stripe's metadata carries it: a refund staff requested
+    here is then matched even before its Stripe id was saved.
+    """
+    refund = Refund.objects.filter(stripe_refund_id=stripe_refund_id).first()
+    if refund is None and refund_id:
+        refund = Refund.objects.filter(pk=refund_id, order=order, stripe_refund_id__isnull=True).first()
+    changes = {"stripe_refund_id": stripe_refund_id, "amount": amount, "currency": currency, "status": status}
+    if refund is None:
+        try:
+            return Refund.objects.create(order=order, reason=reason, **changes)
+        except IntegrityError:
+            refund = Refund.objects.get(stripe_refund_id=stripe_refund_id)
+    Refund.objects.filter(pk=refund.pk).update(**changes, updated_at=timezone.now())
+    for name, value in changes.items():
+        setattr(refund, name, value)
+    return refund
+
+
+def cart_release_checkout(*, cart_id, checkout_session_id: str | None) -> bool:
+    """Unfreeze a cart whose Checkout Session is over without payment, so the shopper can use it again.
+
+    Only a cart still frozen by that very session is touched. Its version (updated_at) moves, so
+    the next checkout of the same items is a new Checkout Session, not a replay of this one.
+    """
+    if cart_id is None or not checkout_session_id:
+        return False
+    return bool(
+        Cart.objects.filter(
+            pk=cart_id, status=CartStatus.ACTIVE, checkout_session_id=checkout_session_id
+        ).update(checkout_session_id=None, updated_at=timezone.now())
+    )
+
+
+def _cart_check_out(*, order: Order) -> None:
+    if order.cart_id is None:
+        return
+    Cart.objects.filter(
+        pk=order.cart_id, status=CartStatus.ACTIVE, checkout_session_id=order.stripe_checkout_session_id
+    ).update(status=CartStatus.CHECKED_OUT, updated_at=timezone.now())
+
+
+def _items_apply_stripe_amounts(*, order: Order, line_amounts: dict) -> None:
+    for stripe_price_id, (unit_amount, amount_total) in line_amounts.items():
+        OrderItem.objects.filter(order=order, stripe_price_id=stripe_price_id).update(
+            unit_amount=unit_amount, amount_total=amount_total
+        )

@@ -1,0 +1,249 @@
+"""Checkout: from the shopper's cart to a Stripe Checkout Session and a PENDING order, and back.
+
+The line items come from the database only (the checkout form carries nothing but its CSRF
+token). A checkout is identified by a key derived from the cart, its version and its contents:
+the order number and the Stripe idempotency key both come from it, so a double click or two
+concurrent checkouts of one cart send Stripe the same request and get ONE session, and the
+unique indexes on the order leave ONE order. The cart is then frozen with a conditional update.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import stripe
+
+from cart.models import Cart, CartStatus
+from cart.selectors import cart_lines
+from orders.models import Order, OrderStatus
+from orders.services import cart_release_checkout, order_cancel, order_create_from_cart
+from payments.exceptions import (
+    CartChangedDuringCheckout,
+    CheckoutInProgress,
+    EmptyCart,
+    LineUnavailable,
+    MixedBillingIntervals,
+    MixedCurrencies,
+    PaymentProviderRefused,
+    PaymentProviderUnavailable,
+)
+from payments.fulfilment import checkout_session_apply
+from payments.stripe_catalog import catalog_price_ensure_stripe, customer_ensure_stripe
+from payments.stripe_client import stripe_client
+
+logger = logging.getLogger(__name__)
+
+# Where the shop ships; Stripe's hosted page asks for an address in one of these.
+SHIPPING_COUNTRIES = [
+    "US",
+    "CA",
+    "GB",
+    "IE",
+    "FR",
+    "DE",
+    "NL",
+    "BE",
+    "ES",
+    "IT",
+    "AT",
+    "SE",
+    "DK",
+    "AU",
+    "NZ",
+]
+
+
+@dataclass(frozen=True)
+class CheckoutStarted:
+    order: Order
+    url: str  # Stripe's hosted payment page
+
+
+def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: str) -> CheckoutStarted:
+    """Create (or find again) the Checkout Session and PENDING order of `cart`, and freeze the cart.
+
+    `user` is the signed-in shopper or None for a guest. `success_url` should carry
+    `{CHECKOUT_SESSION_ID}`. Raise a CheckoutError, leaving the cart as it was, when the cart
+    cannot be checked out or Stripe cannot be reached.
+    """
+    try:
+        if cart.checkout_session_id:
+            resumed = _checkout_resume(cart=cart)
+            if resumed is not None:
+                return resumed
+        lines = _checkout_lines(cart)
+        for line in lines:
+            catalog_price_ensure_stripe(price=line.price)
+        customer_id = customer_ensure_stripe(user=user) if user else ""
+        key = _checkout_key(cart, lines, customer_id, success_url, cancel_url)
+        number = "ORD-" + key[:12].upper()
+        trial_days = _trial_period_days(lines)
+        session = _stripe_session_create(
+            cart=cart,
+            lines=lines,
+            number=number,
+            key=key,
+            customer_id=customer_id,
+            trial_days=trial_days,
+            success_url=success_url,
+            cancel_url=cancel_url,
+        )
+    except stripe.APIConnectionError as error:
+        logger.warning("checkout of cart %s: Stripe unreachable: %s", cart.pk, error)
+        raise PaymentProviderUnavailable from error
+    except stripe.StripeError as error:
+        logger.error("checkout of cart %s: Stripe refused: %s", cart.pk, error)
+        raise PaymentProviderRefused from error
+    order, _ = order_create_from_cart(
+        cart=cart,
+        lines=lines,
+        number=number,
+        user=user,
+        checkout_session_id=session.id,
+        stripe_customer_id=customer_id,
+        trial_period_days=trial_days,
+    )
+    _cart_freeze(cart=cart, order=order, lines=lines)
+    return CheckoutStarted(order=order, url=session.url)
+
+
+def checkout_session_cancel(*, cart: Cart) -> Order | None:
+    """End the cart's open checkout at the shopper's request: expire the session, cancel the order.
+
+    If Stripe says the session is no longer open (paid in another tab, or already expired), apply
+    that instead. Return the order, or None when the cart had no checkout.
+    """
+    session_id = cart.checkout_session_id
+    if not session_id:
+        return None
+    order = Order.objects.filter(stripe_checkout_session_id=session_id).first()
+    client = stripe_client()
+    try:
+        try:
+            session = client.v1.checkout.sessions.expire(session_id, {"expand": ["payment_intent"]})
+        except stripe.InvalidRequestError:
+            session = client.v1.checkout.sessions.retrieve(session_id, {"expand": ["payment_intent"]})
+    except stripe.StripeError as error:
+        logger.warning("cancel of checkout session %s failed: %s", session_id, error)
+        raise PaymentProviderUnavailable(
+            "We could not reach our payment provider to cancel the payment. Please try again in a moment."
+        ) from error
+    if order is None:
+        cart_release_checkout(cart_id=cart.pk, checkout_session_id=session_id)
+        return None
+    return checkout_session_apply(order=order, session=session.to_dict())
+
+
+def _checkout_resume(*, cart: Cart) -> CheckoutStarted | None:
+    """Return the cart's open checkout again (a second click); None if it ended and the cart is free."""
+    session = stripe_client().v1.checkout.sessions.retrieve(
+        cart.checkout_session_id, {"expand": ["payment_intent"]}
+    )
+    order = Order.objects.filter(stripe_checkout_session_id=session.id).first()
+    if session.status == "open" and order is not None and order.status == OrderStatus.PENDING:
+        return CheckoutStarted(order=order, url=session.url)
+    if order is not None:
+        # Its webhook may not have arrived yet: apply what Stripe says now.
+        checkout_session_apply(order=order, session=session.to_dict())
+    else:
+        cart_release_checkout(cart_id=cart.pk, checkout_session_id=session.id)
+    cart.refresh_from_db()
+    if cart.status != CartStatus.ACTIVE or cart.checkout_session_id:
+        raise CheckoutInProgress
+    return None
+
+
+def _checkout_lines(cart: Cart) -> list:
+    """Return the cart's lines, every one for sale now; raise a CheckoutError naming what is wrong."""
+    lines = cart_lines(cart)
+    if not lines:
+        raise EmptyCart
+    for line in lines:
+        # cart_lines checks the price is active, not deleted, and belongs to the line's product.
+        if not line.is_available or line.quantity < 1:
+            raise LineUnavailable(product_name=line.product.name)
+    if len({line.price.currency for line in lines}) > 1:
+        raise MixedCurrencies
+    intervals = {
+        (line.price.recurring_interval, line.price.recurring_interval_count)
+        for line in lines
+        if line.price.is_recurring
+    }
+    if len(intervals) > 1:
+        raise MixedBillingIntervals
+    return lines
+
+
+def _trial_period_days(lines: list) -> int | None:
+    """Return the trial every subscription price of the cart offers: the shortest, or none."""
+    trials = [line.price.trial_period_days for line in lines if line.price.is_recurring]
+    if not trials or not all(trials):
+        return None
+    return min(trials)
+
+
+def _checkout_key(cart: Cart, lines: list, customer_id: str, success_url: str, cancel_url: str) -> str:
+    # The cart's updated_at moves when a checkout ends unpaid, so a later checkout of the same
+    # items is a new session rather than a replay of the finished one.
+    parts = [str(cart.pk), cart.updated_at.isoformat(), customer_id, success_url, cancel_url]
+    parts += sorted(
+        f"{line.price.pk}:{line.price.stripe_price_id}:{line.price.unit_amount}:{line.quantity}"
+        for line in lines
+    )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _stripe_session_create(
+    *, cart, lines, number, key, customer_id, trial_days, success_url, cancel_url
+) -> stripe.checkout.Session:
+    recurring = any(line.price.is_recurring for line in lines)
+    metadata = {"order_number": number, "cart_id": str(cart.pk)}
+    params = {
+        "mode": "subscription" if recurring else "payment",
+        "line_items": [{"price": line.price.stripe_price_id, "quantity": line.quantity} for line in lines],
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "client_reference_id": number,
+        "metadata": metadata,
+        "shipping_address_collection": {"allowed_countries": SHIPPING_COUNTRIES},
+    }
+    if customer_id:
+        params["customer"] = customer_id
+    if recurring:
+        params["subscription_data"] = {"metadata": {"order_number": number}}
+        if trial_days:
+            params["subscription_data"]["trial_period_days"] = trial_days
+    else:
+        # Copied by Stripe onto the charge too: payment and refund events find the order by it.
+        params["payment_intent_data"] = {"metadata": {"order_number": number}}
+    return stripe_client().v1.checkout.sessions.create(params, {"idempotency_key": f"shop-checkout-{key}"})
+
+
+def _cart_freeze(*, cart: Cart, order: Order, lines: list) -> None:
+    """Freeze the cart on the session; undo the checkout if the cart changed or moved on meanwhile."""
+    session_id = order.stripe_checkout_session_id
+    frozen = Cart.objects.filter(
+        pk=cart.pk, status=CartStatus.ACTIVE, checkout_session_id__isnull=True
+    ).update(checkout_session_id=session_id)
+    cart.refresh_from_db()
+    if not frozen and cart.checkout_session_id != session_id:
+        _checkout_abandon(order=order, cart=cart, reason="cart no longer open for this checkout")
+        raise CartChangedDuringCheckout
+    # A change that slipped in before the freeze would go unpaid: compare what is in the cart now.
+    if _line_signature(cart_lines(cart)) != _line_signature(lines):
+        _checkout_abandon(order=order, cart=cart, reason="cart changed during checkout")
+        raise CartChangedDuringCheckout
+
+
+def _checkout_abandon(*, order: Order, cart: Cart, reason: str) -> None:
+    logger.warning("checkout %s of cart %s abandoned: %s", order.number, cart.pk, reason)
+    try:
+        stripe_client().v1.checkout.sessions.expire(order.stripe_checkout_session_id)
+    except stripe.StripeError as error:
+        # The session then expires on its own; its webhook finds the order already cancelled.
+        logger.warning("could not expire checkout session %s: %s", order.stripe_checkout_session_id, error)
+    order_cancel(order=order, note=f"Checkout abandoned: {reason}")
+
+
+def _line_signature(lines: list) -> list:
+    return sorted((str(line.price_id), line.quantity) for line in lines)

@@ -1,0 +1,110 @@
+"""Fulfilment keyed on the Checkout Session: one function, called by the webhook and the success page.
+
+It never trusts the caller about the payment: it asks Stripe for the session and applies what
+Stripe says. Each outcome is a conditional status move, so it takes effect exactly once however
+often, and however concurrently, the function runs.
+"""
+
+import logging
+
+from django_mongodb_backend import transaction
+
+from orders.models import Order
+from orders.services import (
+    PaymentDetails,
+    order_cancel,
+    order_mark_paid,
+    order_mark_payment_failed,
+    order_record_checkout,
+)
+from payments.exceptions import OrderNotReady
+from payments.stripe_client import stripe_client
+
+logger = logging.getLogger(__name__)
+
+_ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
+# A bank debit that bounced leaves the session complete and unpaid, and its payment intent here.
+_FAILED_INTENT_STATUSES = {"requires_payment_method", "canceled"}
+
+
+def order_fulfil_checkout_session(*, session_id: str, order_number: str | None = None) -> Order | None:
+    """Retrieve the Checkout Session from Stripe and apply it to its order; return the order.
+
+    Return None for a session the shop did not create (no order, no order number in its
+    metadata). Raise OrderNotReady when the metadata names an order that is not stored yet, so
+    that the webhook event fails and is retried.
+    """
+    order = Order.objects.filter(stripe_checkout_session_id=session_id).first()
+    if order is None:
+        if order_number:
+            raise OrderNotReady(f"Order {order_number} of Checkout Session {session_id} is not stored yet.")
+        logger.info("checkout session %s belongs to no order of this shop; ignored", session_id)
+        return None
+    session = stripe_client().v1.checkout.sessions.retrieve(session_id, {"expand": ["payment_intent"]})
+    return checkout_session_apply(order=order, session=session.to_dict())
+
+
+def checkout_session_apply(*, order: Order, session: dict) -> Order:
+    """Apply a Checkout Session as Stripe returned it (with `payment_intent` expanded) to its order."""
+    if session["status"] == "expired":
+        order_cancel(order=order, note="Checkout Session expired")
+    elif session["status"] == "complete":
+        details = payment_details_from_session(session)
+        if session["payment_status"] in ("paid", "no_payment_required"):
+            order_mark_paid(order=order, details=details, note=f"Paid: Checkout Session {session['id']}")
+        elif _intent_status(session) in _FAILED_INTENT_STATUSES:
+            with transaction.atomic():
+                order_record_checkout(order=order, details=details)
+                order_mark_payment_failed(order=order, note="The asynchronous payment failed")
+        else:
+            order_record_checkout(order=order, details=details)
+    return order
+
+
+def payment_details_from_session(session: dict) -> PaymentDetails:
+    """Return what Stripe says the shopper was charged, and who and where they are."""
+    customer = session.get("customer_details") or {}
+    # API versions from 2025 move shipping details under collected_information.
+    shipping = (session.get("collected_information") or {}).get("shipping_details") or session.get(
+        "shipping_details"
+    )
+    shipping = shipping or {}
+    totals = session.get("total_details") or {}
+    intent = session.get("payment_intent")
+    return PaymentDetails(
+        currency=session["currency"],
+        amount_subtotal=session.get("amount_subtotal") or 0,
+        amount_discount=totals.get("amount_discount") or 0,
+        amount_tax=totals.get("amount_tax") or 0,
+        amount_shipping=totals.get("amount_shipping") or 0,
+        amount_total=session.get("amount_total") or 0,
+        customer_email=customer.get("email") or session.get("customer_email") or "",
+        customer_name=customer.get("name") or "",
+        billing_address=_address(customer.get("address")),
+        shipping_name=shipping.get("name") or "",
+        shipping_address=_address(shipping.get("address")),
+        stripe_payment_intent_id=(intent["id"] if isinstance(intent, dict) else intent) or None,
+        stripe_customer_id=session.get("customer") or "",
+        stripe_subscription_id=session.get("subscription") or "",
+        line_amounts=_line_amounts(session["id"]),
+    )
+
+
+def _line_amounts(session_id: str) -> dict:
+    line_items = stripe_client().v1.checkout.sessions.line_items.list(session_id, {"limit": 100})
+    return {
+        item.price.id: (item.price.unit_amount, item.amount_total)
+        for item in line_items.auto_paging_iter()
+        if item.price
+    }
+
+
+def _intent_status(session: dict) -> str | None:
+    intent = session.get("payment_intent")
+    return intent.get("status") if isinstance(intent, dict) else None
+
+
+def _address(address: dict | None) -> dict:
+    if not address or not any(address.get(name) for name in _ADDRESS_FIELDS):
+        return {}
+    return {name: address.get(name) or "" for name in _ADDRESS_FIELDS}

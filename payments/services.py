@@ -1,0 +1,116 @@
+"""Stripe webhook events: stored once, then processed once.
+
+An event is stored (unique stripe_event_id) before anything else, so none is lost and a
+redelivery is recognised. Processing is claimed with a conditional update on the event
+(`processing_started_at`, a lease), so two concurrent deliveries of one event run its handler
+once; the handler's writes and the `processed` mark commit together.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError
+from django.db.models import F, Q
+from django.utils import timezone
+from django_mongodb_backend import transaction
+
+from orders.exceptions import InvalidStatusTransition
+from payments.exceptions import WebhookEventInProgress
+from payments.models import WebhookEvent
+from payments.webhooks import WEBHOOK_HANDLERS
+
+logger = logging.getLogger(__name__)
+
+# A worker holding an event longer than this is presumed dead and the event may be taken over.
+PROCESSING_LEASE = timedelta(minutes=5)
+
+
+def webhook_event_store(*, event: dict) -> tuple[WebhookEvent, bool]:
+    """Store a verified Stripe event unless it is stored already; return (stored event, created)."""
+    created_at = event.get("created")
+    try:
+        stored = WebhookEvent.objects.create(
+            stripe_event_id=event["id"],
+            type=event["type"],
+            api_version=event.get("api_version") or "",
+            livemode=bool(event.get("livemode")),
+            payload=event,
+            stripe_created_at=datetime.fromtimestamp(created_at, UTC)
+            if isinstance(created_at, int)
+            else None,
+        )
+    except IntegrityError:
+        return WebhookEvent.objects.get(stripe_event_id=event["id"]), False
+    return stored, True
+
+
+def webhook_event_process(*, event: WebhookEvent) -> bool:
+    """Run the event's handler unless it already ran; return False if it had.
+
+    Unknown types have no handler and are simply marked processed. A handler that moves a status
+    backwards met an event superseded by a later one: it is marked processed, with a note, and not
+    retried. Any other failure increments `attempts`, records `last_error` and is re-raised.
+    Raise WebhookEventInProgress while another worker holds the event.
+    """
+    if event.processed:
+        return False
+    started_at = timezone.now()
+    claimed = (
+        WebhookEvent.objects.filter(pk=event.pk, processed=False)
+        .filter(
+            Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=started_at - PROCESSING_LEASE)
+        )
+        .update(processing_started_at=started_at)
+    )
+    if not claimed:
+        event.refresh_from_db()
+        if event.processed:
+            return False
+        raise WebhookEventInProgress(f"Event {event.stripe_event_id} is being processed by another worker.")
+    handler = WEBHOOK_HANDLERS.get(event.type)
+    try:
+        with transaction.atomic():
+            if handler is None:
+                logger.info("webhook %s: no handler for %s; acknowledged", event.stripe_event_id, event.type)
+            else:
+                handler(event.payload)
+            _webhook_event_finish(event, note="")
+    except InvalidStatusTransition as error:
+        if error.concurrent:
+            _webhook_event_fail(event, error)
+            raise
+        logger.info("webhook %s (%s) superseded: %s", event.stripe_event_id, event.type, error)
+        _webhook_event_finish(event, note=f"Superseded by a later change, ignored: {error}")
+    except Exception as error:
+        _webhook_event_fail(event, error)
+        raise
+    return True
+
+
+def _webhook_event_finish(event: WebhookEvent, *, note: str) -> None:
+    now = timezone.now()
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        processed=True,
+        processed_at=now,
+        attempts=F("attempts") + 1,
+        last_error=note,
+        processing_started_at=None,
+        updated_at=now,
+    )
+    event.processed, event.processed_at, event.last_error = True, now, note
+    event.processing_started_at = None
+    event.attempts += 1
+
+
+def _webhook_event_fail(event: WebhookEvent, error: Exception) -> None:
+    logger.exception("webhook %s (%s) failed", event.stripe_event_id, event.type)
+    message = f"{type(error).__name__}: {error}"
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        attempts=F("attempts") + 1,
+        last_error=message,
+        processing_started_at=None,
+        updated_at=timezone.now(),
+    )
+    event.attempts += 1
+    event.last_error = message
+    event.processing_started_at = None

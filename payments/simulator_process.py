@@ -1,0 +1,125 @@
+"""Run the offline Stripe simulator in the background for `make run`.
+
+    python -m payments.simulator_process ensure   # start unless running (or a real Stripe key is set)
+    python -m payments.simulator_process stop     # stop the background simulator
+    python -m payments.simulator_process status
+
+It listens on STRIPE_SIMULATOR_PORT and delivers webhooks, signed with STRIPE_WEBHOOK_SECRET, to
+the development server's endpoint. Its pid and log live under .data/ (git-ignored).
+"""
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = BASE_DIR / ".data"
+PID_FILE = DATA_DIR / "stripe-simulator.pid"
+LOG_FILE = DATA_DIR / "stripe-simulator.log"
+HOST = "127.0.0.1"
+WEBHOOK_URL = os.environ.get("STRIPE_SIMULATOR_WEBHOOK_URL", "http://127.0.0.1:8000/payments/webhook/")
+START_TIMEOUT_SECONDS = 10
+
+
+def _settings():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings.local")
+    from django.conf import settings
+
+    return settings
+
+
+def is_listening(port):
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((HOST, port)) == 0
+
+
+def _running_pid():
+    try:
+        pid = int(PID_FILE.read_text())
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    return pid
+
+
+def ensure():
+    settings = _settings()
+    if not settings.STRIPE_USE_SIMULATOR:
+        print("STRIPE_SECRET_KEY is set: using Stripe, not the simulator.")
+        return
+    port = settings.STRIPE_SIMULATOR_PORT
+    if pid := _running_pid():
+        print(f"Stripe simulator already running (pid {pid}, port {port}).")
+        return
+    if is_listening(port):
+        sys.exit(f"Port {port} is taken by another program; set STRIPE_SIMULATOR_PORT.")
+    DATA_DIR.mkdir(exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "payments.stripe_simulator",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--webhook-url",
+        WEBHOOK_URL,
+        "--webhook-secret",
+        settings.STRIPE_WEBHOOK_SECRET,
+    ]
+    with LOG_FILE.open("a") as log:
+        # A fixed argument list of our own, no shell.
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=BASE_DIR, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not is_listening(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            sys.exit(f"The Stripe simulator did not start; see {LOG_FILE}.")
+        time.sleep(0.1)
+    PID_FILE.write_text(str(process.pid))
+    print(f"Stripe simulator started (pid {process.pid}, http://{HOST}:{port}, webhooks to {WEBHOOK_URL}).")
+
+
+def stop():
+    pid = _running_pid()
+    if pid is None:
+        print("Stripe simulator is not running.")
+        PID_FILE.unlink(missing_ok=True)
+        return
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    PID_FILE.unlink(missing_ok=True)
+    print(f"Stripe simulator stopped (pid {pid}).")
+
+
+def status():
+    pid = _running_pid()
+    print(f"running (pid {pid}, port {_settings().STRIPE_SIMULATOR_PORT})" if pid else "not running")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m payments.simulator_process", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("command", choices=["ensure", "stop", "status"])
+    args = parser.parse_args(argv)
+    {"ensure": ensure, "stop": stop, "status": status}[args.command]()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,293 @@
+"""What each Stripe event type changes: a mapping from event type to a small handler.
+
+A handler takes the stored event (a dict, as Stripe sent it) and is idempotent. It raises
+OrderNotReady when the event is about an order that is not in the state it needs yet (stored
+later, or not paid yet), so the event fails and Stripe, or `manage.py retry_webhooks`, retries it.
+A backward status move raises InvalidStatusTransition: payments.services treats that event as
+superseded by a later one.
+"""
+
+import logging
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from accounts.models import User
+from catalog.models import BillingInterval, Price, PriceType, Product
+from orders.models import Order, PaymentStatus, RefundStatus
+from orders.services import (
+    order_apply_refund,
+    order_set_payment_status,
+    refund_record_from_stripe,
+)
+from payments.exceptions import OrderNotReady
+from payments.fulfilment import order_fulfil_checkout_session
+from payments.stripe_client import stripe_client
+
+logger = logging.getLogger(__name__)
+
+_PAID_OR_REFUNDED = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+_REFUND_STATUSES = {
+    "succeeded": RefundStatus.SUCCEEDED,
+    "failed": RefundStatus.FAILED,
+    "canceled": RefundStatus.CANCELED,
+}
+
+
+# --- Checkout Sessions ---------------------------------------------------------------------
+
+
+def checkout_session_changed(event: dict) -> None:
+    """Apply the session's current state, as Stripe reports it now, to its order."""
+    session = event["data"]["object"]
+    order_fulfil_checkout_session(
+        session_id=session["id"], order_number=(session.get("metadata") or {}).get("order_number")
+    )
+
+
+# --- Payment intents -----------------------------------------------------------------------
+
+
+def payment_intent_succeeded(event: dict) -> None:
+    """Confirm the order through its Checkout Session, the one place where orders become paid."""
+    intent = event["data"]["object"]
+    order = _order_for_payment(intent["id"], intent.get("metadata") or {})
+    if order is not None and order.stripe_checkout_session_id:
+        order_fulfil_checkout_session(session_id=order.stripe_checkout_session_id)
+
+
+def payment_intent_payment_failed(event: dict) -> None:
+    """A declined attempt: the session stays open for another one, so only the payment status moves."""
+    _payment_intent_waiting(event, PaymentStatus.REQUIRES_PAYMENT_METHOD)
+
+
+def payment_intent_requires_action(event: dict) -> None:
+    _payment_intent_waiting(event, PaymentStatus.REQUIRES_ACTION)
+
+
+def payment_intent_canceled(event: dict) -> None:
+    _payment_intent_waiting(event, PaymentStatus.CANCELED)
+
+
+def _payment_intent_waiting(event: dict, payment_status: str) -> None:
+    intent = event["data"]["object"]
+    order = _order_for_payment(intent["id"], intent.get("metadata") or {})
+    if order is None:
+        return
+    error = intent.get("last_payment_error") or {}
+    note = f"Payment intent {intent['status']}"
+    if error.get("message"):
+        note = f"{note}: {error['message']}"
+    order_set_payment_status(order=order, payment_status=payment_status, note=note[:255])
+
+
+# --- Refunds -------------------------------------------------------------------------------
+
+
+def charge_refunded(event: dict) -> None:
+    """Apply the charge's refunded total, and record each refund it lists."""
+    charge = event["data"]["object"]
+    order = _order_for_payment(charge.get("payment_intent"), charge.get("metadata") or None)
+    if order is None:
+        return
+    _require_paid(order)
+    for refund in (charge.get("refunds") or {}).get("data") or []:
+        _refund_record(order, refund)
+    order_apply_refund(
+        order=order,
+        amount_refunded=charge["amount_refunded"],
+        fully_refunded=bool(charge.get("refunded")),
+        reason=_first_reason(charge),
+    )
+
+
+def refund_changed(event: dict) -> None:
+    """Record the refund, then apply its charge's refunded total as Stripe reports it now."""
+    refund = event["data"]["object"]
+    order = _order_for_payment(refund.get("payment_intent"), None)
+    if order is None:
+        return
+    _require_paid(order)
+    _refund_record(order, refund)
+    if refund.get("charge"):
+        charge = stripe_client().v1.charges.retrieve(refund["charge"])
+        order_apply_refund(
+            order=order,
+            amount_refunded=charge.amount_refunded,
+            fully_refunded=bool(charge.refunded),
+            reason=refund.get("reason") or "",
+        )
+
+
+def _refund_record(order: Order, refund: dict) -> None:
+    refund_record_from_stripe(
+        order=order,
+        stripe_refund_id=refund["id"],
+        amount=refund["amount"],
+        currency=refund["currency"],
+        status=_REFUND_STATUSES.get(refund.get("status"), RefundStatus.PENDING),
+        reason=refund.get("reason") or "",
+        refund_id=_object_id((refund.get("metadata") or {}).get("refund_id")),
+    )
+
+
+def _require_paid(order: Order) -> None:
+    if order.payment_status not in _PAID_OR_REFUNDED:
+        raise OrderNotReady(f"Order {order.number} is not paid yet; its refund is applied once it is.")
+
+
+def _first_reason(charge: dict) -> str:
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    return next((refund["reason"] for refund in refunds if refund.get("reason")), "")
+
+
+# --- Customers -----------------------------------------------------------------------------
+
+
+def customer_changed(event: dict) -> None:
+    """Link the customer to the user named in its metadata, unless that user has one already."""
+    customer = event["data"]["object"]
+    user_id = _object_id((customer.get("metadata") or {}).get("user_id"))
+    if user_id is None:
+        return
+    linked = User.objects.filter(pk=user_id, stripe_customer_id__isnull=True).update(
+        stripe_customer_id=customer["id"]
+    )
+    if linked:
+        logger.info("user %s linked to Stripe customer %s", user_id, customer["id"])
+
+
+def customer_deleted(event: dict) -> None:
+    """Forget a deleted customer: the next checkout creates a new one."""
+    User.objects.filter(stripe_customer_id=event["data"]["object"]["id"]).update(stripe_customer_id=None)
+
+
+# --- Catalog -------------------------------------------------------------------------------
+
+
+def product_changed(event: dict) -> None:
+    """Copy the product's current name, description, state and images from Stripe onto ours."""
+    stripe_id = event["data"]["object"]["id"]
+    product = _catalog_row(Product, "stripe_product_id", stripe_id, event["data"]["object"], "product_id")
+    if product is None:
+        return
+    # The event may be stale (deliveries are unordered): read the product as it is now.
+    current = stripe_client().v1.products.retrieve(stripe_id).to_dict()
+    changes = {
+        "name": current["name"],
+        "description": current.get("description") or "",
+        "active": current["active"],
+    }
+    if current.get("images"):
+        changes["images"] = list(current["images"])
+    Product.objects.filter(pk=product.pk).update(**changes)
+
+
+def product_deleted(event: dict) -> None:
+    Product.objects.filter(stripe_product_id=event["data"]["object"]["id"]).update(active=False)
+
+
+def price_changed(event: dict) -> None:
+    """Copy the price's current state and nickname; add a price Stripe has for one of our products."""
+    stripe_id = event["data"]["object"]["id"]
+    price = _catalog_row(Price, "stripe_price_id", stripe_id, event["data"]["object"], "price_id")
+    current = stripe_client().v1.prices.retrieve(stripe_id).to_dict()
+    if price is not None:
+        Price.objects.filter(pk=price.pk).update(
+            active=current["active"], nickname=current.get("nickname") or ""
+        )
+        return
+    product = Product.objects.filter(stripe_product_id=current["product"]).first()
+    if product is None:
+        logger.info("price %s is for a product not in the catalog; ignored", stripe_id)
+        return
+    recurring = current.get("recurring") or {}
+    price = Price(
+        product=product,
+        stripe_price_id=stripe_id,
+        nickname=current.get("nickname") or "",
+        type=PriceType.RECURRING if recurring else PriceType.ONE_TIME,
+        unit_amount=current["unit_amount"],
+        currency=current["currency"],
+        recurring_interval=recurring.get("interval") or "",
+        recurring_interval_count=recurring.get("interval_count") or 1,
+        active=current["active"],
+    )
+    if price.recurring_interval not in BillingInterval.values and recurring:
+        logger.warning("price %s has an interval the catalog does not know; ignored", stripe_id)
+        return
+    price.full_clean(validate_unique=False, validate_constraints=False)
+    price.save()
+
+
+def price_deleted(event: dict) -> None:
+    Price.objects.filter(stripe_price_id=event["data"]["object"]["id"]).update(active=False)
+
+
+def _catalog_row(model, field: str, stripe_id: str, stripe_object: dict, metadata_key: str):
+    """Return our row for a Stripe product or price: by its Stripe id, or by our id in its metadata
+    (the event of an object we just created can arrive before its id is saved)."""
+    row = model.objects.filter(**{field: stripe_id}).first()
+    if row is not None:
+        return row
+    pk = _object_id((stripe_object.get("metadata") or {}).get(metadata_key))
+    if pk is None:
+        return None
+    if model.objects.filter(pk=pk, **{f"{field}__isnull": True}).update(**{field: stripe_id}):
+        return model.objects.get(pk=pk)
+    return None
+
+
+# --- Finding the order of a payment --------------------------------------------------------
+
+
+def _order_for_payment(intent_id: str | None, metadata: dict | None) -> Order | None:
+    """Return the order paid by this payment intent: by its id, else by the order number the shop
+    put in the intent's metadata (None: not known, ask Stripe). None for payments the shop did not
+    start; OrderNotReady when the metadata names an order that is not stored yet."""
+    if intent_id:
+        order = Order.objects.filter(stripe_payment_intent_id=intent_id).first()
+        if order is not None:
+            return order
+    if metadata is None and intent_id:
+        # Refunds carry their own metadata, not the payment's: ask Stripe for the intent's.
+        metadata = stripe_client().v1.payment_intents.retrieve(intent_id).metadata.to_dict()
+    number = (metadata or {}).get("order_number")
+    if not number:
+        logger.info("payment %s belongs to no order of this shop; ignored", intent_id)
+        return None
+    order = Order.objects.filter(number=number).first()
+    if order is None:
+        raise OrderNotReady(f"Order {number} of payment {intent_id} is not stored yet.")
+    return order
+
+
+def _object_id(value) -> ObjectId | None:
+    try:
+        return ObjectId(value) if value else None
+    except (InvalidId, TypeError):
+        return None
+
+
+WEBHOOK_HANDLERS = {
+    "checkout.session.completed": checkout_session_changed,
+    "checkout.session.async_payment_succeeded": checkout_session_changed,
+    "checkout.session.async_payment_failed": checkout_session_changed,
+    "checkout.session.expired": checkout_session_changed,
+    "payment_intent.succeeded": payment_intent_succeeded,
+    "payment_intent.payment_failed": payment_intent_payment_failed,
+    "payment_intent.requires_action": payment_intent_requires_action,
+    "payment_intent.canceled": payment_intent_canceled,
+    "charge.refunded": charge_refunded,
+    "refund.created": refund_changed,
+    "refund.updated": refund_changed,
+    "customer.created": customer_changed,
+    "customer.updated": customer_changed,
+    "customer.deleted": customer_deleted,
+    "product.created": product_changed,
+    "product.updated": product_changed,
+    "product.deleted": product_deleted,
+    "price.created": price_changed,
+    "price.updated": price_changed,
+    "price.deleted": price_deleted,
+}
