@@ -5,8 +5,9 @@
     python -m shop.embedded_mongodb status
     python -m shop.embedded_mongodb serve [--memory | --path FILE] [--port N]   # foreground
 
-Development data lives in SQLite under .data/ (git-ignored), so it survives restarts. The test
-suite starts its own in-memory server on a free port with start_server_process().
+Development data lives in SQLite under .data/ (git-ignored; EMBEDDED_MONGODB_DATA_DIR moves it),
+so it survives restarts. The test suite starts its own in-memory server on a free port with
+start_server_process().
 """
 
 import argparse
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = BASE_DIR / ".data"
+DATA_DIR = Path(os.environ.get("EMBEDDED_MONGODB_DATA_DIR") or BASE_DIR / ".data")
 PID_FILE = DATA_DIR / "mongodb.pid"
 LOG_FILE = DATA_DIR / "mongodb.log"
 DEFAULT_PATH = DATA_DIR / "mongodb.sqlite3"
@@ -52,7 +53,7 @@ def start_server_process(*, path=None, port=0, log=None, detach=False):
     """Start a server in a child process and return (process, port) once it accepts connections."""
     command = [sys.executable, "-m", "shop.embedded_mongodb", "serve", "--port", str(port)]
     command += ["--path", str(path)] if path else ["--memory"]
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 -- our own interpreter and module, fixed arguments
         command,
         cwd=BASE_DIR,
         stdout=subprocess.PIPE,
@@ -146,7 +147,9 @@ def status():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m shop.embedded_mongodb", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m shop.embedded_mongodb", description=__doc__.splitlines()[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("ensure")
     commands.add_parser("stop")
