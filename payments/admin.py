@@ -41,6 +41,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "processed_at",
         "attempts",
         "last_error",
+        "processing_started_at",
         "payload_display",
         "updated_at",
     ]
@@ -74,12 +75,16 @@ class WebhookEventAdmin(admin.ModelAdmin):
                 skipped += 1
                 continue
             try:
-                webhook_event_process(event=event)
+                ran = webhook_event_process(event=event)
             except Exception as error:
                 # Whatever went wrong, the service recorded it on the event: report it, go on.
                 failed.append(f"{event.stripe_event_id}: {error}")
             else:
-                succeeded.append(event.stripe_event_id)
+                # False: another worker processed it in the meantime.
+                if ran is False:
+                    skipped += 1
+                else:
+                    succeeded.append(event.stripe_event_id)
         if succeeded:
             self.message_user(request, f"Processed {len(succeeded)} event(s).", messages.SUCCESS)
         if failed:

@@ -137,3 +137,15 @@ def test_admin_role_can_retry_events(admin_role_client, processed_by_fake_servic
 
     event.refresh_from_db()
     assert event.processed
+
+
+def test_retry_runs_the_real_service(super_admin_client):
+    """An event type without a handler is acknowledged: the retry marks it processed."""
+    event = factories.WebhookEventFactory(type="balance.available", attempts=1, last_error="timeout")
+
+    response = run_action(super_admin_client, WebhookEvent, "retry", [event])
+
+    assert messages_of(response) == ["Processed 1 event(s)."]
+    event.refresh_from_db()
+    assert event.processed
+    assert event.attempts == 2
