@@ -16,6 +16,7 @@ from django_mongodb_backend import transaction
 from cart.models import Cart, CartItem, CartStatus
 from orders.emails import order_confirmation_send
 from orders.models import Order, OrderItem, OrderStatus, PaymentStatus, Refund
+from payments.transactions import atomic
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
     """
     if order.payment_status in _CONFIRMED_PAYMENT:
         return False
-    with transaction.atomic():
+    with atomic():
         order.set_status(
             "payment_status",
             PaymentStatus.PAID,
@@ -170,7 +171,7 @@ def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:
     if order.status != OrderStatus.PENDING or order.payment_status in _CONFIRMED_PAYMENT:
         return False
     fields = details.order_fields(order)
-    with transaction.atomic():
+    with atomic():
         updated = Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING).update(
             **fields, updated_at=timezone.now()
         )
@@ -185,7 +186,7 @@ def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:
 
 def order_mark_payment_failed(*, order: Order, note: str) -> bool:
     """Record a payment that failed for good (a bank debit that bounced): payment and order FAILED."""
-    with transaction.atomic():
+    with atomic():
         changed = order.set_status("payment_status", PaymentStatus.FAILED, note=note)
         changed = order.set_status("status", OrderStatus.FAILED, note=note) or changed
     return changed
@@ -201,7 +202,7 @@ def order_set_payment_status(*, order: Order, payment_status: str, note: str) ->
 
 def order_cancel(*, order: Order, note: str) -> bool:
     """Cancel an unpaid order whose checkout ended (expired or abandoned) and unlock its cart."""
-    with transaction.atomic():
+    with atomic():
         changed = order.set_status("status", OrderStatus.CANCELLED, note=note)
         changed = order.set_status("payment_status", PaymentStatus.CANCELED, note=note) or changed
         cart_release_checkout(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
@@ -215,7 +216,7 @@ def order_apply_refund(*, order: Order, amount_refunded: int, fully_refunded: bo
     order REFUNDED once everything was given back. The order must already be paid.
     """
     changed = False
-    with transaction.atomic():
+    with atomic():
         if amount_refunded > order.refunded_amount:
             changes = {"refunded_amount": amount_refunded}
             if reason and not order.refund_reason:

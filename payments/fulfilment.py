@@ -7,8 +7,6 @@ often, and however concurrently, the function runs.
 
 import logging
 
-from django_mongodb_backend import transaction
-
 from orders.models import Order
 from orders.services import (
     PaymentDetails,
@@ -19,6 +17,7 @@ from orders.services import (
 )
 from payments.exceptions import OrderNotReady
 from payments.stripe_client import stripe_client
+from payments.transactions import atomic
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +46,19 @@ def order_fulfil_checkout_session(*, session_id: str, order_number: str | None =
 def checkout_session_apply(*, order: Order, session: dict) -> Order:
     """Apply a Checkout Session as Stripe returned it (with `payment_intent` expanded) to its order."""
     if session["status"] == "expired":
-        order_cancel(order=order, note="Checkout Session expired")
-    elif session["status"] == "complete":
-        details = payment_details_from_session(session)
+        with atomic():
+            order_cancel(order=order, note="Checkout Session expired")
+        return order
+    if session["status"] != "complete":
+        return order  # still open: the shopper has not paid yet
+    # Outside the transaction: this asks Stripe for the line items.
+    details = payment_details_from_session(session)
+    with atomic():
         if session["payment_status"] in ("paid", "no_payment_required"):
             order_mark_paid(order=order, details=details, note=f"Paid: Checkout Session {session['id']}")
         elif _intent_status(session) in _FAILED_INTENT_STATUSES:
-            with transaction.atomic():
-                order_record_checkout(order=order, details=details)
-                order_mark_payment_failed(order=order, note="The asynchronous payment failed")
+            order_record_checkout(order=order, details=details)
+            order_mark_payment_failed(order=order, note="The asynchronous payment failed")
         else:
             order_record_checkout(order=order, details=details)
     return order

@@ -3,7 +3,8 @@
 An event is stored (unique stripe_event_id) before anything else, so none is lost and a
 redelivery is recognised. Processing is claimed with a conditional update on the event
 (`processing_started_at`, a lease), so two concurrent deliveries of one event run its handler
-once; the handler's writes and the `processed` mark commit together.
+once. Handlers are idempotent and keep their transactions short (no Stripe call inside one), so
+a run cut short is simply run again.
 """
 
 import logging
@@ -12,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError
 from django.db.models import F, Q
 from django.utils import timezone
-from django_mongodb_backend import transaction
 
 from orders.exceptions import InvalidStatusTransition
 from payments.exceptions import WebhookEventInProgress
@@ -69,12 +69,10 @@ def webhook_event_process(*, event: WebhookEvent) -> bool:
         raise WebhookEventInProgress(f"Event {event.stripe_event_id} is being processed by another worker.")
     handler = WEBHOOK_HANDLERS.get(event.type)
     try:
-        with transaction.atomic():
-            if handler is None:
-                logger.info("webhook %s: no handler for %s; acknowledged", event.stripe_event_id, event.type)
-            else:
-                handler(event.payload)
-            _webhook_event_finish(event, note="")
+        if handler is None:
+            logger.info("webhook %s: no handler for %s; acknowledged", event.stripe_event_id, event.type)
+        else:
+            handler(event.payload)
     except InvalidStatusTransition as error:
         if error.concurrent:
             _webhook_event_fail(event, error)
@@ -84,6 +82,8 @@ def webhook_event_process(*, event: WebhookEvent) -> bool:
     except Exception as error:
         _webhook_event_fail(event, error)
         raise
+    else:
+        _webhook_event_finish(event, note="")
     return True
 
 

@@ -180,7 +180,7 @@ def product_changed(event: dict) -> None:
     }
     if current.get("images"):
         changes["images"] = list(current["images"])
-    Product.objects.filter(pk=product.pk).update(**changes)
+    _catalog_update(product, changes)
 
 
 def product_deleted(event: dict) -> None:
@@ -193,9 +193,7 @@ def price_changed(event: dict) -> None:
     price = _catalog_row(Price, "stripe_price_id", stripe_id, event["data"]["object"], "price_id")
     current = stripe_client().v1.prices.retrieve(stripe_id).to_dict()
     if price is not None:
-        Price.objects.filter(pk=price.pk).update(
-            active=current["active"], nickname=current.get("nickname") or ""
-        )
+        _catalog_update(price, {"active": current["active"], "nickname": current.get("nickname") or ""})
         return
     product = Product.objects.filter(stripe_product_id=current["product"]).first()
     if product is None:
@@ -222,6 +220,13 @@ def price_changed(event: dict) -> None:
 
 def price_deleted(event: dict) -> None:
     Price.objects.filter(stripe_price_id=event["data"]["object"]["id"]).update(active=False)
+
+
+def _catalog_update(row, changes: dict) -> None:
+    # Rows Stripe merely echoes back (our own creations) are not rewritten.
+    changes = {name: value for name, value in changes.items() if getattr(row, name) != value}
+    if changes:
+        type(row).objects.filter(pk=row.pk).update(**changes)
 
 
 def _catalog_row(model, field: str, stripe_id: str, stripe_object: dict, metadata_key: str):

@@ -41,7 +41,9 @@ def stripe_simulator(live_server):
 
 @pytest.fixture(scope="session")
 def quiet_stripe_simulator():
-    simulator = StripeSimulator(webhook_url=None, webhook_secret=WEBHOOK_SECRET, async_settle_delay=None).start()
+    simulator = StripeSimulator(
+        webhook_url=None, webhook_secret=WEBHOOK_SECRET, async_settle_delay=None
+    ).start()
     yield simulator
     simulator.stop()
 
@@ -96,7 +98,9 @@ class Shopper:
 
     def post(self, path_or_url: str, data: dict | None = None) -> requests.Response:
         headers = {"X-CSRFToken": self.csrf_token}
-        return self.http.post(self.url(path_or_url), data=data or {}, headers=headers, allow_redirects=False, timeout=10)
+        return self.http.post(
+            self.url(path_or_url), data=data or {}, headers=headers, allow_redirects=False, timeout=10
+        )
 
     def checkout(self, data: dict | None = None) -> requests.Response:
         return self.post("/payments/checkout/", data)
