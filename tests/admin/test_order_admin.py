@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from orders.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
 from tests import factories
-from tests.admin.pages import changelist_url, result_pks
+from tests.admin.pages import change_url, changelist_url, result_pks
 
 
 @pytest.fixture
@@ -109,3 +109,31 @@ def test_order_changelist_sends_the_same_number_of_commands_for_10_and_40_orders
 
     assert (shown_10, shown_40) == (10, 40)
     assert commands_10 == commands_40
+
+
+@pytest.mark.parametrize(
+    ("secret_key", "dashboard"),
+    [("sk_test_123", "https://dashboard.stripe.com/test/"), ("sk_live_123", "https://dashboard.stripe.com/")],
+)
+def test_order_page_links_to_the_stripe_dashboard_of_the_key_mode(
+    super_admin_client, settings, secret_key, dashboard
+):
+    settings.STRIPE_USE_SIMULATOR = False
+    settings.STRIPE_SECRET_KEY = secret_key
+    order = factories.OrderFactory(user=None, paid=True, stripe_customer_id="cus_123")
+
+    response = super_admin_client.get(change_url(order))
+
+    assert f'href="{dashboard}payments/{order.stripe_payment_intent_id}"' in response.text
+    assert f'href="{dashboard}customers/cus_123"' in response.text
+    assert "subscriptions/" not in response.text
+
+
+def test_order_page_has_no_stripe_dashboard_link_with_the_simulator(super_admin_client, settings):
+    settings.STRIPE_USE_SIMULATOR = True
+    order = factories.OrderFactory(user=None, paid=True)
+
+    response = super_admin_client.get(change_url(order))
+
+    assert "dashboard.stripe.com" not in response.text
+    assert "Stripe simulator" in response.text
