@@ -38,12 +38,16 @@ class InvalidQuantity(CartError):
 
 
 class QuantityLimitExceeded(CartError):
-    def __init__(self, *, in_cart, adding):
+    def __init__(self, *, in_cart):
         maximum = settings.CART_MAX_QUANTITY
-        super().__init__(
-            f"You can have at most {maximum} of one item in your cart. You already have {in_cart}, "
-            f"so you can add up to {max(maximum - in_cart, 0)} more, not {adding}."
-        )
+        if in_cart >= maximum:
+            message = f"Your cart already holds {maximum} of this item, the most one order can have."
+        else:
+            message = (
+                f"You can have at most {maximum} of one item in your cart. You already have {in_cart}, "
+                f"so you can add up to {maximum - in_cart} more."
+            )
+        super().__init__(message)
 
 
 class CurrencyMismatch(CartError):

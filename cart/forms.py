@@ -26,11 +26,20 @@ class QuantityField(forms.IntegerField):
 
 
 class AddToCartForm(forms.Form):
+    # Hidden fields: a shopper only meets their errors through a stale or tampered page.
     product_id = ObjectIdField(
-        widget=forms.HiddenInput, error_messages={"invalid": "Sorry, this product is no longer available."}
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Sorry, this product is no longer available.",
+            "invalid": "Sorry, this product is no longer available.",
+        },
     )
     price_id = ObjectIdField(
-        widget=forms.HiddenInput, error_messages={"invalid": "Sorry, this price is no longer available."}
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Sorry, this price is no longer available.",
+            "invalid": "Sorry, this price is no longer available.",
+        },
     )
 
     def __init__(self, *args, **kwargs):

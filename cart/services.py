@@ -223,18 +223,26 @@ def _cart_refusal(cart: Cart, currency: str):
 
 
 def _line_add(*, cart: Cart, price: Price, quantity: int, expires_at) -> CartItem:
-    maximum = settings.CART_MAX_QUANTITY
     line = CartItem.objects.filter(cart=cart, product_id=price.product_id, price=price)
-    # $inc-style and conditional: concurrent adds sum up, and never past the maximum.
-    if line.filter(quantity__lte=maximum - quantity).update(
-        quantity=F("quantity") + quantity, expires_at=expires_at, updated_at=timezone.now()
-    ):
+    if _line_increment(line, quantity=quantity, expires_at=expires_at):
         return line.get()
     existing = line.first()
-    if existing is not None:
-        raise QuantityLimitExceeded(in_cart=existing.quantity, adding=quantity)
+    if existing is not None and existing.quantity + quantity > settings.CART_MAX_QUANTITY:
+        raise QuantityLimitExceeded(in_cart=existing.quantity)
+    # No line yet, or one that a concurrent add created after the increment: creating it then
+    # fails on the unique index, and the caller's second run adds to that line.
     return CartItem.objects.create(
         cart=cart, product_id=price.product_id, price=price, quantity=quantity, expires_at=expires_at
+    )
+
+
+def _line_increment(line, *, quantity: int, expires_at) -> bool:
+    """Add to an existing line unless that passes the maximum; return whether it did."""
+    # $inc-style and conditional: concurrent adds sum up, and never past the maximum.
+    return bool(
+        line.filter(quantity__lte=settings.CART_MAX_QUANTITY - quantity).update(
+            quantity=F("quantity") + quantity, expires_at=expires_at, updated_at=timezone.now()
+        )
     )
 
 
