@@ -3,6 +3,7 @@
 import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.account.utils import filter_users_by_email
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -22,13 +23,33 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def authenticate_by_email(self, sociallogin):
+        """Return (user, email) when the provider and the shop both verified one of its addresses.
+
+        allauth would also join an account that holds the address unverified (and wipe its
+        password); whoever registered that address unverified could still hold a session or
+        another linked account, so such a sign-in is refused instead (pre_social_login).
+        """
+        for address in sociallogin.email_addresses:
+            if not address.verified or not self.can_authenticate_by_email(sociallogin, address.email):
+                continue
+            owners = {
+                verified.user
+                for verified in EmailAddress.objects.filter(
+                    email__iexact=address.email, verified=True
+                ).select_related("user")
+            }
+            if len(owners) == 1:
+                return owners.pop(), address.email
+        return None
+
     def pre_social_login(self, request, sociallogin):
         """Refuse a provider sign-in that would create a second account for a known address.
 
         allauth has already joined the sign-in to its linked account, or to the account whose
-        address the provider verified. Anything left that names a known address is a provider
-        vouching for nothing: the owner must sign in first and connect the provider from the
-        linked accounts page, so an unverified address can never take over an account.
+        address both the provider and the shop verified. Anything left that names a known
+        address must not take that account over: its owner signs in first and connects the
+        provider from the linked accounts page.
         """
         if sociallogin.is_existing or sociallogin.state.get("process") == AuthProcess.CONNECT:
             return

@@ -7,6 +7,7 @@ these pages answer them; the checks below still hold if that ever changes.
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -128,9 +129,9 @@ class UserAdmin(BaseUserAdmin):
         form.changed_by = request.user
         return form
 
-    def get_actions(self, request):
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         # One user at a time, so the last super admin check always runs.
-        actions = super().get_actions(request)
+        actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)
         return actions
 
@@ -147,7 +148,9 @@ class UserAdmin(BaseUserAdmin):
             except LastSuperAdmin as error:
                 self.message_user(request, error.message, messages.ERROR)
                 return redirect("admin:accounts_user_change", user.pk)
-        return super().delete_view(request, object_id, extra_context)
+        # Django wraps a POST in django.db.transaction.atomic, which does nothing on MongoDB and
+        # forbids the backend's own transaction, the one user_delete() runs the cascade in.
+        return self._delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):
         user_delete(user=obj)

@@ -6,4 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Users and accounts"
 
     def ready(self):
-        from accounts import signals  # noqa: F401 (connects the receivers)
+        from accounts import signals, user_keys  # noqa: F401 (signals connects the receivers)
+
+        user_keys.install()

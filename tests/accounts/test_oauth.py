@@ -135,19 +135,23 @@ def test_google_verified_email_links_to_the_existing_account_and_signs_in(client
     assert existing.check_password(PASSWORD)
 
 
-def test_linking_by_a_provider_verified_email_locks_out_whoever_registered_it_unverified(client, providers):
-    """Someone signed up with the victim's address and a password they know; the victim arrives via Google."""
+def test_a_provider_verified_email_does_not_join_an_account_that_never_verified_it(client, providers):
+    """Someone registered the address without proving it; the address's owner arrives via Google."""
     squatter_account = UserFactory(email="victim@example.com")
     EmailAddress.objects.create(
         user=squatter_account, email="victim@example.com", verified=False, primary=True
     )
     providers.google_signs_in(sub="3333", email="victim@example.com", email_verified=True)
 
-    sign_in(client, "google")
+    response = sign_in(client, "google", follow=True)
 
+    assert any(
+        "An account already exists with this email address" in message for message in messages_on(response)
+    )
+    assert signed_in_user(client) is None
+    assert not SocialAccount.objects.exists()
     squatter_account.refresh_from_db()
-    assert signed_in_user(client) == squatter_account
-    assert not squatter_account.has_usable_password()
+    assert squatter_account.check_password(PASSWORD)
 
 
 @pytest.mark.parametrize(
@@ -346,3 +350,62 @@ def test_provider_buttons_show_only_for_configured_providers(client, settings, d
     page = client.get(reverse("account_login")).text
     assert reverse("google_login") not in page
     assert f"{reverse('github_login')}?process=login" in page
+
+
+def test_github_without_any_email_asks_for_one_before_signing_up(client, providers):
+    providers.github_signs_in(user_id=31337, login="noemail", emails=[])
+
+    response = sign_in(client, "github", follow=True)
+    assert response.request["PATH_INFO"] == reverse("socialaccount_signup")
+    assert not User.objects.exists()
+    response = client.post(reverse("socialaccount_signup"), {"email": "noemail@example.com"})
+
+    assert response.status_code == 302
+    user = User.objects.get(email="noemail@example.com")
+    assert signed_in_user(client) == user
+    assert SocialAccount.objects.get(user=user).uid == "31337"
+    assert not EmailAddress.objects.get(user=user).verified
+
+
+def test_the_email_asked_for_after_a_provider_sign_in_cannot_be_a_taken_one(client, providers):
+    owner = UserFactory(email="taken@example.com")
+    providers.github_signs_in(user_id=31338, login="noemail", emails=[])
+    sign_in(client, "github")
+
+    response = client.post(reverse("socialaccount_signup"), {"email": "taken@example.com"})
+
+    assert response.status_code == 200
+    assert "An account already exists with this email address." in response.text
+    assert list(User.objects.all()) == [owner]
+    assert not SocialAccount.objects.exists()
+
+
+def test_settings_configure_a_provider_only_when_its_client_id_is_in_the_environment():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.SOCIALACCOUNT_PROVIDERS))"
+    )
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shop.settings.test",
+        "GOOGLE_CLIENT_ID": "google-id",
+        "GOOGLE_CLIENT_SECRET": "google-secret",
+        "GITHUB_CLIENT_ID": "",
+    }
+    output = subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True
+    ).stdout
+
+    assert json.loads(output) == {
+        "google": {
+            "APPS": [{"client_id": "google-id", "secret": "google-secret"}],
+            "SCOPE": ["profile", "email"],
+            "VERIFIED_EMAIL": False,
+            "OAUTH_PKCE_ENABLED": True,
+        }
+    }

@@ -1,0 +1,211 @@
+"""Sign up, sign in and out, email verification, password change and reset, email management."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from accounts.models import User, UserRole
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "a-Quite-long-Passphrase-42"
+
+
+def signup(client, follow=False, **fields):
+    return client.post(
+        reverse("account_signup"),
+        {
+            "email": "grace@example.com",
+            "name": "Grace Hopper",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        }
+        | fields,
+        follow=follow,
+    )
+
+
+def signed_in_user(client):
+    response = client.get(reverse("accounts:profile"))
+    return response.context["user"] if response.status_code == 200 else None
+
+
+def link_in(message):
+    return re.search(r"http://testserver(/\S+)", message.body).group(1)
+
+
+def test_pages_use_the_shop_layout(client):
+    page = client.get(reverse("account_login"))
+
+    assert page.status_code == 200
+    assert "<title>Sign In · Northwind Goods</title>" in re.sub(r"\s+", " ", page.text).replace(
+        "> ", ">"
+    ).replace(" <", "<")
+    assert 'class="site-header"' in page.text
+    assert f'href="{reverse("account_signup")}"' in page.text
+
+
+def test_sign_up_creates_a_user_signs_them_in_and_sends_a_verification_email(client, mailoutbox):
+    response = signup(client)
+
+    assert response.status_code == 302
+    user = User.objects.get(email="grace@example.com")
+    assert (user.name, user.role, user.is_staff, user.is_superuser) == (
+        "Grace Hopper",
+        UserRole.USER,
+        False,
+        False,
+    )
+    assert user.check_password(NEW_PASSWORD)
+    assert signed_in_user(client) == user
+    address = EmailAddress.objects.get(user=user)
+    assert (address.email, address.primary, address.verified) == ("grace@example.com", True, False)
+    (message,) = mailoutbox
+    assert message.to == ["grace@example.com"]
+    assert message.subject.startswith("[Northwind Goods] ")
+
+
+def test_the_emailed_link_verifies_the_address(client, mailoutbox):
+    signup(client)
+    confirm_url = link_in(mailoutbox[0])
+
+    assert client.get(confirm_url).status_code == 200
+    client.post(confirm_url)
+
+    assert EmailAddress.objects.get(email="grace@example.com").verified
+
+
+def test_a_taken_email_is_refused_whatever_its_case(client):
+    UserFactory(email="grace@example.com")
+
+    response = signup(client, email="Grace@Example.com")
+
+    assert response.status_code == 200
+    assert "A user is already registered with this email address." in response.text
+    assert User.objects.count() == 1
+    assert signed_in_user(client) is None
+
+
+@pytest.mark.parametrize(
+    ("password", "error"),
+    [
+        ("password", "This password is too common."),
+        ("x7Qz", "This password is too short. It must contain at least 8 characters."),
+        ("20481024409681", "This password is entirely numeric."),
+    ],
+)
+def test_a_weak_password_is_refused(client, password, error):
+    response = signup(client, password1=password, password2=password)
+
+    assert response.status_code == 200
+    assert error in response.text
+    assert not User.objects.exists()
+
+
+def test_sign_up_refuses_a_posted_role(client):
+    response = signup(client, role=UserRole.SUPER_ADMIN)
+
+    assert response.status_code == 200
+    assert "only a super admin can change a role" in response.text
+    assert not User.objects.exists()
+
+
+def test_sign_in_and_out_with_email_and_password(client):
+    user = UserFactory(email="grace@example.com")
+
+    response = client.post(reverse("account_login"), {"login": "GRACE@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert signed_in_user(client) == user
+
+    client.post(reverse("account_logout"))
+    assert signed_in_user(client) is None
+
+
+def test_a_wrong_password_is_refused(client):
+    UserFactory(email="grace@example.com")
+
+    response = client.post(reverse("account_login"), {"login": "grace@example.com", "password": "not-it"})
+
+    assert response.status_code == 200
+    assert "The email address and/or password you specified are not correct." in response.text
+    assert signed_in_user(client) is None
+
+
+def test_an_inactive_user_cannot_sign_in(client):
+    UserFactory(email="grace@example.com", is_active=False)
+
+    response = client.post(reverse("account_login"), {"login": "grace@example.com", "password": PASSWORD})
+
+    assert signed_in_user(client) is None
+    assert response.status_code in {200, 302}
+    assert "inactive" in client.get(response.get("Location", reverse("account_login"))).text.lower()
+
+
+def test_password_change_refuses_a_weak_password_then_accepts_a_strong_one(client):
+    user = UserFactory()
+    client.force_login(user)
+    url = reverse("account_change_password")
+
+    refused = client.post(url, {"oldpassword": PASSWORD, "password1": "password", "password2": "password"})
+    assert "This password is too common." in refused.text
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+    client.post(url, {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert signed_in_user(client) == user
+
+
+def test_password_reset_by_emailed_link(client, mailoutbox):
+    user = UserFactory(email="grace@example.com")
+
+    client.post(reverse("account_reset_password"), {"email": "grace@example.com"})
+    (message,) = mailoutbox
+    reset_url = client.get(link_in(message), follow=True).request["PATH_INFO"]
+    client.post(reset_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_a_second_email_address_is_added_unverified_and_a_verification_sent(client, mailoutbox):
+    user = UserFactory(email="grace@example.com")
+    EmailAddress.objects.create(user=user, email="grace@example.com", primary=True, verified=True)
+    client.force_login(user)
+
+    page = client.get(reverse("account_email"))
+    client.post(reverse("account_email"), {"action_add": "", "email": "grace@work.example"})
+
+    assert 'aria-label="Your account"' in page.text
+    assert EmailAddress.objects.filter(user=user, email="grace@work.example", verified=False).exists()
+    assert mailoutbox[-1].to == ["grace@work.example"]
+
+
+def test_an_address_of_another_account_cannot_be_added(client):
+    UserFactory(email="taken@example.com")
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(reverse("account_email"), {"action_add": "", "email": "taken@example.com"})
+
+    assert "A user is already registered with this email address." in response.text
+    assert not EmailAddress.objects.filter(email="taken@example.com").exists()
+
+
+def test_mandatory_verification_holds_the_sign_in_until_the_address_is_confirmed(
+    client, settings, mailoutbox
+):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+
+    response = signup(client, follow=True)
+
+    assert response.request["PATH_INFO"] == reverse("account_email_verification_sent")
+    assert signed_in_user(client) is None
+    client.post(link_in(mailoutbox[0]))
+    assert EmailAddress.objects.get(email="grace@example.com").verified
+    client.post(reverse("account_login"), {"login": "grace@example.com", "password": NEW_PASSWORD})
+    assert signed_in_user(client) == User.objects.get(email="grace@example.com")
