@@ -16,7 +16,7 @@ from django_mongodb_backend import transaction
 from cart.models import Cart, CartItem, CartStatus
 from orders.emails import order_confirmation_send
 from orders.models import Order, OrderItem, OrderStatus, PaymentStatus, Refund
-from payments.transactions import atomic
+from payments.transactions import run_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -145,9 +145,10 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
     Stripe's amounts, addresses and ids are written with the payment status, and the confirmation
     email is sent once, after the commit. Return False if the payment was already recorded.
     """
-    if order.payment_status in _CONFIRMED_PAYMENT:
-        return False
-    with atomic():
+
+    def mark_paid():
+        if order.payment_status in _CONFIRMED_PAYMENT:
+            return False
         order.set_status(
             "payment_status",
             PaymentStatus.PAID,
@@ -159,7 +160,9 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
         _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
         _cart_check_out(order=order)
         transaction.on_commit(partial(order_confirmation_send, order_id=order.pk))
-    return True
+        return True
+
+    return run_atomically(mark_paid, refresh=[order])
 
 
 def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:
@@ -168,10 +171,11 @@ def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:
 
     Return False when the order has moved on (already paid, failed or cancelled).
     """
-    if order.status != OrderStatus.PENDING or order.payment_status in _CONFIRMED_PAYMENT:
-        return False
-    fields = details.order_fields(order)
-    with atomic():
+
+    def record():
+        if order.status != OrderStatus.PENDING or order.payment_status in _CONFIRMED_PAYMENT:
+            return False
+        fields = details.order_fields(order)
         updated = Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING).update(
             **fields, updated_at=timezone.now()
         )
@@ -181,15 +185,19 @@ def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:
             setattr(order, name, value)
         _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
         _cart_check_out(order=order)
-    return True
+        return True
+
+    return run_atomically(record, refresh=[order])
 
 
 def order_mark_payment_failed(*, order: Order, note: str) -> bool:
     """Record a payment that failed for good (a bank debit that bounced): payment and order FAILED."""
-    with atomic():
+
+    def mark_failed():
         changed = order.set_status("payment_status", PaymentStatus.FAILED, note=note)
-        changed = order.set_status("status", OrderStatus.FAILED, note=note) or changed
-    return changed
+        return order.set_status("status", OrderStatus.FAILED, note=note) or changed
+
+    return run_atomically(mark_failed, refresh=[order])
 
 
 def order_set_payment_status(*, order: Order, payment_status: str, note: str) -> bool:
@@ -202,11 +210,14 @@ def order_set_payment_status(*, order: Order, payment_status: str, note: str) ->
 
 def order_cancel(*, order: Order, note: str) -> bool:
     """Cancel an unpaid order whose checkout ended (expired or abandoned) and unlock its cart."""
-    with atomic():
+
+    def cancel():
         changed = order.set_status("status", OrderStatus.CANCELLED, note=note)
         changed = order.set_status("payment_status", PaymentStatus.CANCELED, note=note) or changed
         cart_release_checkout(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
-    return changed
+        return changed
+
+    return run_atomically(cancel, refresh=[order])
 
 
 def order_apply_refund(*, order: Order, amount_refunded: int, fully_refunded: bool, reason: str = "") -> bool:
@@ -215,8 +226,9 @@ def order_apply_refund(*, order: Order, amount_refunded: int, fully_refunded: bo
     The refunded amount only grows; the payment becomes PARTIALLY_REFUNDED or REFUNDED, and the
     order REFUNDED once everything was given back. The order must already be paid.
     """
-    changed = False
-    with atomic():
+
+    def apply_refund():
+        changed = False
         if amount_refunded > order.refunded_amount:
             changes = {"refunded_amount": amount_refunded}
             if reason and not order.refund_reason:
@@ -235,7 +247,9 @@ def order_apply_refund(*, order: Order, amount_refunded: int, fully_refunded: bo
             changed = order.set_status("payment_status", target, note=note) or changed
         if fully_refunded and order.status in (OrderStatus.PROCESSING, OrderStatus.COMPLETED):
             changed = order.set_status("status", OrderStatus.REFUNDED, note="Fully refunded") or changed
-    return changed
+        return changed
+
+    return run_atomically(apply_refund, refresh=[order])
 
 
 def refund_record_from_stripe(

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 import stripe
+from django.db.models import Q
 
 from cart.models import Cart, CartStatus
 from cart.selectors import cart_lines
@@ -222,9 +223,10 @@ def _stripe_session_create(
 def _cart_freeze(*, cart: Cart, order: Order, lines: list) -> None:
     """Freeze the cart on the session; undo the checkout if the cart changed or moved on meanwhile."""
     session_id = order.stripe_checkout_session_id
-    frozen = Cart.objects.filter(
-        pk=cart.pk, status=CartStatus.ACTIVE, checkout_session_id__isnull=True
-    ).update(checkout_session_id=session_id)
+    unfrozen = Q(checkout_session_id__isnull=True) | Q(checkout_session_id="")
+    frozen = Cart.objects.filter(unfrozen, pk=cart.pk, status=CartStatus.ACTIVE).update(
+        checkout_session_id=session_id
+    )
     cart.refresh_from_db()
     if not frozen and cart.checkout_session_id != session_id:
         _checkout_abandon(order=order, cart=cart, reason="cart no longer open for this checkout")

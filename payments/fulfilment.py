@@ -17,7 +17,7 @@ from orders.services import (
 )
 from payments.exceptions import OrderNotReady
 from payments.stripe_client import stripe_client
-from payments.transactions import atomic
+from payments.transactions import run_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -46,19 +46,19 @@ def order_fulfil_checkout_session(*, session_id: str, order_number: str | None =
 def checkout_session_apply(*, order: Order, session: dict) -> Order:
     """Apply a Checkout Session as Stripe returned it (with `payment_intent` expanded) to its order."""
     if session["status"] == "expired":
-        with atomic():
-            order_cancel(order=order, note="Checkout Session expired")
-        return order
-    if session["status"] != "complete":
-        return order  # still open: the shopper has not paid yet
-    # Outside the transaction: this asks Stripe for the line items.
-    details = payment_details_from_session(session)
-    with atomic():
+        order_cancel(order=order, note="Checkout Session expired")
+    elif session["status"] == "complete":
+        # Before any transaction: this asks Stripe for the line items.
+        details = payment_details_from_session(session)
         if session["payment_status"] in ("paid", "no_payment_required"):
             order_mark_paid(order=order, details=details, note=f"Paid: Checkout Session {session['id']}")
         elif _intent_status(session) in _FAILED_INTENT_STATUSES:
-            order_record_checkout(order=order, details=details)
-            order_mark_payment_failed(order=order, note="The asynchronous payment failed")
+
+            def record_failure():
+                order_record_checkout(order=order, details=details)
+                order_mark_payment_failed(order=order, note="The asynchronous payment failed")
+
+            run_atomically(record_failure, refresh=[order])
         else:
             order_record_checkout(order=order, details=details)
     return order

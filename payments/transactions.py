@@ -1,10 +1,14 @@
-"""Transactions on the MongoDB backend, with the repair a failed commit needs."""
+"""Transactions on the MongoDB backend: retried on write conflicts, repaired after a failed commit."""
 
+import random
+import time
 from contextlib import contextmanager, suppress
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django_mongodb_backend import transaction
 from pymongo.errors import PyMongoError
+
+CONFLICT_ATTEMPTS = 5
 
 
 @contextmanager
@@ -31,3 +35,38 @@ def atomic():
                 session.client.admin.command("abortTransaction", session=session)
             session.end_session()
         raise
+
+
+def run_atomically(write, *, refresh=()):
+    """Return write() run in one transaction, run again after a write conflict.
+
+    `refresh` lists the model instances `write` decides from: they are reloaded inside the
+    transaction before every attempt, so each attempt sees one consistent state and a retry
+    starts afresh. Nested in another transaction, it runs once and leaves conflicts to the
+    outermost one.
+    """
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block_mongo:
+        return _reloaded(write, refresh)
+    attempt = 1
+    while True:
+        try:
+            with atomic():
+                return _reloaded(write, refresh)
+        except (PyMongoError, DatabaseError) as error:
+            if attempt == CONFLICT_ATTEMPTS or not _is_write_conflict(error):
+                raise
+        # Another writer committed meanwhile: back off a little and try again.
+        time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 -- jitter, not security
+        attempt += 1
+
+
+def _reloaded(write, instances):
+    for instance in instances:
+        instance.refresh_from_db()
+    return write()
+
+def _is_write_conflict(error: Exception) -> bool:
+    cause = error if isinstance(error, PyMongoError) else error.__cause__
+    if not isinstance(cause, PyMongoError):
+        return False
+    return cause.has_error_label("TransientTransactionError") or "Write conflict" in str(cause)
