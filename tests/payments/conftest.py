@@ -65,7 +65,7 @@ def stripe_sim(settings, stripe_simulator):
 
 
 @pytest.fixture
-def quiet_sim(settings, quiet_stripe_simulator, live_server):
+def quiet_sim(settings, quiet_stripe_simulator):
     _point_shop_at(settings, quiet_stripe_simulator.url)
     return quiet_stripe_simulator
 
@@ -119,6 +119,22 @@ class Shopper:
             **fields,
         }
         return self.http.post(page_url, data=form, allow_redirects=False, timeout=10)
+
+
+@pytest.fixture
+def guest_client(client, db):
+    """Return the test client as a guest whose session holds a cart of the given (price, quantity) lines."""
+
+    def make(*lines):
+        session = client.session
+        cart = factories.CartFactory(session_key=session.session_key, currency=lines[0][0].currency)
+        for price, quantity in lines:
+            factories.CartItemFactory(cart=cart, price=price, quantity=quantity)
+        session[CART_SESSION_KEY] = str(cart.pk)
+        session.save()
+        return cart
+
+    return make
 
 
 @dataclass

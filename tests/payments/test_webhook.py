@@ -1,0 +1,307 @@
+"""The webhook endpoint: verified, stored once, processed once, and answered so Stripe retries
+exactly when it should."""
+
+import json
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+from django.test import Client
+
+from accounts.models import User
+from orders.models import Order, OrderStatus, OrderStatusChange, PaymentStatus
+from payments import services
+from payments.models import WebhookEvent
+from tests import factories
+from tests.payments.conftest import WEBHOOK_SECRET, event_payloads, signature_headers
+
+WEBHOOK = "/payments/webhook/"
+
+
+def stripe_event(event_type: str, obj: dict) -> dict:
+    return {
+        "id": f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "api_version": "2026-10-28.endive",
+        "created": int(time.time()),
+        "data": {"object": obj},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": event_type,
+    }
+
+
+def deliver(client, payload: str, headers: dict | None = None):
+    return client.post(
+        WEBHOOK, payload, content_type="application/json", headers=headers or signature_headers(payload)
+    )
+
+
+@pytest.fixture(autouse=True)
+def webhook_secret(settings):
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+
+
+@pytest.fixture
+def csrf_client():
+    return Client(enforce_csrf_checks=True)
+
+
+def test_an_unknown_event_type_is_stored_and_acknowledged(db, csrf_client):
+    payload = json.dumps(stripe_event("invoice.finalized", {"id": "in_123", "object": "invoice"}))
+
+    response = deliver(csrf_client, payload)
+
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    assert (event.type, event.processed, event.attempts, event.last_error) == (
+        "invoice.finalized",
+        True,
+        1,
+        "",
+    )
+    assert event.payload == json.loads(payload)
+    assert event.stripe_created_at is not None
+
+
+def test_a_forged_signature_is_refused_and_nothing_is_stored(db, csrf_client):
+    payload = json.dumps(stripe_event("customer.deleted", {"id": "cus_x", "object": "customer"}))
+
+    response = deliver(csrf_client, payload, signature_headers(payload, secret="whsec_attacker"))
+
+    assert response.status_code == 400
+    assert response.json() == {"message": "Invalid signature."}
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_body_changed_after_signing_is_refused(db, csrf_client):
+    payload = json.dumps(stripe_event("customer.deleted", {"id": "cus_x", "object": "customer"}))
+    headers = signature_headers(payload)
+
+    response = deliver(csrf_client, payload.replace("cus_x", "cus_y"), headers)
+
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_missing_signature_is_refused(db, csrf_client):
+    payload = json.dumps(stripe_event("customer.deleted", {"id": "cus_x", "object": "customer"}))
+
+    response = deliver(csrf_client, payload, {"Content-Type": "application/json"})
+
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_stale_timestamp_is_refused_as_a_possible_replay(db, csrf_client, settings):
+    payload = json.dumps(stripe_event("customer.deleted", {"id": "cus_x", "object": "customer"}))
+    stale = int(time.time()) - settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS - 5
+
+    response = deliver(csrf_client, payload, signature_headers(payload, timestamp=stale))
+
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+    recent = int(time.time()) - settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS + 30
+    assert deliver(csrf_client, payload, signature_headers(payload, timestamp=recent)).status_code == 200
+
+
+def test_malformed_json_is_refused_even_when_signed(db, csrf_client):
+    payload = '{"id": "evt_1", "type": "customer.deleted", '
+
+    response = deliver(csrf_client, payload)
+
+    assert response.status_code == 400
+    assert response.json() == {"message": "Malformed JSON."}
+    assert not WebhookEvent.objects.exists()
+
+
+def test_json_that_is_not_an_event_is_refused(db, csrf_client):
+    payload = json.dumps(["evt_1", "customer.deleted"])
+
+    assert deliver(csrf_client, payload).status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(db, csrf_client, settings):
+    settings.STRIPE_WEBHOOK_MAX_BYTES = 2048
+    event = stripe_event("customer.updated", {"id": "cus_x", "object": "customer", "description": "x" * 4096})
+    payload = json.dumps(event)
+
+    response = deliver(csrf_client, payload)
+
+    assert response.status_code == 413
+    assert not WebhookEvent.objects.exists()
+
+
+def test_only_post_is_allowed(db, csrf_client):
+    assert csrf_client.get(WEBHOOK).status_code == 405
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_repeated_delivery_is_recognised_and_not_processed_again(db, csrf_client):
+    user = factories.UserFactory(stripe_customer_id="cus_gone")
+    payload = json.dumps(
+        stripe_event("customer.deleted", {"id": "cus_gone", "object": "customer", "deleted": True})
+    )
+
+    first = deliver(csrf_client, payload)
+    user.refresh_from_db()
+    assert user.stripe_customer_id is None
+    User.objects.filter(pk=user.pk).update(stripe_customer_id="cus_gone")
+    second = deliver(csrf_client, payload)
+
+    assert (first.status_code, first.json()) == (200, {"message": "Processed."})
+    assert (second.status_code, second.json()) == (200, {"message": "Already processed."})
+    assert WebhookEvent.objects.get().attempts == 1
+    # Not run again: the second delivery left the (re-set) customer id alone.
+    assert User.objects.get(pk=user.pk).stripe_customer_id == "cus_gone"
+
+
+def test_a_failing_handler_is_recorded_answered_500_and_retried(db, csrf_client, monkeypatch):
+    calls = []
+
+    def flaky_handler(event):
+        calls.append(event["id"])
+        if len(calls) == 1:
+            raise RuntimeError("database hiccup")
+
+    monkeypatch.setitem(services.WEBHOOK_HANDLERS, "customer.updated", flaky_handler)
+    payload = json.dumps(
+        stripe_event("customer.updated", {"id": "cus_x", "object": "customer", "metadata": {}})
+    )
+
+    failed = deliver(csrf_client, payload)
+    event = WebhookEvent.objects.get()
+    assert failed.status_code == 500
+    assert (event.processed, event.attempts, event.last_error) == (False, 1, "RuntimeError: database hiccup")
+    assert event.processing_started_at is None
+
+    retried = deliver(csrf_client, payload)
+    event.refresh_from_db()
+    assert retried.status_code == 200
+    assert (event.processed, event.attempts, event.last_error) == (True, 2, "")
+    assert len(calls) == 2
+
+
+def test_an_event_held_by_another_worker_is_answered_409_until_its_lease_runs_out(db, csrf_client):
+    payload = json.dumps(stripe_event("invoice.created", {"id": "in_1", "object": "invoice"}))
+    stored, _ = services.webhook_event_store(event=json.loads(payload))
+    WebhookEvent.objects.filter(pk=stored.pk).update(processing_started_at=services.timezone.now())
+
+    assert deliver(csrf_client, payload).status_code == 409
+    assert not WebhookEvent.objects.get().processed
+
+    abandoned_at = services.timezone.now() - services.PROCESSING_LEASE - services.timedelta(seconds=1)
+    WebhookEvent.objects.filter(pk=stored.pk).update(processing_started_at=abandoned_at)
+    assert deliver(csrf_client, payload).status_code == 200
+    assert WebhookEvent.objects.get().processed
+
+
+def test_a_late_event_never_moves_a_status_backwards_and_is_not_retried(db, csrf_client):
+    order = factories.OrderFactory(paid=True)
+    intent = {
+        "id": order.stripe_payment_intent_id,
+        "object": "payment_intent",
+        "status": "requires_payment_method",
+        "metadata": {"order_number": order.number},
+        "last_payment_error": {"message": "Your card was declined."},
+    }
+    payload = json.dumps(stripe_event("payment_intent.payment_failed", intent))
+
+    response = deliver(csrf_client, payload)
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
+    event = WebhookEvent.objects.get()
+    assert event.processed
+    assert event.last_error.startswith("Superseded by a later change, ignored:")
+    assert not OrderStatusChange.objects.exists()
+
+
+def test_an_event_for_an_order_not_stored_yet_fails_so_that_it_is_retried(db, csrf_client):
+    intent = {
+        "id": "pi_early",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "metadata": {"order_number": "ORD-LATE"},
+    }
+    payload = json.dumps(stripe_event("payment_intent.succeeded", intent))
+
+    response = deliver(csrf_client, payload)
+
+    assert response.status_code == 500
+    event = WebhookEvent.objects.get()
+    assert not event.processed
+    assert event.last_error == "OrderNotReady: Order ORD-LATE of payment pi_early is not stored yet."
+
+
+def test_payments_the_shop_did_not_start_are_acknowledged_and_ignored(db, csrf_client):
+    session = {"id": "cs_test_elsewhere", "object": "checkout.session", "metadata": {}}
+    payload = json.dumps(stripe_event("checkout.session.completed", session))
+
+    assert deliver(csrf_client, payload).status_code == 200
+    assert WebhookEvent.objects.get().processed
+
+
+def test_customer_events_keep_the_user_linked(db, csrf_client):
+    user = factories.UserFactory()
+    other = factories.UserFactory(stripe_customer_id="cus_other")
+    created = {"id": "cus_new", "object": "customer", "metadata": {"user_id": str(user.pk)}}
+    foreign = {"id": "cus_foreign", "object": "customer", "metadata": {"user_id": str(other.pk)}}
+    nonsense = {"id": "cus_odd", "object": "customer", "metadata": {"user_id": "not-an-id"}}
+
+    for event_type, customer in (
+        ("customer.created", created),
+        ("customer.updated", foreign),
+        ("customer.updated", nonsense),
+    ):
+        assert deliver(csrf_client, json.dumps(stripe_event(event_type, customer))).status_code == 200
+
+    user.refresh_from_db()
+    other.refresh_from_db()
+    assert user.stripe_customer_id == "cus_new"
+    # A user keeps the customer they have.
+    assert other.stripe_customer_id == "cus_other"
+
+    deleted = {"id": "cus_new", "object": "customer", "deleted": True}
+    assert deliver(csrf_client, json.dumps(stripe_event("customer.deleted", deleted))).status_code == 200
+    user.refresh_from_db()
+    assert user.stripe_customer_id is None
+
+
+def test_two_concurrent_deliveries_of_one_event_have_one_effect(
+    quiet_sim, guest_with_cart, stripe_api, mailoutbox
+):
+    mug = factories.PriceFactory(product__name="Stoneware mug")
+    purchase = guest_with_cart((mug, 1))
+    session_id = purchase.shopper.checkout().headers["Location"].rsplit("/", 1)[1]
+    quiet_sim.pay(session_id)
+    [payload] = [p for p in event_payloads(stripe_api(), "checkout.session.completed") if session_id in p]
+    headers = signature_headers(payload)
+    url = f"{purchase.shopper.base_url}{WEBHOOK}"
+    barrier = threading.Barrier(4)
+    answers = []
+
+    def deliver_over_http():
+        barrier.wait()
+        answers.append(requests.post(url, data=payload, headers=headers, timeout=10).status_code)
+
+    deliveries = [threading.Thread(target=deliver_over_http) for _ in range(4)]
+    for thread in deliveries:
+        thread.start()
+    for thread in deliveries:
+        thread.join()
+
+    assert set(answers) <= {200, 409}
+    assert 200 in answers
+    order = Order.objects.get()
+    assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
+    assert OrderStatusChange.objects.filter(order=order, field="payment_status").count() == 1
+    assert OrderStatusChange.objects.filter(order=order, field="status").count() == 1
+    assert len(mailoutbox) == 1
+    event = WebhookEvent.objects.get()
+    assert (event.processed, event.attempts) == (True, 1)
