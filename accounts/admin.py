@@ -117,6 +117,10 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
 
+    def get_inlines(self, request, obj):
+        # A new user has no addresses or linked accounts yet, and neither is added from admin.
+        return self.inlines if obj is not None else ()
+
     def get_readonly_fields(self, request, obj=None):
         readonly_fields = super().get_readonly_fields(request, obj)
         if not can_change_roles(request.user):

@@ -197,3 +197,25 @@ def test_the_user_admin_offers_no_groups_or_permissions(client):
     fields = page.context["adminform"].form.fields
     assert "role" in fields
     assert not {"groups", "user_permissions", "is_superuser", "is_staff"} & set(fields)
+
+
+def test_a_super_admin_adds_an_admin_through_admin(client):
+    client.force_login(factories.SuperAdminFactory())
+    password = "staff-Passphrase-2026"
+
+    response = client.post(
+        admin_url(User, "add"),
+        {
+            "email": "staff@example.com",
+            "name": "New Staff",
+            "role": UserRole.ADMIN,
+            "usable_password": "true",
+            "password1": password,
+            "password2": password,
+        },
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    staff = User.objects.get(email="staff@example.com")
+    assert (staff.role, staff.is_staff, staff.is_superuser) == (UserRole.ADMIN, True, False)
+    assert staff.check_password(password)

@@ -41,10 +41,10 @@ def test_creates_a_super_admin_from_the_environment(monkeypatch):
     assert User.objects.get(email="ops@example.com").check_password(STRONG)
 
 
-def test_promotes_an_existing_user_and_keeps_their_password():
+def test_promotes_an_existing_user_given_up_front_without_asking_and_keeps_their_password():
     user = factories.UserFactory(email="grace@example.com")
 
-    output = run("--email", "grace@example.com", "--no-input")
+    output = run("--email", "grace@example.com")
 
     user.refresh_from_db()
     assert (user.role, user.is_superuser) == (UserRole.SUPER_ADMIN, True)
@@ -98,12 +98,18 @@ def test_interactive_prompts_for_email_and_a_confirmed_password(monkeypatch):
     assert user.check_password(STRONG)
 
 
-def test_interactive_promotion_asks_first_and_a_no_changes_nothing(monkeypatch):
+@pytest.mark.parametrize(("answer", "role"), [("n", UserRole.USER), ("y", UserRole.SUPER_ADMIN)])
+def test_a_typed_address_of_an_existing_user_is_promoted_only_after_a_yes(monkeypatch, answer, role):
     user = factories.UserFactory(email="grace@example.com")
-    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    answers = iter(["grace@example.com", answer])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    monkeypatch.delenv("DJANGO_SUPERADMIN_EMAIL", raising=False)
 
-    with pytest.raises(CommandError, match=r"Nothing changed\."):
-        run("--email", "grace@example.com")
+    if answer == "n":
+        with pytest.raises(CommandError, match=r"Nothing changed\."):
+            run()
+    else:
+        run()
 
     user.refresh_from_db()
-    assert user.role == UserRole.USER
+    assert user.role == role

@@ -3,6 +3,7 @@
 import getpass
 import os
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
@@ -35,6 +36,9 @@ class Command(BaseCommand):
     def handle(self, *args, email=None, password=None, interactive=True, **options):
         email = email or os.environ.get(EMAIL_VARIABLE, "")
         password = password or os.environ.get(PASSWORD_VARIABLE) or None
+        # An address given up front is a decision (a deployment runs this on every release);
+        # one typed at the prompt gets a confirmation before an existing user is promoted.
+        confirm_promotion = interactive and not email
         if not email:
             if not interactive:
                 raise CommandError(f"Give --email or set {EMAIL_VARIABLE}.")
@@ -51,7 +55,7 @@ class Command(BaseCommand):
                     f"A new super admin needs a password: give --password or set {PASSWORD_VARIABLE}."
                 )
             password = self._prompt_password(email)
-        if existing is not None and interactive and not self._confirm_promotion(existing):
+        if existing is not None and confirm_promotion and not self._confirm_promotion(existing):
             raise CommandError("Nothing changed.")
 
         try:
@@ -72,8 +76,6 @@ class Command(BaseCommand):
                 return email
 
     def _prompt_password(self, email):
-        from django.contrib.auth.password_validation import validate_password
-
         while True:
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
