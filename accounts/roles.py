@@ -21,7 +21,7 @@ def apply_role_flags(user):
 
 def can_change_roles(user):
     """Return True when `user` may give roles to others (an active SUPER_ADMIN)."""
-    return user.is_authenticated and user.is_active and user.role == UserRole.SUPER_ADMIN
+    return user is not None and user.is_authenticated and user.is_active and user.role == UserRole.SUPER_ADMIN
 
 
 def is_last_super_admin(user):

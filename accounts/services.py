@@ -1,19 +1,11 @@
-"""Writes on users: roles and the deployment's super admin."""
+"""Writes on users: the deployment's super admin, and deletion."""
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django_mongodb_backend import transaction
 
 from accounts.models import User, UserRole
-from accounts.roles import check_role_change, check_super_admin_remains
-
-
-def user_change_role(*, user: User, role: str, changed_by: User) -> User:
-    """Give `user` the role `role`, as `changed_by`; raise RoleChangeForbidden when not allowed."""
-    check_role_change(user=user, new_role=role, changed_by=changed_by)
-    user.role = role
-    user.save(update_fields=["role", "updated_at"])
-    return user
+from accounts.roles import check_super_admin_remains
 
 
 def user_make_super_admin(*, email: str, password: str | None = None) -> tuple[User, bool]:

@@ -409,3 +409,19 @@ def test_settings_configure_a_provider_only_when_its_client_id_is_in_the_environ
             "OAUTH_PKCE_ENABLED": True,
         }
     }
+
+
+def test_connecting_a_provider_fills_a_missing_name_and_avatar_but_keeps_existing_ones(client, providers):
+    blank = UserFactory(name="", image="")
+    named = UserFactory(name="Kept Name", image="https://images.example.com/kept.png")
+    for user_id, user in ((101, blank), (102, named)):
+        client.force_login(user)
+        providers.github_signs_in(
+            user_id=user_id, login=f"u{user_id}", emails=[github_email(f"u{user_id}@example.com")]
+        )
+        sign_in(client, "github", process="connect")
+
+    blank.refresh_from_db()
+    named.refresh_from_db()
+    assert (blank.name, blank.image) == ("The Octocat", "https://avatars.githubusercontent.com/u/101?v=4")
+    assert (named.name, named.image) == ("Kept Name", "https://images.example.com/kept.png")

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.exceptions import LastSuperAdmin, RoleChangeForbidden
 from accounts.models import User, UserRole
-from accounts.services import user_change_role
+from accounts.roles import check_role_change
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -62,15 +62,11 @@ def test_an_inactive_admin_has_no_permissions():
 def test_only_a_super_admin_changes_a_role():
     target = factories.UserFactory()
 
-    for changed_by in (factories.UserFactory(), factories.AdminFactory(), target):
+    for changed_by in (None, factories.UserFactory(), factories.AdminFactory(), target):
         with pytest.raises(RoleChangeForbidden, match=r"Only a super admin can change a role\."):
-            user_change_role(user=target, role=UserRole.ADMIN, changed_by=changed_by)
-    target.refresh_from_db()
-    assert target.role == UserRole.USER
-
-    user_change_role(user=target, role=UserRole.ADMIN, changed_by=factories.SuperAdminFactory())
-    target.refresh_from_db()
-    assert (target.role, target.is_staff) == (UserRole.ADMIN, True)
+            check_role_change(user=target, new_role=UserRole.ADMIN, changed_by=changed_by)
+    check_role_change(user=target, new_role=UserRole.ADMIN, changed_by=factories.SuperAdminFactory())
+    check_role_change(user=target, new_role=UserRole.USER, changed_by=target)
 
 
 def test_the_last_active_super_admin_cannot_step_down():
@@ -78,7 +74,7 @@ def test_the_last_active_super_admin_cannot_step_down():
     factories.SuperAdminFactory(is_active=False)
 
     with pytest.raises(LastSuperAdmin):
-        user_change_role(user=super_admin, role=UserRole.USER, changed_by=super_admin)
+        check_role_change(user=super_admin, new_role=UserRole.USER, changed_by=super_admin)
 
-    super_admin.refresh_from_db()
-    assert super_admin.role == UserRole.SUPER_ADMIN
+    factories.SuperAdminFactory()
+    check_role_change(user=super_admin, new_role=UserRole.USER, changed_by=super_admin)
