@@ -1,0 +1,83 @@
+"""product.* and price.* events keep the catalog in step with Stripe (delivered for real)."""
+
+from catalog.models import Price, PriceType, Product
+from payments.models import WebhookEvent
+from tests import factories
+
+
+def test_product_changes_in_stripe_reach_the_catalog(stripe_sim, stripe_api):
+    product = factories.ProductFactory(name="Mug", description="Plain")
+    api = stripe_api()
+
+    stripe_product = api.v1.products.create({"name": "Mug", "metadata": {"product_id": str(product.pk)}})
+    stripe_sim.wait_for_deliveries()
+    product.refresh_from_db()
+    assert product.stripe_product_id == stripe_product.id
+
+    api.v1.products.update(
+        stripe_product.id,
+        {"name": "Stoneware mug", "description": "Glazed", "images": ["https://img.example.com/mug.png"]},
+    )
+    stripe_sim.wait_for_deliveries()
+    product.refresh_from_db()
+    assert (product.name, product.description, product.images) == (
+        "Stoneware mug",
+        "Glazed",
+        ["https://img.example.com/mug.png"],
+    )
+    assert product.slug == factories.ProductFactory._meta.model.objects.get(pk=product.pk).slug
+
+    api.v1.products.update(stripe_product.id, {"active": False})
+    stripe_sim.wait_for_deliveries()
+    product.refresh_from_db()
+    assert not product.active
+    assert not WebhookEvent.objects.filter(processed=False).exists()
+
+
+def test_prices_created_and_changed_in_stripe_reach_the_catalog(stripe_sim, stripe_api):
+    product = factories.ProductFactory(stripe_product_id=None)
+    api = stripe_api()
+    stripe_product = api.v1.products.create(
+        {"name": product.name, "metadata": {"product_id": str(product.pk)}}
+    )
+    stripe_sim.wait_for_deliveries()
+
+    stripe_price = api.v1.prices.create(
+        {
+            "product": stripe_product.id,
+            "unit_amount": 900,
+            "currency": "eur",
+            "recurring": {"interval": "month", "interval_count": 3},
+            "nickname": "Quarterly",
+        }
+    )
+    stripe_sim.wait_for_deliveries()
+    price = Price.objects.get(stripe_price_id=stripe_price.id)
+    assert (price.product, price.unit_amount, price.currency, price.type) == (
+        product,
+        900,
+        "eur",
+        PriceType.RECURRING,
+    )
+    assert (price.recurring_interval, price.recurring_interval_count, price.nickname) == (
+        "month",
+        3,
+        "Quarterly",
+    )
+
+    api.v1.prices.update(stripe_price.id, {"active": False, "nickname": "Old quarterly"})
+    stripe_sim.wait_for_deliveries()
+    price.refresh_from_db()
+    assert (price.active, price.nickname) == (False, "Old quarterly")
+    assert Price.objects.count() == 1
+
+
+def test_prices_of_products_outside_the_catalog_are_ignored(stripe_sim, stripe_api):
+    api = stripe_api()
+    elsewhere = api.v1.products.create({"name": "Not ours"})
+    api.v1.prices.create({"product": elsewhere.id, "unit_amount": 100, "currency": "usd"})
+    stripe_sim.wait_for_deliveries()
+
+    assert not Product.objects.exists()
+    assert not Price.objects.exists()
+    assert set(WebhookEvent.objects.values_list("processed", flat=True)) == {True}

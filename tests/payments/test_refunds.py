@@ -1,0 +1,134 @@
+"""Refunds come from Stripe's events: amounts from Stripe, rows matched by Stripe id, and a refund
+that overtakes its payment waits (fails, is retried) until the payment is recorded."""
+
+import json
+import uuid
+
+import requests
+from django.core.management import call_command
+
+from orders.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
+from payments.models import WebhookEvent
+from tests import factories
+from tests.payments.conftest import event_payloads, signature_headers
+
+
+def paid_through_the_simulator(sim, purchase):
+    session_id = purchase.shopper.checkout().headers["Location"].rsplit("/", 1)[1]
+    sim.pay(session_id)
+    return session_id
+
+
+def deliver(client, payload):
+    return client.post(
+        "/payments/webhook/", payload, content_type="application/json", headers=signature_headers(payload)
+    )
+
+
+def test_a_refund_that_arrives_before_the_payment_is_retried_and_ends_consistent(
+    quiet_sim, guest_with_cart, stripe_api, client, capsys
+):
+    mug = factories.PriceFactory(unit_amount=1800)
+    purchase = guest_with_cart((mug, 2))
+    session_id = paid_through_the_simulator(quiet_sim, purchase)
+    api = stripe_api()
+    intent_id = api.v1.checkout.sessions.retrieve(session_id).payment_intent
+    refund = quiet_sim.refund_from_dashboard(intent_id, amount=1000, reason="requested_by_customer")
+
+    # Stripe delivers in no particular order: here the refund's events come first.
+    early = [
+        payload
+        for event_type in ("refund.created", "charge.refunded", "refund.updated")
+        for payload in event_payloads(api, event_type)
+        if intent_id in payload
+    ]
+    assert [deliver(client, payload).status_code for payload in early] == [500, 500, 500]
+    failed = WebhookEvent.objects.filter(processed=False)
+    assert failed.count() == 3
+    assert all(event.last_error.startswith("OrderNotReady: Order ") for event in failed)
+    assert not Refund.objects.exists()
+
+    [completed] = [p for p in event_payloads(api, "checkout.session.completed") if session_id in p]
+    assert deliver(client, completed).status_code == 200
+    order = Order.objects.get()
+    assert order.payment_status == PaymentStatus.PAID
+
+    call_command("retry_webhooks")
+
+    assert "3 processed, 0 failed" in capsys.readouterr().out
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PARTIALLY_REFUNDED)
+    assert (order.refunded_amount, order.refund_reason) == (1000, "requested_by_customer")
+    assert list(Refund.objects.values_list("stripe_refund_id", "amount", "status")) == [
+        (refund["id"], 1000, RefundStatus.SUCCEEDED)
+    ]
+    assert not WebhookEvent.objects.filter(processed=False).exists()
+
+
+def test_dashboard_refunds_partial_then_full_and_a_late_event_cannot_undo_them(
+    stripe_sim, guest_with_cart, stripe_api
+):
+    mug = factories.PriceFactory(unit_amount=1800)
+    purchase = guest_with_cart((mug, 2))
+    session_id = paid_through_the_simulator(stripe_sim, purchase)
+    stripe_sim.wait_for_deliveries()
+    intent_id = Order.objects.get().stripe_payment_intent_id
+
+    stripe_sim.refund_from_dashboard(intent_id, amount=1000)
+    stripe_sim.wait_for_deliveries()
+    order = Order.objects.get()
+    assert (order.payment_status, order.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 1000)
+    assert order.status == OrderStatus.PROCESSING
+
+    stripe_sim.refund_from_dashboard(intent_id)
+    stripe_sim.wait_for_deliveries()
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.REFUNDED, PaymentStatus.REFUNDED)
+    assert order.refunded_amount == 3600
+    assert sorted(Refund.objects.values_list("amount", flat=True)) == [1000, 2600]
+    assert set(Refund.objects.values_list("status", flat=True)) == {RefundStatus.SUCCEEDED}
+
+    # The first charge.refunded (1000 refunded) arrives once more, as a new event.
+    first = json.loads(next(p for p in event_payloads(stripe_api(), "charge.refunded") if intent_id in p))
+    first["id"] = f"evt_{uuid.uuid4().hex[:24]}"
+    payload = json.dumps(first)
+    answer = requests.post(
+        f"{purchase.shopper.base_url}/payments/webhook/",
+        data=payload,
+        headers=signature_headers(payload),
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.refunded_amount) == (
+        OrderStatus.REFUNDED,
+        PaymentStatus.REFUNDED,
+        3600,
+    )
+    assert session_id == order.stripe_checkout_session_id
+
+
+def test_a_refund_staff_requested_here_is_matched_not_duplicated(stripe_sim, guest_with_cart, stripe_api):
+    mug = factories.PriceFactory(unit_amount=1800)
+    purchase = guest_with_cart((mug, 1))
+    paid_through_the_simulator(stripe_sim, purchase)
+    stripe_sim.wait_for_deliveries()
+    order = Order.objects.get()
+    requested = Refund.objects.create(
+        order=order, amount=500, currency="usd", idempotency_key=f"refund-{uuid.uuid4().hex}"
+    )
+
+    stripe_refund = stripe_api().v1.refunds.create(
+        {
+            "payment_intent": order.stripe_payment_intent_id,
+            "amount": 500,
+            "metadata": {"refund_id": str(requested.pk)},
+        }
+    )
+    stripe_sim.wait_for_deliveries()
+
+    requested.refresh_from_db()
+    assert Refund.objects.count() == 1
+    assert (requested.stripe_refund_id, requested.status) == (stripe_refund.id, RefundStatus.SUCCEEDED)
+    order.refresh_from_db()
+    assert (order.payment_status, order.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 500)
