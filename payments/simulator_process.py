@@ -48,6 +48,20 @@ def _running_pid():
     return pid
 
 
+def _exited(pid):
+    try:
+        # Reap it if this very process started it (a test), or it would linger as a zombie.
+        if os.waitpid(pid, os.WNOHANG)[0]:
+            return True
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def ensure():
     settings = _settings()
     if not settings.STRIPE_USE_SIMULATOR:
@@ -96,9 +110,7 @@ def stop():
         return
     os.kill(pid, signal.SIGTERM)
     for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if _exited(pid):
             break
         time.sleep(0.1)
     else:
