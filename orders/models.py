@@ -132,6 +132,10 @@ class Order(models.Model):
             models.Index(fields=["fulfillment_status"], name="order_fulfillment_status"),
             models.Index(fields=["-created_at"], name="order_created_at"),
         ]
+        permissions = [
+            ("refund_order", "Can refund orders through Stripe"),
+            ("fulfil_order", "Can mark orders fulfilled, shipped, delivered or returned"),
+        ]
 
     def __str__(self):
         return self.number
