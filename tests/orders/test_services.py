@@ -1,0 +1,282 @@
+"""Payment-driven order writes (orders/services.py): each status moves once, forwards only."""
+
+import pytest
+
+from cart.models import CartStatus
+from cart.selectors import cart_lines
+from orders.exceptions import InvalidStatusTransition
+from orders.models import (
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+from orders.services import (
+    PaymentDetails,
+    cart_release_checkout,
+    order_apply_refund,
+    order_cancel,
+    order_create_from_cart,
+    order_mark_paid,
+    order_mark_payment_failed,
+    order_record_checkout,
+    refund_record_from_stripe,
+)
+from tests import factories
+
+SESSION_ID = "cs_test_services"
+
+
+@pytest.fixture
+def frozen_cart(db):
+    """A guest cart with two mugs at 1800 and a yearly plan with a trial, frozen on SESSION_ID."""
+    cart = factories.CartFactory(currency="usd", checkout_session_id=SESSION_ID)
+    mug = factories.PriceFactory(product__name="Mug", unit_amount=1800, stripe_price_id="price_mug")
+    plan = factories.PriceFactory(
+        yearly=True,
+        product__name="Club",
+        unit_amount=9000,
+        trial_period_days=30,
+        stripe_price_id="price_club",
+    )
+    factories.CartItemFactory(cart=cart, price=mug, quantity=2)
+    factories.CartItemFactory(cart=cart, price=plan, quantity=1)
+    return cart
+
+
+def lines_of(cart):
+    return cart_lines(cart)
+
+
+def pending_order(cart, *, trial=None, user=None):
+    order, _ = order_create_from_cart(
+        cart=cart,
+        lines=lines_of(cart),
+        number="ORD-TEST0001",
+        user=user,
+        checkout_session_id=SESSION_ID,
+        trial_period_days=trial,
+    )
+    return order
+
+
+def stripe_details(**changes):
+    fields = {
+        "currency": "usd",
+        "amount_subtotal": 3400,
+        "amount_discount": 200,
+        "amount_tax": 150,
+        "amount_shipping": 500,
+        "amount_total": 3850,
+        "customer_email": "buyer@example.com",
+        "customer_name": "Ada Buyer",
+        "billing_address": {"line1": "1 Harbour Street", "city": "Portland", "country": "US"},
+        "shipping_name": "Ada Buyer",
+        "shipping_address": {"line1": "1 Harbour Street", "city": "Portland", "country": "US"},
+        "stripe_payment_intent_id": "pi_services",
+        "stripe_customer_id": "cus_services",
+        "line_amounts": {"price_mug": (1700, 3400)},
+    }
+    return PaymentDetails(**{**fields, **changes})
+
+
+def test_an_order_snapshots_its_lines_in_integer_cents(frozen_cart):
+    user = factories.UserFactory(email="member@example.com", name="Mem Ber")
+
+    order = pending_order(frozen_cart, trial=30, user=user)
+
+    assert (order.status, order.payment_status) == (OrderStatus.PENDING, PaymentStatus.PENDING)
+    assert (order.number, order.stripe_checkout_session_id, order.cart) == (
+        "ORD-TEST0001",
+        SESSION_ID,
+        frozen_cart,
+    )
+    assert (order.customer_email, order.customer_name) == ("member@example.com", "Mem Ber")
+    # The yearly plan starts with a trial: only the mugs are due today.
+    assert (order.amount_subtotal, order.amount_total, order.currency) == (12600, 3600, "usd")
+    assert list(
+        order.items.order_by("product_name").values_list(
+            "product_name",
+            "unit_amount",
+            "quantity",
+            "amount_total",
+            "price_type",
+            "recurring_interval",
+            "trial_period_days",
+            "stripe_price_id",
+        )
+    ) == [
+        ("Club", 9000, 1, 9000, "RECURRING", "year", 30, "price_club"),
+        ("Mug", 1800, 2, 3600, "ONE_TIME", "", None, "price_mug"),
+    ]
+
+
+def test_a_second_checkout_of_the_same_session_gets_the_same_order(frozen_cart):
+    first = pending_order(frozen_cart)
+
+    again, created = order_create_from_cart(
+        cart=frozen_cart,
+        lines=lines_of(frozen_cart),
+        number="ORD-TEST0001",
+        user=None,
+        checkout_session_id=SESSION_ID,
+    )
+
+    assert (again.pk, created) == (first.pk, False)
+    assert Order.objects.count() == 1
+    assert OrderItem.objects.count() == 2
+
+
+def test_marking_paid_applies_stripes_figures_once_and_emails_once(frozen_cart, mailoutbox):
+    order = pending_order(frozen_cart)
+
+    assert order_mark_paid(order=order, details=stripe_details(), note="paid") is True
+    assert order_mark_paid(order=order, details=stripe_details(amount_total=1), note="paid again") is False
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
+    assert order.paid_at is not None
+    assert (order.amount_subtotal, order.amount_discount, order.amount_tax) == (3400, 200, 150)
+    assert (order.amount_shipping, order.amount_total) == (500, 3850)
+    assert (order.customer_email, order.shipping_address["city"]) == ("buyer@example.com", "Portland")
+    assert (order.stripe_payment_intent_id, order.stripe_customer_id) == ("pi_services", "cus_services")
+    assert order.items.get(stripe_price_id="price_mug").unit_amount == 1700
+    frozen_cart.refresh_from_db()
+    assert frozen_cart.status == CartStatus.CHECKED_OUT
+    assert OrderStatusChange.objects.filter(order=order).count() == 2
+    assert [message.to for message in mailoutbox] == [["buyer@example.com"]]
+    assert "$38.50" in mailoutbox[0].body
+
+
+def test_a_cancelled_order_cannot_be_marked_paid(frozen_cart, mailoutbox):
+    order = pending_order(frozen_cart)
+    order_cancel(order=order, note="expired")
+
+    with pytest.raises(InvalidStatusTransition):
+        order_mark_paid(order=order, details=stripe_details(), note="late")
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.CANCELED)
+    assert order.stripe_payment_intent_id is None
+    assert mailoutbox == []
+
+
+def test_a_payment_still_settling_records_stripes_figures_and_checks_out_the_cart(frozen_cart, mailoutbox):
+    order = pending_order(frozen_cart)
+
+    assert order_record_checkout(order=order, details=stripe_details()) is True
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.PENDING, PaymentStatus.PENDING)
+    assert (order.stripe_payment_intent_id, order.amount_total) == ("pi_services", 3850)
+    frozen_cart.refresh_from_db()
+    assert frozen_cart.status == CartStatus.CHECKED_OUT
+    assert mailoutbox == []
+    assert not OrderStatusChange.objects.exists()
+
+
+def test_a_failed_payment_fails_the_order(frozen_cart):
+    order = pending_order(frozen_cart)
+
+    assert order_mark_payment_failed(order=order, note="bank said no") is True
+    assert order_mark_payment_failed(order=order, note="bank said no") is False
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.FAILED, PaymentStatus.FAILED)
+    assert order_record_checkout(order=order, details=stripe_details()) is False
+
+
+def test_cancelling_unlocks_the_cart_and_moves_its_version(frozen_cart):
+    version = frozen_cart.updated_at
+    order = pending_order(frozen_cart)
+
+    assert order_cancel(order=order, note="expired") is True
+    assert order_cancel(order=order, note="expired") is False
+
+    frozen_cart.refresh_from_db()
+    assert (frozen_cart.status, frozen_cart.checkout_session_id) == (CartStatus.ACTIVE, None)
+    assert frozen_cart.updated_at > version
+
+
+def test_a_paid_order_is_never_cancelled(frozen_cart):
+    order = pending_order(frozen_cart)
+    order_mark_paid(order=order, details=stripe_details(), note="paid")
+
+    with pytest.raises(InvalidStatusTransition):
+        order_cancel(order=order, note="late expiry")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PROCESSING
+    frozen_cart.refresh_from_db()
+    assert frozen_cart.status == CartStatus.CHECKED_OUT
+
+
+def test_releasing_touches_only_a_cart_frozen_by_that_session(frozen_cart):
+    assert cart_release_checkout(cart_id=frozen_cart.pk, checkout_session_id="cs_test_other") is False
+    frozen_cart.refresh_from_db()
+    assert frozen_cart.checkout_session_id == SESSION_ID
+
+
+def test_refunds_only_ever_add_up(frozen_cart):
+    order = pending_order(frozen_cart)
+    order_mark_paid(order=order, details=stripe_details(), note="paid")
+
+    assert (
+        order_apply_refund(order=order, amount_refunded=1000, fully_refunded=False, reason="damaged") is True
+    )
+    order.refresh_from_db()
+    assert (order.payment_status, order.refunded_amount, order.refund_reason) == (
+        PaymentStatus.PARTIALLY_REFUNDED,
+        1000,
+        "damaged",
+    )
+    assert order.status == OrderStatus.PROCESSING
+
+    assert order_apply_refund(order=order, amount_refunded=3850, fully_refunded=True) is True
+    # A late report of the earlier, smaller total changes nothing.
+    assert order_apply_refund(order=order, amount_refunded=1000, fully_refunded=False) is False
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.refunded_amount) == (
+        OrderStatus.REFUNDED,
+        PaymentStatus.REFUNDED,
+        3850,
+    )
+
+
+def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):
+    order = pending_order(frozen_cart)
+    requested = Refund.objects.create(
+        order=order, amount=500, currency="usd", idempotency_key="refund-services"
+    )
+
+    matched = refund_record_from_stripe(
+        order=order,
+        stripe_refund_id="re_1",
+        amount=500,
+        currency="usd",
+        status=RefundStatus.PENDING,
+        refund_id=str(requested.pk),
+    )
+    updated = refund_record_from_stripe(
+        order=order, stripe_refund_id="re_1", amount=500, currency="usd", status=RefundStatus.SUCCEEDED
+    )
+    refund_record_from_stripe(
+        order=order,
+        stripe_refund_id="re_2",
+        amount=300,
+        currency="usd",
+        status=RefundStatus.SUCCEEDED,
+        reason="x",
+    )
+
+    assert matched.pk == updated.pk == requested.pk
+    assert list(
+        Refund.objects.order_by("amount").values_list("stripe_refund_id", "amount", "status", "reason")
+    ) == [
+        ("re_2", 300, RefundStatus.SUCCEEDED, "x"),
+        ("re_1", 500, RefundStatus.SUCCEEDED, ""),
+    ]
