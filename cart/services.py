@@ -1,8 +1,10 @@
 """Writes to carts: create on first add, add/update/remove lines, merge at login, expiry.
 
 There is no row locking on MongoDB: races are settled by the unique indexes (one ACTIVE cart per
-session and per user, one line per cart+product+price) and by conditional updates whose
-filter states what must still hold (the cart is open, not being checked out, in the currency).
+session and per user, one line per cart+product+price), by conditional updates whose filter
+states what must still hold (the cart is open, not being checked out, in the currency), and by
+transactions: every change writes the cart's document, so two changes of one cart conflict and
+run_atomically runs the loser again on what the winner left.
 """
 
 from dataclasses import dataclass
@@ -13,7 +15,6 @@ from django.db import IntegrityError
 from django.db.models import F, Q, Value
 from django.db.models.functions import Least
 from django.utils import timezone
-from django_mongodb_backend import transaction
 
 from cart.exceptions import (
     CartLineNotFound,
@@ -33,6 +34,7 @@ from cart.selectors import (
     price_is_for_sale,
 )
 from catalog.models import Price
+from payments.transactions import run_atomically
 
 
 @dataclass(frozen=True)
@@ -82,27 +84,32 @@ def cart_update_item(*, cart: Cart, item: CartItem, quantity: int) -> CartItem:
     """Set a line's quantity (1 to CART_MAX_QUANTITY)."""
     _check_line(cart, item)
     _check_quantity(quantity)
-    with transaction.atomic():
+
+    def update():
         expires_at = _cart_record_change(cart)
-        updated = CartItem.objects.filter(pk=item.pk, cart=cart).update(
+        if not CartItem.objects.filter(pk=item.pk, cart=cart).update(
             quantity=quantity, expires_at=expires_at, updated_at=timezone.now()
-        )
-        if not updated:
+        ):
             raise CartLineNotFound
-    item.quantity, item.expires_at = quantity, expires_at
+        return expires_at
+
+    item.quantity, item.expires_at = quantity, run_atomically(update)
     return item
 
 
 def cart_remove_item(*, cart: Cart, item: CartItem) -> None:
     """Remove a line; an emptied cart accepts any currency again."""
     _check_line(cart, item)
-    with transaction.atomic():
+
+    def remove():
         _cart_record_change(cart)
         if not CartItem.objects.filter(pk=item.pk, cart=cart).delete()[0]:
             raise CartLineNotFound
         if not CartItem.objects.filter(cart=cart).exists():
             Cart.objects.filter(pk=cart.pk).update(currency="")
             cart.currency = ""
+
+    run_atomically(remove)
 
 
 def cart_merge_guest_into_user(*, guest_cart: Cart | None, user) -> CartMergeResult:
@@ -141,7 +148,8 @@ def cart_touch(*, cart: Cart) -> bool:
     if cart.last_activity_at > threshold:
         return False
     expires_at = _expiry_after(now) if cart.is_guest else None
-    with transaction.atomic():
+
+    def touch():
         updated = (
             Cart.objects.open()
             .filter(pk=cart.pk, last_activity_at__lte=threshold)
@@ -149,23 +157,24 @@ def cart_touch(*, cart: Cart) -> bool:
         )
         if updated and cart.is_guest:
             CartItem.objects.filter(cart=cart).update(expires_at=expires_at)
-    if updated:
+        return bool(updated)
+
+    touched = run_atomically(touch)
+    if touched:
         cart.last_activity_at, cart.expires_at = now, expires_at
-    return bool(updated)
+    return touched
 
 
 def _atomic_retrying_duplicates(write):
-    """Run write() in a transaction; after a duplicate key, once more.
+    """Run write() in a transaction, run again after a write conflict or once after a duplicate key.
 
     A duplicate key means a concurrent request created the same cart line first; the second
     run finds that line and adds to it.
     """
     try:
-        with transaction.atomic():
-            return write()
+        return run_atomically(write)
     except IntegrityError:
-        with transaction.atomic():
-            return write()
+        return run_atomically(write)
 
 
 def _expiry_after(moment: datetime) -> datetime:
@@ -181,8 +190,7 @@ def _cart_create(**owner) -> Cart:
     )
     expires_at = None if owner.get("user") else _expiry_after(now)
     try:
-        with transaction.atomic():
-            return Cart.objects.create(**owner, last_activity_at=now, expires_at=expires_at)
+        return Cart.objects.create(**owner, last_activity_at=now, expires_at=expires_at)
     except IntegrityError:
         # A concurrent first add created the cart a moment ago: use that one.
         return Cart.objects.open().get(**owner)
