@@ -334,6 +334,29 @@ def test_a_cart_being_checked_out_shows_why_and_refuses_changes(client):
 
 
 @pytest.mark.django_db
+def test_the_cart_page_checks_out_with_a_post_form(client):
+    add(client, PriceFactory())
+
+    html = text(client.get(CART))
+
+    form = html[html.index(f'<form method="post" action="{reverse("payments:checkout")}">') :]
+    assert "csrfmiddlewaretoken" in form[: form.index("</form>")]
+    assert ">Check out</button>" in form
+
+
+@pytest.mark.django_db
+def test_nothing_to_check_out_shows_no_checkout_button(client):
+    teapot = PriceFactory(product__name="Teapot")
+    add(client, teapot)
+    teapot.__class__.objects.filter(pk=teapot.pk).update(active=False)
+
+    html = text(client.get(CART))
+
+    assert "Teapot" in html
+    assert reverse("payments:checkout") not in html
+
+
+@pytest.mark.django_db
 def test_a_line_no_longer_for_sale_is_shown_but_not_totalled(client):
     mug = PriceFactory(product__name="Mug", unit_amount=1800)
     teapot = PriceFactory(product__name="Teapot", unit_amount=4200)
