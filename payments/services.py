@@ -4,7 +4,8 @@ An event is stored (unique stripe_event_id) before anything else, so none is los
 redelivery is recognised. Processing is claimed with a conditional update on the event
 (`processing_started_at`, a lease), so two concurrent deliveries of one event run its handler
 once. Handlers are idempotent and keep their transactions short (no Stripe call inside one), so
-a run cut short is simply run again.
+a run cut short is simply run again. Every write here goes through run_atomically, which retries
+while the database is busy with another writer's transaction.
 """
 
 import logging
@@ -17,6 +18,7 @@ from django.utils import timezone
 from orders.exceptions import InvalidStatusTransition
 from payments.exceptions import WebhookEventInProgress
 from payments.models import WebhookEvent
+from payments.transactions import run_atomically
 from payments.webhooks import WEBHOOK_HANDLERS
 
 logger = logging.getLogger(__name__)
@@ -28,8 +30,9 @@ PROCESSING_LEASE = timedelta(minutes=5)
 def webhook_event_store(*, event: dict) -> tuple[WebhookEvent, bool]:
     """Store a verified Stripe event unless it is stored already; return (stored event, created)."""
     created_at = event.get("created")
-    try:
-        stored = WebhookEvent.objects.create(
+
+    def store():
+        return WebhookEvent.objects.create(
             stripe_event_id=event["id"],
             type=event["type"],
             api_version=event.get("api_version") or "",
@@ -39,6 +42,9 @@ def webhook_event_store(*, event: dict) -> tuple[WebhookEvent, bool]:
             if isinstance(created_at, int)
             else None,
         )
+
+    try:
+        stored = run_atomically(store)
     except IntegrityError:
         return WebhookEvent.objects.get(stripe_event_id=event["id"]), False
     return stored, True
@@ -55,13 +61,10 @@ def webhook_event_process(*, event: WebhookEvent) -> bool:
     if event.processed:
         return False
     started_at = timezone.now()
-    claimed = (
-        WebhookEvent.objects.filter(pk=event.pk, processed=False)
-        .filter(
-            Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=started_at - PROCESSING_LEASE)
-        )
-        .update(processing_started_at=started_at)
+    claimable = WebhookEvent.objects.filter(pk=event.pk, processed=False).filter(
+        Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=started_at - PROCESSING_LEASE)
     )
+    claimed = run_atomically(lambda: claimable.update(processing_started_at=started_at))
     if not claimed:
         event.refresh_from_db()
         if event.processed:
@@ -89,13 +92,16 @@ def webhook_event_process(*, event: WebhookEvent) -> bool:
 
 def _webhook_event_finish(event: WebhookEvent, *, note: str) -> None:
     now = timezone.now()
-    WebhookEvent.objects.filter(pk=event.pk).update(
-        processed=True,
-        processed_at=now,
-        attempts=F("attempts") + 1,
-        last_error=note,
-        processing_started_at=None,
-        updated_at=now,
+    finished = WebhookEvent.objects.filter(pk=event.pk)
+    run_atomically(
+        lambda: finished.update(
+            processed=True,
+            processed_at=now,
+            attempts=F("attempts") + 1,
+            last_error=note,
+            processing_started_at=None,
+            updated_at=now,
+        )
     )
     event.processed, event.processed_at, event.last_error = True, now, note
     event.processing_started_at = None
@@ -105,11 +111,14 @@ def _webhook_event_finish(event: WebhookEvent, *, note: str) -> None:
 def _webhook_event_fail(event: WebhookEvent, error: Exception) -> None:
     logger.exception("webhook %s (%s) failed", event.stripe_event_id, event.type)
     message = f"{type(error).__name__}: {error}"
-    WebhookEvent.objects.filter(pk=event.pk).update(
-        attempts=F("attempts") + 1,
-        last_error=message,
-        processing_started_at=None,
-        updated_at=timezone.now(),
+    failed = WebhookEvent.objects.filter(pk=event.pk)
+    run_atomically(
+        lambda: failed.update(
+            attempts=F("attempts") + 1,
+            last_error=message,
+            processing_started_at=None,
+            updated_at=timezone.now(),
+        )
     )
     event.attempts += 1
     event.last_error = message

@@ -1,4 +1,4 @@
-"""Transactions on the MongoDB backend: retried on write conflicts, repaired after a failed commit."""
+"""Transactions on the MongoDB backend: retried when the database is busy, repaired after a failed commit."""
 
 import random
 import time
@@ -8,7 +8,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django_mongodb_backend import transaction
 from pymongo.errors import PyMongoError
 
-CONFLICT_ATTEMPTS = 5
+CONFLICT_ATTEMPTS = 8
 
 
 @contextmanager
@@ -38,12 +38,13 @@ def atomic():
 
 
 def run_atomically(write, *, refresh=()):
-    """Return write() run in one transaction, run again after a write conflict.
+    """Return write() run in one transaction, run again when the database reports a conflict.
 
-    `refresh` lists the model instances `write` decides from: they are reloaded inside the
-    transaction before every attempt, so each attempt sees one consistent state and a retry
-    starts afresh. Nested in another transaction, it runs once and leaves conflicts to the
-    outermost one.
+    Conflicts are write conflicts (another writer committed first) and, on the embedded engine's
+    SQLite storage, another session's transaction being open. `refresh` lists the model
+    instances `write` decides from: they are reloaded inside the transaction before every
+    attempt, so each attempt sees one consistent state and a retry starts afresh. Nested in
+    another transaction, it runs once and leaves conflicts to the outermost one.
     """
     if connections[DEFAULT_DB_ALIAS].in_atomic_block_mongo:
         return _reloaded(write, refresh)
@@ -53,10 +54,10 @@ def run_atomically(write, *, refresh=()):
             with atomic():
                 return _reloaded(write, refresh)
         except (PyMongoError, DatabaseError) as error:
-            if attempt == CONFLICT_ATTEMPTS or not _is_write_conflict(error):
+            if attempt == CONFLICT_ATTEMPTS or not _is_conflict(error):
                 raise
-        # Another writer committed meanwhile: back off a little and try again.
-        time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 -- jitter, not security
+        # Another writer got there first: back off a little and try again.
+        time.sleep(random.uniform(0.01, 0.03) * attempt)  # noqa: S311 -- jitter, not security
         attempt += 1
 
 
@@ -65,8 +66,14 @@ def _reloaded(write, instances):
         instance.refresh_from_db()
     return write()
 
-def _is_write_conflict(error: Exception) -> bool:
+
+def _is_conflict(error: Exception) -> bool:
     cause = error if isinstance(error, PyMongoError) else error.__cause__
     if not isinstance(cause, PyMongoError):
         return False
-    return cause.has_error_label("TransientTransactionError") or "Write conflict" in str(cause)
+    message = str(cause)
+    return (
+        cause.has_error_label("TransientTransactionError")
+        or "Write conflict" in message
+        or "active transaction bound to another session" in message
+    )

@@ -138,7 +138,11 @@ def stripe_webhook(request):
         isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)
     ):
         return _webhook_answer(400, "Not a Stripe event.")
-    stored, _ = webhook_event_store(event=event)
+    try:
+        stored, _ = webhook_event_store(event=event)
+    except DatabaseError:
+        logger.exception("webhook %s could not be stored", event["id"])
+        return _webhook_answer(503, "Could not store the event; deliver it again later.")
     try:
         processed_now = webhook_event_process(event=stored)
     except WebhookEventInProgress:
