@@ -3,6 +3,8 @@
 Every status move goes through Order.set_status, so a repeated event changes nothing and a late
 one cannot move a status backwards (it raises InvalidStatusTransition, which callers treat as
 superseded). Amounts, addresses and the customer's email come from Stripe once it has answered.
+Each function is a short run of idempotent, conditional single-document writes: run again (by a
+retried webhook, or the next visit of the success page), it completes what a first run left.
 """
 
 import logging
@@ -15,8 +17,9 @@ from django_mongodb_backend import transaction
 
 from cart.models import Cart, CartItem, CartStatus
 from orders.emails import order_confirmation_send
+from orders.exceptions import InvalidStatusTransition
 from orders.models import Order, OrderItem, OrderStatus, PaymentStatus, Refund
-from payments.transactions import run_atomically
+from payments.transactions import run_retrying
 
 logger = logging.getLogger(__name__)
 
@@ -142,27 +145,33 @@ def order_create_from_cart(
 def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool:
     """Record a payment Stripe has confirmed: payment PAID, order PROCESSING, cart CHECKED_OUT.
 
-    Stripe's amounts, addresses and ids are written with the payment status, and the confirmation
-    email is sent once, after the commit. Return False if the payment was already recorded.
+    Stripe's amounts, addresses and ids are written with the payment status. Whoever moves the
+    payment to PAID sends the confirmation email (after the commit, if in a transaction), so it
+    goes out once. Return False if the payment was already recorded.
     """
+    newly_paid = False
 
     def mark_paid():
-        if order.payment_status in _CONFIRMED_PAYMENT:
-            return False
-        order.set_status(
-            "payment_status",
-            PaymentStatus.PAID,
-            note=note,
-            paid_at=timezone.now(),
-            **details.order_fields(order),
-        )
-        order.set_status("status", OrderStatus.PROCESSING, note=note)
+        nonlocal newly_paid
+        if order.payment_status not in _CONFIRMED_PAYMENT:
+            # The order first: a cancelled or failed order refuses the move before anything changes.
+            if order.status != OrderStatus.PROCESSING:
+                order.set_status("status", OrderStatus.PROCESSING, note=note)
+            newly_paid = order.set_status(
+                "payment_status",
+                PaymentStatus.PAID,
+                note=note,
+                paid_at=timezone.now(),
+                **details.order_fields(order),
+            )
+        # These repeat harmlessly, so a run cut short is completed by the next one.
         _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
         _cart_check_out(order=order)
-        transaction.on_commit(partial(order_confirmation_send, order_id=order.pk))
-        return True
 
-    return run_atomically(mark_paid, refresh=[order])
+    _run_steps(order, mark_paid)
+    if newly_paid:
+        transaction.on_commit(partial(order_confirmation_send, order_id=order.pk), robust=True)
+    return newly_paid
 
 
 def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:
@@ -187,7 +196,7 @@ def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:
         _cart_check_out(order=order)
         return True
 
-    return run_atomically(record, refresh=[order])
+    return _run_steps(order, record)
 
 
 def order_mark_payment_failed(*, order: Order, note: str) -> bool:
@@ -197,7 +206,7 @@ def order_mark_payment_failed(*, order: Order, note: str) -> bool:
         changed = order.set_status("payment_status", PaymentStatus.FAILED, note=note)
         return order.set_status("status", OrderStatus.FAILED, note=note) or changed
 
-    return run_atomically(mark_failed, refresh=[order])
+    return _run_steps(order, mark_failed)
 
 
 def order_set_payment_status(*, order: Order, payment_status: str, note: str) -> bool:
@@ -205,7 +214,7 @@ def order_set_payment_status(*, order: Order, payment_status: str, note: str) ->
 
     The order itself stays PENDING: the Checkout Session is still open for another attempt.
     """
-    return order.set_status("payment_status", payment_status, note=note)
+    return _run_steps(order, lambda: order.set_status("payment_status", payment_status, note=note))
 
 
 def order_cancel(*, order: Order, note: str) -> bool:
@@ -217,7 +226,7 @@ def order_cancel(*, order: Order, note: str) -> bool:
         cart_release_checkout(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
         return changed
 
-    return run_atomically(cancel, refresh=[order])
+    return _run_steps(order, cancel)
 
 
 def order_apply_refund(*, order: Order, amount_refunded: int, fully_refunded: bool, reason: str = "") -> bool:
@@ -249,7 +258,21 @@ def order_apply_refund(*, order: Order, amount_refunded: int, fully_refunded: bo
             changed = order.set_status("status", OrderStatus.REFUNDED, note="Fully refunded") or changed
         return changed
 
-    return run_atomically(apply_refund, refresh=[order])
+    return _run_steps(order, apply_refund)
+
+
+def _run_steps(order: Order, steps):
+    """Run idempotent `steps` on `order`; again, from a fresh order, if a concurrent writer moved a
+    status first or the database was busy.
+
+    No transaction: each step is one atomic, conditional write, and a transaction would lock the
+    embedded SQLite engine against every page the shopper loads while Stripe's webhooks arrive.
+    """
+    return run_retrying(
+        steps,
+        refresh=[order],
+        retry_if=lambda error: isinstance(error, InvalidStatusTransition) and error.concurrent,
+    )
 
 
 def refund_record_from_stripe(

@@ -17,7 +17,6 @@ from orders.services import (
 )
 from payments.exceptions import OrderNotReady
 from payments.stripe_client import stripe_client
-from payments.transactions import run_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +52,8 @@ def checkout_session_apply(*, order: Order, session: dict) -> Order:
         if session["payment_status"] in ("paid", "no_payment_required"):
             order_mark_paid(order=order, details=details, note=f"Paid: Checkout Session {session['id']}")
         elif _intent_status(session) in _FAILED_INTENT_STATUSES:
-
-            def record_failure():
-                order_record_checkout(order=order, details=details)
-                order_mark_payment_failed(order=order, note="The asynchronous payment failed")
-
-            run_atomically(record_failure, refresh=[order])
+            order_record_checkout(order=order, details=details)
+            order_mark_payment_failed(order=order, note="The asynchronous payment failed")
         else:
             order_record_checkout(order=order, details=details)
     return order

@@ -3,9 +3,9 @@
 An event is stored (unique stripe_event_id) before anything else, so none is lost and a
 redelivery is recognised. Processing is claimed with a conditional update on the event
 (`processing_started_at`, a lease), so two concurrent deliveries of one event run its handler
-once. Handlers are idempotent and keep their transactions short (no Stripe call inside one), so
-a run cut short is simply run again. Every write here goes through run_atomically, which retries
-while the database is busy with another writer's transaction.
+once. Handlers are idempotent (conditional single-document writes, no multi-document
+transaction), so a run cut short is simply run again. Every write here is retried while the
+database is busy with another session's transaction.
 """
 
 import logging
@@ -18,7 +18,7 @@ from django.utils import timezone
 from orders.exceptions import InvalidStatusTransition
 from payments.exceptions import WebhookEventInProgress
 from payments.models import WebhookEvent
-from payments.transactions import run_atomically
+from payments.transactions import run_retrying
 from payments.webhooks import WEBHOOK_HANDLERS
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def webhook_event_store(*, event: dict) -> tuple[WebhookEvent, bool]:
         )
 
     try:
-        stored = run_atomically(store)
+        stored = run_retrying(store)
     except IntegrityError:
         return WebhookEvent.objects.get(stripe_event_id=event["id"]), False
     return stored, True
@@ -64,7 +64,7 @@ def webhook_event_process(*, event: WebhookEvent) -> bool:
     claimable = WebhookEvent.objects.filter(pk=event.pk, processed=False).filter(
         Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=started_at - PROCESSING_LEASE)
     )
-    claimed = run_atomically(lambda: claimable.update(processing_started_at=started_at))
+    claimed = run_retrying(lambda: claimable.update(processing_started_at=started_at))
     if not claimed:
         event.refresh_from_db()
         if event.processed:
@@ -93,7 +93,7 @@ def webhook_event_process(*, event: WebhookEvent) -> bool:
 def _webhook_event_finish(event: WebhookEvent, *, note: str) -> None:
     now = timezone.now()
     finished = WebhookEvent.objects.filter(pk=event.pk)
-    run_atomically(
+    run_retrying(
         lambda: finished.update(
             processed=True,
             processed_at=now,
@@ -112,7 +112,7 @@ def _webhook_event_fail(event: WebhookEvent, error: Exception) -> None:
     logger.exception("webhook %s (%s) failed", event.stripe_event_id, event.type)
     message = f"{type(error).__name__}: {error}"
     failed = WebhookEvent.objects.filter(pk=event.pk)
-    run_atomically(
+    run_retrying(
         lambda: failed.update(
             attempts=F("attempts") + 1,
             last_error=message,

@@ -1,4 +1,6 @@
-"""Transactions on the MongoDB backend: retried when the database is busy, repaired after a failed commit."""
+"""Writes on the MongoDB backend that survive a busy database: transactions retried on conflicts
+and repaired after a failed commit, and plain writes retried while another session's
+transaction holds the embedded engine."""
 
 import random
 import time
@@ -61,6 +63,29 @@ def run_atomically(write, *, refresh=()):
         attempt += 1
 
 
+def run_retrying(write, *, refresh=(), retry_if=None):
+    """Return write() run without a transaction, run again from fresh rows when it met a conflict.
+
+    For a sequence of writes that are each atomic and idempotent (conditional status moves),
+    where a transaction would buy nothing but would lock the embedded SQLite engine against
+    every other request. Conflicts are the database refusing the write because another
+    session's transaction is open, and whatever `retry_if(error)` accepts (a status that a
+    concurrent writer moved first). `refresh` is reloaded before every attempt but the first.
+    """
+    attempt = 1
+    while True:
+        try:
+            return write()
+        except Exception as error:
+            retryable = _is_conflict(error) or (retry_if is not None and retry_if(error))
+            if attempt == CONFLICT_ATTEMPTS or not retryable:
+                raise
+        time.sleep(random.uniform(0.01, 0.03) * attempt)  # noqa: S311 -- jitter, not security
+        for instance in refresh:
+            instance.refresh_from_db()
+        attempt += 1
+
+
 def _reloaded(write, instances):
     for instance in instances:
         instance.refresh_from_db()
@@ -68,6 +93,8 @@ def _reloaded(write, instances):
 
 
 def _is_conflict(error: Exception) -> bool:
+    if not isinstance(error, PyMongoError | DatabaseError):
+        return False
     cause = error if isinstance(error, PyMongoError) else error.__cause__
     if not isinstance(cause, PyMongoError):
         return False

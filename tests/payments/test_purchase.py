@@ -72,8 +72,8 @@ def test_guest_buys_two_products_and_the_webhook_confirms_the_payment(
     purchase.cart.refresh_from_db()
     assert purchase.cart.status == CartStatus.CHECKED_OUT
     assert status_moves(order) == [
-        ("payment_status", PaymentStatus.PENDING, PaymentStatus.PAID),
         ("status", OrderStatus.PENDING, OrderStatus.PROCESSING),
+        ("payment_status", PaymentStatus.PENDING, PaymentStatus.PAID),
     ]
     assert not WebhookEvent.objects.filter(processed=False).exists()
 
@@ -119,8 +119,8 @@ def test_a_declined_card_leaves_the_order_pending_and_a_second_attempt_pays(
     assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
     assert status_moves(order) == [
         ("payment_status", PaymentStatus.PENDING, PaymentStatus.REQUIRES_PAYMENT_METHOD),
-        ("payment_status", PaymentStatus.REQUIRES_PAYMENT_METHOD, PaymentStatus.PAID),
         ("status", OrderStatus.PENDING, OrderStatus.PROCESSING),
+        ("payment_status", PaymentStatus.REQUIRES_PAYMENT_METHOD, PaymentStatus.PAID),
     ]
     assert len(mailoutbox) == 1
 

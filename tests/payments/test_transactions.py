@@ -1,7 +1,7 @@
-"""A transaction whose commit meets a write conflict leaves no trace and a usable connection.
+"""Writes that meet a busy database: retried, and a failed commit leaves no trace.
 
-The embedded engine detects conflicts only at commit; these tests force one with a write from
-another thread between the transaction's first write and its commit. Real MongoDB reports
+The embedded engine detects write conflicts only at commit; two tests force one with a write
+from another thread between the transaction's first write and its commit. Real MongoDB reports
 conflicts at the write instead (and would make that other write wait), so they run on the
 embedded engine only.
 """
@@ -14,10 +14,10 @@ from django.db import connections
 from pymongo.errors import PyMongoError
 
 from catalog.models import Product
-from payments.transactions import atomic, run_atomically
+from payments.transactions import atomic, run_atomically, run_retrying
 from tests import factories
 
-pytestmark = pytest.mark.skipif(
+embedded_engine_only = pytest.mark.skipif(
     bool(os.environ.get("MONGODB_URI")), reason="commit-time write conflicts are the embedded engine's"
 )
 
@@ -31,6 +31,7 @@ def write_from_another_thread(product, name):
     thread.join()
 
 
+@embedded_engine_only
 def test_a_conflicting_commit_is_retried_from_fresh_rows(db):
     product = factories.ProductFactory(name="Mug", description="")
     attempts = []
@@ -49,6 +50,7 @@ def test_a_conflicting_commit_is_retried_from_fresh_rows(db):
     assert (product.name, product.description) == ("Stoneware mug", "seen as Stoneware mug")
 
 
+@embedded_engine_only
 def test_a_failed_commit_is_aborted_for_good_and_its_callbacks_dropped(db):
     product = factories.ProductFactory(name="Mug")
     callbacks = []
@@ -70,3 +72,34 @@ def test_a_failed_commit_is_aborted_for_good_and_its_callbacks_dropped(db):
     with atomic():
         Product.objects.filter(pk=product.pk).update(description="later")
     assert Product.objects.get(pk=product.pk).description == "later"
+
+
+def test_a_plain_write_is_retried_while_another_session_holds_the_engine(db):
+    product = factories.ProductFactory(name="Mug")
+    attempts = []
+
+    def rename():
+        attempts.append(product.name)
+        if len(attempts) < 3:
+            raise PyMongoError("SQLiteEngine has an active transaction bound to another session")
+        return Product.objects.filter(pk=product.pk).update(name="Stoneware mug")
+
+    assert run_retrying(rename, refresh=[product]) == 1
+    assert len(attempts) == 3
+    assert Product.objects.get(pk=product.pk).name == "Stoneware mug"
+
+
+def test_other_failures_are_not_retried_unless_asked():
+    attempts = []
+
+    def fail():
+        attempts.append(1)
+        raise ValueError("a real bug")
+
+    with pytest.raises(ValueError, match="a real bug"):
+        run_retrying(fail)
+    assert len(attempts) == 1
+
+    with pytest.raises(ValueError, match="a real bug"):
+        run_retrying(fail, retry_if=lambda error: len(attempts) < 3)
+    assert len(attempts) == 3
