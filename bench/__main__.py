@@ -1,0 +1,221 @@
+"""Run the load benchmarks and write docs/performance.md and docs/performance.png.
+
+    python -m bench                                        # what `make bench` runs
+    python -m bench --sizes 100 --seconds 5 --no-report    # a quick look; docs/ left alone
+
+For each catalog size: a fresh in-memory embedded database, migrate, generate the catalog, serve
+the shop with gunicorn, send one request of each scenario, then drive it with locust from a
+separate process; afterwards look inside one catalog and one product request in-process. Logs,
+raw samples and profiles land in bench/results/ (git-ignored).
+"""
+
+import argparse
+import json
+import os
+import pstats
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+from bench import report
+from bench.engine_checks import run_engine_checks
+from bench.inspect_pages import top_functions
+from bench.load import run_scenario
+from bench.machine import machine_description
+from bench.scenarios import SCENARIOS, unservable
+from bench.server import BASE_DIR, AppServer, DatabaseServer, django_environment
+
+RESULTS_DIR = BASE_DIR / "bench" / "results"
+PROFILED_REQUESTS = 10
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 5000], help="catalog sizes (products)")
+    parser.add_argument("--seconds", type=int, default=12, help="measured seconds per scenario")
+    parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds before each scenario")
+    parser.add_argument("--users", type=int, default=4, help="concurrent locust users")
+    parser.add_argument("--no-report", action="store_true", help="print the summary, leave docs/ alone")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    machine = machine_description()
+    shutil.rmtree(RESULTS_DIR, ignore_errors=True)
+    RESULTS_DIR.mkdir(parents=True)
+    run = Run(args)
+    sizes = {}
+    for size in args.sizes:
+        print(f"== catalog of {size:,} products", flush=True)
+        sizes[size] = run.catalog_size(size)
+    print("== engine checks", flush=True)
+    engine = run.engine_checks()
+    results = {
+        "machine": machine,
+        "load_average_after": list(os.getloadavg()),
+        "settings": {"seconds": args.seconds, "warmup": args.warmup, "users": args.users, "workers": 2},
+        "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
+        "elapsed_seconds": time.monotonic() - started,
+        "sizes": sizes,
+        "engine_checks": engine,
+    }
+    (RESULTS_DIR / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    print(report.render_summary(results))
+    if not args.no_report:
+        docs = BASE_DIR / "docs"
+        report.write(results, markdown=docs / "performance.md", chart=docs / "performance.png")
+        print("wrote docs/performance.md and docs/performance.png")
+    print(f"bench finished in {results['elapsed_seconds']:.0f} s")
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.webhook_secret = f"whsec_bench_{secrets.token_hex(16)}"
+        self.static_root = RESULTS_DIR / "static"
+        env = self.environment("mongodb://127.0.0.1:9/", RESULTS_DIR)
+        with (RESULTS_DIR / "collectstatic.log").open("w") as log:
+            run_logged([sys.executable, "manage.py", "collectstatic", "--no-input"], env=env, log=log)
+
+    def environment(self, mongodb_uri, work_dir):
+        env = django_environment(
+            mongodb_uri=mongodb_uri, static_root=self.static_root, webhook_secret=self.webhook_secret
+        )
+        env["BENCH_CATALOG"] = str(work_dir / "catalog.json")
+        env["BENCH_WEBHOOK_SECRET"] = self.webhook_secret
+        return env
+
+    def catalog_size(self, size):
+        work_dir = RESULTS_DIR / f"catalog-{size}"
+        work_dir.mkdir()
+        with (work_dir / "bench.log").open("w") as log:
+            database = DatabaseServer(log=log)
+            try:
+                env = self.environment(database.uri, work_dir)
+                setup = prepare_database(size, database=database, env=env, work_dir=work_dir, log=log)
+                slug = json.loads((work_dir / "catalog.json").read_text())["slugs"][size // 2]
+                runs, missing, profiles = self.load_scenarios(
+                    env=env, database=database, slug=slug, work_dir=work_dir, log=log
+                )
+                if "catalog" in missing:
+                    # The engine is still computing what the abandoned catalog request asked for.
+                    database.stop()
+                    database = DatabaseServer(log=log)
+                    env = self.environment(database.uri, work_dir)
+                    prepare_database(size, database=database, env=env, work_dir=work_dir, log=log)
+                inspection_path = work_dir / "inspect.json"
+                command = [
+                    sys.executable,
+                    "-m",
+                    "bench.inspect_pages",
+                    "--slug",
+                    slug,
+                    "--out",
+                    str(inspection_path),
+                ]
+                run_logged(command, env=env, log=log)
+            finally:
+                database.stop()
+        return {
+            "products": size,
+            "setup": setup,
+            "inspection": json.loads(inspection_path.read_text()),
+            "runs": {key: report.run_as_dict(run) for key, run in runs.items()},
+            "missing": missing,
+            "database_profiles": profiles,
+        }
+
+    def load_scenarios(self, *, env, database, slug, work_dir, log):
+        """Serve the shop with gunicorn and drive each scenario; return (runs, missing, profiles)."""
+        runs, missing, profiles = {}, {}, {}
+        app = AppServer(env=env, log=log)
+        try:
+            watched = {"app (2 workers)": app.worker_pids(), "database": [database.process.pid]}
+            for scenario in SCENARIOS:
+                reason = unservable(scenario, base_url=app.url, slug=slug, webhook_secret=self.webhook_secret)
+                if reason:
+                    print(f"   {scenario.key}: not load-tested, {reason}", flush=True)
+                    missing[scenario.key] = reason
+                    continue
+                runs[scenario.key] = run_scenario(
+                    scenario,
+                    host=app.url,
+                    env=env,
+                    users=self.args.users,
+                    seconds=self.args.seconds,
+                    warmup_seconds=self.args.warmup,
+                    work_dir=work_dir,
+                    watched_pids=watched,
+                    log=log,
+                )
+                print(f"   {scenario.key}: {report.one_line(runs[scenario.key])}", flush=True)
+                page = {"product": f"/products/{slug}/", "catalog": "/"}.get(scenario.key)
+                if page:
+                    path = work_dir / f"database-{scenario.key}.prof"
+                    profiles[f"{scenario.key} page"] = profile_database(database, f"{app.url}{page}", path)
+        finally:
+            app.stop()
+        return runs, missing, profiles
+
+    def engine_checks(self):
+        work_dir = RESULTS_DIR / "engine-checks"
+        work_dir.mkdir()
+        with (work_dir / "bench.log").open("w") as log:
+            database = DatabaseServer(log=log)
+            try:
+                return run_engine_checks(database, work_dir)
+            finally:
+                database.stop()
+
+
+def prepare_database(size, *, database, env, work_dir, log):
+    """Migrate, generate (once) and load the catalog; return how long each step took."""
+    timings = {}
+    began = time.monotonic()
+    run_logged([sys.executable, "manage.py", "migrate", "--no-input"], env=env, log=log)
+    timings["migrate_seconds"] = time.monotonic() - began
+    began = time.monotonic()
+    if not (work_dir / "catalog.json").exists():
+        command = [
+            sys.executable,
+            "-m",
+            "bench.catalog_data",
+            "--products",
+            str(size),
+            "--out",
+            str(work_dir),
+        ]
+        run_logged(command, env=env, log=log)
+    timings["generate_seconds"] = time.monotonic() - began
+    began = time.monotonic()
+    files = json.loads((work_dir / "catalog.json").read_text())["files"]
+    timings["documents"] = {collection: database.seed(collection, path) for collection, path in files.items()}
+    timings["load_seconds"] = time.monotonic() - began
+    return timings
+
+
+def profile_database(database, url, path):
+    """Profile the database server while it answers PROFILED_REQUESTS sequential requests of url."""
+    database.profile_start()
+    began = time.monotonic()
+    for _ in range(PROFILED_REQUESTS):
+        with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310 - our own local URL
+            response.read()
+    wall = time.monotonic() - began
+    database.profile_stop(path)
+    profile = top_functions(pstats.Stats(str(path)), lines=12)
+    profile["requests"] = PROFILED_REQUESTS
+    profile["wall_seconds"] = wall
+    return profile
+
+
+def run_logged(command, *, env, log, timeout=600):
+    log.write(f"$ {' '.join(command)}\n")
+    log.flush()
+    subprocess.run(command, cwd=BASE_DIR, env=env, stdout=log, stderr=log, check=True, timeout=timeout)  # noqa: S603
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""The load scenarios, one locust user class each, run by bench/load.py in its own process.
+
+    locust -f bench/locustfile.py --headless --host URL -u USERS -t 12s CatalogUser
+
+Environment: BENCH_CATALOG (catalog.json of bench/catalog_data.py), BENCH_WEBHOOK_SECRET,
+BENCH_RESULTS (where to write the samples as JSON), BENCH_WARMUP_SECONDS (samples of the first
+seconds are dropped: workers open connections and fill template caches then), BENCH_WATCH_PIDS
+(JSON {"label": [pid, ...]}: processes whose CPU time is measured over the same window).
+Every sample keeps the latency, the error if any, and the database commands the server reported.
+"""
+
+import json
+import os
+import random
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import gevent
+from locust import FastHttpUser, constant, events, task
+
+from bench.db_commands import COMMAND_NAMES_HEADER, COMMANDS_HEADER, DB_MILLISECONDS_HEADER
+from bench.forms import find_form
+from bench.scenarios import (
+    ADD_TO_CART,
+    CART_PAGE,
+    CART_PRODUCT_PAGE,
+    CATALOG_PAGE,
+    FLOOR,
+    PRODUCT_PAGE,
+    WEBHOOK,
+)
+from bench.server import cpu_seconds
+from bench.webhooks import signed_delivery
+
+CATALOG = json.loads(Path(os.environ["BENCH_CATALOG"]).read_text())
+WEBHOOK_SECRET = os.environ["BENCH_WEBHOOK_SECRET"]
+RESULTS_PATH = Path(os.environ["BENCH_RESULTS"])
+WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
+WATCHED_PIDS = {**json.loads(os.environ.get("BENCH_WATCH_PIDS", "{}")), "load tool": [os.getpid()]}
+ADDS_PER_CART = 5
+
+_run = {"measure_from": None, "cpu_from": None, "samples": {}}
+
+
+def random_product_path():
+    return f"/products/{random.choice(CATALOG['slugs'])}/"  # noqa: S311 - picks a page, not a secret
+
+
+class ShopUser(FastHttpUser):
+    abstract = True
+    wait_time = constant(0)
+    # A request still unanswered after this counts as an error rather than hiding past the window.
+    network_timeout = 30.0
+
+
+class FloorUser(ShopUser):
+    @task
+    def floor(self):
+        self.client.get("/bench/floor/", name=FLOOR)
+
+
+class CatalogUser(ShopUser):
+    @task
+    def catalog_page(self):
+        self.client.get("/", name=CATALOG_PAGE)
+
+
+class ProductUser(ShopUser):
+    @task
+    def product_page(self):
+        self.client.get(random_product_path(), name=PRODUCT_PAGE)
+
+
+class CartUser(ShopUser):
+    """A guest opens a product, submits its add-to-cart form, looks at the cart; a new guest every 5 adds."""
+
+    def on_start(self):
+        self.adds = 0
+
+    @task
+    def add_to_cart_then_view_cart(self):
+        if self.adds == ADDS_PER_CART:
+            self.client.cookiejar.clear()
+            self.adds = 0
+        page = self.client.get(random_product_path(), name=CART_PRODUCT_PAGE)
+        form = find_form(page.text or "", action_contains="/cart/")
+        if form is None:
+            events.request.fire(
+                request_type="POST",
+                name=ADD_TO_CART,
+                response_time=0,
+                response_length=0,
+                response=None,
+                context={},
+                exception=RuntimeError("the product page has no add-to-cart form"),
+            )
+            return
+        self.client.post(
+            form.action,
+            data=urlencode(form.fields),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            name=ADD_TO_CART,
+            allow_redirects=False,
+        )
+        self.client.get("/cart/", name=CART_PAGE)
+        self.adds += 1
+
+
+class WebhookUser(ShopUser):
+    @task
+    def deliver_event(self):
+        body, headers = signed_delivery(secret=WEBHOOK_SECRET)
+        self.client.post("/payments/webhook/", data=body, headers=headers, name=WEBHOOK)
+
+
+def cpu_snapshot():
+    return {label: sum(cpu_seconds(pid) for pid in pids) for label, pids in WATCHED_PIDS.items()}
+
+
+def start_measuring():
+    _run["cpu_from"] = cpu_snapshot()
+    _run["measure_from"] = time.monotonic()
+
+
+@events.test_start.add_listener
+def schedule_measuring(environment, **kwargs):
+    gevent.spawn_later(WARMUP_SECONDS, start_measuring)
+
+
+@events.request.add_listener
+def record_sample(name, response_time, response, exception, **kwargs):
+    if _run["measure_from"] is None or time.monotonic() < _run["measure_from"]:
+        return
+    headers = getattr(response, "headers", None) or {}
+    commands = headers.get(COMMANDS_HEADER)
+    status = getattr(response, "status_code", 0)
+    error = repr(exception) if exception else (f"HTTP {status}" if status >= 400 else None)
+    _run["samples"].setdefault(name, []).append(
+        {
+            "ms": response_time,
+            "status": status,
+            "error": error,
+            "commands": int(commands) if commands is not None else None,
+            "command_names": headers.get(COMMAND_NAMES_HEADER),
+            "db_ms": float(headers[DB_MILLISECONDS_HEADER]) if DB_MILLISECONDS_HEADER in headers else None,
+        }
+    )
+
+
+@events.test_stop.add_listener
+def write_results(environment, **kwargs):
+    duration = time.monotonic() - _run["measure_from"]
+    cpu_until = cpu_snapshot()
+    cpu = {label: cpu_until[label] - _run["cpu_from"][label] for label in cpu_until}
+    RESULTS_PATH.write_text(
+        json.dumps({"duration_seconds": duration, "cpu_seconds": cpu, "samples": _run["samples"]})
+    )
