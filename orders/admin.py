@@ -1,14 +1,42 @@
 """Order admin: orders are read from Stripe's figures; statuses move only through Order.set_status()."""
 
+import secrets
+
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from orders.exceptions import (
+    FulfilmentNotAllowed,
+    InvalidStatusTransition,
+    RefundAlreadyRequested,
+    RefundAmountInvalid,
+    RefundFailed,
+    RefundNotAllowed,
+)
+from orders.forms import BulkShipmentForm, RefundForm
+from orders.fulfilment import (
+    order_mark_delivered,
+    order_mark_fulfilled,
+    order_mark_returned,
+    order_mark_shipped,
+    shipping_refusal,
+)
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
+from orders.refunds import order_refund_request, refundable_amount
 from shop import dashboard
 from shop.admin import money_display, pretty_json
-from shop.money import format_money
+from shop.money import format_money, to_major_units
+
+# Staff actions run from the order list (on the selected orders) and from an order's own page.
+BOTH_PAGES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
 
 class PaidWithinFilter(admin.SimpleListFilter):
@@ -198,6 +226,7 @@ class OrderAdmin(admin.ModelAdmin):
         "billing_address_display",
     ]
     inlines = [OrderItemInline, RefundInline, OrderStatusChangeInline]
+    actions = ["refund", "mark_fulfilled", "mark_shipped", "mark_delivered", "mark_returned"]
 
     subtotal = money_display("amount_subtotal", "subtotal")
     discount = money_display("amount_discount", "discount")
@@ -213,6 +242,184 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Orders are financial records: cancel or refund them instead.
         return False
+
+    def has_refund_permission(self, request, obj=None):
+        return request.user.has_perm("orders.refund_order")
+
+    def has_fulfil_permission(self, request, obj=None):
+        return request.user.has_perm("orders.fulfil_order")
+
+    def get_urls(self):
+        refund = path(
+            "<path:object_id>/refund/",
+            self.admin_site.admin_view(self.refund_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_refund",
+        )
+        return [refund, *super().get_urls()]
+
+    # --- Refunds ---------------------------------------------------------------------------
+
+    @admin.action(permissions=["refund"], description="Refund…", location=BOTH_PAGES)
+    def refund(self, request, queryset):
+        orders = list(queryset[:2])
+        if len(orders) != 1:
+            self.message_user(request, "Refund one order at a time: select a single order.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(reverse("admin:orders_order_refund", args=[orders[0].pk]))
+
+    def refund_view(self, request, object_id):
+        """Ask how much to refund and why, like the delete confirmation page, then ask Stripe."""
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_refund_permission(request, order):
+            raise PermissionDenied
+        change_url = reverse("admin:orders_order_change", args=[order.pk])
+        refundable = refundable_amount(order=order)
+        form_options = {"currency": order.currency, "refundable": refundable}
+        if request.method == "POST":
+            form = RefundForm(request.POST, **form_options)
+            if form.is_valid():
+                try:
+                    refund = order_refund_request(
+                        order=order,
+                        amount=form.cleaned_data["amount"],
+                        reason=form.cleaned_data["reason"],
+                        stripe_reason=form.cleaned_data["stripe_reason"],
+                        request_token=form.cleaned_data["request_token"],
+                        requested_by=request.user,
+                    )
+                except (RefundNotAllowed, RefundAmountInvalid) as error:
+                    form.add_error(None, str(error))
+                except RefundAlreadyRequested as error:
+                    self.message_user(request, f"Order {order.number}: {error}", messages.WARNING)
+                    return HttpResponseRedirect(change_url)
+                except RefundFailed as error:
+                    self.message_user(
+                        request, f"{error} The failed attempt is in the refund history.", messages.ERROR
+                    )
+                    return HttpResponseRedirect(change_url)
+                else:
+                    amount = format_money(refund.amount, refund.currency)
+                    self.message_user(
+                        request,
+                        f"Stripe accepted the refund of {amount} for order {order.number}. The order's "
+                        "refunded amount and payment status change when Stripe confirms it.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(change_url)
+        else:
+            form = RefundForm(
+                initial={
+                    "amount": to_major_units(refundable, order.currency),
+                    "request_token": secrets.token_urlsafe(24),
+                },
+                **form_options,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund order {order.number}",
+            "subtitle": None,
+            "opts": self.opts,
+            "order": order,
+            "form": form,
+            "can_refund": order.is_paid and bool(order.stripe_payment_intent_id) and refundable > 0,
+            "refundable": format_money(refundable, order.currency),
+            "total": format_money(order.amount_total, order.currency),
+            "refunded": format_money(order.refunded_amount, order.currency),
+            "refunds": [
+                (refund, format_money(refund.amount, refund.currency))
+                for refund in order.refunds.select_related("requested_by")
+            ],
+        }
+        return TemplateResponse(request, "admin/orders/order/refund.html", context)
+
+    # --- Fulfilment ------------------------------------------------------------------------
+
+    @admin.action(
+        permissions=["fulfil"],
+        description="Mark as fulfilled",
+        description_plural="Mark selected orders as fulfilled",
+        location=BOTH_PAGES,
+    )
+    def mark_fulfilled(self, request, queryset):
+        self._move_each(request, queryset, "fulfilled", order_mark_fulfilled)
+
+    @admin.action(
+        permissions=["fulfil"],
+        description="Mark as shipped…",
+        description_plural="Mark selected orders as shipped…",
+        location=BOTH_PAGES,
+    )
+    def mark_shipped(self, request, queryset):
+        """Ask for one carrier and a tracking number per order, then ship the orders that can ship."""
+        orders = list(queryset)
+        refusals = {order.pk: refusal for order in orders if (refusal := shipping_refusal(order))}
+        shippable = [order for order in orders if order.pk not in refusals]
+        if not shippable:
+            for refusal in refusals.values():
+                self.message_user(request, refusal, messages.ERROR)
+            return None
+        applying = "apply" in request.POST
+        form = BulkShipmentForm(request.POST if applying else None, orders=shippable)
+        if applying and form.is_valid():
+            for refusal in refusals.values():
+                self.message_user(request, refusal, messages.ERROR)
+            carrier = form.cleaned_data["carrier"]
+            details = {
+                order.pk: {"carrier": carrier, "tracking_number": tracking}
+                for order, tracking in form.shipments()
+            }
+            self._move_each(request, shippable, "shipped", order_mark_shipped, details=details)
+            if request.POST.get("from_order_page"):
+                return HttpResponseRedirect(reverse("admin:orders_order_change", args=[shippable[0].pk]))
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Ship orders" if len(shippable) > 1 else f"Ship order {shippable[0].number}",
+            "subtitle": None,
+            "opts": self.opts,
+            "form": form,
+            "refused": [(order, refusals[order.pk]) for order in orders if order.pk in refusals],
+            "from_order_page": request.POST.get("from_order_page")
+            or any(name.startswith(ActionLocation.CHANGE_FORM.value) for name in request.POST),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/orders/order/ship.html", context)
+
+    @admin.action(
+        permissions=["fulfil"],
+        description="Mark as delivered",
+        description_plural="Mark selected orders as delivered",
+        location=BOTH_PAGES,
+    )
+    def mark_delivered(self, request, queryset):
+        self._move_each(request, queryset, "delivered", order_mark_delivered)
+
+    @admin.action(
+        permissions=["fulfil"],
+        description="Mark as returned",
+        description_plural="Mark selected orders as returned",
+        location=BOTH_PAGES,
+    )
+    def mark_returned(self, request, queryset):
+        self._move_each(request, queryset, "returned", order_mark_returned)
+
+    def _move_each(self, request, orders, label, move, *, details=None):
+        """Apply `move` to each order (with its `details` by pk); refuse illegal moves with a message each."""
+        moved, repeated = [], []
+        for order in orders:
+            extra = (details or {}).get(order.pk, {})
+            try:
+                changed = move(order=order, note=f"Marked {label} by {request.user.email}", **extra)
+            except (InvalidStatusTransition, FulfilmentNotAllowed) as error:
+                self.message_user(request, str(error), messages.ERROR)
+                continue
+            (moved if changed else repeated).append(order.number)
+        if moved:
+            self.message_user(request, f"Marked {label}: {', '.join(moved)}.", messages.SUCCESS)
+        if repeated:
+            self.message_user(request, f"Already {label}, unchanged: {', '.join(repeated)}.", messages.INFO)
 
     @admin.display(description="still refundable")
     def refundable(self, order):

@@ -1,0 +1,139 @@
+"""Refunds staff request in admin: recorded here first, then sent to Stripe once.
+
+The Refund row is written before Stripe is called, with an idempotency key made of the order and
+the request token of the form that asked for it, so a double submit can never refund twice. The
+final amounts and statuses come only from Stripe's refund webhooks (payments/webhooks.py), which
+match the row through the `refund_id` in the refund's metadata: a refund made here and one made in
+the Stripe dashboard land the same way.
+"""
+
+import logging
+import re
+
+import stripe
+from django.db import IntegrityError
+from django.db.models import Sum
+from django.utils import timezone
+
+from orders.exceptions import RefundAlreadyRequested, RefundAmountInvalid, RefundFailed, RefundNotAllowed
+from orders.models import Order, Refund, RefundStatus
+from payments.stripe_client import stripe_client
+from shop.money import format_money
+
+logger = logging.getLogger(__name__)
+
+# The reasons Stripe accepts on a refund; what staff write goes in the refund's own `reason`.
+STRIPE_REFUND_REASONS = {
+    "requested_by_customer": "Requested by the customer",
+    "duplicate": "Duplicate payment",
+    "fraudulent": "Fraudulent payment",
+}
+REQUEST_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Refunds that count against what is left: Stripe has them, or may still accept them.
+_COMMITTED = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
+
+
+def refundable_amount(*, order: Order) -> int:
+    """Return what may still be refunded, in minor units.
+
+    Stripe's refunded total (`refunded_amount`) and our refund rows overlap: a row is counted in the
+    total once its webhook arrives, and a refund just requested is not in it yet. The larger of the
+    two is what is already given back or on its way.
+    """
+    recorded = order.refunds.filter(status__in=_COMMITTED).aggregate(total=Sum("amount"))["total"] or 0
+    return max(order.amount_total - max(order.refunded_amount, recorded), 0)
+
+
+def refund_idempotency_key(*, order: Order, request_token: str) -> str:
+    return f"shop-refund-{order.pk}-{request_token}"
+
+
+def order_refund_request(
+    *,
+    order: Order,
+    amount: int,
+    reason: str,
+    requested_by,
+    request_token: str,
+    stripe_reason: str = "requested_by_customer",
+) -> Refund:
+    """Ask Stripe to refund `amount` (minor units) of the order's payment; return the PENDING Refund.
+
+    Raise RefundNotAllowed (not paid, nothing to refund), RefundAmountInvalid, RefundAlreadyRequested
+    (this request token was used before: nothing is sent again) or RefundFailed (Stripe refused or
+    was unreachable: the Refund is FAILED with Stripe's message, nothing else changed).
+    """
+    if not REQUEST_TOKEN_PATTERN.match(request_token):
+        raise ValueError("request_token must be 16 to 64 URL-safe characters")
+    if stripe_reason not in STRIPE_REFUND_REASONS:
+        raise ValueError(f"unknown Stripe refund reason {stripe_reason!r}")
+    key = refund_idempotency_key(order=order, request_token=request_token)
+    if (existing := Refund.objects.filter(idempotency_key=key).first()) is not None:
+        raise RefundAlreadyRequested(existing)
+    order.refresh_from_db()
+    if not order.is_paid:
+        payment = order.get_payment_status_display().lower()
+        raise RefundNotAllowed(f"Order {order.number} cannot be refunded: its payment is {payment}.")
+    if not order.stripe_payment_intent_id:
+        raise RefundNotAllowed(f"Order {order.number} has no Stripe payment to refund.")
+    refundable = refundable_amount(order=order)
+    if amount <= 0:
+        raise RefundAmountInvalid("Enter an amount greater than zero.", refundable=refundable)
+    if amount > refundable:
+        left = format_money(refundable, order.currency)
+        raise RefundAmountInvalid(
+            f"At most {left} of order {order.number} can still be refunded.", refundable=refundable
+        )
+    refund = Refund(
+        order=order,
+        amount=amount,
+        currency=order.currency,
+        reason=reason[:255],
+        status=RefundStatus.PENDING,
+        requested_by=requested_by,
+        idempotency_key=key,
+    )
+    try:
+        # Unique idempotency key: of two identical submits racing, one row wins.
+        refund.save(force_insert=True)
+    except IntegrityError:
+        raise RefundAlreadyRequested(Refund.objects.get(idempotency_key=key)) from None
+    _send_to_stripe(refund=refund, order=order, stripe_reason=stripe_reason, requested_by=requested_by)
+    return refund
+
+
+def _send_to_stripe(*, refund: Refund, order: Order, stripe_reason: str, requested_by) -> None:
+    params = {
+        "payment_intent": order.stripe_payment_intent_id,
+        "amount": refund.amount,
+        "reason": stripe_reason,
+        "metadata": {
+            "refund_id": str(refund.pk),
+            "order_number": order.number,
+            "requested_by": getattr(requested_by, "email", "") or "",
+        },
+    }
+    try:
+        stripe_refund = stripe_client().v1.refunds.create(params, {"idempotency_key": refund.idempotency_key})
+    except stripe.StripeError as error:
+        message = _stripe_error_message(error)
+        logger.warning("order %s: refund %s failed: %s", order.number, refund.pk, error)
+        # A webhook may already have settled it (Stripe refunded, then the answer was lost): keep that.
+        Refund.objects.filter(
+            pk=refund.pk, status=RefundStatus.PENDING, stripe_refund_id__isnull=True
+        ).update(status=RefundStatus.FAILED, last_error=message, updated_at=timezone.now())
+        refund.refresh_from_db()
+        raise RefundFailed(refund, f"Stripe did not refund order {order.number}: {message}") from error
+    # The refund's webhook may have recorded the Stripe id first (matched by metadata): keep it.
+    Refund.objects.filter(pk=refund.pk, stripe_refund_id__isnull=True).update(
+        stripe_refund_id=stripe_refund.id, updated_at=timezone.now()
+    )
+    refund.refresh_from_db()
+    logger.info("order %s: refund %s sent to Stripe as %s", order.number, refund.pk, stripe_refund.id)
+
+
+def _stripe_error_message(error: stripe.StripeError) -> str:
+    if isinstance(error, stripe.APIConnectionError):
+        # Stripe may have refunded all the same; the refund's webhook would then record it here.
+        return "Stripe could not be reached (network error)."
+    return error.user_message or str(error)

@@ -1,0 +1,64 @@
+"""Shared steps of the staff tests: paid orders through the simulator, admin pages and actions."""
+
+from django.urls import reverse
+
+from accounts.models import UserRole
+from orders.models import Order, PaymentStatus
+from payments.checkout import checkout_session_create
+from payments.fulfilment import order_fulfil_checkout_session
+from tests import factories
+
+STAFF_ROLES = [UserRole.ADMIN, UserRole.SUPER_ADMIN]
+# None: an anonymous visitor.
+REFUSED_ROLES = [UserRole.USER, None]
+
+
+def paid_order(simulator, *, unit_amount=1800, quantity=2, delivered=True) -> Order:
+    """Return an order paid through the simulator's checkout, as Stripe recorded it.
+
+    `delivered`: the simulator delivers the payment's webhooks; otherwise the shop is told directly.
+    """
+    price = factories.PriceFactory(unit_amount=unit_amount)
+    cart = factories.CartFactory(currency=price.currency)
+    factories.CartItemFactory(cart=cart, price=price, quantity=quantity)
+    started = checkout_session_create(
+        cart=cart,
+        user=None,
+        success_url="http://testserver/payments/success/?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url="http://testserver/cart/",
+    )
+    session_id = started.order.stripe_checkout_session_id
+    simulator.pay(session_id)
+    if delivered:
+        simulator.wait_for_deliveries()
+    else:
+        order_fulfil_checkout_session(session_id=session_id)
+    order = Order.objects.get(pk=started.order.pk)
+    assert order.payment_status == PaymentStatus.PAID
+    return order
+
+
+def refund_url(order):
+    return reverse("admin:orders_order_refund", args=[order.pk])
+
+
+def order_change_url(order):
+    return reverse("admin:orders_order_change", args=[order.pk])
+
+
+def run_on_order_page(client, order, action):
+    """Run an admin action from the order's own page, as its action bar does."""
+    return client.post(
+        order_change_url(order),
+        {"CHANGE_FORM-action": action, "_selected_action": [str(order.pk)], "index": "0"},
+        follow=True,
+    )
+
+
+def messages_of(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+def is_login_redirect(response):
+    """True when the response sends the visitor to the admin's sign-in page."""
+    return response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
