@@ -40,6 +40,13 @@ _REFUND_STATUSES = {
 def checkout_session_changed(event: dict) -> None:
     """Apply the session's current state, as Stripe reports it now, to its order."""
     session = event["data"]["object"]
+    if (
+        session.get("status") == "expired"
+        and not Order.objects.filter(stripe_checkout_session_id=session["id"]).exists()
+    ):
+        # A session whose order was never stored (Stripe answered after our timeout): nothing to undo.
+        logger.info("checkout session %s expired without an order; ignored", session["id"])
+        return
     order_fulfil_checkout_session(
         session_id=session["id"], order_number=(session.get("metadata") or {}).get("order_number")
     )

@@ -305,3 +305,18 @@ def test_two_concurrent_deliveries_of_one_event_have_one_effect(
     assert len(mailoutbox) == 1
     event = WebhookEvent.objects.get()
     assert (event.processed, event.attempts) == (True, 1)
+
+
+def test_an_expired_session_whose_order_was_never_stored_is_acknowledged(db, csrf_client):
+    # Stripe created the session but its answer never reached us: there is nothing to undo.
+    session = {
+        "id": "cs_test_orphan",
+        "object": "checkout.session",
+        "status": "expired",
+        "metadata": {"order_number": "ORD-NEVERSTORED"},
+    }
+
+    assert (
+        deliver(csrf_client, json.dumps(stripe_event("checkout.session.expired", session))).status_code == 200
+    )
+    assert WebhookEvent.objects.get().processed
