@@ -320,3 +320,28 @@ def test_an_expired_session_whose_order_was_never_stored_is_acknowledged(db, csr
         deliver(csrf_client, json.dumps(stripe_event("checkout.session.expired", session))).status_code == 200
     )
     assert WebhookEvent.objects.get().processed
+
+
+@pytest.mark.parametrize(
+    ("event_type", "intent_status", "payment_status"),
+    [
+        ("payment_intent.requires_action", "requires_action", PaymentStatus.REQUIRES_ACTION),
+        ("payment_intent.canceled", "canceled", PaymentStatus.CANCELED),
+    ],
+)
+def test_payment_intent_events_move_only_the_payment_status(
+    db, csrf_client, event_type, intent_status, payment_status
+):
+    order = factories.OrderFactory()
+    intent = {
+        "id": "pi_waiting",
+        "object": "payment_intent",
+        "status": intent_status,
+        "metadata": {"order_number": order.number},
+    }
+
+    assert deliver(csrf_client, json.dumps(stripe_event(event_type, intent))).status_code == 200
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.PENDING, payment_status)
+    assert OrderStatusChange.objects.get().note == f"Payment intent {intent_status}"
