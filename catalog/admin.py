@@ -1,9 +1,17 @@
-"""Catalog admin: staff see every product and price, soft-deleted ones included, and can restore them."""
+"""Catalog admin: staff see every product and price, soft-deleted ones included, and can restore them.
+
+Every save, soft-delete, restore and delete is pushed to Stripe (catalog/stripe_sync.py). When Stripe
+refuses or cannot be reached, the row is saved all the same: the page says so, and the row shows
+"not in sync with Stripe" (and the error, in its metadata) until a later save pushes it.
+"""
 
 from django.contrib import admin, messages
 from django.db.models import Prefetch
+from django.utils import timezone
 
+from catalog.exceptions import StripeSyncFailed
 from catalog.models import Price, Product
+from catalog.stripe_sync import SYNC_ERROR_KEY, price_push_to_stripe, product_push_to_stripe
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -22,21 +30,67 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 class SoftDeleteAdminMixin:
-    """Soft-delete and restore actions; the changelist lists deleted rows (Model.objects includes them)."""
+    """Soft-delete and restore actions; the changelist lists deleted rows (Model.objects includes them).
+
+    The rows Stripe has are archived or brought back there too; the others are created in Stripe at
+    their next save (or checkout), since a deleted row has nothing to sell.
+    """
 
     @admin.action(permissions=["change"], description="Soft-delete selected %(verbose_name_plural)s")
     def soft_delete(self, request, queryset):
+        in_stripe = self._in_stripe(queryset.filter(deleted_at__isnull=True))
         count = queryset.soft_delete()
         self.message_user(
             request,
             f"Soft-deleted {count} {self._name(count)}: hidden from the shop, restorable here.",
             messages.SUCCESS,
         )
+        for row in self.model.objects.filter(pk__in=in_stripe):
+            self.push_to_stripe(request, row)
 
     @admin.action(permissions=["change"], description="Restore selected %(verbose_name_plural)s")
     def restore(self, request, queryset):
+        in_stripe = self._in_stripe(queryset.filter(deleted_at__isnull=False))
         count = queryset.restore()
         self.message_user(request, f"Restored {count} {self._name(count)}.", messages.SUCCESS)
+        for row in self.model.objects.filter(pk__in=in_stripe):
+            self.push_to_stripe(request, row)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._archive_deleted(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        doomed = list(queryset.filter(**{f"{self.stripe_id_field}__isnull": False}))
+        super().delete_queryset(request, queryset)
+        self._archive_deleted(request, doomed)
+
+    def _archive_deleted(self, request, rows):
+        for row in rows:
+            if getattr(row, self.stripe_id_field):
+                # Gone from the database: pushed as deleted, which archives it in Stripe.
+                row.deleted_at = row.deleted_at or timezone.now()
+                self.push_to_stripe(request, row)
+
+    def _in_stripe(self, queryset):
+        return list(
+            queryset.filter(**{f"{self.stripe_id_field}__isnull": False}).values_list("pk", flat=True)
+        )
+
+    @admin.display(boolean=True, description="in sync with Stripe")
+    def in_sync_with_stripe(self, obj):
+        if SYNC_ERROR_KEY in (obj.metadata or {}):
+            return False
+        return True if getattr(obj, self.stripe_id_field) else None
+
+    @admin.display(description="Stripe sync")
+    def stripe_sync_status(self, obj):
+        error = (obj.metadata or {}).get(SYNC_ERROR_KEY)
+        if error:
+            return f"Not in sync: {error.get('message')} (at {error.get('at')}). Save again to retry."
+        if getattr(obj, self.stripe_id_field):
+            return "In sync"
+        return "Not in Stripe yet"
 
     def _name(self, count):
         opts = self.model._meta
@@ -73,17 +127,48 @@ class PriceInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "price_labels", "active", "is_deleted", "stripe_product_id", "created_at"]
+    list_display = [
+        "name",
+        "price_labels",
+        "active",
+        "is_deleted",
+        "stripe_product_id",
+        "in_sync_with_stripe",
+        "created_at",
+    ]
     list_filter = ["active", DeletedFilter]
     search_fields = ["name", "slug", "=stripe_product_id"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["stripe_product_id", "deleted_at", "created_at", "updated_at"]
+    readonly_fields = ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "images", "active", "metadata"]}),
-        ("Stripe and history", {"fields": ["stripe_product_id", "deleted_at", "created_at", "updated_at"]}),
+        (
+            "Stripe and history",
+            {"fields": ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]},
+        ),
     ]
     inlines = [PriceInline]
     actions = ["soft_delete", "restore"]
+    stripe_id_field = "stripe_product_id"
+
+    def save_related(self, request, form, formsets, change):
+        """Push the product, then the prices added, changed or deleted on its page, to Stripe."""
+        super().save_related(request, form, formsets, change)
+        product = form.instance
+        self.push_to_stripe(request, product)
+        for formset in formsets:
+            if formset.model is not Price:
+                continue
+            for price in [*formset.new_objects, *(price for price, _ in formset.changed_objects)]:
+                _push_price(self, request, price)
+            for price in formset.deleted_objects:
+                if price.stripe_price_id:
+                    # Gone from the database: pushed as deleted, which archives it in Stripe.
+                    price.deleted_at = price.deleted_at or timezone.now()
+                    _push_price(self, request, price)
+
+    def push_to_stripe(self, request, product):
+        _push_to_stripe(self, request, product_push_to_stripe, product=product)
 
     def get_queryset(self, request):
         # One query for every price of the page, instead of one per product.
@@ -97,20 +182,73 @@ class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
 
 @admin.register(Price)
 class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "amount", "type", "active", "is_deleted", "stripe_price_id", "created_at"]
+    list_display = [
+        "__str__",
+        "amount",
+        "type",
+        "active",
+        "is_deleted",
+        "stripe_price_id",
+        "in_sync_with_stripe",
+        "created_at",
+    ]
     list_select_related = ["product"]
     list_filter = ["type", "active", DeletedFilter, "currency", "recurring_interval"]
     search_fields = ["product__name", "nickname", "=stripe_price_id"]
     autocomplete_fields = ["product"]
-    readonly_fields = ["amount", "stripe_price_id", "deleted_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "amount",
+        "stripe_price_id",
+        "stripe_sync_status",
+        "deleted_at",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["product", "nickname", "type", "unit_amount", "currency", "amount", "active"]}),
         ("Recurring", {"fields": ["recurring_interval", "recurring_interval_count", "trial_period_days"]}),
         ("Metadata", {"fields": ["metadata"]}),
-        ("Stripe and history", {"fields": ["stripe_price_id", "deleted_at", "created_at", "updated_at"]}),
+        (
+            "Stripe and history",
+            {"fields": ["stripe_price_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]},
+        ),
     ]
     actions = ["soft_delete", "restore"]
+    stripe_id_field = "stripe_price_id"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.push_to_stripe(request, obj)
+
+    def push_to_stripe(self, request, price):
+        _push_price(self, request, price)
 
     @admin.display(description="amount", ordering="unit_amount")
     def amount(self, obj):
         return obj.label if obj.pk else ""
+
+
+def _push_price(model_admin, request, price):
+    old_stripe_id = price.stripe_price_id
+    new_stripe_id = _push_to_stripe(model_admin, request, price_push_to_stripe, price=price)
+    if old_stripe_id and new_stripe_id and new_stripe_id != old_stripe_id:
+        model_admin.message_user(
+            request,
+            f"Stripe prices cannot change amount, currency or interval: {price} is now Stripe price "
+            f"{new_stripe_id}, and {old_stripe_id} is archived. Past orders keep what they were charged.",
+            messages.INFO,
+        )
+
+
+def _push_to_stripe(model_admin, request, push, **row):
+    """Run `push`; on a Stripe error tell staff the row is saved but not in Stripe, and return None."""
+    try:
+        return push(**row)
+    except StripeSyncFailed as error:
+        model_admin.message_user(
+            request,
+            f"“{error.row}” is saved here, but Stripe did not take the change: {error} It is marked "
+            "“not in sync with Stripe”; save it again to retry.",
+            messages.ERROR,
+        )
+        return None

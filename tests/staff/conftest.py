@@ -38,8 +38,13 @@ def _closed_port():
 
 @pytest.fixture(autouse=True)
 def stripe_down(settings):
-    """Point the shop at a port where nothing listens: every Stripe call fails to connect."""
-    _point_shop_at(settings, f"http://127.0.0.1:{_closed_port()}")
+    """Point the shop at a port where nothing listens: every Stripe call fails to connect.
+
+    Return that address, for a test that takes Stripe down after starting a simulator.
+    """
+    url = f"http://127.0.0.1:{_closed_port()}"
+    _point_shop_at(settings, url)
+    return url
 
 
 @pytest.fixture
