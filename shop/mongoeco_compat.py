@@ -2,11 +2,12 @@
 
 The embedded server (shop/embedded_mongodb.py) calls install() before it starts serving. Each
 gap is numbered as in shared/EMBEDDED_MONGODB.md and has a test in tests/shop/test_mongoeco_compat.py.
-Gaps 1, 6 and 8 wrap private mongoeco internals, so any other mongoeco version is refused.
+Gaps 1, 6, 8 and 9 wrap private mongoeco internals, so any other mongoeco version is refused.
 Gap 3 (a second index on one key pattern) is closed in the regenerated allauth migration
 shop/mongo_migrations/account/0001_initial.py, not here.
 """
 
+import asyncio
 import datetime
 import functools
 import re
@@ -18,6 +19,8 @@ from mongoeco.errors import OperationFailure
 from mongoeco.wire import executor as wire_executor
 
 SUPPORTED_MONGOECO_VERSION = "4.11.0"
+# Gap 9: how long a command waits for another session's transaction before giving up.
+TRANSACTION_WAIT_SECONDS = 10.0
 
 _installed = False
 
@@ -37,9 +40,42 @@ def install():
     if _installed:
         return
     wire_executor.build_request_context = _normalize_request(wire_executor.build_request_context)
+    executor_class = wire_executor.WireCommandExecutor
+    executor_class.execute_prepared = _wait_for_other_transactions(executor_class.execute_prepared)
     register_aggregation_expression_operator("$not", _not_expression)
     register_aggregation_expression_operator("$dateTrunc", _date_trunc_expression)
     _installed = True
+
+
+# --- Gap 9: the SQLite engine refuses every other session while a transaction is open -------
+
+_TRANSACTION_BUSY = "active transaction bound to another session"
+
+
+def _wait_for_other_transactions(execute_prepared):
+    """Make a command wait for another session's transaction instead of failing at once.
+
+    MongoDB lets other sessions read and write (snapshot isolation) while a transaction is
+    open; mongoeco's SQLite engine answers them "has an active transaction bound to another
+    session" before doing any work, so running the command again once the transaction has
+    ended is safe. Waiting serialises them, which is the closest this engine can come.
+    """
+
+    @functools.wraps(execute_prepared)
+    async def wrapper(self, context):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TRANSACTION_WAIT_SECONDS
+        delay = 0.001
+        while True:
+            try:
+                return await execute_prepared(self, context)
+            except Exception as error:
+                if _TRANSACTION_BUSY not in str(error) or loop.time() > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.02)
+
+    return wrapper
 
 
 # --- Gaps 1, 6 and 8: rewrite the wire request before mongoeco validates it -----------------

@@ -7,6 +7,8 @@ in a subprocess), then shows the suite's server, which runs install(), behaving 
 import datetime
 import subprocess
 import sys
+import threading
+import time
 from zoneinfo import ZoneInfo
 
 import mongoeco
@@ -24,6 +26,7 @@ from cart.models import Cart
 from catalog.models import Price, Product
 from orders.models import Order
 from shop import mongoeco_compat
+from shop.embedded_mongodb import start_server_process, stop_server_process
 from tests import factories
 
 UTC = datetime.UTC
@@ -351,3 +354,60 @@ def test_install_refuses_another_mongoeco_version(monkeypatch):
         mongoeco_compat.install()
 
     assert wire_executor.build_request_context is build_request_context
+
+
+# --- Gap 9: the SQLite engine refuses other sessions during a transaction ---------------------
+
+UPSTREAM_SQLITE_SERVER = (
+    UPSTREAM_SERVER.replace("import asyncio,", "import sys, asyncio,")
+    .replace("engines.memory import MemoryEngine", "engines.sqlite import SQLiteEngine")
+    .replace("engine=MemoryEngine()", "engine=SQLiteEngine(sys.argv[1])")
+)
+
+
+def _read_during_a_transaction(port):
+    """Read from a second client while a first one holds a transaction; commit after 0.2 s."""
+    url = f"mongodb://127.0.0.1:{port}/"
+    owner, other = MongoClient(url, directConnection=True), MongoClient(url, directConnection=True)
+    owner.shop.carts.insert_one({"_id": 1, "items": 0})
+    outcome = []
+    with owner.start_session() as session:
+        session.start_transaction()
+        owner.shop.carts.update_one({"_id": 1}, {"$inc": {"items": 1}}, session=session)
+
+        def read():
+            try:
+                outcome.append(other.shop.carts.find_one({"_id": 1}))
+            except OperationFailure as error:
+                outcome.append(error)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        time.sleep(0.2)
+        session.commit_transaction()
+        reader.join(15)
+    owner.close()
+    other.close()
+    return outcome[0]
+
+
+def test_gap_9_other_sessions_wait_for_a_transaction_on_sqlite_storage(tmp_path):
+    upstream_process = subprocess.Popen(  # noqa: S603 -- a fixed command
+        [sys.executable, "-c", UPSTREAM_SQLITE_SERVER, str(tmp_path / "upstream.sqlite3")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        upstream_outcome = _read_during_a_transaction(int(upstream_process.stdout.readline()))
+    finally:
+        upstream_process.terminate()
+        upstream_process.wait(10)
+    assert isinstance(upstream_outcome, OperationFailure)
+    assert "active transaction bound to another session" in str(upstream_outcome)
+
+    process, port = start_server_process(path=tmp_path / "ours.sqlite3")
+    try:
+        # The reader waited for the commit and saw the committed document, as on MongoDB.
+        assert _read_during_a_transaction(port) == {"_id": 1, "items": 1}
+    finally:
+        stop_server_process(process)
