@@ -10,18 +10,17 @@ the development server's endpoint. Its pid and log live under .data/ (git-ignore
 
 import argparse
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from shop.background import HOST, is_listening, running_pid, stop_recorded_process
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
 PID_FILE = DATA_DIR / "stripe-simulator.pid"
 LOG_FILE = DATA_DIR / "stripe-simulator.log"
-HOST = "127.0.0.1"
 WEBHOOK_URL = os.environ.get("STRIPE_SIMULATOR_WEBHOOK_URL", "http://127.0.0.1:8000/payments/webhook/")
 START_TIMEOUT_SECONDS = 10
 
@@ -33,42 +32,13 @@ def _settings():
     return settings
 
 
-def is_listening(port):
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex((HOST, port)) == 0
-
-
-def _running_pid():
-    try:
-        pid = int(PID_FILE.read_text())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
-    return pid
-
-
-def _exited(pid):
-    try:
-        # Reap it if this very process started it (a test), or it would linger as a zombie.
-        if os.waitpid(pid, os.WNOHANG)[0]:
-            return True
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 def ensure():
     settings = _settings()
     if not settings.STRIPE_USE_SIMULATOR:
         print("STRIPE_SECRET_KEY is set: using Stripe, not the simulator.")
         return
     port = settings.STRIPE_SIMULATOR_PORT
-    if pid := _running_pid():
+    if pid := running_pid(PID_FILE):
         print(f"Stripe simulator already running (pid {pid}, port {port}).")
         return
     if is_listening(port):
@@ -103,24 +73,11 @@ def ensure():
 
 
 def stop():
-    pid = _running_pid()
-    if pid is None:
-        print("Stripe simulator is not running.")
-        PID_FILE.unlink(missing_ok=True)
-        return
-    os.kill(pid, signal.SIGTERM)
-    for _ in range(100):
-        if _exited(pid):
-            break
-        time.sleep(0.1)
-    else:
-        os.kill(pid, signal.SIGKILL)
-    PID_FILE.unlink(missing_ok=True)
-    print(f"Stripe simulator stopped (pid {pid}).")
+    stop_recorded_process(PID_FILE, name="Stripe simulator")
 
 
 def status():
-    pid = _running_pid()
+    pid = running_pid(PID_FILE)
     print(f"running (pid {pid}, port {_settings().STRIPE_SIMULATOR_PORT})" if pid else "not running")
 
 

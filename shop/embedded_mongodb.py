@@ -14,11 +14,11 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from shop.background import HOST, is_listening, running_pid, stop_recorded_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("EMBEDDED_MONGODB_DATA_DIR") or BASE_DIR / ".data")
@@ -26,7 +26,6 @@ PID_FILE = DATA_DIR / "mongodb.pid"
 LOG_FILE = DATA_DIR / "mongodb.log"
 DEFAULT_PATH = DATA_DIR / "mongodb.sqlite3"
 DEFAULT_PORT = 27117
-HOST = "127.0.0.1"
 READY_PREFIX = "embedded-mongodb listening on port "
 
 
@@ -77,21 +76,6 @@ def stop_server_process(process, timeout=10):
         process.wait()
 
 
-def is_listening(port):
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex((HOST, port)) == 0
-
-
-def _running_pid():
-    try:
-        pid = int(PID_FILE.read_text())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
-    return pid
-
-
 def _configured_uri():
     import environ
 
@@ -108,7 +92,7 @@ def ensure():
         print("MONGODB_URI is set: using that server, not the embedded one.")
         return
     port = _configured_port()
-    if pid := _running_pid():
+    if pid := running_pid(PID_FILE):
         print(f"Embedded MongoDB already running (pid {pid}, port {port}).")
         return
     if is_listening(port):
@@ -123,26 +107,11 @@ def ensure():
 
 
 def stop():
-    pid = _running_pid()
-    if pid is None:
-        print("Embedded MongoDB is not running.")
-        PID_FILE.unlink(missing_ok=True)
-        return
-    os.kill(pid, signal.SIGTERM)
-    for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        os.kill(pid, signal.SIGKILL)
-    PID_FILE.unlink(missing_ok=True)
-    print(f"Embedded MongoDB stopped (pid {pid}).")
+    stop_recorded_process(PID_FILE, name="Embedded MongoDB")
 
 
 def status():
-    pid = _running_pid()
+    pid = running_pid(PID_FILE)
     print(f"running (pid {pid}, port {_configured_port()})" if pid else "not running")
 
 
