@@ -2,6 +2,7 @@
 
     python -m bench                                        # what `make bench` runs
     python -m bench --sizes 100 --seconds 5 --no-report    # a quick look; docs/ left alone
+    python -m bench --render-only                          # rewrite docs/ from the last run's results
 
 For each catalog size: a fresh in-memory embedded database, migrate, generate the catalog, serve
 the shop with gunicorn, send one request of each scenario, then drive it with locust from a
@@ -39,7 +40,15 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds before each scenario")
     parser.add_argument("--users", type=int, default=4, help="concurrent locust users")
     parser.add_argument("--no-report", action="store_true", help="print the summary, leave docs/ alone")
+    parser.add_argument(
+        "--render-only", action="store_true", help="rewrite docs/ from bench/results/results.json, no run"
+    )
     args = parser.parse_args(argv)
+    if args.render_only:
+        results = json.loads((RESULTS_DIR / "results.json").read_text())
+        results["sizes"] = {int(size): outcome for size, outcome in results["sizes"].items()}
+        write_report(results)
+        return
 
     started = time.monotonic()
     machine = machine_description()
@@ -64,10 +73,14 @@ def main(argv=None):
     (RESULTS_DIR / "results.json").write_text(json.dumps(results, indent=2, default=str))
     print(report.render_summary(results))
     if not args.no_report:
-        docs = BASE_DIR / "docs"
-        report.write(results, markdown=docs / "performance.md", chart=docs / "performance.png")
-        print("wrote docs/performance.md and docs/performance.png")
+        write_report(results)
     print(f"bench finished in {results['elapsed_seconds']:.0f} s")
+
+
+def write_report(results):
+    docs = BASE_DIR / "docs"
+    report.write(results, markdown=docs / "performance.md", chart=docs / "performance.png")
+    print("wrote docs/performance.md and docs/performance.png")
 
 
 class Run:

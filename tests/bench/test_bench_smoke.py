@@ -182,13 +182,15 @@ def test_the_report_renders_tables_ratios_and_a_chart(tmp_path):
         "command": "python -m bench",
         "elapsed_seconds": 60.0,
         "sizes": {100: outcome(20.0), 5000: outcome(200.0)},
-        "engine_checks": {"in_seconds": {250: 0.5}, "insert_ms": {0: 1.0}},
+        "engine_checks": {"in_seconds": {250: 0.5, 1000: 8.0}, "insert_ms": {0: 1.0, 5000: 50.0}},
     }
     markdown, chart = tmp_path / "performance.md", tmp_path / "performance.png"
     report.write(results, markdown=markdown, chart=chart)
     text = markdown.read_text()
     assert "| product page | 5.0 | 0.100 | 20.0 | ×10.0 |" in text
     assert "**not load-tested** — a single request took 30.0 s" in text
-    assert "database commands per request are **the same** at 100 and 5,000 products" in text
+    assert "product page: database commands per request are **the same** at 100 and 5,000 products" in text
+    assert "catalog page: commands per request cannot be compared; not load-tested at 100" in text
     assert "| product page | 2.0 | 2.0 | 20.0 | 200 | ×10.0 |" in text
+    assert "4× the ids and documents took 16× the time" in text
     assert chart.read_bytes().startswith(b"\x89PNG")
