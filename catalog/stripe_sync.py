@@ -125,7 +125,12 @@ def _push_price(price: Price) -> str | None:
 
 
 def _replace_price(client, price: Price, *, old_id: str) -> str:
-    """Create the Stripe price of the row's new terms, point the row at it, archive the old one."""
+    """Create the Stripe price of the row's new terms, point the row at it, archive the old one.
+
+    Each step is safe to repeat. Two gaps remain: a checkout in the instant the row has no Stripe id
+    creates its own Stripe price (one of the two is kept, the other stays unused in Stripe), and if
+    archiving fails the old price stays active in Stripe (the error names it, to archive by hand).
+    """
     params = {
         "product": catalog_product_ensure_stripe(product=price.product),
         "unit_amount": price.unit_amount,
@@ -155,7 +160,15 @@ def _replace_price(client, price: Price, *, old_id: str) -> str:
     # The price.created webhook may have linked the row already; either way it is this id.
     Price.objects.filter(pk=price.pk, stripe_price_id__isnull=True).update(stripe_price_id=created.id)
     price.stripe_price_id = Price.objects.filter(pk=price.pk).values_list("stripe_price_id", flat=True).get()
-    client.v1.prices.update(old_id, {"active": False}, {"idempotency_key": f"shop-price-archive-{old_id}"})
+    try:
+        client.v1.prices.update(
+            old_id, {"active": False}, {"idempotency_key": f"shop-price-archive-{old_id}"}
+        )
+    except stripe.StripeError as error:
+        message = (
+            f"it is now {price.stripe_price_id}, but {old_id} could not be archived: {_error_message(error)}"
+        )
+        raise stripe.StripeError(message) from error
     logger.info("price %s: Stripe price %s replaces %s (archived)", price.pk, price.stripe_price_id, old_id)
     return price.stripe_price_id
 
@@ -202,16 +215,19 @@ def _digest(params: dict) -> str:
 
 
 def _sync_failed(row, error: stripe.StripeError) -> StripeSyncFailed:
-    if isinstance(error, stripe.APIConnectionError):
-        message = "Stripe could not be reached (network error)."
-    else:
-        message = error.user_message or str(error)
+    message = _error_message(error)
     logger.warning("%s %s: push to Stripe failed: %s", type(row).__name__, row.pk, error)
     metadata = type(row).objects.filter(pk=row.pk).values_list("metadata", flat=True).first() or {}
     metadata = {**metadata, SYNC_ERROR_KEY: {"message": message, "at": timezone.now().isoformat()}}
     type(row).objects.filter(pk=row.pk).update(metadata=metadata)
     row.metadata = metadata
     return StripeSyncFailed(row, message)
+
+
+def _error_message(error: stripe.StripeError) -> str:
+    if isinstance(error, stripe.APIConnectionError):
+        return "Stripe could not be reached (network error)."
+    return error.user_message or str(error)
 
 
 def _clear_sync_error(row) -> None:

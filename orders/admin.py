@@ -423,7 +423,8 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="still refundable")
     def refundable(self, order):
-        return format_money(order.refundable_amount, order.currency)
+        # Refunds requested and not confirmed by Stripe yet count too.
+        return format_money(refundable_amount(order=order), order.currency)
 
     @admin.display(description="billing address")
     def billing_address_display(self, order):

@@ -4,9 +4,11 @@ import io
 import json
 
 import pytest
+import stripe
 from django.core.management import call_command
 from django.urls import reverse
 
+from catalog import stripe_sync
 from catalog.models import Price, PriceType, Product
 from catalog.stripe_sync import (
     SYNC_ERROR_KEY,
@@ -145,6 +147,40 @@ def test_changing_amount_currency_or_interval_makes_a_new_stripe_price_and_archi
     price.refresh_from_db()
     assert price.stripe_price_id == new.id
     assert len(api.v1.prices.list({"product": price.product.stripe_product_id}).data) == 2
+
+
+def test_an_old_price_that_cannot_be_archived_is_named_in_the_error(
+    staff_client, quiet_sim, stripe_api, monkeypatch
+):
+    price = pushed_price(unit_amount=1500)
+    old_id = price.stripe_price_id
+    working_client = stripe_sync.stripe_client
+
+    def client_that_cannot_archive():
+        client = working_client()
+        update = client.v1.prices.update
+
+        def refuse_archiving(price_id, params=None, options=None):
+            if params == {"active": False}:
+                raise stripe.APIConnectionError("connection reset")
+            return update(price_id, params, options)
+
+        client.v1.prices.update = refuse_archiving
+        return client
+
+    monkeypatch.setattr(stripe_sync, "stripe_client", client_that_cannot_archive)
+
+    response = staff_client.post(change_url(price), price_form(price, unit_amount="1800"), follow=True)
+
+    price.refresh_from_db()
+    assert price.stripe_price_id != old_id
+    [error] = [m for m in messages_of(response) if "Stripe did not take the change" in m]
+    assert (
+        f"it is now {price.stripe_price_id}, but {old_id} could not be archived: "
+        "Stripe could not be reached (network error)."
+    ) in error
+    assert old_id in price.metadata[SYNC_ERROR_KEY]["message"]
+    assert stripe_api().v1.prices.retrieve(price.stripe_price_id).unit_amount == 1800
 
 
 def test_a_nickname_change_updates_the_same_stripe_price(staff_client, quiet_sim, stripe_api):
@@ -348,17 +384,17 @@ def catalog_rows():
 
 
 def test_pull_creates_the_catalog_once_however_often_it_runs(db, quiet_sim, stripe_api):
-    stripe = stripe_catalog(stripe_api())
+    objects = stripe_catalog(stripe_api())
 
     first = sync_stripe()
 
     assert "products: 2 created, 0 updated, 0 unchanged, 0 archived, 1 skipped" in first
     assert "prices:   3 created, 0 updated, 0 unchanged, 0 archived, 1 skipped" in first
-    assert f"product {stripe['old'].id} skipped: archived in Stripe and not in the catalog" in first
+    assert f"product {objects['old'].id} skipped: archived in Stripe and not in the catalog" in first
     products, prices = catalog_rows()
     assert products == [
-        ("Mug", "Stoneware", ["https://img.test/mug.png"], True, stripe["mug"].id),
-        ("Tea", "", [], True, stripe["tea"].id),
+        ("Mug", "Stoneware", ["https://img.test/mug.png"], True, objects["mug"].id),
+        ("Tea", "", [], True, objects["tea"].id),
     ]
     assert [row[:8] for row in prices] == [
         ("Mug", 900, "usd", "RECURRING", "month", 1, "", True),
@@ -376,22 +412,22 @@ def test_pull_creates_the_catalog_once_however_often_it_runs(db, quiet_sim, stri
 
 def test_pull_takes_stripes_changes_and_archives(db, quiet_sim, stripe_api):
     api = stripe_api()
-    stripe = stripe_catalog(api)
+    objects = stripe_catalog(api)
     sync_stripe()
-    api.v1.products.update(stripe["mug"].id, {"name": "Big mug"})
-    api.v1.prices.update(stripe["monthly"].id, {"active": False})
+    api.v1.products.update(objects["mug"].id, {"name": "Big mug"})
+    api.v1.prices.update(objects["monthly"].id, {"active": False})
 
     output = sync_stripe()
 
     assert "products: 0 created, 1 updated, 1 unchanged, 0 archived, 1 skipped" in output
     assert "prices:   0 created, 0 updated, 2 unchanged, 1 archived, 1 skipped" in output
-    assert Product.objects.get(stripe_product_id=stripe["mug"].id).name == "Big mug"
-    assert Price.objects.get(stripe_price_id=stripe["monthly"].id).active is False
+    assert Product.objects.get(stripe_product_id=objects["mug"].id).name == "Big mug"
+    assert Price.objects.get(stripe_price_id=objects["monthly"].id).active is False
 
 
 def test_a_dry_run_reports_what_would_change_and_writes_nothing(db, quiet_sim, stripe_api):
     api = stripe_api()
-    stripe = stripe_catalog(api)
+    objects = stripe_catalog(api)
 
     output = sync_stripe("--dry-run")
 
@@ -403,7 +439,7 @@ def test_a_dry_run_reports_what_would_change_and_writes_nothing(db, quiet_sim, s
 
     sync_stripe()
     before = catalog_rows()
-    api.v1.products.update(stripe["tea"].id, {"active": False})
+    api.v1.products.update(objects["tea"].id, {"active": False})
 
     output = sync_stripe("--dry-run")
 

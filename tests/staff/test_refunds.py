@@ -92,6 +92,7 @@ def test_a_refund_above_what_is_left_is_refused_and_nothing_is_recorded(staff_cl
     factories.RefundFactory(order=order, amount=500, status=RefundStatus.PENDING, stripe_refund_id="re_2")
     factories.RefundFactory(order=order, amount=900, status=RefundStatus.FAILED)
     assert refundable_amount(order=order) == 1500
+    assert "$15.00" in staff_client.get(order_change_url(order)).text  # still refundable
 
     response = submit_refund(staff_client, order, "15.01")
 
