@@ -1,4 +1,4 @@
-"""Forms of the order admin's intermediate pages: a refund, and shipping details."""
+"""Forms of the order admin's intermediate pages: a refund, and the shipping details of orders."""
 
 import re
 from decimal import Decimal
@@ -75,13 +75,6 @@ class RefundForm(forms.Form):
         if not REQUEST_TOKEN_PATTERN.match(token):
             raise ValidationError("This form is out of date: open the refund page again.", code="bad_token")
         return token
-
-
-class ShipmentForm(forms.Form):
-    """The carrier and tracking number of one order's parcel."""
-
-    carrier = forms.CharField(max_length=100)
-    tracking_number = forms.CharField(max_length=100)
 
 
 class BulkShipmentForm(forms.Form):
