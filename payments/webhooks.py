@@ -202,6 +202,10 @@ def price_changed(event: dict) -> None:
     if price is not None:
         _catalog_update(price, {"active": current["active"], "nickname": current.get("nickname") or ""})
         return
+    if not current["active"] or (current.get("metadata") or {}).get("price_id"):
+        # An archived price, or one an amount change in admin replaced: nothing to sell.
+        logger.info("price %s is archived or was replaced by the shop; not added", stripe_id)
+        return
     product = Product.objects.filter(stripe_product_id=current["product"]).first()
     if product is None:
         logger.info("price %s is for a product not in the catalog; ignored", stripe_id)

@@ -316,12 +316,6 @@ def test_with_webhooks_delivered_the_catalog_has_one_row_per_stripe_object(staff
     assert not WebhookEvent.objects.filter(processed=False).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="payments/webhooks.py price_changed imports the archived, replaced Stripe price as a new Price "
-    "row (its fallback adds any unknown price of a known product); it should skip a price whose "
-    "metadata names one of our rows, or an inactive one",
-)
 def test_with_webhooks_delivered_an_amount_change_leaves_one_row(staff_client, stripe_sim):
     price = pushed_price(unit_amount=1500)
     stripe_sim.wait_for_deliveries()
