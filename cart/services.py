@@ -34,7 +34,7 @@ from cart.selectors import (
     price_is_for_sale,
 )
 from catalog.models import Price
-from payments.transactions import run_atomically
+from shop.transactions import run_atomically
 
 
 @dataclass(frozen=True)

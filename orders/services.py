@@ -19,7 +19,7 @@ from cart.models import Cart, CartItem, CartStatus
 from orders.emails import order_confirmation_send
 from orders.exceptions import InvalidStatusTransition
 from orders.models import Order, OrderItem, OrderStatus, PaymentStatus, Refund
-from payments.transactions import run_retrying
+from shop.transactions import run_retrying
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 from orders.exceptions import InvalidStatusTransition
 from payments.exceptions import WebhookEventInProgress
 from payments.models import WebhookEvent
-from payments.transactions import run_retrying
 from payments.webhooks import WEBHOOK_HANDLERS
+from shop.transactions import run_retrying
 
 logger = logging.getLogger(__name__)
 

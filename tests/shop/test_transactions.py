@@ -14,7 +14,7 @@ from django.db import connections
 from pymongo.errors import PyMongoError
 
 from catalog.models import Product
-from payments.transactions import atomic, run_atomically, run_retrying
+from shop.transactions import atomic, run_atomically, run_retrying
 from tests import factories
 
 embedded_engine_only = pytest.mark.skipif(
