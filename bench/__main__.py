@@ -21,13 +21,15 @@ import sys
 import time
 import urllib.request
 
+from pymongo import MongoClient
+
 from bench import report
 from bench.engine_checks import run_engine_checks
 from bench.inspect_pages import top_functions
 from bench.load import run_scenario
 from bench.machine import machine_description
 from bench.scenarios import SCENARIOS, unservable
-from bench.server import BASE_DIR, AppServer, DatabaseServer, django_environment
+from bench.server import BASE_DIR, DATABASE_NAME, AppServer, DatabaseServer, django_environment
 
 RESULTS_DIR = BASE_DIR / "bench" / "results"
 PROFILED_REQUESTS = 10
@@ -163,6 +165,8 @@ class Run:
                     watched_pids=watched,
                     log=log,
                 )
+                if scenario.key == "webhook":
+                    runs[scenario.key].check = webhook_events_check(database)
                 print(f"   {scenario.key}: {report.one_line(runs[scenario.key])}", flush=True)
                 page = {"product": f"/products/{slug}/", "catalog": "/"}.get(scenario.key)
                 if page:
@@ -207,6 +211,15 @@ def prepare_database(size, *, database, env, work_dir, log):
     timings["documents"] = {collection: database.seed(collection, path) for collection, path in files.items()}
     timings["load_seconds"] = time.monotonic() - began
     return timings
+
+
+def webhook_events_check(database):
+    """Say how many webhook events the shop stored, and how many of them it processed."""
+    with MongoClient(database.uri) as client:
+        events = client[DATABASE_NAME]["payments_webhookevent"]
+        stored = events.count_documents({})
+        processed = events.count_documents({"processed": True})
+    return f"{stored:,} events stored, {processed:,} of them processed (warm-up and first request included)"
 
 
 def profile_database(database, url, path):

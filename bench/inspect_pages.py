@@ -1,11 +1,12 @@
-"""Look inside one request of the catalog and product pages: their commands, plans and profile.
+"""Look inside one request of each page: its commands and their time, plans and profile.
 
     python -m bench.inspect_pages --slug SLUG --out FILE    # DJANGO_SETTINGS_MODULE=bench.settings
 
-Runs in-process through Django's test Client against the benchmark database. For each page it
-records every command the request sends (pymongo command monitoring), asks the embedded engine
-to `explain` each read, works out which index of the collection serves its filter and sort, and
-profiles one request with cProfile.
+Runs in-process through Django's test Client against the benchmark database. For each request it
+records every command sent and its round-trip time (pymongo command monitoring). For the catalog
+and product pages it also asks the embedded engine to `explain` each read, works out which index
+of the collection serves its filter and sort, and profiles one request with cProfile. The add to
+cart and the cart page are the guest flow of the load test, submitted from the product page's form.
 """
 
 import argparse
@@ -35,17 +36,40 @@ DRIVER_KEYS = {
 
 
 class CommandRecorder(monitoring.CommandListener):
+    """Keep every command sent, and how long each took to answer."""
+
     def __init__(self):
         self.commands = []
+        self.milliseconds = {}
+
+    def clear(self):
+        self.commands.clear()
+        self.milliseconds.clear()
 
     def started(self, event):
-        self.commands.append(copy.deepcopy(dict(event.command)))
+        self.commands.append((event.request_id, copy.deepcopy(dict(event.command))))
 
     def succeeded(self, event):
-        pass
+        self.milliseconds[event.request_id] = event.duration_micros / 1000
 
     def failed(self, event):
-        pass
+        self.milliseconds[event.request_id] = event.duration_micros / 1000
+
+    def timed_commands(self):
+        """Return [{"command", "collection", "ms", "stages"}] in the order they were sent."""
+        timed = []
+        for request_id, command in self.commands:
+            name = next(iter(command))
+            stages = [next(iter(stage)) for stage in command.get("pipeline", []) if isinstance(stage, dict)]
+            timed.append(
+                {
+                    "command": name,
+                    "collection": command[name] if isinstance(command[name], str) else "",
+                    "ms": self.milliseconds.get(request_id),
+                    "stages": stages,
+                }
+            )
+        return timed
 
 
 def explain(database, command):
@@ -53,7 +77,7 @@ def explain(database, command):
     query = {key: value for key, value in command.items() if key not in DRIVER_KEYS}
     try:
         plan = database.command("explain", query)
-    except Exception as error:
+    except Exception as error:  # an engine that cannot explain a command is itself worth reporting
         return {"error": str(error)}
     # An aggregate's plan is the engine plan of the stages pushed down, then the stages left over.
     engine_plan = plan.get("engine_plan", plan)
@@ -72,11 +96,12 @@ def inspect_page(client, url, recorder, database, indexes):
     When the page fails (the engine gave up on a command), its commands so far are still recorded,
     but nothing more is asked of the engine: it is still busy with the command the page abandoned.
     """
-    recorder.commands.clear()
+    recorder.clear()
     began = time.perf_counter()
     response = client.get(url)
     seconds = time.perf_counter() - began
-    commands = list(recorder.commands)
+    commands = [command for _, command in recorder.commands]
+    timed = recorder.timed_commands()
     succeeded = response.status_code == 200
     reads = []
     for command in commands:
@@ -99,10 +124,34 @@ def inspect_page(client, url, recorder, database, indexes):
         "status": response.status_code,
         "seconds": seconds,
         "commands": [next(iter(command)) for command in commands],
+        "timed_commands": timed,
         "reads": reads,
         # The first request opened the connection and compiled the templates: profile a second one.
         "profile": profile_request(client, url) if succeeded else None,
     }
+
+
+def inspect_cart_flow(client, product_url, recorder):
+    """Submit the product page's first add-to-cart form, then open the cart; time both requests' commands."""
+    from bench.forms import find_form
+
+    form = find_form(client.get(product_url).content.decode(), action_contains="/cart/")
+    if form is None:
+        return {}
+    flow = {}
+    for name, send in (
+        ("add to cart (POST)", lambda: client.post(form.action, form.fields)),
+        ("cart page", lambda: client.get("/cart/")),
+    ):
+        recorder.clear()
+        began = time.perf_counter()
+        response = send()
+        flow[name] = {
+            "status": response.status_code,
+            "seconds": time.perf_counter() - began,
+            "timed_commands": recorder.timed_commands(),
+        }
+    return flow
 
 
 def profile_request(client, url, *, lines=12):
@@ -161,7 +210,9 @@ def main():
         "product page": reverse("catalog:product_detail", kwargs={"slug": args.slug}),
         "catalog page": reverse("catalog:product_list"),
     }
-    report = {name: inspect_page(client, url, recorder, database, indexes) for name, url in pages.items()}
+    report = {"product page": inspect_page(client, pages["product page"], recorder, database, indexes)}
+    report["cart flow"] = inspect_cart_flow(client, pages["product page"], recorder)
+    report["catalog page"] = inspect_page(client, pages["catalog page"], recorder, database, indexes)
     args.out.write_text(json.dumps(report, default=str))
 
 

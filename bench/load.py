@@ -20,6 +20,8 @@ class ScenarioRun:
     summaries: dict[str, Summary]
     # CPU seconds used in the measured window by the load tool and each watched process group.
     cpu_seconds: dict[str, float]
+    # What the database held afterwards, when the scenario's effect can be checked there.
+    check: str = ""
 
 
 def run_scenario(scenario, *, host, env, users, seconds, warmup_seconds, work_dir, watched_pids, log):

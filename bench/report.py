@@ -14,6 +14,7 @@ def run_as_dict(run):
         "duration_seconds": run.duration_seconds,
         "cpu_seconds": run.cpu_seconds,
         "summaries": {name: asdict(summary) for name, summary in run.summaries.items()},
+        "check": run.check,
     }
 
 
@@ -336,6 +337,9 @@ def render_markdown(results, *, chart_name):
             "",
             results_table(outcome),
         ]
+        checks = [f"- {run['title']}: {run['check']}" for run in outcome["runs"].values() if run.get("check")]
+        if checks:
+            sections += ["", *checks]
     sections += [
         "",
         "## Chart",
@@ -371,6 +375,7 @@ def scale_section(results):
     lines += inspection_lines(results)
     lines += ["", "### Where the time goes", ""]
     lines += bottleneck_lines(results)
+    lines += slow_command_lines(results)
     lines += profile_lines(results)
     lines += engine_check_lines(results["engine_checks"])
     lines += ["## Findings", "", *findings_lines(results), ""]
@@ -392,6 +397,35 @@ def bottleneck_lines(results):
             f"{row['p50_ms']:,.1f} ms ({100 * row['db_ms_p50'] / row['p50_ms']:.0f} %); the database process "
             f"used {database_cpu:.0f} % of a core, the 2 workers {app_cpu:.0f} %."
         )
+    return [*lines, ""]
+
+
+def _inspected_requests(outcome):
+    """Yield (name, details) of every request inspected in-process at one size."""
+    inspection = outcome["inspection"]
+    yield PRODUCT_PAGE, inspection[PRODUCT_PAGE]
+    yield from (inspection.get("cart flow") or {}).items()
+    yield CATALOG_PAGE, inspection[CATALOG_PAGE]
+
+
+def slow_command_lines(results, *, per_request=3):
+    """Table of the slowest commands of one request of each page, in-process at the largest size."""
+    size = max(results["sizes"])
+    lines = [
+        f"The slowest commands of one request of each page, in-process at {size:,} products "
+        "(round-trip time as the driver saw it):",
+        "",
+        "| request | status, total | command | collection | stages | ms |",
+        "| --- | --- | --- | --- | --- | ---: |",
+    ]
+    for name, details in _inspected_requests(results["sizes"][size]):
+        timed = [command for command in details.get("timed_commands", []) if command["ms"] is not None]
+        for command in sorted(timed, key=lambda command: command["ms"], reverse=True)[:per_request]:
+            stages = " → ".join(command["stages"]) or "–"
+            lines.append(
+                f"| {name} | {details['status']}, {details['seconds'] * 1000:,.0f} ms | {command['command']} "
+                f"| {command['collection']} | {stages} | {command['ms']:,.1f} |"
+            )
     return [*lines, ""]
 
 
@@ -430,7 +464,29 @@ def findings_lines(results):
         if lines:
             break
     lines = lines or ["- No read of the catalog or product page grows with the catalog beyond its index."]
-    return lines + engine_findings(results["engine_checks"])
+    return lines + join_first_findings(results) + engine_findings(results["engine_checks"])
+
+
+def join_first_findings(results):
+    """Point at pipelines that join ($lookup) before they filter ($match), at the largest size."""
+    size = max(results["sizes"])
+    lines = []
+    for name, details in _inspected_requests(results["sizes"][size]):
+        for command in details.get("timed_commands", []):
+            stages = command["stages"]
+            if (
+                "$lookup" in stages
+                and "$match" in stages
+                and stages.index("$lookup") < stages.index("$match")
+            ):
+                took = f"{command['ms']:,.0f} ms" if command["ms"] is not None else "no answer"
+                lines.append(
+                    f"- The {name} sends `{command['command']}` to {command['collection']} with `$lookup` "
+                    f"before `$match`: the embedded engine runs the stages in that order, joining every "
+                    f"document of {command['collection']} before keeping the one asked for ({took} at "
+                    f"{size:,} products)."
+                )
+    return lines
 
 
 def engine_findings(checks):
