@@ -23,7 +23,8 @@ from pathlib import Path
 
 import bson
 
-from shop.embedded_mongodb import HOST, READY_PREFIX
+from shop.background import HOST
+from shop.embedded_mongodb import READY_PREFIX
 
 
 async def serve():
