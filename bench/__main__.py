@@ -53,6 +53,7 @@ def main(argv=None):
         return
 
     started = time.monotonic()
+    load_average_before = list(os.getloadavg())
     machine = machine_description()
     shutil.rmtree(RESULTS_DIR, ignore_errors=True)
     RESULTS_DIR.mkdir(parents=True)
@@ -65,6 +66,7 @@ def main(argv=None):
     engine = run.engine_checks()
     results = {
         "machine": machine,
+        "load_average_before": load_average_before,
         "load_average_after": list(os.getloadavg()),
         "settings": {"seconds": args.seconds, "warmup": args.warmup, "users": args.users, "workers": 2},
         "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),

@@ -286,7 +286,11 @@ def render_markdown(results, *, chart_name):
     machine = results["machine"]
     settings = results["settings"]
     sizes = sorted(results["sizes"])
-    load_average = ", ".join(f"{value:.2f}" for value in results["load_average_after"])
+    load_average = " → ".join(
+        ", ".join(f"{value:.2f}" for value in results[key])
+        for key in ("load_average_before", "load_average_after")
+        if key in results
+    )
     packages = ", ".join(f"{name} {version}" for name, version in machine["packages"].items())
     today = datetime.date.today().isoformat()
     sections = [
@@ -313,7 +317,7 @@ def render_markdown(results, *, chart_name):
         f"| OS | {machine['os']} |",
         f"| Python | {machine['python']} |",
         f"| packages | {packages} |",
-        f"| load average after the run (1, 5, 15 min) | {load_average} |",
+        f"| load average before → after the run (1, 5, 15 min) | {load_average} |",
         "",
         "## Method",
         "",
