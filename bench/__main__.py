@@ -161,7 +161,7 @@ class Run:
                     host=app.url,
                     env=env,
                     users=self.args.users,
-                    seconds=self.args.seconds,
+                    seconds=self.args.seconds * scenario.window_factor,
                     warmup_seconds=self.args.warmup,
                     work_dir=work_dir,
                     watched_pids=watched,

@@ -5,6 +5,7 @@ from dataclasses import asdict
 
 from bench.scenarios import CATALOG_PAGE, FLOOR, PRODUCT_PAGE, SCENARIOS
 
+CART_WINDOW_FACTOR = next(scenario.window_factor for scenario in SCENARIOS if scenario.key == "cart")
 CHARTED = ["floor", "catalog page", "product page", "add to cart (POST)", "cart page", "webhook (POST)"]
 
 
@@ -323,6 +324,7 @@ def render_markdown(results, *, chart_name):
         "",
         METHOD.format(
             users=settings["users"],
+            cart_seconds=settings["seconds"] * CART_WINDOW_FACTOR,
             seconds=settings["seconds"],
             warmup=settings["warmup"],
             sizes=", ".join(f"{s:,}" for s in sizes),
@@ -596,8 +598,8 @@ METHOD = """\
   no secure-only cookies) because everything runs on 127.0.0.1.
 - **Load.** locust, in its own process on the same 2 cores, {users} concurrent users with no think time
   (closed loop: throughput is what the server sustains), {warmup:g} s of warm-up dropped, then {seconds:g} s
-  measured per scenario. Scenarios: the floor; the catalog page (`/`, first page of 24); a random
-  product page; a guest who opens a random product page, submits its first add-to-cart form (CSRF
+  measured per scenario ({cart_seconds:g} s for the cart flow, one round of which takes seconds).
+  Scenarios: the floor; the catalog page (`/`, first page of 24); a random product page; a guest who opens a random product page, submits its first add-to-cart form (CSRF
   cookie and token from the page, redirect not followed) and then views `/cart/`, starting a new guest
   after 5 adds; the Stripe webhook receiving a new `customer.updated` event each time, signed like
   Stripe (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know, so each event is stored
