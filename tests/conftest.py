@@ -11,6 +11,7 @@ import uuid
 import pytest
 from django.db import connections
 
+from payments.stripe_simulator import StripeSimulator
 from shop.embedded_mongodb import start_server_process, stop_server_process
 
 # Static rows written once by migrate; every other collection is emptied after each test.
@@ -54,3 +55,44 @@ def empty_collections():
     for name in database.list_collection_names():
         if name not in KEPT_COLLECTIONS and not name.startswith("system."):
             database[name].delete_many({})
+
+
+# --- Stripe: the offline simulator in front of the shop served over HTTP ----------------------
+STRIPE_TEST_API_KEY = "sk_test_shop_tests"
+STRIPE_TEST_WEBHOOK_SECRET = "whsec_shop_tests"
+# Stripe retries failed deliveries over days; here over a fraction of a second.
+STRIPE_TEST_RETRY_DELAYS = (0.05, 0.1, 0.2)
+
+
+def point_shop_at_stripe_simulator(settings, url):
+    """Send the shop's Stripe calls to the simulator at `url` and let browsers post to its hosted page."""
+    settings.STRIPE_USE_SIMULATOR = True
+    settings.STRIPE_API_BASE = url
+    settings.STRIPE_SECRET_KEY = STRIPE_TEST_API_KEY
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_TEST_WEBHOOK_SECRET
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    settings.STRIPE_TIMEOUT_SECONDS = 5
+    # Chromium applies form-action to the redirect from the checkout form to the hosted page.
+    csp = settings.SECURE_CSP
+    settings.SECURE_CSP = {**csp, "form-action": [*csp.get("form-action", ["'self'"]), url]}
+
+
+@pytest.fixture(scope="session")
+def stripe_simulator(live_server):
+    """A simulator that delivers its signed webhooks to the live server, as Stripe would."""
+    simulator = StripeSimulator(
+        webhook_url=f"{live_server.url}/payments/webhook/",
+        webhook_secret=STRIPE_TEST_WEBHOOK_SECRET,
+        retry_delays=STRIPE_TEST_RETRY_DELAYS,
+        async_settle_delay=None,
+    ).start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def stripe_sim(settings, stripe_simulator):
+    """Point the shop at the delivering simulator; afterwards wait until its deliveries are settled."""
+    point_shop_at_stripe_simulator(settings, stripe_simulator.url)
+    yield stripe_simulator
+    stripe_simulator.wait_for_deliveries(timeout=10)

@@ -14,6 +14,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ACTION_TIMEOUT_MS = 10_000
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -37,6 +38,28 @@ def browser_type_launch_args(browser_type_launch_args):
     if chromium is None:
         pytest.fail("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it.")
     return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    """Let journeys open pages by path: page.goto("/cart/")."""
+    return live_server.url
+
+
+@pytest.fixture
+def page(page):
+    """Fail a step after a few seconds rather than Playwright's 30."""
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
+    return page
+
+
+@pytest.fixture
+def shop(db, stripe_sim):
+    """The shop served over HTTP on the test database, with the Stripe simulator in front of it.
+
+    Return the simulator, for waiting until its webhooks have arrived.
+    """
+    return stripe_sim
 
 
 @pytest.hookimpl(wrapper=True)

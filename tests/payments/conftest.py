@@ -1,9 +1,10 @@
 """Payments test wiring: the shop served over HTTP, and the Stripe simulator in front of it.
 
-`stripe_sim` is a simulator that delivers its signed webhooks to the live server, so a purchase
-runs exactly as in production: the shopper's requests, the stripe SDK, Stripe's hosted page and
-the webhook all go over real HTTP. `quiet_sim` delivers nothing: tests that need events in
-a particular order (or twice at once) read them from it and post them themselves.
+`stripe_sim` (tests/conftest.py) is a simulator that delivers its signed webhooks to the live
+server, so a purchase runs exactly as in production: the shopper's requests, the stripe SDK,
+Stripe's hosted page and the webhook all go over real HTTP. `quiet_sim` delivers nothing: tests
+that need events in a particular order (or twice at once) read them from it and post them
+themselves.
 """
 
 import json
@@ -20,23 +21,9 @@ from django.test import Client
 from cart.selectors import CART_SESSION_KEY
 from payments.stripe_simulator import StripeSimulator
 from tests import factories
-
-WEBHOOK_SECRET = "whsec_shop_tests"
-API_KEY = "sk_test_shop_tests"
-# Stripe retries failed deliveries over days; here over a fraction of a second.
-RETRY_DELAYS = (0.05, 0.1, 0.2)
-
-
-@pytest.fixture(scope="session")
-def stripe_simulator(live_server):
-    simulator = StripeSimulator(
-        webhook_url=f"{live_server.url}/payments/webhook/",
-        webhook_secret=WEBHOOK_SECRET,
-        retry_delays=RETRY_DELAYS,
-        async_settle_delay=None,
-    ).start()
-    yield simulator
-    simulator.stop()
+from tests.conftest import STRIPE_TEST_API_KEY as API_KEY
+from tests.conftest import STRIPE_TEST_WEBHOOK_SECRET as WEBHOOK_SECRET
+from tests.conftest import point_shop_at_stripe_simulator
 
 
 @pytest.fixture(scope="session")
@@ -48,25 +35,9 @@ def quiet_stripe_simulator():
     simulator.stop()
 
 
-def _point_shop_at(settings, url):
-    settings.STRIPE_API_BASE = url
-    settings.STRIPE_SECRET_KEY = API_KEY
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_MAX_NETWORK_RETRIES = 0
-    settings.STRIPE_TIMEOUT_SECONDS = 5
-
-
-@pytest.fixture
-def stripe_sim(settings, stripe_simulator):
-    """The delivering simulator; after the test, wait until its deliveries are settled."""
-    _point_shop_at(settings, stripe_simulator.url)
-    yield stripe_simulator
-    stripe_simulator.wait_for_deliveries(timeout=10)
-
-
 @pytest.fixture
 def quiet_sim(settings, quiet_stripe_simulator):
-    _point_shop_at(settings, quiet_stripe_simulator.url)
+    point_shop_at_stripe_simulator(settings, quiet_stripe_simulator.url)
     return quiet_stripe_simulator
 
 

@@ -1,0 +1,71 @@
+"""A visitor signs up, subscribes to a plan with a free trial, and finds it in their order history."""
+
+import re
+
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from accounts.models import User
+from orders.models import Order
+from tests.e2e.steps import (
+    PAYMENT_CONFIRMED_TIMEOUT_MS,
+    add_to_cart,
+    check_out,
+    fill_stripe_page,
+    open_product,
+)
+
+
+def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page, shop):
+    call_command("load_demo_catalog", verbosity=0)
+
+    page.goto("/")
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_role("link", name="sign up").click()
+    page.get_by_label("Email").fill("grace@example.com")
+    page.get_by_label("Name").fill("Grace Hopper")
+    page.get_by_label("Password:", exact=True).fill("teapot-harbour-lantern")
+    page.get_by_label("Password (again)").fill("teapot-harbour-lantern")
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert User.objects.filter(email="grace@example.com").exists()
+
+    page.get_by_role("link", name="Northwind Goods").click()
+    open_product(page, "Sencha Loose-Leaf Tea")
+    plan = page.get_by_role("listitem").filter(has_text="Tea club")
+    expect(plan).to_contain_text("$9.00 / month")
+    expect(plan).to_contain_text("14-day free trial")
+    add_to_cart(page, "$9.00 / month")
+    expect(page.get_by_role("list", name="Items in your cart")).to_contain_text("14-day free trial")
+
+    check_out(page)
+    # Stripe knows the member's address from their customer record: it does not ask for it.
+    expect(page.get_by_label("Email", exact=True)).not_to_be_attached()
+    summary = page.get_by_role("table", name="Order summary")
+    expect(summary).to_contain_text("$9.00 / month")
+    expect(summary.get_by_role("row", name=re.compile("^Total due today"))).to_contain_text("$0.00")
+    fill_stripe_page(page)
+    page.get_by_role("button", name="Subscribe").click()
+
+    expect(page.get_by_role("heading", name="Thank you for your order")).to_be_visible(
+        timeout=PAYMENT_CONFIRMED_TIMEOUT_MS
+    )
+    expect(page.get_by_role("status")).to_contain_text("a confirmation was sent to grace@example.com")
+    number = Order.objects.get(user__email="grace@example.com").number
+    expect(page.get_by_text(f"Order {number}", exact=True)).to_be_visible()
+
+    page.get_by_role("link", name="Account").click()
+    page.get_by_role("navigation", name="Your account").get_by_role("link", name="Orders").click()
+    expect(page.get_by_role("heading", name="Your orders")).to_be_visible()
+    row = page.get_by_role("row", name=re.compile(number))
+    expect(row).to_contain_text("1 × Sencha Loose-Leaf Tea")
+    expect(row).to_contain_text("Processing")
+    expect(row).to_contain_text("Paid")
+    row.get_by_role("link", name=number).click()
+
+    expect(page.get_by_role("heading", name=f"Order {number}")).to_be_visible()
+    items = page.get_by_role("table", name="Items")
+    item = items.get_by_role("row", name=re.compile("Sencha Loose-Leaf Tea"))
+    expect(item).to_contain_text("every month")
+    expect(item).to_contain_text("14-day free trial")
+    expect(page.get_by_role("row", name=re.compile("^Total"))).to_contain_text("$0.00")
