@@ -601,9 +601,10 @@ METHOD = """\
   measured per scenario ({cart_seconds:g} s for the cart flow, one round of which takes seconds).
   Scenarios: the floor; the catalog page (`/`, first page of 24); a random product page; a guest
   who opens a random product page, submits its first add-to-cart form (CSRF cookie and token from
-  the page, redirect not followed) and then views `/cart/`, starting a new guest after 5 adds; the Stripe webhook receiving a new `customer.updated` event each time, signed like
-  Stripe (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know, so each event is stored
-  and processed.
+  the page, redirect not followed) and then views `/cart/`, starting a new guest after 5 adds; the
+  Stripe webhook receiving a new `customer.updated` event each time, signed like Stripe
+  (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know, so each event is stored and
+  processed.
 - **Figures.** req/s = requests completed in the measured window ÷ its length. Percentiles are
   nearest-rank over every measured request. An error is a failed connection or an HTTP status ≥ 400.
   Each figure is also given as a ratio to the **floor**: `bench/floor/`, a view that returns a constant
