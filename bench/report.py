@@ -400,9 +400,9 @@ def bottleneck_lines(results):
         app_cpu = 100 * row["cpu"].get("app (2 workers)", 0) / row["duration"] if row["duration"] else 0
         lines.append(
             f"- {row['name']}: median time in database commands {row['db_ms_p50']:,.1f} ms, median latency "
-            f"{row['p50_ms']:,.1f} ms ({100 * row['db_ms_p50'] / row['p50_ms']:.0f} %; the rest is mostly waiting "
-            f"for a worker or for the database while it serves another request); the database process used "
-            f"{database_cpu:.0f} % of a core, the 2 workers {app_cpu:.0f} %."
+            f"{row['p50_ms']:,.1f} ms ({100 * row['db_ms_p50'] / row['p50_ms']:.0f} %; the rest is mostly "
+            "waiting for a worker or for the database while it serves another request); "
+            f"the database process used {database_cpu:.0f} % of a core, the 2 workers {app_cpu:.0f} %."
         )
     return [*lines, ""]
 
