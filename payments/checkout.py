@@ -89,8 +89,9 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
             success_url=success_url,
             cancel_url=cancel_url,
         )
-    except stripe.APIConnectionError as error:
-        logger.warning("checkout of cart %s: Stripe unreachable: %s", cart.pk, error)
+    except (stripe.APIConnectionError, stripe.APIError) as error:
+        # APIError is Stripe failing on its side (a 5xx): an outage, not a refusal of this cart.
+        logger.warning("checkout of cart %s: Stripe unavailable: %s", cart.pk, error)
         raise PaymentProviderUnavailable from error
     except stripe.StripeError as error:
         logger.error("checkout of cart %s: Stripe refused: %s", cart.pk, error)

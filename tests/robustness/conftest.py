@@ -1,0 +1,23 @@
+"""Robustness test wiring: the payments fixtures (Stripe simulator, shoppers over HTTP), reused."""
+
+import pytest
+
+from tests.payments.conftest import (  # noqa: F401 -- fixtures, found by pytest by name
+    guest_client,
+    guest_with_cart,
+    quiet_sim,
+    quiet_stripe_simulator,
+    stripe_api,
+    user_with_cart,
+)
+
+
+@pytest.fixture
+def cart_sessions(stripe_api):  # noqa: F811 -- the fixture imported above
+    """Return a function listing the Checkout Sessions Stripe holds for a cart (by their metadata)."""
+
+    def sessions_of(cart):
+        sessions = stripe_api().v1.checkout.sessions.list({"limit": 100}).data
+        return [session for session in sessions if session.metadata.to_dict().get("cart_id") == str(cart.pk)]
+
+    return sessions_of
