@@ -65,7 +65,9 @@ class Cart(models.Model):
         ]
 
     def __str__(self):
-        owner = self.user.email if self.user_id else f"guest {self.session_key[:8] if self.session_key else '?'}"
+        owner = (
+            self.user.email if self.user_id else f"guest {self.session_key[:8] if self.session_key else '?'}"
+        )
         return f"Cart of {owner} ({self.get_status_display()})"
 
     @property
@@ -100,7 +102,9 @@ class CartItem(models.Model):
             TTLIndex(fields=["expires_at"], name="cartitem_expires_at_ttl", expire_after_seconds=0),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["cart", "product", "price"], name="cartitem_unique_product_price"),
+            models.UniqueConstraint(
+                fields=["cart", "product", "price"], name="cartitem_unique_product_price"
+            ),
         ]
 
     def __str__(self):

@@ -14,7 +14,9 @@ class CatalogQuerySet(models.QuerySet):
         return self.filter(active=True, deleted_at__isnull=True)
 
     def soft_delete(self):
-        return self.filter(deleted_at__isnull=True).update(deleted_at=timezone.now(), updated_at=timezone.now())
+        return self.filter(deleted_at__isnull=True).update(
+            deleted_at=timezone.now(), updated_at=timezone.now()
+        )
 
     def restore(self):
         return self.filter(deleted_at__isnull=False).update(deleted_at=None, updated_at=timezone.now())

@@ -89,12 +89,16 @@ class Order(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
     )
-    cart = models.ForeignKey("cart.Cart", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    cart = models.ForeignKey(
+        "cart.Cart", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
     # Kept when the user is deleted, so the order still names its customer.
     customer_email = models.EmailField(blank=True)
     customer_name = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
-    payment_status = models.CharField(max_length=30, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    payment_status = models.CharField(
+        max_length=30, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
     fulfillment_status = models.CharField(
         max_length=20, choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED
     )

@@ -59,8 +59,12 @@ class PriceFactory(factory.django.DjangoModelFactory):
     active = True
 
     class Params:
-        monthly = factory.Trait(type=PriceType.RECURRING, recurring_interval=BillingInterval.MONTH, unit_amount=900)
-        yearly = factory.Trait(type=PriceType.RECURRING, recurring_interval=BillingInterval.YEAR, unit_amount=9000)
+        monthly = factory.Trait(
+            type=PriceType.RECURRING, recurring_interval=BillingInterval.MONTH, unit_amount=900
+        )
+        yearly = factory.Trait(
+            type=PriceType.RECURRING, recurring_interval=BillingInterval.YEAR, unit_amount=9000
+        )
 
 
 class CartFactory(factory.django.DjangoModelFactory):
@@ -91,7 +95,9 @@ class OrderFactory(factory.django.DjangoModelFactory):
         model = Order
 
     user = factory.SubFactory(UserFactory)
-    customer_email = factory.LazyAttribute(lambda order: order.user.email if order.user else "guest@example.com")
+    customer_email = factory.LazyAttribute(
+        lambda order: order.user.email if order.user else "guest@example.com"
+    )
     currency = "usd"
     amount_subtotal = 3000
     amount_total = 3000
@@ -141,4 +147,6 @@ class WebhookEventFactory(factory.django.DjangoModelFactory):
 
     stripe_event_id = factory.Sequence(lambda n: f"evt_test_{n:024d}")
     type = "checkout.session.completed"
-    payload = factory.LazyAttribute(lambda event: {"id": event.stripe_event_id, "type": event.type, "data": {}})
+    payload = factory.LazyAttribute(
+        lambda event: {"id": event.stripe_event_id, "type": event.type, "data": {}}
+    )

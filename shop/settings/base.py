@@ -166,6 +166,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+
 # --- Email ----------------------------------------------------------------------------------
 def mailers_from_email_url(default=environ.Env.NOTSET):
     """Build MAILERS from EMAIL_URL: consolemail://, smtp+tls://user:password@host:587, ..."""
@@ -220,8 +221,10 @@ STRIPE_API_BASE = env(
     default=f"http://127.0.0.1:{STRIPE_SIMULATOR_PORT}" if STRIPE_USE_SIMULATOR else "https://api.stripe.com",
 )
 if STRIPE_USE_SIMULATOR:
-    STRIPE_SECRET_KEY = "sk_test_simulator"
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_simulator" if STRIPE_USE_SIMULATOR else "")
+    STRIPE_SECRET_KEY = "sk_test_simulator"  # noqa: S105 -- the local simulator accepts any test key
+STRIPE_WEBHOOK_SECRET = env(
+    "STRIPE_WEBHOOK_SECRET", default="whsec_simulator" if STRIPE_USE_SIMULATOR else ""
+)
 if STRIPE_USE_SIMULATOR:
     SECURE_CSP["form-action"].append(STRIPE_API_BASE)
 STRIPE_API_VERSION = "2026-10-28.endive"

@@ -21,10 +21,10 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, without=()):
-    environment = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **PRODUCTION_ENV}
+    environment = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", BASE_DIR), **PRODUCTION_ENV}
     for name in without:
         del environment[name]
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 -- our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True
     )
 
@@ -37,7 +37,13 @@ def test_check_deploy_is_clean_with_production_settings():
 
 @pytest.mark.parametrize(
     "missing",
-    ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "MONGODB_URI", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"],
+    [
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "MONGODB_URI",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+    ],
 )
 def test_production_refuses_to_start_without_a_secret_or_required_setting(missing):
     result = run_manage("check", without=[missing])
