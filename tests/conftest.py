@@ -9,6 +9,7 @@ import os
 import uuid
 
 import pytest
+import stripe
 from django.db import connections
 
 from payments.stripe_simulator import StripeSimulator
@@ -96,3 +97,29 @@ def stripe_sim(settings, stripe_simulator):
     point_shop_at_stripe_simulator(settings, stripe_simulator.url)
     yield stripe_simulator
     stripe_simulator.wait_for_deliveries(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def quiet_stripe_simulator():
+    """A simulator that delivers no webhooks: tests read its events and post them themselves."""
+    simulator = StripeSimulator(
+        webhook_url=None, webhook_secret=STRIPE_TEST_WEBHOOK_SECRET, async_settle_delay=None
+    ).start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def quiet_sim(settings, quiet_stripe_simulator):
+    point_shop_at_stripe_simulator(settings, quiet_stripe_simulator.url)
+    return quiet_stripe_simulator
+
+
+@pytest.fixture
+def stripe_api(settings):
+    """Return a maker of SDK clients on the simulator the test uses, to look at Stripe's side."""
+
+    def make():
+        return stripe.StripeClient(STRIPE_TEST_API_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
+
+    return make

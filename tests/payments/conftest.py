@@ -19,36 +19,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from cart.selectors import CART_SESSION_KEY
-from payments.stripe_simulator import StripeSimulator
 from tests import factories
-from tests.conftest import STRIPE_TEST_API_KEY as API_KEY
 from tests.conftest import STRIPE_TEST_WEBHOOK_SECRET as WEBHOOK_SECRET
-from tests.conftest import point_shop_at_stripe_simulator
-
-
-@pytest.fixture(scope="session")
-def quiet_stripe_simulator():
-    simulator = StripeSimulator(
-        webhook_url=None, webhook_secret=WEBHOOK_SECRET, async_settle_delay=None
-    ).start()
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture
-def quiet_sim(settings, quiet_stripe_simulator):
-    point_shop_at_stripe_simulator(settings, quiet_stripe_simulator.url)
-    return quiet_stripe_simulator
-
-
-@pytest.fixture
-def stripe_api(settings):
-    """An SDK client on whatever simulator the test uses, to look at Stripe's side."""
-
-    def make():
-        return stripe.StripeClient(API_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
-
-    return make
 
 
 class Shopper:

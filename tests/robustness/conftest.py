@@ -5,15 +5,12 @@ import pytest
 from tests.payments.conftest import (  # noqa: F401 -- fixtures, found by pytest by name
     guest_client,
     guest_with_cart,
-    quiet_sim,
-    quiet_stripe_simulator,
-    stripe_api,
     user_with_cart,
 )
 
 
 @pytest.fixture
-def cart_sessions(stripe_api):  # noqa: F811 -- the fixture imported above
+def cart_sessions(stripe_api):
     """Return a function listing the Checkout Sessions Stripe holds for a cart (by their metadata)."""
 
     def sessions_of(cart):

@@ -1,33 +1,24 @@
 """Staff test wiring: admin clients per role, and Stripe as the test needs it.
 
 By default Stripe is unreachable (a closed port), so no test talks to a simulator left running on
-the development port by accident. `quiet_sim` is a fresh simulator that delivers no webhooks;
-`stripe_sim` delivers its signed webhooks to the live server, as Stripe would.
+the development port by accident. Catalog sync compares whole catalogs, so unlike the shared
+fixtures of tests/conftest.py, `quiet_sim` and `stripe_sim` here start a fresh, empty simulator
+for each test.
 """
 
 import socket
 
 import pytest
-import stripe
 from django.test import Client
 
 from accounts.models import UserRole
 from payments.stripe_simulator import StripeSimulator
 from tests import factories
-
-API_KEY = "sk_test_staff_tests"
-WEBHOOK_SECRET = "whsec_staff_tests"
-# Stripe retries failed deliveries over days; here over a fraction of a second.
-RETRY_DELAYS = (0.05, 0.1, 0.2)
-
-
-def _point_shop_at(settings, url):
-    settings.STRIPE_USE_SIMULATOR = True
-    settings.STRIPE_API_BASE = url
-    settings.STRIPE_SECRET_KEY = API_KEY
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_MAX_NETWORK_RETRIES = 0
-    settings.STRIPE_TIMEOUT_SECONDS = 5
+from tests.conftest import (
+    STRIPE_TEST_RETRY_DELAYS,
+    STRIPE_TEST_WEBHOOK_SECRET,
+    point_shop_at_stripe_simulator,
+)
 
 
 def _closed_port():
@@ -43,16 +34,16 @@ def stripe_down(settings):
     Return that address, for a test that takes Stripe down after starting a simulator.
     """
     url = f"http://127.0.0.1:{_closed_port()}"
-    _point_shop_at(settings, url)
+    point_shop_at_stripe_simulator(settings, url)
     return url
 
 
 @pytest.fixture
 def quiet_sim(settings, stripe_down):
     simulator = StripeSimulator(
-        webhook_url=None, webhook_secret=WEBHOOK_SECRET, async_settle_delay=None
+        webhook_url=None, webhook_secret=STRIPE_TEST_WEBHOOK_SECRET, async_settle_delay=None
     ).start()
-    _point_shop_at(settings, simulator.url)
+    point_shop_at_stripe_simulator(settings, simulator.url)
     yield simulator
     simulator.stop()
 
@@ -61,24 +52,14 @@ def quiet_sim(settings, stripe_down):
 def stripe_sim(settings, live_server, stripe_down):
     simulator = StripeSimulator(
         webhook_url=f"{live_server.url}/payments/webhook/",
-        webhook_secret=WEBHOOK_SECRET,
-        retry_delays=RETRY_DELAYS,
+        webhook_secret=STRIPE_TEST_WEBHOOK_SECRET,
+        retry_delays=STRIPE_TEST_RETRY_DELAYS,
         async_settle_delay=None,
     ).start()
-    _point_shop_at(settings, simulator.url)
+    point_shop_at_stripe_simulator(settings, simulator.url)
     yield simulator
     simulator.wait_for_deliveries(timeout=10)
     simulator.stop()
-
-
-@pytest.fixture
-def stripe_api(settings):
-    """Return a maker of SDK clients on the simulator the test uses, to look at Stripe's side."""
-
-    def make():
-        return stripe.StripeClient(API_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
-
-    return make
 
 
 @pytest.fixture
