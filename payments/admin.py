@@ -5,7 +5,6 @@ from django.db.models import Q
 from django.utils.text import Truncator
 
 from payments.models import WebhookEvent
-from shop import dashboard
 from shop.admin import pretty_json
 
 
@@ -18,7 +17,7 @@ class FailedFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return dashboard.failed_webhook_events(queryset)
+            return queryset.failed()
         if self.value() == "no":
             return queryset.filter(Q(processed=True) | Q(attempts=0))
         return queryset

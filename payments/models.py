@@ -3,9 +3,13 @@ from django.utils import timezone
 
 
 class WebhookEventQuerySet(models.QuerySet):
-    def failed(self):
-        """Return stored events whose handler has not succeeded yet, oldest first."""
+    def unprocessed(self):
+        """Return stored events whose handler has not succeeded yet, oldest first (the retry queue)."""
         return self.filter(processed=False).order_by("received_at")
+
+    def failed(self):
+        """Return unprocessed events whose handler ran at least once and failed."""
+        return self.filter(processed=False, attempts__gt=0)
 
 
 class WebhookEvent(models.Model):

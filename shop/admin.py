@@ -65,7 +65,7 @@ def dashboard_context(user):
         }
     if user.has_perm("payments.view_webhookevent"):
         context["failed_webhook_events"] = {
-            "count": dashboard.failed_webhook_events(WebhookEvent.objects.all()).count(),
+            "count": WebhookEvent.objects.failed().count(),
             "url": _with_query(reverse("admin:payments_webhookevent_changelist"), failed="yes"),
         }
     return context

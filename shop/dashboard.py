@@ -68,8 +68,3 @@ def awaiting_fulfilment(orders):
     return orders.filter(
         payment_status__in=FULFILMENT_PAYMENT_STATUSES, fulfillment_status=FulfillmentStatus.UNFULFILLED
     )
-
-
-def failed_webhook_events(events):
-    """Filter events whose handler ran and failed, and which are not processed yet."""
-    return events.filter(processed=False, attempts__gt=0)

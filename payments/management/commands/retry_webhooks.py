@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, max_attempts, limit, **options):
-        events = WebhookEvent.objects.failed()
+        events = WebhookEvent.objects.unprocessed()
         if max_attempts:
             events = events.filter(attempts__lt=max_attempts)
         processed = failed = busy = 0
