@@ -5,7 +5,8 @@
 Environment: BENCH_CATALOG (catalog.json of bench/catalog_data.py), BENCH_WEBHOOK_SECRET,
 BENCH_RESULTS (where to write the samples as JSON), BENCH_WARMUP_SECONDS (samples of the first
 seconds are dropped: workers open connections and fill template caches then), BENCH_WATCH_PIDS
-(JSON {"label": [pid, ...]}: processes whose CPU time is measured over the same window).
+(JSON {"label": [pid, ...]}: processes whose CPU time is measured over the same window, along
+with the whole machine's, so that other work on the machine shows).
 Every sample keeps the latency, the error if any, and the database commands the server reported.
 """
 
@@ -30,7 +31,7 @@ from bench.scenarios import (
     PRODUCT_PAGE,
     WEBHOOK,
 )
-from bench.server import cpu_seconds
+from bench.server import cpu_seconds, machine_busy_seconds
 from bench.webhooks import signed_delivery
 
 CATALOG = json.loads(Path(os.environ["BENCH_CATALOG"]).read_text())
@@ -115,7 +116,8 @@ class WebhookUser(ShopUser):
 
 
 def cpu_snapshot():
-    return {label: sum(cpu_seconds(pid) for pid in pids) for label, pids in WATCHED_PIDS.items()}
+    snapshot = {label: sum(cpu_seconds(pid) for pid in pids) for label, pids in WATCHED_PIDS.items()}
+    return {**snapshot, "machine": machine_busy_seconds()}
 
 
 def start_measuring():

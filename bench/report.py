@@ -109,10 +109,13 @@ def _commands(row):
 
 
 def _cpu(row):
-    """Return the CPU each process group used while the scenario ran, as % of one core."""
+    """Return the CPU each process group, and the rest of the machine, used while the scenario ran."""
     if not row["duration"]:
         return "–"
-    return " / ".join(f"{100 * row['cpu'].get(label, 0) / row['duration']:.0f}" for label in CPU_LABELS)
+    used = [row["cpu"].get(label, 0) for label in CPU_LABELS]
+    if "machine" in row["cpu"]:
+        used.append(max(0.0, row["cpu"]["machine"] - sum(used)))
+    return " / ".join(f"{100 * seconds / row['duration']:.0f}" for seconds in used)
 
 
 CPU_LABELS = ["database", "app (2 workers)", "load tool"]
@@ -124,7 +127,7 @@ def results_table(outcome):
         "| request | req/s | req/s ÷ floor | p50 ms | p50 ÷ floor | p95 ms | p95 ÷ floor "
         "| p99 ms | p99 ÷ floor "
         "| errors / requests | DB commands per request | typical commands | DB time p50 ms "
-        "| CPU % of a core: DB / app / load tool |\n"
+        "| CPU % of a core: DB / app / load tool / other processes |\n"
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
     )
     lines = [header]
@@ -617,7 +620,8 @@ METHOD = """\
   floor sends none, so that column has no ratio. "DB time" is the request's summed command
   round-trip time as the driver saw it.
 - **CPU** is the CPU time each process group used during the measured window, as % of one core
-  (the machine has 2): the embedded database (one Python process), the 2 gunicorn workers, locust.
+  (the machine has 2): the embedded database (one Python process), the 2 gunicorn workers, locust,
+  and everything else on the machine (other work running at the same time disturbs the figures).
 - **Single request first.** Before a scenario is load-tested, one round of it is sent alone; a
   scenario whose single request fails or takes over 5 s is reported as not load-tested, with why.
 - **Noise.** The load tool shares the 2 cores with the server, and the machine may run other work
