@@ -1,4 +1,4 @@
-"""The order confirmation email, in HTML and plain text."""
+"""Email to the customer about their order, each in HTML and plain text."""
 
 import logging
 
@@ -13,20 +13,29 @@ logger = logging.getLogger(__name__)
 
 def order_confirmation_send(*, order_id) -> bool:
     """Send the confirmation of a paid order to the address Stripe collected; False if there is none."""
-    order = Order.objects.filter(pk=order_id).prefetch_related("items").first()
+    return _order_email_send(order_id=order_id, template="order_confirmation", subject="is confirmed")
+
+
+def order_shipped_email_send(*, order_id) -> bool:
+    """Tell the customer their order shipped, with the carrier and tracking number; False if no address."""
+    return _order_email_send(order_id=order_id, template="order_shipped", subject="has shipped")
+
+
+def _order_email_send(*, order_id, template: str, subject: str) -> bool:
+    order = Order.objects.filter(pk=order_id).select_related("user").prefetch_related("items").first()
     if order is None:
         return False
     recipient = order.customer_email or (order.user.email if order.user_id else "")
     if not recipient:
-        logger.warning("order %s: no email address to send the confirmation to", order.number)
+        logger.warning("order %s: no email address to send %s to", order.number, template)
         return False
     context = {"order": order, "items": list(order.items.all()), "site_name": settings.SITE_NAME}
     message = EmailMultiAlternatives(
-        subject=f"Your {settings.SITE_NAME} order {order.number} is confirmed",
-        body=render_to_string("orders/email/order_confirmation.txt", context),
+        subject=f"Your {settings.SITE_NAME} order {order.number} {subject}",
+        body=render_to_string(f"orders/email/{template}.txt", context),
         to=[recipient],
     )
-    message.attach_alternative(render_to_string("orders/email/order_confirmation.html", context), "text/html")
+    message.attach_alternative(render_to_string(f"orders/email/{template}.html", context), "text/html")
     message.send()
-    logger.info("order %s: confirmation sent to %s", order.number, recipient)
+    logger.info("order %s: %s sent to %s", order.number, template, recipient)
     return True

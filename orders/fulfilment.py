@@ -12,11 +12,9 @@ delivery whose order was not completed yet completes it when marked again.
 
 import logging
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from orders.emails import order_shipped_email_send
 from orders.exceptions import FulfilmentNotAllowed, InvalidStatusTransition
 from orders.models import FulfillmentStatus, Order, OrderStatus
 
@@ -90,27 +88,6 @@ def shipping_refusal(order: Order) -> str | None:
             )
         )
     return None
-
-
-def order_shipped_email_send(*, order_id) -> bool:
-    """Tell the customer their order shipped, with the carrier and tracking number; False if no address."""
-    order = Order.objects.filter(pk=order_id).select_related("user").prefetch_related("items").first()
-    if order is None:
-        return False
-    recipient = order.customer_email or (order.user.email if order.user_id else "")
-    if not recipient:
-        logger.warning("order %s: no email address to send the shipping notice to", order.number)
-        return False
-    context = {"order": order, "items": list(order.items.all()), "site_name": settings.SITE_NAME}
-    message = EmailMultiAlternatives(
-        subject=f"Your {settings.SITE_NAME} order {order.number} has shipped",
-        body=render_to_string("orders/email/order_shipped.txt", context),
-        to=[recipient],
-    )
-    message.attach_alternative(render_to_string("orders/email/order_shipped.html", context), "text/html")
-    message.send()
-    logger.info("order %s: shipping notice sent to %s", order.number, recipient)
-    return True
 
 
 def _require_paid(order: Order, move: str) -> None:
