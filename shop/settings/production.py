@@ -33,3 +33,6 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_USE_SIMULATOR = False
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 SECURE_CSP["form-action"] = ["'self'", "https://checkout.stripe.com"]  # noqa: F405
+
+# One JSON object a line on stdout.
+LOGGING["formatters"]["line"] = {"()": "shop.log_format.JSONLineFormatter"}  # noqa: F405
