@@ -1,3 +1,4 @@
+from bson import ObjectId
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.templatetags.static import static
@@ -22,6 +23,42 @@ class CatalogQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=False).update(deleted_at=None, updated_at=timezone.now())
 
 
+class PriceQuerySet(CatalogQuerySet):
+    """Keep the price summary of the products concerned right after writes that send no signals.
+
+    Saves and deletes are covered by catalog.signals; update() (soft_delete(), restore(),
+    bulk_update(), webhook and Stripe sync writes) and bulk_create() are covered here.
+    """
+
+    def update(self, **kwargs):
+        if kwargs.keys().isdisjoint(PRICE_SUMMARY_SOURCE_FIELDS):
+            return super().update(**kwargs)
+        # Read before writing: the update may change which rows the filter matches.
+        product_ids = set(self.order_by().values_list("product_id", flat=True))
+        count = super().update(**kwargs)
+        moved_to = kwargs.get("product", kwargs.get("product_id"))
+        if moved_to is not None:
+            product_ids.add(getattr(moved_to, "pk", moved_to))
+        _refresh_price_summary(product_ids)
+        return count
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        _refresh_price_summary({price.product_id for price in created})
+        return created
+
+    bulk_create.alters_data = True
+
+
+def _refresh_price_summary(product_ids):
+    # Imported here: catalog.services imports this module.
+    from catalog.services import product_refresh_price_summary
+
+    product_refresh_price_summary(product_ids=product_ids)
+
+
 class Product(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
@@ -34,18 +71,63 @@ class Product(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # The price summary: what the catalog page filters, sorts and shows without reading any price.
+    # Computed from the product's available prices by price_summary_fields() and written only by
+    # catalog.services.product_refresh_price_summary. None: no available price (of that type).
+    lowest_price_amount = models.PositiveIntegerField(null=True, editable=False)
+    lowest_one_time_amount = models.PositiveIntegerField(null=True, editable=False)
+    lowest_recurring_amount = models.PositiveIntegerField(null=True, editable=False)
+    # {"ALL" | "ONE_TIME" | "RECURRING": {"count": n, "lowest": {PRICE_SNAPSHOT_FIELDS, "id"}}}
+    price_summary = models.JSONField(default=dict, editable=False)
 
     objects = CatalogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        # The catalog page's filters and sorts: available, with a price (of a type), newest first
+        # among equal prices in both directions, hence one index per direction.
         indexes = [
             models.Index(fields=["active", "deleted_at", "-created_at"], name="product_available_newest"),
             models.Index(fields=["deleted_at"], name="product_deleted_at"),
+            models.Index(
+                fields=["active", "deleted_at", "lowest_price_amount", "-created_at"],
+                name="product_price_low_high",
+            ),
+            models.Index(
+                fields=["active", "deleted_at", "-lowest_price_amount", "-created_at"],
+                name="product_price_high_low",
+            ),
+            models.Index(
+                fields=["active", "deleted_at", "lowest_one_time_amount", "-created_at"],
+                name="product_one_time_low_high",
+            ),
+            models.Index(
+                fields=["active", "deleted_at", "-lowest_one_time_amount", "-created_at"],
+                name="product_one_time_high_low",
+            ),
+            models.Index(
+                fields=["active", "deleted_at", "lowest_recurring_amount", "-created_at"],
+                name="product_recurring_low_high",
+            ),
+            models.Index(
+                fields=["active", "deleted_at", "-lowest_recurring_amount", "-created_at"],
+                name="product_recurring_high_low",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            # A product saved from a copy read before a price changed must not undo the refresh
+            # of its price summary made since.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in PRODUCT_PRICE_SUMMARY_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("catalog:product_detail", kwargs={"slug": self.slug})
@@ -57,6 +139,17 @@ class Product(models.Model):
     @property
     def image_urls(self):
         return [image if "://" in image else static(image) for image in self.images]
+
+    def listed_price(self, price_type: str = "") -> tuple["Price | None", int]:
+        """Return the cheapest available price of `price_type` (any type if empty) and how many there are.
+
+        The price is an unsaved copy made from the price summary; (None, 0) when there is none.
+        """
+        entry = self.price_summary.get(price_type or PRICE_SUMMARY_ALL)
+        if not entry:
+            return None, 0
+        lowest = entry["lowest"]
+        return Price(product=self, **{**lowest, "id": ObjectId(lowest["id"])}), entry["count"]
 
     def clean(self):
         if not isinstance(self.images, list) or not all(isinstance(image, str) for image in self.images):
@@ -91,7 +184,7 @@ class Price(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = CatalogQuerySet.as_manager()
+    objects = PriceQuerySet.as_manager()
 
     class Meta:
         ordering = ["unit_amount"]
@@ -139,3 +232,56 @@ class Price(models.Model):
             errors["recurring_interval"] = "Only recurring prices have a billing interval or a trial."
         if errors:
             raise ValidationError(errors)
+
+
+# --- The price summary of a product ---------------------------------------------------------
+
+PRICE_SUMMARY_ALL = "ALL"
+# What the product card shows of its cheapest price.
+PRICE_SNAPSHOT_FIELDS = (
+    "type",
+    "unit_amount",
+    "currency",
+    "recurring_interval",
+    "recurring_interval_count",
+    "trial_period_days",
+)
+# A write to any of these Price fields may change its product's summary.
+PRICE_SUMMARY_SOURCE_FIELDS = frozenset(
+    {"product", "product_id", "active", "deleted_at", *PRICE_SNAPSHOT_FIELDS}
+)
+LOWEST_AMOUNT_FIELD_OF_TYPE = {
+    PRICE_SUMMARY_ALL: "lowest_price_amount",
+    PriceType.ONE_TIME.value: "lowest_one_time_amount",
+    PriceType.RECURRING.value: "lowest_recurring_amount",
+}
+PRODUCT_PRICE_SUMMARY_FIELDS = frozenset({*LOWEST_AMOUNT_FIELD_OF_TYPE.values(), "price_summary"})
+
+
+def price_summary_fields(prices) -> dict:
+    """Return the price summary fields of a product from its prices (only available ones count).
+
+    Takes any objects with Price's attributes (historical models in migrations too). Among equal
+    amounts the lower id comes first, as on the product page.
+    """
+    available = sorted(
+        (price for price in prices if price.active and price.deleted_at is None),
+        key=lambda price: (price.unit_amount, price.pk),
+    )
+    fields = dict.fromkeys(LOWEST_AMOUNT_FIELD_OF_TYPE.values())
+    summary = {}
+    for price_type, amount_field in LOWEST_AMOUNT_FIELD_OF_TYPE.items():
+        of_type = [price for price in available if price_type in (PRICE_SUMMARY_ALL, price.type)]
+        if not of_type:
+            continue
+        lowest = of_type[0]
+        fields[amount_field] = lowest.unit_amount
+        summary[price_type] = {
+            "count": len(of_type),
+            "lowest": {
+                "id": str(lowest.pk),
+                **{name: getattr(lowest, name) for name in PRICE_SNAPSHOT_FIELDS},
+            },
+        }
+    fields["price_summary"] = summary
+    return fields

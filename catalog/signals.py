@@ -1,0 +1,34 @@
+"""Keep each product's price summary right when one of its prices is saved or deleted."""
+
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from catalog.models import PRICE_SUMMARY_SOURCE_FIELDS, Price
+from catalog.services import product_refresh_price_summary
+
+
+@receiver(pre_save, sender=Price)
+def price_remember_stored_product(sender, instance, raw, update_fields, **kwargs):
+    """Note the product a price belonged to before this save: a move changes both summaries."""
+    instance._stored_product_id = None
+    if raw or instance._state.adding or not _changes_summary(update_fields):
+        return
+    instance._stored_product_id = (
+        Price.objects.filter(pk=instance.pk).values_list("product_id", flat=True).first()
+    )
+
+
+@receiver(post_save, sender=Price)
+def price_saved(sender, instance, raw, update_fields, **kwargs):
+    if raw or not _changes_summary(update_fields):
+        return
+    product_refresh_price_summary(product_ids={instance.product_id, instance._stored_product_id})
+
+
+@receiver(post_delete, sender=Price)
+def price_deleted(sender, instance, **kwargs):
+    product_refresh_price_summary(product_ids={instance.product_id})
+
+
+def _changes_summary(update_fields) -> bool:
+    return update_fields is None or not PRICE_SUMMARY_SOURCE_FIELDS.isdisjoint(update_fields)
