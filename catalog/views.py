@@ -2,7 +2,8 @@ from django.conf import settings
 from django.views.generic import DetailView, TemplateView
 
 from catalog.forms import ProductFilterForm
-from catalog.selectors import product_available_with_prices, product_gallery, product_list_page
+from catalog.models import Product
+from catalog.selectors import product_gallery, product_list_page, product_shop_prices
 
 
 class ProductListView(TemplateView):
@@ -34,7 +35,12 @@ class ProductDetailView(DetailView):
     context_object_name = "product"
 
     def get_queryset(self):
-        return product_available_with_prices()
+        return Product.objects.available()
+
+    def get_object(self, queryset=None):
+        product = super().get_object(queryset)
+        product.shop_prices = product_shop_prices(product)
+        return product
 
     def get_context_data(self, **kwargs):
         gallery = product_gallery(self.object)

@@ -193,3 +193,18 @@ def test_product_page_sends_as_many_database_commands_for_10_prices_as_for_1(cli
 
     assert response.content.decode().count('action="/cart/add/"') == 10
     assert len(ten.captured_queries) == len(one.captured_queries) == 2
+
+
+@pytest.mark.django_db
+def test_product_page_reads_its_prices_by_product_first_and_never_with_in(client, database_commands):
+    product = PriceFactory(product__name="Coffee").product
+
+    with database_commands() as commands:
+        client.get(product.get_absolute_url())
+
+    price_query = next(q["sql"] for q in commands.captured_queries if "catalog_price" in q["sql"])
+    # The embedded engine narrows a scan with an index only for the first `field: value` it meets.
+    assert price_query.startswith(
+        f"db.catalog_price.aggregate([{{'$match': {{'$and': [{{'product_id': ObjectId('{product.pk}')}}"
+    )
+    assert "$in" not in price_query
