@@ -129,9 +129,13 @@ def price_get_for_sale(*, price_id, product_id) -> Price:
     Raise PriceUnavailable for a price that is inactive, deleted, missing or of another product,
     and ProductUnavailable for a product that is inactive or deleted.
     """
-    price = Price.objects.filter(pk=price_id, product_id=product_id).select_related("product").first()
+    # Two lookups by _id rather than a join: the embedded engine runs a $lookup before the
+    # $match that follows it, joining every price to its product to keep one.
+    price = Price.objects.filter(pk=price_id, product_id=product_id).first()
     if price is None or not price.active or price.deleted_at is not None:
         raise PriceUnavailable
-    if not price_is_for_sale(price, price.product):
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None or not price_is_for_sale(price, product):
         raise ProductUnavailable
+    price.product = product
     return price

@@ -218,6 +218,20 @@ def test_price_for_sale_refuses_inactive_deleted_or_foreign_prices_and_hidden_pr
 
 
 @pytest.mark.django_db
+def test_price_for_sale_reads_the_price_and_its_product_by_id_without_a_join(database_commands):
+    price = PriceFactory()
+
+    with database_commands() as commands:
+        found = price_get_for_sale(price_id=price.pk, product_id=price.product_id)
+
+    assert (found, found.product) == (price, price.product)
+    sent = [command["sql"] for command in commands.captured_queries]
+    assert [command.split(".")[1] for command in sent] == ["catalog_price", "catalog_product"]
+    # The embedded engine runs a $lookup over the whole collection before the $match after it.
+    assert not any("$lookup" in command for command in sent)
+
+
+@pytest.mark.django_db
 def test_adding_a_price_that_was_withdrawn_meanwhile_is_refused():
     cart = CartFactory()
     price = price_get_for_sale(**{"price_id": (p := PriceFactory()).pk, "product_id": p.product_id})
