@@ -122,10 +122,13 @@ class Product(models.Model):
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
             # A product saved from a copy read before a price changed must not undo the refresh
             # of its price summary made since.
+            deferred = self.get_deferred_fields()
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in PRODUCT_PRICE_SUMMARY_FIELDS
+                if not field.primary_key
+                and field.name not in PRODUCT_PRICE_SUMMARY_FIELDS
+                and field.attname not in deferred
             ]
         super().save(*args, **kwargs)
 
