@@ -30,7 +30,7 @@ def catalog_instances(count, *, now):
     from bson import ObjectId
     from django.utils.text import slugify
 
-    from catalog.models import BillingInterval, Price, PriceType, Product
+    from catalog.models import BillingInterval, Price, PriceType, Product, price_summary_fields
 
     rng = random.Random(count)  # noqa: S311 - repeatable prices, not secrets
     products, prices = [], []
@@ -62,6 +62,9 @@ def catalog_instances(count, *, now):
                 recurring_interval=BillingInterval.MONTH,
             )
         )
+        # Documents are written without the ORM's signals: fill the catalog page's price summary.
+        for field, value in price_summary_fields(prices[-2:]).items():
+            setattr(product, field, value)
     return products, prices
 
 
