@@ -211,6 +211,19 @@ class OrderItem(models.Model):
     def __str__(self):
         return f"{self.quantity} × {self.product_name}"
 
+    @property
+    def billing_label(self):
+        """Return "every month", "every 3 months, 14-day free trial", or "" for a one-time item."""
+        if self.price_type != PriceType.RECURRING:
+            return ""
+        interval = self.recurring_interval
+        every = (
+            f"every {self.recurring_interval_count} {interval}s"
+            if self.recurring_interval_count > 1
+            else f"every {interval}"
+        )
+        return f"{every}, {self.trial_period_days}-day free trial" if self.trial_period_days else every
+
 
 class OrderStatusChange(models.Model):
     """One accepted move of one of an order's three statuses."""

@@ -463,3 +463,22 @@ def test_user_role_flags_follow_the_role(db):
     user.refresh_from_db()
     assert (user.is_staff, user.is_superuser) == (True, False)
     assert User.objects.get(pk=user.pk).role == "ADMIN"
+
+
+@pytest.mark.parametrize(
+    ("price_type", "interval", "count", "trial", "label"),
+    [
+        ("ONE_TIME", "", 1, None, ""),
+        ("RECURRING", "month", 1, None, "every month"),
+        ("RECURRING", "month", 3, None, "every 3 months"),
+        ("RECURRING", "year", 1, 14, "every year, 14-day free trial"),
+    ],
+)
+def test_order_item_billing_label_reads_as_a_shopper_would(price_type, interval, count, trial, label):
+    item = OrderItem(
+        price_type=price_type,
+        recurring_interval=interval,
+        recurring_interval_count=count,
+        trial_period_days=trial,
+    )
+    assert item.billing_label == label
