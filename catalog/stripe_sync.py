@@ -28,7 +28,11 @@ from django.utils.text import slugify
 
 from catalog.exceptions import StripeSyncFailed
 from catalog.models import BillingInterval, Price, PriceType, Product
-from payments.stripe_catalog import catalog_price_ensure_stripe, catalog_product_ensure_stripe
+from payments.stripe_catalog import (
+    catalog_price_ensure_stripe,
+    catalog_product_ensure_stripe,
+    stripe_price_params,
+)
 from payments.stripe_client import stripe_client
 
 logger = logging.getLogger(__name__)
@@ -131,19 +135,7 @@ def _replace_price(client, price: Price, *, old_id: str) -> str:
     creates its own Stripe price (one of the two is kept, the other stays unused in Stripe), and if
     archiving fails the old price stays active in Stripe (the error names it, to archive by hand).
     """
-    params = {
-        "product": catalog_product_ensure_stripe(product=price.product),
-        "unit_amount": price.unit_amount,
-        "currency": price.currency,
-        "metadata": {"price_id": str(price.pk), "replaces": old_id},
-    }
-    if price.is_recurring:
-        params["recurring"] = {
-            "interval": price.recurring_interval,
-            "interval_count": price.recurring_interval_count,
-        }
-    if price.nickname:
-        params["nickname"] = price.nickname
+    params = stripe_price_params(price=price, metadata={"price_id": str(price.pk), "replaces": old_id})
     # Unlinked first: the new price's price.created event then finds this row through its metadata
     # instead of importing the new Stripe price as a second row.
     if not Price.objects.filter(pk=price.pk, stripe_price_id=old_id).update(stripe_price_id=None):

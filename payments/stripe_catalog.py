@@ -33,11 +33,21 @@ def catalog_price_ensure_stripe(*, price: Price) -> str:
     """Return the price's Stripe price id, creating the Stripe product and price first if needed."""
     if price.stripe_price_id:
         return price.stripe_price_id
+    params = stripe_price_params(price=price, metadata={"price_id": str(price.pk)})
+    created = stripe_client().v1.prices.create(
+        params, {"idempotency_key": _idempotency_key("price", price.pk, params)}
+    )
+    price.stripe_price_id = _save_stripe_id(Price, price.pk, "stripe_price_id", created.id)
+    return price.stripe_price_id
+
+
+def stripe_price_params(*, price: Price, metadata: dict) -> dict:
+    """Return the parameters that create a Stripe price with the row's terms (its product first)."""
     params = {
         "product": catalog_product_ensure_stripe(product=price.product),
         "unit_amount": price.unit_amount,
         "currency": price.currency,
-        "metadata": {"price_id": str(price.pk)},
+        "metadata": metadata,
     }
     if price.is_recurring:
         params["recurring"] = {
@@ -46,11 +56,7 @@ def catalog_price_ensure_stripe(*, price: Price) -> str:
         }
     if price.nickname:
         params["nickname"] = price.nickname
-    created = stripe_client().v1.prices.create(
-        params, {"idempotency_key": _idempotency_key("price", price.pk, params)}
-    )
-    price.stripe_price_id = _save_stripe_id(Price, price.pk, "stripe_price_id", created.id)
-    return price.stripe_price_id
+    return params
 
 
 def customer_ensure_stripe(*, user: User) -> str:
