@@ -31,6 +31,7 @@ from catalog.models import BillingInterval, Price, PriceType, Product
 from payments.stripe_catalog import (
     catalog_price_ensure_stripe,
     catalog_product_ensure_stripe,
+    product_fields_from_stripe,
     stripe_price_params,
 )
 from payments.stripe_client import stripe_client
@@ -319,13 +320,7 @@ def _pull_product(stripe_product: dict, *, dry_run: bool, notes: list) -> tuple[
     if reason := _kept_by_shop(product):
         notes.append(f"product {stripe_id} ({product.name}) skipped: {reason}")
         return SKIPPED, product
-    wanted = {
-        "name": stripe_product["name"],
-        "description": stripe_product.get("description") or "",
-        "active": stripe_product["active"],
-    }
-    if stripe_product.get("images"):
-        wanted["images"] = list(stripe_product["images"])
+    wanted = product_fields_from_stripe(stripe_product)
     link = {"stripe_product_id": stripe_id} if linked else {}
     return _apply_changes(product, wanted, link=link, dry_run=dry_run), product
 

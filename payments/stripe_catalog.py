@@ -59,6 +59,18 @@ def stripe_price_params(*, price: Price, metadata: dict) -> dict:
     return params
 
 
+def product_fields_from_stripe(stripe_product: dict) -> dict:
+    """Return the Product fields Stripe is the source of: name, description, active, and images if any."""
+    fields = {
+        "name": stripe_product["name"],
+        "description": stripe_product.get("description") or "",
+        "active": stripe_product["active"],
+    }
+    if stripe_product.get("images"):
+        fields["images"] = list(stripe_product["images"])
+    return fields
+
+
 def customer_ensure_stripe(*, user: User) -> str:
     """Return the user's Stripe customer id, creating the customer (linked by metadata) if needed."""
     if user.stripe_customer_id:

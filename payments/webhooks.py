@@ -22,6 +22,7 @@ from orders.services import (
 )
 from payments.exceptions import OrderNotReady
 from payments.fulfilment import order_fulfil_checkout_session
+from payments.stripe_catalog import product_fields_from_stripe
 from payments.stripe_client import stripe_client
 
 logger = logging.getLogger(__name__)
@@ -180,14 +181,7 @@ def product_changed(event: dict) -> None:
         return
     # The event may be stale (deliveries are unordered): read the product as it is now.
     current = stripe_client().v1.products.retrieve(stripe_id).to_dict()
-    changes = {
-        "name": current["name"],
-        "description": current.get("description") or "",
-        "active": current["active"],
-    }
-    if current.get("images"):
-        changes["images"] = list(current["images"])
-    _catalog_update(product, changes)
+    _catalog_update(product, product_fields_from_stripe(current))
 
 
 def product_deleted(event: dict) -> None:
