@@ -85,7 +85,7 @@ MONGODB_URI = env("MONGODB_URI", default="")
 MONGODB_NAME = env("MONGODB_NAME", default="shop")
 DATABASES = {
     "default": {
-        "ENGINE": "django_mongodb_backend",
+        "ENGINE": "shop.mongodb_backend",
         "HOST": MONGODB_URI or f"mongodb://127.0.0.1:{EMBEDDED_MONGODB_PORT}/",
         "NAME": MONGODB_NAME,
         "OPTIONS": {"serverSelectionTimeoutMS": env.int("MONGODB_TIMEOUT_MS", default=5000)},

@@ -9,7 +9,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 MAILERS = mailers_from_email_url()
 DATABASES = {
     "default": {
-        "ENGINE": "django_mongodb_backend",
+        "ENGINE": "shop.mongodb_backend",
         "HOST": env("MONGODB_URI"),
         "NAME": MONGODB_NAME,
         "OPTIONS": {"serverSelectionTimeoutMS": env.int("MONGODB_TIMEOUT_MS", default=5000)},

@@ -1,0 +1,1 @@
+"""django-mongodb-backend with user input in `iexact` escaped for `$regex` (see base.py)."""
