@@ -8,6 +8,9 @@ PYTHON313 := $(or $(shell command -v python3.13 2>/dev/null),$(lastword $(sort $
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
+# Production needs only production.lock; run and test add development.lock, bench adds bench.lock.
+LOCKS := requirements/production.lock requirements/development.lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -16,38 +19,42 @@ PORT ?= 8000
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock
+$(STAMP): $(LOCKS)
 	@if [ -z "$(PYTHON313)" ]; then \
 		echo "error: Python 3.13 not found (looked for python3.13 on PATH and in ~/.pyenv/versions/3.13*)." >&2; \
 		echo "Install it (e.g. 'pyenv install 3.13') and run make again." >&2; exit 1; fi
 	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(addprefix -r ,$(LOCKS))
 	@touch $@
 
-install: $(STAMP) ## Create .venv with Python 3.13 and install the locked packages
+$(BENCH_STAMP): $(STAMP) requirements/bench.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/bench.lock
+	@touch $@
+
+install: $(STAMP) ## Create .venv with Python 3.13 and install the locked packages (production and development)
 
 migrate: install ## Start the embedded database if needed and apply migrations
-	$(PY) -m shop.embedded_mongodb ensure
+	$(PY) -m devtools.embedded_mongodb ensure
 	$(PY) manage.py migrate --no-input
 
 demo: migrate ## Load the demo catalog (idempotent)
 	$(PY) manage.py load_demo_catalog
 
 run: demo ## Serve the shop at http://127.0.0.1:8000 (embedded database and Stripe simulator included)
-	$(PY) -m payments.simulator_process ensure
+	$(PY) -m devtools.simulator_process ensure
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 stop: install ## Stop the background embedded database and Stripe simulator
-	-$(PY) -m payments.simulator_process stop
-	$(PY) -m shop.embedded_mongodb stop
+	-$(PY) -m devtools.simulator_process stop
+	$(PY) -m devtools.embedded_mongodb stop
 
 superadmin: migrate ## Create or promote a SUPER_ADMIN (interactive)
 	$(PY) manage.py create_superadmin
 
-test: install ## Run the whole test suite (browser journeys included)
+test: $(BENCH_STAMP) ## Run the whole test suite (browser journeys included)
 	$(PY) -m pytest
 
-test-fast: install ## Run the suite without the browser journeys
+test-fast: $(BENCH_STAMP) ## Run the suite without the browser journeys
 	$(PY) -m pytest -m "not e2e"
 
 lint: install ## Check formatting and lint with ruff
@@ -68,11 +75,8 @@ check-deploy: install ## Run Django's deployment checks with production settings
 	EMAIL_URL=$${EMAIL_URL:-smtp+tls://mailer:secret@smtp.example.com:587} \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
-lock: ## Re-pin requirements.lock from requirements.in in a throwaway venv
-	rm -rf /tmp/shop-lock && $(PYTHON313) -m venv /tmp/shop-lock
-	/tmp/shop-lock/bin/pip install --quiet -r requirements.in
-	{ echo "# Exact pins of every package (direct ones are in requirements.in). Regenerate with: make lock"; \
-	  /tmp/shop-lock/bin/pip freeze; } > requirements.lock
+lock: ## Re-pin requirements/*.lock from requirements/*.in in a throwaway venv
+	requirements/lock.sh $(PYTHON313)
 
-bench: install ## Run the benchmarks and write docs/performance.md
+bench: $(BENCH_STAMP) ## Run the benchmarks and write docs/performance.md
 	$(PY) -m bench

@@ -2,7 +2,7 @@
 
     python -m bench.dbserver     # prints "embedded-mongodb listening on port N", then reads commands
 
-The server is the one shop/embedded_mongodb.py runs (MemoryEngine, shop.mongoeco_compat fixes,
+The server is the one devtools/embedded_mongodb.py runs (MemoryEngine, devtools.mongoeco_compat fixes,
 mongoeco's wire server). Two things the wire cannot do well are done in-process, on stdin:
 
     seed DB COLLECTION FILE   insert the BSON documents of FILE in one engine batch; answers "seeded N"
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import bson
 
-from shop.background import HOST
-from shop.embedded_mongodb import READY_PREFIX
+from devtools.background import HOST
+from devtools.embedded_mongodb import READY_PREFIX
 
 
 async def serve():
@@ -32,7 +32,7 @@ async def serve():
     from mongoeco.engines.memory import MemoryEngine
     from mongoeco.wire import AsyncMongoEcoProxyServer
 
-    from shop import mongoeco_compat
+    from devtools import mongoeco_compat
 
     mongoeco_compat.install()
     engine = MemoryEngine()

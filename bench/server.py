@@ -11,8 +11,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from shop.background import HOST
-from shop.embedded_mongodb import READY_PREFIX
+from devtools.background import HOST
+from devtools.embedded_mongodb import READY_PREFIX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "shop"

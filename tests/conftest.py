@@ -12,8 +12,8 @@ import pytest
 import stripe
 from django.db import connections
 
-from payments.stripe_simulator import StripeSimulator
-from shop.embedded_mongodb import start_server_process, stop_server_process
+from devtools.embedded_mongodb import start_server_process, stop_server_process
+from stripe_simulator import StripeSimulator
 
 # Static rows written once by migrate; every other collection is emptied after each test.
 KEPT_COLLECTIONS = frozenset({"django_migrations", "django_content_type", "auth_permission"})

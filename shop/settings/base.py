@@ -79,7 +79,7 @@ TEMPLATES = [
 ]
 
 # --- Database: MongoDB ----------------------------------------------------------------------
-# With no MONGODB_URI the shop uses the embedded MongoDB-compatible server (shop/embedded_mongodb.py).
+# With no MONGODB_URI the shop uses the embedded MongoDB-compatible server (devtools/embedded_mongodb.py).
 EMBEDDED_MONGODB_PORT = env.int("EMBEDDED_MONGODB_PORT", default=27117)
 MONGODB_URI = env("MONGODB_URI", default="")
 MONGODB_NAME = env("MONGODB_NAME", default="shop")
@@ -211,7 +211,7 @@ CART_MAX_QUANTITY = env.int("CART_MAX_QUANTITY", default=99)
 CART_TOUCH_INTERVAL_MINUTES = env.int("CART_TOUCH_INTERVAL_MINUTES", default=60)
 
 # --- Stripe ---------------------------------------------------------------------------------
-# With no secret key the shop talks to the local simulator (payments/stripe_simulator).
+# With no secret key the shop talks to the local simulator (stripe_simulator).
 STRIPE_SIMULATOR_PORT = env.int("STRIPE_SIMULATOR_PORT", default=12111)
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")

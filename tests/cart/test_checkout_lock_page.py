@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from cart.models import Cart, CartItem
 from orders.models import Order, OrderStatus
-from payments.stripe_simulator import StripeSimulator
+from stripe_simulator import StripeSimulator
 from tests.factories import PriceFactory
 
 CART = reverse("cart:detail")

@@ -18,7 +18,7 @@ from catalog.models import Price, PriceType, Product
 from catalog.selectors import PriceKind, ProductSort, product_list_page
 from catalog.stripe_sync import catalog_pull_from_stripe, price_push_to_stripe
 from payments.models import WebhookEvent
-from payments.stripe_simulator import StripeSimulator
+from stripe_simulator import StripeSimulator
 from tests.admin.pages import change_url, run_action
 from tests.conftest import STRIPE_TEST_WEBHOOK_SECRET, point_shop_at_stripe_simulator
 from tests.factories import AdminFactory, PriceFactory, ProductFactory

@@ -21,11 +21,11 @@ from pymongo import MongoClient
 
 from accounts.models import User
 from cart.models import CartItem, CartStatus
+from devtools.embedded_mongodb import start_server_process, stop_server_process
 from orders.models import Order, OrderStatus, OrderStatusChange, PaymentStatus
 from payments import services
 from payments.exceptions import PaymentProviderUnavailable
 from payments.models import WebhookEvent
-from shop.embedded_mongodb import start_server_process, stop_server_process
 from tests import factories
 from tests.payments.conftest import WEBHOOK_SECRET, event_payloads, signature_headers
 from tests.robustness.servers import (

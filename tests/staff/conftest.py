@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import UserRole
-from payments.stripe_simulator import StripeSimulator
+from stripe_simulator import StripeSimulator
 from tests import factories
 from tests.conftest import (
     STRIPE_TEST_RETRY_DELAYS,

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Gap 3 of shared/EMBEDDED_MONGODB.md: mongoeco refuses a plain index on `email` beside the
+        # Gap 3 of docs/embedded-mongodb.md: mongoeco refuses a plain index on `email` beside the
         # partial unique index `unique_verified_email` on the same key (MongoDB allows both).
         # The model state keeps allauth's db_index; the database gets an (email, verified) index,
         # which serves the same lookups. Verified-email uniqueness is unchanged.

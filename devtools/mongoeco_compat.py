@@ -1,7 +1,7 @@
 """Close the gaps between mongoeco 4.11.0 and what django-mongodb-backend sends to MongoDB.
 
-The embedded server (shop/embedded_mongodb.py) calls install() before it starts serving. Each
-gap is numbered as in shared/EMBEDDED_MONGODB.md and has a test in tests/shop/test_mongoeco_compat.py.
+The embedded server (devtools/embedded_mongodb.py) calls install() before it starts serving. Each
+gap is numbered as in docs/embedded-mongodb.md and has a test in tests/devtools/test_mongoeco_compat.py.
 Gaps 1, 6, 8 and 9 wrap private mongoeco internals, so any other mongoeco version is refused.
 Gap 3 (a second index on one key pattern) is closed in the regenerated allauth migration
 shop/mongo_migrations/account/0001_initial.py, not here.
@@ -34,7 +34,7 @@ def install():
     global _installed
     if mongoeco.__version__ != SUPPORTED_MONGOECO_VERSION:
         raise UnsupportedMongoecoVersion(
-            f"shop.mongoeco_compat supports mongoeco {SUPPORTED_MONGOECO_VERSION} only, "
+            f"devtools.mongoeco_compat supports mongoeco {SUPPORTED_MONGOECO_VERSION} only, "
             f"found {mongoeco.__version__}; re-check every gap before changing the pin."
         )
     if _installed:

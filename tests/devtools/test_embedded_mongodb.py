@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
-from shop import embedded_mongodb
+from devtools import embedded_mongodb
 
 
 def _free_port():
@@ -19,7 +19,7 @@ def _free_port():
 
 
 class Launcher:
-    """Run `python -m shop.embedded_mongodb <command>` against a private data folder and port."""
+    """Run `python -m devtools.embedded_mongodb <command>` against a private data folder and port."""
 
     def __init__(self, data_dir, port):
         self.data_dir = data_dir
@@ -33,7 +33,7 @@ class Launcher:
 
     def __call__(self, command):
         completed = subprocess.run(  # noqa: S603 -- our own interpreter and module, fixed arguments
-            [sys.executable, "-m", "shop.embedded_mongodb", command],
+            [sys.executable, "-m", "devtools.embedded_mongodb", command],
             cwd=embedded_mongodb.BASE_DIR,
             env=self.env,
             capture_output=True,

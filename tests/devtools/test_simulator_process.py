@@ -1,11 +1,11 @@
-"""`python -m payments.simulator_process ensure|stop`: the simulator `make run` starts in the background."""
+"""`python -m devtools.simulator_process ensure|stop`: the simulator `make run` starts in the background."""
 
 import socket
 
 import pytest
 import requests
 
-from payments import simulator_process
+from devtools import simulator_process
 
 
 @pytest.fixture

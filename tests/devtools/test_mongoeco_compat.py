@@ -1,4 +1,4 @@
-"""Each gap between mongoeco 4.11.0 and MongoDB: present upstream, closed by shop.mongoeco_compat.
+"""Each gap between mongoeco 4.11.0 and MongoDB: present upstream, closed by devtools.mongoeco_compat.
 
 Every test first shows the gap on an upstream server (mongoeco as shipped, without install(),
 in a subprocess), then shows the suite's server, which runs install(), behaving like MongoDB.
@@ -24,9 +24,9 @@ from pymongo.errors import OperationFailure
 
 from cart.models import Cart
 from catalog.models import Price, Product
+from devtools import mongoeco_compat
+from devtools.embedded_mongodb import start_server_process, stop_server_process
 from orders.models import Order
-from shop import mongoeco_compat
-from shop.embedded_mongodb import start_server_process, stop_server_process
 from tests import factories
 
 UTC = datetime.UTC
@@ -50,7 +50,7 @@ asyncio.run(main())
 
 @pytest.fixture(scope="module")
 def upstream():
-    """A database on mongoeco exactly as shipped: no shop.mongoeco_compat in that process."""
+    """A database on mongoeco exactly as shipped: no devtools.mongoeco_compat in that process."""
     command = [sys.executable, "-c", UPSTREAM_SERVER]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603 -- a fixed command
     try:
@@ -67,7 +67,7 @@ def upstream():
 
 @pytest.fixture
 def ours(db):
-    """A scratch database on the suite's server, which runs shop.mongoeco_compat.install()."""
+    """A scratch database on the suite's server, which runs devtools.mongoeco_compat.install()."""
     client = connection.database.client
     yield client["compat_checks"]
     client.drop_database("compat_checks")

@@ -1,8 +1,8 @@
 """Run the offline Stripe simulator in the background for `make run`.
 
-    python -m payments.simulator_process ensure   # start unless running (or a real Stripe key is set)
-    python -m payments.simulator_process stop     # stop the background simulator
-    python -m payments.simulator_process status
+    python -m devtools.simulator_process ensure   # start unless running (or a real Stripe key is set)
+    python -m devtools.simulator_process stop     # stop the background simulator
+    python -m devtools.simulator_process status
 
 It listens on STRIPE_SIMULATOR_PORT and delivers webhooks, signed with STRIPE_WEBHOOK_SECRET, to
 the development server's endpoint. Its pid and log live under .data/ (git-ignored).
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from shop.background import HOST, is_listening, running_pid, stop_recorded_process
+from devtools.background import HOST, is_listening, running_pid, stop_recorded_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -47,7 +47,7 @@ def ensure():
     command = [
         sys.executable,
         "-m",
-        "payments.stripe_simulator",
+        "stripe_simulator",
         "--host",
         HOST,
         "--port",
@@ -83,7 +83,7 @@ def status():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m payments.simulator_process", description=__doc__.splitlines()[0]
+        prog="python -m devtools.simulator_process", description=__doc__.splitlines()[0]
     )
     parser.add_argument("command", choices=["ensure", "stop", "status"])
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m payments.stripe_simulator --port 12111 --webhook-url URL``."""
+"""Command line: ``python -m stripe_simulator --port 12111 --webhook-url URL``."""
 
 import argparse
 import logging
@@ -13,7 +13,7 @@ from .webhooks import DEFAULT_SECRET
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m payments.stripe_simulator",
+        prog="python -m stripe_simulator",
         description="Serve an offline Stripe API simulator with a hosted checkout page.",
     )
     parser.add_argument("--host", default="127.0.0.1")

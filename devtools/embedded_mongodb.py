@@ -1,9 +1,9 @@
 """Run the embedded MongoDB-compatible server (mongoeco) for development and tests.
 
-    python -m shop.embedded_mongodb ensure   # start in the background unless running (or MONGODB_URI is set)
-    python -m shop.embedded_mongodb stop     # stop the background server
-    python -m shop.embedded_mongodb status
-    python -m shop.embedded_mongodb serve [--memory | --path FILE] [--port N]   # foreground
+    python -m devtools.embedded_mongodb ensure   # start in the background unless running (or MONGODB_URI set)
+    python -m devtools.embedded_mongodb stop     # stop the background server
+    python -m devtools.embedded_mongodb status
+    python -m devtools.embedded_mongodb serve [--memory | --path FILE] [--port N]   # foreground
 
 Development data lives in SQLite under .data/ (git-ignored; EMBEDDED_MONGODB_DATA_DIR moves it),
 so it survives restarts. The test suite starts its own in-memory server on a free port with
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shop.background import HOST, is_listening, running_pid, stop_recorded_process
+from devtools.background import HOST, is_listening, running_pid, stop_recorded_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("EMBEDDED_MONGODB_DATA_DIR") or BASE_DIR / ".data")
@@ -35,7 +35,7 @@ async def serve(*, path, port):
     from mongoeco.engines.sqlite import SQLiteEngine
     from mongoeco.wire import AsyncMongoEcoProxyServer
 
-    from shop import mongoeco_compat
+    from devtools import mongoeco_compat
 
     mongoeco_compat.install()
     engine = MemoryEngine() if path is None else SQLiteEngine(str(path))
@@ -50,7 +50,7 @@ async def serve(*, path, port):
 
 def start_server_process(*, path=None, port=0, log=None, detach=False):
     """Start a server in a child process and return (process, port) once it accepts connections."""
-    command = [sys.executable, "-m", "shop.embedded_mongodb", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "devtools.embedded_mongodb", "serve", "--port", str(port)]
     command += ["--path", str(path)] if path else ["--memory"]
     process = subprocess.Popen(  # noqa: S603 -- our own interpreter and module, fixed arguments
         command,
@@ -117,7 +117,7 @@ def status():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m shop.embedded_mongodb", description=__doc__.splitlines()[0]
+        prog="python -m devtools.embedded_mongodb", description=__doc__.splitlines()[0]
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("ensure")

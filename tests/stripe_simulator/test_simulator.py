@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import stripe
 
-from payments.stripe_simulator import StripeSimulator
-from payments.stripe_simulator.params import Params, parse_form
+from stripe_simulator import StripeSimulator
+from stripe_simulator.params import Params, parse_form
 
 SECRET = "whsec_test_secret"
 

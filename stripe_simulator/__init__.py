@@ -10,7 +10,7 @@ delivered as signed webhooks with retries. Standard library only, no Django:
                          webhook_secret="whsec_test") as sim:
         client = stripe.StripeClient("sk_test_x", base_addresses={"api": sim.url})
 
-Run it on its own with ``python -m payments.stripe_simulator --help``.
+Run it on its own with ``python -m stripe_simulator --help``.
 """
 
 from .simulator import StripeSimulator
