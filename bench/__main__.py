@@ -23,7 +23,7 @@ import urllib.request
 
 from pymongo import MongoClient
 
-from bench import report
+from bench import console, report
 from bench.engine_checks import run_engine_checks
 from bench.inspect_pages import top_functions
 from bench.load import run_scenario
@@ -75,7 +75,7 @@ def main(argv=None):
         "engine_checks": engine,
     }
     (RESULTS_DIR / "results.json").write_text(json.dumps(results, indent=2, default=str))
-    print(report.render_summary(results))
+    print(console.render_summary(results))
     if not args.no_report:
         write_report(results)
     print(f"bench finished in {results['elapsed_seconds']:.0f} s")
@@ -139,7 +139,7 @@ class Run:
             "products": size,
             "setup": setup,
             "inspection": json.loads(inspection_path.read_text()),
-            "runs": {key: report.run_as_dict(run) for key, run in runs.items()},
+            "runs": {key: run.as_dict() for key, run in runs.items()},
             "missing": missing,
             "database_profiles": profiles,
         }
@@ -169,7 +169,7 @@ class Run:
                 )
                 if scenario.key == "webhook":
                     runs[scenario.key].check = webhook_events_check(database)
-                print(f"   {scenario.key}: {report.one_line(runs[scenario.key])}", flush=True)
+                print(f"   {scenario.key}: {console.one_line(runs[scenario.key].as_dict())}", flush=True)
                 page = {"product": f"/products/{slug}/", "catalog": "/"}.get(scenario.key)
                 if page:
                     path = work_dir / f"database-{scenario.key}.prof"

@@ -3,7 +3,7 @@
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.scenarios import Scenario
@@ -22,6 +22,16 @@ class ScenarioRun:
     cpu_seconds: dict[str, float]
     # What the database held afterwards, when the scenario's effect can be checked there.
     check: str = ""
+
+    def as_dict(self):
+        """Return the run as the results keep it (results.json, the report)."""
+        return {
+            "title": self.scenario.title,
+            "duration_seconds": self.duration_seconds,
+            "cpu_seconds": self.cpu_seconds,
+            "summaries": {name: asdict(summary) for name, summary in self.summaries.items()},
+            "check": self.check,
+        }
 
 
 def run_scenario(scenario, *, host, env, users, seconds, warmup_seconds, work_dir, watched_pids, log):

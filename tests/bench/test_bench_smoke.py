@@ -5,9 +5,10 @@ import json
 import pytest
 import stripe
 
-from bench import report
+from bench import analysis, report
 from bench.forms import find_form
 from bench.indexes import index_for_query, query_shape
+from bench.scenarios import ADD_TO_CART, CART_PAGE, CART_PRODUCT_PAGE
 from bench.stats import percentile, ratio, summarize, typical_commands
 from bench.webhooks import signed_delivery
 
@@ -131,8 +132,69 @@ def test_a_product_by_slug_uses_the_partial_unique_index_and_a_missing_index_is_
     assert index_for_query(query_shape(by_name), PRODUCT_INDEXES) is None
 
 
+def _summary(requests):
+    return {
+        "requests_per_second": requests / 10.0,
+        "p50_ms": 10.0,
+        "p95_ms": 20.0,
+        "p99_ms": 30.0,
+        "errors": 0,
+        "requests": requests,
+        "commands_per_request": 2.0,
+        "commands_min": 2,
+        "commands_max": 2,
+        "db_ms_p50": 4.0,
+        "typical_commands": "aggregate×2",
+    }
+
+
+def _outcome(runs):
+    return {"runs": runs, "missing": {}}
+
+
+def test_cpu_per_request_divides_each_process_group_by_every_request_of_the_scenario():
+    cart = {
+        "duration_seconds": 10.0,
+        "cpu_seconds": {"app (2 workers)": 3.0, "database": 1.5, "load tool": 2.0, "machine": 8.0},
+        "summaries": {
+            ADD_TO_CART: _summary(100),
+            CART_PAGE: _summary(40),
+            CART_PRODUCT_PAGE: _summary(10),
+        },
+    }
+    rows = analysis.rows(_outcome({"cart": cart}))
+    assert [row["name"] for row in rows] == [ADD_TO_CART, CART_PAGE, CART_PRODUCT_PAGE]
+    assert [row["app_cpu_ms"] for row in rows] == pytest.approx([20.0, 20.0, 20.0])
+    assert [row["engine_cpu_ms"] for row in rows] == pytest.approx([10.0, 10.0, 10.0])
+
+
+def test_app_cpu_per_request_is_compared_with_the_floor():
+    floor = {
+        "duration_seconds": 10.0,
+        "cpu_seconds": {"app (2 workers)": 1.0, "database": 0.1},
+        "summaries": {"floor": _summary(500)},
+    }
+    product = {
+        "duration_seconds": 10.0,
+        "cpu_seconds": {"app (2 workers)": 2.0, "database": 4.0},
+        "summaries": {"product page": _summary(100)},
+    }
+    outcome = _outcome({"floor": floor, "product": product})
+    ratios = analysis.floor_ratios(analysis.row(outcome, "product page"), analysis.row(outcome, "floor"))
+    assert ratios["app_cpu_ms"] == pytest.approx(10.0)
+    assert ratios["p50_ms"] == pytest.approx(1.0)
+
+
+def test_cpu_per_request_is_unknown_without_requests_or_a_measurement():
+    idle = {"duration_seconds": 10.0, "cpu_seconds": {"database": 1.0}, "summaries": {"floor": _summary(0)}}
+    missing = {"duration_seconds": 10.0, "cpu_seconds": {}, "summaries": {"product page": _summary(10)}}
+    rows = analysis.rows(_outcome({"floor": idle, "product": missing}))
+    assert [(row["app_cpu_ms"], row["engine_cpu_ms"]) for row in rows] == [(None, None), (None, None)]
+    assert analysis.floor_ratios(rows[1], rows[0])["app_cpu_ms"] is None
+
+
 def test_the_report_renders_tables_ratios_and_a_chart(tmp_path):
-    def run(name, p50, commands):
+    def run(name, p50, commands, app_cpu):
         summary = {
             "requests_per_second": 100.0 / p50,
             "p50_ms": p50,
@@ -149,7 +211,7 @@ def test_the_report_renders_tables_ratios_and_a_chart(tmp_path):
         return {
             "title": name,
             "duration_seconds": 10.0,
-            "cpu_seconds": {"database": 5.0},
+            "cpu_seconds": {"database": 5.0, "app (2 workers)": app_cpu},
             "summaries": {name: summary},
         }
 
@@ -162,7 +224,10 @@ def test_the_report_renders_tables_ratios_and_a_chart(tmp_path):
                 "load_seconds": 1.0,
                 "documents": {"p": 1},
             },
-            "runs": {"floor": run("floor", 2.0, 0), "product": run("product page", product_p50, 2)},
+            "runs": {
+                "floor": run("floor", 2.0, 0, app_cpu=0.1),
+                "product": run("product page", product_p50, 2, app_cpu=0.5),
+            },
             "missing": {"catalog": "a single request took 30.0 s"},
             "inspection": {"product page": page, "catalog page": {**page, "status": 500}},
             "database_profiles": {},
@@ -188,6 +253,9 @@ def test_the_report_renders_tables_ratios_and_a_chart(tmp_path):
     report.write(results, markdown=markdown, chart=chart)
     text = markdown.read_text()
     assert "| product page | 5.0 | 0.100 | 20.0 | ×10.0 |" in text
+    assert "| DB time p50 ms | app CPU ms/request | engine CPU ms/request | app CPU × floor |" in text
+    assert "| aggregate×2 | 10.0 | 10.0 | 100 | ×5.00 |" in text
+    assert "app CPU ms/request" in text.split("## Method")[1].split("## Results")[0]
     assert "**not load-tested** — a single request took 30.0 s" in text
     assert "product page: database commands per request are **the same** at 100 and 5,000 products" in text
     assert "catalog page: commands per request cannot be compared; not load-tested at 100" in text
