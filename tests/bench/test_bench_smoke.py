@@ -5,7 +5,7 @@ import json
 import pytest
 import stripe
 
-from bench import analysis, report
+from bench import analysis, console, report
 from bench.forms import find_form
 from bench.indexes import index_for_query, query_shape
 from bench.scenarios import ADD_TO_CART, CART_PAGE, CART_PRODUCT_PAGE
@@ -262,3 +262,6 @@ def test_the_report_renders_tables_ratios_and_a_chart(tmp_path):
     assert "| product page | 2.0 | 2.0 | 20.0 | 200 | ×10.0 |" in text
     assert "4× the ids and documents took 16× the time" in text
     assert chart.read_bytes().startswith(b"\x89PNG")
+    product_line = console.render_summary(results).splitlines()[2]
+    assert product_line.startswith("  product page")
+    assert product_line.endswith("CPU ms/request app 10.0 engine 100")
