@@ -256,6 +256,7 @@ def test_the_report_renders_tables_ratios_and_a_chart(tmp_path):
     assert "| DB time p50 ms | app CPU ms/request | engine CPU ms/request | app CPU × floor |" in text
     assert "| aggregate×2 | 10.0 | 10.0 | 100 | ×5.00 |" in text
     assert "app CPU ms/request" in text.split("## Method")[1].split("## Results")[0]
+    assert "the 2 workers 5 %; CPU per request: app 10.0 ms, engine 100 ms." in text
     assert "**not load-tested** — a single request took 30.0 s" in text
     assert "product page: database commands per request are **the same** at 100 and 5,000 products" in text
     assert "catalog page: commands per request cannot be compared; not load-tested at 100" in text
