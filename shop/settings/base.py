@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import babel
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -15,6 +16,10 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 SITE_NAME = env("SHOP_SITE_NAME", default="Northwind Goods")
+# Where shoppers reach the shop: links in email, which has no request to take a host from.
+SHOP_BASE_URL = env("SHOP_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How money is written, as a CLDR locale; parsed here so that a mistyped one stops the start.
+SHOP_LOCALE = str(babel.Locale.parse(env("SHOP_LOCALE", default="en_US")))
 
 DJANGO_APPS = [
     "shop.mongo_apps.MongoAdminConfig",
