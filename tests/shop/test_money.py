@@ -65,7 +65,8 @@ def test_major_units_are_exact_decimals():
 
 
 @pytest.mark.parametrize(
-    ("currency", "exponent"), [("usd", 2), ("JPY", 0), ("krw", 0), ("kwd", 3), ("tnd", 3), ("huf", 2), ("isk", 2)]
+    ("currency", "exponent"),
+    [("usd", 2), ("JPY", 0), ("krw", 0), ("kwd", 3), ("tnd", 3), ("huf", 2), ("isk", 2)],
 )
 def test_minor_unit_exponent_per_currency(currency, exponent):
     assert minor_unit_exponent(currency) == exponent
@@ -73,7 +74,13 @@ def test_minor_unit_exponent_per_currency(currency, exponent):
 
 @pytest.mark.parametrize(
     ("typed", "currency", "minor_units"),
-    [("12.34", "usd", 1234), ("500", "jpy", 500), ("1.234", "kwd", 1234), ("7", "kwd", 7000), ("1500", "isk", 150000)],
+    [
+        ("12.34", "usd", 1234),
+        ("500", "jpy", 500),
+        ("1.234", "kwd", 1234),
+        ("7", "kwd", 7000),
+        ("1500", "isk", 150000),
+    ],
 )
 def test_typed_major_units_use_the_currency_precision(typed, currency, minor_units):
     assert minor_units_from_text(typed, currency) == minor_units
