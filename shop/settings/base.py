@@ -160,6 +160,8 @@ for _provider, _scope in (("google", ["profile", "email"]), ("github", ["user:em
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
+# The shop's English: allauth's wording in sentence case (locale/en/LC_MESSAGES/django.po).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
