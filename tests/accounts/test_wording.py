@@ -111,7 +111,8 @@ def test_linked_accounts_offers_the_configured_providers(client, providers):
 
     assert "No linked accounts yet." in page
     assert "Link an account" in page
-    assert "Google" in page and "GitHub" in page
+    assert "Google" in page
+    assert "GitHub" in page
 
 
 def test_the_confirmation_email_names_the_shop_and_its_address(client, mailoutbox, settings):
