@@ -10,6 +10,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("pages.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", views.health, name="health"),
 ]
