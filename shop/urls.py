@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("pages.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", views.health, name="health"),
+    path("favicon.ico", views.favicon),
 ]
 
 handler404 = "shop.views.page_not_found"

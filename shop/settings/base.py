@@ -242,6 +242,9 @@ STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 STRIPE_WEBHOOK_MAX_BYTES = 256 * 1024
 
 # --- Logging: structured lines on stdout ----------------------------------------------------
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# The Stripe SDK logs two INFO lines per call: shown when asked for, or with everything at DEBUG.
+STRIPE_LOG_LEVEL = env("STRIPE_LOG_LEVEL", default="DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -249,6 +252,11 @@ LOGGING = {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "line"}},
-    "root": {"handlers": ["stdout"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # No handler of its own (Django's default adds one): its records reach the root's once.
+        "django": {"level": LOG_LEVEL},
+        "django.db.backends": {"level": "WARNING"},
+        "stripe": {"level": STRIPE_LOG_LEVEL},
+    },
 }

@@ -1,0 +1,1 @@
+"""Tools for development only: settings/local.py uses them, production settings never do."""
