@@ -25,8 +25,13 @@ def minor_unit_exponent(currency):
 
 
 def to_major_units(amount, currency):
-    """Return the amount in major units as an exact Decimal (1999 usd -> Decimal("19.99"))."""
-    return Decimal(amount).scaleb(-minor_unit_exponent(currency))
+    """Return the amount in major units as an exact Decimal (1999 usd -> Decimal("19.99")).
+
+    It has the currency's decimals when they hold it exactly (150000 isk -> Decimal("1500")).
+    """
+    major = Decimal(amount).scaleb(-minor_unit_exponent(currency))
+    written = major.quantize(Decimal(1).scaleb(-currency_decimals(currency)))
+    return written if written == major else major
 
 
 def format_money(amount, currency):

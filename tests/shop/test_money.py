@@ -61,6 +61,9 @@ def test_major_units_are_exact_decimals():
     assert to_major_units(1999, "usd") == Decimal("19.99")
     assert to_major_units(1999, "jpy") == Decimal(1999)
     assert to_major_units(1999, "kwd") == Decimal("1.999")
+    # Written with the currency's decimals, as a form field shows it and takes it back.
+    assert str(to_major_units(150000, "isk")) == "1500"
+    assert str(to_major_units(1900, "usd")) == "19.00"
     assert to_major_units(10**17 + 1, "usd") == Decimal("1000000000000000.01")
 
 
