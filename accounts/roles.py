@@ -8,9 +8,9 @@ from accounts.exceptions import LastSuperAdmin, RoleChangeForbidden
 from accounts.models import User, UserRole
 
 STAFF_ROLES = frozenset({UserRole.ADMIN, UserRole.SUPER_ADMIN})
-# ADMIN runs the shop: catalog and prices, carts, orders (refunds, fulfilment) and the webhook
-# log, but never sees users, roles, groups, permissions or linked accounts.
-ADMIN_APP_LABELS = ("catalog", "cart", "orders", "payments")
+# ADMIN runs the shop: catalog and prices, carts, orders (refunds, fulfilment), the webhook log
+# and the shop's pages, but never sees users, roles, groups, permissions or linked accounts.
+ADMIN_APP_LABELS = ("catalog", "cart", "orders", "payments", "pages")
 
 
 def apply_role_flags(user):

@@ -1,2 +1,3 @@
-"""Development tools, never imported by the shipped apps: the embedded database and its launcher,
-the background launcher of the Stripe simulator."""
+"""Development tools, never imported by the shipped apps or production settings: the embedded
+database, its launcher and mongoeco fixes, the Stripe simulator's background launcher, and the
+console mail backend of settings/local.py."""

@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from orders.refunds import REQUEST_TOKEN_PATTERN, STRIPE_REFUND_REASONS
-from shop.money import format_money, minor_unit_exponent
+from shop.money import currency_decimals, format_money, minor_unit_exponent
 
 _AMOUNT = re.compile(r"^(?P<units>\d+)(?:\.(?P<fraction>\d+))?$")
 
@@ -21,15 +21,15 @@ def minor_units_from_text(text: str, currency: str) -> int:
     match = _AMOUNT.match(text.strip())
     if match is None:
         raise ValidationError("Enter an amount such as 12.50, without a currency sign.", code="invalid")
-    exponent = minor_unit_exponent(currency)
+    decimals = currency_decimals(currency)
     fraction = match["fraction"] or ""
-    if len(fraction) > exponent:
-        if exponent == 0:
+    if len(fraction) > decimals:
+        if decimals == 0:
             message = f"{currency.upper()} has no decimals: enter a whole amount."
         else:
-            message = f"{currency.upper()} has {exponent} decimals at most."
+            message = f"{currency.upper()} has {decimals} decimals at most."
         raise ValidationError(message, code="too_many_decimals")
-    return int(Decimal(f"{match['units']}.{fraction or '0'}").scaleb(exponent))
+    return int(Decimal(f"{match['units']}.{fraction or '0'}").scaleb(minor_unit_exponent(currency)))
 
 
 class RefundForm(forms.Form):

@@ -1,49 +1,42 @@
-"""Money is integer minor units (cents) plus an ISO 4217 code; this module turns it into text."""
+"""Money is integer minor units plus an ISO 4217 code; this module turns it into text and back.
+
+Babel (CLDR) knows each currency's decimals and how the shop's locale writes amounts.
+"""
 
 from decimal import Decimal
 
-# Currencies Stripe charges in whole units (https://docs.stripe.com/currencies#zero-decimal).
-ZERO_DECIMAL_CURRENCIES = frozenset(
-    {
-        "bif",
-        "clp",
-        "djf",
-        "gnf",
-        "jpy",
-        "kmf",
-        "krw",
-        "mga",
-        "pyg",
-        "rwf",
-        "ugx",
-        "vnd",
-        "vuv",
-        "xaf",
-        "xof",
-        "xpf",
-    }
-)
-SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "CA$", "aud": "A$", "chf": "CHF "}
+from babel.numbers import format_currency, get_currency_precision
+from django.conf import settings
+
+# Stripe kept two decimals in its API amounts for these after they became whole-unit currencies,
+# so 100 means 1 króna or 1 forint there, while CLDR gives them no decimals.
+_STRIPE_TWO_DECIMAL_AMOUNTS = frozenset({"HUF", "ISK"})
+
+
+def currency_decimals(currency):
+    """Return how many decimals an amount in `currency` is written with (usd 2, jpy 0, kwd 3)."""
+    return get_currency_precision(currency.upper())
 
 
 def minor_unit_exponent(currency):
-    return 0 if currency.lower() in ZERO_DECIMAL_CURRENCIES else 2
+    """Return the power of ten between the stored integer amount and one unit of `currency`."""
+    code = currency.upper()
+    return 2 if code in _STRIPE_TWO_DECIMAL_AMOUNTS else get_currency_precision(code)
 
 
 def to_major_units(amount, currency):
-    """Return the amount in major units as an exact Decimal (1999 usd -> Decimal("19.99"))."""
-    return Decimal(amount).scaleb(-minor_unit_exponent(currency))
+    """Return the amount in major units as an exact Decimal (1999 usd -> Decimal("19.99")).
+
+    It has the currency's decimals when they hold it exactly (150000 isk -> Decimal("1500")).
+    """
+    major = Decimal(amount).scaleb(-minor_unit_exponent(currency))
+    written = major.quantize(Decimal(1).scaleb(-currency_decimals(currency)))
+    return written if written == major else major
 
 
 def format_money(amount, currency):
-    """Return "$19.99", "€5.00", "¥500" or "19.99 SEK" for an amount in minor units."""
+    """Return "$19.99", "€5.00", "¥500" or "SEK19.99" (in the shop's locale) for minor units."""
     if amount is None:
         return ""
-    currency = (currency or "usd").lower()
-    exponent = minor_unit_exponent(currency)
-    sign = "-" if amount < 0 else ""
-    major = to_major_units(abs(amount), currency)
-    number = f"{major:,.{exponent}f}"
-    if currency in SYMBOLS:
-        return f"{sign}{SYMBOLS[currency]}{number}"
-    return f"{sign}{number} {currency.upper()}"
+    code = (currency or "usd").upper()
+    return format_currency(to_major_units(amount, code), code, locale=settings.SHOP_LOCALE)

@@ -10,8 +10,10 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("pages.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", views.health, name="health"),
+    path("favicon.ico", views.favicon),
 ]
 
 handler404 = "shop.views.page_not_found"

@@ -8,6 +8,7 @@ from accounts.models import User, UserRole
 from cart.models import Cart, CartItem, CartStatus
 from catalog.models import BillingInterval, Price, PriceType, Product
 from orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, PaymentStatus, Refund
+from pages.models import Page, PageSlug
 from payments.models import WebhookEvent
 
 PASSWORD = "correct-horse-battery-staple"
@@ -150,3 +151,13 @@ class WebhookEventFactory(factory.django.DjangoModelFactory):
     payload = factory.LazyAttribute(
         lambda event: {"id": event.stripe_event_id, "type": event.type, "data": {}}
     )
+
+
+class PageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Page
+        django_get_or_create = ("slug",)
+
+    slug = PageSlug.CONTACT
+    title = factory.LazyAttribute(lambda page: PageSlug(page.slug).label)
+    body = "Write to us at shop@example.com.\n\nWe answer within one working day."

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import babel
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -15,6 +16,10 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 SITE_NAME = env("SHOP_SITE_NAME", default="Northwind Goods")
+# Where shoppers reach the shop: links in email, which has no request to take a host from.
+SHOP_BASE_URL = env("SHOP_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How money is written, as a CLDR locale; parsed here so that a mistyped one stops the start.
+SHOP_LOCALE = str(babel.Locale.parse(env("SHOP_LOCALE", default="en_US")))
 
 DJANGO_APPS = [
     "shop.mongo_apps.MongoAdminConfig",
@@ -40,6 +45,7 @@ LOCAL_APPS = [
     "cart",
     "orders",
     "payments",
+    "pages",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -155,6 +161,8 @@ for _provider, _scope in (("google", ["profile", "email"]), ("github", ["user:em
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
+# The shop's English: allauth's wording in sentence case (locale/en/LC_MESSAGES/django.po).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------
@@ -234,6 +242,9 @@ STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 STRIPE_WEBHOOK_MAX_BYTES = 256 * 1024
 
 # --- Logging: structured lines on stdout ----------------------------------------------------
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# The Stripe SDK logs two INFO lines per call: shown when asked for, or with everything at DEBUG.
+STRIPE_LOG_LEVEL = env("STRIPE_LOG_LEVEL", default="DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -241,6 +252,11 @@ LOGGING = {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "line"}},
-    "root": {"handlers": ["stdout"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        # No handler of its own (Django's default adds one): its records reach the root's once.
+        "django": {"level": LOG_LEVEL},
+        "django.db.backends": {"level": "WARNING"},
+        "stripe": {"level": STRIPE_LOG_LEVEL},
+    },
 }

@@ -1,7 +1,7 @@
 """Development: works with no .env at all (embedded database, Stripe simulator, console email)."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, mailers_from_email_url
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
@@ -13,3 +13,9 @@ STORAGES = {
 # Serve static files straight from the app and project folders, without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Email printed as its text (devtools/mail.py) unless EMAIL_URL asks for something else.
+MAILERS = (
+    mailers_from_email_url()
+    if env("EMAIL_URL", default="")
+    else {"default": {"BACKEND": "devtools.mail.TextConsoleEmailBackend"}}
+)

@@ -13,6 +13,7 @@ from accounts.roles import ADMIN_APP_LABELS
 from cart.models import Cart, CartItem
 from catalog.models import Price, Product
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
+from pages.models import Page
 from payments.models import WebhookEvent
 from tests import factories
 from tests.accounts.admin_pages import observed_access
@@ -49,6 +50,7 @@ ROW_FACTORIES = {
     ),
     Refund: factories.RefundFactory,
     WebhookEvent: factories.WebhookEventFactory,
+    Page: factories.PageFactory,
 }
 ALL = {"view": True, "add": True, "change": True, "delete": True}
 NOTHING = dict.fromkeys(ALL, False)
@@ -66,9 +68,18 @@ def test_every_registered_model_has_a_row_factory():
 
 
 def test_the_shop_models_and_the_accounts_models_are_all_in_admin():
-    assert {User, EmailAddress, SocialAccount, SocialToken, SocialApp, Product, Price, Order, Refund} <= set(
-        REGISTERED
-    )
+    assert {
+        User,
+        EmailAddress,
+        SocialAccount,
+        SocialToken,
+        SocialApp,
+        Product,
+        Price,
+        Order,
+        Refund,
+        Page,
+    } <= set(REGISTERED)
 
 
 @pytest.mark.parametrize(

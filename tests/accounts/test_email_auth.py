@@ -41,7 +41,7 @@ def test_pages_use_the_shop_layout(client):
     page = client.get(reverse("account_login"))
 
     assert page.status_code == 200
-    assert "<title>Sign In · Northwind Goods</title>" in re.sub(r"\s+", " ", page.text).replace(
+    assert "<title>Sign in · Northwind Goods</title>" in re.sub(r"\s+", " ", page.text).replace(
         "> ", ">"
     ).replace(" <", "<")
     assert 'class="site-header"' in page.text

@@ -59,5 +59,5 @@ def sign_in(page: Page, email: str, password: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()

@@ -26,7 +26,7 @@ def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page
     page.get_by_label("Name").fill("Grace Hopper")
     page.get_by_label("Password:", exact=True).fill("teapot-harbour-lantern")
     page.get_by_label("Password (again)").fill("teapot-harbour-lantern")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     assert User.objects.filter(email="grace@example.com").exists()
 
