@@ -4,10 +4,14 @@ import json
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from orders.models import Order
 from payments.models import WebhookEvent
@@ -15,9 +19,43 @@ from shop import dashboard
 from shop.money import format_money
 
 
+class SelectionCheckedMixin:
+    """Refuse an action whose selection holds a value that is not an id, before anything runs.
+
+    Django filters `pk__in` with the raw values, and the ObjectId primary key raises on a malformed
+    one, which would be a server error instead of a refusal.
+    """
+
+    def response_action(self, request, queryset, action_location=ActionLocation.CHANGE_LIST):
+        for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+            try:
+                self.opts.pk.to_python(value)
+            except ValidationError:
+                self.message_user(
+                    request,
+                    f"Nothing was changed: “{Truncator(value).chars(40)}” in the selection is not the "
+                    f"id of any {self.opts.verbose_name}. Reload the page and select again.",
+                    messages.ERROR,
+                )
+                return None
+        return super().response_action(request, queryset, action_location)
+
+
 class ShopAdminSite(admin.AdminSite):
     site_title = "Shop admin"
     index_title = "Run the shop"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every model admin, the libraries' included, gets the check (as Django itself subclasses
+        # the admin class when given options).
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, SelectionCheckedMixin):
+            admin_class = type(
+                admin_class.__name__,
+                (SelectionCheckedMixin, admin_class),
+                {"__module__": admin_class.__module__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
 
     @property
     def site_header(self):
