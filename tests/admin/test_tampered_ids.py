@@ -1,12 +1,13 @@
-"""A tampered action selection (ids that are not ids) is refused with a message and changes nothing."""
+"""Tampered ids (of an action's selection, a related row, a page) are refused clearly and change nothing."""
 
 from django.contrib import admin
 from django.test import RequestFactory
+from django.urls import reverse
 
-from catalog.models import Product
+from catalog.models import Price, Product
 from orders.models import FulfillmentStatus, Order
 from tests import factories
-from tests.admin.pages import changelist_url, messages_of
+from tests.admin.pages import change_url, changelist_url, messages_of
 
 MALFORMED_IDS = ["nope", "1", "", "{'$ne': null}"]
 REFUSAL = "in the selection is not the id of any"
@@ -84,3 +85,52 @@ def test_the_shipping_form_refuses_a_tampered_selection(super_admin_client):
     order.refresh_from_db()
     assert order.fulfillment_status == FulfillmentStatus.UNFULFILLED
     assert not order.tracking_number
+
+
+def _price_form(product_id):
+    return {
+        "product": product_id,
+        "nickname": "",
+        "type": "ONE_TIME",
+        "unit_amount": "900",
+        "currency": "usd",
+        "recurring_interval": "",
+        "recurring_interval_count": "1",
+        "active": "on",
+        "metadata": "{}",
+    }
+
+
+def test_the_price_form_refuses_a_product_id_that_is_not_an_id(super_admin_client):
+    price = factories.PriceFactory()
+
+    for url in [reverse("admin:catalog_price_add"), change_url(price)]:
+        response = super_admin_client.post(url, _price_form("nope"))
+
+        assert response.status_code == 200, url
+        assert "Select a valid choice." in response.text, url
+    assert list(Price.objects.all()) == [price]
+    price.refresh_from_db()
+    assert price.unit_amount == 1500
+
+
+def test_a_link_to_add_a_price_for_a_product_that_is_not_an_id_offers_the_empty_form(super_admin_client):
+    response = super_admin_client.get(f"{reverse('admin:catalog_price_add')}?product=nope")
+
+    assert response.status_code == 200
+    assert 'value="nope"' not in response.text
+    # A real id still shows its product.
+    product = factories.ProductFactory(name="Enamel Mug")
+    response = super_admin_client.get(f"{reverse('admin:catalog_price_add')}?product={product.pk}")
+    assert f'<option value="{product.pk}" selected>Enamel Mug</option>' in response.text
+
+
+def test_the_refund_page_of_an_id_that_is_not_an_id_says_there_is_no_such_order(super_admin_client):
+    order = factories.OrderFactory(user=None, paid=True)
+
+    for response in [
+        super_admin_client.get("/admin/orders/order/nope/refund/", follow=True),
+        super_admin_client.post("/admin/orders/order/nope/refund/", {"amount": "1"}, follow=True),
+    ]:
+        assert any("doesn’t exist" in message for message in messages_of(response))
+    assert not order.refunds.exists()
