@@ -43,6 +43,24 @@ def _line_total(item):
     return format_money(item.line_total, item.price.currency)
 
 
+class SessionKeySearchMixin:
+    """Find a guest's cart (or lines) by their whole session key, compared exactly.
+
+    Staff never see keys (a key signs in as its guest), so no part of one, and no pattern, finds
+    anything; other terms search the admin's search_fields.
+    """
+
+    session_key_field = "session_key"
+
+    def get_search_results(self, request, queryset, search_term):
+        key = search_term.strip()
+        if key:
+            by_key = queryset.filter(**{self.session_key_field: key})
+            if by_key.exists():
+                return by_key, False
+        return super().get_search_results(request, queryset, search_term)
+
+
 class CartItemInline(admin.TabularInline):
     """A shopper's lines, read-only: quantities and currencies are the cart service's rules."""
 
@@ -71,7 +89,7 @@ class CartItemInline(admin.TabularInline):
 
 
 @admin.register(Cart)
-class CartAdmin(admin.ModelAdmin):
+class CartAdmin(SessionKeySearchMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "status",
@@ -84,10 +102,11 @@ class CartAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["user"]
     list_filter = ["status", ExpiredByTimeFilter, OwnerFilter]
-    search_fields = ["user__email", "=session_key", "=checkout_session_id"]
+    search_fields = ["user__email", "=checkout_session_id"]
+    exclude = ["session_key"]
     readonly_fields = [
         "user",
-        "session_key",
+        "session_fingerprint",
         "status",
         "currency",
         "checkout_session_id",
@@ -101,6 +120,10 @@ class CartAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(item_count=Count("items"))
+
+    @admin.display(description="guest session")
+    def session_fingerprint(self, cart):
+        return cart.session_fingerprint or "—"
 
     def has_add_permission(self, request):
         return False
@@ -133,11 +156,12 @@ class CartAdmin(admin.ModelAdmin):
 
 
 @admin.register(CartItem)
-class CartItemAdmin(admin.ModelAdmin):
+class CartItemAdmin(SessionKeySearchMixin, admin.ModelAdmin):
     list_display = ["__str__", "cart", "product", "quantity", "line_total", "expires_at", "created_at"]
     list_select_related = ["cart__user", "product", "price__product"]
     list_filter = ["cart__status"]
-    search_fields = ["product__name", "cart__user__email", "=cart__session_key"]
+    search_fields = ["product__name", "cart__user__email"]
+    session_key_field = "cart__session_key"
     readonly_fields = [
         "cart",
         "product",

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -65,10 +67,15 @@ class Cart(models.Model):
         ]
 
     def __str__(self):
-        owner = (
-            self.user.email if self.user_id else f"guest {self.session_key[:8] if self.session_key else '?'}"
-        )
+        owner = self.user.email if self.user_id else f"guest {self.session_fingerprint or '?'}"
         return f"Cart of {owner} ({self.get_status_display()})"
+
+    @property
+    def session_fingerprint(self):
+        """Return a short hash that tells guest carts apart: the key itself would sign in as the guest."""
+        if not self.session_key:
+            return ""
+        return hashlib.sha256(self.session_key.encode()).hexdigest()[:10]
 
     @property
     def is_guest(self):

@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.validators import is_safe_image, validate_product_images, validate_stripe_unit_amount
 from shop.money import format_money
 
 
@@ -63,8 +64,8 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True)
-    # Static paths ("catalog/demo/mug.svg") or absolute URLs, first one is the main image.
-    images = models.JSONField(default=list, blank=True)
+    # Static paths ("catalog/demo/mug.svg") or https URLs, first one is the main image.
+    images = models.JSONField(default=list, blank=True, validators=[validate_product_images])
     active = models.BooleanField(default=True)
     stripe_product_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -141,7 +142,12 @@ class Product(models.Model):
 
     @property
     def image_urls(self):
-        return [image if "://" in image else static(image) for image in self.images]
+        # A row written past validation (or before the rule) shows no image it should not.
+        return [
+            image if image.startswith("https://") else static(image)
+            for image in self.images
+            if is_safe_image(image)
+        ]
 
     def listed_price(self, price_type: str = "") -> tuple["Price | None", int]:
         """Return the cheapest available price of `price_type` (any type if empty) and how many there are.
@@ -153,10 +159,6 @@ class Product(models.Model):
             return None, 0
         lowest = entry["lowest"]
         return Price(product=self, **{**lowest, "id": ObjectId(lowest["id"])}), entry["count"]
-
-    def clean(self):
-        if not isinstance(self.images, list) or not all(isinstance(image, str) for image in self.images):
-            raise ValidationError({"images": "Give a list of image paths or URLs."})
 
 
 class PriceType(models.TextChoices):
@@ -176,7 +178,9 @@ class Price(models.Model):
     stripe_price_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     nickname = models.CharField(max_length=100, blank=True)
     type = models.CharField(max_length=20, choices=PriceType.choices, default=PriceType.ONE_TIME)
-    unit_amount = models.PositiveIntegerField(help_text="In the currency's minor unit (cents).")
+    unit_amount = models.PositiveIntegerField(
+        help_text="In the currency's minor unit (cents).", validators=[validate_stripe_unit_amount]
+    )
     currency = models.CharField(max_length=3, default="usd", help_text="ISO 4217 code, lowercase.")
     recurring_interval = models.CharField(max_length=10, choices=BillingInterval.choices, blank=True)
     recurring_interval_count = models.PositiveSmallIntegerField(default=1)

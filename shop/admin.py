@@ -4,10 +4,15 @@ import json
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from orders.models import Order
 from payments.models import WebhookEvent
@@ -15,9 +20,66 @@ from shop import dashboard
 from shop.money import format_money
 
 
+def _is_id(field, value) -> bool:
+    try:
+        field.to_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+class IdCheckedAutocompleteSelect(AutocompleteSelect):
+    """Leave out a submitted value that is not an id: the widget looks its choices up by value."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(
+            name, [item for item in value if _is_id(self.field.target_field, item)], attr
+        )
+
+
+class IdCheckedAdminMixin:
+    """Answer values posing as ids with a message or a form error, not a server error.
+
+    The ObjectId primary key raises on a malformed value where Django's admin filters by it
+    unchecked: an action's selection (`pk__in`) and an autocomplete field's current value.
+    """
+
+    def response_action(self, request, queryset, action_location=ActionLocation.CHANGE_LIST):
+        for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+            if not _is_id(self.opts.pk, value):
+                self.message_user(
+                    request,
+                    f"Nothing was changed: “{Truncator(value).chars(40)}” in the selection is not the "
+                    f"id of any {self.opts.verbose_name}. Reload the page and select again.",
+                    messages.ERROR,
+                )
+                return None
+        return super().response_action(request, queryset, action_location)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The form field itself refuses the value ("Select a valid choice"); the widget must not fail first.
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = IdCheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class ShopAdminSite(admin.AdminSite):
     site_title = "Shop admin"
     index_title = "Run the shop"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every model admin, the libraries' included, gets the checks (as Django itself subclasses
+        # the admin class when given options).
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, IdCheckedAdminMixin):
+            admin_class = type(
+                admin_class.__name__,
+                (IdCheckedAdminMixin, admin_class),
+                {"__module__": admin_class.__module__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
 
     @property
     def site_header(self):

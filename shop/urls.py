@@ -2,14 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shop import views
+from shop.cache_control import private_include
 
 urlpatterns = [
     path("", include("catalog.urls")),
     path("cart/", include("cart.urls")),
-    path("orders/", include("orders.urls")),
-    path("payments/", include("payments.urls")),
-    path("accounts/", include("accounts.urls")),
-    path("accounts/", include("allauth.urls")),
+    path("orders/", private_include("orders.urls")),
+    path("payments/", private_include("payments.urls")),
+    path("accounts/", private_include("accounts.urls")),
+    path("accounts/", private_include("allauth.urls")),
     path("", include("pages.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", views.health, name="health"),

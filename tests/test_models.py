@@ -13,6 +13,7 @@ from django_mongodb_backend.fields import ObjectIdAutoField
 
 from accounts.models import User, UserRole
 from cart.models import Cart, CartItem, CartStatus
+from cart.services import cart_add_price, cart_get_or_create_for_request, cart_update_item
 from catalog.models import Price, PriceType, Product
 from orders.exceptions import InvalidStatusTransition
 from orders.models import (
@@ -27,6 +28,7 @@ from orders.models import (
 from payments.models import WebhookEvent
 from tests import factories
 from tests.admin.pages import changelist_url, result_pks
+from tests.cart.helpers import guest_request, user_request
 
 # --- Unique constraints -----------------------------------------------------------------------
 
@@ -207,6 +209,10 @@ def test_restore_undoes_a_soft_delete(db):
 
 
 # --- TTL --------------------------------------------------------------------------------------
+# MongoDB's TTL monitor deletes documents past their expires_at about once a minute, the embedded
+# engine at its next operation on the collection. No test waits for either: these check the rules
+# the shop relies on instead, moving the shop's clock and not the database's, so that no stored
+# document is ever past its expiry and neither engine removes anything during a test.
 
 
 @pytest.mark.parametrize(
@@ -225,29 +231,50 @@ def test_ttl_indexes_exist_on_the_server(db, collection, index_name):
     assert [name for name, index in indexes.items() if index["key"] == [("expires_at", 1)]] == [index_name]
 
 
-def test_a_cart_removed_by_ttl_leaves_no_items_behind(db):
-    """mongoeco purges expired documents at the next operation on each collection; MongoDB's TTL
-    monitor does the same about once a minute, through the TTL index on each collection."""
-    expiring = factories.CartItemFactory()
-    kept = factories.CartItemFactory()
-    past = timezone.now() - timezone.timedelta(seconds=1)
-    Cart.objects.filter(pk=expiring.cart.pk).update(expires_at=past)
-    CartItem.objects.filter(cart=expiring.cart).update(expires_at=past)
+def test_a_cart_past_its_expiry_is_expired_on_read_while_still_stored(db, monkeypatch):
+    guest_cart = factories.CartFactory()
+    user_cart = factories.CartFactory(for_user=True)
+    expiry = guest_cart.expires_at
+    monkeypatch.setattr(timezone, "now", lambda: expiry + timezone.timedelta(seconds=1))
 
-    cart_ids = set(Cart.objects.values_list("pk", flat=True))
-    item_ids = set(CartItem.objects.values_list("pk", flat=True))
+    stored = Cart.objects.get(pk=guest_cart.pk)
 
-    assert cart_ids == {kept.cart.pk}
-    assert item_ids == {kept.pk}
-    assert not CartItem.objects.exclude(cart__in=Cart.objects.all()).exists()
+    assert stored.is_expired
+    assert list(Cart.objects.open()) == [user_cart]
 
 
-def test_cart_items_share_their_cart_expiry(db):
-    item = factories.CartItemFactory()
-    user_item = factories.CartItemFactory(cart=factories.CartFactory(for_user=True))
+def test_every_line_of_a_guest_cart_carries_its_cart_expiry(db, monkeypatch):
+    """The TTL monitor does not cascade: each collection loses what is past its own expires_at."""
+    cart = cart_get_or_create_for_request(request=guest_request())
+    first = cart_add_price(cart=cart, price=factories.PriceFactory(), quantity=1)
+    cart_add_price(cart=cart, price=factories.PriceFactory(), quantity=1)
+    expiries = [Cart.objects.get(pk=cart.pk).expires_at]
 
-    assert item.expires_at == item.cart.expires_at
-    assert user_item.expires_at is None
+    # Each change moves the cart's expiry: the lines not changed move with it.
+    for hours, change in [
+        (2, lambda: cart_add_price(cart=cart, price=factories.PriceFactory(), quantity=2)),
+        (4, lambda: cart_update_item(cart=cart, item=first, quantity=3)),
+    ]:
+        later = timezone.now() + timezone.timedelta(hours=hours)
+        monkeypatch.setattr(timezone, "now", lambda later=later: later)
+        change()
+
+        expiries.append(Cart.objects.get(pk=cart.pk).expires_at)
+        assert expiries[-1] > expiries[-2]
+        assert (
+            list(CartItem.objects.filter(cart=cart).values_list("expires_at", flat=True))
+            == [expiries[-1]] * 3
+        )
+
+
+def test_the_lines_of_a_signed_in_shoppers_cart_never_expire(db):
+    user = factories.UserFactory()
+    cart = cart_get_or_create_for_request(request=user_request(user))
+
+    cart_add_price(cart=cart, price=factories.PriceFactory(), quantity=1)
+
+    assert Cart.objects.get(pk=cart.pk).expires_at is None
+    assert list(CartItem.objects.filter(cart=cart).values_list("expires_at", flat=True)) == [None]
 
 
 # --- Keys and enums ---------------------------------------------------------------------------

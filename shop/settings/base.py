@@ -210,6 +210,8 @@ SECURE_CSP = {
     # Checkout posts to us and we redirect to Stripe's hosted page: browsers apply form-action there.
     "form-action": ["'self'", "https://checkout.stripe.com"],
     "frame-ancestors": ["'none'"],
+    # No page sets a <base>, so none injected can move where relative links and scripts go.
+    "base-uri": ["'none'"],
 }
 
 # --- Shop rules -----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from cart.models import Cart, CartItem, CartStatus
 from tests import factories
-from tests.admin.pages import changelist_url, messages_of, result_pks, run_action
+from tests.admin.pages import change_url, changelist_url, messages_of, result_pks, run_action
 
 
 def test_expire_action_expires_active_carts_and_keeps_their_items(super_admin_client):
@@ -113,3 +113,49 @@ def test_search_finds_a_cart_by_user_email(super_admin_client):
     factories.CartFactory(for_user=True)
 
     assert result_pks(super_admin_client.get(changelist_url(Cart, q="ada@"))) == {str(cart.pk)}
+
+
+# --- A guest's session key is their session: staff never see it --------------------------------
+
+GUEST_KEY = "k3y0fag7estsess10nthatlogsy0u1n"
+
+
+@pytest.fixture
+def guest_item(db):
+    return factories.CartItemFactory(cart=factories.CartFactory(session_key=GUEST_KEY))
+
+
+def _pages_about(item):
+    return [
+        changelist_url(Cart),
+        change_url(item.cart),
+        changelist_url(CartItem),
+        change_url(item),
+        changelist_url(Cart, q="guest"),
+    ]
+
+
+def test_cart_pages_show_a_fingerprint_of_a_guest_session_never_the_key(super_admin_client, guest_item):
+    fingerprint = guest_item.cart.session_fingerprint
+
+    for url in _pages_about(guest_item):
+        text = super_admin_client.get(url).text
+
+        # Not the key, nor any eight characters of it.
+        assert not any(GUEST_KEY[start : start + 8] in text for start in range(len(GUEST_KEY) - 7)), url
+        if url != changelist_url(Cart, q="guest"):
+            assert fingerprint in text, url
+    assert len(fingerprint) == 10
+    assert fingerprint != factories.CartFactory().session_fingerprint
+
+
+@pytest.mark.parametrize("model", [Cart, CartItem])
+def test_only_a_whole_session_key_finds_a_guest_cart(super_admin_client, guest_item, model):
+    other = factories.CartItemFactory()
+    found = {Cart: str(guest_item.cart.pk), CartItem: str(guest_item.pk)}[model]
+
+    assert result_pks(super_admin_client.get(changelist_url(model, q=GUEST_KEY))) == {found}
+    for partial in [GUEST_KEY[:8], GUEST_KEY[:8] + ".*", ".*", GUEST_KEY.upper()]:
+        found_by_partial = result_pks(super_admin_client.get(changelist_url(model, q=partial)))
+        assert found not in found_by_partial, partial
+        assert str(other.pk) not in found_by_partial, partial

@@ -1,6 +1,10 @@
 """Soft-delete and restore from the catalog admin; deleted rows stay visible to staff."""
 
+import json
+
 import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Price, Product
@@ -142,3 +146,121 @@ def test_price_change_page_refuses_a_recurring_price_without_interval(super_admi
     price.refresh_from_db()
     assert price.type == "ONE_TIME"
     assert price.unit_amount == 1500
+
+
+# --- What staff may enter ---------------------------------------------------------------------
+
+
+def _product_form(name, images, *, prices=()):
+    data = {
+        "name": name,
+        "slug": name.lower().replace(" ", "-"),
+        "description": "",
+        "images": json.dumps(images),
+        "metadata": "{}",
+        "active": "on",
+        "prices-TOTAL_FORMS": str(len(prices)),
+        "prices-INITIAL_FORMS": "0",
+        "prices-MIN_NUM_FORMS": "0",
+        "prices-MAX_NUM_FORMS": "1000",
+    }
+    for index, price in enumerate(prices):
+        fields = {
+            "nickname": "",
+            "type": "ONE_TIME",
+            "currency": "usd",
+            "recurring_interval_count": "1",
+            **price,
+        }
+        data.update({f"prices-{index}-{field}": value for field, value in fields.items()})
+    return data
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "javascript:alert(document.cookie)",
+        "javascript://%0Aalert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "data:image/svg+xml,<svg onload=alert(1)>",
+        "http://images.example.com/mug.png",
+        "//evil.example/mug.png",
+        "/etc/passwd",
+        "catalog/../../secrets.txt",
+        "vbscript:msgbox(1)",
+    ],
+)
+def test_product_page_refuses_an_image_that_is_not_https_or_a_shop_path(super_admin_client, image):
+    response = super_admin_client.post(
+        reverse("admin:catalog_product_add"), _product_form("Mug", ["catalog/demo/mug.svg", image])
+    )
+
+    assert response.status_code == 200
+    assert "Use an https:// address or a path of the shop&#x27;s own images" in response.text
+    assert not Product.objects.filter(name="Mug").exists()
+
+
+def test_product_page_accepts_https_images_and_shop_paths(super_admin_client):
+    images = ["catalog/demo/enamel-mug.svg", "https://cdn.example.com/mugs/blue.png?w=400"]
+
+    super_admin_client.post(reverse("admin:catalog_product_add"), _product_form("Mug", images))
+
+    assert Product.objects.get(name="Mug").images == images
+
+
+def test_an_unsafe_image_stored_before_the_rule_is_not_shown(client, db):
+    product = factories.ProductFactory(name="Mug")
+    factories.PriceFactory(product=product)
+    # Written past validation, as rows from before the rule were.
+    Product.objects.filter(pk=product.pk).update(
+        images=["javascript:alert(1)//://", "data:text/html,<b>x</b>", "catalog/demo/mug.svg"]
+    )
+
+    response = client.get(product.get_absolute_url())
+
+    assert "javascript:" not in response.text
+    assert "data:text/html" not in response.text
+    assert "/static/catalog/demo/mug.svg" in response.text
+
+
+def test_price_page_refuses_an_amount_stripe_cannot_take(super_admin_client):
+    price = factories.PriceFactory()
+
+    response = super_admin_client.post(
+        f"/admin/catalog/price/{price.pk}/change/",
+        {
+            "product": str(price.product.pk),
+            "nickname": "",
+            "type": "ONE_TIME",
+            "unit_amount": "99999999999",
+            "currency": "usd",
+            "recurring_interval": "",
+            "recurring_interval_count": "1",
+            "active": "on",
+            "metadata": "{}",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Enter at most 99,999,999, in the currency&#x27;s smallest unit" in response.text
+    price.refresh_from_db()
+    assert price.unit_amount == 1500
+
+
+def test_product_page_refuses_a_new_price_stripe_cannot_take(super_admin_client):
+    form = _product_form("Mug", ["catalog/demo/mug.svg"], prices=[{"unit_amount": "100000000"}])
+
+    response = super_admin_client.post(reverse("admin:catalog_product_add"), form)
+
+    assert "Enter at most 99,999,999, in the currency&#x27;s smallest unit" in response.text
+    assert not Product.objects.filter(name="Mug").exists()
+
+
+def test_the_largest_price_stripe_takes_is_accepted(db):
+    factories.PriceFactory.build(product=factories.ProductFactory(), unit_amount=99_999_999).full_clean()
+
+    with pytest.raises(ValidationError) as refused:
+        factories.PriceFactory.build(product=factories.ProductFactory(), unit_amount=100_000_000).full_clean()
+
+    assert "unit_amount" in refused.value.message_dict
