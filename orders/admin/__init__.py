@@ -1,0 +1,9 @@
+"""Order admin: orders are read from Stripe's figures; statuses move only through Order.set_status().
+
+`order` holds the order's model admin, built from the refund and shipping views of `refunds` and
+`shipping`; `history` the admins of the rows the services write (items, status changes, refunds).
+"""
+
+from orders.admin import history, order
+
+__all__ = ["history", "order"]

@@ -1,0 +1,91 @@
+"""Rows the shop's services write, for staff to read: order items, status changes, refunds."""
+
+from django.contrib import admin
+
+from orders.admin.order import _billing_label
+from orders.models import OrderItem, OrderStatusChange, Refund
+from shop.admin import money_display
+
+
+class HistoryAdmin(admin.ModelAdmin):
+    """Rows the shop's services write; staff read them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrderItem)
+class OrderItemAdmin(HistoryAdmin):
+    list_display = [
+        "product_name",
+        "order",
+        "quantity",
+        "unit_price",
+        "line_total",
+        "price_type",
+        "created_at",
+    ]
+    list_select_related = ["order"]
+    list_filter = ["price_type", "currency"]
+    search_fields = ["product_name", "order__number", "order__customer_email", "=stripe_price_id"]
+    fields = [
+        "order",
+        "product_name",
+        "product",
+        "price",
+        "price_type",
+        "billing",
+        "trial_period_days",
+        "unit_price",
+        "quantity",
+        "line_total",
+        "stripe_price_id",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    unit_price = money_display("unit_amount", "unit price")
+    line_total = money_display("amount_total", "line total")
+
+    @admin.display(description="billing")
+    def billing(self, item):
+        return _billing_label(item)
+
+
+@admin.register(OrderStatusChange)
+class OrderStatusChangeAdmin(HistoryAdmin):
+    list_display = ["order", "field", "old_status", "new_status", "note", "created_at"]
+    list_select_related = ["order"]
+    list_filter = ["field", "new_status"]
+    search_fields = ["order__number", "note"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Refund)
+class RefundAdmin(HistoryAdmin):
+    list_display = ["order", "refunded", "status", "reason", "stripe_refund_id", "requested_by", "created_at"]
+    list_select_related = ["order", "requested_by"]
+    list_filter = ["status", "currency"]
+    search_fields = ["order__number", "order__customer_email", "=stripe_refund_id"]
+    date_hierarchy = "created_at"
+    fields = [
+        "order",
+        "refunded",
+        "status",
+        "reason",
+        "stripe_refund_id",
+        "idempotency_key",
+        "requested_by",
+        "last_error",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    refunded = money_display("amount", "amount")

@@ -1,0 +1,256 @@
+"""The order list and page: filters, read-only history inlines, amounts and Stripe links."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html_join
+
+from orders.admin.refunds import OrderRefundViews
+from orders.admin.shipping import OrderShippingActions
+from orders.models import Order, OrderItem, OrderStatusChange, Refund
+from shop import dashboard
+from shop.admin import money_display, pretty_json
+
+
+class PaidWithinFilter(admin.SimpleListFilter):
+    title = "paid in the last"
+    parameter_name = "paid_within"
+
+    def lookups(self, request, model_admin):
+        return [("1", "24 hours"), ("7", "7 days"), ("30", "30 days")]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"1", "7", "30"}:
+            return dashboard.paid_within(queryset, days=int(self.value()), now=timezone.now())
+        return queryset
+
+
+class AwaitingFulfilmentFilter(admin.SimpleListFilter):
+    title = "awaiting fulfilment"
+    parameter_name = "awaiting_fulfilment"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Paid, not fulfilled")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return dashboard.awaiting_fulfilment(queryset)
+        return queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Order history: shown on the order page, changed only by the shop's services."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrderItemInline(ReadOnlyInline):
+    model = OrderItem
+    fields = [
+        "product_name",
+        "product",
+        "price_type",
+        "billing",
+        "unit_price",
+        "quantity",
+        "line_total",
+        "stripe_price_id",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+    unit_price = money_display("unit_amount", "unit price")
+    line_total = money_display("amount_total", "line total")
+
+    @admin.display(description="billing")
+    def billing(self, item):
+        return _billing_label(item)
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["created_at", "refunded", "status", "reason", "stripe_refund_id", "requested_by", "last_error"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requested_by")
+
+    refunded = money_display("amount", "amount")
+
+
+class OrderStatusChangeInline(ReadOnlyInline):
+    model = OrderStatusChange
+    fields = ["created_at", "field", "old_status", "new_status", "note"]
+    readonly_fields = fields
+    verbose_name_plural = "status history"
+
+
+@admin.register(Order)
+class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "customer_email",
+        "status",
+        "payment_status",
+        "fulfillment_status",
+        "total",
+        "refunded",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        "payment_status",
+        "fulfillment_status",
+        AwaitingFulfilmentFilter,
+        PaidWithinFilter,
+        "currency",
+    ]
+    date_hierarchy = "created_at"
+    search_fields = [
+        "number",
+        "customer_email",
+        "customer_name",
+        "=stripe_checkout_session_id",
+        "=stripe_payment_intent_id",
+        "=stripe_customer_id",
+        "=stripe_subscription_id",
+    ]
+    fieldsets = [
+        (None, {"fields": ["number", "user", "customer_email", "customer_name", "created_at", "updated_at"]}),
+        (
+            "Status",
+            {
+                "fields": [
+                    "status",
+                    "payment_status",
+                    "fulfillment_status",
+                    "paid_at",
+                    "shipped_at",
+                    "carrier",
+                    "tracking_number",
+                ]
+            },
+        ),
+        (
+            "Amounts",
+            {
+                "fields": [
+                    "subtotal",
+                    "discount",
+                    "tax",
+                    "shipping",
+                    "total",
+                    "refunded",
+                    "refundable",
+                    "refund_reason",
+                ]
+            },
+        ),
+        (
+            "Stripe",
+            {
+                "fields": [
+                    "stripe_checkout_session_id",
+                    "stripe_payment_intent_id",
+                    "stripe_customer_id",
+                    "stripe_subscription_id",
+                    "stripe_dashboard",
+                ]
+            },
+        ),
+        ("Addresses", {"fields": ["billing_address_display", "shipping_name", "shipping_address"]}),
+        ("Metadata", {"fields": ["metadata"]}),
+    ]
+    readonly_fields = [
+        "number",
+        "user",
+        "customer_email",
+        "created_at",
+        "updated_at",
+        "status",
+        "payment_status",
+        "fulfillment_status",
+        "paid_at",
+        "shipped_at",
+        "carrier",
+        "tracking_number",
+        "subtotal",
+        "discount",
+        "tax",
+        "shipping",
+        "total",
+        "refunded",
+        "refundable",
+        "refund_reason",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+        "stripe_customer_id",
+        "stripe_subscription_id",
+        "stripe_dashboard",
+        "billing_address_display",
+    ]
+    inlines = [OrderItemInline, RefundInline, OrderStatusChangeInline]
+    actions = ["refund", "mark_fulfilled", "mark_shipped", "mark_delivered", "mark_returned"]
+
+    subtotal = money_display("amount_subtotal", "subtotal")
+    discount = money_display("amount_discount", "discount")
+    tax = money_display("amount_tax", "tax")
+    shipping = money_display("amount_shipping", "shipping")
+    total = money_display("amount_total", "total")
+    refunded = money_display("refunded_amount", "refunded")
+
+    def has_add_permission(self, request):
+        # Orders come from checkout only.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Orders are financial records: cancel or refund them instead.
+        return False
+
+    @admin.display(description="billing address")
+    def billing_address_display(self, order):
+        return pretty_json(order.billing_address)
+
+    @admin.display(description="in the Stripe dashboard")
+    def stripe_dashboard(self, order):
+        if settings.STRIPE_USE_SIMULATOR:
+            return "— (Stripe simulator)"
+        links = [
+            (label, stripe_dashboard_url(f"{kind}/{stripe_id}"))
+            for label, kind, stripe_id in [
+                ("payment", "payments", order.stripe_payment_intent_id),
+                ("customer", "customers", order.stripe_customer_id),
+                ("subscription", "subscriptions", order.stripe_subscription_id),
+            ]
+            if stripe_id
+        ]
+        if not links:
+            return "—"
+        return format_html_join(
+            " · ",
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            ((url, label) for label, url in links),
+        )
+
+
+def stripe_dashboard_url(path):
+    """Return the Stripe dashboard page for `path`, in test or live mode following the secret key."""
+    live = settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+    return f"https://dashboard.stripe.com/{'' if live else 'test/'}{path}"
+
+
+def _billing_label(item):
+    if not item.recurring_interval:
+        return "one-time"
+    if item.recurring_interval_count == 1:
+        return f"every {item.recurring_interval}"
+    return f"every {item.recurring_interval_count} {item.recurring_interval}s"
