@@ -31,8 +31,10 @@ from catalog.models import BillingInterval, Price, PriceType, Product
 from payments.stripe_catalog import (
     catalog_price_ensure_stripe,
     catalog_product_ensure_stripe,
+    price_terms,
     product_fields_from_stripe,
     stripe_price_params,
+    stripe_price_terms,
 )
 from payments.stripe_client import stripe_client
 
@@ -173,24 +175,11 @@ def _price_update(client, price: Price, params: dict) -> None:
 
 
 def _price_terms(stripe_price: dict) -> tuple:
-    recurring = stripe_price.get("recurring") or {}
-    return (
-        stripe_price["product"],
-        stripe_price.get("unit_amount"),
-        stripe_price["currency"],
-        recurring.get("interval") or "",
-        recurring.get("interval_count") or 1,
-    )
+    return (stripe_price["product"], *stripe_price_terms(stripe_price))
 
 
 def _our_price_terms(price: Price) -> tuple:
-    return (
-        price.product.stripe_product_id,
-        price.unit_amount,
-        price.currency,
-        price.recurring_interval if price.is_recurring else "",
-        price.recurring_interval_count if price.is_recurring else 1,
-    )
+    return (price.product.stripe_product_id, *price_terms(price))
 
 
 def _absolute_images(images) -> list[str]:
@@ -402,10 +391,15 @@ def _metadata_row(model, stripe_object: dict, metadata_key: str):
     return model.objects.filter(pk=ObjectId(pk)).first()
 
 
+def row_awaits_push(row) -> bool:
+    """Return whether the row's last push to Stripe failed: Stripe may still hold its old terms."""
+    return SYNC_ERROR_KEY in (row.metadata or {})
+
+
 def _kept_by_shop(row) -> str:
     if row.is_deleted:
         return "soft-deleted in the shop"
-    if SYNC_ERROR_KEY in (row.metadata or {}):
+    if row_awaits_push(row):
         return "its last push to Stripe failed; save it in admin to push the shop's version"
     return ""
 

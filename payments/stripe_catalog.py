@@ -59,6 +59,28 @@ def stripe_price_params(*, price: Price, metadata: dict) -> dict:
     return params
 
 
+def price_terms(price: Price) -> tuple:
+    """Return what a Stripe price can never change, as the shop's row states it: amount, currency,
+    interval and interval count."""
+    return (
+        price.unit_amount,
+        price.currency,
+        price.recurring_interval if price.is_recurring else "",
+        price.recurring_interval_count if price.is_recurring else 1,
+    )
+
+
+def stripe_price_terms(stripe_price: dict) -> tuple:
+    """Return the terms of a Stripe price, comparable with price_terms()."""
+    recurring = stripe_price.get("recurring") or {}
+    return (
+        stripe_price.get("unit_amount"),
+        stripe_price["currency"],
+        recurring.get("interval") or "",
+        recurring.get("interval_count") or 1,
+    )
+
+
 def product_fields_from_stripe(stripe_product: dict) -> dict:
     """Return the Product fields Stripe is the source of: name, description, active, and images if any."""
     fields = {
