@@ -185,7 +185,7 @@ def _checkout_lines(cart: Cart) -> list:
 
 
 def _stripe_price_ensure(line) -> None:
-    """Give the line's price a Stripe price with the row's terms; raise PriceNotInStripe if Stripe's differ."""
+    """Give the line's price a Stripe price of the row's terms; raise PriceNotInStripe if Stripe's differ."""
     price = line.price
     if not price.stripe_price_id:
         catalog_price_ensure_stripe(price=price)
