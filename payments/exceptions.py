@@ -68,5 +68,10 @@ class WebhookEventInProgress(Exception):
     """Another worker is running this event's handler right now; deliver it again later."""
 
 
+class EventIgnored(Exception):
+    """A Stripe event about something this shop did not create or does not have: no retry can change
+    that, so it is acknowledged and recorded as ignored; str(error) says why."""
+
+
 class OrderNotReady(Exception):
     """A Stripe event about an order that is not (yet) in the state it needs: fail, so it is retried."""
