@@ -19,10 +19,13 @@ from cart.models import Cart, CartItem, CartStatus
 from orders.emails import order_confirmation_send
 from orders.exceptions import InvalidStatusTransition
 from orders.models import Order, OrderItem, OrderStatus, PaymentStatus, Refund
+from shop.money import format_money
 from shop.transactions import run_retrying
 
 logger = logging.getLogger(__name__)
 
+# The key, in an order's metadata, of the notes staff must look into.
+STAFF_ATTENTION_KEY = "needs_staff_attention"
 _CONFIRMED_PAYMENT = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 
 
@@ -229,12 +232,30 @@ def order_cancel(*, order: Order, note: str) -> bool:
     return _run_steps(order, cancel)
 
 
-def order_apply_refund(*, order: Order, amount_refunded: int, fully_refunded: bool, reason: str = "") -> bool:
+def order_apply_refund(
+    *,
+    order: Order,
+    amount_refunded: int,
+    fully_refunded: bool,
+    reason: str = "",
+    stripe_charge_id: str = "",
+) -> bool:
     """Apply Stripe's refunded total for the order's charge; never move anything backwards.
 
-    The refunded amount only grows; the payment becomes PARTIALLY_REFUNDED or REFUNDED, and the
-    order REFUNDED once everything was given back. The order must already be paid.
+    The refunded amount only grows, and never past what was paid: a larger total is recorded as the
+    amount paid, logged, and the order flagged for staff. The payment becomes PARTIALLY_REFUNDED or
+    REFUNDED, and the order REFUNDED once everything was given back. The order must already be paid.
     """
+    if amount_refunded > order.amount_total:
+        paid = format_money(order.amount_total, order.currency)
+        note = (
+            f"Stripe reported {format_money(amount_refunded, order.currency)} refunded on charge "
+            f"{stripe_charge_id or '(unknown)'}, more than the {paid} paid; recorded as {paid}. "
+            "Check the payment in the Stripe dashboard."
+        )
+        logger.error("order %s: %s", order.number, note)
+        order_flag_for_staff(order=order, note=note)
+        amount_refunded = order.amount_total
 
     def apply_refund():
         changed = False
@@ -259,6 +280,22 @@ def order_apply_refund(*, order: Order, amount_refunded: int, fully_refunded: bo
         return changed
 
     return _run_steps(order, apply_refund)
+
+
+def order_flag_for_staff(*, order: Order, note: str) -> None:
+    """Put `note` on the order for staff to look into: shown under Metadata on its admin page,
+    where staff remove it once handled."""
+
+    def flag():
+        order.refresh_from_db(fields=["metadata"])
+        notes = order.metadata.get(STAFF_ATTENTION_KEY) or []
+        if note in notes:
+            return
+        metadata = {**order.metadata, STAFF_ATTENTION_KEY: [*notes, note]}
+        Order.objects.filter(pk=order.pk).update(metadata=metadata, updated_at=timezone.now())
+        order.metadata = metadata
+
+    run_retrying(flag)
 
 
 def _run_steps(order: Order, steps):

@@ -114,6 +114,7 @@ def charge_refunded(event: dict) -> None:
         amount_refunded=charge["amount_refunded"],
         fully_refunded=bool(charge.get("refunded")),
         reason=_first_reason(charge),
+        stripe_charge_id=charge["id"],
     )
 
 
@@ -130,6 +131,7 @@ def refund_changed(event: dict) -> None:
             amount_refunded=charge.amount_refunded,
             fully_refunded=bool(charge.refunded),
             reason=refund.get("reason") or "",
+            stripe_charge_id=charge.id,
         )
 
 
