@@ -188,7 +188,7 @@ def test_an_expired_session_cancels_the_order_and_unlocks_the_cart(stripe_sim, g
     assert Order.objects.count() == 2
 
 
-def test_stripes_back_link_cancels_the_checkout_and_unlocks_the_cart(
+def test_stripes_back_link_offers_to_cancel_and_the_button_unlocks_the_cart(
     stripe_sim, guest_with_cart, mug, stripe_api
 ):
     purchase = guest_with_cart((mug, 1))
@@ -197,7 +197,11 @@ def test_stripes_back_link_cancels_the_checkout_and_unlocks_the_cart(
     assert back_link == f"{purchase.shopper.base_url}/payments/cancel/"
     assert back_link in purchase.shopper.get(page_url).text
 
-    response = purchase.shopper.get(back_link)
+    landing = purchase.shopper.get(back_link)
+    assert landing.status_code == 200
+    assert ">Cancel payment and edit cart</button>" in landing.text
+    assert stripe_api().v1.checkout.sessions.retrieve(session_id).status == "open"
+    response = purchase.shopper.post(back_link)
     assert response.status_code == 302
     assert response.headers["Location"] == "/cart/"
     assert "Checkout cancelled" in purchase.shopper.get("/cart/").text
