@@ -35,6 +35,7 @@ from payments.stripe_catalog import (
     product_fields_from_stripe,
     stripe_price_params,
     stripe_price_terms,
+    stripe_product_images,
 )
 from payments.stripe_client import stripe_client
 
@@ -45,8 +46,9 @@ PULL_RULES = """\
 Matching: a Stripe object is matched to our row by its Stripe id, else by the row id the shop put in
 its metadata (product_id / price_id) when that row has no Stripe id yet; otherwise an active Stripe
 product or price (of a product in the catalog) is created here; archived ones we do not have are
-skipped. Stripe wins for product name, description, images (when Stripe has some) and active, and
-for price nickname and active; a row missing from Stripe is made inactive. The shop keeps slug,
+skipped. Stripe wins for product name, description, image URLs (when Stripe has some; the shop's
+static image paths, which Stripe never gets, keep their places) and active, and for price nickname
+and active; a row missing from Stripe is made inactive. The shop keeps slug,
 metadata, trial days and soft-deletion: soft-deleted rows are never changed by a pull. Price amount,
 currency and interval are never overwritten: a row whose terms differ from its Stripe price (an edit
 not pushed yet) is skipped and reported, as is a row whose last push failed (the shop's unsent edit
@@ -84,7 +86,7 @@ def price_push_to_stripe(*, price: Price) -> str | None:
 
 def _push_product(product: Product) -> str | None:
     wanted_active = product.active and not product.is_deleted
-    images = _absolute_images(product.images)
+    images = stripe_product_images(product.images)
     created = False
     if not product.stripe_product_id:
         if product.is_deleted:
@@ -98,10 +100,10 @@ def _push_product(product: Product) -> str | None:
         "description": product.description,
         "active": wanted_active,
         "metadata": {"product_id": str(product.pk)},
+        # Always sent, "" clearing them: an image removed here must not come back with Stripe's
+        # next product.updated. The shop's static paths stay ours alone.
+        "images": images or "",
     }
-    if images:
-        # Stripe wants absolute URLs; static paths of the demo catalog stay ours alone.
-        params["images"] = images
     stripe_client().v1.products.update(
         product.stripe_product_id, params, {"idempotency_key": _update_key("product", product, params)}
     )
@@ -180,10 +182,6 @@ def _price_terms(stripe_price: dict) -> tuple:
 
 def _our_price_terms(price: Price) -> tuple:
     return (price.product.stripe_product_id, *price_terms(price))
-
-
-def _absolute_images(images) -> list[str]:
-    return [image for image in images or [] if image.startswith(("https://", "http://"))]
 
 
 def _update_key(kind: str, row, params: dict) -> str:
@@ -309,7 +307,7 @@ def _pull_product(stripe_product: dict, *, dry_run: bool, notes: list) -> tuple[
     if reason := _kept_by_shop(product):
         notes.append(f"product {stripe_id} ({product.name}) skipped: {reason}")
         return SKIPPED, product
-    wanted = product_fields_from_stripe(stripe_product)
+    wanted = product_fields_from_stripe(stripe_product, shop_images=product.images)
     link = {"stripe_product_id": stripe_id} if linked else {}
     return _apply_changes(product, wanted, link=link, dry_run=dry_run), product
 

@@ -190,7 +190,7 @@ def product_changed(event: dict) -> None:
         raise EventIgnored(f"product {stripe_id} is not in the catalog")
     # The event may be stale (deliveries are unordered): read the product as it is now.
     current = stripe_client().v1.products.retrieve(stripe_id).to_dict()
-    _catalog_update(product, product_fields_from_stripe(current))
+    _catalog_update(product, product_fields_from_stripe(current, shop_images=product.images))
 
 
 def product_deleted(event: dict) -> None:

@@ -589,3 +589,50 @@ def test_checkout_refuses_a_price_whose_stripe_twin_has_other_terms(db, quiet_si
     cart.refresh_from_db()
     assert not cart.is_locked
     assert not stripe_api().v1.checkout.sessions.list().data
+
+
+# --- The shop's own images survive a round trip through Stripe ------------------------------
+
+DEMO_IMAGE = "catalog/demo/mug.svg"
+CDN_IMAGE = "https://cdn.example.com/mug-side.jpg"
+
+
+def test_an_image_added_in_admin_next_to_a_demo_image_survives_the_webhook(
+    staff_client, stripe_sim, stripe_api
+):
+    add_product(staff_client, "Mug", images=[DEMO_IMAGE])
+    stripe_sim.wait_for_deliveries()
+    product = Product.objects.get()
+
+    data = product_form("Mug", images=[DEMO_IMAGE, CDN_IMAGE])
+    staff_client.post(change_url(product), data, follow=True)
+    stripe_sim.wait_for_deliveries()
+
+    assert stripe_api().v1.products.retrieve(product.stripe_product_id).images == [CDN_IMAGE]
+    product.refresh_from_db()
+    assert product.images == [DEMO_IMAGE, CDN_IMAGE]
+    assert not WebhookEvent.objects.filter(processed=False).exists()
+
+    # Removed in admin: removed in Stripe too, so the next event does not bring it back.
+    staff_client.post(change_url(product), product_form("Mug", images=[DEMO_IMAGE]), follow=True)
+    stripe_sim.wait_for_deliveries()
+
+    assert stripe_api().v1.products.retrieve(product.stripe_product_id).images == []
+    product.refresh_from_db()
+    assert product.images == [DEMO_IMAGE]
+
+
+def test_a_pull_keeps_the_shops_own_images_in_place_and_takes_stripes_urls(db, quiet_sim, stripe_api):
+    product = factories.ProductFactory(name="Mug", images=[DEMO_IMAGE, CDN_IMAGE])
+    product_push_to_stripe(product=product)
+    product.refresh_from_db()
+
+    assert "products: 0 created, 0 updated, 1 unchanged" in sync_stripe()
+    assert Product.objects.get().images == [DEMO_IMAGE, CDN_IMAGE]
+
+    stripe_api().v1.products.update(
+        product.stripe_product_id, {"images": ["https://cdn.example.com/new.jpg"]}
+    )
+    sync_stripe()
+
+    assert Product.objects.get().images == [DEMO_IMAGE, "https://cdn.example.com/new.jpg"]
