@@ -282,7 +282,10 @@ def _order_for_payment(intent_id: str | None, metadata: dict | None, stripe_obje
     number = (metadata or {}).get("order_number")
     order = Order.objects.filter(number=number).first() if number else None
     if order is None:
-        raise _order_missing(number, stripe_object, f"payment {intent_id}")
+        subject = (
+            f"payment {intent_id}" if intent_id else f"{stripe_object.get('object')} {stripe_object['id']}"
+        )
+        raise _order_missing(number, stripe_object, subject)
     return order
 
 

@@ -422,6 +422,11 @@ def test_a_completed_session_whose_order_may_still_be_stored_is_retried(db, csrf
             "payment pi_foreign names order '4471', not a number this shop gives",
         ),
         (
+            "charge.refunded",
+            {"id": "ch_legacy", "object": "charge", "payment_intent": None, "amount_refunded": 100},
+            "charge ch_legacy belongs to no order of this shop (no order number in its metadata)",
+        ),
+        (
             "refund.created",
             {"id": "re_unknown", "object": "refund", "payment_intent": "pi_unknown", "amount": 100},
             "Stripe has no payment intent pi_unknown",
@@ -435,6 +440,7 @@ def test_a_completed_session_whose_order_may_still_be_stored_is_retried(db, csrf
     ids=[
         "charge-of-unknown-payment",
         "charge-of-foreign-order",
+        "charge-without-payment",
         "refund-of-unknown-payment",
         "unknown-price",
     ],
