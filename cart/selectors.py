@@ -7,6 +7,7 @@ from django.db.models import Sum
 from cart.exceptions import PriceUnavailable, ProductUnavailable
 from cart.models import Cart, CartItem
 from catalog.models import Price, Product
+from catalog.stripe_sync import row_awaits_push
 
 # The session remembers the guest cart's id: no query for visitors who never added anything, and
 # the guest cart can still be found at login, after Django has given the session a new key.
@@ -80,7 +81,9 @@ def cart_lines(cart: Cart) -> list[CartItem]:
     """Return the cart's items, oldest first, with `price` and `product` loaded, in three queries.
 
     Each item gets `is_available`: False when its price or product has since been deactivated or
-    deleted. Such a line is shown so the shopper understands, but is never totalled or charged.
+    deleted, or when the price's last change has not reached Stripe (`awaits_stripe`: Checkout
+    would charge the old terms). Such a line is shown so the shopper understands, but is never
+    totalled or charged.
     """
     items = list(CartItem.objects.filter(cart=cart).order_by("created_at", "pk"))
     if not items:
@@ -90,7 +93,8 @@ def cart_lines(cart: Cart) -> list[CartItem]:
     for item in items:
         item.price = prices[item.price_id]
         item.product = products[item.product_id]
-        item.is_available = price_is_for_sale(item.price, item.product)
+        item.awaits_stripe = row_awaits_push(item.price)
+        item.is_available = price_is_for_sale(item.price, item.product) and not item.awaits_stripe
     return items
 
 

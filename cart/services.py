@@ -42,6 +42,8 @@ class CartMergeResult:
     cart: Cart | None
     merged_line_count: int
     capped: bool
+    # Set when the guest cart was frozen for a checkout and so left to the guest, not merged.
+    guest_checkout_session_id: str = ""
 
 
 def cart_get_or_create_for_request(*, request) -> Cart:
@@ -116,12 +118,22 @@ def cart_merge_guest_into_user(*, guest_cart: Cart | None, user) -> CartMergeRes
     """Move a guest cart's lines into the user's open cart, then delete the guest cart.
 
     Quantities of the same product and price add up, capped at CART_MAX_QUANTITY; lines that
-    can no longer be bought are dropped. Raise CartLocked (the user's cart is being checked out)
-    or CurrencyMismatch (the carts hold different currencies) and change nothing.
+    can no longer be bought are dropped. A guest cart frozen for a checkout is not merged: its
+    payment completes as the guest's (the result names its session). Raise CartLocked (the user's
+    cart is being checked out) or CurrencyMismatch (the carts hold different currencies) and
+    change nothing.
     """
     user_cart = Cart.objects.open().filter(user=user).first()
     if guest_cart is None:
         return CartMergeResult(cart=user_cart, merged_line_count=0, capped=False)
+    if guest_cart.is_locked:
+        # Merged, its lines would stay in the user's cart once the guest's payment went through.
+        return CartMergeResult(
+            cart=user_cart,
+            merged_line_count=0,
+            capped=False,
+            guest_checkout_session_id=guest_cart.checkout_session_id,
+        )
     guest_lines = [line for line in cart_lines(guest_cart) if line.is_available]
     if not guest_lines:
         _cart_delete(guest_cart)
@@ -132,7 +144,8 @@ def cart_merge_guest_into_user(*, guest_cart: Cart | None, user) -> CartMergeRes
         lambda: _lines_merge(guest_cart=guest_cart, guest_lines=guest_lines, user_cart=user_cart)
     )
     if capped is None:
-        # Another request (a second login of the same session) merged it already.
+        # Another request (a second login of the same session) merged it already, or a checkout
+        # froze it meanwhile: that checkout's freeze then fails on the claimed cart, or keeps it.
         return CartMergeResult(cart=user_cart, merged_line_count=0, capped=False)
     return CartMergeResult(cart=user_cart, merged_line_count=len(guest_lines), capped=capped)
 
@@ -258,8 +271,10 @@ def _lines_merge(*, guest_cart: Cart, guest_lines: list[CartItem], user_cart: Ca
     """Move the lines; return whether a quantity was capped, or None if the guest cart was gone."""
     now = timezone.now()
     maximum = settings.CART_MAX_QUANTITY
-    # Claim the guest cart first, so that it is merged once even if two logins race.
-    if not Cart.objects.filter(pk=guest_cart.pk, status=CartStatus.ACTIVE).update(
+    # Claim the guest cart first, so that it is merged once even if two logins race, and never
+    # once a checkout has frozen it meanwhile.
+    unfrozen = Q(checkout_session_id__isnull=True) | Q(checkout_session_id="")
+    if not Cart.objects.filter(unfrozen, pk=guest_cart.pk, status=CartStatus.ACTIVE).update(
         status=CartStatus.EXPIRED, updated_at=now
     ):
         return None

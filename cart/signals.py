@@ -5,6 +5,7 @@ from django.dispatch import receiver
 from cart.exceptions import CartError
 from cart.selectors import CART_SESSION_KEY, cart_forget_for_request, cart_guest_for_session
 from cart.services import cart_merge_guest_into_user
+from orders.services import order_claim_for_user
 
 
 @receiver(user_logged_in, dispatch_uid="cart_merge_guest_cart_at_login")
@@ -21,6 +22,15 @@ def merge_guest_cart_at_login(sender, request, user, **kwargs):
             request, f"We could not move the items you added before signing in: {error}", fail_silently=True
         )
     else:
+        if merge.guest_checkout_session_id:
+            order_claim_for_user(checkout_session_id=merge.guest_checkout_session_id, user=user)
+            messages.info(
+                request,
+                "You were paying as a guest when you signed in: that payment stays a guest checkout and "
+                "your cart is unchanged. Pay with a verified email address of your account and the "
+                "order will appear in your orders.",
+                fail_silently=True,
+            )
         if merge.merged_line_count:
             text = "The items you added before signing in are now in your cart."
             if merge.capped:

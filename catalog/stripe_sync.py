@@ -31,8 +31,11 @@ from catalog.models import BillingInterval, Price, PriceType, Product
 from payments.stripe_catalog import (
     catalog_price_ensure_stripe,
     catalog_product_ensure_stripe,
+    price_terms,
     product_fields_from_stripe,
     stripe_price_params,
+    stripe_price_terms,
+    stripe_product_images,
 )
 from payments.stripe_client import stripe_client
 
@@ -43,8 +46,9 @@ PULL_RULES = """\
 Matching: a Stripe object is matched to our row by its Stripe id, else by the row id the shop put in
 its metadata (product_id / price_id) when that row has no Stripe id yet; otherwise an active Stripe
 product or price (of a product in the catalog) is created here; archived ones we do not have are
-skipped. Stripe wins for product name, description, images (when Stripe has some) and active, and
-for price nickname and active; a row missing from Stripe is made inactive. The shop keeps slug,
+skipped. Stripe wins for product name, description, image URLs (when Stripe has some; the shop's
+static image paths, which Stripe never gets, keep their places) and active, and for price nickname
+and active; a row missing from Stripe is made inactive. The shop keeps slug,
 metadata, trial days and soft-deletion: soft-deleted rows are never changed by a pull. Price amount,
 currency and interval are never overwritten: a row whose terms differ from its Stripe price (an edit
 not pushed yet) is skipped and reported, as is a row whose last push failed (the shop's unsent edit
@@ -82,7 +86,7 @@ def price_push_to_stripe(*, price: Price) -> str | None:
 
 def _push_product(product: Product) -> str | None:
     wanted_active = product.active and not product.is_deleted
-    images = _absolute_images(product.images)
+    images = stripe_product_images(product.images)
     created = False
     if not product.stripe_product_id:
         if product.is_deleted:
@@ -96,10 +100,10 @@ def _push_product(product: Product) -> str | None:
         "description": product.description,
         "active": wanted_active,
         "metadata": {"product_id": str(product.pk)},
+        # Always sent, "" clearing them: an image removed here must not come back with Stripe's
+        # next product.updated. The shop's static paths stay ours alone.
+        "images": images or "",
     }
-    if images:
-        # Stripe wants absolute URLs; static paths of the demo catalog stay ours alone.
-        params["images"] = images
     stripe_client().v1.products.update(
         product.stripe_product_id, params, {"idempotency_key": _update_key("product", product, params)}
     )
@@ -173,28 +177,11 @@ def _price_update(client, price: Price, params: dict) -> None:
 
 
 def _price_terms(stripe_price: dict) -> tuple:
-    recurring = stripe_price.get("recurring") or {}
-    return (
-        stripe_price["product"],
-        stripe_price.get("unit_amount"),
-        stripe_price["currency"],
-        recurring.get("interval") or "",
-        recurring.get("interval_count") or 1,
-    )
+    return (stripe_price["product"], *stripe_price_terms(stripe_price))
 
 
 def _our_price_terms(price: Price) -> tuple:
-    return (
-        price.product.stripe_product_id,
-        price.unit_amount,
-        price.currency,
-        price.recurring_interval if price.is_recurring else "",
-        price.recurring_interval_count if price.is_recurring else 1,
-    )
-
-
-def _absolute_images(images) -> list[str]:
-    return [image for image in images or [] if image.startswith(("https://", "http://"))]
+    return (price.product.stripe_product_id, *price_terms(price))
 
 
 def _update_key(kind: str, row, params: dict) -> str:
@@ -320,7 +307,7 @@ def _pull_product(stripe_product: dict, *, dry_run: bool, notes: list) -> tuple[
     if reason := _kept_by_shop(product):
         notes.append(f"product {stripe_id} ({product.name}) skipped: {reason}")
         return SKIPPED, product
-    wanted = product_fields_from_stripe(stripe_product)
+    wanted = product_fields_from_stripe(stripe_product, shop_images=product.images)
     link = {"stripe_product_id": stripe_id} if linked else {}
     return _apply_changes(product, wanted, link=link, dry_run=dry_run), product
 
@@ -402,10 +389,15 @@ def _metadata_row(model, stripe_object: dict, metadata_key: str):
     return model.objects.filter(pk=ObjectId(pk)).first()
 
 
+def row_awaits_push(row) -> bool:
+    """Return whether the row's last push to Stripe failed: Stripe may still hold its old terms."""
+    return SYNC_ERROR_KEY in (row.metadata or {})
+
+
 def _kept_by_shop(row) -> str:
     if row.is_deleted:
         return "soft-deleted in the shop"
-    if SYNC_ERROR_KEY in (row.metadata or {}):
+    if row_awaits_push(row):
         return "its last push to Stripe failed; save it in admin to push the shop's version"
     return ""
 

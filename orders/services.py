@@ -11,18 +11,26 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 
+from bson import ObjectId
 from django.db import IntegrityError
 from django.utils import timezone
 from django_mongodb_backend import transaction
 
+from accounts.models import User
+from accounts.selectors import user_email_addresses
 from cart.models import Cart, CartItem, CartStatus
 from orders.emails import order_confirmation_send
 from orders.exceptions import InvalidStatusTransition
 from orders.models import Order, OrderItem, OrderStatus, PaymentStatus, Refund
+from shop.money import format_money
 from shop.transactions import run_retrying
 
 logger = logging.getLogger(__name__)
 
+# The key, in an order's metadata, of the notes staff must look into.
+STAFF_ATTENTION_KEY = "needs_staff_attention"
+# The key, in a guest order's metadata, of the user who signed in while its checkout was open.
+SIGNED_IN_USER_KEY = "signed_in_user_id"
 _CONFIRMED_PAYMENT = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 
 
@@ -167,6 +175,7 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
         # These repeat harmlessly, so a run cut short is completed by the next one.
         _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
         _cart_check_out(order=order)
+        _order_attach_to_signed_in_user(order)
 
     _run_steps(order, mark_paid)
     if newly_paid:
@@ -229,12 +238,30 @@ def order_cancel(*, order: Order, note: str) -> bool:
     return _run_steps(order, cancel)
 
 
-def order_apply_refund(*, order: Order, amount_refunded: int, fully_refunded: bool, reason: str = "") -> bool:
+def order_apply_refund(
+    *,
+    order: Order,
+    amount_refunded: int,
+    fully_refunded: bool,
+    reason: str = "",
+    stripe_charge_id: str = "",
+) -> bool:
     """Apply Stripe's refunded total for the order's charge; never move anything backwards.
 
-    The refunded amount only grows; the payment becomes PARTIALLY_REFUNDED or REFUNDED, and the
-    order REFUNDED once everything was given back. The order must already be paid.
+    The refunded amount only grows, and never past what was paid: a larger total is recorded as the
+    amount paid, logged, and the order flagged for staff. The payment becomes PARTIALLY_REFUNDED or
+    REFUNDED, and the order REFUNDED once everything was given back. The order must already be paid.
     """
+    if amount_refunded > order.amount_total:
+        paid = format_money(order.amount_total, order.currency)
+        note = (
+            f"Stripe reported {format_money(amount_refunded, order.currency)} refunded on charge "
+            f"{stripe_charge_id or '(unknown)'}, more than the {paid} paid; recorded as {paid}. "
+            "Check the payment in the Stripe dashboard."
+        )
+        logger.error("order %s: %s", order.number, note)
+        order_flag_for_staff(order=order, note=note)
+        amount_refunded = order.amount_total
 
     def apply_refund():
         changed = False
@@ -259,6 +286,55 @@ def order_apply_refund(*, order: Order, amount_refunded: int, fully_refunded: bo
         return changed
 
     return _run_steps(order, apply_refund)
+
+
+def order_claim_for_user(*, checkout_session_id: str, user) -> None:
+    """Record that `user` signed in while this guest checkout was open: once paid with one of the
+    user's verified email addresses, the order becomes theirs."""
+    order = Order.objects.filter(stripe_checkout_session_id=checkout_session_id, user__isnull=True).first()
+    if order is None:
+        return
+    metadata = {**order.metadata, SIGNED_IN_USER_KEY: str(user.pk)}
+    Order.objects.filter(pk=order.pk, user__isnull=True).update(metadata=metadata, updated_at=timezone.now())
+    order.metadata = metadata
+    # Paid meanwhile: its payment found no one to attach it to.
+    _order_attach_to_signed_in_user(order)
+
+
+def _order_attach_to_signed_in_user(order: Order) -> None:
+    user_id = order.metadata.get(SIGNED_IN_USER_KEY)
+    if order.user_id or not user_id or not ObjectId.is_valid(user_id):
+        return
+    if order.payment_status not in _CONFIRMED_PAYMENT or not order.customer_email:
+        return
+    user = User.objects.filter(pk=ObjectId(user_id)).first()
+    if user is None:
+        return
+    # The buyer typed the email on Stripe's page: only an address the user proved is theirs counts.
+    verified = {address.email.casefold() for address in user_email_addresses(user=user) if address.verified}
+    if order.customer_email.casefold() not in verified:
+        return
+    if Order.objects.filter(pk=order.pk, user__isnull=True).update(user=user, updated_at=timezone.now()):
+        order.user = user
+        logger.info(
+            "order %s attached to user %s, who signed in while paying as a guest", order.number, user.pk
+        )
+
+
+def order_flag_for_staff(*, order: Order, note: str) -> None:
+    """Put `note` on the order for staff to look into: shown under Metadata on its admin page,
+    where staff remove it once handled."""
+
+    def flag():
+        order.refresh_from_db(fields=["metadata"])
+        notes = order.metadata.get(STAFF_ATTENTION_KEY) or []
+        if note in notes:
+            return
+        metadata = {**order.metadata, STAFF_ATTENTION_KEY: [*notes, note]}
+        Order.objects.filter(pk=order.pk).update(metadata=metadata, updated_at=timezone.now())
+        order.metadata = metadata
+
+    run_retrying(flag)
 
 
 def _run_steps(order: Order, steps):

@@ -55,7 +55,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
         # The stored event is what makes a redelivery a recognised repeat.
         return False
 
-    @admin.display(description="last error")
+    @admin.display(description="last error or note")
     def short_error(self, event):
         return Truncator(event.last_error).chars(80)
 

@@ -27,9 +27,15 @@ from payments.exceptions import (
     MixedCurrencies,
     PaymentProviderRefused,
     PaymentProviderUnavailable,
+    PriceNotInStripe,
 )
 from payments.fulfilment import checkout_session_apply
-from payments.stripe_catalog import catalog_price_ensure_stripe, customer_ensure_stripe
+from payments.stripe_catalog import (
+    catalog_price_ensure_stripe,
+    customer_ensure_stripe,
+    price_terms,
+    stripe_price_terms,
+)
 from payments.stripe_client import stripe_client
 
 logger = logging.getLogger(__name__)
@@ -74,7 +80,7 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
                 return resumed
         lines = _checkout_lines(cart)
         for line in lines:
-            catalog_price_ensure_stripe(price=line.price)
+            _stripe_price_ensure(line)
         customer_id = customer_ensure_stripe(user=user) if user else ""
         key = _checkout_key(cart, lines, customer_id, success_url, cancel_url)
         number = "ORD-" + key[:12].upper()
@@ -161,6 +167,8 @@ def _checkout_lines(cart: Cart) -> list:
     if not lines:
         raise EmptyCart
     for line in lines:
+        if line.awaits_stripe:
+            raise PriceNotInStripe(product_name=line.product.name)
         # cart_lines checks the price is active, not deleted, and belongs to the line's product.
         if not line.is_available or line.quantity < 1:
             raise LineUnavailable(product_name=line.product.name)
@@ -174,6 +182,26 @@ def _checkout_lines(cart: Cart) -> list:
     if len(intervals) > 1:
         raise MixedBillingIntervals
     return lines
+
+
+def _stripe_price_ensure(line) -> None:
+    """Give the line's price a Stripe price of the row's terms; raise PriceNotInStripe if Stripe's differ."""
+    price = line.price
+    if not price.stripe_price_id:
+        catalog_price_ensure_stripe(price=price)
+        return
+    # The shop's amount may have changed since Stripe last heard of it (an unpushed edit): Checkout
+    # charges Stripe's, so the two must agree before anything is sent.
+    stripe_price = stripe_client().v1.prices.retrieve(price.stripe_price_id).to_dict()
+    if stripe_price_terms(stripe_price) != price_terms(price):
+        logger.warning(
+            "checkout refused: price %s has terms %s, its Stripe price %s has %s",
+            price.pk,
+            price_terms(price),
+            price.stripe_price_id,
+            stripe_price_terms(stripe_price),
+        )
+        raise PriceNotInStripe(product_name=line.product.name)
 
 
 def _trial_period_days(lines: list) -> int | None:

@@ -20,6 +20,16 @@ class LineUnavailable(CheckoutError):
         )
 
 
+class PriceNotInStripe(CheckoutError):
+    """The price's terms are not (yet) Stripe's: Checkout would charge the old ones."""
+
+    def __init__(self, *, product_name):
+        super().__init__(
+            f"“{product_name}” cannot be bought right now. Your cart is unchanged: try again later, "
+            "or remove it and check out the rest."
+        )
+
+
 class MixedCurrencies(CheckoutError):
     default_message = "Your cart holds prices in more than one currency; one checkout takes one currency."
 
@@ -56,6 +66,11 @@ class PaymentProviderRefused(CheckoutError):
 
 class WebhookEventInProgress(Exception):
     """Another worker is running this event's handler right now; deliver it again later."""
+
+
+class EventIgnored(Exception):
+    """A Stripe event about something this shop did not create or does not have: no retry can change
+    that, so it is acknowledged and recorded as ignored; str(error) says why."""
 
 
 class OrderNotReady(Exception):

@@ -5,8 +5,6 @@ Stripe says. Each outcome is a conditional status move, so it takes effect exact
 often, and however concurrently, the function runs.
 """
 
-import logging
-
 from orders.models import Order
 from orders.services import (
     PaymentDetails,
@@ -15,28 +13,20 @@ from orders.services import (
     order_mark_payment_failed,
     order_record_checkout,
 )
-from payments.exceptions import OrderNotReady
 from payments.stripe_client import stripe_client
-
-logger = logging.getLogger(__name__)
 
 _ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 # A bank debit that bounced leaves the session complete and unpaid, and its payment intent here.
 _FAILED_INTENT_STATUSES = {"requires_payment_method", "canceled"}
 
 
-def order_fulfil_checkout_session(*, session_id: str, order_number: str | None = None) -> Order | None:
+def order_fulfil_checkout_session(*, session_id: str) -> Order | None:
     """Retrieve the Checkout Session from Stripe and apply it to its order; return the order.
 
-    Return None for a session the shop did not create (no order, no order number in its
-    metadata). Raise OrderNotReady when the metadata names an order that is not stored yet, so
-    that the webhook event fails and is retried.
+    Return None, asking Stripe nothing, when no order has this session.
     """
     order = Order.objects.filter(stripe_checkout_session_id=session_id).first()
     if order is None:
-        if order_number:
-            raise OrderNotReady(f"Order {order_number} of Checkout Session {session_id} is not stored yet.")
-        logger.info("checkout session %s belongs to no order of this shop; ignored", session_id)
         return None
     session = stripe_client().v1.checkout.sessions.retrieve(session_id, {"expand": ["payment_intent"]})
     return checkout_session_apply(order=order, session=session.to_dict())

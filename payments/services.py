@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from orders.exceptions import InvalidStatusTransition
-from payments.exceptions import WebhookEventInProgress
+from payments.exceptions import EventIgnored, WebhookEventInProgress
 from payments.models import WebhookEvent
 from payments.webhooks import WEBHOOK_HANDLERS
 from shop.transactions import run_retrying
@@ -54,8 +54,9 @@ def webhook_event_process(*, event: WebhookEvent) -> bool:
     """Run the event's handler unless it already ran; return False if it had.
 
     Unknown types have no handler and are simply marked processed. A handler that moves a status
-    backwards met an event superseded by a later one: it is marked processed, with a note, and not
-    retried. Any other failure increments `attempts`, records `last_error` and is re-raised.
+    backwards met an event superseded by a later one, and one that raises EventIgnored met an event
+    about something the shop does not have: either is marked processed, with a note saying why, and
+    not retried. Any other failure increments `attempts`, records `last_error` and is re-raised.
     Raise WebhookEventInProgress while another worker holds the event.
     """
     if event.processed:
@@ -82,6 +83,9 @@ def webhook_event_process(*, event: WebhookEvent) -> bool:
             raise
         logger.info("webhook %s (%s) superseded: %s", event.stripe_event_id, event.type, error)
         _webhook_event_finish(event, note=f"Superseded by a later change, ignored: {error}")
+    except EventIgnored as error:
+        logger.info("webhook %s (%s) ignored: %s", event.stripe_event_id, event.type, error)
+        _webhook_event_finish(event, note=f"Ignored: {error}.")
     except Exception as error:
         _webhook_event_fail(event, error)
         raise

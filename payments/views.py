@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pymongo.errors import PyMongoError
 
 from cart.selectors import cart_get_for_request
@@ -87,12 +87,18 @@ def checkout_success(request):
     return response
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def checkout_cancel(request):
-    """Stripe's "back" link: end the open checkout so the cart can be changed again."""
+    """End the open checkout so the cart can be changed again: on POST only.
+
+    A GET (Stripe's "back" link, or any other site's link) shows the page that offers the button:
+    cancelling on a GET would let any page end a shopper's checkout.
+    """
     cart = cart_get_for_request(request)
     if cart is None or not cart.checkout_session_id:
         return redirect("cart:detail")
+    if request.method == "GET":
+        return render(request, "payments/checkout_cancel.html", {"cart": cart})
     try:
         order = checkout_session_cancel(cart=cart)
     except CheckoutError as error:

@@ -3,12 +3,18 @@
 A handler takes the stored event (a dict, as Stripe sent it) and is idempotent. It raises
 OrderNotReady when the event is about an order that is not in the state it needs yet (stored
 later, or not paid yet), so the event fails and Stripe, or `manage.py retry_webhooks`, retries it.
+It raises EventIgnored for an event no retry can fix (an object the shop did not create, or that
+Stripe no longer has): the event is acknowledged and the reason recorded on it.
 A backward status move raises InvalidStatusTransition: payments.services treats that event as
 superseded by a later one.
 """
 
 import logging
+import re
+import time
+from datetime import timedelta
 
+import stripe
 from bson import ObjectId
 from bson.errors import InvalidId
 
@@ -20,7 +26,7 @@ from orders.services import (
     order_set_payment_status,
     refund_record_from_stripe,
 )
-from payments.exceptions import OrderNotReady
+from payments.exceptions import EventIgnored, OrderNotReady
 from payments.fulfilment import order_fulfil_checkout_session
 from payments.stripe_catalog import product_fields_from_stripe
 from payments.stripe_client import stripe_client
@@ -28,6 +34,15 @@ from payments.stripe_client import stripe_client
 logger = logging.getLogger(__name__)
 
 _PAID_OR_REFUNDED = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+# The numbers payments.checkout gives its orders; another integration on the same Stripe account may
+# put an order_number of its own in the metadata.
+_CHECKOUT_ORDER_NUMBER = re.compile(r"ORD-[0-9A-F]{12}")
+# Checkout stores its order as soon as Stripe answers the session create, in the same request, and
+# the session, then its payment, charge and refunds, all exist only after that answer. An object
+# older than this whose order is still not stored will never have it (another integration's, or a
+# checkout whose request died before storing the order): Stripe would retry it for three days for
+# nothing. Younger, the order may still be on its way, so the event fails and is retried.
+ORDER_STORE_GRACE = timedelta(hours=1)
 _REFUND_STATUSES = {
     "succeeded": RefundStatus.SUCCEEDED,
     "failed": RefundStatus.FAILED,
@@ -41,16 +56,13 @@ _REFUND_STATUSES = {
 def checkout_session_changed(event: dict) -> None:
     """Apply the session's current state, as Stripe reports it now, to its order."""
     session = event["data"]["object"]
-    if (
-        session.get("status") == "expired"
-        and not Order.objects.filter(stripe_checkout_session_id=session["id"]).exists()
-    ):
-        # A session whose order was never stored (Stripe answered after our timeout): nothing to undo.
-        logger.info("checkout session %s expired without an order; ignored", session["id"])
-        return
-    order_fulfil_checkout_session(
-        session_id=session["id"], order_number=(session.get("metadata") or {}).get("order_number")
-    )
+    if not Order.objects.filter(stripe_checkout_session_id=session["id"]).exists():
+        subject = f"Checkout Session {session['id']}"
+        if session.get("status") == "expired":
+            # Its order was never stored (Stripe answered after our timeout): nothing to undo.
+            raise EventIgnored(f"{subject} expired without an order: nothing to undo")
+        raise _order_missing((session.get("metadata") or {}).get("order_number"), session, subject)
+    order_fulfil_checkout_session(session_id=session["id"])
 
 
 # --- Payment intents -----------------------------------------------------------------------
@@ -59,8 +71,8 @@ def checkout_session_changed(event: dict) -> None:
 def payment_intent_succeeded(event: dict) -> None:
     """Confirm the order through its Checkout Session, the one place where orders become paid."""
     intent = event["data"]["object"]
-    order = _order_for_payment(intent["id"], intent.get("metadata") or {})
-    if order is not None and order.stripe_checkout_session_id:
+    order = _order_for_payment(intent["id"], intent.get("metadata") or {}, intent)
+    if order.stripe_checkout_session_id:
         order_fulfil_checkout_session(session_id=order.stripe_checkout_session_id)
 
 
@@ -79,9 +91,7 @@ def payment_intent_canceled(event: dict) -> None:
 
 def _payment_intent_waiting(event: dict, payment_status: str) -> None:
     intent = event["data"]["object"]
-    order = _order_for_payment(intent["id"], intent.get("metadata") or {})
-    if order is None:
-        return
+    order = _order_for_payment(intent["id"], intent.get("metadata") or {}, intent)
     error = intent.get("last_payment_error") or {}
     note = f"Payment intent {intent['status']}"
     if error.get("message"):
@@ -95,9 +105,7 @@ def _payment_intent_waiting(event: dict, payment_status: str) -> None:
 def charge_refunded(event: dict) -> None:
     """Apply the charge's refunded total, and record each refund it lists."""
     charge = event["data"]["object"]
-    order = _order_for_payment(charge.get("payment_intent"), charge.get("metadata") or None)
-    if order is None:
-        return
+    order = _order_for_payment(charge.get("payment_intent"), charge.get("metadata") or None, charge)
     _require_paid(order)
     for refund in (charge.get("refunds") or {}).get("data") or []:
         _refund_record(order, refund)
@@ -106,15 +114,14 @@ def charge_refunded(event: dict) -> None:
         amount_refunded=charge["amount_refunded"],
         fully_refunded=bool(charge.get("refunded")),
         reason=_first_reason(charge),
+        stripe_charge_id=charge["id"],
     )
 
 
 def refund_changed(event: dict) -> None:
     """Record the refund, then apply its charge's refunded total as Stripe reports it now."""
     refund = event["data"]["object"]
-    order = _order_for_payment(refund.get("payment_intent"), None)
-    if order is None:
-        return
+    order = _order_for_payment(refund.get("payment_intent"), None, refund)
     _require_paid(order)
     _refund_record(order, refund)
     if refund.get("charge"):
@@ -124,6 +131,7 @@ def refund_changed(event: dict) -> None:
             amount_refunded=charge.amount_refunded,
             fully_refunded=bool(charge.refunded),
             reason=refund.get("reason") or "",
+            stripe_charge_id=charge.id,
         )
 
 
@@ -178,10 +186,11 @@ def product_changed(event: dict) -> None:
     stripe_id = event["data"]["object"]["id"]
     product = _catalog_row(Product, "stripe_product_id", stripe_id, event["data"]["object"], "product_id")
     if product is None:
-        return
+        # The webhook never adds products (`manage.py sync_stripe` does).
+        raise EventIgnored(f"product {stripe_id} is not in the catalog")
     # The event may be stale (deliveries are unordered): read the product as it is now.
     current = stripe_client().v1.products.retrieve(stripe_id).to_dict()
-    _catalog_update(product, product_fields_from_stripe(current))
+    _catalog_update(product, product_fields_from_stripe(current, shop_images=product.images))
 
 
 def product_deleted(event: dict) -> None:
@@ -192,18 +201,21 @@ def price_changed(event: dict) -> None:
     """Copy the price's current state and nickname; add a price Stripe has for one of our products."""
     stripe_id = event["data"]["object"]["id"]
     price = _catalog_row(Price, "stripe_price_id", stripe_id, event["data"]["object"], "price_id")
-    current = stripe_client().v1.prices.retrieve(stripe_id).to_dict()
+    try:
+        current = stripe_client().v1.prices.retrieve(stripe_id).to_dict()
+    except stripe.InvalidRequestError as error:
+        if price is not None or error.code != "resource_missing":
+            raise
+        raise EventIgnored(f"neither the catalog nor Stripe has price {stripe_id}") from error
     if price is not None:
         _catalog_update(price, {"active": current["active"], "nickname": current.get("nickname") or ""})
         return
     if not current["active"] or (current.get("metadata") or {}).get("price_id"):
         # An archived price, or one an amount change in admin replaced: nothing to sell.
-        logger.info("price %s is archived or was replaced by the shop; not added", stripe_id)
-        return
+        raise EventIgnored(f"price {stripe_id} is archived or was replaced by the shop; not added")
     product = Product.objects.filter(stripe_product_id=current["product"]).first()
     if product is None:
-        logger.info("price %s is for a product not in the catalog; ignored", stripe_id)
-        return
+        raise EventIgnored(f"price {stripe_id} is for product {current['product']}, not in the catalog")
     recurring = current.get("recurring") or {}
     price = Price(
         product=product,
@@ -217,8 +229,7 @@ def price_changed(event: dict) -> None:
         active=current["active"],
     )
     if price.recurring_interval not in BillingInterval.values and recurring:
-        logger.warning("price %s has an interval the catalog does not know; ignored", stripe_id)
-        return
+        raise EventIgnored(f"price {stripe_id} has an interval the catalog does not know")
     price.full_clean(validate_unique=False, validate_constraints=False)
     price.save()
 
@@ -251,25 +262,46 @@ def _catalog_row(model, field: str, stripe_id: str, stripe_object: dict, metadat
 # --- Finding the order of a payment --------------------------------------------------------
 
 
-def _order_for_payment(intent_id: str | None, metadata: dict | None) -> Order | None:
+def _order_for_payment(intent_id: str | None, metadata: dict | None, stripe_object: dict) -> Order:
     """Return the order paid by this payment intent: by its id, else by the order number the shop
-    put in the intent's metadata (None: not known, ask Stripe). None for payments the shop did not
-    start; OrderNotReady when the metadata names an order that is not stored yet."""
+    put in the intent's metadata (None: not known, ask Stripe). `stripe_object` is the event's
+    object (intent, charge or refund). Raise EventIgnored or OrderNotReady (_order_missing) when no
+    order of this shop is stored for it."""
     if intent_id:
         order = Order.objects.filter(stripe_payment_intent_id=intent_id).first()
         if order is not None:
             return order
     if metadata is None and intent_id:
         # Refunds carry their own metadata, not the payment's: ask Stripe for the intent's.
-        metadata = stripe_client().v1.payment_intents.retrieve(intent_id).metadata.to_dict()
+        try:
+            metadata = stripe_client().v1.payment_intents.retrieve(intent_id).metadata.to_dict()
+        except stripe.InvalidRequestError as error:
+            if error.code != "resource_missing":
+                raise
+            raise EventIgnored(f"Stripe has no payment intent {intent_id}") from error
     number = (metadata or {}).get("order_number")
-    if not number:
-        logger.info("payment %s belongs to no order of this shop; ignored", intent_id)
-        return None
-    order = Order.objects.filter(number=number).first()
+    order = Order.objects.filter(number=number).first() if number else None
     if order is None:
-        raise OrderNotReady(f"Order {number} of payment {intent_id} is not stored yet.")
+        subject = (
+            f"payment {intent_id}" if intent_id else f"{stripe_object.get('object')} {stripe_object['id']}"
+        )
+        raise _order_missing(number, stripe_object, subject)
     return order
+
+
+def _order_missing(number: str | None, stripe_object: dict, subject: str) -> Exception:
+    """Return the error for an event whose order is not stored: EventIgnored when the order is not
+    this shop's or can no longer come (ORDER_STORE_GRACE), OrderNotReady while it may."""
+    if not number:
+        return EventIgnored(f"{subject} belongs to no order of this shop (no order number in its metadata)")
+    if not _CHECKOUT_ORDER_NUMBER.fullmatch(number):
+        return EventIgnored(f"{subject} names order {number!r}, not a number this shop gives")
+    created = stripe_object.get("created")
+    if isinstance(created, int) and time.time() - created > ORDER_STORE_GRACE.total_seconds():
+        return EventIgnored(
+            f"{subject} names order {number}, still not stored {ORDER_STORE_GRACE} after it was created"
+        )
+    return OrderNotReady(f"Order {number} of {subject} is not stored yet.")
 
 
 def _object_id(value) -> ObjectId | None:

@@ -1,4 +1,5 @@
 import pytest
+from allauth.account.models import EmailAddress
 from django.urls import reverse
 from django.utils import timezone
 
@@ -6,6 +7,8 @@ from cart.exceptions import CartLocked, CurrencyMismatch
 from cart.models import Cart, CartItem, CartStatus
 from cart.selectors import cart_guest_for_session
 from cart.services import cart_merge_guest_into_user
+from orders.models import Order, PaymentStatus
+from payments.fulfilment import order_fulfil_checkout_session
 from tests.factories import PASSWORD, CartFactory, CartItemFactory, PriceFactory, UserFactory
 
 
@@ -225,3 +228,62 @@ def test_guest_cart_is_found_at_sign_in_by_the_session_whatever_its_new_key():
 
     assert cart_guest_for_session({"cart_id": str(guest.pk)}) == guest
     assert cart_guest_for_session({}) is None
+
+
+# --- Signing in while a guest checkout is open ------------------------------------------------
+
+
+@pytest.fixture
+def guest_paying(client, quiet_sim):
+    """A guest who put a mug in the cart and is on Stripe's payment page; return the session id."""
+    mug = PriceFactory(product__name="Stoneware mug", unit_amount=1800)
+    client.post(reverse("cart:add"), {"product_id": mug.product_id, "price_id": mug.pk, "quantity": 2})
+    response = client.post(reverse("payments:checkout"))
+    assert response.status_code == 303
+    return response["Location"].rsplit("/", 1)[1]
+
+
+def verified_user(email):
+    user = UserFactory(email=email)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+@pytest.mark.django_db
+def test_signing_in_during_a_guest_checkout_leaves_the_locked_cart_to_the_guest(
+    client, guest_paying, quiet_sim
+):
+    user = verified_user("ada@example.com")
+    guest_cart = Cart.objects.get(checkout_session_id=guest_paying)
+
+    html = sign_in(client, user).content.decode()
+
+    assert "The items you added before signing in are now in your cart." not in html
+    assert "You were paying as a guest when you signed in" in html
+    guest_cart.refresh_from_db()
+    assert (guest_cart.status, guest_cart.checkout_session_id) == (CartStatus.ACTIVE, guest_paying)
+    assert lines(guest_cart) == [(CartItem.objects.get().price_id, 2)]
+    assert not Cart.objects.filter(user=user).exists()
+
+    quiet_sim.pay(guest_paying, email="ada@example.com")
+    order_fulfil_checkout_session(session_id=guest_paying)
+
+    order = Order.objects.get()
+    assert order.payment_status == PaymentStatus.PAID
+    assert order.user == user
+    guest_cart.refresh_from_db()
+    assert guest_cart.status == CartStatus.CHECKED_OUT
+    assert "Stoneware mug" not in client.get(reverse("cart:detail")).content.decode()
+    assert order.number in client.get(reverse("orders:list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_guest_order_paid_with_another_email_stays_the_guests(client, guest_paying, quiet_sim):
+    sign_in(client, verified_user("ada@example.com"))
+
+    quiet_sim.pay(guest_paying, email="someone.else@example.com")
+    order_fulfil_checkout_session(session_id=guest_paying)
+
+    order = Order.objects.get()
+    assert order.payment_status == PaymentStatus.PAID
+    assert order.user is None

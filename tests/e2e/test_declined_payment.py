@@ -29,6 +29,8 @@ def test_after_a_declined_payment_the_shopper_goes_back_and_changes_the_cart(pag
     expect(page.get_by_role("button", name="Pay $45.00")).to_be_visible()
 
     page.get_by_role("link", name="← Back").click()
+    expect(page.get_by_role("heading", name="Cancel your payment?")).to_be_visible()
+    page.get_by_role("button", name="Cancel payment and edit cart").click()
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text(
         "Checkout cancelled. Nothing was charged, and your cart can be changed again."

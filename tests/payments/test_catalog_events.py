@@ -20,10 +20,11 @@ def test_product_changes_in_stripe_reach_the_catalog(stripe_sim, stripe_api):
     )
     stripe_sim.wait_for_deliveries()
     product.refresh_from_db()
+    # The shop's own (static) image stays where it was; Stripe's URL joins it.
     assert (product.name, product.description, product.images) == (
         "Stoneware mug",
         "Glazed",
-        ["https://img.example.com/mug.png"],
+        ["catalog/demo/placeholder.svg", "https://img.example.com/mug.png"],
     )
     assert product.slug == factories.ProductFactory._meta.model.objects.get(pk=product.pk).slug
 

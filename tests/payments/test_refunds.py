@@ -6,11 +6,12 @@ import uuid
 
 import requests
 from django.core.management import call_command
+from django.test import Client
 
 from orders.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
 from payments.models import WebhookEvent
 from tests import factories
-from tests.payments.conftest import event_payloads, signature_headers
+from tests.payments.conftest import WEBHOOK_SECRET, event_payloads, signature_headers
 
 
 def paid_through_the_simulator(sim, purchase):
@@ -132,3 +133,46 @@ def test_a_refund_staff_requested_here_is_matched_not_duplicated(stripe_sim, gue
     assert (requested.stripe_refund_id, requested.status) == (stripe_refund.id, RefundStatus.SUCCEEDED)
     order.refresh_from_db()
     assert (order.payment_status, order.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 500)
+
+
+def test_a_refund_larger_than_the_payment_is_capped_logged_and_flagged_for_staff(
+    db, client, settings, caplog
+):
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    order = factories.OrderFactory(paid=True, amount_subtotal=3600, amount_total=3600)
+    charge = {
+        "id": "ch_overrefund",
+        "object": "charge",
+        "payment_intent": order.stripe_payment_intent_id,
+        "amount": 3600,
+        "amount_refunded": 36000,
+        "refunded": True,
+        "currency": "usd",
+        "metadata": {"order_number": order.number},
+        "refunds": {"data": []},
+    }
+    event = {
+        "id": f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "type": "charge.refunded",
+        "created": 1_800_000_000,
+        "data": {"object": charge},
+    }
+
+    response = deliver(client, json.dumps(event))
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert (order.refunded_amount, order.payment_status, order.status) == (
+        3600,
+        PaymentStatus.REFUNDED,
+        OrderStatus.REFUNDED,
+    )
+    flag = (
+        "Stripe reported $360.00 refunded on charge ch_overrefund, more than the $36.00 paid; "
+        "recorded as $36.00. Check the payment in the Stripe dashboard."
+    )
+    assert any(flag in record.getMessage() for record in caplog.records if record.levelname == "ERROR")
+    staff = Client()
+    staff.force_login(factories.SuperAdminFactory())
+    assert flag in staff.get(f"/admin/orders/order/{order.pk}/change/").text

@@ -227,7 +227,8 @@ def test_an_event_for_an_order_not_stored_yet_fails_so_that_it_is_retried(db, cs
         "id": "pi_early",
         "object": "payment_intent",
         "status": "succeeded",
-        "metadata": {"order_number": "ORD-LATE"},
+        "created": int(time.time()),
+        "metadata": {"order_number": "ORD-0123456789AB"},
     }
     payload = json.dumps(stripe_event("payment_intent.succeeded", intent))
 
@@ -236,7 +237,7 @@ def test_an_event_for_an_order_not_stored_yet_fails_so_that_it_is_retried(db, cs
     assert response.status_code == 500
     event = WebhookEvent.objects.get()
     assert not event.processed
-    assert event.last_error == "OrderNotReady: Order ORD-LATE of payment pi_early is not stored yet."
+    assert event.last_error == "OrderNotReady: Order ORD-0123456789AB of payment pi_early is not stored yet."
 
 
 def test_payments_the_shop_did_not_start_are_acknowledged_and_ignored(db, csrf_client):
@@ -345,3 +346,121 @@ def test_payment_intent_events_move_only_the_payment_status(
     order.refresh_from_db()
     assert (order.status, order.payment_status) == (OrderStatus.PENDING, payment_status)
     assert OrderStatusChange.objects.get().note == f"Payment intent {intent_status}"
+
+
+# --- Events no retry can fix: acknowledged, recorded as ignored with why ---------------------
+
+AN_HOUR_AND_A_MINUTE_AGO = int(time.time()) - 3660
+
+
+def completed_session(order_number: str, *, created: int | None = None) -> dict:
+    return {
+        "id": f"cs_test_{uuid.uuid4().hex[:16]}",
+        "object": "checkout.session",
+        "status": "complete",
+        "payment_status": "paid",
+        "created": created or int(time.time()),
+        "metadata": {"order_number": order_number},
+    }
+
+
+@pytest.mark.parametrize(
+    ("order_number", "created", "why"),
+    [
+        ("INV-2291", None, "names order 'INV-2291', not a number this shop gives"),
+        (
+            "ORD-0123456789AB",
+            AN_HOUR_AND_A_MINUTE_AGO,
+            "names order ORD-0123456789AB, still not stored 1:00:00 after it was created",
+        ),
+    ],
+    ids=["foreign-number", "older-than-checkout-takes"],
+)
+def test_a_completed_session_whose_order_is_not_ours_is_ignored_with_why(
+    db, csrf_client, order_number, created, why
+):
+    session = completed_session(order_number, created=created)
+    payload = json.dumps(stripe_event("checkout.session.completed", session))
+
+    response = deliver(csrf_client, payload)
+
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    assert (event.processed, event.attempts) == (True, 1)
+    assert event.last_error == f"Ignored: Checkout Session {session['id']} {why}."
+    assert not Order.objects.exists()
+
+
+def test_a_completed_session_whose_order_may_still_be_stored_is_retried(db, csrf_client):
+    session = completed_session("ORD-0123456789AB")
+
+    response = deliver(csrf_client, json.dumps(stripe_event("checkout.session.completed", session)))
+
+    assert response.status_code == 500
+    assert WebhookEvent.objects.get().last_error == (
+        f"OrderNotReady: Order ORD-0123456789AB of Checkout Session {session['id']} is not stored yet."
+    )
+
+
+@pytest.mark.parametrize(
+    ("event_type", "stripe_object", "why"),
+    [
+        (
+            "charge.refunded",
+            {"id": "ch_unknown", "object": "charge", "payment_intent": "pi_unknown", "amount_refunded": 100},
+            "Stripe has no payment intent pi_unknown",
+        ),
+        (
+            "charge.refunded",
+            {
+                "id": "ch_foreign",
+                "object": "charge",
+                "payment_intent": "pi_foreign",
+                "amount_refunded": 100,
+                "metadata": {"order_number": "4471"},
+            },
+            "payment pi_foreign names order '4471', not a number this shop gives",
+        ),
+        (
+            "charge.refunded",
+            {"id": "ch_legacy", "object": "charge", "payment_intent": None, "amount_refunded": 100},
+            "charge ch_legacy belongs to no order of this shop (no order number in its metadata)",
+        ),
+        (
+            "refund.created",
+            {"id": "re_unknown", "object": "refund", "payment_intent": "pi_unknown", "amount": 100},
+            "Stripe has no payment intent pi_unknown",
+        ),
+        (
+            "price.updated",
+            {"id": "price_unknown", "object": "price", "metadata": {}},
+            "neither the catalog nor Stripe has price price_unknown",
+        ),
+    ],
+    ids=[
+        "charge-of-unknown-payment",
+        "charge-of-foreign-order",
+        "charge-without-payment",
+        "refund-of-unknown-payment",
+        "unknown-price",
+    ],
+)
+def test_events_for_objects_the_shop_does_not_know_are_ignored_with_why(
+    db, quiet_sim, csrf_client, event_type, stripe_object, why
+):
+    response = deliver(csrf_client, json.dumps(stripe_event(event_type, stripe_object)))
+
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    assert (event.processed, event.last_error) == (True, f"Ignored: {why}.")
+
+
+def test_the_webhook_log_shows_why_an_event_was_ignored(db, csrf_client):
+    session = completed_session("INV-2291")
+    deliver(csrf_client, json.dumps(stripe_event("checkout.session.completed", session)))
+    staff = Client()
+    staff.force_login(factories.SuperAdminFactory())
+
+    listing = staff.get("/admin/payments/webhookevent/")
+
+    assert f"Ignored: Checkout Session {session['id']} names order" in listing.text

@@ -6,8 +6,10 @@ import json
 import pytest
 import stripe
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
+from cart.selectors import CART_SESSION_KEY
 from catalog import stripe_sync
 from catalog.models import Price, PriceType, Product
 from catalog.stripe_sync import (
@@ -16,6 +18,7 @@ from catalog.stripe_sync import (
     price_push_to_stripe,
     product_push_to_stripe,
 )
+from orders.models import Order
 from payments.models import WebhookEvent
 from tests import factories
 from tests.admin.pages import change_url, changelist_url, run_action
@@ -524,3 +527,112 @@ def test_the_command_help_states_the_conflict_rule(capsys):
     with pytest.raises(SystemExit):
         call_command("sync_stripe", "--help")
     assert "Stripe wins for product name" in " ".join(capsys.readouterr().out.split())
+
+
+# --- What the shopper pays for a price that is not in sync ----------------------------------
+
+
+def guest_cart_client(price, quantity=1):
+    """Return a guest's test client whose cart holds `quantity` of `price`."""
+    guest = Client()
+    session = guest.session
+    session.save()
+    cart = factories.CartFactory(session_key=session.session_key, currency=price.currency)
+    factories.CartItemFactory(cart=cart, price=price, quantity=quantity)
+    session[CART_SESSION_KEY] = str(cart.pk)
+    session.save()
+    return guest, cart
+
+
+def test_a_price_changed_while_stripe_was_down_cannot_be_bought_until_stripe_has_it(
+    staff_client, settings, stripe_down, quiet_sim, stripe_api
+):
+    price = pushed_price(unit_amount=1000, product__name="Brass lamp")
+    old_stripe_id = price.stripe_price_id
+    simulator_url = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = stripe_down
+    saved = staff_client.post(change_url(price), price_form(price, unit_amount="9000"), follow=True)
+    assert any("Stripe did not take the change" in message for message in messages_of(saved))
+    settings.STRIPE_API_BASE = simulator_url
+    guest, cart = guest_cart_client(Price.objects.get(pk=price.pk))
+
+    cart_page = guest.get(reverse("cart:detail"))
+    refused = guest.post(reverse("payments:checkout"), follow=True)
+
+    assert "Brass lamp cannot be bought right now" in cart_page.text
+    assert "$90.00" not in cart_page.text.split('id="summary-heading"')[1]
+    assert refused.redirect_chain == [("/cart/", 302)]
+    assert messages_of(refused) == [
+        "“Brass lamp” cannot be bought right now. Your cart is unchanged: try again later, "
+        "or remove it and check out the rest."
+    ]
+    assert not Order.objects.exists()
+    cart.refresh_from_db()
+    assert not cart.is_locked
+    assert not stripe_api().v1.checkout.sessions.list().data
+    assert Price.objects.get(pk=price.pk).stripe_price_id == old_stripe_id
+
+
+def test_checkout_refuses_a_price_whose_stripe_twin_has_other_terms(db, quiet_sim, stripe_api):
+    price = pushed_price(unit_amount=1000, product__name="Brass lamp")
+    # Changed without a push (a bulk edit, a push that died half-way): no flag, Stripe still says $10.
+    Price.objects.filter(pk=price.pk).update(unit_amount=9000)
+    guest, cart = guest_cart_client(Price.objects.get(pk=price.pk))
+
+    refused = guest.post(reverse("payments:checkout"), follow=True)
+
+    assert messages_of(refused) == [
+        "“Brass lamp” cannot be bought right now. Your cart is unchanged: try again later, "
+        "or remove it and check out the rest."
+    ]
+    assert not Order.objects.exists()
+    cart.refresh_from_db()
+    assert not cart.is_locked
+    assert not stripe_api().v1.checkout.sessions.list().data
+
+
+# --- The shop's own images survive a round trip through Stripe ------------------------------
+
+DEMO_IMAGE = "catalog/demo/mug.svg"
+CDN_IMAGE = "https://cdn.example.com/mug-side.jpg"
+
+
+def test_an_image_added_in_admin_next_to_a_demo_image_survives_the_webhook(
+    staff_client, stripe_sim, stripe_api
+):
+    add_product(staff_client, "Mug", images=[DEMO_IMAGE])
+    stripe_sim.wait_for_deliveries()
+    product = Product.objects.get()
+
+    data = product_form("Mug", images=[DEMO_IMAGE, CDN_IMAGE])
+    staff_client.post(change_url(product), data, follow=True)
+    stripe_sim.wait_for_deliveries()
+
+    assert stripe_api().v1.products.retrieve(product.stripe_product_id).images == [CDN_IMAGE]
+    product.refresh_from_db()
+    assert product.images == [DEMO_IMAGE, CDN_IMAGE]
+    assert not WebhookEvent.objects.filter(processed=False).exists()
+
+    # Removed in admin: removed in Stripe too, so the next event does not bring it back.
+    staff_client.post(change_url(product), product_form("Mug", images=[DEMO_IMAGE]), follow=True)
+    stripe_sim.wait_for_deliveries()
+
+    assert stripe_api().v1.products.retrieve(product.stripe_product_id).images == []
+    product.refresh_from_db()
+    assert product.images == [DEMO_IMAGE]
+
+
+def test_a_pull_keeps_the_shops_own_images_in_place_and_takes_stripes_urls(db, quiet_sim, stripe_api):
+    product = factories.ProductFactory(name="Mug", images=[DEMO_IMAGE, CDN_IMAGE])
+    product_push_to_stripe(product=product)
+    product.refresh_from_db()
+
+    assert "products: 0 created, 0 updated, 1 unchanged" in sync_stripe()
+    assert Product.objects.get().images == [DEMO_IMAGE, CDN_IMAGE]
+
+    stripe_api().v1.products.update(
+        product.stripe_product_id, {"images": ["https://cdn.example.com/new.jpg"]}
+    )
+    sync_stripe()
+
+    assert Product.objects.get().images == [DEMO_IMAGE, "https://cdn.example.com/new.jpg"]
