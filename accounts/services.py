@@ -1,11 +1,13 @@
-"""Writes on users: the deployment's super admin, and deletion."""
+"""Writes on users: the deployment's super admin, stepping down from it, and deletion."""
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
 from django_mongodb_backend import transaction
 
+from accounts.exceptions import LastSuperAdmin
 from accounts.models import User, UserRole
-from accounts.roles import check_super_admin_remains
+from accounts.roles import apply_role_flags
 
 
 def user_make_super_admin(*, email: str, password: str | None = None) -> tuple[User, bool]:
@@ -45,6 +47,34 @@ def user_delete(*, user: User) -> None:
     Orders keep the customer's email (Order.user is SET_NULL). Raise LastSuperAdmin for the
     last active SUPER_ADMIN.
     """
-    check_super_admin_remains(user=user)
+    if user.role == UserRole.SUPER_ADMIN and user.is_active:
+        user.role = UserRole.USER
+        user_leave_super_admin(user=user)
     with transaction.atomic():
         user.delete()
+
+
+def user_leave_super_admin(*, user: User) -> None:
+    """Store the role and active flag of `user` that end their being an active SUPER_ADMIN.
+
+    Raise LastSuperAdmin, and leave them a SUPER_ADMIN, when no other active one would remain.
+    Two super admins demoting each other at once each see the other still in place, so the
+    write is conditional and checked after it: a write that left none is undone.
+    """
+    apply_role_flags(user)
+    new_state = {
+        "role": user.role,
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+    }
+    active_super_admins = User.objects.filter(role=UserRole.SUPER_ADMIN, is_active=True)
+    if not active_super_admins.filter(pk=user.pk).update(**new_state, updated_at=timezone.now()):
+        return
+    if not active_super_admins.exists():
+        user.role, user.is_active = UserRole.SUPER_ADMIN, True
+        apply_role_flags(user)
+        User.objects.filter(pk=user.pk, **new_state).update(
+            role=user.role, is_active=True, is_staff=user.is_staff, is_superuser=user.is_superuser
+        )
+        raise LastSuperAdmin()
