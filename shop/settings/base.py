@@ -103,6 +103,15 @@ MIGRATION_MODULES = {
     "socialaccount": "shop.mongo_migrations.socialaccount",
 }
 
+# --- Cache: one for every worker process (allauth counts sign-in attempts here) -------------
+# The shop's own MongoDB database by default (shop/cache.py); a Redis URL where the deployer
+# has one (redis://host:6379/0, with the redis package installed).
+CACHES = {
+    "default": env.cache_url("CACHE_URL")
+    if env("CACHE_URL", default="")
+    else {"BACKEND": "shop.cache.MongoDBCache", "LOCATION": "django_cache"}
+}
+
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 # One backend: allauth's sign-in by email, with permissions taken from the role alone (a second
@@ -117,6 +126,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "catalog:product_list"
 
+# Behind the HTTPS proxy every request comes from the proxy: count clients by X-Forwarded-For,
+# read this many entries from its right (0: no proxy, use the connecting address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
