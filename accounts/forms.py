@@ -1,5 +1,7 @@
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
@@ -42,3 +44,23 @@ class ProfileForm(RefusePrivilegedFieldsMixin, forms.ModelForm):
         if image and not image.startswith("https://"):
             raise ValidationError("Use an address that starts with https://.", code="avatar_not_https")
         return image
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """Admin's sign-in, counted against the same failed attempts as the shop's sign-in page.
+
+    allauth's adapter checks the limit before it tries the password, so once an address has had
+    too many failures the right password is refused here as there.
+    """
+
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            self.user_cache = get_adapter(self.request).authenticate(
+                self.request, email=email, password=password
+            )
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

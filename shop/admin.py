@@ -3,12 +3,15 @@
 import json
 from urllib.parse import urlencode
 
+from allauth.decorators import rate_limit
 from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 
+from accounts.forms import AdminLoginForm
 from orders.models import Order
 from payments.models import WebhookEvent
 from shop import dashboard
@@ -18,10 +21,16 @@ from shop.money import format_money
 class ShopAdminSite(admin.AdminSite):
     site_title = "Shop admin"
     index_title = "Run the shop"
+    login_form = AdminLoginForm
 
     @property
     def site_header(self):
         return f"{settings.SITE_NAME} admin"
+
+    @method_decorator(rate_limit(action="login"))
+    def login(self, request, extra_context=None):
+        """Sign in as on the shop's page: the same per-address and per-client limits apply."""
+        return super().login(request, extra_context)
 
     def index(self, request, extra_context=None):
         """Show the dashboard above the list of models."""

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, AdminFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +91,44 @@ def test_the_cache_is_the_shared_database_unless_a_cache_url_is_given():
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://cache.internal:6379/1",
     }
+
+
+def admin_sign_in(client, email, password):
+    return client.post(reverse("admin:login"), {"username": email, "password": password, "next": "/admin/"})
+
+
+def signed_in_to_admin(client):
+    return client.get(reverse("admin:index")).status_code == 200
+
+
+def test_staff_sign_in_to_admin_with_the_right_password(client):
+    AdminFactory(email="staff@example.com")
+
+    response = admin_sign_in(client, "staff@example.com", PASSWORD)
+
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
+    assert signed_in_to_admin(client)
+
+
+def test_after_the_limit_on_the_shop_sign_in_admin_refuses_the_right_password(client):
+    AdminFactory(email="staff@example.com")
+    for _ in range(5):
+        sign_in(client, "staff@example.com", "wrong")
+
+    response = admin_sign_in(client, "staff@example.com", PASSWORD)
+
+    assert response.status_code == 200
+    assert TOO_MANY in response.text
+    assert not signed_in_to_admin(client)
+
+
+def test_repeated_wrong_admin_passwords_are_limited_here_and_on_the_shop_sign_in(client):
+    AdminFactory(email="staff@example.com")
+    wrong = [admin_sign_in(client, "staff@example.com", "wrong") for _ in range(5)]
+
+    refused = admin_sign_in(client, "staff@example.com", PASSWORD)
+
+    assert all("Please enter the correct email address and password" in answer.text for answer in wrong)
+    assert TOO_MANY in refused.text
+    assert not signed_in_to_admin(client)
+    assert TOO_MANY in sign_in(client, "staff@example.com", PASSWORD).text
