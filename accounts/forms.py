@@ -1,10 +1,16 @@
 from allauth.account.adapter import get_adapter
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.core import context
 from django import forms
+from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from accounts.services import user_prove_address
+from accounts.tokens import AddressPasswordResetTokenGenerator
 
 # Fields no shopper form offers; a submission carrying one is an attempt to raise a role.
 PRIVILEGED_FIELDS = ("role", "is_staff", "is_superuser", "groups", "user_permissions")
@@ -64,3 +70,26 @@ class AdminLoginForm(AdminAuthenticationForm):
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    def save(self, request, **kwargs):
+        """Mail the reset links, each naming the address it goes to."""
+        token_generator = AddressPasswordResetTokenGenerator(email=self.cleaned_data["email"])
+        return super().save(request, token_generator=token_generator, **kwargs)
+
+
+class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
+    def save(self):
+        """Set the new password; the link proves its address, which may hand the account over."""
+        # Read before the new password makes the link's token invalid.
+        email = AddressPasswordResetTokenGenerator().address_of(self.user, self.temp_key)
+        super().save()
+        if email and user_prove_address(user=self.user, email=email):
+            # allauth's view passes no request to its forms; its middleware keeps the current one.
+            messages.success(
+                context.request,
+                f"Your email address is now verified: {email} is this account's address. Its other "
+                "addresses and linked Google or GitHub sign-ins were removed; connect yours again "
+                "from your profile.",
+            )

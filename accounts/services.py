@@ -1,6 +1,7 @@
-"""Writes on users: the deployment's super admin, stepping down from it, and deletion."""
+"""Writes on users: the deployment's super admin, stepping down from it, proven addresses, deletion."""
 
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 from django_mongodb_backend import transaction
@@ -78,3 +79,27 @@ def user_leave_super_admin(*, user: User) -> None:
             role=user.role, is_active=True, is_staff=user.is_staff, is_superuser=user.is_superuser
         )
         raise LastSuperAdmin()
+
+
+def user_prove_address(*, user: User, email: str) -> bool:
+    """Record that the holder of `user`'s account reads mail at `email` (a password reset link).
+
+    An address proven for the first time hands the account to its owner: until then anyone could
+    have opened the account with it and linked their own sign-ins. It becomes verified and
+    primary; the other addresses and the linked provider accounts go (the other sessions end with
+    the password the reset changed). Return True then, False when the address was verified.
+    """
+    email = email.lower()
+    address = EmailAddress.objects.filter(user=user, email=email).first()
+    if address is not None and address.verified:
+        return False
+    with transaction.atomic():
+        address = address or EmailAddress(user=user, email=email)
+        EmailAddress.objects.filter(user=user).exclude(pk=address.pk).delete()
+        address.verified = address.primary = True
+        address.save()
+        SocialAccount.objects.filter(user=user).delete()
+        if user.email != email:
+            user.email = email
+            user.save(update_fields=["email", "updated_at"])
+    return True

@@ -141,7 +141,13 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Confirmation keys stored as rows: allauth's signed keys put the address's ObjectId in JSON.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignupForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
+}
+# A reset link names the address it was mailed to: the reset proves that address.
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.AddressPasswordResetTokenGenerator"  # noqa: S105 -- a class path
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 # Ask providers for the user's addresses and their verified flags (GitHub: /user/emails).
