@@ -1,7 +1,10 @@
 from allauth.account.adapter import get_adapter
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.models import EmailAddress
+from allauth.account.utils import filter_users_by_email
 from allauth.core import context
 from django import forms
 from django.contrib import messages
@@ -93,3 +96,22 @@ class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
                 "addresses and linked Google or GitHub sign-ins were removed; connect yours again "
                 "from your profile.",
             )
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    def save(self, request):
+        """Add the address, or, when another account holds it, say the same and store nothing.
+
+        allauth, hiding that the address is taken, would store it unverified on this account
+        too; whoever holds it here could then stand in its owner's way (accounts/adapters.py).
+        """
+        email = self.cleaned_data["email"]
+        if any(user.pk != self.user.pk for user in filter_users_by_email(email)):
+            get_adapter(request).add_message(
+                request,
+                messages.INFO,
+                "account/messages/email_confirmation_sent.txt",
+                {"email": email, "login": True, "signup": False},
+            )
+            return EmailAddress(user=self.user, email=email)
+        return super().save(request)

@@ -102,4 +102,16 @@ def user_prove_address(*, user: User, email: str) -> bool:
         if user.email != email:
             user.email = email
             user.save(update_fields=["email", "updated_at"])
+    email_address_release_unproven_claims(email=email)
     return True
+
+
+def email_address_release_unproven_claims(*, email: str) -> int:
+    """Remove the unverified second addresses `email` on every account, now that its owner proved it.
+
+    Anyone may add any free address to their account unverified; such a claim must not keep the
+    owner out. An account's primary address stays: its holder resets the password by email.
+    Return how many were removed.
+    """
+    claims = EmailAddress.objects.filter(email=email.lower(), verified=False, primary=False)
+    return claims.delete()[0]

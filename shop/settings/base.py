@@ -133,16 +133,18 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-# Say plainly that an address is taken: hiding it would let a second account hold the address
-# unverified (and sign-up tells a taken address apart anyway).
-ACCOUNT_PREVENT_ENUMERATION = False
-ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+# Pages answer alike whether an address has an account (the mail says which); a second account
+# still never holds a taken address (accounts/forms.py, AddEmailForm). Sign-up can only answer
+# alike when it never signs in an unproven address, hence mandatory verification.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Confirmation keys stored as rows: allauth's signed keys put the address's ObjectId in JSON.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_FORMS = {
     "signup": "accounts.forms.SignupForm",
+    "add_email": "accounts.forms.AddEmailForm",
     "reset_password": "accounts.forms.ResetPasswordForm",
     "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
 }
