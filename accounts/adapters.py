@@ -1,5 +1,6 @@
 """allauth policy for the shop: who may sign up, link and join which account."""
 
+import copy
 import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -8,8 +9,12 @@ from allauth.account.utils import filter_users_by_email
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthProcess
+from bson import ObjectId
 from django.contrib import messages
 from django.shortcuts import redirect
+from django_mongodb_backend.fields.objectid import ObjectIdMixin
+
+from accounts.services import email_address_release_unproven_claims
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +54,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         allauth has already joined the sign-in to its linked account, or to the account whose
         address both the provider and the shop verified. Anything left that names a known
         address must not take that account over: its owner signs in first and connects the
-        provider from the linked accounts page.
+        provider from the linked accounts page. An address the provider verified first frees
+        itself from other accounts' unverified second addresses.
         """
         if sociallogin.is_existing or sociallogin.state.get("process") == AuthProcess.CONNECT:
             return
+        for address in sociallogin.email_addresses:
+            if address.verified:
+                email_address_release_unproven_claims(email=address.email)
         addresses = {address.email for address in sociallogin.email_addresses}
         if sociallogin.user and sociallogin.user.email:
             addresses.add(sociallogin.user.email)
@@ -63,6 +72,26 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             )
             messages.error(request, self.error_messages["email_taken"] % provider.name)
             raise ImmediateHttpResponse(redirect("account_login"))
+
+    def serialize_instance(self, instance):
+        """Return allauth's JSON form of `instance`, its ObjectId keys as hex strings.
+
+        allauth keeps a sign-in waiting for email verification in the session, as JSON.
+        """
+        unsaved = copy.copy(instance)
+        for name, value in vars(unsaved).items():
+            if isinstance(value, ObjectId):
+                setattr(unsaved, name, str(value))
+        return super().serialize_instance(unsaved)
+
+    def deserialize_instance(self, model, data):
+        """Rebuild what serialize_instance() stored, its keys as ObjectIds again."""
+        instance = super().deserialize_instance(model, data)
+        for field in model._meta.concrete_fields:
+            value = instance.__dict__.get(field.attname)
+            if isinstance(value, str) and isinstance(getattr(field, "target_field", field), ObjectIdMixin):
+                setattr(instance, field.attname, field.to_python(value))
+        return instance
 
     def populate_user(self, request, sociallogin, data):
         """Fill a new user's name and avatar from the provider's profile."""

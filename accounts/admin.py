@@ -16,9 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 
 from accounts.exceptions import LastSuperAdmin, RoleChangeForbidden
-from accounts.models import User
+from accounts.models import User, UserRole
 from accounts.roles import can_change_roles, check_role_change, check_super_admin_remains
-from accounts.services import user_delete
+from accounts.services import user_delete, user_leave_super_admin
 
 
 class RoleCheckedFormMixin:
@@ -139,9 +139,20 @@ class UserAdmin(BaseUserAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except LastSuperAdmin as error:
+            # Another super admin stepped down between this form's check and its save.
+            self.message_user(request, error.message, messages.ERROR)
+            return redirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
         if "role" in form.changed_data and not can_change_roles(request.user):
             raise PermissionDenied
+        was_super_admin = form.initial.get("role") == UserRole.SUPER_ADMIN and form.initial.get("is_active")
+        if change and was_super_admin and (obj.role != UserRole.SUPER_ADMIN or not obj.is_active):
+            user_leave_super_admin(user=obj)
         super().save_model(request, obj, form, change)
 
     def delete_view(self, request, object_id, extra_context=None):

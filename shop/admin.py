@@ -3,6 +3,7 @@
 import json
 from urllib.parse import urlencode
 
+from allauth.decorators import rate_limit
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -11,9 +12,11 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from accounts.forms import AdminLoginForm
 from orders.models import Order
 from payments.models import WebhookEvent
 from shop import dashboard
@@ -68,6 +71,7 @@ class IdCheckedAdminMixin:
 class ShopAdminSite(admin.AdminSite):
     site_title = "Shop admin"
     index_title = "Run the shop"
+    login_form = AdminLoginForm
 
     def register(self, model_or_iterable, admin_class=None, **options):
         # Every model admin, the libraries' included, gets the checks (as Django itself subclasses
@@ -84,6 +88,11 @@ class ShopAdminSite(admin.AdminSite):
     @property
     def site_header(self):
         return f"{settings.SITE_NAME} admin"
+
+    @method_decorator(rate_limit(action="login"))
+    def login(self, request, extra_context=None):
+        """Sign in as on the shop's page: the same per-address and per-client limits apply."""
+        return super().login(request, extra_context)
 
     def index(self, request, extra_context=None):
         """Show the dashboard above the list of models."""

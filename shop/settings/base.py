@@ -109,6 +109,15 @@ MIGRATION_MODULES = {
     "socialaccount": "shop.mongo_migrations.socialaccount",
 }
 
+# --- Cache: one for every worker process (allauth counts sign-in attempts here) -------------
+# The shop's own MongoDB database by default (shop/cache.py); a Redis URL where the deployer
+# has one (redis://host:6379/0, with the redis package installed).
+CACHES = {
+    "default": env.cache_url("CACHE_URL")
+    if env("CACHE_URL", default="")
+    else {"BACKEND": "shop.cache.MongoDBCache", "LOCATION": "django_cache"}
+}
+
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 # One backend: allauth's sign-in by email, with permissions taken from the role alone (a second
@@ -123,19 +132,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "catalog:product_list"
 
+# Behind the HTTPS proxy every request comes from the proxy: count clients by X-Forwarded-For,
+# read this many entries from its right (0: no proxy, use the connecting address).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-# Say plainly that an address is taken: hiding it would let a second account hold the address
-# unverified (and sign-up tells a taken address apart anyway).
-ACCOUNT_PREVENT_ENUMERATION = False
-ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+# Pages answer alike whether an address has an account (the mail says which); a second account
+# still never holds a taken address (accounts/forms.py, AddEmailForm). Sign-up can only answer
+# alike when it never signs in an unproven address, hence mandatory verification.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Confirmation keys stored as rows: allauth's signed keys put the address's ObjectId in JSON.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.SignupForm",
+    "add_email": "accounts.forms.AddEmailForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
+}
+# A reset link names the address it was mailed to: the reset proves that address.
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.AddressPasswordResetTokenGenerator"  # noqa: S105 -- a class path
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 # Ask providers for the user's addresses and their verified flags (GitHub: /user/emails).

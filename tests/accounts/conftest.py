@@ -2,17 +2,8 @@ import copy
 
 import pytest
 import requests
-from django.core.cache import cache
 
 from tests.accounts.oauth import PROVIDER_HOSTS, PROVIDERS, ProviderEndpoints
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """allauth keeps rate limits and used tokens in the cache: start every test without them."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

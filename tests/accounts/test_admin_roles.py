@@ -4,9 +4,12 @@ from http import HTTPStatus
 
 import pytest
 from allauth.socialaccount.models import SocialAccount, SocialToken
+from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
+from django.test import RequestFactory
 from django.urls import reverse
 
+from accounts.exceptions import LastSuperAdmin
 from accounts.models import User, UserRole
 from tests import factories
 from tests.accounts.admin_pages import admin_url, form_data
@@ -219,3 +222,34 @@ def test_a_super_admin_adds_an_admin_through_admin(client):
     staff = User.objects.get(email="staff@example.com")
     assert (staff.role, staff.is_staff, staff.is_superuser) == (UserRole.ADMIN, True, False)
     assert staff.check_password(password)
+
+
+def validated_role_change(client, *, user, role, changed_by):
+    """Return the admin, request and validated change form of `changed_by` giving `user` the `role`."""
+    client.force_login(changed_by)
+    data = form_data(client.get(admin_url(User, "change", user))) | {"role": role}
+    request = RequestFactory().post(admin_url(User, "change", user), data)
+    request.user = changed_by
+    model_admin = admin.site.get_model_admin(User)
+    form = model_admin.get_form(request, user)(data, instance=User.objects.get(pk=user.pk))
+    assert form.is_valid(), form.errors
+    return model_admin, request, form
+
+
+def test_two_super_admins_demoting_each_other_at_once_leave_one(client):
+    first, second = factories.SuperAdminFactory(), factories.SuperAdminFactory()
+    # Both forms validated while the other was still a super admin, as two requests racing would.
+    changes = [
+        validated_role_change(client, user=second, role=UserRole.ADMIN, changed_by=first),
+        validated_role_change(client, user=first, role=UserRole.ADMIN, changed_by=second),
+    ]
+
+    refused = []
+    for model_admin, request, form in changes:
+        try:
+            model_admin.save_model(request, form.save(commit=False), form, change=True)
+        except LastSuperAdmin:
+            refused.append(form.instance)
+
+    assert User.objects.filter(role=UserRole.SUPER_ADMIN, is_active=True).count() == 1
+    assert refused == [first]

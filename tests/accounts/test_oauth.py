@@ -1,5 +1,6 @@
 """Google and GitHub sign-in, sign-up and linking: real views, only the providers' HTTP mocked."""
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -293,6 +294,8 @@ def test_connecting_an_account_already_linked_to_someone_else_is_refused(client,
 
 def test_a_user_with_a_password_can_disconnect_their_only_linked_account(client, providers):
     user = UserFactory()
+    # allauth keeps a verified address to sign in with (mandatory verification).
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
     account = SocialAccount.objects.create(user=user, provider="google", uid="6666")
     client.force_login(user)
 
@@ -352,32 +355,39 @@ def test_provider_buttons_show_only_for_configured_providers(client, settings, d
     assert f"{reverse('github_login')}?process=login" in page
 
 
-def test_github_without_any_email_asks_for_one_before_signing_up(client, providers):
+def test_github_without_any_email_asks_for_one_and_signs_in_once_it_is_confirmed(
+    client, providers, mailoutbox
+):
     providers.github_signs_in(user_id=31337, login="noemail", emails=[])
 
     response = sign_in(client, "github", follow=True)
     assert response.request["PATH_INFO"] == reverse("socialaccount_signup")
     assert not User.objects.exists()
-    response = client.post(reverse("socialaccount_signup"), {"email": "noemail@example.com"})
+    response = client.post(reverse("socialaccount_signup"), {"email": "noemail@example.com"}, follow=True)
 
-    assert response.status_code == 302
+    assert response.request["PATH_INFO"] == reverse("account_email_verification_sent")
     user = User.objects.get(email="noemail@example.com")
-    assert signed_in_user(client) == user
+    assert signed_in_user(client) is None
     assert SocialAccount.objects.get(user=user).uid == "31337"
     assert not EmailAddress.objects.get(user=user).verified
+    client.post(re.search(r"http://testserver(/\S+)", mailoutbox[-1].body).group(1))
+    assert EmailAddress.objects.get(user=user).verified
+    sign_in(client, "github")
+    assert signed_in_user(client) == user
 
 
-def test_the_email_asked_for_after_a_provider_sign_in_cannot_be_a_taken_one(client, providers):
+def test_the_email_asked_for_after_a_provider_sign_in_cannot_be_a_taken_one(client, providers, mailoutbox):
     owner = UserFactory(email="taken@example.com")
     providers.github_signs_in(user_id=31338, login="noemail", emails=[])
     sign_in(client, "github")
 
-    response = client.post(reverse("socialaccount_signup"), {"email": "taken@example.com"})
+    response = client.post(reverse("socialaccount_signup"), {"email": "taken@example.com"}, follow=True)
 
-    assert response.status_code == 200
-    assert "An account already exists with this email address." in response.text
+    # Answered as for a free address; only the mail to the address says it has an account.
+    assert response.request["PATH_INFO"] == reverse("account_email_verification_sent")
     assert list(User.objects.all()) == [owner]
     assert not SocialAccount.objects.exists()
+    assert [message.to for message in mailoutbox] == [["taken@example.com"]]
 
 
 def test_settings_configure_a_provider_only_when_its_client_id_is_in_the_environment():

@@ -167,6 +167,10 @@ def test_merging_the_same_guest_cart_twice_adds_its_lines_once():
 
 
 def sign_in(client, user):
+    # Shoppers sign in with an address they verified (mandatory verification).
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": True}
+    )
     return client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD}, follow=True)
 
 

@@ -2,6 +2,7 @@
 
 import re
 
+from allauth.account.models import EmailAddress
 from playwright.sync_api import expect
 
 from tests import factories
@@ -10,6 +11,7 @@ from tests.e2e.steps import add_to_cart, expect_subtotal, open_product, sign_in
 
 def test_a_guest_cart_is_merged_into_the_account_cart_on_sign_in(page, shop):
     member = factories.UserFactory(email="lin@example.com")
+    EmailAddress.objects.create(user=member, email=member.email, primary=True, verified=True)
     saved = factories.CartItemFactory(
         cart__for_user=True,
         cart__user=member,

@@ -13,10 +13,11 @@ from tests.e2e.steps import (
     check_out,
     fill_stripe_page,
     open_product,
+    sign_in,
 )
 
 
-def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page, shop):
+def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page, shop, mailoutbox):
     call_command("load_demo_catalog", verbosity=0)
 
     page.goto("/")
@@ -27,8 +28,11 @@ def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page
     page.get_by_label("Password:", exact=True).fill("teapot-harbour-lantern")
     page.get_by_label("Password (again)").fill("teapot-harbour-lantern")
     page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
     assert User.objects.filter(email="grace@example.com").exists()
+    page.goto(re.search(r"http://[^/\s]+(/\S+)", mailoutbox[-1].body).group(1))
+    page.get_by_role("button", name="Confirm").click()
+    sign_in(page, "grace@example.com", "teapot-harbour-lantern")
 
     page.get_by_role("link", name="Northwind Goods").click()
     open_product(page, "Sencha Loose-Leaf Tea")
