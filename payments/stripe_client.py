@@ -13,3 +13,8 @@ def stripe_client() -> stripe.StripeClient:
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
         http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
     )
+
+
+def stripe_livemode() -> bool:
+    """Return whether the secret key is a live one: its events say `livemode: true`."""
+    return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))

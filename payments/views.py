@@ -21,6 +21,7 @@ from payments.checkout import checkout_session_cancel, checkout_session_create
 from payments.exceptions import CheckoutError, WebhookEventInProgress
 from payments.fulfilment import order_fulfil_checkout_session
 from payments.services import webhook_event_process, webhook_event_store
+from payments.stripe_client import stripe_livemode
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +145,13 @@ def stripe_webhook(request):
         isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)
     ):
         return _webhook_answer(400, "Not a Stripe event.")
+    if event.get("livemode") is not stripe_livemode():
+        # A live event at a test-mode shop (or the reverse) is another deployment's: the endpoint
+        # or its signing secret is shared by mistake, and acting on it would mix real and test money.
+        logger.warning("webhook %s refused: livemode %s", event["id"], event.get("livemode"))
+        return _webhook_answer(
+            400, "Event is from the other Stripe mode (live or test) than this shop's key."
+        )
     try:
         stored, _ = webhook_event_store(event=event)
     except DatabaseError:

@@ -157,6 +157,7 @@ def test_a_refund_larger_than_the_payment_is_capped_logged_and_flagged_for_staff
         "type": "charge.refunded",
         "created": 1_800_000_000,
         "data": {"object": charge},
+        "livemode": False,
     }
 
     response = deliver(client, json.dumps(event))

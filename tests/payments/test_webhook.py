@@ -464,3 +464,37 @@ def test_the_webhook_log_shows_why_an_event_was_ignored(db, csrf_client):
     listing = staff.get("/admin/payments/webhookevent/")
 
     assert f"Ignored: Checkout Session {session['id']} names order" in listing.text
+
+
+@pytest.mark.parametrize(
+    ("secret_key", "event_livemode"),
+    [("sk_test_shop_tests", True), ("sk_live_shop_tests", False), ("rk_live_shop_tests", False)],
+)
+def test_an_event_from_the_other_mode_is_refused_and_changes_nothing(
+    db, csrf_client, settings, secret_key, event_livemode
+):
+    settings.STRIPE_SECRET_KEY = secret_key
+    order = factories.OrderFactory(number="ORD-0123456789AB")
+    session = {
+        "id": "cs_test_other_mode",
+        "object": "checkout.session",
+        "metadata": {"order_number": order.number},
+    }
+    payload = json.dumps({**stripe_event("checkout.session.completed", session), "livemode": event_livemode})
+
+    response = deliver(csrf_client, payload)
+
+    assert response.status_code == 400
+    assert "mode" in response.json()["message"]
+    assert not WebhookEvent.objects.exists()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING
+
+
+def test_an_event_of_the_shops_own_mode_is_taken(db, csrf_client, settings):
+    settings.STRIPE_SECRET_KEY = "sk_live_shop_tests"
+    payload = json.dumps(
+        {**stripe_event("invoice.finalized", {"id": "in_1", "object": "invoice"}), "livemode": True}
+    )
+
+    assert deliver(csrf_client, payload).status_code == 200
