@@ -73,6 +73,7 @@ check-deploy: install ## Run Django's deployment checks with production settings
 	STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_check_deploy} \
 	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-whsec_check_deploy} \
 	EMAIL_URL=$${EMAIL_URL:-smtp+tls://mailer:secret@smtp.example.com:587} \
+	SHOP_BASE_URL=$${SHOP_BASE_URL:-https://shop.example.com} \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 lock: ## Re-pin requirements/*.lock from requirements/*.in in a throwaway venv

@@ -6,6 +6,8 @@ from .base import MONGODB_NAME, env, mailers_from_email_url
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# Links in email (order pages, account confirmation) must name the public address, not a request's.
+SHOP_BASE_URL = env("SHOP_BASE_URL").rstrip("/")
 MAILERS = mailers_from_email_url()
 DATABASES = {
     "default": {

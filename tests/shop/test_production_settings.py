@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "STRIPE_SECRET_KEY": "sk_test_from_environment",
     "STRIPE_WEBHOOK_SECRET": "whsec_from_environment",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
+    "SHOP_BASE_URL": "https://shop.example.com",
 }
 
 
@@ -43,6 +44,8 @@ def test_check_deploy_is_clean_with_production_settings():
         "MONGODB_URI",
         "STRIPE_SECRET_KEY",
         "STRIPE_WEBHOOK_SECRET",
+        "EMAIL_URL",
+        "SHOP_BASE_URL",
     ],
 )
 def test_production_refuses_to_start_without_a_secret_or_required_setting(missing):
