@@ -4,7 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from cart.models import Cart, CartItem, CartStatus
+from cart.models import Cart, CartItem
+from cart.services import cart_expire
 from shop.money import format_money
 
 
@@ -140,12 +141,7 @@ class CartAdmin(SessionKeySearchMixin, admin.ModelAdmin):
     def expire(self, request, queryset):
         """Mark active carts EXPIRED; their items stay until the TTL index removes them."""
         selected = list(queryset.values_list("pk", flat=True))
-        # A cart in checkout is left alone: its payment may still complete.
-        expired = Cart.objects.filter(
-            Q(checkout_session_id__isnull=True) | Q(checkout_session_id=""),
-            pk__in=selected,
-            status=CartStatus.ACTIVE,
-        ).update(status=CartStatus.EXPIRED, updated_at=timezone.now())
+        expired = cart_expire(cart_ids=selected)
         self.message_user(request, f"Expired {expired} cart{'s' if expired != 1 else ''}.", messages.SUCCESS)
         if skipped := len(selected) - expired:
             self.message_user(

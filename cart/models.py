@@ -15,15 +15,25 @@ class CartStatus(models.TextChoices):
 
 
 class CartQuerySet(models.QuerySet):
+    def active(self):
+        """Return ACTIVE carts, past their expiry or not."""
+        return self.filter(status=CartStatus.ACTIVE)
+
     def open(self):
         """Return carts a shopper may still use: ACTIVE and not past their expiry.
 
         MongoDB's TTL monitor removes expired carts only about once a minute, so expiry is
         also enforced here, on read.
         """
-        return self.filter(status=CartStatus.ACTIVE).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-        )
+        return self.active().filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
+    def unlocked(self):
+        """Return carts no Checkout Session has frozen."""
+        return self.filter(Q(checkout_session_id__isnull=True) | Q(checkout_session_id=""))
+
+    def frozen_by(self, checkout_session_id: str):
+        """Return ACTIVE carts frozen by this Checkout Session."""
+        return self.active().filter(checkout_session_id=checkout_session_id)
 
 
 class Cart(models.Model):

@@ -1,4 +1,5 @@
-"""Writes to carts: create on first add, add/update/remove lines, merge at login, expiry.
+"""Every write to carts and their lines: create on first add, add/update/remove lines, merge at
+login, touch, expiry, and the checkout lifecycle (freeze, thaw, submit) that orders and payments call.
 
 There is no row locking on MongoDB: races are settled by the unique indexes (one ACTIVE cart per
 session and per user, one line per cart+product+price), by conditional updates whose filter
@@ -178,6 +179,61 @@ def cart_touch(*, cart: Cart) -> bool:
     return touched
 
 
+def cart_freeze(*, cart: Cart, checkout_session_id: str) -> bool:
+    """Freeze an ACTIVE, unlocked cart on a Checkout Session, so that it cannot change while paid for.
+
+    Return whether the cart is frozen by this session now: True too when it already was (a
+    concurrent checkout of the same cart got the same session), False when another session froze
+    it or it left ACTIVE unfrozen. `cart` is read again either way.
+    """
+    freezable = Cart.objects.active().unlocked().filter(pk=cart.pk)
+    frozen = freezable.update(checkout_session_id=checkout_session_id)
+    cart.refresh_from_db()
+    return bool(frozen) or cart.checkout_session_id == checkout_session_id
+
+
+def cart_thaw(*, cart_id, checkout_session_id: str | None) -> bool:
+    """Unfreeze a cart whose Checkout Session is over without payment, so the shopper can use it again.
+
+    Only a cart still frozen by that very session is touched. Its version (updated_at) moves, so
+    the next checkout of the same items is a new Checkout Session, not a replay of this one.
+    """
+    if cart_id is None or not checkout_session_id:
+        return False
+    return bool(
+        Cart.objects.frozen_by(checkout_session_id)
+        .filter(pk=cart_id)
+        .update(checkout_session_id=None, updated_at=timezone.now())
+    )
+
+
+def cart_submit(*, cart_id, checkout_session_id: str | None) -> bool:
+    """Mark the cart CHECKED_OUT once its Checkout Session is paid; return whether it changed.
+
+    Only a cart still frozen by that very session is touched, so a repeat changes nothing.
+    """
+    if cart_id is None or not checkout_session_id:
+        return False
+    return bool(
+        Cart.objects.frozen_by(checkout_session_id)
+        .filter(pk=cart_id)
+        .update(status=CartStatus.CHECKED_OUT, updated_at=timezone.now())
+    )
+
+
+def cart_expire(*, cart_ids) -> int:
+    """Mark these carts EXPIRED (their items stay until the TTL index removes them); return how many.
+
+    Only ACTIVE carts change; a cart in checkout is left alone, as its payment may still complete.
+    """
+    return (
+        Cart.objects.active()
+        .unlocked()
+        .filter(pk__in=cart_ids)
+        .update(status=CartStatus.EXPIRED, updated_at=timezone.now())
+    )
+
+
 def _atomic_retrying_duplicates(write):
     """Run write() in a transaction, run again after a write conflict or once after a duplicate key.
 
@@ -198,7 +254,7 @@ def _cart_create(**owner) -> Cart:
     now = timezone.now()
     # A guest cart past its expiry that the TTL monitor has not removed yet still holds the one
     # ACTIVE slot of its session: retire it first.
-    Cart.objects.filter(status=CartStatus.ACTIVE, expires_at__lte=now, **owner).update(
+    Cart.objects.active().filter(expires_at__lte=now, **owner).update(
         status=CartStatus.EXPIRED, updated_at=now
     )
     expires_at = None if owner.get("user") else _expiry_after(now)
@@ -219,9 +275,7 @@ def _cart_record_change(cart: Cart, *, currency: str = "") -> datetime | None:
     now = timezone.now()
     expires_at = _expiry_after(now) if cart.is_guest else None
     changes = {"last_activity_at": now, "expires_at": expires_at, "updated_at": now}
-    changeable = Cart.objects.open().filter(
-        Q(checkout_session_id__isnull=True) | Q(checkout_session_id=""), pk=cart.pk
-    )
+    changeable = Cart.objects.open().unlocked().filter(pk=cart.pk)
     if currency:
         changeable = changeable.filter(Q(currency="") | Q(currency=currency))
         changes["currency"] = currency
@@ -273,10 +327,8 @@ def _lines_merge(*, guest_cart: Cart, guest_lines: list[CartItem], user_cart: Ca
     maximum = settings.CART_MAX_QUANTITY
     # Claim the guest cart first, so that it is merged once even if two logins race, and never
     # once a checkout has frozen it meanwhile.
-    unfrozen = Q(checkout_session_id__isnull=True) | Q(checkout_session_id="")
-    if not Cart.objects.filter(unfrozen, pk=guest_cart.pk, status=CartStatus.ACTIVE).update(
-        status=CartStatus.EXPIRED, updated_at=now
-    ):
+    claimable = Cart.objects.active().unlocked().filter(pk=guest_cart.pk)
+    if not claimable.update(status=CartStatus.EXPIRED, updated_at=now):
         return None
     _cart_record_change(user_cart, currency=guest_cart.currency)
     user_lines = {(line.product_id, line.price_id): line for line in CartItem.objects.filter(cart=user_cart)}

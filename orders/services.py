@@ -18,7 +18,8 @@ from django_mongodb_backend import transaction
 
 from accounts.models import User
 from accounts.selectors import user_email_addresses
-from cart.models import Cart, CartItem, CartStatus
+from cart.models import Cart, CartItem
+from cart.services import cart_submit, cart_thaw
 from orders.emails import order_confirmation_send
 from orders.exceptions import InvalidStatusTransition
 from orders.models import Order, OrderItem, OrderStatus, PaymentStatus, Refund
@@ -174,7 +175,7 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
             )
         # These repeat harmlessly, so a run cut short is completed by the next one.
         _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
-        _cart_check_out(order=order)
+        cart_submit(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
         _order_attach_to_signed_in_user(order)
 
     _run_steps(order, mark_paid)
@@ -202,7 +203,7 @@ def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:
         for name, value in fields.items():
             setattr(order, name, value)
         _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
-        _cart_check_out(order=order)
+        cart_submit(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
         return True
 
     return _run_steps(order, record)
@@ -232,7 +233,7 @@ def order_cancel(*, order: Order, note: str) -> bool:
     def cancel():
         changed = order.set_status("status", OrderStatus.CANCELLED, note=note)
         changed = order.set_status("payment_status", PaymentStatus.CANCELED, note=note) or changed
-        cart_release_checkout(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
+        cart_thaw(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
         return changed
 
     return _run_steps(order, cancel)
@@ -379,29 +380,6 @@ def refund_record_from_stripe(
     for name, value in changes.items():
         setattr(refund, name, value)
     return refund
-
-
-def cart_release_checkout(*, cart_id, checkout_session_id: str | None) -> bool:
-    """Unfreeze a cart whose Checkout Session is over without payment, so the shopper can use it again.
-
-    Only a cart still frozen by that very session is touched. Its version (updated_at) moves, so
-    the next checkout of the same items is a new Checkout Session, not a replay of this one.
-    """
-    if cart_id is None or not checkout_session_id:
-        return False
-    return bool(
-        Cart.objects.filter(
-            pk=cart_id, status=CartStatus.ACTIVE, checkout_session_id=checkout_session_id
-        ).update(checkout_session_id=None, updated_at=timezone.now())
-    )
-
-
-def _cart_check_out(*, order: Order) -> None:
-    if order.cart_id is None:
-        return
-    Cart.objects.filter(
-        pk=order.cart_id, status=CartStatus.ACTIVE, checkout_session_id=order.stripe_checkout_session_id
-    ).update(status=CartStatus.CHECKED_OUT, updated_at=timezone.now())
 
 
 def _items_apply_stripe_amounts(*, order: Order, line_amounts: dict) -> None:

@@ -12,12 +12,12 @@ import logging
 from dataclasses import dataclass
 
 import stripe
-from django.db.models import Q
 
 from cart.models import Cart, CartStatus
 from cart.selectors import cart_lines
+from cart.services import cart_freeze, cart_thaw
 from orders.models import Order, OrderStatus
-from orders.services import cart_release_checkout, order_cancel, order_create_from_cart
+from orders.services import order_cancel, order_create_from_cart
 from payments.exceptions import (
     CartChangedDuringCheckout,
     CheckoutInProgress,
@@ -111,7 +111,7 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         stripe_customer_id=customer_id,
         trial_period_days=trial_days,
     )
-    _cart_freeze(cart=cart, order=order, lines=lines)
+    _checkout_freeze_cart(cart=cart, order=order, lines=lines)
     return CheckoutStarted(order=order, url=session.url)
 
 
@@ -137,7 +137,7 @@ def checkout_session_cancel(*, cart: Cart) -> Order | None:
             "We could not reach our payment provider to cancel the payment. Please try again in a moment."
         ) from error
     if order is None:
-        cart_release_checkout(cart_id=cart.pk, checkout_session_id=session_id)
+        cart_thaw(cart_id=cart.pk, checkout_session_id=session_id)
         return None
     return checkout_session_apply(order=order, session=session.to_dict())
 
@@ -154,7 +154,7 @@ def _checkout_resume(*, cart: Cart) -> CheckoutStarted | None:
         # Its webhook may not have arrived yet: apply what Stripe says now.
         checkout_session_apply(order=order, session=session.to_dict())
     else:
-        cart_release_checkout(cart_id=cart.pk, checkout_session_id=session.id)
+        cart_thaw(cart_id=cart.pk, checkout_session_id=session.id)
     cart.refresh_from_db()
     if cart.status != CartStatus.ACTIVE or cart.checkout_session_id:
         raise CheckoutInProgress
@@ -249,15 +249,9 @@ def _stripe_session_create(
     return stripe_client().v1.checkout.sessions.create(params, {"idempotency_key": f"shop-checkout-{key}"})
 
 
-def _cart_freeze(*, cart: Cart, order: Order, lines: list) -> None:
+def _checkout_freeze_cart(*, cart: Cart, order: Order, lines: list) -> None:
     """Freeze the cart on the session; undo the checkout if the cart changed or moved on meanwhile."""
-    session_id = order.stripe_checkout_session_id
-    unfrozen = Q(checkout_session_id__isnull=True) | Q(checkout_session_id="")
-    frozen = Cart.objects.filter(unfrozen, pk=cart.pk, status=CartStatus.ACTIVE).update(
-        checkout_session_id=session_id
-    )
-    cart.refresh_from_db()
-    if not frozen and cart.checkout_session_id != session_id:
+    if not cart_freeze(cart=cart, checkout_session_id=order.stripe_checkout_session_id):
         _checkout_abandon(order=order, cart=cart, reason="cart no longer open for this checkout")
         raise CartChangedDuringCheckout
     # A change that slipped in before the freeze would go unpaid: compare what is in the cart now.

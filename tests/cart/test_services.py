@@ -19,8 +19,12 @@ from cart.models import Cart, CartItem, CartStatus
 from cart.selectors import CART_SESSION_KEY, cart_get_for_request, cart_lines, cart_totals, price_get_for_sale
 from cart.services import (
     cart_add_price,
+    cart_expire,
+    cart_freeze,
     cart_get_or_create_for_request,
     cart_remove_item,
+    cart_submit,
+    cart_thaw,
     cart_touch,
     cart_update_item,
 )
@@ -468,3 +472,110 @@ def test_a_checked_out_cart_is_not_the_current_cart():
 
     assert cart_get_for_request(user_request(user)) is None
     assert cart_get_or_create_for_request(request=user_request(user)).pk != cart.pk
+
+
+# --- The checkout lifecycle: freeze, thaw, submit, expire -------------------------------------
+
+SESSION_ID = "cs_test_lifecycle"
+
+
+def state(cart):
+    cart = Cart.objects.get(pk=cart.pk)
+    return (cart.status, cart.checkout_session_id)
+
+
+@pytest.mark.django_db
+def test_freezing_locks_the_cart_on_its_session_and_a_repeat_of_that_session_is_accepted():
+    cart = CartFactory()
+    line = add(cart, PriceFactory(), 2)
+
+    assert cart_freeze(cart=cart, checkout_session_id=SESSION_ID) is True
+    assert (cart.status, cart.checkout_session_id) == (CartStatus.ACTIVE, SESSION_ID)
+    # A concurrent checkout of the same cart got the same session from Stripe.
+    assert cart_freeze(cart=cart, checkout_session_id=SESSION_ID) is True
+
+    with pytest.raises(CartLocked):
+        cart_update_item(cart=cart, item=line, quantity=3)
+    assert state(cart) == (CartStatus.ACTIVE, SESSION_ID)
+
+
+@pytest.mark.django_db
+def test_freezing_refuses_a_cart_frozen_by_another_session_or_no_longer_active():
+    other_checkout = CartFactory(checkout_session_id="cs_test_other")
+    checked_out = CartFactory(status=CartStatus.CHECKED_OUT)
+    expired = CartFactory(status=CartStatus.EXPIRED)
+
+    for cart in (other_checkout, checked_out, expired):
+        before = state(cart)
+        assert cart_freeze(cart=cart, checkout_session_id=SESSION_ID) is False
+        assert state(cart) == before
+
+
+@pytest.mark.django_db
+def test_thawing_releases_only_a_cart_frozen_by_that_session_and_moves_its_version():
+    cart = CartFactory(checkout_session_id=SESSION_ID)
+    version = Cart.objects.get(pk=cart.pk).updated_at
+
+    assert cart_thaw(cart_id=cart.pk, checkout_session_id="cs_test_other") is False
+    assert cart_thaw(cart_id=cart.pk, checkout_session_id=None) is False
+    assert state(cart) == (CartStatus.ACTIVE, SESSION_ID)
+
+    assert cart_thaw(cart_id=cart.pk, checkout_session_id=SESSION_ID) is True
+    assert cart_thaw(cart_id=cart.pk, checkout_session_id=SESSION_ID) is False
+    assert state(cart) == (CartStatus.ACTIVE, None)
+    assert Cart.objects.get(pk=cart.pk).updated_at > version
+    # The shopper can change the cart again.
+    add(cart, PriceFactory())
+
+
+@pytest.mark.django_db
+def test_thawing_never_reopens_a_checked_out_cart():
+    cart = CartFactory(checkout_session_id=SESSION_ID)
+    cart_submit(cart_id=cart.pk, checkout_session_id=SESSION_ID)
+
+    assert cart_thaw(cart_id=cart.pk, checkout_session_id=SESSION_ID) is False
+    assert state(cart) == (CartStatus.CHECKED_OUT, SESSION_ID)
+
+
+@pytest.mark.django_db
+def test_submitting_checks_out_the_cart_of_the_paid_session_once():
+    cart = CartFactory(checkout_session_id=SESSION_ID)
+
+    assert cart_submit(cart_id=cart.pk, checkout_session_id=SESSION_ID) is True
+    version = Cart.objects.get(pk=cart.pk).updated_at
+    assert cart_submit(cart_id=cart.pk, checkout_session_id=SESSION_ID) is False
+
+    assert state(cart) == (CartStatus.CHECKED_OUT, SESSION_ID)
+    assert Cart.objects.get(pk=cart.pk).updated_at == version
+
+
+@pytest.mark.django_db
+def test_submitting_leaves_a_cart_that_no_longer_belongs_to_that_session_in_use():
+    other_checkout = CartFactory(checkout_session_id="cs_test_other")
+    # Its session ended unpaid and the shopper went on using the cart.
+    reused = CartFactory()
+
+    assert cart_submit(cart_id=other_checkout.pk, checkout_session_id=SESSION_ID) is False
+    assert cart_submit(cart_id=reused.pk, checkout_session_id=SESSION_ID) is False
+    assert cart_submit(cart_id=reused.pk, checkout_session_id=None) is False
+    assert cart_submit(cart_id=None, checkout_session_id=SESSION_ID) is False
+
+    assert state(other_checkout) == (CartStatus.ACTIVE, "cs_test_other")
+    assert state(reused) == (CartStatus.ACTIVE, None)
+
+
+@pytest.mark.django_db
+def test_expiring_retires_active_carts_and_leaves_carts_in_checkout_and_closed_carts_alone():
+    active = CartFactory()
+    item = CartItemFactory(cart=active)
+    in_checkout = CartFactory(checkout_session_id=SESSION_ID)
+    checked_out = CartFactory(status=CartStatus.CHECKED_OUT)
+
+    assert cart_expire(cart_ids=[active.pk, in_checkout.pk, checked_out.pk]) == 1
+
+    assert state(active) == (CartStatus.EXPIRED, None)
+    assert state(in_checkout) == (CartStatus.ACTIVE, SESSION_ID)
+    assert state(checked_out) == (CartStatus.CHECKED_OUT, None)
+    # Its items stay until the TTL index removes them with the cart.
+    assert CartItem.objects.filter(pk=item.pk).exists()
+    assert cart_expire(cart_ids=[active.pk]) == 0

@@ -16,7 +16,6 @@ from orders.models import (
 )
 from orders.services import (
     PaymentDetails,
-    cart_release_checkout,
     order_apply_refund,
     order_cancel,
     order_create_from_cart,
@@ -212,12 +211,6 @@ def test_a_paid_order_is_never_cancelled(frozen_cart):
     assert order.status == OrderStatus.PROCESSING
     frozen_cart.refresh_from_db()
     assert frozen_cart.status == CartStatus.CHECKED_OUT
-
-
-def test_releasing_touches_only_a_cart_frozen_by_that_session(frozen_cart):
-    assert cart_release_checkout(cart_id=frozen_cart.pk, checkout_session_id="cs_test_other") is False
-    frozen_cart.refresh_from_db()
-    assert frozen_cart.checkout_session_id == SESSION_ID
 
 
 def test_refunds_only_ever_add_up(frozen_cart):
