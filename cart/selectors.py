@@ -7,7 +7,7 @@ from django.db.models import Sum
 from cart.exceptions import PriceUnavailable, ProductUnavailable
 from cart.models import Cart, CartItem
 from catalog.models import Price, Product
-from catalog.stripe_sync import row_awaits_push
+from catalog.selectors import row_awaits_push
 
 # The session remembers the guest cart's id: no query for visitors who never added anything, and
 # the guest cart can still be found at login, after Django has given the session a new key.

@@ -1,6 +1,6 @@
 """Catalog admin: staff see every product and price, soft-deleted ones included, and can restore them.
 
-Every save, soft-delete, restore and delete is pushed to Stripe (catalog/stripe_sync.py). When Stripe
+Every save, soft-delete, restore and delete is pushed to Stripe (through shop.payment_gateway). When Stripe
 refuses or cannot be reached, the row is saved all the same: the page says so, and the row shows
 "not in sync with Stripe" (and the error, in its metadata) until a later save pushes it.
 """
@@ -10,8 +10,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from catalog.exceptions import StripeSyncFailed
-from catalog.models import Price, Product
-from catalog.stripe_sync import SYNC_ERROR_KEY, price_push_to_stripe, product_push_to_stripe
+from catalog.models import SYNC_ERROR_KEY, Price, Product
+from shop.payment_gateway import payment_gateway
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -168,7 +168,7 @@ class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
                     _push_price(self, request, price)
 
     def push_to_stripe(self, request, product):
-        _push_to_stripe(self, request, product_push_to_stripe, product=product)
+        _push_to_stripe(self, request, payment_gateway().product_push, product=product)
 
     def get_queryset(self, request):
         # One query for every price of the page, instead of one per product.
@@ -230,7 +230,7 @@ class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
 
 def _push_price(model_admin, request, price):
     old_stripe_id = price.stripe_price_id
-    new_stripe_id = _push_to_stripe(model_admin, request, price_push_to_stripe, price=price)
+    new_stripe_id = _push_to_stripe(model_admin, request, payment_gateway().price_push, price=price)
     if old_stripe_id and new_stripe_id and new_stripe_id != old_stripe_id:
         model_admin.message_user(
             request,

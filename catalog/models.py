@@ -8,6 +8,9 @@ from django.utils import timezone
 from catalog.validators import is_safe_image, validate_product_images, validate_stripe_unit_amount
 from shop.money import format_money
 
+# In a product's or price's metadata while its last push to Stripe failed: {"message": ..., "at": ...}.
+SYNC_ERROR_KEY = "stripe_sync_error"
+
 
 class CatalogQuerySet(models.QuerySet):
     """Shop pages read through available(); admin reads everything, deleted rows included."""

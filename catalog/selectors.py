@@ -6,7 +6,14 @@ from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Q
 
-from catalog.models import LOWEST_AMOUNT_FIELD_OF_TYPE, PRICE_SUMMARY_ALL, Price, PriceType, Product
+from catalog.models import (
+    LOWEST_AMOUNT_FIELD_OF_TYPE,
+    PRICE_SUMMARY_ALL,
+    SYNC_ERROR_KEY,
+    Price,
+    PriceType,
+    Product,
+)
 
 
 class PriceKind(models.TextChoices):
@@ -77,3 +84,8 @@ def product_gallery(product: Product) -> list[GalleryImage]:
             alt = f"{product.name}, picture {index + 1} of {count}"
         gallery.append(GalleryImage(url=url, alt=alt))
     return gallery
+
+
+def row_awaits_push(row: Product | Price) -> bool:
+    """Return whether the row's last push to Stripe failed: Stripe may still hold its old terms."""
+    return SYNC_ERROR_KEY in (row.metadata or {})

@@ -3,7 +3,9 @@
 from collections import defaultdict
 from collections.abc import Iterable
 
-from catalog.models import Price, Product, price_summary_fields
+from django.utils import timezone
+
+from catalog.models import SYNC_ERROR_KEY, Price, Product, price_summary_fields
 
 
 def product_refresh_price_summary(*, product_ids: Iterable) -> None:
@@ -28,3 +30,20 @@ def product_refresh_price_summary(*, product_ids: Iterable) -> None:
         # One update by _id per product, which every engine serves from its index; bulk_update()
         # would send one $in over all of them, evaluated linearly by the embedded engine.
         Product.objects.filter(pk=product_id).update(**price_summary_fields(prices_by_product[product_id]))
+
+
+def catalog_row_sync_error_record(*, row: Product | Price, message: str) -> None:
+    """Mark the product or price as not in sync with Stripe, with why and when; nothing else changes."""
+    metadata = type(row).objects.filter(pk=row.pk).values_list("metadata", flat=True).first() or {}
+    metadata = {**metadata, SYNC_ERROR_KEY: {"message": message, "at": timezone.now().isoformat()}}
+    type(row).objects.filter(pk=row.pk).update(metadata=metadata)
+    row.metadata = metadata
+
+
+def catalog_row_sync_error_clear(*, row: Product | Price) -> None:
+    """Remove the product's or price's "not in sync with Stripe" mark, if it has one."""
+    metadata = type(row).objects.filter(pk=row.pk).values_list("metadata", flat=True).first() or {}
+    if SYNC_ERROR_KEY in metadata:
+        metadata = {key: value for key, value in metadata.items() if key != SYNC_ERROR_KEY}
+        type(row).objects.filter(pk=row.pk).update(metadata=metadata)
+        row.metadata = metadata

@@ -1,26 +1,23 @@
-"""Refunds staff request in admin: recorded here first, then sent to Stripe once.
+"""Refunds staff request in admin: the order's rules, which the payment gateway calls.
 
-The Refund row is written before Stripe is called, with an idempotency key made of the order and
-the request token of the form that asked for it, so a double submit can never refund twice. The
-final amounts and statuses come only from Stripe's refund webhooks (payments/webhooks.py), which
+A refund is requested through shop.payment_gateway: the gateway records it here first
+(refund_create_pending), then sends it to the provider once and reports back (refund_mark_sent or
+refund_mark_failed). The Refund row is written before the provider is called, with an idempotency key
+made of the order and the request token of the form that asked for it, so a double submit can never
+refund twice. The final amounts and statuses come only from the provider's refund webhooks, which
 match the row through the `refund_id` in the refund's metadata: a refund made here and one made in
 the Stripe dashboard land the same way.
 """
 
-import logging
 import re
 
-import stripe
 from django.db import IntegrityError
 from django.db.models import Sum
 from django.utils import timezone
 
-from orders.exceptions import RefundAlreadyRequested, RefundAmountInvalid, RefundFailed, RefundNotAllowed
+from orders.exceptions import RefundAlreadyRequested, RefundAmountInvalid, RefundNotAllowed
 from orders.models import Order, Refund, RefundStatus
-from payments.stripe_client import stripe_client
 from shop.money import format_money
-
-logger = logging.getLogger(__name__)
 
 # The reasons Stripe accepts on a refund; what staff write goes in the refund's own `reason`.
 STRIPE_REFUND_REASONS = {
@@ -48,20 +45,13 @@ def refund_idempotency_key(*, order: Order, request_token: str) -> str:
     return f"shop-refund-{order.pk}-{request_token}"
 
 
-def order_refund_request(
-    *,
-    order: Order,
-    amount: int,
-    reason: str,
-    requested_by,
-    request_token: str,
-    stripe_reason: str = "requested_by_customer",
+def refund_create_pending(
+    *, order: Order, amount: int, reason: str, requested_by, request_token: str, stripe_reason: str
 ) -> Refund:
-    """Ask Stripe to refund `amount` (minor units) of the order's payment; return the PENDING Refund.
+    """Record the request to refund `amount` (minor units) of the order; return the PENDING Refund.
 
-    Raise RefundNotAllowed (not paid, nothing to refund), RefundAmountInvalid, RefundAlreadyRequested
-    (this request token was used before: nothing is sent again) or RefundFailed (Stripe refused or
-    was unreachable: the Refund is FAILED with Stripe's message, nothing else changed).
+    Raise RefundNotAllowed (not paid, nothing to refund), RefundAmountInvalid or
+    RefundAlreadyRequested (this request token was used before); nothing is written then.
     """
     if not REQUEST_TOKEN_PATTERN.match(request_token):
         raise ValueError("request_token must be 16 to 64 URL-safe characters")
@@ -98,42 +88,22 @@ def order_refund_request(
         refund.save(force_insert=True)
     except IntegrityError:
         raise RefundAlreadyRequested(Refund.objects.get(idempotency_key=key)) from None
-    _send_to_stripe(refund=refund, order=order, stripe_reason=stripe_reason, requested_by=requested_by)
     return refund
 
 
-def _send_to_stripe(*, refund: Refund, order: Order, stripe_reason: str, requested_by) -> None:
-    params = {
-        "payment_intent": order.stripe_payment_intent_id,
-        "amount": refund.amount,
-        "reason": stripe_reason,
-        "metadata": {
-            "refund_id": str(refund.pk),
-            "order_number": order.number,
-            "requested_by": getattr(requested_by, "email", "") or "",
-        },
-    }
-    try:
-        stripe_refund = stripe_client().v1.refunds.create(params, {"idempotency_key": refund.idempotency_key})
-    except stripe.StripeError as error:
-        message = _stripe_error_message(error)
-        logger.warning("order %s: refund %s failed: %s", order.number, refund.pk, error)
-        # A webhook may already have settled it (Stripe refunded, then the answer was lost): keep that.
-        Refund.objects.filter(
-            pk=refund.pk, status=RefundStatus.PENDING, stripe_refund_id__isnull=True
-        ).update(status=RefundStatus.FAILED, last_error=message, updated_at=timezone.now())
-        refund.refresh_from_db()
-        raise RefundFailed(refund, f"Stripe did not refund order {order.number}: {message}") from error
+def refund_mark_sent(*, refund: Refund, stripe_refund_id: str) -> None:
+    """Record the provider's id of the refund it accepted."""
     # The refund's webhook may have recorded the Stripe id first (matched by metadata): keep it.
     Refund.objects.filter(pk=refund.pk, stripe_refund_id__isnull=True).update(
-        stripe_refund_id=stripe_refund.id, updated_at=timezone.now()
+        stripe_refund_id=stripe_refund_id, updated_at=timezone.now()
     )
     refund.refresh_from_db()
-    logger.info("order %s: refund %s sent to Stripe as %s", order.number, refund.pk, stripe_refund.id)
 
 
-def _stripe_error_message(error: stripe.StripeError) -> str:
-    if isinstance(error, stripe.APIConnectionError):
-        # Stripe may have refunded all the same; the refund's webhook would then record it here.
-        return "Stripe could not be reached (network error)."
-    return error.user_message or str(error)
+def refund_mark_failed(*, refund: Refund, message: str) -> None:
+    """Record that the provider refused the refund or could not be reached, and why."""
+    # A webhook may already have settled it (Stripe refunded, then the answer was lost): keep that.
+    Refund.objects.filter(pk=refund.pk, status=RefundStatus.PENDING, stripe_refund_id__isnull=True).update(
+        status=RefundStatus.FAILED, last_error=message, updated_at=timezone.now()
+    )
+    refund.refresh_from_db()

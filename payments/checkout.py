@@ -18,6 +18,9 @@ from cart.selectors import cart_lines
 from cart.services import cart_freeze, cart_thaw
 from orders.models import Order, OrderStatus
 from orders.services import order_cancel, order_create_from_cart
+from payments.catalog_sync import catalog_price_ensure_stripe, price_terms, stripe_price_terms
+from payments.confirmation import checkout_session_apply
+from payments.customers import customer_ensure_stripe
 from payments.exceptions import (
     CartChangedDuringCheckout,
     CheckoutInProgress,
@@ -28,13 +31,6 @@ from payments.exceptions import (
     PaymentProviderRefused,
     PaymentProviderUnavailable,
     PriceNotInStripe,
-)
-from payments.fulfilment import checkout_session_apply
-from payments.stripe_catalog import (
-    catalog_price_ensure_stripe,
-    customer_ensure_stripe,
-    price_terms,
-    stripe_price_terms,
 )
 from payments.stripe_client import stripe_client
 

@@ -18,8 +18,8 @@ from cart.selectors import cart_get_for_request
 from orders.exceptions import InvalidStatusTransition
 from orders.models import Order, OrderStatus
 from payments.checkout import checkout_session_cancel, checkout_session_create
+from payments.confirmation import checkout_session_confirm
 from payments.exceptions import CheckoutError, WebhookEventInProgress
-from payments.fulfilment import order_fulfil_checkout_session
 from payments.services import webhook_event_process, webhook_event_store
 from payments.stripe_client import stripe_livemode
 
@@ -60,7 +60,7 @@ def checkout(request):
 def checkout_success(request):
     """Show the order of a Checkout Session and its live status; only its buyer may see it.
 
-    The page asks Stripe about the session (the shared fulfilment function) rather than trusting
+    The page asks Stripe about the session (the shared confirmation function) rather than trusting
     the redirect, and reloads itself until the payment is confirmed or has failed.
     """
     session_id = request.GET.get("session_id", "")
@@ -69,7 +69,7 @@ def checkout_success(request):
         raise Http404("No such order.")
     if order.status == OrderStatus.PENDING:
         try:
-            order_fulfil_checkout_session(session_id=session_id)
+            checkout_session_confirm(session_id=session_id)
         except (stripe.StripeError, InvalidStatusTransition, DatabaseError, PyMongoError):
             # The webhook settles the order anyway; the page shows what is known and reloads.
             logger.warning("success page: could not confirm session %s now", session_id, exc_info=True)

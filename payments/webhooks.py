@@ -19,16 +19,16 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from accounts.models import User
-from catalog.models import BillingInterval, Price, PriceType, Product
+from catalog.models import Price, Product
 from orders.models import Order, PaymentStatus, RefundStatus
 from orders.services import (
     order_apply_refund,
     order_set_payment_status,
     refund_record_from_stripe,
 )
+from payments.catalog_sync import price_from_stripe, product_fields_from_stripe
+from payments.confirmation import checkout_session_confirm
 from payments.exceptions import EventIgnored, OrderNotReady
-from payments.fulfilment import order_fulfil_checkout_session
-from payments.stripe_catalog import product_fields_from_stripe
 from payments.stripe_client import stripe_client
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def checkout_session_changed(event: dict) -> None:
             # Its order was never stored (Stripe answered after our timeout): nothing to undo.
             raise EventIgnored(f"{subject} expired without an order: nothing to undo")
         raise _order_missing((session.get("metadata") or {}).get("order_number"), session, subject)
-    order_fulfil_checkout_session(session_id=session["id"])
+    checkout_session_confirm(session_id=session["id"])
 
 
 # --- Payment intents -----------------------------------------------------------------------
@@ -73,7 +73,7 @@ def payment_intent_succeeded(event: dict) -> None:
     intent = event["data"]["object"]
     order = _order_for_payment(intent["id"], intent.get("metadata") or {}, intent)
     if order.stripe_checkout_session_id:
-        order_fulfil_checkout_session(session_id=order.stripe_checkout_session_id)
+        checkout_session_confirm(session_id=order.stripe_checkout_session_id)
 
 
 def payment_intent_payment_failed(event: dict) -> None:
@@ -216,20 +216,11 @@ def price_changed(event: dict) -> None:
     product = Product.objects.filter(stripe_product_id=current["product"]).first()
     if product is None:
         raise EventIgnored(f"price {stripe_id} is for product {current['product']}, not in the catalog")
-    recurring = current.get("recurring") or {}
-    price = Price(
-        product=product,
-        stripe_price_id=stripe_id,
-        nickname=current.get("nickname") or "",
-        type=PriceType.RECURRING if recurring else PriceType.ONE_TIME,
-        unit_amount=current["unit_amount"],
-        currency=current["currency"],
-        recurring_interval=recurring.get("interval") or "",
-        recurring_interval_count=recurring.get("interval_count") or 1,
-        active=current["active"],
-    )
-    if price.recurring_interval not in BillingInterval.values and recurring:
-        raise EventIgnored(f"price {stripe_id} has an interval the catalog does not know")
+    price = price_from_stripe(current, product=product)
+    if price is None:
+        raise EventIgnored(
+            f"price {stripe_id} is not a fixed per-unit amount with an interval the catalog knows"
+        )
     price.full_clean(validate_unique=False, validate_constraints=False)
     price.save()
 

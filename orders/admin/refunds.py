@@ -12,8 +12,9 @@ from django.urls import path, reverse
 
 from orders.exceptions import RefundAlreadyRequested, RefundAmountInvalid, RefundFailed, RefundNotAllowed
 from orders.forms import RefundForm
-from orders.refunds import order_refund_request, refundable_amount
+from orders.refunds import refundable_amount
 from shop.money import format_money, to_major_units
+from shop.payment_gateway import payment_gateway
 
 # Staff actions run from the order list (on the selected orders) and from an order's own page.
 BOTH_PAGES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
@@ -55,7 +56,7 @@ class OrderRefundViews:
             form = RefundForm(request.POST, **form_options)
             if form.is_valid():
                 try:
-                    refund = order_refund_request(
+                    refund = payment_gateway().refund_request(
                         order=order,
                         amount=form.cleaned_data["amount"],
                         reason=form.cleaned_data["reason"],

@@ -258,6 +258,8 @@ STRIPE_WEBHOOK_SECRET = env(
 if STRIPE_USE_SIMULATOR:
     SECURE_CSP["form-action"].append(STRIPE_API_BASE)
 STRIPE_API_VERSION = "2026-10-28.endive"
+# What the catalog and order admins ask to push products and prices and to refund (shop.payment_gateway).
+PAYMENT_GATEWAY = "payments.gateway.StripeGateway"
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300

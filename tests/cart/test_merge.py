@@ -8,7 +8,7 @@ from cart.models import Cart, CartItem, CartStatus
 from cart.selectors import cart_guest_for_session
 from cart.services import cart_merge_guest_into_user
 from orders.models import Order, PaymentStatus
-from payments.fulfilment import order_fulfil_checkout_session
+from payments.confirmation import checkout_session_confirm
 from tests.factories import PASSWORD, CartFactory, CartItemFactory, PriceFactory, UserFactory
 
 
@@ -270,7 +270,7 @@ def test_signing_in_during_a_guest_checkout_leaves_the_locked_cart_to_the_guest(
     assert not Cart.objects.filter(user=user).exists()
 
     quiet_sim.pay(guest_paying, email="ada@example.com")
-    order_fulfil_checkout_session(session_id=guest_paying)
+    checkout_session_confirm(session_id=guest_paying)
 
     order = Order.objects.get()
     assert order.payment_status == PaymentStatus.PAID
@@ -286,7 +286,7 @@ def test_a_guest_order_paid_with_another_email_stays_the_guests(client, guest_pa
     sign_in(client, verified_user("ada@example.com"))
 
     quiet_sim.pay(guest_paying, email="someone.else@example.com")
-    order_fulfil_checkout_session(session_id=guest_paying)
+    checkout_session_confirm(session_id=guest_paying)
 
     order = Order.objects.get()
     assert order.payment_status == PaymentStatus.PAID

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from catalog.models import Price, PriceType, Product
 from catalog.selectors import PriceKind, ProductSort, product_list_page
-from catalog.stripe_sync import catalog_pull_from_stripe, price_push_to_stripe
+from payments.catalog_sync import catalog_pull_from_stripe, price_push_to_stripe
 from payments.models import WebhookEvent
 from stripe_simulator import StripeSimulator
 from tests.admin.pages import change_url, run_action

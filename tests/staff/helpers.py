@@ -5,7 +5,7 @@ from django.urls import reverse
 from accounts.models import UserRole
 from orders.models import Order, PaymentStatus
 from payments.checkout import checkout_session_create
-from payments.fulfilment import order_fulfil_checkout_session
+from payments.confirmation import checkout_session_confirm
 from tests import factories
 
 STAFF_ROLES = [UserRole.ADMIN, UserRole.SUPER_ADMIN]
@@ -32,7 +32,7 @@ def paid_order(simulator, *, unit_amount=1800, quantity=2, delivered=True) -> Or
     if delivered:
         simulator.wait_for_deliveries()
     else:
-        order_fulfil_checkout_session(session_id=session_id)
+        checkout_session_confirm(session_id=session_id)
     order = Order.objects.get(pk=started.order.pk)
     assert order.payment_status == PaymentStatus.PAID
     return order

@@ -10,15 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from cart.selectors import CART_SESSION_KEY
-from catalog import stripe_sync
-from catalog.models import Price, PriceType, Product
-from catalog.stripe_sync import (
-    SYNC_ERROR_KEY,
-    catalog_pull_from_stripe,
-    price_push_to_stripe,
-    product_push_to_stripe,
-)
+from catalog.models import SYNC_ERROR_KEY, Price, PriceType, Product
 from orders.models import Order
+from payments import catalog_sync
+from payments.catalog_sync import catalog_pull_from_stripe, price_push_to_stripe, product_push_to_stripe
 from payments.models import WebhookEvent
 from tests import factories
 from tests.admin.pages import change_url, changelist_url, run_action
@@ -157,7 +152,7 @@ def test_an_old_price_that_cannot_be_archived_is_named_in_the_error(
 ):
     price = pushed_price(unit_amount=1500)
     old_id = price.stripe_price_id
-    working_client = stripe_sync.stripe_client
+    working_client = catalog_sync.stripe_client
 
     def client_that_cannot_archive():
         client = working_client()
@@ -171,7 +166,7 @@ def test_an_old_price_that_cannot_be_archived_is_named_in_the_error(
         client.v1.prices.update = refuse_archiving
         return client
 
-    monkeypatch.setattr(stripe_sync, "stripe_client", client_that_cannot_archive)
+    monkeypatch.setattr(catalog_sync, "stripe_client", client_that_cannot_archive)
 
     response = staff_client.post(change_url(price), price_form(price, unit_amount="1800"), follow=True)
 

@@ -1,20 +1,27 @@
-"""Keep the catalog and Stripe's products and prices in step, both ways.
+"""Keep the catalog and Stripe's products and prices in step, both ways, in one translation.
 
-Push (admin saves a product or price): the shop's row wins. Creation goes through
-payments.stripe_catalog (the same idempotency keys as checkout, so both create one Stripe object);
-updates carry a key made of the row and its `updated_at`, so a retried request is replayed and a new
-edit is applied. A row that is inactive or soft-deleted is archived in Stripe (active=false). Stripe
-prices cannot change amount, currency, interval or product: such an edit creates a new Stripe price,
-stores its id on our Price and archives the old one; order items keep their own snapshots.
+Translation, the only one between the two: product_fields_from_stripe (Stripe product -> Product),
+price_from_stripe (Stripe price -> Price), stripe_price_params (Price -> Stripe price), and for
+images stripe_product_images (the shop's -> Stripe's) and images_from_stripe (back).
 
-A push that Stripe refuses (or cannot be reached for) leaves our row saved and marks it with
-`metadata["stripe_sync_error"]` (the message and when), cleared by the next successful push.
+Creation (checkout, or the first push): each Stripe object is created at most once. The request
+carries an idempotency key derived from our row and what is sent, and the Stripe id is saved with a
+conditional update, so two requests racing to create the same object both end up with the one Stripe
+returned (or the one saved first).
 
-Pull (`manage.py sync_stripe`): Stripe wins for what Stripe holds. See PULL_RULES.
+Push (admin saves a product or price, through shop.payment_gateway): the shop's row wins. Updates
+carry a key made of the row and its `updated_at`, so a retried request is replayed and a new edit is
+applied. A row that is inactive or soft-deleted is archived in Stripe (active=false). Stripe prices
+cannot change amount, currency, interval or product: such an edit creates a new Stripe price, stores
+its id on our Price and archives the old one; order items keep their own snapshots.
+
+A push that Stripe refuses (or cannot be reached for) leaves our row saved and marks it "not in sync
+with Stripe" (catalog.services.catalog_row_sync_error_record), cleared by the next successful push.
+
+Pull (`manage.py sync_stripe`): Stripe wins for what Stripe holds. See PULL_RULES. The webhook's
+catalog handlers (payments.webhooks) use the same translation.
 """
 
-import hashlib
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -28,20 +35,18 @@ from django.utils.text import slugify
 
 from catalog.exceptions import StripeSyncFailed
 from catalog.models import BillingInterval, Price, PriceType, Product
-from payments.stripe_catalog import (
-    catalog_price_ensure_stripe,
-    catalog_product_ensure_stripe,
-    price_terms,
-    product_fields_from_stripe,
-    stripe_price_params,
-    stripe_price_terms,
-    stripe_product_images,
+from catalog.selectors import row_awaits_push
+from catalog.services import catalog_row_sync_error_clear, catalog_row_sync_error_record
+from payments.stripe_client import (
+    creation_idempotency_key,
+    params_digest,
+    stripe_client,
+    stripe_error_message,
+    stripe_id_save,
 )
-from payments.stripe_client import stripe_client
 
 logger = logging.getLogger(__name__)
 
-SYNC_ERROR_KEY = "stripe_sync_error"
 PULL_RULES = """\
 Matching: a Stripe object is matched to our row by its Stripe id, else by the row id the shop put in
 its metadata (product_id / price_id) when that row has no Stripe id yet; otherwise an active Stripe
@@ -55,6 +60,146 @@ not pushed yet) is skipped and reported, as is a row whose last push failed (the
 wins). Stripe prices that an amount change replaced are skipped."""
 
 
+# --- Translation -----------------------------------------------------------------------------
+
+
+def product_fields_from_stripe(stripe_product: dict, *, shop_images: list[str]) -> dict:
+    """Return the Product fields Stripe is the source of: name, description, active, and images if any.
+
+    `shop_images` are the product's images now (none for a product new to the catalog): Stripe only
+    holds their absolute URLs, and the shop's own static paths are kept where they are.
+    """
+    fields = {
+        "name": stripe_product["name"],
+        "description": stripe_product.get("description") or "",
+        "active": stripe_product["active"],
+    }
+    if stripe_product.get("images"):
+        fields["images"] = images_from_stripe(stripe_product["images"], shop_images=shop_images)
+    return fields
+
+
+def price_from_stripe(stripe_price: dict, *, product: Product | None) -> Price | None:
+    """Return an unsaved Price of `product` with the Stripe price's terms, nickname and state.
+
+    None for a price the catalog cannot sell: no fixed per-unit amount, or an interval it does not know.
+    """
+    recurring = stripe_price.get("recurring") or {}
+    if stripe_price.get("unit_amount") is None or (
+        recurring and recurring.get("interval") not in BillingInterval.values
+    ):
+        return None
+    return Price(
+        product=product,
+        stripe_price_id=stripe_price["id"],
+        nickname=stripe_price.get("nickname") or "",
+        type=PriceType.RECURRING if recurring else PriceType.ONE_TIME,
+        unit_amount=stripe_price["unit_amount"],
+        currency=stripe_price["currency"],
+        recurring_interval=recurring.get("interval") or "",
+        recurring_interval_count=recurring.get("interval_count") or 1,
+        active=stripe_price["active"],
+    )
+
+
+def stripe_price_params(*, price: Price, metadata: dict) -> dict:
+    """Return the parameters that create a Stripe price with the row's terms (its product first)."""
+    params = {
+        "product": catalog_product_ensure_stripe(product=price.product),
+        "unit_amount": price.unit_amount,
+        "currency": price.currency,
+        "metadata": metadata,
+    }
+    if price.is_recurring:
+        params["recurring"] = {
+            "interval": price.recurring_interval,
+            "interval_count": price.recurring_interval_count,
+        }
+    if price.nickname:
+        params["nickname"] = price.nickname
+    return params
+
+
+def price_terms(price: Price) -> tuple:
+    """Return what a Stripe price can never change, as the shop's row states it: amount, currency,
+    interval and interval count."""
+    return (
+        price.unit_amount,
+        price.currency,
+        price.recurring_interval if price.is_recurring else "",
+        price.recurring_interval_count if price.is_recurring else 1,
+    )
+
+
+def stripe_price_terms(stripe_price: dict) -> tuple:
+    """Return the terms of a Stripe price, comparable with price_terms()."""
+    recurring = stripe_price.get("recurring") or {}
+    return (
+        stripe_price.get("unit_amount"),
+        stripe_price["currency"],
+        recurring.get("interval") or "",
+        recurring.get("interval_count") or 1,
+    )
+
+
+def stripe_product_images(images: list[str]) -> list[str]:
+    """Return the images to give Stripe: the absolute URLs (Stripe cannot fetch the shop's static paths)."""
+    return [image for image in images or [] if _is_absolute_url(image)]
+
+
+def images_from_stripe(stripe_images: list[str], *, shop_images: list[str]) -> list[str]:
+    """Return the shop's images with their absolute URLs replaced, in order, by Stripe's.
+
+    The shop's static paths keep their places, Stripe's extra URLs go last: the images the shop
+    gave Stripe come back unchanged, and a change made in Stripe replaces only what Stripe has.
+    """
+    incoming = iter(stripe_images)
+    merged = []
+    for image in shop_images or []:
+        if not _is_absolute_url(image):
+            merged.append(image)
+        elif (replacement := next(incoming, None)) is not None:
+            merged.append(replacement)
+    merged.extend(incoming)
+    return merged
+
+
+def _is_absolute_url(image: str) -> bool:
+    return image.startswith(("https://", "http://"))
+
+
+# --- Creation --------------------------------------------------------------------------------
+
+
+def catalog_product_ensure_stripe(*, product: Product) -> str:
+    """Return the product's Stripe product id, creating the Stripe product first if there is none."""
+    if product.stripe_product_id:
+        return product.stripe_product_id
+    params = {"name": product.name, "metadata": {"product_id": str(product.pk)}}
+    if product.description:
+        params["description"] = product.description
+    created = stripe_client().v1.products.create(
+        params, {"idempotency_key": creation_idempotency_key("product", product.pk, params)}
+    )
+    product.stripe_product_id = stripe_id_save(Product, product.pk, "stripe_product_id", created.id)
+    return product.stripe_product_id
+
+
+def catalog_price_ensure_stripe(*, price: Price) -> str:
+    """Return the price's Stripe price id, creating the Stripe product and price first if needed."""
+    if price.stripe_price_id:
+        return price.stripe_price_id
+    params = stripe_price_params(price=price, metadata={"price_id": str(price.pk)})
+    created = stripe_client().v1.prices.create(
+        params, {"idempotency_key": creation_idempotency_key("price", price.pk, params)}
+    )
+    price.stripe_price_id = stripe_id_save(Price, price.pk, "stripe_price_id", created.id)
+    return price.stripe_price_id
+
+
+# --- Push ------------------------------------------------------------------------------------
+
+
 def product_push_to_stripe(*, product: Product) -> str | None:
     """Create or update the product in Stripe; return its Stripe id (None: deleted, never in Stripe).
 
@@ -64,7 +209,7 @@ def product_push_to_stripe(*, product: Product) -> str | None:
         stripe_id = _push_product(product)
     except stripe.StripeError as error:
         raise _sync_failed(product, error) from error
-    _clear_sync_error(product)
+    catalog_row_sync_error_clear(row=product)
     return stripe_id
 
 
@@ -77,11 +222,8 @@ def price_push_to_stripe(*, price: Price) -> str | None:
         stripe_id = _push_price(price)
     except stripe.StripeError as error:
         raise _sync_failed(price, error) from error
-    _clear_sync_error(price)
+    catalog_row_sync_error_clear(row=price)
     return stripe_id
-
-
-# --- Push ----------------------------------------------------------------------------------
 
 
 def _push_product(product: Product) -> str | None:
@@ -148,7 +290,7 @@ def _replace_price(client, price: Price, *, old_id: str) -> str:
         return price.stripe_price_id
     try:
         created = client.v1.prices.create(
-            params, {"idempotency_key": f"shop-price-{price.pk}-replaces-{old_id}-{_digest(params)}"}
+            params, {"idempotency_key": f"shop-price-{price.pk}-replaces-{old_id}-{params_digest(params)}"}
         )
     except stripe.StripeError:
         Price.objects.filter(pk=price.pk, stripe_price_id__isnull=True).update(stripe_price_id=old_id)
@@ -162,9 +304,8 @@ def _replace_price(client, price: Price, *, old_id: str) -> str:
             old_id, {"active": False}, {"idempotency_key": f"shop-price-archive-{old_id}"}
         )
     except stripe.StripeError as error:
-        message = (
-            f"it is now {price.stripe_price_id}, but {old_id} could not be archived: {_error_message(error)}"
-        )
+        reason = stripe_error_message(error)
+        message = f"it is now {price.stripe_price_id}, but {old_id} could not be archived: {reason}"
         raise stripe.StripeError(message) from error
     logger.info("price %s: Stripe price %s replaces %s (archived)", price.pk, price.stripe_price_id, old_id)
     return price.stripe_price_id
@@ -187,38 +328,17 @@ def _our_price_terms(price: Price) -> tuple:
 def _update_key(kind: str, row, params: dict) -> str:
     # The edit's time is part of the key: the same change made again later is a new request,
     # which Stripe would otherwise answer from its record of the first one for 24 hours.
-    return f"shop-{kind}-{row.pk}-update-{_digest({**params, '_edited': row.updated_at.isoformat()})}"
-
-
-def _digest(params: dict) -> str:
-    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"shop-{kind}-{row.pk}-update-{params_digest({**params, '_edited': row.updated_at.isoformat()})}"
 
 
 def _sync_failed(row, error: stripe.StripeError) -> StripeSyncFailed:
-    message = _error_message(error)
+    message = stripe_error_message(error)
     logger.warning("%s %s: push to Stripe failed: %s", type(row).__name__, row.pk, error)
-    metadata = type(row).objects.filter(pk=row.pk).values_list("metadata", flat=True).first() or {}
-    metadata = {**metadata, SYNC_ERROR_KEY: {"message": message, "at": timezone.now().isoformat()}}
-    type(row).objects.filter(pk=row.pk).update(metadata=metadata)
-    row.metadata = metadata
+    catalog_row_sync_error_record(row=row, message=message)
     return StripeSyncFailed(row, message)
 
 
-def _error_message(error: stripe.StripeError) -> str:
-    if isinstance(error, stripe.APIConnectionError):
-        return "Stripe could not be reached (network error)."
-    return error.user_message or str(error)
-
-
-def _clear_sync_error(row) -> None:
-    metadata = type(row).objects.filter(pk=row.pk).values_list("metadata", flat=True).first() or {}
-    if SYNC_ERROR_KEY in metadata:
-        metadata = {key: value for key, value in metadata.items() if key != SYNC_ERROR_KEY}
-        type(row).objects.filter(pk=row.pk).update(metadata=metadata)
-        row.metadata = metadata
-
-
-# --- Pull ----------------------------------------------------------------------------------
+# --- Pull ------------------------------------------------------------------------------------
 
 CREATED, UPDATED, UNCHANGED, ARCHIVED, SKIPPED = "created", "updated", "unchanged", "archived", "skipped"
 OUTCOMES = (CREATED, UPDATED, UNCHANGED, ARCHIVED, SKIPPED)
@@ -292,18 +412,11 @@ def _pull_product(stripe_product: dict, *, dry_run: bool, notes: list) -> tuple[
             return SKIPPED, None
         if dry_run:
             return CREATED, None
-        return _create_row(
-            Product,
-            "stripe_product_id",
-            Product(
-                name=stripe_product["name"],
-                slug=_free_slug(stripe_product["name"], stripe_id),
-                description=stripe_product.get("description") or "",
-                images=list(stripe_product.get("images") or []),
-                active=True,
-                stripe_product_id=stripe_id,
-            ),
+        fields = product_fields_from_stripe(stripe_product, shop_images=[])
+        product = Product(
+            **fields, slug=_free_slug(stripe_product["name"], stripe_id), stripe_product_id=stripe_id
         )
+        return _create_row(Product, "stripe_product_id", product)
     if reason := _kept_by_shop(product):
         notes.append(f"product {stripe_id} ({product.name}) skipped: {reason}")
         return SKIPPED, product
@@ -328,7 +441,7 @@ def _pull_price(stripe_price: dict, catalog: dict, *, dry_run: bool, notes: list
                 f"price {stripe_id} skipped: its product {stripe_price['product']} is not in the catalog"
             )
             return SKIPPED
-        new_price = _price_from_stripe(stripe_price, catalog[stripe_price["product"]])
+        new_price = price_from_stripe(stripe_price, product=catalog[stripe_price["product"]])
         if new_price is None:
             notes.append(f"price {stripe_id} skipped: not a fixed per-unit amount with a known interval")
             return SKIPPED
@@ -350,25 +463,6 @@ def _pull_price(stripe_price: dict, catalog: dict, *, dry_run: bool, notes: list
     return _apply_changes(price, wanted, link=link, dry_run=dry_run)
 
 
-def _price_from_stripe(stripe_price: dict, product: Product | None) -> Price | None:
-    recurring = stripe_price.get("recurring") or {}
-    if stripe_price.get("unit_amount") is None or (
-        recurring and recurring.get("interval") not in BillingInterval.values
-    ):
-        return None
-    return Price(
-        product=product,
-        stripe_price_id=stripe_price["id"],
-        nickname=stripe_price.get("nickname") or "",
-        type=PriceType.RECURRING if recurring else PriceType.ONE_TIME,
-        unit_amount=stripe_price["unit_amount"],
-        currency=stripe_price["currency"],
-        recurring_interval=recurring.get("interval") or "",
-        recurring_interval_count=recurring.get("interval_count") or 1,
-        active=True,
-    )
-
-
 def _matching_row(model, field_name: str, stripe_id: str, stripe_object: dict, metadata_key: str):
     """Return (row, linked): our row of this Stripe object, and whether it is only matched by metadata."""
     row = model.objects.filter(**{field_name: stripe_id}).first()
@@ -387,11 +481,6 @@ def _metadata_row(model, stripe_object: dict, metadata_key: str):
     if not pk or not ObjectId.is_valid(pk):
         return None
     return model.objects.filter(pk=ObjectId(pk)).first()
-
-
-def row_awaits_push(row) -> bool:
-    """Return whether the row's last push to Stripe failed: Stripe may still hold its old terms."""
-    return SYNC_ERROR_KEY in (row.metadata or {})
 
 
 def _kept_by_shop(row) -> str:

@@ -1,4 +1,6 @@
-"""Fulfilment keyed on the Checkout Session: one function, called by the webhook and the success page.
+"""Payment confirmation keyed on the Checkout Session: one function, called by the webhook and the
+success page, that turns what Stripe says about the session into the order's payment state.
+(Shipping is the order's fulfilment: orders.fulfilment.)
 
 It never trusts the caller about the payment: it asks Stripe for the session and applies what
 Stripe says. Each outcome is a conditional status move, so it takes effect exactly once however
@@ -20,7 +22,7 @@ _ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 _FAILED_INTENT_STATUSES = {"requires_payment_method", "canceled"}
 
 
-def order_fulfil_checkout_session(*, session_id: str) -> Order | None:
+def checkout_session_confirm(*, session_id: str) -> Order | None:
     """Retrieve the Checkout Session from Stripe and apply it to its order; return the order.
 
     Return None, asking Stripe nothing, when no order has this session.

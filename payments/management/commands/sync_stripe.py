@@ -7,7 +7,7 @@ import stripe
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from catalog.stripe_sync import PULL_RULES, catalog_pull_from_stripe
+from payments.catalog_sync import PULL_RULES, catalog_pull_from_stripe
 
 
 class Command(BaseCommand):

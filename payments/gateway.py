@@ -1,0 +1,26 @@
+"""Stripe as the shop's payment gateway: the operations of shop.payment_gateway.PaymentGateway."""
+
+from catalog.models import Price, Product
+from orders.models import Order, Refund
+from payments.catalog_sync import price_push_to_stripe, product_push_to_stripe
+from payments.refunds import order_refund_request
+
+
+class StripeGateway:
+    def product_push(self, *, product: Product) -> str | None:
+        return product_push_to_stripe(product=product)
+
+    def price_push(self, *, price: Price) -> str | None:
+        return price_push_to_stripe(price=price)
+
+    def refund_request(
+        self, *, order: Order, amount: int, reason: str, stripe_reason: str, request_token: str, requested_by
+    ) -> Refund:
+        return order_refund_request(
+            order=order,
+            amount=amount,
+            reason=reason,
+            stripe_reason=stripe_reason,
+            request_token=request_token,
+            requested_by=requested_by,
+        )

@@ -1,0 +1,49 @@
+"""The one seam through which the domain apps ask the payment provider for something.
+
+The layers run shop -> accounts, catalog -> cart -> orders -> payments, and a module imports only
+from its own app or a lower one, so catalog and orders cannot import the payments app that speaks to
+Stripe. When one of them must start a provider operation (the catalog admin pushing a saved product
+or price, the order admin requesting a refund), it calls an operation of PaymentGateway on
+`payment_gateway()`, which loads the class named by settings.PAYMENT_GATEWAY (by default
+payments.gateway.StripeGateway) by its dotted path: every static import still points down.
+
+The gateway raises the domain's own exceptions (catalog.exceptions.StripeSyncFailed,
+orders.exceptions.Refund*) and writes through the domain's services (catalog.services,
+orders.refunds), so callers need to know nothing of the provider.
+"""
+
+from typing import Protocol
+
+from django.conf import settings
+from django.db.models import Model
+from django.utils.module_loading import import_string
+
+
+class PaymentGateway(Protocol):
+    """The provider operations the domain apps may ask for; see the implementation for each one's rules."""
+
+    def product_push(self, *, product: Model) -> str | None:
+        """Create, update or archive the catalog product at the provider; return its provider id.
+
+        Raise catalog.exceptions.StripeSyncFailed, the product saved and marked, when the provider fails.
+        """
+
+    def price_push(self, *, price: Model) -> str | None:
+        """Create, update, archive or replace the catalog price at the provider; return its provider id.
+
+        Raise catalog.exceptions.StripeSyncFailed, the price saved and marked, when the provider fails.
+        """
+
+    def refund_request(
+        self, *, order: Model, amount: int, reason: str, stripe_reason: str, request_token: str, requested_by
+    ) -> Model:
+        """Record and send a refund of `amount` (minor units) of the order's payment; return the Refund.
+
+        Raise one of orders.exceptions' RefundError: RefundFailed when the provider refused or was
+        unreachable (the Refund is FAILED), the others when nothing was sent.
+        """
+
+
+def payment_gateway() -> PaymentGateway:
+    """Return the configured payment gateway (settings.PAYMENT_GATEWAY)."""
+    return import_string(settings.PAYMENT_GATEWAY)()
