@@ -408,6 +408,25 @@ def test_set_status_refuses_an_illegal_move_and_changes_nothing(db, move):
     assert not order.status_changes.exists()
 
 
+@pytest.mark.parametrize(
+    ("move", "allowed"),
+    [(m, True) for m in LEGAL_MOVES] + [(m, False) for m in ILLEGAL_MOVES],
+    ids=lambda v: _move_id(v) if isinstance(v, tuple) else str(v),
+)
+def test_allowed_statuses_name_the_moves_set_status_makes(move, allowed):
+    field, old, new = move
+    order = factories.OrderFactory.build(**{field: old})
+
+    assert (new in order.allowed_statuses(field)) is allowed
+
+
+def test_allowed_statuses_of_a_final_status_are_none():
+    order = factories.OrderFactory.build(payment_status=PaymentStatus.REFUNDED, status=OrderStatus.CANCELLED)
+
+    assert order.allowed_statuses("payment_status") == frozenset()
+    assert order.allowed_statuses("status") == frozenset()
+
+
 def test_set_status_returns_false_on_a_repeat_and_records_nothing(db):
     order = factories.OrderFactory(paid=True)
 
