@@ -189,8 +189,14 @@ def test_soft_deleted_and_inactive_rows_are_hidden_from_the_shop_but_listed_in_a
     inactive_price = factories.PriceFactory(product=live.product, active=False)
     client.force_login(factories.SuperAdminFactory())
 
-    assert list(Product.objects.available()) == [live.product]
-    assert list(Price.objects.available()) == [live]
+    assert list(Product.objects.for_sale()) == [live.product]
+    assert list(Price.objects.for_sale()) == [live]
+    assert [row.is_for_sale for row in (live.product, deleted_product, inactive_product)] == [
+        True,
+        False,
+        False,
+    ]
+    assert [row.is_for_sale for row in (live, deleted_price, inactive_price)] == [True, False, False]
     assert result_pks(client.get(changelist_url(Product))) == {
         str(product.pk) for product in (live.product, deleted_product, inactive_product)
     }
@@ -203,9 +209,9 @@ def test_restore_undoes_a_soft_delete(db):
     product = factories.ProductFactory()
 
     assert Product.objects.filter(pk=product.pk).soft_delete() == 1
-    assert not Product.objects.available().exists()
+    assert not Product.objects.for_sale().exists()
     assert Product.objects.filter(pk=product.pk).restore() == 1
-    assert list(Product.objects.available()) == [product]
+    assert list(Product.objects.for_sale()) == [product]
 
 
 # --- TTL --------------------------------------------------------------------------------------
