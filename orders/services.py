@@ -340,8 +340,8 @@ def _run_steps(order: Order, steps):
     """Run idempotent `steps` on `order`; again, from a fresh order, if a concurrent writer moved a
     status first or the database was busy.
 
-    No transaction: each step is one atomic, conditional write, and a transaction would lock the
-    embedded SQLite engine against every page the shopper loads while Stripe's webhooks arrive.
+    No transaction: each step is one atomic, conditional write, safe to repeat, so a run cut short
+    is completed by the next one.
     """
     return run_retrying(
         steps,
