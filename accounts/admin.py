@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 
 from accounts.exceptions import LastSuperAdmin, RoleChangeForbidden
+from accounts.forms import AdminLoginForm
 from accounts.models import User, UserRole
 from accounts.roles import can_change_roles, check_role_change, check_super_admin_remains
 from accounts.services import user_delete, user_leave_super_admin
@@ -170,6 +171,9 @@ class UserAdmin(BaseUserAdmin):
     def delete_model(self, request, obj):
         user_delete(user=obj)
 
+
+# Staff sign in to admin within the same failed-attempt limits as on the shop's page.
+admin.site.login_form = AdminLoginForm
 
 # Permissions come from roles alone (accounts/backends.py): groups would grant nothing.
 admin.site.unregister(Group)

@@ -48,6 +48,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # The roles that open the admin; is_staff and is_superuser follow the role (apply_role_flags).
+    STAFF_ROLES = frozenset({UserRole.ADMIN, UserRole.SUPER_ADMIN})
+
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -61,13 +64,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.email
 
     def save(self, *args, **kwargs):
-        from accounts.roles import apply_role_flags
-
-        apply_role_flags(self)
+        self.apply_role_flags()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "role" in update_fields:
             kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
         super().save(*args, **kwargs)
+
+    def apply_role_flags(self):
+        """Set is_staff and is_superuser from the role, the source of truth for staff access."""
+        self.is_staff = self.role in self.STAFF_ROLES
+        self.is_superuser = self.role == UserRole.SUPER_ADMIN
 
     def get_full_name(self):
         return self.name or self.email

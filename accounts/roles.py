@@ -1,4 +1,4 @@
-"""The role is the source of truth for staff access: flags and permissions follow it."""
+"""The role is the source of truth for staff access: permissions follow it (flags: User.apply_role_flags)."""
 
 import functools
 
@@ -7,16 +7,9 @@ from django.apps import apps
 from accounts.exceptions import LastSuperAdmin, RoleChangeForbidden
 from accounts.models import User, UserRole
 
-STAFF_ROLES = frozenset({UserRole.ADMIN, UserRole.SUPER_ADMIN})
 # ADMIN runs the shop: catalog and prices, carts, orders (refunds, fulfilment), the webhook log
 # and the shop's pages, but never sees users, roles, groups, permissions or linked accounts.
 ADMIN_APP_LABELS = ("catalog", "cart", "orders", "payments", "pages")
-
-
-def apply_role_flags(user):
-    """Set is_staff and is_superuser from the user's role."""
-    user.is_staff = user.role in STAFF_ROLES
-    user.is_superuser = user.role == UserRole.SUPER_ADMIN
 
 
 def can_change_roles(user):

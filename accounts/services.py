@@ -8,7 +8,6 @@ from django_mongodb_backend import transaction
 
 from accounts.exceptions import LastSuperAdmin
 from accounts.models import User, UserRole
-from accounts.roles import apply_role_flags
 
 
 def user_make_super_admin(*, email: str, password: str | None = None) -> tuple[User, bool]:
@@ -62,7 +61,7 @@ def user_leave_super_admin(*, user: User) -> None:
     Two super admins demoting each other at once each see the other still in place, so the
     write is conditional and checked after it: a write that left none is undone.
     """
-    apply_role_flags(user)
+    user.apply_role_flags()
     new_state = {
         "role": user.role,
         "is_active": user.is_active,
@@ -74,7 +73,7 @@ def user_leave_super_admin(*, user: User) -> None:
         return
     if not active_super_admins.exists():
         user.role, user.is_active = UserRole.SUPER_ADMIN, True
-        apply_role_flags(user)
+        user.apply_role_flags()
         User.objects.filter(pk=user.pk, **new_state).update(
             role=user.role, is_active=True, is_staff=user.is_staff, is_superuser=user.is_superuser
         )

@@ -118,13 +118,8 @@ def cart_item_count_for_request(request) -> int:
 
 
 def price_is_for_sale(price: Price, product: Product) -> bool:
-    return (
-        price.active
-        and price.deleted_at is None
-        and product.active
-        and product.deleted_at is None
-        and price.product_id == product.pk
-    )
+    """Return True when a shopper may buy `price` as a price of `product` (both for sale)."""
+    return price.is_for_sale and product.is_for_sale and price.product_id == product.pk
 
 
 def price_get_for_sale(*, price_id, product_id) -> Price:
@@ -133,10 +128,9 @@ def price_get_for_sale(*, price_id, product_id) -> Price:
     Raise PriceUnavailable for a price that is inactive, deleted, missing or of another product,
     and ProductUnavailable for a product that is inactive or deleted.
     """
-    # Two lookups by _id rather than a join: the embedded engine runs a $lookup before the
-    # $match that follows it, joining every price to its product to keep one.
+    # See docs/embedded-mongodb.md, "Query shapes and the embedded engine".
     price = Price.objects.filter(pk=price_id, product_id=product_id).first()
-    if price is None or not price.active or price.deleted_at is not None:
+    if price is None or not price.is_for_sale:
         raise PriceUnavailable
     product = Product.objects.filter(pk=product_id).first()
     if product is None or not price_is_for_sale(price, product):

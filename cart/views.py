@@ -103,5 +103,5 @@ def _form_error_text(form):
 
 
 def _product_page_or_catalog(product_id):
-    product = Product.objects.available().filter(pk=product_id).first() if product_id else None
+    product = Product.objects.for_sale().filter(pk=product_id).first() if product_id else None
     return product.get_absolute_url() if product else "catalog:product_list"

@@ -1,3 +1,6 @@
+from collections import defaultdict
+from collections.abc import Iterable
+
 from bson import ObjectId
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,9 +16,10 @@ SYNC_ERROR_KEY = "stripe_sync_error"
 
 
 class CatalogQuerySet(models.QuerySet):
-    """Shop pages read through available(); admin reads everything, deleted rows included."""
+    """Shop pages read through for_sale(); admin reads everything, deleted rows included."""
 
-    def available(self):
+    def for_sale(self):
+        """Filter the rows a shopper may buy: active and not deleted (each row's `is_for_sale`)."""
         return self.filter(active=True, deleted_at__isnull=True)
 
     def soft_delete(self):
@@ -43,24 +47,22 @@ class PriceQuerySet(CatalogQuerySet):
         moved_to = kwargs.get("product", kwargs.get("product_id"))
         if moved_to is not None:
             product_ids.add(getattr(moved_to, "pk", moved_to))
-        _refresh_price_summary(product_ids)
+        product_refresh_price_summary(product_ids=product_ids)
         return count
 
     update.alters_data = True
 
     def bulk_create(self, objs, *args, **kwargs):
         created = super().bulk_create(objs, *args, **kwargs)
-        _refresh_price_summary({price.product_id for price in created})
+        product_refresh_price_summary(product_ids={price.product_id for price in created})
         return created
 
     bulk_create.alters_data = True
 
 
-def _refresh_price_summary(product_ids):
-    # Imported here: catalog.services imports this module.
-    from catalog.services import product_refresh_price_summary
-
-    product_refresh_price_summary(product_ids=product_ids)
+def _is_for_sale(row) -> bool:
+    # A function as well as the models' property: migrations' historical models have no properties.
+    return row.active and row.deleted_at is None
 
 
 class Product(models.Model):
@@ -76,8 +78,8 @@ class Product(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # The price summary: what the catalog page filters, sorts and shows without reading any price.
-    # Computed from the product's available prices by price_summary_fields() and written only by
-    # catalog.services.product_refresh_price_summary. None: no available price (of that type).
+    # Computed from the product's prices for sale by price_summary_fields() and written only by
+    # product_refresh_price_summary() below. None: no price for sale (of that type).
     lowest_price_amount = models.PositiveIntegerField(null=True, editable=False)
     lowest_one_time_amount = models.PositiveIntegerField(null=True, editable=False)
     lowest_recurring_amount = models.PositiveIntegerField(null=True, editable=False)
@@ -88,7 +90,7 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        # The catalog page's filters and sorts: available, with a price (of a type), newest first
+        # The catalog page's filters and sorts: for sale, with a price (of a type), newest first
         # among equal prices in both directions, hence one index per direction.
         indexes = [
             models.Index(fields=["active", "deleted_at", "-created_at"], name="product_available_newest"),
@@ -143,6 +145,8 @@ class Product(models.Model):
     def is_deleted(self):
         return self.deleted_at is not None
 
+    is_for_sale = property(_is_for_sale, doc="Whether a shopper may buy it: active and not deleted.")
+
     @property
     def image_urls(self):
         # A row written past validation (or before the rule) shows no image it should not.
@@ -153,7 +157,7 @@ class Product(models.Model):
         ]
 
     def listed_price(self, price_type: str = "") -> tuple["Price | None", int]:
-        """Return the cheapest available price of `price_type` (any type if empty) and how many there are.
+        """Return the cheapest price for sale of `price_type` (any type if empty) and how many there are.
 
         The price is an unsaved copy made from the price summary; (None, 0) when there is none.
         """
@@ -216,6 +220,8 @@ class Price(models.Model):
     def is_deleted(self):
         return self.deleted_at is not None
 
+    is_for_sale = property(_is_for_sale, doc="Whether a shopper may buy it: active and not deleted.")
+
     @property
     def interval_label(self):
         """Return "month", "3 months" or "" for one-time prices."""
@@ -269,19 +275,16 @@ PRODUCT_PRICE_SUMMARY_FIELDS = frozenset({*LOWEST_AMOUNT_FIELD_OF_TYPE.values(),
 
 
 def price_summary_fields(prices) -> dict:
-    """Return the price summary fields of a product from its prices (only available ones count).
+    """Return the price summary fields of a product from its prices (only those for sale count).
 
     Takes any objects with Price's attributes (historical models in migrations too). Among equal
     amounts the lower id comes first, as on the product page.
     """
-    available = sorted(
-        (price for price in prices if price.active and price.deleted_at is None),
-        key=lambda price: (price.unit_amount, price.pk),
-    )
+    for_sale = sorted(filter(_is_for_sale, prices), key=lambda price: (price.unit_amount, price.pk))
     fields = dict.fromkeys(LOWEST_AMOUNT_FIELD_OF_TYPE.values())
     summary = {}
     for price_type, amount_field in LOWEST_AMOUNT_FIELD_OF_TYPE.items():
-        of_type = [price for price in available if price_type in (PRICE_SUMMARY_ALL, price.type)]
+        of_type = [price for price in for_sale if price_type in (PRICE_SUMMARY_ALL, price.type)]
         if not of_type:
             continue
         lowest = of_type[0]
@@ -295,3 +298,25 @@ def price_summary_fields(prices) -> dict:
         }
     fields["price_summary"] = summary
     return fields
+
+
+def product_refresh_price_summary(*, product_ids: Iterable) -> None:
+    """Recompute the price summary of these products from their prices, and store it.
+
+    Runs after every write that may change a price's being for sale, amount, type or product
+    (catalog.signals for saves and deletes, PriceQuerySet for update() and bulk_create()). Two
+    database commands for one product.
+    """
+    product_ids = {pk for pk in product_ids if pk is not None}
+    if not product_ids:
+        return
+    if len(product_ids) == 1:
+        # See docs/embedded-mongodb.md, "Query shapes and the embedded engine".
+        prices = Price.objects.filter(product_id=next(iter(product_ids)))
+    else:
+        prices = Price.objects.filter(product_id__in=product_ids)
+    prices_by_product = defaultdict(list)
+    for price in prices.order_by():
+        prices_by_product[price.product_id].append(price)
+    for product_id in product_ids:
+        Product.objects.filter(pk=product_id).update(**price_summary_fields(prices_by_product[product_id]))

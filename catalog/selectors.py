@@ -41,13 +41,13 @@ def product_list_page(
 ) -> Page:
     """Return one page of products a shopper can buy, each with `lowest_price` and `listed_price_count`.
 
-    A product is listed when it is available and has an available price (of `kind`, if given).
+    A product is listed when it is for sale and has a price for sale (of `kind`, if given).
     Two database commands whatever the size of the catalog, a count and a slice, both on the
-    products' price summary (catalog.services.product_refresh_price_summary) and its indexes.
+    products' price summary (catalog.models.product_refresh_price_summary) and its indexes.
     """
     price_type = PRICE_TYPE_OF_KIND.get(kind, PRICE_SUMMARY_ALL)
     amount_field = LOWEST_AMOUNT_FIELD_OF_TYPE[price_type]
-    products = Product.objects.available().filter(**{f"{amount_field}__isnull": False})
+    products = Product.objects.for_sale().filter(**{f"{amount_field}__isnull": False})
     for term in search.split():
         products = products.filter(Q(name__icontains=term) | Q(description__icontains=term))
     # Newest first among equal prices, in both directions.
@@ -62,12 +62,10 @@ def product_list_page(
     return page
 
 
-def product_shop_prices(product: Product) -> list[Price]:
-    """Return the product's available prices, cheapest first."""
-    # The product before availability: the embedded engine narrows a scan with the first
-    # `field: value` of a query that has a single-field index (catalog_price.product_id here),
-    # and never with $in, which a prefetch of the prices would send.
-    return list(Price.objects.filter(product=product).available().order_by("unit_amount", "pk"))
+def product_prices_for_sale(product: Product) -> list[Price]:
+    """Return the product's prices for sale, cheapest first."""
+    # See docs/embedded-mongodb.md, "Query shapes and the embedded engine".
+    return list(Price.objects.filter(product=product).for_sale().order_by("unit_amount", "pk"))
 
 
 def product_gallery(product: Product) -> list[GalleryImage]:

@@ -3,8 +3,7 @@
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from catalog.models import PRICE_SUMMARY_SOURCE_FIELDS, Price
-from catalog.services import product_refresh_price_summary
+from catalog.models import PRICE_SUMMARY_SOURCE_FIELDS, Price, product_refresh_price_summary
 
 
 @receiver(pre_save, sender=Price)

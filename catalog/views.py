@@ -3,7 +3,7 @@ from django.views.generic import DetailView, TemplateView
 
 from catalog.forms import ProductFilterForm
 from catalog.models import Product
-from catalog.selectors import product_gallery, product_list_page, product_shop_prices
+from catalog.selectors import product_gallery, product_list_page, product_prices_for_sale
 
 
 class ProductListView(TemplateView):
@@ -35,11 +35,11 @@ class ProductDetailView(DetailView):
     context_object_name = "product"
 
     def get_queryset(self):
-        return Product.objects.available()
+        return Product.objects.for_sale()
 
     def get_object(self, queryset=None):
         product = super().get_object(queryset)
-        product.shop_prices = product_shop_prices(product)
+        product.prices_for_sale = product_prices_for_sale(product)
         return product
 
     def get_context_data(self, **kwargs):

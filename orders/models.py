@@ -1,5 +1,6 @@
 import logging
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -80,6 +81,27 @@ PIPELINES = {
 }
 
 
+class OrderQuerySet(models.QuerySet):
+    def paid_like(self):
+        """Filter orders whose money was taken, refunded since or not."""
+        return self.filter(payment_status__in=Order.PAID_LIKE_STATUSES)
+
+    def paid_since(self, moment: datetime):
+        """Filter orders paid at `moment` or later (refunded since included)."""
+        return self.paid_like().filter(paid_at__gte=moment)
+
+    def awaiting_fulfilment(self):
+        """Filter paid orders with nothing sent yet."""
+        return self.filter(
+            payment_status__in=Order.REFUNDABLE_STATUSES,
+            fulfillment_status__in=Order.AWAITING_FULFILMENT_STATUSES,
+        )
+
+    def not_cancelled(self):
+        """Leave out the checkouts that ended unpaid."""
+        return self.exclude(status=OrderStatus.CANCELLED)
+
+
 def _new_order_number():
     return "ORD-" + secrets.token_hex(4).upper()
 
@@ -126,6 +148,17 @@ class Order(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrderQuerySet.as_manager()
+
+    # Payment statuses once the money was taken, refunded since or not.
+    PAID_LIKE_STATUSES = frozenset(
+        {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+    )
+    # Payment statuses with money still held: what can be refunded, and what is shipped.
+    REFUNDABLE_STATUSES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
+    # Fulfilment statuses of a paid order whose goods are still to send.
+    AWAITING_FULFILMENT_STATUSES = frozenset({FulfillmentStatus.UNFULFILLED})
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -148,12 +181,14 @@ class Order(models.Model):
         return reverse("orders:detail", kwargs={"number": self.number})
 
     @property
-    def refundable_amount(self):
-        return max(self.amount_total - self.refunded_amount, 0)
-
-    @property
     def is_paid(self):
-        return self.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+        """Return True while the order holds the shopper's money (paid, not all of it refunded)."""
+        return self.payment_status in self.REFUNDABLE_STATUSES
+
+    def allowed_statuses(self, field) -> frozenset:
+        """Return the statuses that `field` ("status", "payment_status" or "fulfillment_status")
+        may move to next, as set_status() enforces."""
+        return frozenset(PIPELINES[field][getattr(self, field)])
 
     def set_status(self, field, new_status, *, note="", **changes):
         """Move one of the three statuses along its pipeline and record the change.
@@ -165,7 +200,7 @@ class Order(models.Model):
         old_status = getattr(self, field)
         if old_status == new_status:
             return False
-        if new_status not in PIPELINES[field][old_status]:
+        if new_status not in self.allowed_statuses(field):
             logger.warning("order %s: refused %s move %s -> %s", self.number, field, old_status, new_status)
             raise InvalidStatusTransition(self, field, old_status, new_status)
         now = timezone.now()
@@ -181,6 +216,8 @@ class Order(models.Model):
             order=self, field=field, old_status=old_status, new_status=new_status, note=note
         )
         return True
+
+    set_status.alters_data = True
 
 
 class OrderItem(models.Model):
@@ -265,6 +302,9 @@ class Refund(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Refunds that count against what is left: Stripe has them, or may still accept them.
+    COMMITTED_STATUSES = frozenset({RefundStatus.PENDING, RefundStatus.SUCCEEDED})
 
     class Meta:
         ordering = ["-created_at"]

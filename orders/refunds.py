@@ -12,11 +12,11 @@ the Stripe dashboard land the same way.
 import re
 
 from django.db import IntegrityError
-from django.db.models import Sum
 from django.utils import timezone
 
 from orders.exceptions import RefundAlreadyRequested, RefundAmountInvalid, RefundNotAllowed
 from orders.models import Order, Refund, RefundStatus
+from orders.selectors import order_refundable_amount
 from shop.money import format_money
 
 # The reasons Stripe accepts on a refund; what staff write goes in the refund's own `reason`.
@@ -26,19 +26,6 @@ STRIPE_REFUND_REASONS = {
     "fraudulent": "Fraudulent payment",
 }
 REQUEST_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-# Refunds that count against what is left: Stripe has them, or may still accept them.
-_COMMITTED = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
-
-
-def refundable_amount(*, order: Order) -> int:
-    """Return what may still be refunded, in minor units.
-
-    Stripe's refunded total (`refunded_amount`) and our refund rows overlap: a row is counted in the
-    total once its webhook arrives, and a refund just requested is not in it yet. The larger of the
-    two is what is already given back or on its way.
-    """
-    recorded = order.refunds.filter(status__in=_COMMITTED).aggregate(total=Sum("amount"))["total"] or 0
-    return max(order.amount_total - max(order.refunded_amount, recorded), 0)
 
 
 def refund_idempotency_key(*, order: Order, request_token: str) -> str:
@@ -66,7 +53,7 @@ def refund_create_pending(
         raise RefundNotAllowed(f"Order {order.number} cannot be refunded: its payment is {payment}.")
     if not order.stripe_payment_intent_id:
         raise RefundNotAllowed(f"Order {order.number} has no Stripe payment to refund.")
-    refundable = refundable_amount(order=order)
+    refundable = order_refundable_amount(order=order)
     if amount <= 0:
         raise RefundAmountInvalid("Enter an amount greater than zero.", refundable=refundable)
     if amount > refundable:

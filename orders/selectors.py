@@ -1,6 +1,13 @@
-"""Reads of orders for the shop's pages."""
+"""Reads of orders: the shopper's pages, what is left to refund, and the staff dashboard's figures."""
 
-from orders.models import Order
+import datetime
+
+from django.db.models import Case, F, IntegerField, Sum, Value, When
+from django.utils import timezone
+
+from orders.models import Order, Refund
+
+REVENUE_WINDOWS_DAYS = (7, 30)
 
 
 def order_list_for_user(*, user):
@@ -11,3 +18,65 @@ def order_list_for_user(*, user):
 def order_get_for_user(*, user, number):
     """Return `user`'s order with this number and its items; raise Order.DoesNotExist otherwise."""
     return order_list_for_user(user=user).get(number=number)
+
+
+def order_refundable_amount(*, order: Order) -> int:
+    """Return what may still be refunded, in minor units.
+
+    Stripe's refunded total (`refunded_amount`) and our refund rows overlap: a row is counted in the
+    total once its webhook arrives, and a refund just requested is not in it yet. The larger of the
+    two is what is already given back or on its way.
+    """
+    recorded = (
+        order.refunds.filter(status__in=Refund.COMMITTED_STATUSES).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    return max(order.amount_total - max(order.refunded_amount, recorded), 0)
+
+
+def local_day_bounds(now):
+    """Return the start and end of the current time zone's calendar day that contains `now`."""
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = timezone.make_aware(
+        datetime.datetime.combine(start.date() + datetime.timedelta(days=1), datetime.time())
+    )
+    return start, end
+
+
+def order_count_created_today(*, now) -> int:
+    """Count the orders created today, not the checkouts that ended unpaid."""
+    start, end = local_day_bounds(now)
+    return Order.objects.not_cancelled().filter(created_at__gte=start, created_at__lt=end).count()
+
+
+def order_revenue_by_currency(*, now, windows=REVENUE_WINDOWS_DAYS) -> list[dict]:
+    """Return [{"currency": "eur", "amounts": {7: 500, 30: 1500}}, ...]: paid minus refunded, in minor units.
+
+    One aggregation serves every window: each sum keeps only the orders paid inside its window.
+    """
+    net = F("amount_total") - F("refunded_amount")
+    sums = {
+        f"last_{days}": Sum(
+            Case(
+                When(paid_at__gte=now - datetime.timedelta(days=days), then=net),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        for days in windows
+    }
+    rows = (
+        Order.objects.paid_since(now - datetime.timedelta(days=max(windows)))
+        .values("currency")
+        .annotate(**sums)
+        .order_by("currency")
+    )
+    return [
+        {"currency": row["currency"], "amounts": {days: row[f"last_{days}"] or 0 for days in windows}}
+        for row in rows
+    ]
+
+
+def order_count_awaiting_fulfilment() -> int:
+    """Count the paid orders with nothing sent yet."""
+    return Order.objects.awaiting_fulfilment().count()

@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 STAFF_ATTENTION_KEY = "needs_staff_attention"
 # The key, in a guest order's metadata, of the user who signed in while its checkout was open.
 SIGNED_IN_USER_KEY = "signed_in_user_id"
-_CONFIRMED_PAYMENT = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 
 
 @dataclass(frozen=True)
@@ -162,7 +161,7 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
 
     def mark_paid():
         nonlocal newly_paid
-        if order.payment_status not in _CONFIRMED_PAYMENT:
+        if order.payment_status not in Order.PAID_LIKE_STATUSES:
             # The order first: a cancelled or failed order refuses the move before anything changes.
             if order.status != OrderStatus.PROCESSING:
                 order.set_status("status", OrderStatus.PROCESSING, note=note)
@@ -192,7 +191,7 @@ def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:
     """
 
     def record():
-        if order.status != OrderStatus.PENDING or order.payment_status in _CONFIRMED_PAYMENT:
+        if order.status != OrderStatus.PENDING or order.payment_status in Order.PAID_LIKE_STATUSES:
             return False
         fields = details.order_fields(order)
         updated = Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING).update(
@@ -306,7 +305,7 @@ def _order_attach_to_signed_in_user(order: Order) -> None:
     user_id = order.metadata.get(SIGNED_IN_USER_KEY)
     if order.user_id or not user_id or not ObjectId.is_valid(user_id):
         return
-    if order.payment_status not in _CONFIRMED_PAYMENT or not order.customer_email:
+    if order.payment_status not in Order.PAID_LIKE_STATUSES or not order.customer_email:
         return
     user = User.objects.filter(pk=ObjectId(user_id)).first()
     if user is None:
@@ -342,8 +341,8 @@ def _run_steps(order: Order, steps):
     """Run idempotent `steps` on `order`; again, from a fresh order, if a concurrent writer moved a
     status first or the database was busy.
 
-    No transaction: each step is one atomic, conditional write, and a transaction would lock the
-    embedded SQLite engine against every page the shopper loads while Stripe's webhooks arrive.
+    No transaction: each step is one atomic, conditional write, safe to repeat, so a run cut short
+    is completed by the next one.
     """
     return run_retrying(
         steps,

@@ -2,10 +2,11 @@
 
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.text import Truncator
 
 from payments.models import WebhookEvent
-from shop.admin import pretty_json
+from shop.admin import pretty_json, url_with_query
 
 
 class FailedFilter(admin.SimpleListFilter):
@@ -92,3 +93,16 @@ class WebhookEventAdmin(admin.ModelAdmin):
             )
         if skipped:
             self.message_user(request, f"Skipped {skipped} event(s) already processed.", messages.INFO)
+
+
+@admin.site.add_dashboard_panel
+def webhooks_dashboard_panel(user) -> dict:
+    """Return the count of failed webhook events, linked to the list of them."""
+    if not user.has_perm("payments.view_webhookevent"):
+        return {}
+    return {
+        "failed_webhook_events": {
+            "count": WebhookEvent.objects.failed().count(),
+            "url": url_with_query(reverse("admin:payments_webhookevent_changelist"), failed="yes"),
+        }
+    }

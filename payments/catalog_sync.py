@@ -227,7 +227,7 @@ def price_push_to_stripe(*, price: Price) -> str | None:
 
 
 def _push_product(product: Product) -> str | None:
-    wanted_active = product.active and not product.is_deleted
+    wanted_active = product.is_for_sale
     images = stripe_product_images(product.images)
     created = False
     if not product.stripe_product_id:
@@ -253,7 +253,7 @@ def _push_product(product: Product) -> str | None:
 
 
 def _push_price(price: Price) -> str | None:
-    wanted_active = price.active and not price.is_deleted
+    wanted_active = price.is_for_sale
     client = stripe_client()
     if not price.stripe_price_id:
         if price.is_deleted:
@@ -529,7 +529,7 @@ def _free_slug(name: str, stripe_id: str) -> str:
 def _archive_missing(model, listed_ids: set, *, dry_run: bool, notes: list) -> int:
     """Make inactive our active rows whose Stripe object no longer exists; return how many."""
     field_name = "stripe_product_id" if model is Product else "stripe_price_id"
-    rows = model.objects.filter(**{f"{field_name}__isnull": False}, active=True, deleted_at__isnull=True)
+    rows = model.objects.for_sale().filter(**{f"{field_name}__isnull": False})
     if model is Price:
         rows = rows.select_related("product")
     missing = [row for row in rows if getattr(row, field_name) not in listed_ids and not _kept_by_shop(row)]

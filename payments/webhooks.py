@@ -33,7 +33,6 @@ from payments.stripe_client import stripe_client
 
 logger = logging.getLogger(__name__)
 
-_PAID_OR_REFUNDED = {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 # The numbers payments.checkout gives its orders; another integration on the same Stripe account may
 # put an order_number of its own in the metadata.
 _CHECKOUT_ORDER_NUMBER = re.compile(r"ORD-[0-9A-F]{12}")
@@ -148,7 +147,7 @@ def _refund_record(order: Order, refund: dict) -> None:
 
 
 def _require_paid(order: Order) -> None:
-    if order.payment_status not in _PAID_OR_REFUNDED:
+    if order.payment_status not in Order.PAID_LIKE_STATUSES:
         raise OrderNotReady(f"Order {order.number} is not paid yet; its refund is applied once it is.")
 
 

@@ -1,4 +1,8 @@
-"""The shop's admin site, its dashboard, and display helpers shared by the apps' admin modules."""
+"""The shop's admin site, its dashboard of panels, and display helpers shared by the apps' admin modules.
+
+The apps add their dashboard panels from their own admin modules (`admin.site.add_dashboard_panel`),
+as they register their models, so this module knows none of them.
+"""
 
 import json
 from urllib.parse import urlencode
@@ -10,16 +14,10 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from accounts.forms import AdminLoginForm
-from orders.models import Order
-from payments.models import WebhookEvent
-from shop import dashboard
 from shop.money import format_money
 
 
@@ -71,7 +69,10 @@ class IdCheckedAdminMixin:
 class ShopAdminSite(admin.AdminSite):
     site_title = "Shop admin"
     index_title = "Run the shop"
-    login_form = AdminLoginForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._dashboard_panels = []
 
     def register(self, model_or_iterable, admin_class=None, **options):
         # Every model admin, the libraries' included, gets the checks (as Django itself subclasses
@@ -94,55 +95,27 @@ class ShopAdminSite(admin.AdminSite):
         """Sign in as on the shop's page: the same per-address and per-client limits apply."""
         return super().login(request, extra_context)
 
+    def add_dashboard_panel(self, panel):
+        """Show `panel(user)` on the index: a dict of the figures `user` may see, each with a link to
+        the list it counts ({} when they may see none). Return `panel`, so this works as a decorator."""
+        self._dashboard_panels.append(panel)
+        return panel
+
+    def dashboard_context(self, user):
+        """Return the figures of every panel that this user may view."""
+        context = {}
+        for panel in self._dashboard_panels:
+            context.update(panel(user))
+        return context
+
     def index(self, request, extra_context=None):
         """Show the dashboard above the list of models."""
-        extra_context = {**(extra_context or {}), "dashboard": dashboard_context(request.user)}
+        extra_context = {**(extra_context or {}), "dashboard": self.dashboard_context(request.user)}
         return super().index(request, extra_context)
 
 
-def dashboard_context(user):
-    """Return the dashboard figures this user may view, each with a link to its filtered list."""
-    now = timezone.now()
-    context = {}
-    if user.has_perm("orders.view_order"):
-        orders_url = reverse("admin:orders_order_changelist")
-        today = timezone.localdate(now)
-        context["orders_today"] = {
-            "count": dashboard.orders_created_today(now=now),
-            "url": _with_query(
-                orders_url,
-                created_at__year=today.year,
-                created_at__month=today.month,
-                created_at__day=today.day,
-            ),
-        }
-        context["revenue_windows"] = dashboard.REVENUE_WINDOWS_DAYS
-        context["revenue"] = [
-            {
-                "currency": row["currency"],
-                "cells": [
-                    {
-                        "amount": format_money(row["amounts"][days], row["currency"]),
-                        "url": _with_query(orders_url, paid_within=days, currency=row["currency"]),
-                    }
-                    for days in dashboard.REVENUE_WINDOWS_DAYS
-                ],
-            }
-            for row in dashboard.revenue_by_currency(now=now)
-        ]
-        context["unfulfilled"] = {
-            "count": dashboard.awaiting_fulfilment(Order.objects.all()).count(),
-            "url": _with_query(orders_url, awaiting_fulfilment="yes"),
-        }
-    if user.has_perm("payments.view_webhookevent"):
-        context["failed_webhook_events"] = {
-            "count": WebhookEvent.objects.failed().count(),
-            "url": _with_query(reverse("admin:payments_webhookevent_changelist"), failed="yes"),
-        }
-    return context
-
-
-def _with_query(url, **params):
+def url_with_query(url, **params):
+    """Return `url` with `params` as its query string: a changelist filtered as a figure counts."""
     return f"{url}?{urlencode(params)}"
 
 

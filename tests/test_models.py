@@ -189,8 +189,14 @@ def test_soft_deleted_and_inactive_rows_are_hidden_from_the_shop_but_listed_in_a
     inactive_price = factories.PriceFactory(product=live.product, active=False)
     client.force_login(factories.SuperAdminFactory())
 
-    assert list(Product.objects.available()) == [live.product]
-    assert list(Price.objects.available()) == [live]
+    assert list(Product.objects.for_sale()) == [live.product]
+    assert list(Price.objects.for_sale()) == [live]
+    assert [row.is_for_sale for row in (live.product, deleted_product, inactive_product)] == [
+        True,
+        False,
+        False,
+    ]
+    assert [row.is_for_sale for row in (live, deleted_price, inactive_price)] == [True, False, False]
     assert result_pks(client.get(changelist_url(Product))) == {
         str(product.pk) for product in (live.product, deleted_product, inactive_product)
     }
@@ -203,9 +209,9 @@ def test_restore_undoes_a_soft_delete(db):
     product = factories.ProductFactory()
 
     assert Product.objects.filter(pk=product.pk).soft_delete() == 1
-    assert not Product.objects.available().exists()
+    assert not Product.objects.for_sale().exists()
     assert Product.objects.filter(pk=product.pk).restore() == 1
-    assert list(Product.objects.available()) == [product]
+    assert list(Product.objects.for_sale()) == [product]
 
 
 # --- TTL --------------------------------------------------------------------------------------
@@ -406,6 +412,25 @@ def test_set_status_refuses_an_illegal_move_and_changes_nothing(db, move):
     assert getattr(order, field) == old
     assert order.updated_at == updated_at
     assert not order.status_changes.exists()
+
+
+@pytest.mark.parametrize(
+    ("move", "allowed"),
+    [(m, True) for m in LEGAL_MOVES] + [(m, False) for m in ILLEGAL_MOVES],
+    ids=lambda v: _move_id(v) if isinstance(v, tuple) else str(v),
+)
+def test_allowed_statuses_name_the_moves_set_status_makes(move, allowed):
+    field, old, new = move
+    order = factories.OrderFactory.build(**{field: old})
+
+    assert (new in order.allowed_statuses(field)) is allowed
+
+
+def test_allowed_statuses_of_a_final_status_are_none():
+    order = factories.OrderFactory.build(payment_status=PaymentStatus.REFUNDED, status=OrderStatus.CANCELLED)
+
+    assert order.allowed_statuses("payment_status") == frozenset()
+    assert order.allowed_statuses("status") == frozenset()
 
 
 def test_set_status_returns_false_on_a_repeat_and_records_nothing(db):

@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 
-from orders.admin.order import _billing_label
 from orders.models import OrderItem, OrderStatusChange, Refund
 from shop.admin import money_display
 
@@ -55,7 +54,7 @@ class OrderItemAdmin(HistoryAdmin):
 
     @admin.display(description="billing")
     def billing(self, item):
-        return _billing_label(item)
+        return item.billing_label or "one-time"
 
 
 @admin.register(OrderStatusChange)

@@ -1,5 +1,7 @@
 """The order list and page: filters, read-only history inlines, amounts and Stripe links."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib import admin
 from django.utils import timezone
@@ -8,7 +10,6 @@ from django.utils.html import format_html_join
 from orders.admin.refunds import OrderRefundViews
 from orders.admin.shipping import OrderShippingActions
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
-from shop import dashboard
 from shop.admin import money_display, pretty_json
 
 
@@ -21,7 +22,7 @@ class PaidWithinFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in {"1", "7", "30"}:
-            return dashboard.paid_within(queryset, days=int(self.value()), now=timezone.now())
+            return queryset.paid_since(timezone.now() - datetime.timedelta(days=int(self.value())))
         return queryset
 
 
@@ -34,7 +35,7 @@ class AwaitingFulfilmentFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return dashboard.awaiting_fulfilment(queryset)
+            return queryset.awaiting_fulfilment()
         return queryset
 
 
@@ -73,7 +74,7 @@ class OrderItemInline(ReadOnlyInline):
 
     @admin.display(description="billing")
     def billing(self, item):
-        return _billing_label(item)
+        return item.billing_label or "one-time"
 
 
 class RefundInline(ReadOnlyInline):
@@ -246,11 +247,3 @@ def stripe_dashboard_url(path):
     """Return the Stripe dashboard page for `path`, in test or live mode following the secret key."""
     live = settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
     return f"https://dashboard.stripe.com/{'' if live else 'test/'}{path}"
-
-
-def _billing_label(item):
-    if not item.recurring_interval:
-        return "one-time"
-    if item.recurring_interval_count == 1:
-        return f"every {item.recurring_interval}"
-    return f"every {item.recurring_interval_count} {item.recurring_interval}s"

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 
 from orders.exceptions import RefundAlreadyRequested, RefundAmountInvalid, RefundFailed, RefundNotAllowed
 from orders.forms import RefundForm
-from orders.refunds import refundable_amount
+from orders.selectors import order_refundable_amount
 from shop.money import format_money, to_major_units
 from shop.payment_gateway import payment_gateway
 
@@ -50,7 +50,7 @@ class OrderRefundViews:
         if not self.has_refund_permission(request, order):
             raise PermissionDenied
         change_url = reverse("admin:orders_order_change", args=[order.pk])
-        refundable = refundable_amount(order=order)
+        refundable = order_refundable_amount(order=order)
         form_options = {"currency": order.currency, "refundable": refundable}
         if request.method == "POST":
             form = RefundForm(request.POST, **form_options)
@@ -112,4 +112,4 @@ class OrderRefundViews:
     @admin.display(description="still refundable")
     def refundable(self, order):
         # Refunds requested and not confirmed by Stripe yet count too.
-        return format_money(refundable_amount(order=order), order.currency)
+        return format_money(order_refundable_amount(order=order), order.currency)

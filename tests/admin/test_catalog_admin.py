@@ -27,8 +27,8 @@ def test_soft_delete_hides_rows_from_the_shop_and_restore_brings_them_back(
     assert f"Soft-deleted 1 {model._meta.verbose_name}" in " ".join(messages_of(response))
     doomed.refresh_from_db()
     assert doomed.deleted_at is not None
-    assert kept in model.objects.available()
-    assert doomed not in model.objects.available()
+    assert kept in model.objects.for_sale()
+    assert doomed not in model.objects.for_sale()
     # Still listed for staff, where it can be restored.
     assert str(doomed.pk) in result_pks(super_admin_client.get(changelist_url(model)))
 
@@ -37,7 +37,7 @@ def test_soft_delete_hides_rows_from_the_shop_and_restore_brings_them_back(
     assert f"Restored 1 {model._meta.verbose_name}" in " ".join(messages_of(response))
     doomed.refresh_from_db()
     assert doomed.deleted_at is None
-    assert doomed in model.objects.available()
+    assert doomed in model.objects.for_sale()
 
 
 def test_soft_delete_keeps_the_first_deletion_time(super_admin_client):

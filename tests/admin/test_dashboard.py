@@ -4,11 +4,11 @@ import datetime
 import types
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import FulfillmentStatus, OrderStatus, PaymentStatus
-from shop.admin import dashboard_context
 from tests import factories
 
 
@@ -39,6 +39,8 @@ def shop_activity(db):
     )
     order(user=None, amount_total=5000)
     order(user=None, amount_total=6000, status=OrderStatus.FAILED, payment_status=PaymentStatus.FAILED)
+    # Created today, but a checkout left unpaid until it expired: not an order of today.
+    order(user=None, amount_total=8000, status=OrderStatus.CANCELLED, payment_status=PaymentStatus.CANCELED)
     # Paid 3 days ago (fulfilled), 20 days ago and 40 days ago (both still unfulfilled).
     order(
         user=None,
@@ -73,6 +75,19 @@ def test_dashboard_figures(super_admin_client, shop_activity):
     # Paid today (two usd), 20 and 40 days ago; not the fulfilled, refunded or unpaid ones.
     assert dashboard["unfulfilled"]["count"] == 4
     assert dashboard["failed_webhook_events"]["count"] == 1
+
+
+def test_orders_today_leaves_out_cancelled_checkouts(super_admin_client, db):
+    factories.OrderFactory(user=None, amount_total=2000)
+    factories.OrderFactory(
+        user=None, amount_total=3000, status=OrderStatus.CANCELLED, payment_status=PaymentStatus.CANCELED
+    )
+
+    tile = dashboard_of(super_admin_client).context["dashboard"]["orders_today"]
+    listed = super_admin_client.get(tile["url"]).context["cl"]
+
+    assert tile["count"] == 1
+    assert [order.amount_total for order in listed.result_list] == [2000]
 
 
 def test_dashboard_renders_revenue_by_currency(super_admin_client, db):
@@ -130,5 +145,5 @@ def test_figures_follow_the_view_permissions(db):
     )
     nobody = types.SimpleNamespace(has_perm=lambda permission: False)
 
-    assert set(dashboard_context(webhook_viewer)) == {"failed_webhook_events"}
-    assert dashboard_context(nobody) == {}
+    assert set(admin.site.dashboard_context(webhook_viewer)) == {"failed_webhook_events"}
+    assert admin.site.dashboard_context(nobody) == {}

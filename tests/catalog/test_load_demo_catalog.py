@@ -29,7 +29,7 @@ def test_demo_catalog_loads_a_dozen_products_for_sale_one_inactive_and_one_delet
 
     assert "created 14 products" in output
     assert "12 are for sale, 1 inactive and 1 soft-deleted" in output
-    assert Product.objects.available().count() == 12
+    assert Product.objects.for_sale().count() == 12
     assert Product.objects.filter(active=False).count() == 1
     assert Product.objects.filter(deleted_at__isnull=False).count() == 1
     assert product_list_page().paginator.count == 12
@@ -38,7 +38,7 @@ def test_demo_catalog_loads_a_dozen_products_for_sale_one_inactive_and_one_delet
 @pytest.mark.django_db
 def test_demo_prices_cover_one_time_monthly_yearly_and_a_trial():
     load()
-    prices = Price.objects.available().filter(product__in=Product.objects.available())
+    prices = Price.objects.for_sale().filter(product__in=Product.objects.for_sale())
 
     assert prices.filter(type=PriceType.ONE_TIME).exists()
     assert prices.filter(type=PriceType.RECURRING, recurring_interval="month").exists()

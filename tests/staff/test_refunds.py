@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from orders.exceptions import RefundAlreadyRequested, RefundFailed
 from orders.forms import minor_units_from_text
 from orders.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
-from orders.refunds import refundable_amount
+from orders.selectors import order_refundable_amount
 from payments.refunds import order_refund_request
 from tests import factories
 from tests.admin.pages import run_action
@@ -92,7 +92,7 @@ def test_a_refund_above_what_is_left_is_refused_and_nothing_is_recorded(staff_cl
     # Requested, not confirmed by Stripe yet: it counts against what is left.
     factories.RefundFactory(order=order, amount=500, status=RefundStatus.PENDING, stripe_refund_id="re_2")
     factories.RefundFactory(order=order, amount=900, status=RefundStatus.FAILED)
-    assert refundable_amount(order=order) == 1500
+    assert order_refundable_amount(order=order) == 1500
     assert "$15.00" in staff_client.get(order_change_url(order)).text  # still refundable
 
     response = submit_refund(staff_client, order, "15.01")
@@ -179,7 +179,7 @@ def test_stripe_unreachable_fails_the_refund_visibly_and_changes_nothing_else(st
     assert response.text.count(refund.last_error) == 2
     assert order_state(order) == (OrderStatus.PROCESSING, PaymentStatus.PAID, 0, "")
     # A failed attempt does not count against what is left.
-    assert refundable_amount(order=order) == 3000
+    assert order_refundable_amount(order=order) == 3000
 
 
 def test_stripes_refusal_is_shown_with_its_reason(staff_client, quiet_sim):
