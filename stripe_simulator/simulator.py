@@ -61,7 +61,7 @@ class StripeSimulator:
             page_url=lambda session_id: f"{self.public_url}/checkout/{session_id}",
             on_bank_debit_started=self._schedule_settlement,
         )
-        api = Api(
+        self._api = api = Api(
             self._store,
             self._transaction,
             catalog=catalog,
@@ -121,6 +121,11 @@ class StripeSimulator:
     @property
     def public_url(self) -> str:
         return self._public_url or self.url
+
+    @property
+    def routes(self) -> list[tuple[str, str]]:
+        """The API's (method, path) routes, ids written ``{id}``."""
+        return list(self._api.routes)
 
     # What a customer does on the hosted page; each returns the session.
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 
 from .errors import StripeError, resource_missing
+from .event_types import EVENT_TYPES
 from .params import Params
 
 # The version stripe-python 16.1.0 pins; events are rendered "at" it.
@@ -121,6 +122,8 @@ class Store:
 
     def emit(self, event_type: str, obj: dict, previous_attributes: dict | None = None) -> dict:
         """Record an event carrying a snapshot of `obj` and hand it to webhook delivery."""
+        if event_type not in EVENT_TYPES:
+            raise ValueError(f"{event_type} is not in EVENT_TYPES")
         data = {"object": copy.deepcopy(obj)}
         if previous_attributes is not None:
             data["previous_attributes"] = copy.deepcopy(previous_attributes)

@@ -362,14 +362,18 @@ def test_refunds_partial_then_full_then_too_much(sim, client, order, receiver):
 
     rest = client.v1.refunds.create(params={"payment_intent": intent_id})
     assert rest.amount == 3498
-    charge = client.v1.charges.retrieve(client.v1.payment_intents.retrieve(intent_id).latest_charge)
+    charge_id = client.v1.payment_intents.retrieve(intent_id).latest_charge
+    charge = client.v1.charges.retrieve(charge_id)
     assert (charge.amount_refunded, charge.refunded) == (4498, True)
-    assert [r.amount for r in charge.refunds.data] == [3498, 1000]
+    assert "refunds" not in charge  # sent only when expanded since API version 2022-11-15
+    expanded = client.v1.charges.retrieve(charge_id, params={"expand": ["refunds"]})
+    assert [r.amount for r in expanded.refunds.data] == [3498, 1000]
     listed = client.v1.refunds.list(params={"payment_intent": intent_id})
     assert [r.id for r in listed.data] == [rest.id, partial.id]
 
     sim.wait_for_deliveries(timeout=5)
     assert receiver.types().count("charge.refunded") == 2
+    assert all("refunds" not in event.data.object for event in receiver.of_type("charge.refunded"))
     updated = receiver.of_type("refund.updated")[-1]
     assert updated.data.object.status == "succeeded"
 
@@ -526,5 +530,7 @@ def test_shipping_address_is_collected(sim, client, catalog):
     status, _, _ = post(session.url, form)
     assert status == 303
     paid = client.v1.checkout.sessions.retrieve(session.id)
-    assert paid.shipping_details.address.city == "Paris"
+    # Since API version 2025-03-31 shipping is collected information, not a top-level field.
+    assert paid.collected_information.shipping_details.address.city == "Paris"
+    assert "shipping_details" not in paid
     assert paid.customer_details.email == "ada@example.com"
