@@ -168,6 +168,11 @@ class Store:
             return
         expander = self._expanders.get((obj.get("object"), field))
         value = obj.get(field)
+        if rest and isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            # An array of hashes (``shipping_options.shipping_rate``): each element expands.
+            for item in value:
+                self._expand(item, rest, path)
+            return
         if expander:
             value = expander(obj)
         elif isinstance(value, str) and value in self._objects:

@@ -273,6 +273,14 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
                 ),
                 ("line_items", "payment_intent", "payment_intent.latest_charge", "customer"),
             ),
+            (
+                http.ok(
+                    "GET",
+                    f"/v1/checkout/sessions/{world['open_session']}",
+                    {"expand": ["shipping_options.shipping_rate"]},
+                ),
+                ("shipping_options.shipping_rate",),
+            ),
         ],
         ("POST", "/v1/checkout/sessions/{id}/expire"): [
             (http.ok("POST", f"/v1/checkout/sessions/{_open_session(http, world)}/expire"), ())
