@@ -5,7 +5,9 @@
     python -m devtools.simulator_process status
 
 It listens on STRIPE_SIMULATOR_PORT and delivers webhooks, signed with STRIPE_WEBHOOK_SECRET, to
-the development server's endpoint. Its pid and log live under .data/ (git-ignored).
+STRIPE_SIMULATOR_WEBHOOK_URL (the development server's endpoint). Its pid, log and state (the
+products, prices and sessions it holds, kept across restarts; STRIPE_SIMULATOR_STATE_FILE) live
+under .data/ (git-ignored).
 """
 
 import argparse
@@ -21,6 +23,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
 PID_FILE = DATA_DIR / "stripe-simulator.pid"
 LOG_FILE = DATA_DIR / "stripe-simulator.log"
+# The shop keeps Stripe ids in .data/ too: the simulator must remember them across restarts.
+STATE_FILE = Path(os.environ.get("STRIPE_SIMULATOR_STATE_FILE", DATA_DIR / "stripe-simulator.json"))
 WEBHOOK_URL = os.environ.get("STRIPE_SIMULATOR_WEBHOOK_URL", "http://127.0.0.1:8000/payments/webhook/")
 START_TIMEOUT_SECONDS = 10
 
@@ -56,6 +60,8 @@ def ensure():
         WEBHOOK_URL,
         "--webhook-secret",
         settings.STRIPE_WEBHOOK_SECRET,
+        "--state-file",
+        str(STATE_FILE),
     ]
     with LOG_FILE.open("a") as log:
         # A fixed argument list of our own, no shell.

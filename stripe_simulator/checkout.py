@@ -3,7 +3,7 @@ does on the hosted page (pay, decline, pay by bank transfer, let it expire)."""
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from .catalog import Catalog
 from .charges import Payments, bank_method_for, card_method
@@ -103,10 +103,16 @@ class Checkout:
         self.subscriptions = subscriptions
         self._page_url = page_url
         self._on_bank_debit_started = on_bank_debit_started
-        self._plans: dict[str, _Plan] = {}
         store.register_expander(
             "checkout.session", "line_items", lambda s: self.line_items(Params({}), s["id"])
         )
+
+    def _plans(self) -> dict[str, dict]:
+        # Kept in the store so that it is saved with the sessions.
+        return self.store.internal.setdefault("checkout_plans", {})
+
+    def _plan_of(self, session_id: str) -> _Plan:
+        return _Plan(**self._plans()[session_id])
 
     # API endpoints
 
@@ -213,7 +219,7 @@ class Checkout:
                 "url": self._page_url(session_id),
             }
         )
-        self._plans[session_id] = plan
+        self._plans()[session_id] = asdict(plan)
         return session
 
     def retrieve_session(self, params: Params, session_id: str) -> dict:
@@ -241,7 +247,7 @@ class Checkout:
         """The session's line items with their price objects in place of price ids."""
         return [
             {**line, "price": self.store.get("price", line["price"])}
-            for line in self._plans[session_id].line_items
+            for line in self._plan_of(session_id).line_items
         ]
 
     # The customer's actions
@@ -252,7 +258,7 @@ class Checkout:
         customer_details, shipping = self._details(session, details or {})
         customer_id = self._customer_for(session, customer_details)
         if session["mode"] == "subscription":
-            plan = self._plans[session_id]
+            plan = self._plan_of(session_id)
             method = self.payments.new_payment_method(customer_id, _billing(customer_details), card_method())
             subscription = self.subscriptions.create(
                 customer=customer_id,
@@ -681,7 +687,7 @@ class Checkout:
             amount=session["amount_total"],
             currency=session["currency"],
             customer=customer_id,
-            metadata=dict(self._plans[session["id"]].intent_metadata),
+            metadata=dict(self._plan_of(session["id"]).intent_metadata),
         )
         self.store.update(session, {"payment_intent": intent["id"]})
         return intent

@@ -76,6 +76,17 @@ class Store:
         self._on_event = on_event
         self._webhook_endpoints = webhook_endpoints
         self._expanders: dict[tuple[str, str], Callable[[dict], dict]] = {}
+        # What services remember beside Stripe's objects (a session's line items), by service.
+        self.internal: dict[str, dict] = {}
+
+    def snapshot(self) -> dict:
+        """Everything, as JSON-ready data for `restore`."""
+        return {"objects": self._objects, "ids_by_kind": self._ids_by_kind, "internal": self.internal}
+
+    def restore(self, snapshot: dict) -> None:
+        self._objects = snapshot["objects"]
+        self._ids_by_kind = snapshot["ids_by_kind"]
+        self.internal = snapshot["internal"]
 
     def add(self, obj: dict) -> dict:
         self._objects[obj["id"]] = obj
