@@ -20,6 +20,7 @@ def isolated(settings, tmp_path, monkeypatch):
     monkeypatch.setattr(simulator_process, "PID_FILE", tmp_path / "stripe-simulator.pid")
     monkeypatch.setattr(simulator_process, "LOG_FILE", tmp_path / "stripe-simulator.log")
     monkeypatch.setattr(simulator_process, "STATE_FILE", tmp_path / "stripe-simulator.json")
+    monkeypatch.delenv("STRIPE_SIMULATOR_STATE_FILE", raising=False)
     yield port
     simulator_process.stop()
 
