@@ -5,7 +5,9 @@
     python -m devtools.simulator_process status
 
 It listens on STRIPE_SIMULATOR_PORT and delivers webhooks, signed with STRIPE_WEBHOOK_SECRET, to
-the development server's endpoint. Its pid and log live under .data/ (git-ignored).
+STRIPE_SIMULATOR_WEBHOOK_URL (the development server's endpoint). Its pid, log and state (the
+products, prices and sessions it holds, kept across restarts; STRIPE_SIMULATOR_STATE_FILE) live
+under .data/ (git-ignored).
 """
 
 import argparse
@@ -21,7 +23,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
 PID_FILE = DATA_DIR / "stripe-simulator.pid"
 LOG_FILE = DATA_DIR / "stripe-simulator.log"
-WEBHOOK_URL = os.environ.get("STRIPE_SIMULATOR_WEBHOOK_URL", "http://127.0.0.1:8000/payments/webhook/")
+# The shop keeps Stripe ids in .data/ too: the simulator must remember them across restarts.
+STATE_FILE = DATA_DIR / "stripe-simulator.json"
+WEBHOOK_URL = "http://127.0.0.1:8000/payments/webhook/"
 START_TIMEOUT_SECONDS = 10
 
 
@@ -44,6 +48,9 @@ def ensure():
     if is_listening(port):
         sys.exit(f"Port {port} is taken by another program; set STRIPE_SIMULATOR_PORT.")
     DATA_DIR.mkdir(exist_ok=True)
+    # Read after the settings, which load .env into the environment.
+    webhook_url = os.environ.get("STRIPE_SIMULATOR_WEBHOOK_URL") or WEBHOOK_URL
+    state_file = os.environ.get("STRIPE_SIMULATOR_STATE_FILE") or STATE_FILE
     command = [
         sys.executable,
         "-m",
@@ -53,9 +60,11 @@ def ensure():
         "--port",
         str(port),
         "--webhook-url",
-        WEBHOOK_URL,
+        webhook_url,
         "--webhook-secret",
         settings.STRIPE_WEBHOOK_SECRET,
+        "--state-file",
+        str(state_file),
     ]
     with LOG_FILE.open("a") as log:
         # A fixed argument list of our own, no shell.
@@ -69,7 +78,10 @@ def ensure():
             sys.exit(f"The Stripe simulator did not start; see {LOG_FILE}.")
         time.sleep(0.1)
     PID_FILE.write_text(str(process.pid))
-    print(f"Stripe simulator started (pid {process.pid}, http://{HOST}:{port}, webhooks to {WEBHOOK_URL}).")
+    print(
+        f"Stripe simulator started (pid {process.pid}, http://{HOST}:{port}, webhooks to {webhook_url}, "
+        f"state in {state_file})."
+    )
 
 
 def stop():

@@ -54,11 +54,8 @@ def checkout_session_apply(*, order: Order, session: dict) -> Order:
 def payment_details_from_session(session: dict) -> PaymentDetails:
     """Return what Stripe says the shopper was charged, and who and where they are."""
     customer = session.get("customer_details") or {}
-    # API versions from 2025 move shipping details under collected_information.
-    shipping = (session.get("collected_information") or {}).get("shipping_details") or session.get(
-        "shipping_details"
-    )
-    shipping = shipping or {}
+    # The API version the shop pins has shipping only under collected_information (2025-03-31 on).
+    shipping = (session.get("collected_information") or {}).get("shipping_details") or {}
     totals = session.get("total_details") or {}
     intent = session.get("payment_intent")
     return PaymentDetails(

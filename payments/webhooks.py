@@ -102,17 +102,20 @@ def _payment_intent_waiting(event: dict, payment_status: str) -> None:
 
 
 def charge_refunded(event: dict) -> None:
-    """Apply the charge's refunded total, and record each refund it lists."""
+    """Record the charge's refunds as Stripe lists them now, then apply its refunded total."""
     charge = event["data"]["object"]
     order = _order_for_payment(charge.get("payment_intent"), charge.get("metadata") or None, charge)
     _require_paid(order)
-    for refund in (charge.get("refunds") or {}).get("data") or []:
+    # A charge carries its refunds only when expanded (API 2022-11-15 on): ask for the Refunds.
+    listed = stripe_client().v1.refunds.list(params={"charge": charge["id"], "limit": 100})
+    refunds = [refund.to_dict() for refund in listed.auto_paging_iter()]
+    for refund in refunds:
         _refund_record(order, refund)
     order_apply_refund(
         order=order,
         amount_refunded=charge["amount_refunded"],
         fully_refunded=bool(charge.get("refunded")),
-        reason=_first_reason(charge),
+        reason=next((refund["reason"] for refund in reversed(refunds) if refund.get("reason")), ""),
         stripe_charge_id=charge["id"],
     )
 
@@ -149,11 +152,6 @@ def _refund_record(order: Order, refund: dict) -> None:
 def _require_paid(order: Order) -> None:
     if order.payment_status not in Order.PAID_LIKE_STATUSES:
         raise OrderNotReady(f"Order {order.number} is not paid yet; its refund is applied once it is.")
-
-
-def _first_reason(charge: dict) -> str:
-    refunds = (charge.get("refunds") or {}).get("data") or []
-    return next((refund["reason"] for refund in refunds if refund.get("reason")), "")
 
 
 # --- Customers -----------------------------------------------------------------------------

@@ -17,7 +17,12 @@ def main(argv: list[str] | None = None) -> None:
         description="Serve an offline Stripe API simulator with a hosted checkout page.",
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("STRIPE_SIMULATOR_PORT", "12111")),
+        help="default: $STRIPE_SIMULATOR_PORT or 12111",
+    )
     parser.add_argument(
         "--webhook-url",
         default=os.environ.get("STRIPE_SIMULATOR_WEBHOOK_URL"),
@@ -33,6 +38,12 @@ def main(argv: list[str] | None = None) -> None:
         help="base URL browsers use to reach the simulator, if not http://HOST:PORT",
     )
     parser.add_argument(
+        "--state-file",
+        default=os.environ.get("STRIPE_SIMULATOR_STATE_FILE"),
+        help="JSON file keeping the simulated account across restarts "
+        "(default: $STRIPE_SIMULATOR_STATE_FILE; none: state is lost on exit)",
+    )
+    parser.add_argument(
         "--async-settle-delay",
         type=float,
         default=10.0,
@@ -45,15 +56,24 @@ def main(argv: list[str] | None = None) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
 
-    simulator = StripeSimulator(
-        args.host,
-        args.port,
-        webhook_url=args.webhook_url,
-        webhook_secret=args.webhook_secret,
-        async_settle_delay=args.async_settle_delay,
-        public_url=args.public_url,
-    ).start()
-    logging.info("Stripe simulator at %s, webhooks to %s", simulator.url, args.webhook_url or "nowhere")
+    try:
+        simulator = StripeSimulator(
+            args.host,
+            args.port,
+            webhook_url=args.webhook_url,
+            webhook_secret=args.webhook_secret,
+            async_settle_delay=args.async_settle_delay,
+            public_url=args.public_url,
+            state_file=args.state_file,
+        ).start()
+    except ValueError as error:
+        parser.error(str(error))
+    logging.info(
+        "Stripe simulator at %s, webhooks to %s, state in %s",
+        simulator.url,
+        args.webhook_url or "nowhere",
+        args.state_file or "memory only",
+    )
     stopping.wait()
     simulator.stop()
     logging.info("Stripe simulator stopped")

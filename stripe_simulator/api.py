@@ -58,6 +58,8 @@ class Api:
             ("POST", "/v1/products/{id}", catalog.update_product),
             ("GET", "/v1/prices", catalog.list_prices),
             ("POST", "/v1/prices", catalog.create_price),
+            # Before /v1/prices/{id}, which would read "search" as an id.
+            ("GET", "/v1/prices/search", catalog.search_prices),
             ("GET", "/v1/prices/{id}", catalog.retrieve_price),
             ("POST", "/v1/prices/{id}", catalog.update_price),
             ("GET", "/v1/checkout/sessions", checkout.list_sessions),
@@ -75,6 +77,7 @@ class Api:
             ("GET", "/v1/events", events.list_events),
             ("GET", "/v1/events/{id}", events.retrieve_event),
         ]
+        self.routes = [(method, path) for method, path, _ in routes]
         self._routes = [
             (method, re.compile("^" + path.replace("{id}", "([^/]+)") + "$"), handler)
             for method, path, handler in routes

@@ -4,11 +4,13 @@ import re
 
 from .errors import StripeError
 from .params import Params
+from .search import search_query, search_result
 from .store import Store, list_object, new_id, now
 
 _CURRENCY = re.compile(r"^[a-z]{3}$")
 _INTERVALS = ("day", "week", "month", "year")
 _CUSTOMER_FIELDS = ("email", "name", "phone", "description")
+_PRICE_SEARCH_FIELDS = ("active", "currency", "lookup_key", "metadata", "product", "type")
 
 
 def _address(params: Params, name: str) -> dict | None:
@@ -48,20 +50,32 @@ class Catalog:
                 "object": "customer",
                 "address": None,
                 "balance": 0,
+                "business_name": None,
                 "created": now(),
                 "currency": None,
+                "customer_account": None,
                 "default_source": None,
                 "delinquent": False,
                 "description": None,
+                "discount": None,
                 "email": None,
+                "individual_name": None,
                 "invoice_prefix": new_id("", 8).upper(),
+                "invoice_settings": {
+                    "custom_fields": None,
+                    "default_payment_method": None,
+                    "footer": None,
+                    "rendering_options": None,
+                },
                 "livemode": False,
                 "metadata": {},
                 "name": None,
+                "next_invoice_sequence": 1,
                 "phone": None,
                 "preferred_locales": [],
                 "shipping": None,
                 "tax_exempt": "none",
+                "test_clock": None,
                 **fields,
             }
         )
@@ -103,34 +117,45 @@ class Catalog:
                 code="resource_already_exists",
                 param="id",
             )
-        name = params.string("name", required=True)
         active = params.boolean("active")
+        product = self.new_product(
+            id=product_id,
+            name=params.string("name", required=True),
+            active=True if active is None else active,
+            description=params.string("description"),
+            images=params.strings("images"),
+            metadata=params.metadata(),
+        )
+        self.store.emit("product.created", product)
+        return product
+
+    def new_product(self, **fields) -> dict:
+        """Store a product with `fields` set, without emitting product.created."""
         created = now()
-        product = self.store.add(
+        return self.store.add(
             {
-                "id": product_id,
+                "id": new_id("prod_", 14),
                 "object": "product",
-                "active": True if active is None else active,
+                "active": True,
                 "created": created,
                 "default_price": None,
-                "description": params.string("description"),
-                "images": params.strings("images"),
+                "description": None,
+                "images": [],
                 "livemode": False,
                 "marketing_features": [],
-                "metadata": params.metadata(),
-                "name": name,
+                "metadata": {},
                 "package_dimensions": None,
                 "shippable": None,
                 "statement_descriptor": None,
                 "tax_code": None,
+                "tax_details": None,
                 "type": "service",
                 "unit_label": None,
                 "updated": created,
                 "url": None,
+                **fields,
             }
         )
-        self.store.emit("product.created", product)
-        return product
 
     def retrieve_product(self, params: Params, product_id: str) -> dict:
         return self.store.get("product", product_id)
@@ -170,26 +195,38 @@ class Catalog:
         product = self.store.get(
             "product", params.string("product", required=True), param="product", status=400
         )
-        unit_amount = params.integer("unit_amount", required=True, minimum=0)
-        currency = params.string("currency", required=True).lower()
-        if not _CURRENCY.match(currency):
-            raise StripeError(f"Invalid currency: {currency}", param="currency")
-        recurring = self._recurring(params.hash("recurring"))
         active = params.boolean("active")
-        price = self.store.add(
+        price = self.new_price(
+            params,
+            product=product["id"],
+            active=True if active is None else active,
+            nickname=params.string("nickname"),
+            metadata=params.metadata(),
+        )
+        self.store.emit("price.created", price)
+        return price
+
+    def new_price(self, amounts: Params, **fields) -> dict:
+        """Store a price for the ``unit_amount``, ``currency`` and ``recurring`` of `amounts`
+        (price params, or a line item's ``price_data``), without emitting price.created."""
+        unit_amount = amounts.integer("unit_amount", required=True, minimum=0)
+        currency = amounts.string("currency", required=True).lower()
+        if not _CURRENCY.match(currency):
+            raise StripeError(f"Invalid currency: {currency}", param=amounts.path("currency"))
+        recurring = self._recurring(amounts.hash("recurring"))
+        return self.store.add(
             {
                 "id": new_id("price_"),
                 "object": "price",
-                "active": True if active is None else active,
+                "active": True,
                 "billing_scheme": "per_unit",
                 "created": now(),
                 "currency": currency,
                 "custom_unit_amount": None,
                 "livemode": False,
                 "lookup_key": None,
-                "metadata": params.metadata(),
-                "nickname": params.string("nickname"),
-                "product": product["id"],
+                "metadata": {},
+                "nickname": None,
                 "recurring": recurring,
                 "tax_behavior": "unspecified",
                 "tiers_mode": None,
@@ -197,10 +234,9 @@ class Catalog:
                 "type": "recurring" if recurring else "one_time",
                 "unit_amount": unit_amount,
                 "unit_amount_decimal": str(unit_amount),
+                **fields,
             }
         )
-        self.store.emit("price.created", price)
-        return price
 
     @staticmethod
     def _recurring(recurring: Params | None) -> dict | None:
@@ -246,3 +282,10 @@ class Catalog:
             if wanted is not None:
                 prices = [price for price in prices if price[field] == wanted]
         return list_object(prices, params, "/v1/prices", "price")
+
+    def search_prices(self, params: Params) -> dict:
+        """Stripe's search query language, for the fields prices can be searched by."""
+        params.allow("query", "limit", "page")
+        matches = search_query(params.string("query", required=True), _PRICE_SEARCH_FIELDS)
+        prices = [price for price in self.store.all("price") if matches(price)]
+        return search_result(prices, params, "/v1/prices/search")

@@ -10,6 +10,77 @@ _BANK_FAILED = "The customer's account has insufficient funds to cover this paym
 # The test cards Checkout's Pay and Decline buttons stand for.
 _CARDS = {True: "4242", False: "0002"}
 
+# Fields of features the simulator has no part in (Connect, Radar, Level 3, wallets...): Stripe
+# sends them, null.
+_INTENT_UNUSED = dict.fromkeys(
+    (
+        "allowed_payment_method_types",
+        "amount_details",
+        "application",
+        "application_fee_amount",
+        "automatic_payment_methods",
+        "customer_account",
+        "excluded_payment_method_types",
+        "hooks",
+        "managed_payments",
+        "on_behalf_of",
+        "payment_details",
+        "payment_method_configuration_details",
+        "payment_method_options",
+        "payment_record",
+        "presentment_details",
+        "processing",
+        "review",
+        "setup_future_usage",
+        "shipping",
+        "source",
+        "statement_descriptor",
+        "statement_descriptor_suffix",
+        "transfer_data",
+        "transfer_group",
+    )
+)
+_CHARGE_UNUSED = dict.fromkeys(
+    (
+        "application",
+        "application_fee",
+        "application_fee_amount",
+        "authorization_code",
+        "calculated_statement_descriptor",
+        "failure_balance_transaction",
+        "level3",
+        "on_behalf_of",
+        "presentment_details",
+        "radar_options",
+        "receipt_number",
+        "receipt_url",
+        "review",
+        "shipping",
+        "source",
+        "source_transfer",
+        "statement_descriptor",
+        "statement_descriptor_suffix",
+        "transfer",
+        "transfer_data",
+        "transfer_group",
+    )
+)
+_REFUND_UNUSED = dict.fromkeys(
+    (
+        "customer_account",
+        "description",
+        "failure_balance_transaction",
+        "failure_reason",
+        "instructions_email",
+        "next_action",
+        "pending_reason",
+        "presentment_details",
+        "receipt_number",
+        "source_transfer_reversal",
+        "transfer_reversal",
+    )
+)
+
 
 def bank_method_for(currency: str) -> str:
     """The asynchronous bank debit Stripe would offer for `currency`."""
@@ -21,11 +92,14 @@ class Payments:
 
     def __init__(self, store: Store):
         self.store = store
+        # Since API version 2022-11-15 a charge's refunds are sent only when expanded.
+        store.register_expander("charge", "refunds", self._charge_refunds)
 
     def create_intent(self, *, amount: int, currency: str, customer: str | None, metadata: dict) -> dict:
         intent_id = new_id("pi_")
         intent = self.store.add(
             {
+                **_INTENT_UNUSED,
                 "id": intent_id,
                 "object": "payment_intent",
                 "amount": amount,
@@ -56,7 +130,7 @@ class Payments:
 
     def pay_by_card(self, intent: dict, billing_details: dict, *, succeeds: bool) -> None:
         """A card payment attempt: approved (Pay) or declined by the issuer (Decline)."""
-        method = {"type": "card", "card": _card(_CARDS[succeeds])}
+        method = card_method(succeeds=succeeds)
         charge = self._charge(intent, billing_details, method)
         if succeeds:
             self._succeed(intent, charge)
@@ -85,8 +159,10 @@ class Payments:
     def _charge(self, intent: dict, billing_details: dict, method: dict, *, pending: bool = False) -> dict:
         """A new charge for `intent`; a card charge is approved later by `_succeed`/`_fail`."""
         charge_id = new_id("ch_")
+        payment_method = self.new_payment_method(intent["customer"], billing_details, method)
         charge = self.store.add(
             {
+                **_CHARGE_UNUSED,
                 "id": charge_id,
                 "object": "charge",
                 "amount": intent["amount"],
@@ -99,24 +175,19 @@ class Payments:
                 "currency": intent["currency"],
                 "customer": intent["customer"],
                 "description": None,
+                "disputed": False,
                 "failure_code": None,
                 "failure_message": None,
+                "fraud_details": {},
                 "livemode": False,
                 "metadata": dict(intent["metadata"]),
                 "outcome": None,
                 "paid": False,
                 "payment_intent": intent["id"],
-                "payment_method": new_id("pm_"),
+                "payment_method": payment_method["id"],
                 "payment_method_details": method,
                 "receipt_email": billing_details.get("email"),
                 "refunded": False,
-                "refunds": {
-                    "object": "list",
-                    "data": [],
-                    "has_more": False,
-                    "total_count": 0,
-                    "url": f"/v1/charges/{charge_id}/refunds",
-                },
                 "status": "pending",
             }
         )
@@ -124,6 +195,27 @@ class Payments:
         if pending:
             self.store.emit("charge.pending", charge)
         return charge
+
+    def new_payment_method(self, customer: str | None, billing_details: dict, method: dict) -> dict:
+        """The PaymentMethod the customer entered on the hosted page; `method` is
+        ``{"type": ..., type: details}``."""
+        method_type = method["type"]
+        return self.store.add(
+            {
+                "id": new_id("pm_"),
+                "object": "payment_method",
+                "allow_redisplay": "unspecified",
+                "billing_details": {**billing_details, "tax_id": None},
+                "created": now(),
+                "customer": customer,
+                "customer_account": None,
+                "radar_options": None,
+                "livemode": False,
+                "metadata": {},
+                "type": method_type,
+                method_type: dict(method[method_type]),
+            }
+        )
 
     def _succeed(self, intent: dict, charge: dict) -> None:
         self.store.update(
@@ -169,9 +261,10 @@ class Payments:
         error = {
             "type": error_type,
             "code": code,
+            "doc_url": f"https://docs.stripe.com/error-codes/{code.replace('_', '-')}",
             "message": message,
             "charge": charge["id"],
-            "payment_method": {"id": charge["payment_method"], "object": "payment_method"},
+            "payment_method": self.store.get("payment_method", charge["payment_method"]),
         }
         if code == "card_declined":
             error["decline_code"] = "generic_decline"
@@ -220,6 +313,7 @@ class Payments:
         method_type = charge["payment_method_details"]["type"]
         refund = self.store.add(
             {
+                **_REFUND_UNUSED,
                 "id": new_id("re_"),
                 "object": "refund",
                 "amount": amount,
@@ -227,6 +321,7 @@ class Payments:
                 "charge": charge["id"],
                 "created": now(),
                 "currency": charge["currency"],
+                "customer": charge["customer"],
                 "destination_details": {
                     "type": method_type,
                     method_type: {
@@ -238,24 +333,15 @@ class Payments:
                 },
                 "metadata": metadata or {},
                 "payment_intent": charge["payment_intent"],
+                "payment_method": charge["payment_method"],
                 "reason": reason,
-                "receipt_number": None,
                 "status": "succeeded",
             }
         )
         self.store.emit("refund.created", refund)
-        refunds = charge["refunds"]
         previous = self.store.update(
             charge,
-            {
-                "amount_refunded": charge["amount_refunded"] + amount,
-                "refunded": amount == remaining,
-                "refunds": {
-                    **refunds,
-                    "data": [refund, *refunds["data"]],
-                    "total_count": refunds["total_count"] + 1,
-                },
-            },
+            {"amount_refunded": charge["amount_refunded"] + amount, "refunded": amount == remaining},
         )
         self.store.emit("charge.refunded", charge, previous)
         # Like a card refund on Stripe: the acquirer's reference arrives afterwards.
@@ -270,6 +356,15 @@ class Payments:
         }
         self.store.update(refund, {"destination_details": settled}, "refund.updated")
         return refund
+
+    def _charge_refunds(self, charge: dict) -> dict:
+        refunds = [refund for refund in self.store.all("refund") if refund["charge"] == charge["id"]]
+        return {
+            "object": "list",
+            "data": refunds,
+            "has_more": False,
+            "url": f"/v1/charges/{charge['id']}/refunds",
+        }
 
     # API endpoints
 
@@ -317,6 +412,11 @@ class Payments:
             if params.has(field):
                 refunds = [r for r in refunds if r[field] == params.string(field)]
         return list_object(refunds, params, "/v1/refunds", "refund")
+
+
+def card_method(*, succeeds: bool = True) -> dict:
+    """The test card behind Checkout's Pay (4242) or Decline (0002) button."""
+    return {"type": "card", "card": _card(_CARDS[succeeds])}
 
 
 def _card(last4: str) -> dict:

@@ -3,11 +3,11 @@ does on the hosted page (pay, decline, pay by bank transfer, let it expire)."""
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from .catalog import Catalog
-from .charges import Payments, bank_method_for
-from .errors import StripeError
+from .charges import Payments, bank_method_for, card_method
+from .errors import StripeError, parameter_missing
 from .params import Params
 from .store import Store, list_object, new_id, now
 from .subscriptions import Subscriptions
@@ -16,6 +16,50 @@ _URL = re.compile(r"^https?://\S+$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _MIN_LIFETIME, _MAX_LIFETIME = 30 * 60, 24 * 60 * 60
 _ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+
+# Fields of Checkout features the simulator has no part in: Stripe sends them, null.
+_SESSION_UNUSED = dict.fromkeys(
+    (
+        "after_expiration",
+        "allowed_payment_method_types",
+        "branding_settings",
+        "client_secret",
+        "consent",
+        "consent_collection",
+        "currency_conversion",
+        "customer_account",
+        "excluded_payment_method_types",
+        "integration_identifier",
+        "invoice",
+        "managed_payments",
+        "name_collection",
+        "optional_items",
+        "origin_context",
+        "payment_link",
+        "payment_method_configuration_details",
+        "permissions",
+        "presentment_details",
+        "recovered_from",
+        "redirect_on_completion",
+        "return_url",
+        "saved_payment_method_options",
+        "setup_intent",
+        "submit_type",
+        "wallet_options",
+    )
+)
+_NO_INVOICE = {
+    "enabled": False,
+    "invoice_data": {
+        "account_tax_ids": None,
+        "custom_fields": None,
+        "description": None,
+        "footer": None,
+        "issuer": None,
+        "metadata": {},
+        "rendering_options": None,
+    },
+}
 
 # What a tester "types" when a control endpoint or Python call gives no details.
 DEFAULT_EMAIL = "jenny.rosen@example.com"
@@ -59,10 +103,16 @@ class Checkout:
         self.subscriptions = subscriptions
         self._page_url = page_url
         self._on_bank_debit_started = on_bank_debit_started
-        self._plans: dict[str, _Plan] = {}
         store.register_expander(
             "checkout.session", "line_items", lambda s: self.line_items(Params({}), s["id"])
         )
+
+    def _plans(self) -> dict[str, dict]:
+        # Kept in the store so that it is saved with the sessions.
+        return self.store.internal.setdefault("checkout_plans", {})
+
+    def _plan_of(self, session_id: str) -> _Plan:
+        return _Plan(**self._plans()[session_id])
 
     # API endpoints
 
@@ -83,55 +133,93 @@ class Checkout:
             "shipping_address_collection",
             "billing_address_collection",
             "expires_at",
+            "allow_promotion_codes",
+            "discounts",
+            "automatic_tax",
+            "shipping_options",
         )
         mode = params.string("mode", required=True, choices=("payment", "subscription"))
-        lines = self._lines(params, mode)
         customer = self._customer_param(params)
+        discounts = self._discounts(params)
+        automatic_tax = self._automatic_tax(params)
+        lines = self._lines(params, mode)
+        currency = lines[0][1]["currency"]
+        shipping_options = self._shipping_options(params, currency)
         plan = self._plan(params, mode, lines)
         # With a trial only one-time items are due today, exactly like Stripe's first invoice.
-        amount = sum(
+        subtotal = sum(
             line["amount_total"] for line, price in lines if not (plan.trial_days and price["recurring"])
         )
+        # Checkout preselects the first shipping option.
+        shipping_cost = None
+        if shipping_options:
+            shipping_amount = shipping_options[0]["shipping_amount"]
+            shipping_cost = {
+                "amount_subtotal": shipping_amount,
+                "amount_tax": 0,
+                "amount_total": shipping_amount,
+                "shipping_rate": shipping_options[0]["shipping_rate"],
+            }
+        shipping_total = shipping_cost["amount_total"] if shipping_cost else 0
         created = now()
         session_id = new_id("cs_test_", 58)
-        currency = lines[0][1]["currency"]
         session = self.store.add(
             {
+                **_SESSION_UNUSED,
                 "id": session_id,
                 "object": "checkout.session",
-                "amount_subtotal": amount,
-                "amount_total": amount,
+                "adaptive_pricing": {"enabled": False},
+                "allow_promotion_codes": params.boolean("allow_promotion_codes"),
+                "amount_subtotal": subtotal,
+                "amount_total": subtotal + shipping_total,
+                "automatic_tax": automatic_tax,
                 "billing_address_collection": params.string(
                     "billing_address_collection", choices=("auto", "required")
                 ),
                 "cancel_url": self._url(params, "cancel_url"),
                 "client_reference_id": params.string("client_reference_id"),
+                "collected_information": None,
                 "created": created,
                 "currency": currency,
+                "custom_fields": [],
+                "custom_text": dict.fromkeys(
+                    ("after_submit", "shipping_address", "submit", "terms_of_service_acceptance")
+                ),
                 "customer": customer["id"] if customer else None,
                 "customer_creation": self._customer_creation(params, mode, customer),
                 "customer_details": None,
                 "customer_email": params.string("customer_email"),
+                "discounts": discounts,
                 "expires_at": self._expires_at(params, created),
+                "invoice_creation": _NO_INVOICE if mode == "payment" else None,
                 "livemode": False,
                 "locale": None,
                 "metadata": params.metadata(),
                 "mode": mode,
                 "payment_intent": None,
+                "payment_method_collection": "if_required" if mode == "payment" else "always",
+                "payment_method_options": {},
                 "payment_method_types": params.strings("payment_method_types")
                 or ["card", bank_method_for(currency)],
                 "payment_status": "unpaid",
+                "phone_number_collection": {"enabled": False},
                 "shipping_address_collection": self._shipping_collection(params),
-                "shipping_details": None,
+                "shipping_cost": shipping_cost,
+                "shipping_options": shipping_options,
                 "status": "open",
                 "subscription": None,
                 "success_url": self._url(params, "success_url"),
-                "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-                "ui_mode": "hosted",
+                "tax_id_collection": {"enabled": False, "required": "never"},
+                "total_details": {
+                    "amount_discount": 0,
+                    "amount_shipping": shipping_total,
+                    "amount_tax": 0,
+                },
+                "ui_mode": "hosted_page",
                 "url": self._page_url(session_id),
             }
         )
-        self._plans[session_id] = plan
+        self._plans()[session_id] = asdict(plan)
         return session
 
     def retrieve_session(self, params: Params, session_id: str) -> dict:
@@ -159,7 +247,7 @@ class Checkout:
         """The session's line items with their price objects in place of price ids."""
         return [
             {**line, "price": self.store.get("price", line["price"])}
-            for line in self._plans[session_id].line_items
+            for line in self._plan_of(session_id).line_items
         ]
 
     # The customer's actions
@@ -170,9 +258,11 @@ class Checkout:
         customer_details, shipping = self._details(session, details or {})
         customer_id = self._customer_for(session, customer_details)
         if session["mode"] == "subscription":
-            plan = self._plans[session_id]
+            plan = self._plan_of(session_id)
+            method = self.payments.new_payment_method(customer_id, _billing(customer_details), card_method())
             subscription = self.subscriptions.create(
                 customer=customer_id,
+                default_payment_method=method["id"],
                 prices=[
                     (line["price"], line["quantity"])
                     for line in self.rendered_lines(session_id)
@@ -243,7 +333,8 @@ class Checkout:
         if session["payment_intent"]:
             intent = self.store.get("payment_intent", session["payment_intent"])
             self.payments.cancel_intent(intent, "abandoned")
-        self.store.update(session, {"status": "expired"})
+        # Stripe forgets the page of a closed session.
+        self.store.update(session, {"status": "expired", "url": None})
         self.store.emit("checkout.session.expired", session)
         return session
 
@@ -264,14 +355,22 @@ class Checkout:
             )
         lines = []
         for item in items:
-            item.allow("price", "quantity")
+            item.allow("price", "price_data", "quantity")
+            if item.has("price") == item.has("price_data"):
+                raise StripeError(
+                    f"You must specify exactly one of {item.path('price')} or {item.path('price_data')}.",
+                    param=item.path("price"),
+                )
             price_param = item.path("price")
-            price = self.store.get(
-                "price", item.string("price", required=True), param=price_param, status=400
-            )
+            if item.has("price_data"):
+                price = self._inline_price(item.hash("price_data"))
+            else:
+                price = self.store.get(
+                    "price", item.string("price", required=True), param=price_param, status=400
+                )
             quantity = item.integer("quantity", required=True, minimum=1)
             product = self.store.get("product", price["product"])
-            if not price["active"] or not product["active"]:
+            if item.has("price") and (not price["active"] or not product["active"]):
                 raise StripeError(
                     f"The price specified ({price['id']}) is inactive. "
                     "This field only accepts active prices.",
@@ -293,12 +392,14 @@ class Checkout:
             line = {
                 "id": new_id("li_"),
                 "object": "item",
+                "adjustable_quantity": None,
                 "amount_discount": 0,
                 "amount_subtotal": amount,
                 "amount_tax": 0,
                 "amount_total": amount,
                 "currency": price["currency"],
                 "description": product["name"],
+                "metadata": {},
                 "price": price["id"],
                 "quantity": quantity,
             }
@@ -309,6 +410,125 @@ class Checkout:
                 param="line_items",
             )
         return lines
+
+    def _inline_price(self, price_data: Params) -> dict:
+        """The one-off price (and product) of a line item's ``price_data``: inactive, so that
+        it serves this session only, as on Stripe."""
+        price_data.allow("currency", "product", "product_data", "unit_amount", "recurring", "tax_behavior")
+        if price_data.has("product") == price_data.has("product_data"):
+            raise StripeError(
+                f"You must specify exactly one of {price_data.path('product')} or "
+                f"{price_data.path('product_data')}.",
+                param=price_data.path("product"),
+            )
+        if price_data.has("product"):
+            product = self.store.get(
+                "product", price_data.string("product"), param=price_data.path("product"), status=400
+            )
+        else:
+            product_data = price_data.hash("product_data")
+            product_data.allow("name", "description", "images", "metadata", "tax_code")
+            product = self.catalog.new_product(
+                name=product_data.string("name", required=True),
+                description=product_data.string("description"),
+                images=product_data.strings("images"),
+                metadata=product_data.metadata(),
+                tax_code=product_data.string("tax_code"),
+            )
+        tax_behavior = price_data.string("tax_behavior", choices=("exclusive", "inclusive", "unspecified"))
+        return self.catalog.new_price(
+            price_data, product=product["id"], active=False, tax_behavior=tax_behavior or "unspecified"
+        )
+
+    def _discounts(self, params: Params) -> list[dict]:
+        """Stored as given: coupons and promotion codes are not simulated."""
+        discounts = params.hashes("discounts")
+        if discounts and params.has("allow_promotion_codes"):
+            raise StripeError(
+                "You may only specify one of these parameters: allow_promotion_codes, discounts.",
+                code="parameters_exclusive",
+            )
+        stored = []
+        for discount in discounts:
+            discount.allow("coupon", "promotion_code")
+            if discount.has("coupon") == discount.has("promotion_code"):
+                raise StripeError(
+                    f"You must specify exactly one of {discount.path('coupon')} or "
+                    f"{discount.path('promotion_code')}.",
+                    param=discount.path("coupon"),
+                )
+            stored.append(
+                {"coupon": discount.string("coupon"), "promotion_code": discount.string("promotion_code")}
+            )
+        return stored
+
+    @staticmethod
+    def _automatic_tax(params: Params) -> dict:
+        """Echoed; the simulator computes no tax, as for a customer Stripe Tax does not tax."""
+        automatic_tax = params.hash("automatic_tax")
+        if automatic_tax:
+            automatic_tax.allow("enabled", "liability")
+            if automatic_tax.boolean("enabled") is None:
+                raise parameter_missing(automatic_tax.path("enabled"))
+        if not automatic_tax or not automatic_tax.boolean("enabled"):
+            return {"enabled": False, "liability": None, "provider": None, "status": None}
+        return {"enabled": True, "liability": {"type": "self"}, "provider": "stripe", "status": "complete"}
+
+    def _shipping_options(self, params: Params, currency: str) -> list[dict]:
+        options = []
+        for option in params.hashes("shipping_options"):
+            option.allow("shipping_rate", "shipping_rate_data")
+            if option.has("shipping_rate") == option.has("shipping_rate_data"):
+                raise StripeError(
+                    f"You must specify exactly one of {option.path('shipping_rate')} or "
+                    f"{option.path('shipping_rate_data')}.",
+                    param=option.path("shipping_rate"),
+                )
+            if option.has("shipping_rate"):
+                rate = self.store.get(
+                    "shipping_rate",
+                    option.string("shipping_rate"),
+                    param=option.path("shipping_rate"),
+                    status=400,
+                )
+            else:
+                rate = self._new_shipping_rate(option.hash("shipping_rate_data"))
+            if rate["fixed_amount"]["currency"] != currency:
+                raise StripeError(
+                    f"The shipping rate {rate['id']} is in {rate['fixed_amount']['currency']}, "
+                    f"but the session is in {currency}.",
+                    param=option.path("shipping_rate"),
+                )
+            options.append({"shipping_amount": rate["fixed_amount"]["amount"], "shipping_rate": rate["id"]})
+        return options
+
+    def _new_shipping_rate(self, data: Params) -> dict:
+        data.allow("display_name", "type", "fixed_amount", "metadata", "tax_behavior", "tax_code")
+        data.string("type", choices=("fixed_amount",))
+        fixed_amount = data.hash("fixed_amount")
+        if fixed_amount is None:
+            raise parameter_missing(data.path("fixed_amount"))
+        fixed_amount.allow("amount", "currency")
+        return self.store.add(
+            {
+                "id": new_id("shr_"),
+                "object": "shipping_rate",
+                "active": True,
+                "created": now(),
+                "delivery_estimate": None,
+                "display_name": data.string("display_name", required=True),
+                "fixed_amount": {
+                    "amount": fixed_amount.integer("amount", required=True, minimum=0),
+                    "currency": fixed_amount.string("currency", required=True).lower(),
+                },
+                "livemode": False,
+                "metadata": data.metadata(),
+                "tax_behavior": data.string("tax_behavior", choices=("exclusive", "inclusive", "unspecified"))
+                or "unspecified",
+                "tax_code": data.string("tax_code"),
+                "type": "fixed_amount",
+            }
+        )
 
     @staticmethod
     def _plan(params: Params, mode: str, lines: list[tuple[dict, dict]]) -> _Plan:
@@ -432,7 +652,9 @@ class Checkout:
             raise StripeError(f"Shipping to {address['country']} is not available.", param="address[country]")
         details = {
             "address": address,
+            "business_name": None,
             "email": email,
+            "individual_name": None,
             "name": name,
             "phone": None,
             "tax_exempt": "none",
@@ -465,7 +687,7 @@ class Checkout:
             amount=session["amount_total"],
             currency=session["currency"],
             customer=customer_id,
-            metadata=dict(self._plans[session["id"]].intent_metadata),
+            metadata=dict(self._plan_of(session["id"]).intent_metadata),
         )
         self.store.update(session, {"payment_intent": intent["id"]})
         return intent
@@ -482,12 +704,18 @@ class Checkout:
         self.store.update(
             session,
             {
+                "collected_information": {
+                    "business_name": None,
+                    "individual_name": None,
+                    "shipping_details": shipping,
+                },
                 "customer": customer_id,
                 "customer_details": customer_details,
                 "payment_status": payment_status,
-                "shipping_details": shipping,
                 "status": "complete",
                 "subscription": subscription_id,
+                # Stripe forgets the page of a closed session.
+                "url": None,
             },
         )
         self.store.emit("checkout.session.completed", session)

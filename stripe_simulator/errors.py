@@ -1,7 +1,7 @@
 """Stripe-shaped API errors.
 
 Raised anywhere in the simulator and turned into the JSON error body the
-stripe SDK parses (`{"error": {"type", "code", "message", "param"}}`).
+stripe SDK parses (`{"error": {"type", "code", "doc_url", "message", "param"}}`).
 """
 
 
@@ -29,6 +29,7 @@ class StripeError(Exception):
         error = {"type": self.type, "message": self.message}
         if self.code:
             error["code"] = self.code
+            error["doc_url"] = f"https://docs.stripe.com/error-codes/{self.code.replace('_', '-')}"
         if self.param:
             error["param"] = self.param
         return {"error": error}

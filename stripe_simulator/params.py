@@ -111,6 +111,10 @@ class Params:
             raise StripeError(f"Invalid boolean: {raw}", param=self.path(name))
         return raw == "true"
 
+    def is_hash(self, name: str) -> bool:
+        """Whether `name` was sent as a hash (``created[gte]=...``) rather than a value."""
+        return isinstance(self._data.get(name), dict)
+
     def hash(self, name: str) -> "Params | None":
         """A sub-hash such as ``recurring[...]``; None when absent."""
         value = self._data.get(name)

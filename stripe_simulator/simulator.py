@@ -1,6 +1,7 @@
 """`StripeSimulator`: wires the pieces together and runs them."""
 
 import copy
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from .charges import Payments
 from .checkout import Checkout
 from .events import Events
 from .server import Router, SimulatorHTTPServer
+from .state import StateFile
 from .store import Store
 from .subscriptions import Subscriptions
 from .webhooks import DEFAULT_RETRY_DELAYS, DEFAULT_SECRET, DeliveryAttempt, WebhookDispatcher
@@ -33,10 +35,13 @@ class StripeSimulator:
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         async_settle_delay: float | None = 10.0,
         public_url: str | None = None,
+        state_file: str | os.PathLike | None = None,
     ):
         """`port` 0 picks a free port. `async_settle_delay` is how long a bank
         transfer takes to clear by itself (None: only when forced).
-        `public_url` is where browsers reach the simulator, if not at `url`."""
+        `public_url` is where browsers reach the simulator, if not at `url`.
+        `state_file` keeps the account across restarts: loaded here if it exists,
+        rewritten after every change."""
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self._address = (host, port)
@@ -47,7 +52,7 @@ class StripeSimulator:
             webhook_url,
             webhook_secret,
             retry_delays=retry_delays,
-            on_delivered=lambda event_id: self._store.mark_delivered(event_id),
+            on_delivered=self._mark_delivered,
         )
         self._store = Store(self._dispatcher.enqueue, webhook_endpoints=1 if webhook_url else 0)
         catalog = Catalog(self._store)
@@ -61,7 +66,7 @@ class StripeSimulator:
             page_url=lambda session_id: f"{self.public_url}/checkout/{session_id}",
             on_bank_debit_started=self._schedule_settlement,
         )
-        api = Api(
+        self._api = api = Api(
             self._store,
             self._transaction,
             catalog=catalog,
@@ -75,6 +80,9 @@ class StripeSimulator:
         )
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._state_file = StateFile(state_file) if state_file else None
+        if self._state_file and (saved := self._state_file.load()):
+            self._store.restore(saved)
 
     # Lifecycle
 
@@ -90,6 +98,11 @@ class StripeSimulator:
         )
         self._thread.start()
         self._dispatcher.start()
+        with self._transaction():
+            # Bank transfers under way when the simulator stopped clear after a restart too.
+            for session in self._store.all("checkout.session"):
+                if self._checkout.awaiting_settlement(session["id"]):
+                    self._schedule_settlement(session["id"])
         return self
 
     def stop(self) -> None:
@@ -121,6 +134,11 @@ class StripeSimulator:
     @property
     def public_url(self) -> str:
         return self._public_url or self.url
+
+    @property
+    def routes(self) -> list[tuple[str, str]]:
+        """The API's (method, path) routes, ids written ``{id}``."""
+        return list(self._api.routes)
 
     # What a customer does on the hosted page; each returns the session.
 
@@ -172,10 +190,23 @@ class StripeSimulator:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """Hold the state lock; sessions past their expires_at expire first, as on Stripe."""
+        """Hold the state lock; sessions past their expires_at expire first, as on Stripe.
+        Afterwards the state file, if any, is brought up to date."""
         with self._store.lock:
-            self._checkout.expire_due()
-            yield
+            try:
+                self._checkout.expire_due()
+                yield
+            finally:
+                self._save()
+
+    def _mark_delivered(self, event_id: str) -> None:
+        with self._store.lock:
+            self._store.mark_delivered(event_id)
+            self._save()
+
+    def _save(self) -> None:
+        if self._state_file:
+            self._state_file.save(self._store.snapshot())
 
     def _schedule_settlement(self, session_id: str) -> None:
         if self._async_settle_delay is None:

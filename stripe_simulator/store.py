@@ -15,6 +15,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 
 from .errors import StripeError, resource_missing
+from .event_types import EVENT_TYPES
 from .params import Params
 
 # The version stripe-python 16.1.0 pins; events are rendered "at" it.
@@ -75,6 +76,17 @@ class Store:
         self._on_event = on_event
         self._webhook_endpoints = webhook_endpoints
         self._expanders: dict[tuple[str, str], Callable[[dict], dict]] = {}
+        # What services remember beside Stripe's objects (a session's line items), by service.
+        self.internal: dict[str, dict] = {}
+
+    def snapshot(self) -> dict:
+        """Everything, as JSON-ready data for `restore`."""
+        return {"objects": self._objects, "ids_by_kind": self._ids_by_kind, "internal": self.internal}
+
+    def restore(self, snapshot: dict) -> None:
+        self._objects = snapshot["objects"]
+        self._ids_by_kind = snapshot["ids_by_kind"]
+        self.internal = snapshot["internal"]
 
     def add(self, obj: dict) -> dict:
         self._objects[obj["id"]] = obj
@@ -121,6 +133,8 @@ class Store:
 
     def emit(self, event_type: str, obj: dict, previous_attributes: dict | None = None) -> dict:
         """Record an event carrying a snapshot of `obj` and hand it to webhook delivery."""
+        if event_type not in EVENT_TYPES:
+            raise ValueError(f"{event_type} is not in EVENT_TYPES")
         data = {"object": copy.deepcopy(obj)}
         if previous_attributes is not None:
             data["previous_attributes"] = copy.deepcopy(previous_attributes)
@@ -165,6 +179,11 @@ class Store:
             return
         expander = self._expanders.get((obj.get("object"), field))
         value = obj.get(field)
+        if rest and isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            # An array of hashes (``shipping_options.shipping_rate``): each element expands.
+            for item in value:
+                self._expand(item, rest, path)
+            return
         if expander:
             value = expander(obj)
         elif isinstance(value, str) and value in self._objects:

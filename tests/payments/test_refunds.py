@@ -11,7 +11,7 @@ from django.test import Client
 from orders.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
 from payments.models import WebhookEvent
 from tests import factories
-from tests.payments.conftest import WEBHOOK_SECRET, event_payloads, signature_headers
+from tests.payments.conftest import event_payloads, signature_headers
 
 
 def paid_through_the_simulator(sim, purchase):
@@ -135,10 +135,34 @@ def test_a_refund_staff_requested_here_is_matched_not_duplicated(stripe_sim, gue
     assert (order.payment_status, order.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 500)
 
 
-def test_a_refund_larger_than_the_payment_is_capped_logged_and_flagged_for_staff(
-    db, client, settings, caplog
+def test_a_charge_refunded_event_alone_records_its_refunds_from_stripe(
+    quiet_sim, guest_with_cart, stripe_api, client
 ):
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    mug = factories.PriceFactory(unit_amount=1800)
+    purchase = guest_with_cart((mug, 2))
+    session_id = paid_through_the_simulator(quiet_sim, purchase)
+    api = stripe_api()
+    intent_id = api.v1.checkout.sessions.retrieve(session_id).payment_intent
+    refund = quiet_sim.refund_from_dashboard(intent_id, amount=1000, reason="requested_by_customer")
+    [completed] = [p for p in event_payloads(api, "checkout.session.completed") if session_id in p]
+    assert deliver(client, completed).status_code == 200
+
+    # Only charge.refunded arrives, as Stripe sends it since API version 2022-11-15: no refunds list.
+    [refunded] = [p for p in event_payloads(api, "charge.refunded") if intent_id in p]
+    assert "refunds" not in json.loads(refunded)["data"]["object"]
+    assert deliver(client, refunded).status_code == 200
+
+    order = Order.objects.get()
+    assert (order.payment_status, order.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 1000)
+    assert order.refund_reason == "requested_by_customer"
+    assert list(Refund.objects.values_list("stripe_refund_id", "amount", "status", "reason")) == [
+        (refund["id"], 1000, RefundStatus.SUCCEEDED, "requested_by_customer")
+    ]
+
+
+def test_a_refund_larger_than_the_payment_is_capped_logged_and_flagged_for_staff(
+    db, quiet_sim, client, caplog
+):
     order = factories.OrderFactory(paid=True, amount_subtotal=3600, amount_total=3600)
     charge = {
         "id": "ch_overrefund",
@@ -149,7 +173,6 @@ def test_a_refund_larger_than_the_payment_is_capped_logged_and_flagged_for_staff
         "refunded": True,
         "currency": "usd",
         "metadata": {"order_number": order.number},
-        "refunds": {"data": []},
     }
     event = {
         "id": f"evt_{uuid.uuid4().hex[:24]}",

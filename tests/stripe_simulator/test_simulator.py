@@ -362,14 +362,18 @@ def test_refunds_partial_then_full_then_too_much(sim, client, order, receiver):
 
     rest = client.v1.refunds.create(params={"payment_intent": intent_id})
     assert rest.amount == 3498
-    charge = client.v1.charges.retrieve(client.v1.payment_intents.retrieve(intent_id).latest_charge)
+    charge_id = client.v1.payment_intents.retrieve(intent_id).latest_charge
+    charge = client.v1.charges.retrieve(charge_id)
     assert (charge.amount_refunded, charge.refunded) == (4498, True)
-    assert [r.amount for r in charge.refunds.data] == [3498, 1000]
+    assert "refunds" not in charge  # sent only when expanded since API version 2022-11-15
+    expanded = client.v1.charges.retrieve(charge_id, params={"expand": ["refunds"]})
+    assert [r.amount for r in expanded.refunds.data] == [3498, 1000]
     listed = client.v1.refunds.list(params={"payment_intent": intent_id})
     assert [r.id for r in listed.data] == [rest.id, partial.id]
 
     sim.wait_for_deliveries(timeout=5)
     assert receiver.types().count("charge.refunded") == 2
+    assert all("refunds" not in event.data.object for event in receiver.of_type("charge.refunded"))
     updated = receiver.of_type("refund.updated")[-1]
     assert updated.data.object.status == "succeeded"
 
@@ -526,5 +530,125 @@ def test_shipping_address_is_collected(sim, client, catalog):
     status, _, _ = post(session.url, form)
     assert status == 303
     paid = client.v1.checkout.sessions.retrieve(session.id)
-    assert paid.shipping_details.address.city == "Paris"
+    # Since API version 2025-03-31 shipping is collected information, not a top-level field.
+    assert paid.collected_information.shipping_details.address.city == "Paris"
+    assert "shipping_details" not in paid
     assert paid.customer_details.email == "ada@example.com"
+
+
+def test_closed_sessions_have_no_page_url(sim, client, order, catalog):
+    assert order.url
+    sim.pay(order.id)
+    assert client.v1.checkout.sessions.retrieve(order.id).url is None
+    other = create_session(client, [{"price": catalog["mug"].id, "quantity": 1}])
+    client.v1.checkout.sessions.expire(other.id)
+    assert client.v1.checkout.sessions.retrieve(other.id).url is None
+
+
+def test_checkout_options_are_accepted_and_echoed(sim, client, catalog):
+    session = create_session(
+        client,
+        [
+            {"price": catalog["mug"].id, "quantity": 1},
+            {
+                "price_data": {"currency": "usd", "unit_amount": 750, "product_data": {"name": "Poster"}},
+                "quantity": 2,
+            },
+        ],
+        allow_promotion_codes=True,
+        automatic_tax={"enabled": True},
+        shipping_options=[
+            {
+                "shipping_rate_data": {
+                    "display_name": "Post",
+                    "type": "fixed_amount",
+                    "fixed_amount": {"amount": 500, "currency": "usd"},
+                }
+            }
+        ],
+    )
+    assert session.allow_promotion_codes is True
+    assert (session.automatic_tax.enabled, session.automatic_tax.status) == (True, "complete")
+    rate = session.shipping_options[0].shipping_rate
+    assert session.shipping_options[0].shipping_amount == 500
+    assert (session.shipping_cost.amount_total, session.shipping_cost.shipping_rate) == (500, rate)
+    assert (session.amount_subtotal, session.total_details.amount_shipping) == (1999 + 1500, 500)
+    assert session.amount_total == 1999 + 1500 + 500
+    lines = client.v1.checkout.sessions.line_items.list(session.id).data
+    assert [(line.description, line.price.unit_amount, line.price.active) for line in lines] == [
+        ("Mug", 1999, True),
+        ("Poster", 750, False),
+    ]
+    expanded = client.v1.checkout.sessions.retrieve(
+        session.id, params={"expand": ["shipping_options.shipping_rate"]}
+    )
+    assert expanded.shipping_options[0].shipping_rate.display_name == "Post"
+
+    coupon = create_session(
+        client, [{"price": catalog["mug"].id, "quantity": 1}], discounts=[{"promotion_code": "promo_1"}]
+    )
+    assert [(d.coupon, d.promotion_code) for d in coupon.discounts] == [(None, "promo_1")]
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        create_session(
+            client,
+            [{"price": catalog["mug"].id, "quantity": 1}],
+            discounts=[{"coupon": "c"}],
+            allow_promotion_codes=True,
+        )
+    assert raised.value.code == "parameters_exclusive"
+
+
+def test_prices_are_searched_not_read_as_an_id(client, catalog):
+    found = client.v1.prices.search(params={"query": "product:'prod_mug'"})
+    assert [price.id for price in found.data] == [catalog["mug"].id]
+    client.v1.prices.update(catalog["sticker"].id, params={"metadata": {"size": "small"}})
+    both = client.v1.prices.search(params={"query": "metadata['size']:'small' OR product:'prod_mug'"})
+    assert {price.id for price in both.data} == {catalog["mug"].id, catalog["sticker"].id}
+    first = client.v1.prices.search(params={"query": "active:'true'", "limit": 3})
+    assert (len(first.data), first.has_more) == (3, True)
+    rest = client.v1.prices.search(params={"query": "active:'true'", "limit": 3, "page": first.next_page})
+    assert ([p.id for p in rest.data], rest.has_more, rest.next_page) == (
+        [catalog["mug"].id],  # newest first: the mug was priced first
+        False,
+        None,
+    )
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.prices.search(params={"query": "nickname:'x'"})
+    assert raised.value.param == "query"
+
+
+def test_errors_link_to_their_documentation(client):
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.prices.retrieve("price_missing")
+    assert raised.value.error.doc_url == "https://docs.stripe.com/error-codes/resource-missing"
+
+
+def test_events_are_listed_by_type_time_and_delivery(client):
+    with StripeSimulator(webhook_url="http://127.0.0.1:9/unreachable", retry_delays=()) as lonely:
+        lonely_client = stripe.StripeClient("sk_test_x", base_addresses={"api": lonely.url})
+        lonely_client.v1.customers.create(params={"email": "a@example.com"})
+        lonely.wait_for_deliveries(timeout=5)
+        product = lonely_client.v1.products.create(params={"name": "Mug"})
+        lonely_client.v1.prices.create(params={"product": product.id, "unit_amount": 100, "currency": "usd"})
+        events = lonely_client.v1.events
+
+        def types(**params):
+            return [event.type for event in events.list(params=params).data]
+
+        assert types(type="product.created") == ["product.created"]
+        assert types(type="pr*") == ["price.created", "product.created"]
+        assert types(types=["customer.created", "price.created"]) == ["price.created", "customer.created"]
+        assert types(delivery_success=False)[-1] == "customer.created"
+        newest = events.list().data[0]
+        assert types(created={"gte": newest.created}) == types(created={"gt": newest.created - 1})
+        assert types(created={"lt": newest.created - 10**6}) == []
+        first = events.list(params={"limit": 2})
+        rest = events.list(params={"limit": 2, "starting_after": first.data[-1].id})
+        assert (first.has_more, [e.type for e in rest.data], rest.has_more) == (
+            True,
+            ["customer.created"],
+            False,
+        )
+        with pytest.raises(stripe.InvalidRequestError) as raised:
+            events.list(params={"type": "a", "types": ["b"]})
+        assert raised.value.code == "parameters_exclusive"

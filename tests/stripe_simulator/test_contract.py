@@ -1,0 +1,375 @@
+"""The simulator held to Stripe's contract as stripe-python (the version the shop pins) declares it.
+
+Every route of the simulator's API and every event type it emits is driven over raw HTTP, so the
+JSON keys themselves are checked (the SDK would hide a missing key behind an AttributeError and
+accept any extra one). `contract.violations` says what the SDK's annotations require.
+"""
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+import stripe
+
+from stripe_simulator import StripeSimulator
+from stripe_simulator.event_types import EVENT_TYPES
+
+from .contract import declared_fields, resource_class, violations
+
+API_KEY = "sk_test_contract"
+
+
+def form_encode(params: dict) -> str:
+    """Stripe's form encoding of nested params (``line_items[0][price]``, ``expand[]``)."""
+    pairs: list[tuple[str, str]] = []
+
+    def flatten(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                flatten(f"{prefix}[{key}]" if prefix else key, item)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                flatten(f"{prefix}[{index}]", item)
+        else:
+            pairs.append((prefix, str(value).lower() if isinstance(value, bool) else str(value)))
+
+    flatten("", params)
+    return urllib.parse.urlencode(pairs)
+
+
+class Http:
+    """Raw requests to the simulator, answering (status, parsed JSON)."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def __call__(self, method: str, path: str, params: dict | None = None) -> tuple[int, dict]:
+        encoded = form_encode(params or {})
+        url = f"{self.url}{path}"
+        if method != "POST" and encoded:
+            url += "?" + encoded
+        request = urllib.request.Request(
+            url,
+            data=encoded.encode() if method == "POST" else None,
+            method=method,
+            headers={"Authorization": f"Bearer {API_KEY}", "Stripe-Version": stripe.api_version},
+        )
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, json.loads(error.read())
+
+    def ok(self, method: str, path: str, params: dict | None = None) -> dict:
+        status, body = self(method, path, params)
+        assert status == 200, (method, path, body)
+        return body
+
+
+# The keys of a page of results, as stripe's ListObject and SearchResultObject declare them.
+_PAGE_KEYS = {
+    "list": ("object", "data", "has_more", "url"),
+    "search_result": ("object", "data", "has_more", "next_page", "url"),
+}
+
+
+def checked(body: dict, expand: tuple[str, ...] = ()) -> list[str]:
+    """Violations of a successful answer: a list of objects or one object."""
+    if body.get("object") in _PAGE_KEYS:
+        keys = _PAGE_KEYS[body["object"]]
+        problems = [f"{body['object']}.{key}: not declared by stripe" for key in body if key not in keys]
+        problems += [f"{body['object']}.{key}: missing" for key in keys if key not in body]
+        for index, item in enumerate(body["data"]):
+            item_expand = tuple(e.removeprefix("data.") for e in expand if e.startswith("data."))
+            problems += violations(
+                item, resource_class(item["object"]), expand=item_expand, path=f"data[{index}]"
+            )
+        return problems
+    return violations(body, resource_class(body["object"]), expand=expand)
+
+
+def error_violations(body: dict) -> list[str]:
+    """Stripe's error object: declared keys only, a type and a message, a doc_url for a code."""
+    error = body.get("error")
+    if set(body) != {"error"} or not isinstance(error, dict):
+        return [f"error body has keys {sorted(body)}"]
+    declared = declared_fields(stripe.ErrorObject)
+    problems = [f"error.{key}: not declared by stripe ErrorObject" for key in error if key not in declared]
+    problems += [f"error.{key}: missing" for key in ("type", "message") if key not in error]
+    if "code" in error and not str(error.get("doc_url", "")).endswith(error["code"].replace("_", "-")):
+        problems.append(f"error.doc_url: missing or not about {error['code']}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def sim():
+    with StripeSimulator(async_settle_delay=None) as simulator:
+        yield simulator
+
+
+@pytest.fixture(scope="module")
+def world(sim):
+    """One of everything the simulator can hold, in every state it can be in."""
+    http = Http(sim.url)
+    ada = http.ok("POST", "/v1/customers", {"email": "ada@example.com", "name": "Ada"})
+    http.ok("POST", f"/v1/customers/{ada['id']}", {"metadata": {"vip": "yes"}})
+    gone = http.ok("POST", "/v1/customers", {"email": "gone@example.com"})
+    mug = http.ok("POST", "/v1/products", {"name": "Mug", "metadata": {"sku": "M1"}})
+    http.ok("POST", f"/v1/products/{mug['id']}", {"description": "A mug"})
+    club = http.ok("POST", "/v1/products", {"name": "Coffee club"})
+    price = http.ok("POST", "/v1/prices", {"product": mug["id"], "unit_amount": 1999, "currency": "usd"})
+    http.ok("POST", f"/v1/prices/{price['id']}", {"nickname": "Standard"})
+    monthly = http.ok(
+        "POST",
+        "/v1/prices",
+        {"product": club["id"], "unit_amount": 1200, "currency": "usd", "recurring": {"interval": "month"}},
+    )
+
+    def session(**params) -> dict:
+        return http.ok(
+            "POST",
+            "/v1/checkout/sessions",
+            {
+                "mode": "payment",
+                "line_items": [{"price": price["id"], "quantity": 2}],
+                "success_url": "https://shop.test/done?session={CHECKOUT_SESSION_ID}",
+                "cancel_url": "https://shop.test/cart",
+                **params,
+            },
+        )
+
+    shipped = session(
+        shipping_address_collection={"allowed_countries": ["FR"]},
+        metadata={"order": "1"},
+        payment_intent_data={"metadata": {"order": "1"}},
+    )
+    sim.decline(shipped["id"])
+    sim.pay(
+        shipped["id"],
+        name="Ada Lovelace",
+        address={"line1": "1 rue de la Paix", "city": "Paris", "postal_code": "75002", "country": "FR"},
+    )
+    settled, bounced = session(), session()
+    for pending in (settled, bounced):
+        sim.pay_async(pending["id"])
+    sim.settle_async(settled["id"])
+    sim.settle_async(bounced["id"], succeeded=False)
+    expired = session()
+    sim.decline(expired["id"])
+    sim.expire(expired["id"])
+    options = session(
+        allow_promotion_codes=True,
+        automatic_tax={"enabled": True},
+        shipping_options=[
+            {
+                "shipping_rate_data": {
+                    "display_name": "Post",
+                    "type": "fixed_amount",
+                    "fixed_amount": {"amount": 500, "currency": "usd"},
+                }
+            }
+        ],
+        line_items=[
+            {
+                "price_data": {"currency": "usd", "unit_amount": 750, "product_data": {"name": "Poster"}},
+                "quantity": 1,
+            }
+        ],
+    )
+    subscribed = session(
+        mode="subscription",
+        line_items=[{"price": monthly["id"], "quantity": 1}],
+        subscription_data={"trial_period_days": 7},
+    )
+    sim.pay(subscribed["id"])
+    paid_intent = http.ok("GET", f"/v1/checkout/sessions/{shipped['id']}")["payment_intent"]
+    refund = http.ok(
+        "POST",
+        "/v1/refunds",
+        {"payment_intent": paid_intent, "amount": 500, "reason": "requested_by_customer"},
+    )
+    sim.refund_from_dashboard(paid_intent)
+    subscription = http.ok("GET", f"/v1/checkout/sessions/{subscribed['id']}")["subscription"]
+    return {
+        "http": http,
+        "customer": ada["id"],
+        "deleted_customer": gone["id"],
+        "product": mug["id"],
+        "price": price["id"],
+        "session": shipped["id"],
+        "sessions": [
+            shipped["id"],
+            settled["id"],
+            bounced["id"],
+            expired["id"],
+            options["id"],
+            subscribed["id"],
+        ],
+        "open_session": options["id"],
+        "intent": paid_intent,
+        "refund": refund["id"],
+        "subscription": subscription,
+    }
+
+
+def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[str, ...]]]]:
+    """For each route, the answers it gives (with the expand[] paths asked for)."""
+    http = world["http"]
+    intent = http.ok("GET", f"/v1/payment_intents/{world['intent']}")
+    charge_id = intent["latest_charge"]
+    event_id = http.ok("GET", "/v1/events", {"limit": 1})["data"][0]["id"]
+    answers = {
+        ("GET", "/v1/customers"): [(http.ok("GET", "/v1/customers"), ())],
+        ("POST", "/v1/customers"): [(http.ok("POST", "/v1/customers", {"email": "new@example.com"}), ())],
+        ("GET", "/v1/customers/{id}"): [(http.ok("GET", f"/v1/customers/{world['customer']}"), ())],
+        ("POST", "/v1/customers/{id}"): [
+            (http.ok("POST", f"/v1/customers/{world['customer']}", {"name": "Ada L."}), ())
+        ],
+        ("DELETE", "/v1/customers/{id}"): [
+            (http.ok("DELETE", f"/v1/customers/{world['deleted_customer']}"), ()),
+            (http.ok("GET", f"/v1/customers/{world['deleted_customer']}"), ()),
+        ],
+        ("GET", "/v1/products"): [(http.ok("GET", "/v1/products"), ())],
+        ("POST", "/v1/products"): [(http.ok("POST", "/v1/products", {"name": "Tea"}), ())],
+        ("GET", "/v1/products/{id}"): [(http.ok("GET", f"/v1/products/{world['product']}"), ())],
+        ("POST", "/v1/products/{id}"): [
+            (http.ok("POST", f"/v1/products/{world['product']}", {"name": "Big mug"}), ())
+        ],
+        ("GET", "/v1/prices"): [
+            (http.ok("GET", "/v1/prices", {"expand": ["data.product"]}), ("data.product",))
+        ],
+        ("GET", "/v1/prices/search"): [
+            (http.ok("GET", "/v1/prices/search", {"query": f"product:'{world['product']}'"}), ())
+        ],
+        ("POST", "/v1/prices"): [
+            (
+                http.ok(
+                    "POST", "/v1/prices", {"product": world["product"], "unit_amount": 5, "currency": "eur"}
+                ),
+                (),
+            )
+        ],
+        ("GET", "/v1/prices/{id}"): [
+            (http.ok("GET", f"/v1/prices/{world['price']}"), ()),
+            (http.ok("GET", f"/v1/prices/{world['price']}", {"expand": ["product"]}), ("product",)),
+        ],
+        ("POST", "/v1/prices/{id}"): [
+            (http.ok("POST", f"/v1/prices/{world['price']}", {"active": True}), ())
+        ],
+        ("GET", "/v1/checkout/sessions"): [(http.ok("GET", "/v1/checkout/sessions", {"limit": 100}), ())],
+        ("POST", "/v1/checkout/sessions"): [
+            (http.ok("GET", f"/v1/checkout/sessions/{world['open_session']}"), ())
+        ],
+        ("GET", "/v1/checkout/sessions/{id}"): [
+            *[(http.ok("GET", f"/v1/checkout/sessions/{s}"), ()) for s in world["sessions"]],
+            (
+                http.ok(
+                    "GET",
+                    f"/v1/checkout/sessions/{world['session']}",
+                    {"expand": ["line_items", "payment_intent.latest_charge", "customer"]},
+                ),
+                ("line_items", "payment_intent", "payment_intent.latest_charge", "customer"),
+            ),
+            (
+                http.ok(
+                    "GET",
+                    f"/v1/checkout/sessions/{world['open_session']}",
+                    {"expand": ["shipping_options.shipping_rate"]},
+                ),
+                ("shipping_options.shipping_rate",),
+            ),
+        ],
+        ("POST", "/v1/checkout/sessions/{id}/expire"): [
+            (http.ok("POST", f"/v1/checkout/sessions/{_open_session(http, world)}/expire"), ())
+        ],
+        ("GET", "/v1/checkout/sessions/{id}/line_items"): [
+            (http.ok("GET", f"/v1/checkout/sessions/{s}/line_items"), ()) for s in world["sessions"]
+        ],
+        ("GET", "/v1/payment_intents"): [(http.ok("GET", "/v1/payment_intents", {"limit": 100}), ())],
+        ("GET", "/v1/payment_intents/{id}"): [(intent, ())],
+        ("GET", "/v1/charges/{id}"): [
+            (http.ok("GET", f"/v1/charges/{charge_id}"), ()),
+            (http.ok("GET", f"/v1/charges/{charge_id}", {"expand": ["refunds"]}), ("refunds",)),
+        ],
+        ("GET", "/v1/refunds"): [
+            (http.ok("GET", "/v1/refunds", {"payment_intent": world["intent"]}), ()),
+        ],
+        ("POST", "/v1/refunds"): [
+            (http.ok("GET", f"/v1/refunds/{world['refund']}"), ()),
+        ],
+        ("GET", "/v1/refunds/{id}"): [(http.ok("GET", f"/v1/refunds/{world['refund']}"), ())],
+        ("GET", "/v1/subscriptions/{id}"): [
+            (http.ok("GET", f"/v1/subscriptions/{world['subscription']}"), ()),
+        ],
+        ("GET", "/v1/events"): [(http.ok("GET", "/v1/events", {"limit": 100}), ())],
+        ("GET", "/v1/events/{id}"): [(http.ok("GET", f"/v1/events/{event_id}"), ())],
+    }
+    return answers
+
+
+def _open_session(http: Http, world: dict) -> str:
+    return http.ok(
+        "POST",
+        "/v1/checkout/sessions",
+        {
+            "mode": "payment",
+            "line_items": [{"price": world["price"], "quantity": 1}],
+            "success_url": "https://shop.test/",
+        },
+    )["id"]
+
+
+def all_events(http: Http) -> list[dict]:
+    events, params = [], {"limit": 100}
+    while True:
+        page = http.ok("GET", "/v1/events", params)
+        events += page["data"]
+        if not page["has_more"]:
+            return events
+        params = {"limit": 100, "starting_after": page["data"][-1]["id"]}
+
+
+def test_every_route_answers_what_the_sdk_declares(sim, world):
+    answers = _route_answers(world)
+    assert set(answers) == set(sim.routes), "each route of the simulator needs a contract check here"
+    problems = [
+        f"{method} {path}: {problem}"
+        for (method, path), bodies in answers.items()
+        for body, expand in bodies
+        for problem in checked(body, expand)
+    ]
+    assert problems == []
+
+
+def test_every_event_carries_what_the_sdk_declares(world):
+    events = all_events(world["http"])
+    assert {event["type"] for event in events} == EVENT_TYPES, "each event type needs a scenario in `world`"
+    problems = []
+    for event in events:
+        where = f"{event['type']} {event['id']}"
+        problems += [f"{where}: {p}" for p in violations(event, stripe.Event)]
+        obj = event["data"]["object"]
+        cls = resource_class(obj["object"])
+        problems += [f"{where}: {p}" for p in violations(obj, cls, path=f"data.object({obj['object']})")]
+        undeclared = set(event["data"].get("previous_attributes", {})) - set(declared_fields(cls))
+        problems += [f"{where}: previous_attributes.{key}: not declared" for key in sorted(undeclared)]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params"),
+    [
+        ("GET", "/v1/prices/price_missing", {}),
+        ("POST", "/v1/checkout/sessions", {"mode": "payment", "bogus": "1"}),
+        ("POST", "/v1/checkout/sessions", {"mode": "payment"}),
+        ("GET", "/v1/nowhere", {}),
+        ("POST", "/v1/refunds", {"payment_intent": "pi_missing"}),
+    ],
+)
+def test_errors_are_stripe_error_objects(world, method, path, params):
+    status, body = world["http"](method, path, params)
+    assert status >= 400
+    assert error_violations(body) == []
