@@ -11,3 +11,8 @@ def order_list_for_user(*, user):
 def order_get_for_user(*, user, number):
     """Return `user`'s order with this number and its items; raise Order.DoesNotExist otherwise."""
     return order_list_for_user(user=user).get(number=number)
+
+
+def order_get_by_number(*, number):
+    """Return the order with this number and its items; raise Order.DoesNotExist otherwise."""
+    return Order.objects.prefetch_related("items").get(number=number)

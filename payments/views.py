@@ -16,6 +16,7 @@ from pymongo.errors import PyMongoError
 
 from cart.selectors import cart_get_for_request
 from orders.exceptions import InvalidStatusTransition
+from orders.links import order_link_path
 from orders.models import Order, OrderStatus
 from payments.checkout import checkout_session_cancel, checkout_session_create
 from payments.exceptions import CheckoutError, WebhookEventInProgress
@@ -76,6 +77,7 @@ def checkout_success(request):
     context = {
         "order": order,
         "items": list(order.items.all()),
+        "order_path": order_link_path(order=order),
         "awaiting_payment": order.status == OrderStatus.PENDING,
         "refresh_seconds": PENDING_REFRESH_SECONDS,
     }

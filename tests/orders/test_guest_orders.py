@@ -21,6 +21,13 @@ pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a-Quite-long-Passphrase-42"
 THIRTY_ONE_DAYS = 31 * 24 * 3600
+PORTLAND = {
+    "line1": "1 Harbour Street",
+    "city": "Portland",
+    "postal_code": "04101",
+    "state": "ME",
+    "country": "US",
+}
 
 
 def guest_order(email, **fields):
@@ -124,8 +131,8 @@ def test_a_guest_payment_with_a_members_verified_address_goes_to_that_member():
 
 
 def test_the_confirmation_of_a_guest_order_links_to_a_private_page_of_that_order_only(mailoutbox):
-    order = guest_order("ada@example.com", shipping_name="Ada Buyer")
-    other = guest_order("lin@example.com", shipping_name="Lin Other")
+    order = guest_order("ada@example.com", shipping_name="Ada Buyer", shipping_address=PORTLAND)
+    other = guest_order("lin@example.com", shipping_name="Lin Other", shipping_address=PORTLAND)
 
     order_confirmation_send(order_id=order.pk)
 
