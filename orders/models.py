@@ -155,6 +155,16 @@ class Order(models.Model):
     def is_paid(self):
         return self.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
 
+    @property
+    def awaits_bank_payment(self):
+        """Whether the checkout ended with a bank payment (a debit or transfer) still on its way."""
+        # Stripe's payment intent reaches the order only once the checkout is complete.
+        return (
+            self.status == OrderStatus.PENDING
+            and self.payment_status == PaymentStatus.PENDING
+            and bool(self.stripe_payment_intent_id)
+        )
+
     def set_status(self, field, new_status, *, note="", **changes):
         """Move one of the three statuses along its pipeline and record the change.
 

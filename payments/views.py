@@ -78,7 +78,8 @@ def checkout_success(request):
         "order": order,
         "items": list(order.items.all()),
         "order_path": order_link_path(order=order),
-        "awaiting_payment": order.status == OrderStatus.PENDING,
+        # A bank payment takes days: no reloading every few seconds.
+        "awaiting_payment": order.status == OrderStatus.PENDING and not order.awaits_bank_payment,
         "refresh_seconds": PENDING_REFRESH_SECONDS,
     }
     response = render(request, "payments/order_success.html", context)
