@@ -5,7 +5,6 @@ from django.dispatch import receiver
 from cart.exceptions import CartError
 from cart.selectors import CART_SESSION_KEY, cart_forget_for_request, cart_guest_for_session
 from cart.services import cart_merge_guest_into_user
-from orders.services import order_claim_for_user
 
 
 @receiver(user_logged_in, dispatch_uid="cart_merge_guest_cart_at_login")
@@ -23,7 +22,6 @@ def merge_guest_cart_at_login(sender, request, user, **kwargs):
         )
     else:
         if merge.guest_checkout_session_id:
-            order_claim_for_user(checkout_session_id=merge.guest_checkout_session_id, user=user)
             messages.info(
                 request,
                 "You were paying as a guest when you signed in: that payment stays a guest checkout and "

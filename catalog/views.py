@@ -43,10 +43,8 @@ class ProductDetailView(DetailView):
         return product
 
     def get_context_data(self, **kwargs):
-        gallery = product_gallery(self.object)
         return super().get_context_data(
-            gallery_main=gallery[0] if gallery else None,
-            gallery_more=gallery[1:],
+            gallery=product_gallery(self.object),
             cart_max_quantity=settings.CART_MAX_QUANTITY,
             **kwargs,
         )

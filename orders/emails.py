@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from orders.links import ORDER_LINK_MAX_AGE, order_link_url
 from orders.models import Order
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,13 @@ def _order_email_send(*, order_id, template: str, subject: str) -> bool:
     if not recipient:
         logger.warning("order %s: no email address to send %s to", order.number, template)
         return False
-    context = {"order": order, "items": list(order.items.all()), "site_name": settings.SITE_NAME}
+    context = {
+        "order": order,
+        "items": list(order.items.all()),
+        "site_name": settings.SITE_NAME,
+        "order_url": order_link_url(order=order),
+        "link_days": ORDER_LINK_MAX_AGE.days,
+    }
     message = EmailMultiAlternatives(
         subject=f"Your {settings.SITE_NAME} order {order.number} {subject}",
         body=render_to_string(f"orders/email/{template}.txt", context),

@@ -190,6 +190,16 @@ class Order(models.Model):
         may move to next, as set_status() enforces."""
         return frozenset(PIPELINES[field][getattr(self, field)])
 
+    @property
+    def awaits_bank_payment(self):
+        """Whether the checkout ended with a bank payment (a debit or transfer) still on its way."""
+        # Stripe's payment intent reaches the order only once the checkout is complete.
+        return (
+            self.status == OrderStatus.PENDING
+            and self.payment_status == PaymentStatus.PENDING
+            and bool(self.stripe_payment_intent_id)
+        )
+
     def set_status(self, field, new_status, *, note="", **changes):
         """Move one of the three statuses along its pipeline and record the change.
 

@@ -80,3 +80,8 @@ def order_revenue_by_currency(*, now, windows=REVENUE_WINDOWS_DAYS) -> list[dict
 def order_count_awaiting_fulfilment() -> int:
     """Count the paid orders with nothing sent yet."""
     return Order.objects.awaiting_fulfilment().count()
+
+
+def order_get_by_number(*, number):
+    """Return the order with this number and its items; raise Order.DoesNotExist otherwise."""
+    return Order.objects.prefetch_related("items").get(number=number)

@@ -11,13 +11,12 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 
-from bson import ObjectId
+from allauth.account.models import EmailAddress
 from django.db import IntegrityError
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django_mongodb_backend import transaction
 
-from accounts.models import User
-from accounts.selectors import user_email_addresses
 from cart.models import Cart, CartItem
 from cart.services import cart_submit, cart_thaw
 from orders.emails import order_confirmation_send
@@ -30,8 +29,6 @@ logger = logging.getLogger(__name__)
 
 # The key, in an order's metadata, of the notes staff must look into.
 STAFF_ATTENTION_KEY = "needs_staff_attention"
-# The key, in a guest order's metadata, of the user who signed in while its checkout was open.
-SIGNED_IN_USER_KEY = "signed_in_user_id"
 
 
 @dataclass(frozen=True)
@@ -175,7 +172,7 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
         # These repeat harmlessly, so a run cut short is completed by the next one.
         _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
         cart_submit(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
-        _order_attach_to_signed_in_user(order)
+        _order_attach_to_address_owner(order)
 
     _run_steps(order, mark_paid)
     if newly_paid:
@@ -288,37 +285,40 @@ def order_apply_refund(
     return _run_steps(order, apply_refund)
 
 
-def order_claim_for_user(*, checkout_session_id: str, user) -> None:
-    """Record that `user` signed in while this guest checkout was open: once paid with one of the
-    user's verified email addresses, the order becomes theirs."""
-    order = Order.objects.filter(stripe_checkout_session_id=checkout_session_id, user__isnull=True).first()
-    if order is None:
-        return
-    metadata = {**order.metadata, SIGNED_IN_USER_KEY: str(user.pk)}
-    Order.objects.filter(pk=order.pk, user__isnull=True).update(metadata=metadata, updated_at=timezone.now())
-    order.metadata = metadata
-    # Paid meanwhile: its payment found no one to attach it to.
-    _order_attach_to_signed_in_user(order)
+def order_attach_guest_orders(*, user, email: str) -> int:
+    """Give `user` the guest orders placed with `email`, an address `user` has proved is theirs.
+
+    Call it only once the address is verified (a confirmation link, a provider that verified it, a
+    password reset mailed to it): the buyer typed it on Stripe's page. Addresses compare without
+    case, as allauth's do. A subscription travels with its order (Order.stripe_subscription_id).
+    Return how many orders were attached.
+    """
+    email = email.strip().lower()
+    if not email:
+        return 0
+    attached = (
+        Order.objects.filter(user__isnull=True)
+        .alias(email_key=Lower("customer_email"))
+        .filter(email_key=email)
+        .update(user=user, updated_at=timezone.now())
+    )
+    if attached:
+        logger.info("%d guest order(s) attached to user %s, who proved their address", attached, user.pk)
+    return attached
 
 
-def _order_attach_to_signed_in_user(order: Order) -> None:
-    user_id = order.metadata.get(SIGNED_IN_USER_KEY)
-    if order.user_id or not user_id or not ObjectId.is_valid(user_id):
+def _order_attach_to_address_owner(order: Order) -> None:
+    """Give a paid guest order to the account that holds its address verified, if there is one."""
+    if order.user_id or order.payment_status not in Order.PAID_LIKE_STATUSES or not order.customer_email:
         return
-    if order.payment_status not in Order.PAID_LIKE_STATUSES or not order.customer_email:
-        return
-    user = User.objects.filter(pk=ObjectId(user_id)).first()
-    if user is None:
-        return
-    # The buyer typed the email on Stripe's page: only an address the user proved is theirs counts.
-    verified = {address.email.casefold() for address in user_email_addresses(user=user) if address.verified}
-    if order.customer_email.casefold() not in verified:
-        return
-    if Order.objects.filter(pk=order.pk, user__isnull=True).update(user=user, updated_at=timezone.now()):
-        order.user = user
-        logger.info(
-            "order %s attached to user %s, who signed in while paying as a guest", order.number, user.pk
-        )
+    # allauth lets one account only hold an address verified.
+    owner = (
+        EmailAddress.objects.filter(email=order.customer_email.lower(), verified=True)
+        .select_related("user")
+        .first()
+    )
+    if owner is not None and order_attach_guest_orders(user=owner.user, email=order.customer_email):
+        order.user = owner.user
 
 
 def order_flag_for_staff(*, order: Order, note: str) -> None:

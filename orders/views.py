@@ -1,9 +1,12 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core import signing
 from django.http import Http404
+from django.shortcuts import render
 from django.views.generic import DetailView, ListView
 
+from orders.links import ORDER_LINK_MAX_AGE, order_number_from_link
 from orders.models import Order
-from orders.selectors import order_get_for_user, order_list_for_user
+from orders.selectors import order_get_by_number, order_get_for_user, order_list_for_user
 
 
 class OrderListView(LoginRequiredMixin, ListView):
@@ -28,3 +31,34 @@ class OrderDetailView(LoginRequiredMixin, DetailView):
             return order_get_for_user(user=self.request.user, number=self.kwargs["number"])
         except Order.DoesNotExist:
             raise Http404("No such order.") from None
+
+
+class OrderLinkView(DetailView):
+    """Show, read-only, the one order a signed link from its email names; a bad link shows nothing.
+
+    Like every page under orders/ it answers Cache-Control: private, no-store (shop/urls.py).
+    """
+
+    template_name = "orders/order_link_detail.html"
+    refused_template_name = "orders/order_link_refused.html"
+    context_object_name = "order"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            number = order_number_from_link(token=kwargs["token"])
+        except signing.SignatureExpired:
+            return self.refuse(expired=True)
+        except signing.BadSignature:
+            return self.refuse(expired=False)
+        try:
+            self.object = order_get_by_number(number=number)
+        except Order.DoesNotExist:
+            return self.refuse(expired=False)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(link_days=ORDER_LINK_MAX_AGE.days, **kwargs)
+
+    def refuse(self, *, expired: bool):
+        context = {"expired": expired, "link_days": ORDER_LINK_MAX_AGE.days}
+        return render(self.request, self.refused_template_name, context, status=404)

@@ -16,6 +16,7 @@ from pymongo.errors import PyMongoError
 
 from cart.selectors import cart_get_for_request
 from orders.exceptions import InvalidStatusTransition
+from orders.links import order_link_path
 from orders.models import Order, OrderStatus
 from payments.checkout import checkout_session_cancel, checkout_session_create
 from payments.confirmation import checkout_session_confirm
@@ -77,7 +78,9 @@ def checkout_success(request):
     context = {
         "order": order,
         "items": list(order.items.all()),
-        "awaiting_payment": order.status == OrderStatus.PENDING,
+        "order_path": order_link_path(order=order),
+        # A bank payment takes days: no reloading every few seconds.
+        "awaiting_payment": order.status == OrderStatus.PENDING and not order.awaits_bank_payment,
         "refresh_seconds": PENDING_REFRESH_SECONDS,
     }
     response = render(request, "payments/order_success.html", context)

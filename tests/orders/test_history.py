@@ -57,7 +57,7 @@ def test_the_detail_shows_the_users_own_order(client, two_shoppers):
 
     assert page.status_code == 200
     assert page.context["order"] == alice_order
-    for text in ("Walnut desk", "$21.00", "$42.00", "Paid", "Shipped", "UPS tracking number 1Z999"):
+    for text in ("Walnut desk", "$21.00", "$42.00", "Paid", "Shipped", "via UPS, tracking number 1Z999"):
         assert text in page.text
 
 

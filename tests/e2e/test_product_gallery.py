@@ -1,0 +1,47 @@
+"""The product gallery switches its main picture without JavaScript, by pointer and by keyboard."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+
+PICTURES = ["catalog/demo/enamel-mug.svg", "catalog/demo/enamel-mug-top.svg", "catalog/demo/canvas-tote.svg"]
+ALTS = ["The mug from the side", "The mug from above", "The mug in a tote"]
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "java_script_enabled": False}
+
+
+def main_picture(page):
+    return page.get_by_role("region", name="Pictures of Enamel Camp Mug").locator("img.gallery-main:visible")
+
+
+def thumbnail(page, alt):
+    return page.locator("label.gallery-thumb", has=page.get_by_alt_text(alt))
+
+
+def test_thumbnails_switch_the_main_picture_without_javascript(page, shop):
+    price = factories.PriceFactory(product__name="Enamel Camp Mug", unit_amount=1800)
+    product = price.product
+    product.images = PICTURES
+    product.metadata = {"image_alts": ALTS}
+    product.save()
+
+    page.goto(product.get_absolute_url())
+    expect(main_picture(page)).to_have_count(1)
+    expect(main_picture(page)).to_have_attribute("alt", ALTS[0])
+
+    thumbnail(page, ALTS[1]).click()
+    expect(page.get_by_role("radio", name=ALTS[1])).to_be_checked()
+    expect(main_picture(page)).to_have_attribute("alt", ALTS[1])
+    assert page.url.endswith(product.get_absolute_url())
+
+    # The pictures are one group of radio buttons: arrow keys move through them, with visible focus.
+    page.get_by_role("radio", name=ALTS[1]).focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("radio", name=ALTS[2])).to_be_focused()
+    expect(main_picture(page)).to_have_attribute("alt", ALTS[2])
+    expect(thumbnail(page, ALTS[2])).to_have_css("outline-style", "solid")
+    expect(thumbnail(page, ALTS[1])).to_have_css("outline-style", "none")
