@@ -1,12 +1,17 @@
 """Reads for the shop's catalog pages: a fixed number of database commands per page."""
 
-from dataclasses import dataclass
-
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Q
 
-from catalog.models import LOWEST_AMOUNT_FIELD_OF_TYPE, PRICE_SUMMARY_ALL, Price, PriceType, Product
+from catalog.models import (
+    LOWEST_AMOUNT_FIELD_OF_TYPE,
+    PRICE_SUMMARY_ALL,
+    Price,
+    PriceType,
+    Product,
+    ProductImage,
+)
 
 
 class PriceKind(models.TextChoices):
@@ -21,12 +26,6 @@ class ProductSort(models.TextChoices):
 
 
 PRICE_TYPE_OF_KIND = {PriceKind.ONE_TIME: PriceType.ONE_TIME, PriceKind.SUBSCRIPTION: PriceType.RECURRING}
-
-
-@dataclass(frozen=True)
-class GalleryImage:
-    url: str
-    alt: str
 
 
 def product_list_page(
@@ -63,17 +62,6 @@ def product_shop_prices(product: Product) -> list[Price]:
     return list(Price.objects.filter(product=product).available().order_by("unit_amount", "pk"))
 
 
-def product_gallery(product: Product) -> list[GalleryImage]:
-    """Return the product's images with alt text (metadata["image_alts"], else the product's name)."""
-    alts = product.metadata.get("image_alts", []) if isinstance(product.metadata, dict) else []
-    count = len(product.images)
-    gallery = []
-    for index, url in enumerate(product.image_urls):
-        if index < len(alts) and alts[index]:
-            alt = alts[index]
-        elif count == 1:
-            alt = product.name
-        else:
-            alt = f"{product.name}, picture {index + 1} of {count}"
-        gallery.append(GalleryImage(url=url, alt=alt))
-    return gallery
+def product_gallery(product: Product) -> list[ProductImage]:
+    """Return the product's images in their order, the main one first."""
+    return list(ProductImage.objects.filter(product=product).order_by("position", "pk"))

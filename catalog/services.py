@@ -3,7 +3,9 @@
 from collections import defaultdict
 from collections.abc import Iterable
 
-from catalog.models import Price, Product, price_summary_fields
+from django.core.files import File
+
+from catalog.models import Price, Product, ProductImage, price_summary_fields
 
 
 def product_refresh_price_summary(*, product_ids: Iterable) -> None:
@@ -28,3 +30,22 @@ def product_refresh_price_summary(*, product_ids: Iterable) -> None:
         # One update by _id per product, which every engine serves from its index; bulk_update()
         # would send one $in over all of them, evaluated linearly by the embedded engine.
         Product.objects.filter(pk=product_id).update(**price_summary_fields(prices_by_product[product_id]))
+
+
+def product_image_create(*, product: Product, file: File, alt_text: str, position: int = 0) -> ProductImage:
+    """Store `file` as a picture of the product, checked as an upload in admin is; return the row."""
+    image = ProductImage(product=product, image=file, alt_text=alt_text, position=position)
+    image.full_clean()
+    image.save()
+    return image
+
+
+def product_refresh_card_image(*, product_id) -> None:
+    """Store the product's first image as the one its card shows (catalog.signals runs this)."""
+    first = (
+        ProductImage.objects.filter(product_id=product_id)
+        .order_by("position", "pk")
+        .values_list("image", flat=True)
+        .first()
+    )
+    Product.objects.filter(pk=product_id).update(card_image=first or "")

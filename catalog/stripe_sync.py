@@ -35,7 +35,6 @@ from payments.stripe_catalog import (
     product_fields_from_stripe,
     stripe_price_params,
     stripe_price_terms,
-    stripe_product_images,
 )
 from payments.stripe_client import stripe_client
 
@@ -46,13 +45,13 @@ PULL_RULES = """\
 Matching: a Stripe object is matched to our row by its Stripe id, else by the row id the shop put in
 its metadata (product_id / price_id) when that row has no Stripe id yet; otherwise an active Stripe
 product or price (of a product in the catalog) is created here; archived ones we do not have are
-skipped. Stripe wins for product name, description, image URLs (when Stripe has some; the shop's
-static image paths, which Stripe never gets, keep their places) and active, and for price nickname
-and active; a row missing from Stripe is made inactive. The shop keeps slug,
-metadata, trial days and soft-deletion: soft-deleted rows are never changed by a pull. Price amount,
-currency and interval are never overwritten: a row whose terms differ from its Stripe price (an edit
-not pushed yet) is skipped and reported, as is a row whose last push failed (the shop's unsent edit
-wins). Stripe prices that an amount change replaced are skipped."""
+skipped. Stripe wins for product name, description and active, and for price nickname and active;
+a row missing from Stripe is made inactive. The shop keeps slug, images (uploaded here; Stripe
+holds copies of their URLs, replaced at every push), metadata, trial days and soft-deletion:
+soft-deleted rows are never changed by a pull. Price amount, currency and interval are never
+overwritten: a row whose terms differ from its Stripe price (an edit not pushed yet) is skipped and
+reported, as is a row whose last push failed (the shop's unsent edit wins). Stripe prices that an
+amount change replaced are skipped."""
 
 
 def product_push_to_stripe(*, product: Product) -> str | None:
@@ -86,7 +85,7 @@ def price_push_to_stripe(*, price: Price) -> str | None:
 
 def _push_product(product: Product) -> str | None:
     wanted_active = product.active and not product.is_deleted
-    images = stripe_product_images(product.images)
+    images = product.stripe_image_urls()
     created = False
     if not product.stripe_product_id:
         if product.is_deleted:
@@ -100,8 +99,7 @@ def _push_product(product: Product) -> str | None:
         "description": product.description,
         "active": wanted_active,
         "metadata": {"product_id": str(product.pk)},
-        # Always sent, "" clearing them: an image removed here must not come back with Stripe's
-        # next product.updated. The shop's static paths stay ours alone.
+        # Always sent, "" clearing them: the shop's uploads are the product's images, Stripe's copy.
         "images": images or "",
     }
     stripe_client().v1.products.update(
@@ -299,7 +297,6 @@ def _pull_product(stripe_product: dict, *, dry_run: bool, notes: list) -> tuple[
                 name=stripe_product["name"],
                 slug=_free_slug(stripe_product["name"], stripe_id),
                 description=stripe_product.get("description") or "",
-                images=list(stripe_product.get("images") or []),
                 active=True,
                 stripe_product_id=stripe_id,
             ),
@@ -307,7 +304,7 @@ def _pull_product(stripe_product: dict, *, dry_run: bool, notes: list) -> tuple[
     if reason := _kept_by_shop(product):
         notes.append(f"product {stripe_id} ({product.name}) skipped: {reason}")
         return SKIPPED, product
-    wanted = product_fields_from_stripe(stripe_product, shop_images=product.images)
+    wanted = product_fields_from_stripe(stripe_product)
     link = {"stripe_product_id": stripe_id} if linked else {}
     return _apply_changes(product, wanted, link=link, dry_run=dry_run), product
 

@@ -81,46 +81,16 @@ def stripe_price_terms(stripe_price: dict) -> tuple:
     )
 
 
-def product_fields_from_stripe(stripe_product: dict, *, shop_images: list[str]) -> dict:
-    """Return the Product fields Stripe is the source of: name, description, active, and images if any.
+def product_fields_from_stripe(stripe_product: dict) -> dict:
+    """Return the Product fields Stripe is the source of: name, description and active.
 
-    `shop_images` are the product's images now: Stripe only holds their absolute URLs, and the
-    shop's own static paths are kept where they are (images_from_stripe).
+    Not images: they are uploaded in the shop, and Stripe holds copies of their URLs.
     """
-    fields = {
+    return {
         "name": stripe_product["name"],
         "description": stripe_product.get("description") or "",
         "active": stripe_product["active"],
     }
-    if stripe_product.get("images"):
-        fields["images"] = images_from_stripe(stripe_product["images"], shop_images=shop_images)
-    return fields
-
-
-def stripe_product_images(images: list[str]) -> list[str]:
-    """Return the images to give Stripe: the absolute URLs (Stripe cannot fetch the shop's static paths)."""
-    return [image for image in images or [] if _is_absolute_url(image)]
-
-
-def images_from_stripe(stripe_images: list[str], *, shop_images: list[str]) -> list[str]:
-    """Return the shop's images with their absolute URLs replaced, in order, by Stripe's.
-
-    The shop's static paths keep their places, Stripe's extra URLs go last: the images the shop
-    gave Stripe come back unchanged, and a change made in Stripe replaces only what Stripe has.
-    """
-    incoming = iter(stripe_images)
-    merged = []
-    for image in shop_images or []:
-        if not _is_absolute_url(image):
-            merged.append(image)
-        elif (replacement := next(incoming, None)) is not None:
-            merged.append(replacement)
-    merged.extend(incoming)
-    return merged
-
-
-def _is_absolute_url(image: str) -> bool:
-    return image.startswith(("https://", "http://"))
 
 
 def customer_ensure_stripe(*, user: User) -> str:
