@@ -8,9 +8,11 @@ refuses or cannot be reached, the row is saved all the same: the page says so, a
 from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.html import format_html
+from sorl.thumbnail import get_thumbnail
 
 from catalog.exceptions import StripeSyncFailed
-from catalog.models import SYNC_ERROR_KEY, Price, Product
+from catalog.models import SYNC_ERROR_KEY, Price, Product, ProductImage
 from shop.payment_gateway import payment_gateway
 
 
@@ -101,6 +103,25 @@ class SoftDeleteAdminMixin:
         return obj.is_deleted
 
 
+class ProductImageInline(admin.TabularInline):
+    """The product's pictures, uploaded to the default storage; the lowest position is the main one."""
+
+    model = ProductImage
+    extra = 1
+    fields = ["preview", "image", "alt_text", "position"]
+    readonly_fields = ["preview"]
+    ordering = ["position", "pk"]
+
+    @admin.display(description="picture")
+    def preview(self, obj):
+        if not obj.pk or not obj.image:
+            return ""
+        thumbnail = get_thumbnail(obj.image, "80x80", crop="center")
+        return format_html(
+            '<img src="{}" alt="" width="{}" height="{}">', thumbnail.url, thumbnail.width, thumbnail.height
+        )
+
+
 class PriceInline(admin.TabularInline):
     model = Price
     extra = 0
@@ -141,18 +162,19 @@ class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "images", "active", "metadata"]}),
+        (None, {"fields": ["name", "slug", "description", "active", "metadata"]}),
         (
             "Stripe and history",
             {"fields": ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]},
         ),
     ]
-    inlines = [PriceInline]
+    inlines = [ProductImageInline, PriceInline]
     actions = ["soft_delete", "restore"]
     stripe_id_field = "stripe_product_id"
 
     def save_related(self, request, form, formsets, change):
-        """Push the product, then the prices added, changed or deleted on its page, to Stripe."""
+        """Push the product (with its images, saved by now), then the prices added, changed or deleted
+        on its page, to Stripe."""
         super().save_related(request, form, formsets, change)
         product = form.instance
         self.push_to_stripe(request, product)

@@ -2,17 +2,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from bson import ObjectId
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.validators import is_safe_image, validate_product_images, validate_stripe_unit_amount
+from catalog.validators import PRODUCT_IMAGE_VALIDATORS, validate_stripe_unit_amount
 from shop.money import format_money
 
 # In a product's or price's metadata while its last push to Stripe failed: {"message": ..., "at": ...}.
 SYNC_ERROR_KEY = "stripe_sync_error"
+# Stripe refuses a product with more images than this.
+STRIPE_MAX_PRODUCT_IMAGES = 8
 
 
 class CatalogQuerySet(models.QuerySet):
@@ -69,8 +71,6 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True)
-    # Static paths ("catalog/demo/mug.svg") or https URLs, first one is the main image.
-    images = models.JSONField(default=list, blank=True, validators=[validate_product_images])
     active = models.BooleanField(default=True)
     stripe_product_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -85,6 +85,9 @@ class Product(models.Model):
     lowest_recurring_amount = models.PositiveIntegerField(null=True, editable=False)
     # {"ALL" | "ONE_TIME" | "RECURRING": {"count": n, "lowest": {PRICE_SNAPSHOT_FIELDS, "id"}}}
     price_summary = models.JSONField(default=dict, editable=False)
+    # The storage name of the first image, for the cards of the catalog page, which read only
+    # products; written only by catalog.services.product_refresh_card_image. "": no image.
+    card_image = models.CharField(max_length=255, blank=True, default="", editable=False)
 
     objects = CatalogQuerySet.as_manager()
 
@@ -126,14 +129,14 @@ class Product(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            # A product saved from a copy read before a price changed must not undo the refresh
-            # of its price summary made since.
+            # A product saved from a copy read before a price or image changed must not undo the
+            # refresh of its price summary or card image made since.
             deferred = self.get_deferred_fields()
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
                 if not field.primary_key
-                and field.name not in PRODUCT_PRICE_SUMMARY_FIELDS
+                and field.name not in PRODUCT_DERIVED_FIELDS
                 and field.attname not in deferred
             ]
         super().save(*args, **kwargs)
@@ -147,14 +150,20 @@ class Product(models.Model):
 
     is_for_sale = property(_is_for_sale, doc="Whether a shopper may buy it: active and not deleted.")
 
-    @property
-    def image_urls(self):
-        # A row written past validation (or before the rule) shows no image it should not.
-        return [
-            image if image.startswith("https://") else static(image)
-            for image in self.images
-            if is_safe_image(image)
-        ]
+    def stripe_image_urls(self) -> list[str]:
+        """Return the absolute https URLs of the product's images, in order, for Stripe to fetch.
+
+        Storage URLs that are paths are joined to SHOP_BASE_URL; with a plain-http base (development)
+        there are none, since Stripe fetches only https images.
+        """
+        urls = []
+        for image in self.images.all():
+            url = image.image.url
+            if not url.startswith(("https://", "http://")):
+                url = f"{settings.SHOP_BASE_URL}/{url.lstrip('/')}"
+            if url.startswith("https://"):
+                urls.append(url)
+        return urls[:STRIPE_MAX_PRODUCT_IMAGES]
 
     def listed_price(self, price_type: str = "") -> tuple["Price | None", int]:
         """Return the cheapest price for sale of `price_type` (any type if empty) and how many there are.
@@ -166,6 +175,26 @@ class Product(models.Model):
             return None, 0
         lowest = entry["lowest"]
         return Price(product=self, **{**lowest, "id": ObjectId(lowest["id"])}), entry["count"]
+
+
+class ProductImage(models.Model):
+    """A picture of a product, uploaded by staff to the default storage; the lowest position comes first."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="catalog/products/", validators=PRODUCT_IMAGE_VALIDATORS)
+    alt_text = models.CharField(
+        "alt text",
+        max_length=250,
+        help_text="What the picture shows, read out to shoppers who cannot see it.",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["product", "position"], name="productimage_product_position")]
+
+    def __str__(self):
+        return self.alt_text
 
 
 class PriceType(models.TextChoices):
@@ -271,7 +300,8 @@ LOWEST_AMOUNT_FIELD_OF_TYPE = {
     PriceType.ONE_TIME.value: "lowest_one_time_amount",
     PriceType.RECURRING.value: "lowest_recurring_amount",
 }
-PRODUCT_PRICE_SUMMARY_FIELDS = frozenset({*LOWEST_AMOUNT_FIELD_OF_TYPE.values(), "price_summary"})
+# Product fields computed from other rows (prices, images), which a save of the product leaves alone.
+PRODUCT_DERIVED_FIELDS = frozenset({*LOWEST_AMOUNT_FIELD_OF_TYPE.values(), "price_summary", "card_image"})
 
 
 def price_summary_fields(prices) -> dict:

@@ -1,7 +1,5 @@
 """Reads for the shop's catalog pages: a fixed number of database commands per page."""
 
-from dataclasses import dataclass
-
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Q
@@ -13,6 +11,7 @@ from catalog.models import (
     Price,
     PriceType,
     Product,
+    ProductImage,
 )
 
 
@@ -28,12 +27,6 @@ class ProductSort(models.TextChoices):
 
 
 PRICE_TYPE_OF_KIND = {PriceKind.ONE_TIME: PriceType.ONE_TIME, PriceKind.SUBSCRIPTION: PriceType.RECURRING}
-
-
-@dataclass(frozen=True)
-class GalleryImage:
-    url: str
-    alt: str
 
 
 def product_list_page(
@@ -68,20 +61,9 @@ def product_prices_for_sale(product: Product) -> list[Price]:
     return list(Price.objects.filter(product=product).for_sale().order_by("unit_amount", "pk"))
 
 
-def product_gallery(product: Product) -> list[GalleryImage]:
-    """Return the product's images with alt text (metadata["image_alts"], else the product's name)."""
-    alts = product.metadata.get("image_alts", []) if isinstance(product.metadata, dict) else []
-    count = len(product.images)
-    gallery = []
-    for index, url in enumerate(product.image_urls):
-        if index < len(alts) and alts[index]:
-            alt = alts[index]
-        elif count == 1:
-            alt = product.name
-        else:
-            alt = f"{product.name}, picture {index + 1} of {count}"
-        gallery.append(GalleryImage(url=url, alt=alt))
-    return gallery
+def product_gallery(product: Product) -> list[ProductImage]:
+    """Return the product's images in their order, the main one first."""
+    return list(ProductImage.objects.filter(product=product).order_by("position", "pk"))
 
 
 def row_awaits_push(row: Product | Price) -> bool:

@@ -1,8 +1,9 @@
-"""Writes to the catalog rows on behalf of the Stripe integration: the "not in sync" mark."""
+"""Writes to catalog rows that span a model: pictures and their card image, the "not in sync" mark."""
 
+from django.core.files import File
 from django.utils import timezone
 
-from catalog.models import SYNC_ERROR_KEY, Price, Product
+from catalog.models import SYNC_ERROR_KEY, Price, Product, ProductImage
 
 
 def catalog_row_sync_error_record(*, row: Product | Price, message: str) -> None:
@@ -20,3 +21,22 @@ def catalog_row_sync_error_clear(*, row: Product | Price) -> None:
         metadata = {key: value for key, value in metadata.items() if key != SYNC_ERROR_KEY}
         type(row).objects.filter(pk=row.pk).update(metadata=metadata)
         row.metadata = metadata
+
+
+def product_image_create(*, product: Product, file: File, alt_text: str, position: int = 0) -> ProductImage:
+    """Store `file` as a picture of the product, checked as an upload in admin is; return the row."""
+    image = ProductImage(product=product, image=file, alt_text=alt_text, position=position)
+    image.full_clean()
+    image.save()
+    return image
+
+
+def product_refresh_card_image(*, product_id) -> None:
+    """Store the product's first image as the one its card shows (catalog.signals runs this)."""
+    first = (
+        ProductImage.objects.filter(product_id=product_id)
+        .order_by("position", "pk")
+        .values_list("image", flat=True)
+        .first()
+    )
+    Product.objects.filter(pk=product_id).update(card_image=first or "")

@@ -1,9 +1,11 @@
-"""Keep each product's price summary right when one of its prices is saved or deleted."""
+"""Keep each product's price summary and card image right when its prices or images change."""
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from sorl.thumbnail import delete as thumbnail_delete
 
-from catalog.models import PRICE_SUMMARY_SOURCE_FIELDS, Price, product_refresh_price_summary
+from catalog.models import PRICE_SUMMARY_SOURCE_FIELDS, Price, ProductImage, product_refresh_price_summary
+from catalog.services import product_refresh_card_image
 
 
 @receiver(pre_save, sender=Price)
@@ -27,6 +29,20 @@ def price_saved(sender, instance, raw, update_fields, **kwargs):
 @receiver(post_delete, sender=Price)
 def price_deleted(sender, instance, **kwargs):
     product_refresh_price_summary(product_ids={instance.product_id})
+
+
+@receiver(post_save, sender=ProductImage)
+def product_image_saved(sender, instance, raw, **kwargs):
+    if not raw:
+        product_refresh_card_image(product_id=instance.product_id)
+
+
+@receiver(post_delete, sender=ProductImage)
+def product_image_deleted(sender, instance, **kwargs):
+    # The file and its thumbnails go with the row: nothing else points at them.
+    if instance.image:
+        thumbnail_delete(instance.image)
+    product_refresh_card_image(product_id=instance.product_id)
 
 
 def _changes_summary(update_fields) -> bool:

@@ -51,32 +51,28 @@ PULL_RULES = """\
 Matching: a Stripe object is matched to our row by its Stripe id, else by the row id the shop put in
 its metadata (product_id / price_id) when that row has no Stripe id yet; otherwise an active Stripe
 product or price (of a product in the catalog) is created here; archived ones we do not have are
-skipped. Stripe wins for product name, description, image URLs (when Stripe has some; the shop's
-static image paths, which Stripe never gets, keep their places) and active, and for price nickname
-and active; a row missing from Stripe is made inactive. The shop keeps slug,
-metadata, trial days and soft-deletion: soft-deleted rows are never changed by a pull. Price amount,
-currency and interval are never overwritten: a row whose terms differ from its Stripe price (an edit
-not pushed yet) is skipped and reported, as is a row whose last push failed (the shop's unsent edit
-wins). Stripe prices that an amount change replaced are skipped."""
+skipped. Stripe wins for product name, description and active, and for price nickname and active;
+a row missing from Stripe is made inactive. The shop keeps slug, images (uploaded here; Stripe
+holds copies of their URLs, replaced at every push), metadata, trial days and soft-deletion:
+soft-deleted rows are never changed by a pull. Price amount, currency and interval are never
+overwritten: a row whose terms differ from its Stripe price (an edit not pushed yet) is skipped and
+reported, as is a row whose last push failed (the shop's unsent edit wins). Stripe prices that an
+amount change replaced are skipped."""
 
 
 # --- Translation -----------------------------------------------------------------------------
 
 
-def product_fields_from_stripe(stripe_product: dict, *, shop_images: list[str]) -> dict:
-    """Return the Product fields Stripe is the source of: name, description, active, and images if any.
+def product_fields_from_stripe(stripe_product: dict) -> dict:
+    """Return the Product fields Stripe is the source of: name, description and active.
 
-    `shop_images` are the product's images now (none for a product new to the catalog): Stripe only
-    holds their absolute URLs, and the shop's own static paths are kept where they are.
+    Not images: they are uploaded in the shop, and Stripe holds copies of their URLs.
     """
-    fields = {
+    return {
         "name": stripe_product["name"],
         "description": stripe_product.get("description") or "",
         "active": stripe_product["active"],
     }
-    if stripe_product.get("images"):
-        fields["images"] = images_from_stripe(stripe_product["images"], shop_images=shop_images)
-    return fields
 
 
 def price_from_stripe(stripe_price: dict, *, product: Product | None) -> Price | None:
@@ -142,32 +138,6 @@ def stripe_price_terms(stripe_price: dict) -> tuple:
     )
 
 
-def stripe_product_images(images: list[str]) -> list[str]:
-    """Return the images to give Stripe: the absolute URLs (Stripe cannot fetch the shop's static paths)."""
-    return [image for image in images or [] if _is_absolute_url(image)]
-
-
-def images_from_stripe(stripe_images: list[str], *, shop_images: list[str]) -> list[str]:
-    """Return the shop's images with their absolute URLs replaced, in order, by Stripe's.
-
-    The shop's static paths keep their places, Stripe's extra URLs go last: the images the shop
-    gave Stripe come back unchanged, and a change made in Stripe replaces only what Stripe has.
-    """
-    incoming = iter(stripe_images)
-    merged = []
-    for image in shop_images or []:
-        if not _is_absolute_url(image):
-            merged.append(image)
-        elif (replacement := next(incoming, None)) is not None:
-            merged.append(replacement)
-    merged.extend(incoming)
-    return merged
-
-
-def _is_absolute_url(image: str) -> bool:
-    return image.startswith(("https://", "http://"))
-
-
 # --- Creation --------------------------------------------------------------------------------
 
 
@@ -228,7 +198,7 @@ def price_push_to_stripe(*, price: Price) -> str | None:
 
 def _push_product(product: Product) -> str | None:
     wanted_active = product.is_for_sale
-    images = stripe_product_images(product.images)
+    images = product.stripe_image_urls()
     created = False
     if not product.stripe_product_id:
         if product.is_deleted:
@@ -242,8 +212,7 @@ def _push_product(product: Product) -> str | None:
         "description": product.description,
         "active": wanted_active,
         "metadata": {"product_id": str(product.pk)},
-        # Always sent, "" clearing them: an image removed here must not come back with Stripe's
-        # next product.updated. The shop's static paths stay ours alone.
+        # Always sent, "" clearing them: the shop's uploads are the product's images, Stripe's copy.
         "images": images or "",
     }
     stripe_client().v1.products.update(
@@ -412,7 +381,7 @@ def _pull_product(stripe_product: dict, *, dry_run: bool, notes: list) -> tuple[
             return SKIPPED, None
         if dry_run:
             return CREATED, None
-        fields = product_fields_from_stripe(stripe_product, shop_images=[])
+        fields = product_fields_from_stripe(stripe_product)
         product = Product(
             **fields, slug=_free_slug(stripe_product["name"], stripe_id), stripe_product_id=stripe_id
         )
@@ -420,7 +389,7 @@ def _pull_product(stripe_product: dict, *, dry_run: bool, notes: list) -> tuple[
     if reason := _kept_by_shop(product):
         notes.append(f"product {stripe_id} ({product.name}) skipped: {reason}")
         return SKIPPED, product
-    wanted = product_fields_from_stripe(stripe_product, shop_images=product.images)
+    wanted = product_fields_from_stripe(stripe_product)
     link = {"stripe_product_id": stripe_id} if linked else {}
     return _apply_changes(product, wanted, link=link, dry_run=dry_run), product
 

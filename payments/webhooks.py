@@ -179,7 +179,7 @@ def customer_deleted(event: dict) -> None:
 
 
 def product_changed(event: dict) -> None:
-    """Copy the product's current name, description, state and images from Stripe onto ours."""
+    """Copy the product's current name, description and state from Stripe onto ours (not images)."""
     stripe_id = event["data"]["object"]["id"]
     product = _catalog_row(Product, "stripe_product_id", stripe_id, event["data"]["object"], "product_id")
     if product is None:
@@ -187,7 +187,7 @@ def product_changed(event: dict) -> None:
         raise EventIgnored(f"product {stripe_id} is not in the catalog")
     # The event may be stale (deliveries are unordered): read the product as it is now.
     current = stripe_client().v1.products.retrieve(stripe_id).to_dict()
-    _catalog_update(product, product_fields_from_stripe(current, shop_images=product.images))
+    _catalog_update(product, product_fields_from_stripe(current))
 
 
 def product_deleted(event: dict) -> None:

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,6 +18,9 @@ urlpatterns = [
     path("healthz/", views.health, name="health"),
     path("favicon.ico", views.favicon),
 ]
+# Uploaded images in development only: production serves MEDIA_URL from its storage or web server.
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "shop.views.page_not_found"
 handler500 = "shop.views.server_error"

@@ -6,7 +6,7 @@ from django.utils.text import slugify
 
 from accounts.models import User, UserRole
 from cart.models import Cart, CartItem, CartStatus
-from catalog.models import BillingInterval, Price, PriceType, Product
+from catalog.models import BillingInterval, Price, PriceType, Product, ProductImage
 from orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, PaymentStatus, Refund
 from pages.models import Page, PageSlug
 from payments.models import WebhookEvent
@@ -45,8 +45,20 @@ class ProductFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Product {n}")
     slug = factory.LazyAttribute(lambda product: slugify(product.name))
     description = factory.Faker("sentence")
-    images = factory.LazyFunction(lambda: ["catalog/demo/placeholder.svg"])
     active = True
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    # A PNG drawn by Pillow, stored in the test storage (InMemoryStorage).
+    image = factory.django.ImageField(
+        filename="picture.png", format="PNG", width=900, height=600, color="teal"
+    )
+    alt_text = factory.Sequence(lambda n: f"Picture {n}")
+    position = factory.Sequence(lambda n: n)
 
 
 class PriceFactory(factory.django.DjangoModelFactory):

@@ -37,6 +37,7 @@ THIRD_PARTY_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.github",
+    "sorl.thumbnail",
 ]
 LOCAL_APPS = [
     "shop",
@@ -193,6 +194,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- Uploaded files (product images) ---------------------------------------------------------
+# The default storage above keeps them under MEDIA_ROOT; production may name another backend.
+MEDIA_URL = env("MEDIA_URL", default="media/")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Thumbnails (sorl-thumbnail) are written next to the uploads, in the same storage.
+THUMBNAIL_FORMAT = "WEBP"
+THUMBNAIL_QUALITY = 85
+THUMBNAIL_UPSCALE = False
 
 
 # --- Email ----------------------------------------------------------------------------------

@@ -17,6 +17,12 @@ DATABASES = {
         "OPTIONS": {"serverSelectionTimeoutMS": env.int("MONGODB_TIMEOUT_MS", default=5000)},
     }
 }
+# Uploaded images: the local file system under MEDIA_ROOT unless MEDIA_STORAGE_BACKEND names another
+# Django storage backend (django-storages' S3, Google Cloud or Azure), with its OPTIONS as JSON.
+STORAGES["default"] = {  # noqa: F405
+    "BACKEND": env("MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+}
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # HTTPS everywhere, behind a proxy that sets X-Forwarded-Proto.

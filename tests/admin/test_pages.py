@@ -127,7 +127,10 @@ def test_product_page_lists_its_prices_deleted_ones_included(super_admin_client,
 
     response = super_admin_client.get(change_url(product))
 
-    inline_prices = {form.instance.pk for form in response.context["inline_admin_formsets"][0].formset.forms}
+    (prices,) = [
+        inline for inline in response.context["inline_admin_formsets"] if inline.formset.model is Price
+    ]
+    inline_prices = {form.instance.pk for form in prices.formset.forms}
     assert deleted.pk in inline_prices
     assert "$7.77" in response.text
 

@@ -1,11 +1,13 @@
 from io import StringIO
 
 import pytest
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
+from PIL import Image
 
-from catalog.models import Price, PriceType, Product
+from catalog.models import Price, PriceType, Product, ProductImage
 from catalog.selectors import product_list_page
 
 
@@ -19,7 +21,7 @@ def stored_documents():
     database = connection.database
     return {
         name: sorted(database[name].find({}), key=lambda document: document["_id"])
-        for name in ("catalog_product", "catalog_price")
+        for name in ("catalog_product", "catalog_price", "catalog_productimage")
     }
 
 
@@ -51,15 +53,34 @@ def test_demo_prices_cover_one_time_monthly_yearly_and_a_trial():
 
 
 @pytest.mark.django_db
-def test_every_demo_image_is_shipped_in_static():
+def test_every_demo_picture_is_uploaded_to_storage_as_a_png_with_alt_text():
     load()
-    static_root = settings.BASE_DIR / "static"
 
-    for product in Product.objects.all():
-        assert product.images
-        for image in product.images:
-            assert (static_root / image).is_file(), image
-            assert (static_root / image).read_text().lstrip().startswith("<svg")
+    for product in Product.objects.exclude(slug="wall-calendar-2025"):
+        images = list(product.images.all())
+        assert images, product.slug
+        assert product.card_image == images[0].image.name
+        for image in images:
+            assert image.alt_text
+            with default_storage.open(image.image.name) as stored, Image.open(stored) as picture:
+                assert picture.format == "PNG"
+    coffee = ProductImage.objects.filter(product__slug="house-roast-coffee")
+    assert [image.alt_text for image in coffee] == [
+        "Kraft bag of House Roast coffee with a green label",
+        "Close-up of freshly roasted coffee beans",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_demo_catalog_page_shows_a_thumbnail_of_each_products_picture(client):
+    load()
+
+    html = client.get(reverse("catalog:product_list")).content.decode()
+
+    for product in Product.objects.available():
+        original = product.images.first().image.url
+        assert original not in html
+    assert html.count('class="product-card-image" src="/media/cache/') == 12
 
 
 @pytest.mark.django_db

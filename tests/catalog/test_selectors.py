@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.selectors import PriceKind, ProductSort, product_gallery, product_list_page
-from tests.factories import PriceFactory, ProductFactory
+from tests.factories import PriceFactory, ProductFactory, ProductImageFactory
 
 
 def make_product(
@@ -142,16 +142,11 @@ def test_listed_prices_leave_out_inactive_and_deleted_prices():
 
 
 @pytest.mark.django_db
-def test_gallery_uses_alt_texts_from_metadata_or_the_products_name():
-    with_alts = ProductFactory(
-        name="Mug",
-        images=["catalog/demo/a.svg", "https://cdn.example.com/b.png"],
-        metadata={"image_alts": ["A mug from the side"]},
-    )
-    single = ProductFactory(name="Pen", images=["catalog/demo/pen.svg"])
+def test_gallery_lists_the_products_pictures_by_position_the_main_one_first():
+    mug = ProductFactory(name="Mug")
+    third = ProductImageFactory(product=mug, position=5, alt_text="third")
+    first = ProductImageFactory(product=mug, position=0, alt_text="first")
+    second = ProductImageFactory(product=mug, position=1, alt_text="second")
+    ProductImageFactory(alt_text="another product's")
 
-    gallery = product_gallery(with_alts)
-    assert [image.alt for image in gallery] == ["A mug from the side", "Mug, picture 2 of 2"]
-    assert gallery[0].url.endswith("catalog/demo/a.svg")
-    assert gallery[1].url == "https://cdn.example.com/b.png"
-    assert [image.alt for image in product_gallery(single)] == ["Pen"]
+    assert product_gallery(mug) == [first, second, third]

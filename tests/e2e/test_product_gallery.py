@@ -5,7 +5,6 @@ from playwright.sync_api import expect
 
 from tests import factories
 
-PICTURES = ["catalog/demo/enamel-mug.svg", "catalog/demo/enamel-mug-top.svg", "catalog/demo/canvas-tote.svg"]
 ALTS = ["The mug from the side", "The mug from above", "The mug in a tote"]
 
 
@@ -25,9 +24,8 @@ def thumbnail(page, alt):
 def test_thumbnails_switch_the_main_picture_without_javascript(page, shop):
     price = factories.PriceFactory(product__name="Enamel Camp Mug", unit_amount=1800)
     product = price.product
-    product.images = PICTURES
-    product.metadata = {"image_alts": ALTS}
-    product.save()
+    for position, alt in enumerate(ALTS):
+        factories.ProductImageFactory(product=product, alt_text=alt, position=position)
 
     page.goto(product.get_absolute_url())
     expect(main_picture(page)).to_have_count(1)

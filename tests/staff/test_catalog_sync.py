@@ -17,19 +17,23 @@ from payments.catalog_sync import catalog_pull_from_stripe, price_push_to_stripe
 from payments.models import WebhookEvent
 from tests import factories
 from tests.admin.pages import change_url, changelist_url, run_action
+from tests.images import png_upload
 from tests.staff.helpers import REFUSED_ROLES, STAFF_ROLES, is_login_redirect, messages_of
 
 MONTHLY = {"type": "RECURRING", "unit_amount": "900", "currency": "usd", "recurring_interval": "month"}
 
 
-def product_form(name, *, prices=(), active=True, images=("catalog/demo/placeholder.svg",)):
-    """Return the POST data of the product add page with new inline `prices` (dicts of fields)."""
+def product_form(name, *, prices=(), active=True, images=(), initial_images=0):
+    """Return the POST data of the product page with inline `images` and new `prices` (dicts of fields)."""
     data = {
         "name": name,
         "slug": name.lower().replace(" ", "-"),
         "description": f"All about {name}",
-        "images": json.dumps(list(images)),
         "metadata": "{}",
+        "images-TOTAL_FORMS": str(len(images)),
+        "images-INITIAL_FORMS": str(initial_images),
+        "images-MIN_NUM_FORMS": "0",
+        "images-MAX_NUM_FORMS": "1000",
         "prices-TOTAL_FORMS": str(len(prices)),
         "prices-INITIAL_FORMS": "0",
         "prices-MIN_NUM_FORMS": "0",
@@ -40,6 +44,8 @@ def product_form(name, *, prices=(), active=True, images=("catalog/demo/placehol
     for index, price in enumerate(prices):
         fields = {"nickname": "", "recurring_interval_count": "1", "active": "on", **price}
         data.update({f"prices-{index}-{name}": value for name, value in fields.items()})
+    for index, image in enumerate(images):
+        data.update({f"images-{index}-{name}": value for name, value in image.items()})
     return data
 
 
@@ -358,7 +364,7 @@ def sync_stripe(*args):
 
 def catalog_rows():
     return (
-        sorted(Product.objects.values_list("name", "description", "images", "active", "stripe_product_id")),
+        sorted(Product.objects.values_list("name", "description", "active", "stripe_product_id")),
         sorted(
             Price.objects.values_list(
                 "product__name",
@@ -385,8 +391,8 @@ def test_pull_creates_the_catalog_once_however_often_it_runs(db, quiet_sim, stri
     assert f"product {objects['old'].id} skipped: archived in Stripe and not in the catalog" in first
     products, prices = catalog_rows()
     assert products == [
-        ("Mug", "Stoneware", ["https://img.test/mug.png"], True, objects["mug"].id),
-        ("Tea", "", [], True, objects["tea"].id),
+        ("Mug", "Stoneware", True, objects["mug"].id),
+        ("Tea", "", True, objects["tea"].id),
     ]
     assert [row[:8] for row in prices] == [
         ("Mug", 900, "usd", "RECURRING", "month", 1, "", True),
@@ -586,48 +592,72 @@ def test_checkout_refuses_a_price_whose_stripe_twin_has_other_terms(db, quiet_si
     assert not stripe_api().v1.checkout.sessions.list().data
 
 
-# --- The shop's own images survive a round trip through Stripe ------------------------------
-
-DEMO_IMAGE = "catalog/demo/mug.svg"
-CDN_IMAGE = "https://cdn.example.com/mug-side.jpg"
+# --- Images: uploaded in the shop, given to Stripe as absolute https URLs ------------------------
 
 
-def test_an_image_added_in_admin_next_to_a_demo_image_survives_the_webhook(
-    staff_client, stripe_sim, stripe_api
+def stripe_images(api, product):
+    return api.v1.products.retrieve(product.stripe_product_id).images
+
+
+def test_stripe_gets_absolute_https_urls_of_the_uploaded_pictures_in_order(
+    staff_client, stripe_sim, stripe_api, settings
 ):
-    add_product(staff_client, "Mug", images=[DEMO_IMAGE])
+    settings.SHOP_BASE_URL = "https://shop.example.com"
+    images = [
+        {"image": png_upload("side.png"), "alt_text": "The mug from the side", "position": "2"},
+        {"image": png_upload("top.png"), "alt_text": "The mug from above", "position": "1"},
+    ]
+    add_product(staff_client, "Mug", images=images)
+    stripe_sim.wait_for_deliveries()
+    product = Product.objects.get()
+    top, side = product.images.all()
+
+    assert stripe_images(stripe_api(), product) == [
+        f"https://shop.example.com/media/{top.image.name}",
+        f"https://shop.example.com/media/{side.image.name}",
+    ]
+    # Stripe's product.updated events leave the shop's pictures as they are.
+    assert not WebhookEvent.objects.filter(processed=False).exists()
+    assert list(product.images.all()) == [top, side]
+
+    # Removed in admin: removed in Stripe too.
+    rows = [
+        {"id": str(top.pk), "alt_text": top.alt_text, "position": "1", "DELETE": "on"},
+        {"id": str(side.pk), "alt_text": side.alt_text, "position": "2"},
+    ]
+    staff_client.post(change_url(product), product_form("Mug", images=rows, initial_images=2), follow=True)
+    stripe_sim.wait_for_deliveries()
+
+    assert stripe_images(stripe_api(), product) == [f"https://shop.example.com/media/{side.image.name}"]
+    assert list(product.images.all()) == [side]
+
+
+def test_with_a_plain_http_shop_url_stripe_gets_no_images(staff_client, stripe_sim, stripe_api, settings):
+    settings.SHOP_BASE_URL = "http://127.0.0.1:8000"
+    add_product(staff_client, "Mug", images=[{"image": png_upload(), "alt_text": "A mug", "position": "0"}])
     stripe_sim.wait_for_deliveries()
     product = Product.objects.get()
 
-    data = product_form("Mug", images=[DEMO_IMAGE, CDN_IMAGE])
-    staff_client.post(change_url(product), data, follow=True)
-    stripe_sim.wait_for_deliveries()
-
-    assert stripe_api().v1.products.retrieve(product.stripe_product_id).images == [CDN_IMAGE]
-    product.refresh_from_db()
-    assert product.images == [DEMO_IMAGE, CDN_IMAGE]
-    assert not WebhookEvent.objects.filter(processed=False).exists()
-
-    # Removed in admin: removed in Stripe too, so the next event does not bring it back.
-    staff_client.post(change_url(product), product_form("Mug", images=[DEMO_IMAGE]), follow=True)
-    stripe_sim.wait_for_deliveries()
-
-    assert stripe_api().v1.products.retrieve(product.stripe_product_id).images == []
-    product.refresh_from_db()
-    assert product.images == [DEMO_IMAGE]
+    assert product.images.count() == 1
+    assert stripe_images(stripe_api(), product) == []
 
 
-def test_a_pull_keeps_the_shops_own_images_in_place_and_takes_stripes_urls(db, quiet_sim, stripe_api):
-    product = factories.ProductFactory(name="Mug", images=[DEMO_IMAGE, CDN_IMAGE])
+def test_a_pull_leaves_the_shops_pictures_alone_and_the_next_push_restores_them(
+    db, quiet_sim, stripe_api, settings
+):
+    settings.SHOP_BASE_URL = "https://shop.example.com"
+    image = factories.ProductImageFactory(product__name="Mug")
+    product = image.product
     product_push_to_stripe(product=product)
     product.refresh_from_db()
-
-    assert "products: 0 created, 0 updated, 1 unchanged" in sync_stripe()
-    assert Product.objects.get().images == [DEMO_IMAGE, CDN_IMAGE]
+    ours = [f"https://shop.example.com/media/{image.image.name}"]
+    assert stripe_images(stripe_api(), product) == ours
 
     stripe_api().v1.products.update(
         product.stripe_product_id, {"images": ["https://cdn.example.com/new.jpg"]}
     )
-    sync_stripe()
+    assert "products: 0 created, 0 updated, 1 unchanged" in sync_stripe()
 
-    assert Product.objects.get().images == [DEMO_IMAGE, "https://cdn.example.com/new.jpg"]
+    assert list(product.images.all()) == [image]
+    product_push_to_stripe(product=product)
+    assert stripe_images(stripe_api(), product) == ours

@@ -1,17 +1,24 @@
-"""Load the demo catalog: a dozen products with pictures in static/catalog/demo/.
+"""Load the demo catalog: a dozen products, with pictures from catalog/demo_images/ uploaded to storage.
+
+The pictures are PNG renderings of the shop's demo art (thumbnails need a format Pillow reads),
+stored as staff uploads are, so the demo exercises the same storage, thumbnails and Stripe URLs.
 
 Idempotent and keyed on the product slug: a product already there (whatever staff have done to
 it since) is left alone, so running the command again, as every `make run` does, writes nothing.
 """
 
 from datetime import timedelta
+from pathlib import Path
 
+from django.core.files import File
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_mongodb_backend import transaction
 
 from catalog.models import BillingInterval, Price, PriceType, Product
+from catalog.services import product_image_create
 
+DEMO_IMAGES = Path(__file__).resolve().parents[2] / "demo_images"
 MONTH, YEAR = BillingInterval.MONTH, BillingInterval.YEAR
 
 
@@ -38,10 +45,9 @@ DEMO_PRODUCTS = [
             "A chocolatey medium roast from small farms in Colombia and Ethiopia, roasted on Mondays and "
             "posted the same week.\n\nWhole bean, 340 g. Subscribe and a fresh bag arrives every month."
         ),
-        "images": ["catalog/demo/coffee-beans.svg", "catalog/demo/coffee-beans-closeup.svg"],
-        "image_alts": [
-            "Kraft bag of House Roast coffee with a green label",
-            "Close-up of freshly roasted coffee beans",
+        "images": [
+            ("coffee-beans.png", "Kraft bag of House Roast coffee with a green label"),
+            ("coffee-beans-closeup.png", "Close-up of freshly roasted coffee beans"),
         ],
         "prices": [
             one_time("One bag", 1500),
@@ -56,8 +62,7 @@ DEMO_PRODUCTS = [
             "Grassy, bright Japanese green tea in a resealable tin (100 g, about 50 cups).\n\n"
             "The tea club sends a new tin every month; your first two weeks are free."
         ),
-        "images": ["catalog/demo/loose-leaf-tea.svg"],
-        "image_alts": ["Round green tin of Sencha tea with loose leaves beside it"],
+        "images": [("loose-leaf-tea.png", "Round green tin of Sencha tea with loose leaves beside it")],
         "prices": [
             one_time("One tin", 1100),
             recurring("Tea club", 900, MONTH, trial_period_days=14),
@@ -70,8 +75,7 @@ DEMO_PRODUCTS = [
             "A new pair of striped merino wool socks every month: warm in winter, cool in summer, "
             "and they do not itch. Sizes are chosen at checkout."
         ),
-        "images": ["catalog/demo/wool-socks.svg"],
-        "image_alts": ["A pair of red and navy striped merino socks"],
+        "images": [("wool-socks.png", "A pair of red and navy striped merino socks")],
         "prices": [
             recurring("Monthly pair", 1200, MONTH),
             recurring("A year of socks", 12000, YEAR),
@@ -84,10 +88,9 @@ DEMO_PRODUCTS = [
             "Steel mug with a chip-resistant white enamel coat and a navy rim. Holds 350 ml, "
             "survives campfires and dishwashers."
         ),
-        "images": ["catalog/demo/enamel-mug.svg", "catalog/demo/enamel-mug-top.svg"],
-        "image_alts": [
-            "White enamel camp mug with a navy rim",
-            "The enamel mug seen from above, full of black coffee",
+        "images": [
+            ("enamel-mug.png", "White enamel camp mug with a navy rim"),
+            ("enamel-mug-top.png", "The enamel mug seen from above, full of black coffee"),
         ],
         "prices": [one_time("", 1800)],
     },
@@ -95,8 +98,7 @@ DEMO_PRODUCTS = [
         "slug": "canvas-tote-bag",
         "name": "Canvas Tote Bag",
         "description": "Heavy organic cotton canvas with long green handles and an inside pocket.",
-        "images": ["catalog/demo/canvas-tote.svg"],
-        "image_alts": ["Natural canvas tote bag with green handles"],
+        "images": [("canvas-tote.png", "Natural canvas tote bag with green handles")],
         "prices": [one_time("", 2400)],
     },
     {
@@ -105,8 +107,7 @@ DEMO_PRODUCTS = [
         "description": (
             "A5, 192 numbered pages of 100 g/m² paper that fountain pens do not bleed through. Lies flat."
         ),
-        "images": ["catalog/demo/dot-grid-notebook.svg"],
-        "image_alts": ["Open dot-grid notebook with a red ribbon bookmark"],
+        "images": [("dot-grid-notebook.png", "Open dot-grid notebook with a red ribbon bookmark")],
         "prices": [
             one_time("Single notebook", 1200),
             one_time("Pack of three", 3000),
@@ -118,24 +119,21 @@ DEMO_PRODUCTS = [
         "slug": "brass-fountain-pen",
         "name": "Brass Fountain Pen",
         "description": "Solid brass body that darkens with use; steel medium nib; standard ink cartridges.",
-        "images": ["catalog/demo/brass-pen.svg"],
-        "image_alts": ["Brass fountain pen"],
+        "images": [("brass-pen.png", "Brass fountain pen")],
         "prices": [one_time("", 4500)],
     },
     {
         "slug": "terracotta-plant-pot",
         "name": "Terracotta Plant Pot",
         "description": "Hand-thrown terracotta, 15 cm across, with drainage hole and saucer. No plant.",
-        "images": ["catalog/demo/terracotta-pot.svg"],
-        "image_alts": ["Terracotta plant pot holding a leafy green plant"],
+        "images": [("terracotta-pot.png", "Terracotta plant pot holding a leafy green plant")],
         "prices": [one_time("", 2200)],
     },
     {
         "slug": "cedar-fig-soy-candle",
         "name": "Cedar & Fig Soy Candle",
         "description": "Soy wax, cotton wick, amber glass jar. About 45 hours of burning.",
-        "images": ["catalog/demo/soy-candle.svg"],
-        "image_alts": ["Lit soy candle in an amber glass jar"],
+        "images": [("soy-candle.png", "Lit soy candle in an amber glass jar")],
         "prices": [
             one_time("", 1900),
             # Deleted: kept for order history, never shown in the shop.
@@ -146,32 +144,28 @@ DEMO_PRODUCTS = [
         "slug": "insulated-water-bottle",
         "name": "Insulated Water Bottle",
         "description": "Double-walled steel, 750 ml. Cold for 24 hours, hot for 12. Leak-proof cap.",
-        "images": ["catalog/demo/water-bottle.svg"],
-        "image_alts": ["Slate blue insulated steel water bottle"],
+        "images": [("water-bottle.png", "Slate blue insulated steel water bottle")],
         "prices": [one_time("", 2900)],
     },
     {
         "slug": "north-ridge-art-print",
         "name": "North Ridge Art Print",
         "description": "Giclée print on 300 g/m² cotton paper, 30 × 40 cm, in a black oak frame.",
-        "images": ["catalog/demo/mountain-print.svg"],
-        "image_alts": ["Framed print of blue mountains at sunrise"],
+        "images": [("mountain-print.png", "Framed print of blue mountains at sunrise")],
         "prices": [one_time("", 3500)],
     },
     {
         "slug": "linen-apron",
         "name": "Linen Apron",
         "description": "Washed linen in sand, adjustable neck strap, long ties and a split front pocket.",
-        "images": ["catalog/demo/linen-apron.svg"],
-        "image_alts": ["Sand-coloured linen apron with a front pocket"],
+        "images": [("linen-apron.png", "Sand-coloured linen apron with a front pocket")],
         "prices": [one_time("", 3800)],
     },
     {
         "slug": "speckled-ceramic-teapot",
         "name": "Speckled Ceramic Teapot",
         "description": "Out of production: inactive, so the shop never shows it.",
-        "images": ["catalog/demo/ceramic-teapot.svg"],
-        "image_alts": ["Round speckled ceramic teapot"],
+        "images": [("ceramic-teapot.png", "Round speckled ceramic teapot")],
         "active": False,
         "prices": [one_time("", 4200)],
     },
@@ -179,7 +173,6 @@ DEMO_PRODUCTS = [
         "slug": "wall-calendar-2025",
         "name": "Wall Calendar 2025",
         "description": "Last year's calendar: soft-deleted, hidden from the shop, restorable by staff.",
-        "images": ["catalog/demo/placeholder.svg"],
         "deleted": True,
         "prices": [one_time("", 1600)],
     },
@@ -215,14 +208,18 @@ class Command(BaseCommand):
             slug=spec["slug"],
             name=spec["name"],
             description=spec["description"],
-            images=spec["images"],
-            metadata={"demo": True, "image_alts": spec.get("image_alts", [])},
+            metadata={"demo": True},
             active=spec.get("active", True),
             deleted_at=created_at if spec.get("deleted") else None,
             created_at=created_at,
         )
         product.full_clean()
         product.save()
+        for position, (file_name, alt_text) in enumerate(spec.get("images", [])):
+            with (DEMO_IMAGES / file_name).open("rb") as picture:
+                product_image_create(
+                    product=product, file=File(picture, name=file_name), alt_text=alt_text, position=position
+                )
         return product
 
     def _create_prices(self, product, price_specs, *, now):
