@@ -116,7 +116,10 @@ MIGRATION_MODULES = {
 CACHES = {
     "default": env.cache_url("CACHE_URL")
     if env("CACHE_URL", default="")
-    else {"BACKEND": "shop.cache.MongoDBCache", "LOCATION": "django_cache"}
+    else {"BACKEND": "shop.cache.MongoDBCache", "LOCATION": "django_cache"},
+    # sorl-thumbnail's memo of its key-value store (which lives in the database): per process is
+    # enough, and it caches values the BSON-only MongoDB cache refuses.
+    "thumbnails": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "thumbnails"},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -201,6 +204,7 @@ MEDIA_URL = env("MEDIA_URL", default="media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Thumbnails (sorl-thumbnail) are written next to the uploads, in the same storage.
 THUMBNAIL_FORMAT = "WEBP"
+THUMBNAIL_CACHE = "thumbnails"
 THUMBNAIL_QUALITY = 85
 THUMBNAIL_UPSCALE = False
 

@@ -77,7 +77,7 @@ def test_the_demo_catalog_page_shows_a_thumbnail_of_each_products_picture(client
 
     html = client.get(reverse("catalog:product_list")).content.decode()
 
-    for product in Product.objects.available():
+    for product in Product.objects.for_sale():
         original = product.images.first().image.url
         assert original not in html
     assert html.count('class="product-card-image" src="/media/cache/') == 12

@@ -40,11 +40,11 @@ def test_product_page_shows_thumbnails_of_its_pictures_in_order_with_their_alt_t
     main_src = re.search(r'<img class="gallery-main" src="([^"]+)" alt="The mug from above"', html)[1]
     assert main_src != top.image.url
     assert max(picture_size(stored_picture(main_src))) == 800
-    link, small_src = re.search(
-        r'<a href="([^"]+)"><img src="([^"]+)" alt="The mug from the side"', html
-    ).groups()
-    # The small picture opens the uploaded original.
-    assert link == side.image.url
+    small_src = re.search(
+        r'<label class="gallery-thumb" for="[^"]+"><img src="([^"]+)" alt="The mug from the side"', html
+    )[1]
+    # The small picture switches the main one (a radio label): it never opens the bare file.
+    assert f'href="{side.image.url}"' not in html
     assert small_src not in (side.image.url, main_src)
     assert max(picture_size(stored_picture(small_src))) == 160
     assert html.index('alt="The mug from above"') < html.index('alt="The mug from the side"')
