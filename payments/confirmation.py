@@ -7,6 +7,8 @@ Stripe says. Each outcome is a conditional status move, so it takes effect exact
 often, and however concurrently, the function runs.
 """
 
+from enum import StrEnum
+
 from orders.models import Order
 from orders.services import (
     PaymentDetails,
@@ -22,6 +24,16 @@ _ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 _FAILED_INTENT_STATUSES = {"requires_payment_method", "canceled"}
 
 
+class CheckoutOutcome(StrEnum):
+    """What a Checkout Session says about its order's payment."""
+
+    OPEN = "open"
+    PAID = "paid"
+    SETTLING = "settling"
+    PAYMENT_FAILED = "payment_failed"
+    EXPIRED = "expired"
+
+
 def checkout_session_confirm(*, session_id: str) -> Order | None:
     """Retrieve the Checkout Session from Stripe and apply it to its order; return the order.
 
@@ -30,24 +42,42 @@ def checkout_session_confirm(*, session_id: str) -> Order | None:
     order = Order.objects.filter(stripe_checkout_session_id=session_id).first()
     if order is None:
         return None
+    return checkout_session_apply(order=order, session=checkout_session_retrieve(session_id=session_id))
+
+
+def checkout_session_retrieve(*, session_id: str) -> dict:
+    """Return the Checkout Session as Stripe has it now, `payment_intent` expanded."""
     session = stripe_client().v1.checkout.sessions.retrieve(session_id, {"expand": ["payment_intent"]})
-    return checkout_session_apply(order=order, session=session.to_dict())
+    return session.to_dict()
+
+
+def checkout_session_outcome(session: dict) -> CheckoutOutcome:
+    """Return what a Checkout Session (with `payment_intent` expanded) means for its order."""
+    if session["status"] == "expired":
+        return CheckoutOutcome.EXPIRED
+    if session["status"] != "complete":
+        return CheckoutOutcome.OPEN
+    if session["payment_status"] in ("paid", "no_payment_required"):
+        return CheckoutOutcome.PAID
+    if _intent_status(session) in _FAILED_INTENT_STATUSES:
+        return CheckoutOutcome.PAYMENT_FAILED
+    return CheckoutOutcome.SETTLING
 
 
 def checkout_session_apply(*, order: Order, session: dict) -> Order:
     """Apply a Checkout Session as Stripe returned it (with `payment_intent` expanded) to its order."""
-    if session["status"] == "expired":
+    outcome = checkout_session_outcome(session)
+    if outcome == CheckoutOutcome.EXPIRED:
         order_cancel(order=order, note="Checkout Session expired")
-    elif session["status"] == "complete":
+    elif outcome != CheckoutOutcome.OPEN:
         # Before any transaction: this asks Stripe for the line items.
         details = payment_details_from_session(session)
-        if session["payment_status"] in ("paid", "no_payment_required"):
+        if outcome == CheckoutOutcome.PAID:
             order_mark_paid(order=order, details=details, note=f"Paid: Checkout Session {session['id']}")
-        elif _intent_status(session) in _FAILED_INTENT_STATUSES:
-            order_record_checkout(order=order, details=details)
-            order_mark_payment_failed(order=order, note="The asynchronous payment failed")
         else:
             order_record_checkout(order=order, details=details)
+            if outcome == CheckoutOutcome.PAYMENT_FAILED:
+                order_mark_payment_failed(order=order, note="The asynchronous payment failed")
     return order
 
 

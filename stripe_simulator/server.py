@@ -12,6 +12,8 @@ authentication; bodies are form-encoded, all fields optional):
     POST /_simulator/checkout/{id}/expire         the session expires
     POST /_simulator/payment_intents/{id}/refund  refund as from the dashboard (amount, reason)
     GET  /_simulator/deliveries                   webhook delivery attempts so far
+    POST /_simulator/deliveries/drop              send no more events (``types[]``: only these)
+    POST /_simulator/deliveries/resume            send every event again
 
 The checkout actions take the customer's ``email``, ``name`` and
 ``address[line1]``, ``address[city]``, ``address[postal_code]``,
@@ -41,7 +43,7 @@ from .checkout_page import (
 from .errors import StripeError
 from .params import Params, parse_form
 from .responses import Response, html_response, json_response, redirect
-from .webhooks import DeliveryAttempt
+from .webhooks import WebhookDispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +62,13 @@ class Router:
         checkout: Checkout,
         payments: Payments,
         transaction: Callable[[], AbstractContextManager],
-        delivery_attempts: Callable[[], list[DeliveryAttempt]],
+        deliveries: WebhookDispatcher,
     ):
         self._api = api
         self._checkout = checkout
         self._payments = payments
         self._transaction = transaction
-        self._delivery_attempts = delivery_attempts
+        self._deliveries = deliveries
 
     def handle(self, method: str, path: str, query: str, body: str, headers) -> Response:
         if path.startswith("/v1/"):
@@ -139,10 +141,18 @@ class Router:
 
     def _control(self, method: str, path: str, body: str) -> Response:
         if method == "GET" and path == "/_simulator/deliveries":
-            return json_response(200, [asdict(a) for a in self._delivery_attempts()])
+            return json_response(200, [asdict(a) for a in self._deliveries.attempts()])
         if method != "POST":
             raise StripeError(f"Unrecognized request URL ({method}: {path}).", status=404)
         form = parse_form(body)
+        if path == "/_simulator/deliveries/drop":
+            types = Params(form).allow("types").strings("types")
+            try:
+                return json_response(200, self._deliveries.drop(types or None))
+            except ValueError as error:
+                raise StripeError(str(error), param="types") from error
+        if path == "/_simulator/deliveries/resume":
+            return json_response(200, self._deliveries.resume())
         with self._transaction():
             if match := _CHECKOUT_CONTROL.match(path):
                 session_id, action = match.groups()

@@ -3,7 +3,7 @@
 import copy
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from .api import Api
@@ -75,9 +75,7 @@ class StripeSimulator:
             subscriptions=subscriptions,
             events=Events(self._store),
         )
-        self._router = Router(
-            api, self._checkout, self._payments, self._transaction, self._dispatcher.attempts
-        )
+        self._router = Router(api, self._checkout, self._payments, self._transaction, self._dispatcher)
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._state_file = StateFile(state_file) if state_file else None
@@ -180,6 +178,28 @@ class StripeSimulator:
     def wait_for_deliveries(self, timeout: float = 5.0) -> None:
         """Block until no webhook delivery is pending or being retried; TimeoutError otherwise."""
         self._dispatcher.wait_idle(timeout)
+
+    def drop_deliveries(self, types: Iterable[str] | None = None) -> None:
+        """Deliver no event of `types` (None: no event at all) until `resume_deliveries`.
+
+        Such events are recorded but never sent, so Stripe's API lists them with
+        ``delivery_success=false``, as when the endpoint was down until Stripe gave up.
+        ValueError for an event type the simulator never emits.
+        """
+        self._dispatcher.drop(types)
+
+    def resume_deliveries(self) -> None:
+        """Deliver every new event again; those dropped meanwhile stay undelivered."""
+        self._dispatcher.resume()
+
+    @contextmanager
+    def deliveries_dropped(self, types: Iterable[str] | None = None) -> Iterator[None]:
+        """`drop_deliveries` for the duration of the block."""
+        self.drop_deliveries(types)
+        try:
+            yield
+        finally:
+            self.resume_deliveries()
 
     @property
     def delivery_attempts(self) -> list[DeliveryAttempt]:

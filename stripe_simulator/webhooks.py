@@ -17,8 +17,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+
+from .event_types import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +97,10 @@ class WebhookDispatcher:
         self._condition = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
+        # While dropping, events (all, or those of _dropped_types) are never sent: they stay
+        # undelivered (pending_webhooks above 0), as when the endpoint never answered 2xx.
+        self._dropping = False
+        self._dropped_types: frozenset[str] = frozenset()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="stripe-simulator-webhooks", daemon=True)
@@ -114,7 +120,31 @@ class WebhookDispatcher:
             return
         payload = json.dumps(event, indent=2)
         with self._condition:
+            if self._dropping and (not self._dropped_types or event["type"] in self._dropped_types):
+                logger.info("webhook %s %s dropped", event["type"], event["id"])
+                return
             self._push(_Delivery(time.monotonic(), 0, event["id"], event["type"], payload))
+
+    def drop(self, types: Iterable[str] | None = None) -> dict:
+        """Send no event of `types` (None: no event at all) from now until `resume`; return the
+        new `dropping` state. ValueError, changing nothing, for a type the simulator never emits."""
+        wanted = frozenset(types or ())
+        if unknown := sorted(wanted - EVENT_TYPES):
+            raise ValueError(f"Unknown event type(s): {', '.join(unknown)}")
+        with self._condition:
+            self._dropping, self._dropped_types = True, wanted
+        return self.dropping()
+
+    def resume(self) -> dict:
+        """Send every event again (those dropped meanwhile stay undelivered); return `dropping`."""
+        with self._condition:
+            self._dropping, self._dropped_types = False, frozenset()
+        return self.dropping()
+
+    def dropping(self) -> dict:
+        """``{"dropping": bool, "types": [...]}``; no types while dropping means every type."""
+        with self._condition:
+            return {"dropping": self._dropping, "types": sorted(self._dropped_types)}
 
     def attempts(self) -> list[DeliveryAttempt]:
         with self._condition:

@@ -652,3 +652,40 @@ def test_events_are_listed_by_type_time_and_delivery(client):
         with pytest.raises(stripe.InvalidRequestError) as raised:
             events.list(params={"type": "a", "types": ["b"]})
         assert raised.value.code == "parameters_exclusive"
+
+
+def test_dropped_deliveries_leave_their_events_undelivered(sim, client, receiver):
+    with sim.deliveries_dropped(types=["customer.created"]):
+        dropped = client.v1.customers.create(params={"email": "dropped@example.com"})
+        client.v1.products.create(params={"name": "Mug"})
+    sent = client.v1.customers.create(params={"email": "sent@example.com"})
+    sim.wait_for_deliveries(timeout=5)
+
+    assert receiver.types() == ["product.created", "customer.created"]
+    assert receiver.of_type("customer.created")[0].data.object.id == sent.id
+    undelivered = client.v1.events.list(params={"delivery_success": False}).data
+    assert [(event.type, event.data.object.id) for event in undelivered] == [("customer.created", dropped.id)]
+    assert undelivered[0].pending_webhooks == 1
+    assert dropped.id not in [a.event_id for a in sim.delivery_attempts]
+
+
+def test_deliveries_are_dropped_and_resumed_from_the_control_url(sim, client, receiver):
+    assert post(f"{sim.url}/_simulator/deliveries/drop")[0] == 200
+    client.v1.customers.create(params={"email": "lost@example.com"})
+    client.v1.products.create(params={"name": "Lost mug"})
+    status, _, body = post(f"{sim.url}/_simulator/deliveries/resume")
+    assert (status, json.loads(body)) == (200, {"dropping": False, "types": []})
+    client.v1.products.create(params={"name": "Mug"})
+    sim.wait_for_deliveries(timeout=5)
+
+    assert receiver.types() == ["product.created"]
+    undelivered = client.v1.events.list(params={"delivery_success": False}).data
+    assert [event.type for event in undelivered] == ["product.created", "customer.created"]
+
+    status, _, body = post(f"{sim.url}/_simulator/deliveries/drop", {"types[]": "refund.updated"})
+    assert (status, json.loads(body)) == (200, {"dropping": True, "types": ["refund.updated"]})
+    status, _, body = post(f"{sim.url}/_simulator/deliveries/drop", {"types[]": "no.such.type"})
+    assert status == 400
+    assert "no.such.type" in json.loads(body)["error"]["message"]
+    with pytest.raises(ValueError, match=r"no\.such\.type"):
+        sim.drop_deliveries(types=["no.such.type"])
