@@ -277,6 +277,9 @@ def order_apply_refund(
             if changed:
                 for name, value in changes.items():
                     setattr(order, name, value)
+        if order.refunded_amount == 0:
+            # Nothing was given back (a refund still pending, failed or canceled): the payment stays.
+            return changed
         target = PaymentStatus.REFUNDED if fully_refunded else PaymentStatus.PARTIALLY_REFUNDED
         if order.payment_status != PaymentStatus.REFUNDED:
             note = f"Refunded {amount_refunded} {order.currency} in total"
@@ -360,16 +363,20 @@ def refund_record_from_stripe(
     status: str,
     reason: str = "",
     refund_id: str | None = None,
+    failure: str = "",
 ) -> Refund:
     """Create or update the Refund row of a Stripe refund, matched by its Stripe id.
 
     `refund_id` is our own Refund's pk when Stripe's metadata carries it: a refund staff requested
-    here is then matched even before its Stripe id was saved.
+    here is then matched even before its Stripe id was saved. `failure` says, for staff, why a
+    FAILED or CANCELED refund gave nothing back.
     """
     refund = Refund.objects.filter(stripe_refund_id=stripe_refund_id).first()
     if refund is None and refund_id:
         refund = Refund.objects.filter(pk=refund_id, order=order, stripe_refund_id__isnull=True).first()
     changes = {"stripe_refund_id": stripe_refund_id, "amount": amount, "currency": currency, "status": status}
+    if failure:
+        changes["last_error"] = failure
     if refund is None:
         try:
             return Refund.objects.create(order=order, reason=reason, **changes)

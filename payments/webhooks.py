@@ -23,12 +23,14 @@ from catalog.models import Price, Product
 from orders.models import Order, PaymentStatus, RefundStatus
 from orders.services import (
     order_apply_refund,
+    order_flag_for_staff,
     order_set_payment_status,
     refund_record_from_stripe,
 )
 from payments.catalog_sync import price_from_stripe, product_fields_from_stripe
 from payments.confirmation import checkout_session_confirm
 from payments.exceptions import EventIgnored, OrderNotReady
+from payments.refunds import refund_failure_message
 from payments.stripe_client import stripe_client
 
 logger = logging.getLogger(__name__)
@@ -121,11 +123,20 @@ def charge_refunded(event: dict) -> None:
 
 
 def refund_changed(event: dict) -> None:
-    """Record the refund, then apply its charge's refunded total as Stripe reports it now."""
-    refund = event["data"]["object"]
-    order = _order_for_payment(refund.get("payment_intent"), None, refund)
+    """Record the refund as Stripe has it now, then apply its charge's refunded total.
+
+    A refund that failed or was canceled gave nothing back: the order's payment stays as it was,
+    and staff are told why on the order.
+    """
+    sent = event["data"]["object"]
+    order = _order_for_payment(sent.get("payment_intent"), None, sent)
     _require_paid(order)
+    # Deliveries are unordered: a late refund.created must not undo its refund.failed.
+    refund = stripe_client().v1.refunds.retrieve(sent["id"]).to_dict()
     _refund_record(order, refund)
+    if refund.get("status") in ("failed", "canceled"):
+        order_flag_for_staff(order=order, note=refund_failure_message(refund))
+        return
     if refund.get("charge"):
         charge = stripe_client().v1.charges.retrieve(refund["charge"])
         order_apply_refund(
@@ -146,6 +157,7 @@ def _refund_record(order: Order, refund: dict) -> None:
         status=_REFUND_STATUSES.get(refund.get("status"), RefundStatus.PENDING),
         reason=refund.get("reason") or "",
         refund_id=_object_id((refund.get("metadata") or {}).get("refund_id")),
+        failure=refund_failure_message(refund) if refund.get("status") in ("failed", "canceled") else "",
     )
 
 
@@ -311,6 +323,7 @@ WEBHOOK_HANDLERS = {
     "charge.refunded": charge_refunded,
     "refund.created": refund_changed,
     "refund.updated": refund_changed,
+    "refund.failed": refund_changed,
     "customer.created": customer_changed,
     "customer.updated": customer_changed,
     "customer.deleted": customer_deleted,
