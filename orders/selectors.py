@@ -80,3 +80,8 @@ def order_revenue_by_currency(*, now, windows=REVENUE_WINDOWS_DAYS) -> list[dict
 def order_count_awaiting_fulfilment() -> int:
     """Count the paid orders with nothing sent yet."""
     return Order.objects.awaiting_fulfilment().count()
+
+
+def order_count_open_disputes() -> int:
+    """Return how many orders have a dispute the bank has not decided yet."""
+    return Order.objects.with_open_dispute().count()

@@ -9,6 +9,7 @@ retried webhook, or the next visit of the success page), it completes what a fir
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 
 from bson import ObjectId
@@ -22,7 +23,7 @@ from cart.models import Cart, CartItem
 from cart.services import cart_submit, cart_thaw
 from orders.emails import order_confirmation_send
 from orders.exceptions import InvalidStatusTransition
-from orders.models import Order, OrderItem, OrderStatus, PaymentStatus, Refund
+from orders.models import DISPUTE_KEY, Order, OrderItem, OrderStatus, PaymentStatus, Refund
 from shop.money import format_money
 from shop.transactions import run_retrying
 
@@ -338,6 +339,41 @@ def order_flag_for_staff(*, order: Order, note: str) -> None:
         order.metadata = metadata
 
     run_retrying(flag)
+
+
+def order_record_dispute(
+    *,
+    order: Order,
+    stripe_dispute_id: str,
+    status: str,
+    amount: int,
+    currency: str,
+    reason: str,
+    due_by: datetime | None,
+) -> None:
+    """Record the dispute of the order's payment as Stripe has it now, for staff.
+
+    The payment status is left alone, whatever the outcome: a lost dispute is money the
+    cardholder's bank took back, not a refund the shop made.
+    """
+    dispute = {
+        "id": stripe_dispute_id,
+        "status": status,
+        "amount": amount,
+        "currency": currency,
+        "reason": reason,
+        "due_by": due_by.isoformat() if due_by else None,
+    }
+
+    def record():
+        order.refresh_from_db(fields=["metadata"])
+        if order.metadata.get(DISPUTE_KEY) == dispute:
+            return
+        metadata = {**order.metadata, DISPUTE_KEY: dispute}
+        Order.objects.filter(pk=order.pk).update(metadata=metadata, updated_at=timezone.now())
+        order.metadata = metadata
+
+    run_retrying(record)
 
 
 def _run_steps(order: Order, steps):

@@ -12,7 +12,7 @@ superseded by a later one.
 import logging
 import re
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import stripe
 from bson import ObjectId
@@ -24,6 +24,7 @@ from orders.models import Order, PaymentStatus, RefundStatus
 from orders.services import (
     order_apply_refund,
     order_flag_for_staff,
+    order_record_dispute,
     order_set_payment_status,
     refund_record_from_stripe,
 )
@@ -164,6 +165,27 @@ def _refund_record(order: Order, refund: dict) -> None:
 def _require_paid(order: Order) -> None:
     if order.payment_status not in Order.PAID_LIKE_STATUSES:
         raise OrderNotReady(f"Order {order.number} is not paid yet; its refund is applied once it is.")
+
+
+# --- Disputes ------------------------------------------------------------------------------
+
+
+def charge_dispute_changed(event: dict) -> None:
+    """Record the dispute on its order as Stripe has it now (opened, updated or decided)."""
+    sent = event["data"]["object"]
+    order = _order_for_payment(sent.get("payment_intent"), None, sent)
+    # Deliveries are unordered: a late charge.dispute.created must not reopen a closed dispute.
+    dispute = stripe_client().v1.disputes.retrieve(sent["id"]).to_dict()
+    due_by = (dispute.get("evidence_details") or {}).get("due_by")
+    order_record_dispute(
+        order=order,
+        stripe_dispute_id=dispute["id"],
+        status=dispute["status"],
+        amount=dispute["amount"],
+        currency=dispute["currency"],
+        reason=dispute.get("reason") or "",
+        due_by=datetime.fromtimestamp(due_by, UTC) if isinstance(due_by, int) else None,
+    )
 
 
 # --- Customers -----------------------------------------------------------------------------
@@ -324,6 +346,9 @@ WEBHOOK_HANDLERS = {
     "refund.created": refund_changed,
     "refund.updated": refund_changed,
     "refund.failed": refund_changed,
+    "charge.dispute.created": charge_dispute_changed,
+    "charge.dispute.updated": charge_dispute_changed,
+    "charge.dispute.closed": charge_dispute_changed,
     "customer.created": customer_changed,
     "customer.updated": customer_changed,
     "customer.deleted": customer_deleted,
