@@ -101,6 +101,18 @@ class OrderQuerySet(models.QuerySet):
         """Leave out the checkouts that ended unpaid."""
         return self.exclude(status=OrderStatus.CANCELLED)
 
+    def with_open_dispute(self):
+        """Filter orders whose payment the cardholder disputes and the bank has not decided yet."""
+        return self.filter(**{f"metadata__{DISPUTE_KEY}__status__in": sorted(Order.OPEN_DISPUTE_STATUSES)})
+
+    def with_dispute(self, status: str):
+        """Filter orders whose dispute has Stripe's `status` (won, lost, ...)."""
+        return self.filter(**{f"metadata__{DISPUTE_KEY}__status": status})
+
+
+# Where an order keeps the dispute of its payment, as Stripe last reported it.
+DISPUTE_KEY = "dispute"
+
 
 def _new_order_number():
     return "ORD-" + secrets.token_hex(4).upper()
@@ -158,6 +170,17 @@ class Order(models.Model):
     REFUNDABLE_STATUSES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
     # Fulfilment statuses of a paid order whose goods are still to send.
     AWAITING_FULFILMENT_STATUSES = frozenset({FulfillmentStatus.UNFULFILLED})
+    # Stripe's dispute statuses before the bank decides (an inquiry, a chargeback, an appeal).
+    OPEN_DISPUTE_STATUSES = frozenset(
+        {
+            "warning_needs_response",
+            "warning_under_review",
+            "needs_response",
+            "under_review",
+            "appeal_needs_response",
+            "appeal_under_review",
+        }
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -179,6 +202,11 @@ class Order(models.Model):
 
     def get_absolute_url(self):
         return reverse("orders:detail", kwargs={"number": self.number})
+
+    @property
+    def dispute(self) -> dict | None:
+        """Return the payment's dispute (id, status, amount, currency, reason, due_by), if any."""
+        return self.metadata.get(DISPUTE_KEY)
 
     @property
     def is_paid(self):

@@ -85,3 +85,8 @@ def order_count_awaiting_fulfilment() -> int:
 def order_get_by_number(*, number):
     """Return the order with this number and its items; raise Order.DoesNotExist otherwise."""
     return Order.objects.prefetch_related("items").get(number=number)
+
+
+def order_count_open_disputes() -> int:
+    """Return how many orders have a dispute the bank has not decided yet."""
+    return Order.objects.with_open_dispute().count()

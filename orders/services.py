@@ -9,6 +9,7 @@ retried webhook, or the next visit of the success page), it completes what a fir
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 
 from allauth.account.models import EmailAddress
@@ -21,7 +22,7 @@ from cart.models import Cart, CartItem
 from cart.services import cart_submit, cart_thaw
 from orders.emails import order_confirmation_send
 from orders.exceptions import InvalidStatusTransition
-from orders.models import Order, OrderItem, OrderStatus, PaymentStatus, Refund
+from orders.models import DISPUTE_KEY, Order, OrderItem, OrderStatus, PaymentStatus, Refund
 from shop.money import format_money
 from shop.transactions import run_retrying
 
@@ -274,6 +275,9 @@ def order_apply_refund(
             if changed:
                 for name, value in changes.items():
                     setattr(order, name, value)
+        if order.refunded_amount == 0:
+            # Nothing was given back (a refund still pending, failed or canceled): the payment stays.
+            return changed
         target = PaymentStatus.REFUNDED if fully_refunded else PaymentStatus.PARTIALLY_REFUNDED
         if order.payment_status != PaymentStatus.REFUNDED:
             note = f"Refunded {amount_refunded} {order.currency} in total"
@@ -337,6 +341,41 @@ def order_flag_for_staff(*, order: Order, note: str) -> None:
     run_retrying(flag)
 
 
+def order_record_dispute(
+    *,
+    order: Order,
+    stripe_dispute_id: str,
+    status: str,
+    amount: int,
+    currency: str,
+    reason: str,
+    due_by: datetime | None,
+) -> None:
+    """Record the dispute of the order's payment as Stripe has it now, for staff.
+
+    The payment status is left alone, whatever the outcome: a lost dispute is money the
+    cardholder's bank took back, not a refund the shop made.
+    """
+    dispute = {
+        "id": stripe_dispute_id,
+        "status": status,
+        "amount": amount,
+        "currency": currency,
+        "reason": reason,
+        "due_by": due_by.isoformat() if due_by else None,
+    }
+
+    def record():
+        order.refresh_from_db(fields=["metadata"])
+        if order.metadata.get(DISPUTE_KEY) == dispute:
+            return
+        metadata = {**order.metadata, DISPUTE_KEY: dispute}
+        Order.objects.filter(pk=order.pk).update(metadata=metadata, updated_at=timezone.now())
+        order.metadata = metadata
+
+    run_retrying(record)
+
+
 def _run_steps(order: Order, steps):
     """Run idempotent `steps` on `order`; again, from a fresh order, if a concurrent writer moved a
     status first or the database was busy.
@@ -360,16 +399,20 @@ def refund_record_from_stripe(
     status: str,
     reason: str = "",
     refund_id: str | None = None,
+    failure: str = "",
 ) -> Refund:
     """Create or update the Refund row of a Stripe refund, matched by its Stripe id.
 
     `refund_id` is our own Refund's pk when Stripe's metadata carries it: a refund staff requested
-    here is then matched even before its Stripe id was saved.
+    here is then matched even before its Stripe id was saved. `failure` says, for staff, why a
+    FAILED or CANCELED refund gave nothing back.
     """
     refund = Refund.objects.filter(stripe_refund_id=stripe_refund_id).first()
     if refund is None and refund_id:
         refund = Refund.objects.filter(pk=refund_id, order=order, stripe_refund_id__isnull=True).first()
     changes = {"stripe_refund_id": stripe_refund_id, "amount": amount, "currency": currency, "status": status}
+    if failure:
+        changes["last_error"] = failure
     if refund is None:
         try:
             return Refund.objects.create(order=order, reason=reason, **changes)

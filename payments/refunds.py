@@ -12,8 +12,20 @@ from orders.exceptions import RefundFailed
 from orders.models import Order, Refund
 from orders.refunds import refund_create_pending, refund_mark_failed, refund_mark_sent
 from payments.stripe_client import stripe_client, stripe_error_message
+from shop.money import format_money
 
 logger = logging.getLogger(__name__)
+
+# Stripe's `failure_reason` of a refund, in words for staff.
+REFUND_FAILURE_REASONS = {
+    "lost_or_stolen_card": "the card was reported lost or stolen",
+    "expired_or_canceled_card": "the card was expired or canceled",
+    "charge_for_pending_refund_disputed": "the payment was disputed while the refund was pending",
+    "insufficient_funds": "the Stripe balance could not cover it",
+    "declined": "the card's bank declined it",
+    "merchant_request": "it was canceled on request",
+    "unknown": "Stripe gave no reason",
+}
 
 
 def order_refund_request(
@@ -59,3 +71,15 @@ def order_refund_request(
     refund_mark_sent(refund=refund, stripe_refund_id=stripe_refund.id)
     logger.info("order %s: refund %s sent to Stripe as %s", order.number, refund.pk, stripe_refund.id)
     return refund
+
+
+def refund_failure_message(refund: dict) -> str:
+    """Say, for staff, what became of a failed or canceled Stripe refund (a Refund object)."""
+    amount = format_money(refund["amount"], refund["currency"])
+    outcome = "was canceled" if refund.get("status") == "canceled" else "failed at Stripe"
+    reason = refund.get("failure_reason") or ""
+    why = f": {REFUND_FAILURE_REASONS.get(reason, reason)} ({reason})" if reason else ""
+    return (
+        f"The refund of {amount} {outcome}{why}. Nothing was refunded ({refund['id']}); the "
+        "customer is still owed the money."
+    )

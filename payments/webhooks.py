@@ -12,7 +12,7 @@ superseded by a later one.
 import logging
 import re
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import stripe
 from bson import ObjectId
@@ -23,12 +23,15 @@ from catalog.models import Price, Product
 from orders.models import Order, PaymentStatus, RefundStatus
 from orders.services import (
     order_apply_refund,
+    order_flag_for_staff,
+    order_record_dispute,
     order_set_payment_status,
     refund_record_from_stripe,
 )
 from payments.catalog_sync import price_from_stripe, product_fields_from_stripe
 from payments.confirmation import checkout_session_confirm
 from payments.exceptions import EventIgnored, OrderNotReady
+from payments.refunds import refund_failure_message
 from payments.stripe_client import stripe_client
 
 logger = logging.getLogger(__name__)
@@ -121,11 +124,20 @@ def charge_refunded(event: dict) -> None:
 
 
 def refund_changed(event: dict) -> None:
-    """Record the refund, then apply its charge's refunded total as Stripe reports it now."""
-    refund = event["data"]["object"]
-    order = _order_for_payment(refund.get("payment_intent"), None, refund)
+    """Record the refund as Stripe has it now, then apply its charge's refunded total.
+
+    A refund that failed or was canceled gave nothing back: the order's payment stays as it was,
+    and staff are told why on the order.
+    """
+    sent = event["data"]["object"]
+    order = _order_for_payment(sent.get("payment_intent"), None, sent)
     _require_paid(order)
+    # Deliveries are unordered: a late refund.created must not undo its refund.failed.
+    refund = stripe_client().v1.refunds.retrieve(sent["id"]).to_dict()
     _refund_record(order, refund)
+    if refund.get("status") in ("failed", "canceled"):
+        order_flag_for_staff(order=order, note=refund_failure_message(refund))
+        return
     if refund.get("charge"):
         charge = stripe_client().v1.charges.retrieve(refund["charge"])
         order_apply_refund(
@@ -146,12 +158,34 @@ def _refund_record(order: Order, refund: dict) -> None:
         status=_REFUND_STATUSES.get(refund.get("status"), RefundStatus.PENDING),
         reason=refund.get("reason") or "",
         refund_id=_object_id((refund.get("metadata") or {}).get("refund_id")),
+        failure=refund_failure_message(refund) if refund.get("status") in ("failed", "canceled") else "",
     )
 
 
 def _require_paid(order: Order) -> None:
     if order.payment_status not in Order.PAID_LIKE_STATUSES:
         raise OrderNotReady(f"Order {order.number} is not paid yet; its refund is applied once it is.")
+
+
+# --- Disputes ------------------------------------------------------------------------------
+
+
+def charge_dispute_changed(event: dict) -> None:
+    """Record the dispute on its order as Stripe has it now (opened, updated or decided)."""
+    sent = event["data"]["object"]
+    order = _order_for_payment(sent.get("payment_intent"), None, sent)
+    # Deliveries are unordered: a late charge.dispute.created must not reopen a closed dispute.
+    dispute = stripe_client().v1.disputes.retrieve(sent["id"]).to_dict()
+    due_by = (dispute.get("evidence_details") or {}).get("due_by")
+    order_record_dispute(
+        order=order,
+        stripe_dispute_id=dispute["id"],
+        status=dispute["status"],
+        amount=dispute["amount"],
+        currency=dispute["currency"],
+        reason=dispute.get("reason") or "",
+        due_by=datetime.fromtimestamp(due_by, UTC) if isinstance(due_by, int) else None,
+    )
 
 
 # --- Customers -----------------------------------------------------------------------------
@@ -311,6 +345,10 @@ WEBHOOK_HANDLERS = {
     "charge.refunded": charge_refunded,
     "refund.created": refund_changed,
     "refund.updated": refund_changed,
+    "refund.failed": refund_changed,
+    "charge.dispute.created": charge_dispute_changed,
+    "charge.dispute.updated": charge_dispute_changed,
+    "charge.dispute.closed": charge_dispute_changed,
     "customer.created": customer_changed,
     "customer.updated": customer_changed,
     "customer.deleted": customer_deleted,

@@ -73,6 +73,8 @@ class Api:
             ("GET", "/v1/refunds", payments.list_refunds),
             ("POST", "/v1/refunds", payments.create_refund),
             ("GET", "/v1/refunds/{id}", payments.retrieve_refund),
+            ("GET", "/v1/disputes", payments.list_disputes),
+            ("GET", "/v1/disputes/{id}", payments.retrieve_dispute),
             ("GET", "/v1/subscriptions/{id}", subscriptions.retrieve_subscription),
             ("GET", "/v1/events", events.list_events),
             ("GET", "/v1/events/{id}", events.retrieve_event),

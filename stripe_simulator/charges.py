@@ -1,4 +1,7 @@
-"""Payment intents, charges and refunds: how money moves."""
+"""Payment intents, charges, refunds and disputes: how money moves, and Stripe's test cards."""
+
+import copy
+from dataclasses import dataclass
 
 from .errors import StripeError
 from .money import format_money
@@ -7,8 +10,62 @@ from .store import Store, list_object, new_id, now
 
 _CARD_DECLINED = "Your card was declined."
 _BANK_FAILED = "The customer's account has insufficient funds to cover this payment."
-# The test cards Checkout's Pay and Decline buttons stand for.
-_CARDS = {True: "4242", False: "0002"}
+_AUTHENTICATION_FAILED = (
+    "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a "
+    "new PaymentMethod to attempt to fulfill this PaymentIntent again."
+)
+# Stripe gives the merchant 7 to 21 days to answer a dispute, depending on the network.
+_DISPUTE_RESPONSE_DAYS = 9
+_DISPUTE_REASON_CODE = "10.4"
+
+
+@dataclass(frozen=True)
+class MagicCard:
+    """What one of Stripe's test card numbers does (docs.stripe.com/testing)."""
+
+    number: str
+    declined: bool = False
+    # 3-D Secure: the payment intent goes requires_action until the customer authenticates.
+    authenticates: bool = False
+    # Refunds are accepted (pending), then fail with this failure_reason.
+    refund_failure: str | None = None
+    # The payment succeeds, then the cardholder disputes it for this reason.
+    dispute_reason: str | None = None
+
+    @property
+    def last4(self) -> str:
+        return self.number[-4:]
+
+
+DEFAULT_CARD = "4242424242424242"
+DECLINED_CARD = "4000000000000002"
+TEST_CARDS = {
+    card.number: card
+    for card in (
+        MagicCard(DEFAULT_CARD),
+        MagicCard(DECLINED_CARD, declined=True),
+        MagicCard("4000000000005126", refund_failure="expired_or_canceled_card"),
+        MagicCard("4000002760003184", authenticates=True),
+        MagicCard("4000002500003155", authenticates=True),
+        MagicCard("4000000000000259", dispute_reason="fraudulent"),
+    )
+}
+_CARDS_BY_LAST4 = {card.last4: card for card in TEST_CARDS.values()}
+
+
+def magic_card(number: str | None) -> MagicCard:
+    """The test card typed as `number` (spaces allowed); Stripe's error for any other number."""
+    digits = (number or DEFAULT_CARD).replace(" ", "").replace("-", "")
+    card = TEST_CARDS.get(digits)
+    if card is None:
+        raise StripeError(
+            "Your card number is invalid. In test mode, use one of Stripe's test cards.",
+            type="card_error",
+            code="invalid_number",
+            param="number",
+        )
+    return card
+
 
 # Fields of features the simulator has no part in (Connect, Radar, Level 3, wallets...): Stripe
 # sends them, null.
@@ -82,6 +139,39 @@ _REFUND_UNUSED = dict.fromkeys(
 )
 
 
+# The evidence a merchant can submit against a dispute: none is submitted in the simulator.
+_EVIDENCE_FIELDS = (
+    "access_activity_log",
+    "appeal",
+    "billing_address",
+    "cancellation_policy",
+    "cancellation_policy_disclosure",
+    "cancellation_rebuttal",
+    "customer_communication",
+    "customer_email_address",
+    "customer_name",
+    "customer_purchase_ip",
+    "customer_signature",
+    "duplicate_charge_documentation",
+    "duplicate_charge_explanation",
+    "duplicate_charge_id",
+    "product_description",
+    "receipt",
+    "refund_policy",
+    "refund_policy_disclosure",
+    "refund_refusal_explanation",
+    "service_date",
+    "service_documentation",
+    "shipping_address",
+    "shipping_carrier",
+    "shipping_date",
+    "shipping_documentation",
+    "shipping_tracking_number",
+    "uncategorized_file",
+    "uncategorized_text",
+)
+
+
 def bank_method_for(currency: str) -> str:
     """The asynchronous bank debit Stripe would offer for `currency`."""
     return "sepa_debit" if currency == "eur" else "us_bank_account"
@@ -128,14 +218,52 @@ class Payments:
         self.store.emit("payment_intent.created", intent)
         return intent
 
-    def pay_by_card(self, intent: dict, billing_details: dict, *, succeeds: bool) -> None:
-        """A card payment attempt: approved (Pay) or declined by the issuer (Decline)."""
-        method = card_method(succeeds=succeeds)
-        charge = self._charge(intent, billing_details, method)
-        if succeeds:
-            self._succeed(intent, charge)
-        else:
+    def pay_by_card(self, intent: dict, billing_details: dict, card: MagicCard) -> None:
+        """A card payment attempt, as `card` makes it go: approved, declined by the issuer, or
+        waiting for 3-D Secure (`authenticate` goes on from there)."""
+        if card.authenticates:
+            method = self.new_payment_method(intent["customer"], billing_details, card_method(card))
+            next_action = {
+                "type": "use_stripe_sdk",
+                "use_stripe_sdk": {"type": "three_d_secure_redirect", "source": method["id"]},
+            }
+            self.store.update(
+                intent,
+                {
+                    "status": "requires_action",
+                    "payment_method": method["id"],
+                    "next_action": next_action,
+                    "last_payment_error": None,
+                },
+            )
+            self.store.emit("payment_intent.requires_action", intent)
+            return
+        charge = self._charge(intent, billing_details, card_method(card))
+        if card.declined:
             self._fail(intent, charge, "card_error", "card_declined", _CARD_DECLINED)
+        else:
+            self._succeed(intent, charge)
+
+    def authenticate(self, intent: dict, billing_details: dict, *, succeeds: bool) -> None:
+        """The customer's answer to the 3-D Secure challenge of a `requires_action` intent."""
+        if intent["status"] != "requires_action":
+            raise StripeError(f"PaymentIntent {intent['id']} is not awaiting 3-D Secure authentication.")
+        method = self.store.get("payment_method", intent["payment_method"])
+        self.store.update(intent, {"next_action": None})
+        if succeeds:
+            charge = self._charge(intent, billing_details, _method_details(method), payment_method=method)
+            self._succeed(intent, charge)
+            return
+        # Authentication fails before any charge is made.
+        error = {
+            "type": "invalid_request_error",
+            "code": "payment_intent_authentication_failure",
+            "doc_url": "https://docs.stripe.com/error-codes/payment-intent-authentication-failure",
+            "message": _AUTHENTICATION_FAILED,
+            "payment_method": copy.deepcopy(method),
+        }
+        self.store.update(intent, {"status": "requires_payment_method", "last_payment_error": error})
+        self.store.emit("payment_intent.payment_failed", intent)
 
     def start_bank_debit(self, intent: dict, billing_details: dict) -> None:
         """A bank debit: the charge stays pending until `settle_bank_debit`."""
@@ -156,10 +284,19 @@ class Payments:
         self.store.update(intent, {"status": "canceled", "canceled_at": now(), "cancellation_reason": reason})
         self.store.emit("payment_intent.canceled", intent)
 
-    def _charge(self, intent: dict, billing_details: dict, method: dict, *, pending: bool = False) -> dict:
+    def _charge(
+        self,
+        intent: dict,
+        billing_details: dict,
+        method: dict,
+        *,
+        pending: bool = False,
+        payment_method: dict | None = None,
+    ) -> dict:
         """A new charge for `intent`; a card charge is approved later by `_succeed`/`_fail`."""
         charge_id = new_id("ch_")
-        payment_method = self.new_payment_method(intent["customer"], billing_details, method)
+        if payment_method is None:
+            payment_method = self.new_payment_method(intent["customer"], billing_details, method)
         charge = self.store.add(
             {
                 **_CHARGE_UNUSED,
@@ -240,6 +377,9 @@ class Payments:
             {"status": "succeeded", "amount_received": intent["amount"], "last_payment_error": None},
         )
         self.store.emit("payment_intent.succeeded", intent)
+        card = _test_card_of(charge)
+        if card and card.dispute_reason:
+            self._open_dispute(charge, card.dispute_reason)
 
     def _fail(self, intent: dict, charge: dict, error_type: str, code: str, message: str) -> None:
         self.store.update(
@@ -311,6 +451,9 @@ class Payments:
                 param="amount",
             )
         method_type = charge["payment_method_details"]["type"]
+        card = _test_card_of(charge)
+        if card and card.refund_failure:
+            return self._failing_refund(charge, amount, reason, metadata, card.refund_failure)
         refund = self.store.add(
             {
                 **_REFUND_UNUSED,
@@ -356,6 +499,116 @@ class Payments:
         }
         self.store.update(refund, {"destination_details": settled}, "refund.updated")
         return refund
+
+    def _failing_refund(
+        self, charge: dict, amount: int, reason: str | None, metadata: dict | None, failure_reason: str
+    ) -> dict:
+        """A refund the card network refuses: accepted as pending, then failed. The answer is the
+        refund as accepted; the money never left, so the charge is unchanged."""
+        refund = self.store.add(
+            {
+                **_REFUND_UNUSED,
+                "id": new_id("re_"),
+                "object": "refund",
+                "amount": amount,
+                "balance_transaction": None,
+                "charge": charge["id"],
+                "created": now(),
+                "currency": charge["currency"],
+                "customer": charge["customer"],
+                "destination_details": {
+                    "type": "card",
+                    "card": {
+                        "reference": None,
+                        "reference_status": "pending",
+                        "reference_type": "acquirer_reference_number",
+                        "type": "refund",
+                    },
+                },
+                "metadata": metadata or {},
+                "payment_intent": charge["payment_intent"],
+                "payment_method": charge["payment_method"],
+                "pending_reason": "processing",
+                "reason": reason,
+                "status": "pending",
+            }
+        )
+        self.store.emit("refund.created", refund)
+        accepted = copy.deepcopy(refund)
+        self.store.update(
+            refund,
+            {"status": "failed", "failure_reason": failure_reason, "pending_reason": None},
+            "refund.updated",
+        )
+        self.store.emit("refund.failed", refund)
+        return accepted
+
+    # Disputes
+
+    def _open_dispute(self, charge: dict, reason: str) -> dict:
+        """The cardholder disputes the payment with their bank: Stripe opens a dispute."""
+        created = now()
+        dispute = self.store.add(
+            {
+                "id": new_id("dp_"),
+                "object": "dispute",
+                "amount": charge["amount"],
+                "balance_transactions": [],
+                "charge": charge["id"],
+                "created": created,
+                "currency": charge["currency"],
+                "enhanced_eligibility_types": [],
+                "evidence": {**dict.fromkeys(_EVIDENCE_FIELDS), "enhanced_evidence": {}},
+                "evidence_details": {
+                    "due_by": created + _DISPUTE_RESPONSE_DAYS * 24 * 60 * 60,
+                    "enhanced_eligibility": {},
+                    "has_evidence": False,
+                    "past_due": False,
+                    "submission_count": 0,
+                    "submission_method": "not_submitted",
+                },
+                "intended_submission_method": None,
+                "is_charge_refundable": False,
+                "livemode": False,
+                "metadata": {},
+                "network_reason_code": _DISPUTE_REASON_CODE,
+                "payment_intent": charge["payment_intent"],
+                "payment_method_details": {
+                    "type": "card",
+                    "card": {
+                        "brand": "visa",
+                        "case_type": "chargeback",
+                        "network": "visa",
+                        "network_reason_code": _DISPUTE_REASON_CODE,
+                    },
+                },
+                "reason": reason,
+                "status": "needs_response",
+            }
+        )
+        self.store.update(charge, {"disputed": True})
+        self.store.emit("charge.dispute.created", dispute)
+        return dispute
+
+    def close_dispute(self, dispute_id: str, *, won: bool) -> dict:
+        """The bank decides an open dispute: won (the money comes back) or lost."""
+        dispute = self.store.get("dispute", dispute_id)
+        if dispute["status"] in ("won", "lost"):
+            raise StripeError(f"Dispute {dispute_id} is already closed ({dispute['status']}).")
+        self.store.update(dispute, {"status": "won" if won else "lost"})
+        self.store.emit("charge.dispute.closed", dispute)
+        return dispute
+
+    def retrieve_dispute(self, params: Params, dispute_id: str) -> dict:
+        return self.store.get("dispute", dispute_id)
+
+    def list_disputes(self, params: Params) -> dict:
+        params.allow("payment_intent", "charge", "limit", "starting_after", "ending_before")
+        disputes = self.store.all("dispute")
+        for field in ("payment_intent", "charge"):
+            if params.has(field):
+                disputes = [d for d in disputes if d[field] == params.string(field)]
+        return list_object(disputes, params, "/v1/disputes", "dispute")
 
     def _charge_refunds(self, charge: dict) -> dict:
         refunds = [refund for refund in self.store.all("refund") if refund["charge"] == charge["id"]]
@@ -414,9 +667,21 @@ class Payments:
         return list_object(refunds, params, "/v1/refunds", "refund")
 
 
-def card_method(*, succeeds: bool = True) -> dict:
-    """The test card behind Checkout's Pay (4242) or Decline (0002) button."""
-    return {"type": "card", "card": _card(_CARDS[succeeds])}
+def card_method(card: MagicCard) -> dict:
+    """A payment method's details of a test card."""
+    return {"type": "card", "card": _card(card.last4)}
+
+
+def _method_details(payment_method: dict) -> dict:
+    method_type = payment_method["type"]
+    return {"type": method_type, method_type: dict(payment_method[method_type])}
+
+
+def _test_card_of(charge: dict) -> MagicCard | None:
+    details = charge["payment_method_details"]
+    if details["type"] != "card":
+        return None
+    return _CARDS_BY_LAST4.get(details["card"]["last4"])
 
 
 def _card(last4: str) -> dict:

@@ -1,12 +1,13 @@
 """Checkout Sessions: creation, the API around them, and what the customer
-does on the hosted page (pay, decline, pay by bank transfer, let it expire)."""
+does on the hosted page (pay with a test card, authenticate, decline, pay by
+bank transfer, let it expire)."""
 
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from .catalog import Catalog
-from .charges import Payments, bank_method_for, card_method
+from .charges import DECLINED_CARD, DEFAULT_CARD, Payments, bank_method_for, card_method, magic_card
 from .errors import StripeError, parameter_missing
 from .params import Params
 from .store import Store, list_object, new_id, now
@@ -113,6 +114,10 @@ class Checkout:
 
     def _plan_of(self, session_id: str) -> _Plan:
         return _Plan(**self._plans()[session_id])
+
+    def _authenticating(self) -> dict[str, dict]:
+        """Session id -> the details entered with a card that awaits 3-D Secure."""
+        return self.store.internal.setdefault("checkout_authenticating", {})
 
     # API endpoints
 
@@ -252,31 +257,76 @@ class Checkout:
 
     # The customer's actions
 
-    def pay(self, session_id: str, details: dict | None = None) -> dict:
-        """Pay by card successfully, completing the session."""
+    def pay(self, session_id: str, details: dict | None = None, card: str = DEFAULT_CARD) -> dict:
+        """Pay with the test card numbered `card`: the session completes, or stays open after a
+        decline, or waits for 3-D Secure (`authenticate`)."""
         session = self._open_session(session_id)
-        customer_details, shipping = self._details(session, details or {})
-        customer_id = self._customer_for(session, customer_details)
+        details = details or {}
+        chosen = magic_card(card)
+        # Another card instead of authenticating the previous one.
+        self._authenticating().pop(session_id, None)
+        if chosen.declined:
+            return self.decline(session_id, details)
         if session["mode"] == "subscription":
-            plan = self._plan_of(session_id)
-            method = self.payments.new_payment_method(customer_id, _billing(customer_details), card_method())
-            subscription = self.subscriptions.create(
-                customer=customer_id,
-                default_payment_method=method["id"],
-                prices=[
-                    (line["price"], line["quantity"])
-                    for line in self.rendered_lines(session_id)
-                    if line["price"]["recurring"]
-                ],
-                trial_days=plan.trial_days,
-                metadata=plan.subscription_metadata,
-            )
-            paid = "paid" if session["amount_total"] else "no_payment_required"
-            self._complete(session, paid, customer_id, customer_details, shipping, subscription["id"])
+            return self._subscribe(session, details, chosen)
+        if chosen.authenticates:
+            customer_details, _ = self._details(session, details)
+            intent = self._intent(session, session["customer"])
+            self.payments.pay_by_card(intent, _billing(customer_details), chosen)
+            self._authenticating()[session_id] = details
             return session
+        customer_details, shipping = self._details(session, details)
+        customer_id = self._customer_for(session, customer_details)
         intent = self._intent(session, customer_id)
-        self.payments.pay_by_card(intent, _billing(customer_details), succeeds=True)
+        self.payments.pay_by_card(intent, _billing(customer_details), chosen)
         self._complete(session, "paid", customer_id, customer_details, shipping)
+        return session
+
+    def authenticate(self, session_id: str, *, succeeded: bool) -> dict:
+        """Complete or fail the 3-D Secure challenge of the card just entered; a failure leaves
+        the session open for another attempt."""
+        session = self._open_session(session_id)
+        if session_id not in self._authenticating():
+            raise StripeError(
+                f"Checkout Session {session_id} has no payment awaiting 3-D Secure authentication."
+            )
+        details = self._authenticating().pop(session_id)
+        customer_details, shipping = self._details(session, details)
+        intent = self.store.get("payment_intent", session["payment_intent"])
+        if not succeeded:
+            self.payments.authenticate(intent, _billing(customer_details), succeeds=False)
+            return session
+        customer_id = self._customer_for(session, customer_details)
+        intent = self._intent(session, customer_id)
+        self.payments.authenticate(intent, _billing(customer_details), succeeds=True)
+        self._complete(session, "paid", customer_id, customer_details, shipping)
+        return session
+
+    def awaiting_authentication(self, session_id: str) -> bool:
+        """Whether the session's card waits for the customer's 3-D Secure answer."""
+        session = self.store.get("checkout.session", session_id)
+        return session["status"] == "open" and session_id in self._authenticating()
+
+    def _subscribe(self, session: dict, details: dict, card) -> dict:
+        """Subscription payments belong to invoices, which are not simulated: any card that is
+        not declined pays."""
+        customer_details, shipping = self._details(session, details)
+        customer_id = self._customer_for(session, customer_details)
+        plan = self._plan_of(session["id"])
+        method = self.payments.new_payment_method(customer_id, _billing(customer_details), card_method(card))
+        subscription = self.subscriptions.create(
+            customer=customer_id,
+            default_payment_method=method["id"],
+            prices=[
+                (line["price"], line["quantity"])
+                for line in self.rendered_lines(session["id"])
+                if line["price"]["recurring"]
+            ],
+            trial_days=plan.trial_days,
+            metadata=plan.subscription_metadata,
+        )
+        paid = "paid" if session["amount_total"] else "no_payment_required"
+        self._complete(session, paid, customer_id, customer_details, shipping, subscription["id"])
         return session
 
     def decline(self, session_id: str, details: dict | None = None) -> dict:
@@ -285,8 +335,9 @@ class Checkout:
         customer_details, _ = self._details(session, details or {})
         # Subscription payments belong to invoices, which are not simulated.
         if session["mode"] == "payment":
+            self._authenticating().pop(session_id, None)
             intent = self._intent(session, session["customer"])
-            self.payments.pay_by_card(intent, _billing(customer_details), succeeds=False)
+            self.payments.pay_by_card(intent, _billing(customer_details), magic_card(DECLINED_CARD))
         return session
 
     def pay_async(self, session_id: str, details: dict | None = None) -> dict:
@@ -294,6 +345,7 @@ class Checkout:
         session = self._open_session(session_id)
         if session["mode"] != "payment":
             raise StripeError("Bank transfers are only simulated for sessions in payment mode.")
+        self._authenticating().pop(session_id, None)
         customer_details, shipping = self._details(session, details or {})
         customer_id = self._customer_for(session, customer_details)
         intent = self._intent(session, customer_id)

@@ -2,6 +2,7 @@
 
 from html import escape
 
+from .charges import DEFAULT_CARD
 from .money import format_money
 
 BANNER = "Simulated Stripe Checkout — test mode"
@@ -52,6 +53,11 @@ def form_error(session: dict, form: dict) -> str | None:
     return None
 
 
+def card_from_form(form: dict) -> str:
+    """The test card number typed in, or 4242... when the form has no card field."""
+    return form.get("card") or DEFAULT_CARD
+
+
 def details_from_form(form: dict) -> dict:
     """The customer details a submitted form carries, as Checkout.pay takes them."""
     address = form.get("address")
@@ -80,6 +86,9 @@ def render_checkout(
         parts.append(_input("email", "Email", form.get("email"), type="email", autocomplete="email"))
     if needs_address(session):
         parts.append(_address_fields(session, form))
+    parts.append(
+        _input("card", "Card number", form.get("card") or _spaced(DEFAULT_CARD), autocomplete="cc-number")
+    )
     pay_label = f"Pay {total}" if session["mode"] == "payment" else "Subscribe"
     buttons = [
         f'<button type="submit" name="action" value="pay" class="primary">{pay_label}</button>',
@@ -91,14 +100,32 @@ def render_checkout(
         '<div class="actions">',
         *buttons,
         "</div>",
-        '<p class="hint">Pay succeeds like test card 4242 4242 4242 4242, Decline fails like '
-        "4000 0000 0000 0002, and a bank transfer completes the session now and is paid "
-        "later.</p>",
+        '<p class="hint">Pay with one of Stripe\'s test cards: 4242 4242 4242 4242 succeeds, '
+        "4000 0000 0000 0002 is declined (as Decline), 4000 0027 6000 3184 asks for 3-D Secure, "
+        "4000 0000 0000 5126 is refunded and the refund fails, 4000 0000 0000 0259 is disputed. "
+        "A bank transfer completes the session now and is paid later.</p>",
         "</form>",
     ]
     if session["cancel_url"]:
         parts.append(f'<p><a href="{escape(session["cancel_url"])}">Cancel</a></p>')
     return _page("Checkout", parts)
+
+
+def render_authenticate(session: dict) -> str:
+    """The 3-D Secure challenge of the card just entered, as the card's bank would show it."""
+    total = format_money(session["amount_total"], session["currency"])
+    parts = [
+        "<h1>Authenticate your payment</h1>",
+        f"<p>Your bank asks you to confirm the payment of {total}. This is a test 3-D Secure page.</p>",
+        f'<form method="post" action="/checkout/{escape(session["id"])}">',
+        '<div class="actions">',
+        '<button type="submit" name="action" value="authenticate" class="primary">'
+        "Complete authentication</button>",
+        '<button type="submit" name="action" value="fail_authentication">Fail authentication</button>',
+        "</div>",
+        "</form>",
+    ]
+    return _page("Authenticate your payment", parts)
 
 
 def render_closed(session: dict) -> str:
@@ -166,6 +193,10 @@ def _page(title: str, parts: list[str]) -> str:
 </body>
 </html>
 """
+
+
+def _spaced(number: str) -> str:
+    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
 def _back_link(session: dict) -> str:

@@ -2,6 +2,8 @@
 
 EVENT_TYPES = frozenset(
     {
+        "charge.dispute.closed",
+        "charge.dispute.created",
         "charge.failed",
         "charge.pending",
         "charge.refunded",
@@ -18,12 +20,14 @@ EVENT_TYPES = frozenset(
         "payment_intent.created",
         "payment_intent.payment_failed",
         "payment_intent.processing",
+        "payment_intent.requires_action",
         "payment_intent.succeeded",
         "price.created",
         "price.updated",
         "product.created",
         "product.updated",
         "refund.created",
+        "refund.failed",
         "refund.updated",
     }
 )

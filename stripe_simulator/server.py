@@ -4,13 +4,16 @@ the control endpoints.
 Control endpoints, for tests and for a human clicking through the shop (no
 authentication; bodies are form-encoded, all fields optional):
 
-    POST /_simulator/checkout/{id}/pay            card payment succeeds
+    POST /_simulator/checkout/{id}/pay            pay with test card ``card`` (default 4242...)
+    POST /_simulator/checkout/{id}/authenticate   complete the 3-D Secure challenge
+    POST /_simulator/checkout/{id}/fail_authentication   fail it, session stays open
     POST /_simulator/checkout/{id}/decline        card is declined, session stays open
     POST /_simulator/checkout/{id}/pay_async      bank transfer started, session complete unpaid
     POST /_simulator/checkout/{id}/async_succeed  the bank transfer clears
     POST /_simulator/checkout/{id}/async_fail     the bank transfer fails
     POST /_simulator/checkout/{id}/expire         the session expires
     POST /_simulator/payment_intents/{id}/refund  refund as from the dashboard (amount, reason)
+    POST /_simulator/disputes/{id}/close          the bank decides a dispute (outcome: won, lost)
     GET  /_simulator/deliveries                   webhook delivery attempts so far
     POST /_simulator/deliveries/drop              send no more events (``types[]``: only these)
     POST /_simulator/deliveries/resume            send every event again
@@ -18,7 +21,8 @@ authentication; bodies are form-encoded, all fields optional):
 The checkout actions take the customer's ``email``, ``name`` and
 ``address[line1]``, ``address[city]``, ``address[postal_code]``,
 ``address[country]``... (test values fill in whatever is missing) and answer
-the session as JSON; refund answers the refund.
+the session as JSON; refund answers the refund, close the dispute. The test
+cards are listed in the README.
 """
 
 import logging
@@ -34,8 +38,10 @@ from .charges import Payments
 from .checkout import Checkout
 from .checkout_page import (
     CARD_DECLINED,
+    card_from_form,
     details_from_form,
     form_error,
+    render_authenticate,
     render_checkout,
     render_closed,
     render_not_found,
@@ -50,7 +56,9 @@ logger = logging.getLogger(__name__)
 _PAGE = re.compile(r"^/checkout/([^/]+)$")
 _CHECKOUT_CONTROL = re.compile(r"^/_simulator/checkout/([^/]+)/([a-z_]+)$")
 _REFUND_CONTROL = re.compile(r"^/_simulator/payment_intents/([^/]+)/refund$")
+_DISPUTE_CONTROL = re.compile(r"^/_simulator/disputes/([^/]+)/close$")
 _PAGE_ACTIONS = ("pay", "decline", "pay_async")
+_AUTHENTICATE_ACTIONS = ("authenticate", "fail_authentication")
 
 
 class Router:
@@ -82,12 +90,16 @@ class Router:
         except StripeError as error:
             return json_response(error.status, error.to_dict())
 
-    def _act(self, action: str, session_id: str, details: dict) -> dict:
+    def _act(self, action: str, session_id: str, details: dict, card: str | None = None) -> dict:
         """Perform a customer action on a session; the caller holds the transaction."""
         checkout = self._checkout
         match action:
             case "pay":
-                return checkout.pay(session_id, details)
+                return checkout.pay(session_id, details, card)
+            case "authenticate":
+                return checkout.authenticate(session_id, succeeded=True)
+            case "fail_authentication":
+                return checkout.authenticate(session_id, succeeded=False)
             case "decline":
                 return checkout.decline(session_id, details)
             case "pay_async":
@@ -114,24 +126,33 @@ class Router:
             error = None
             if method == "POST":
                 error = self._submit(session, form)
-                if error is None:
+                if session["status"] != "open":
                     return self._after_payment(session)
+            if self._checkout.awaiting_authentication(session_id):
+                return html_response(200, render_authenticate(session))
             lines = self._checkout.rendered_lines(session_id)
             return html_response(200, render_checkout(session, lines, error=error, form=form))
 
     def _submit(self, session: dict, form: dict) -> str | None:
         """Run the button's action; the message to show if the customer must try again."""
         action = form.get("action")
-        if action not in _PAGE_ACTIONS:
+        awaiting = self._checkout.awaiting_authentication(session["id"])
+        if action not in (_AUTHENTICATE_ACTIONS if awaiting else _PAGE_ACTIONS):
             return "Choose how to pay."
-        error = form_error(session, form)
-        if error:
+        if not awaiting and (error := form_error(session, form)):
             return error
         try:
-            self._act(action, session["id"], details_from_form(form))
+            self._act(action, session["id"], details_from_form(form), card_from_form(form))
         except StripeError as failure:
             return failure.message
-        return CARD_DECLINED if action == "decline" else None
+        if session["status"] != "open" or self._checkout.awaiting_authentication(session["id"]):
+            return None
+        # A declined card or a failed authentication: Stripe's reason, for another try.
+        if session["payment_intent"]:
+            intent = self._payments.retrieve_intent(Params({}), session["payment_intent"])
+            if intent["last_payment_error"]:
+                return intent["last_payment_error"]["message"]
+        return CARD_DECLINED
 
     @staticmethod
     def _after_payment(session: dict) -> Response:
@@ -156,7 +177,12 @@ class Router:
         with self._transaction():
             if match := _CHECKOUT_CONTROL.match(path):
                 session_id, action = match.groups()
-                return json_response(200, self._act(action, session_id, details_from_form(form)))
+                session = self._act(action, session_id, details_from_form(form), card_from_form(form))
+                return json_response(200, session)
+            if match := _DISPUTE_CONTROL.match(path):
+                params = Params(form).allow("outcome")
+                outcome = params.string("outcome", required=True, choices=("won", "lost"))
+                return json_response(200, self._payments.close_dispute(match[1], won=outcome == "won"))
             if match := _REFUND_CONTROL.match(path):
                 params = Params(form).allow("amount", "reason")
                 intent = self._payments.retrieve_intent(params, match[1])

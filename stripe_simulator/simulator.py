@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from .api import Api
 from .catalog import Catalog
-from .charges import Payments
+from .charges import DEFAULT_CARD, Payments
 from .checkout import Checkout
 from .events import Events
 from .server import Router, SimulatorHTTPServer
@@ -140,10 +140,16 @@ class StripeSimulator:
 
     # What a customer does on the hosted page; each returns the session.
 
-    def pay(self, session_id: str, **details) -> dict:
-        """Pay successfully by card. `details`: email, name, address (dict)."""
+    def pay(self, session_id: str, card: str = DEFAULT_CARD, **details) -> dict:
+        """Pay with a test card (see the README): by default 4242..., which succeeds.
+        `details`: email, name, address (dict)."""
         with self._transaction():
-            return copy.deepcopy(self._checkout.pay(session_id, details))
+            return copy.deepcopy(self._checkout.pay(session_id, details, card))
+
+    def authenticate(self, session_id: str, succeeded: bool = True) -> dict:
+        """Complete (or fail) the 3-D Secure challenge of a card that asked for one."""
+        with self._transaction():
+            return copy.deepcopy(self._checkout.authenticate(session_id, succeeded=succeeded))
 
     def decline(self, session_id: str, **details) -> dict:
         """Attempt a card payment that the bank declines."""
@@ -172,6 +178,11 @@ class StripeSimulator:
             intent = self._store.get("payment_intent", payment_intent_id)
             refund = self._payments.refund(intent=intent, amount=amount, reason=reason)
             return copy.deepcopy(refund)
+
+    def close_dispute(self, dispute_id: str, won: bool = True) -> dict:
+        """The bank decides a dispute: won or lost."""
+        with self._transaction():
+            return copy.deepcopy(self._payments.close_dispute(dispute_id, won=won))
 
     # Webhooks
 

@@ -1,4 +1,5 @@
-"""The orders' panel on the admin index: orders today, revenue by currency, the fulfilment backlog."""
+"""The orders' panel on the admin index: orders today, revenue by currency, the fulfilment backlog,
+open disputes."""
 
 from django.contrib import admin
 from django.urls import reverse
@@ -9,6 +10,7 @@ from orders.selectors import (
     REVENUE_WINDOWS_DAYS,
     order_count_awaiting_fulfilment,
     order_count_created_today,
+    order_count_open_disputes,
     order_revenue_by_currency,
 )
 from shop.admin import url_with_query
@@ -52,5 +54,9 @@ def orders_dashboard_panel(user) -> dict:
         "unfulfilled": {
             "count": order_count_awaiting_fulfilment(),
             "url": url_with_query(orders_url, awaiting_fulfilment="yes"),
+        },
+        "open_disputes": {
+            "count": order_count_open_disputes(),
+            "url": url_with_query(orders_url, dispute="open"),
         },
     }

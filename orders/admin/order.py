@@ -5,12 +5,14 @@ import datetime
 from django.conf import settings
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 
 from orders.admin.refunds import OrderRefundViews
 from orders.admin.shipping import OrderShippingActions
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
 from shop.admin import money_display, pretty_json
+from shop.money import format_money
 
 
 class PaidWithinFilter(admin.SimpleListFilter):
@@ -36,6 +38,21 @@ class AwaitingFulfilmentFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.awaiting_fulfilment()
+        return queryset
+
+
+class DisputeFilter(admin.SimpleListFilter):
+    title = "dispute"
+    parameter_name = "dispute"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open (awaiting the bank)"), ("lost", "Lost"), ("won", "Won")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.with_open_dispute()
+        if self.value() in {"lost", "won"}:
+            return queryset.with_dispute(self.value())
         return queryset
 
 
@@ -113,6 +130,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "fulfillment_status",
         AwaitingFulfilmentFilter,
         PaidWithinFilter,
+        DisputeFilter,
         "currency",
     ]
     date_hierarchy = "created_at"
@@ -138,6 +156,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
                     "shipped_at",
                     "carrier",
                     "tracking_number",
+                    "dispute_display",
                 ]
             },
         ),
@@ -198,6 +217,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "stripe_subscription_id",
         "stripe_dashboard",
         "billing_address_display",
+        "dispute_display",
     ]
     inlines = [OrderItemInline, RefundInline, OrderStatusChangeInline]
     actions = ["refund", "mark_fulfilled", "mark_shipped", "mark_delivered", "mark_returned"]
@@ -220,6 +240,24 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
     @admin.display(description="billing address")
     def billing_address_display(self, order):
         return pretty_json(order.billing_address)
+
+    @admin.display(description="dispute")
+    def dispute_display(self, order):
+        dispute = order.dispute
+        if not dispute:
+            return "—"
+        status = dispute["status"]
+        amount = format_money(dispute["amount"], dispute["currency"])
+        reason = dispute["reason"] or "unknown"
+        text = f"{status.replace('_', ' ').capitalize()}: {amount} disputed as {reason}"
+        if status in Order.OPEN_DISPUTE_STATUSES and dispute["due_by"]:
+            due_by = datetime.datetime.fromisoformat(dispute["due_by"])
+            text += f"; evidence due by {date_format(timezone.localtime(due_by), 'DATETIME_FORMAT')}"
+        elif status == "lost":
+            text += "; the cardholder's bank kept the money"
+        elif status == "won":
+            text += "; the money came back"
+        return f"{text} ({dispute['id']})."
 
     @admin.display(description="in the Stripe dashboard")
     def stripe_dashboard(self, order):

@@ -213,6 +213,21 @@ def test_a_paid_order_is_never_cancelled(frozen_cart):
     assert frozen_cart.status == CartStatus.CHECKED_OUT
 
 
+def test_a_charge_with_nothing_refunded_leaves_the_payment_paid(frozen_cart):
+    order = pending_order(frozen_cart)
+    order_mark_paid(order=order, details=stripe_details(), note="paid")
+
+    # What a refund still pending, failed or canceled reports: the charge's refunded total is 0.
+    assert order_apply_refund(order=order, amount_refunded=0, fully_refunded=False) is False
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.refunded_amount) == (
+        OrderStatus.PROCESSING,
+        PaymentStatus.PAID,
+        0,
+    )
+
+
 def test_refunds_only_ever_add_up(frozen_cart):
     order = pending_order(frozen_cart)
     order_mark_paid(order=order, details=stripe_details(), note="paid")

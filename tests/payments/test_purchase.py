@@ -125,6 +125,49 @@ def test_a_declined_card_leaves_the_order_pending_and_a_second_attempt_pays(
     assert len(mailoutbox) == 1
 
 
+THREE_D_SECURE_CARD = "4000 0027 6000 3184"
+
+
+def test_a_3d_secure_card_pays_once_authenticated_and_a_failed_authentication_leaves_the_order_pending(
+    stripe_sim, guest_with_cart, mug, mailoutbox
+):
+    purchase = guest_with_cart((mug, 1))
+    page_url, _ = start_checkout(purchase, stripe_sim)
+
+    challenge = purchase.shopper.on_stripe_page(page_url, "pay", card=THREE_D_SECURE_CARD)
+    assert "Authenticate your payment" in challenge.text
+    stripe_sim.wait_for_deliveries()
+    order = Order.objects.get()
+    assert (order.status, order.payment_status) == (OrderStatus.PENDING, PaymentStatus.REQUIRES_ACTION)
+
+    failed = purchase.shopper.http.post(page_url, data={"action": "fail_authentication"}, timeout=10)
+    assert "failed authentication" in failed.text
+    stripe_sim.wait_for_deliveries()
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (
+        OrderStatus.PENDING,
+        PaymentStatus.REQUIRES_PAYMENT_METHOD,
+    )
+    assert mailoutbox == []
+
+    purchase.shopper.on_stripe_page(page_url, "pay", card=THREE_D_SECURE_CARD)
+    paid = purchase.shopper.http.post(
+        page_url, data={"action": "authenticate"}, allow_redirects=False, timeout=10
+    )
+    assert paid.status_code == 303
+    stripe_sim.wait_for_deliveries()
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
+    assert status_moves(order) == [
+        ("payment_status", PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION),
+        ("payment_status", PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_PAYMENT_METHOD),
+        ("payment_status", PaymentStatus.REQUIRES_PAYMENT_METHOD, PaymentStatus.REQUIRES_ACTION),
+        ("status", OrderStatus.PENDING, OrderStatus.PROCESSING),
+        ("payment_status", PaymentStatus.REQUIRES_ACTION, PaymentStatus.PAID),
+    ]
+    assert len(mailoutbox) == 1
+
+
 def test_a_bank_transfer_that_clears_confirms_the_order_later(stripe_sim, guest_with_cart, mug, mailoutbox):
     purchase = guest_with_cart((mug, 1))
     page_url, session_id = start_checkout(purchase, stripe_sim)

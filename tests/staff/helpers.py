@@ -6,6 +6,7 @@ from accounts.models import UserRole
 from orders.models import Order, PaymentStatus
 from payments.checkout import checkout_session_create
 from payments.confirmation import checkout_session_confirm
+from stripe_simulator.charges import DEFAULT_CARD
 from tests import factories
 
 STAFF_ROLES = [UserRole.ADMIN, UserRole.SUPER_ADMIN]
@@ -13,8 +14,9 @@ STAFF_ROLES = [UserRole.ADMIN, UserRole.SUPER_ADMIN]
 REFUSED_ROLES = [UserRole.USER, None]
 
 
-def paid_order(simulator, *, unit_amount=1800, quantity=2, delivered=True) -> Order:
-    """Return an order paid through the simulator's checkout, as Stripe recorded it.
+def paid_order(simulator, *, unit_amount=1800, quantity=2, delivered=True, card=DEFAULT_CARD) -> Order:
+    """Return an order paid through the simulator's checkout with test card `card`, as Stripe
+    recorded it.
 
     `delivered`: the simulator delivers the payment's webhooks; otherwise the shop is told directly.
     """
@@ -28,7 +30,7 @@ def paid_order(simulator, *, unit_amount=1800, quantity=2, delivered=True) -> Or
         cancel_url="http://testserver/cart/",
     )
     session_id = started.order.stripe_checkout_session_id
-    simulator.pay(session_id)
+    simulator.pay(session_id, card=card)
     if delivered:
         simulator.wait_for_deliveries()
     else:

@@ -1,15 +1,21 @@
 """Refunds from the order admin: validated here, sent to Stripe once, settled by Stripe's webhooks."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 
 from orders.exceptions import RefundAlreadyRequested, RefundFailed
 from orders.forms import minor_units_from_text
 from orders.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
 from orders.selectors import order_refundable_amount
+from payments.models import WebhookEvent
 from payments.refunds import order_refund_request
 from tests import factories
 from tests.admin.pages import run_action
+from tests.payments.conftest import signature_headers
 from tests.staff.helpers import (
     REFUSED_ROLES,
     STAFF_ROLES,
@@ -257,3 +263,55 @@ def test_amounts_with_more_decimals_than_the_currency_are_refused(text, currency
     with pytest.raises(ValidationError) as refused:
         minor_units_from_text(text, currency)
     assert message in refused.value.messages[0]
+
+
+# Stripe's test card whose refunds are accepted, then fail.
+REFUND_FAILS_CARD = "4000 0000 0000 5126"
+
+
+def test_a_refund_that_fails_at_stripe_leaves_the_order_paid_and_tells_staff_why(staff_client, stripe_sim):
+    order = paid_order(stripe_sim, unit_amount=1800, quantity=2, card=REFUND_FAILS_CARD)
+
+    response = submit_refund(staff_client, order, "10.00")
+    stripe_sim.wait_for_deliveries()
+
+    assert any("Stripe accepted the refund of $10.00" in message for message in messages_of(response))
+    refund = Refund.objects.get()
+    assert refund.status == RefundStatus.FAILED
+    assert "expired_or_canceled_card" in refund.last_error
+    assert order_state(order) == (OrderStatus.PROCESSING, PaymentStatus.PAID, 0, "")
+    assert not order.status_changes.filter(
+        field="payment_status", new_status=PaymentStatus.PARTIALLY_REFUNDED
+    )
+    assert WebhookEvent.objects.filter(type="refund.failed", processed=True, last_error="").exists()
+    order_page = staff_client.get(order_change_url(order)).text
+    assert "The refund of $10.00 failed at Stripe" in order_page
+    assert "the card was expired or canceled" in order_page
+    # Nothing left the account: the whole payment can still be refunded.
+    assert order_refundable_amount(order=order) == 3600
+
+
+def test_a_failed_refund_delivered_before_it_was_created_stays_failed(staff_client, quiet_sim, stripe_api):
+    order = paid_order(quiet_sim, delivered=False, card=REFUND_FAILS_CARD)
+    submit_refund(staff_client, order, "10.00")
+    stripe = stripe_api()
+    events = [
+        event.to_dict()
+        for event in reversed(stripe.v1.events.list({"limit": 100}).data)
+        if event.type.startswith("refund.")
+    ]
+    assert [event["type"] for event in events] == ["refund.created", "refund.updated", "refund.failed"]
+
+    for event in reversed(events):  # deliveries are unordered
+        payload = json.dumps(event)
+        response = Client().post(
+            reverse("payments:webhook"),
+            payload,
+            content_type="application/json",
+            headers=signature_headers(payload),
+        )
+        assert response.status_code == 200
+
+    refund = Refund.objects.get()
+    assert refund.status == RefundStatus.FAILED
+    assert order_state(order) == (OrderStatus.PROCESSING, PaymentStatus.PAID, 0, "")

@@ -192,6 +192,21 @@ def world(sim):
         {"payment_intent": paid_intent, "amount": 500, "reason": "requested_by_customer"},
     )
     sim.refund_from_dashboard(paid_intent)
+    # Stripe's test cards: 3-D Secure completed and failed, a refund that fails, a dispute.
+    authenticated = session()
+    sim.pay(authenticated["id"], card="4000 0027 6000 3184")
+    sim.authenticate(authenticated["id"], succeeded=False)
+    sim.pay(authenticated["id"], card="4000002500003155")
+    sim.authenticate(authenticated["id"])
+    refund_fails = session()
+    sim.pay(refund_fails["id"], card="4000000000005126")
+    failing_intent = http.ok("GET", f"/v1/checkout/sessions/{refund_fails['id']}")["payment_intent"]
+    failed_refund = http.ok("POST", "/v1/refunds", {"payment_intent": failing_intent})
+    disputed = session()
+    sim.pay(disputed["id"], card="4000000000000259")
+    disputed_intent = http.ok("GET", f"/v1/checkout/sessions/{disputed['id']}")["payment_intent"]
+    dispute = http.ok("GET", "/v1/disputes", {"payment_intent": disputed_intent})["data"][0]
+    sim.close_dispute(dispute["id"], won=False)
     subscription = http.ok("GET", f"/v1/checkout/sessions/{subscribed['id']}")["subscription"]
     return {
         "http": http,
@@ -207,10 +222,13 @@ def world(sim):
             expired["id"],
             options["id"],
             subscribed["id"],
+            authenticated["id"],
         ],
         "open_session": options["id"],
         "intent": paid_intent,
         "refund": refund["id"],
+        "failed_refund": failed_refund,
+        "dispute": dispute["id"],
         "subscription": subscription,
     }
 
@@ -299,8 +317,14 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
         ],
         ("POST", "/v1/refunds"): [
             (http.ok("GET", f"/v1/refunds/{world['refund']}"), ()),
+            (world["failed_refund"], ()),
         ],
-        ("GET", "/v1/refunds/{id}"): [(http.ok("GET", f"/v1/refunds/{world['refund']}"), ())],
+        ("GET", "/v1/refunds/{id}"): [
+            (http.ok("GET", f"/v1/refunds/{world['refund']}"), ()),
+            (http.ok("GET", f"/v1/refunds/{world['failed_refund']['id']}"), ()),
+        ],
+        ("GET", "/v1/disputes"): [(http.ok("GET", "/v1/disputes"), ())],
+        ("GET", "/v1/disputes/{id}"): [(http.ok("GET", f"/v1/disputes/{world['dispute']}"), ())],
         ("GET", "/v1/subscriptions/{id}"): [
             (http.ok("GET", f"/v1/subscriptions/{world['subscription']}"), ()),
         ],

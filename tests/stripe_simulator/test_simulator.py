@@ -689,3 +689,124 @@ def test_deliveries_are_dropped_and_resumed_from_the_control_url(sim, client, re
     assert "no.such.type" in json.loads(body)["error"]["message"]
     with pytest.raises(ValueError, match=r"no\.such\.type"):
         sim.drop_deliveries(types=["no.such.type"])
+
+
+# --- Stripe's test cards: the failure paths ----------------------------------------------------
+
+
+def test_the_hosted_page_pays_with_the_card_typed_in(sim, client, order, receiver):
+    page = get(order.url)
+    assert 'name="card" value="4242 4242 4242 4242"' in page
+
+    status, _, page = post(
+        order.url, {"action": "pay", "email": "ada@example.com", "card": "4000 0000 0000 0002"}
+    )
+    assert (status, "Your card was declined." in page) == (200, True)
+    status, _, page = post(order.url, {"action": "pay", "email": "ada@example.com", "card": "1234 5678"})
+    assert status == 200
+    assert "Your card number is invalid." in page
+
+    status, _, _ = post(order.url, {"action": "pay", "email": "ada@example.com", "card": "4000000000005126"})
+    assert status == 303
+    sim.wait_for_deliveries(timeout=5)
+    charge = receiver.of_type("charge.succeeded")[0].data.object
+    assert charge.payment_method_details.card.last4 == "5126"
+
+
+def test_a_3d_secure_card_is_paid_once_authenticated_on_the_hosted_page(sim, client, order, receiver):
+    status, _, page = post(
+        order.url, {"action": "pay", "email": "ada@example.com", "card": "4000 0027 6000 3184"}
+    )
+
+    assert status == 200
+    assert "Authenticate your payment" in page
+    assert get(order.url).count("Complete authentication") == 1  # a reload shows the challenge again
+    session = client.v1.checkout.sessions.retrieve(order.id, params={"expand": ["payment_intent"]})
+    assert session.status == "open"
+    assert session.payment_intent.status == "requires_action"
+    assert session.payment_intent.next_action.type == "use_stripe_sdk"
+
+    status, headers, _ = post(order.url, {"action": "authenticate"})
+
+    assert status == 303
+    assert headers["Location"] == f"https://shop.test/done?session={order.id}"
+    sim.wait_for_deliveries(timeout=5)
+    session = client.v1.checkout.sessions.retrieve(order.id, params={"expand": ["payment_intent"]})
+    assert (session.status, session.payment_status, session.payment_intent.status) == (
+        "complete",
+        "paid",
+        "succeeded",
+    )
+    types = receiver.types()
+    assert types.index("payment_intent.requires_action") < types.index("checkout.session.completed")
+
+
+def test_a_failed_3d_secure_authentication_leaves_the_session_open(sim, client, order, receiver):
+    post(order.url, {"action": "pay", "email": "ada@example.com", "card": "4000002500003155"})
+
+    status, _, page = post(order.url, {"action": "fail_authentication"})
+
+    assert status == 200
+    assert "failed authentication" in page
+    assert 'name="card"' in page  # the payment form again, for another card
+    sim.wait_for_deliveries(timeout=5)
+    session = client.v1.checkout.sessions.retrieve(order.id, params={"expand": ["payment_intent"]})
+    assert (session.status, session.payment_intent.status) == ("open", "requires_payment_method")
+    failed = receiver.of_type("payment_intent.payment_failed")[0].data.object
+    assert failed.last_payment_error.code == "payment_intent_authentication_failure"
+    assert "charge.failed" not in receiver.types()
+    assert "checkout.session.completed" not in receiver.types()
+    status, _, body = post(f"{sim.url}/_simulator/checkout/{order.id}/authenticate")
+    assert status == 400
+    assert "no payment awaiting 3-D Secure authentication" in body
+
+
+def test_a_refund_of_the_refund_failure_card_is_accepted_then_fails(sim, client, order, receiver):
+    intent_id = sim.pay(order.id, card="4000000000005126")["payment_intent"]
+
+    refund = client.v1.refunds.create(params={"payment_intent": intent_id, "amount": 1000})
+
+    assert refund.status == "pending"
+    sim.wait_for_deliveries(timeout=5)
+    current = client.v1.refunds.retrieve(refund.id)
+    assert (current.status, current.failure_reason) == ("failed", "expired_or_canceled_card")
+    updated = receiver.of_type("refund.updated")[-1]
+    assert updated.data.object.status == "failed"
+    assert updated.data.previous_attributes.status == "pending"
+    assert receiver.of_type("refund.failed")[0].data.object.failure_reason == "expired_or_canceled_card"
+    assert "charge.refunded" not in receiver.types()
+    charge = client.v1.charges.retrieve(current.charge)
+    assert (charge.amount_refunded, charge.refunded) == (0, False)
+
+
+def test_the_dispute_card_is_paid_then_disputed_and_the_dispute_closed(sim, client, order, receiver):
+    intent_id = sim.pay(order.id, card="4000 0000 0000 0259")["payment_intent"]
+    sim.wait_for_deliveries(timeout=5)
+
+    created = receiver.of_type("charge.dispute.created")[0].data.object
+    intent = client.v1.payment_intents.retrieve(intent_id)
+    assert intent.status == "succeeded"
+    assert (created.object, created.charge, created.payment_intent) == (
+        "dispute",
+        intent.latest_charge,
+        intent_id,
+    )
+    assert (created.amount, created.currency, created.reason, created.status) == (
+        4498,
+        "usd",
+        "fraudulent",
+        "needs_response",
+    )
+    assert created.evidence_details.due_by > created.created
+    assert client.v1.charges.retrieve(intent.latest_charge).disputed is True
+    assert [d.id for d in client.v1.disputes.list(params={"payment_intent": intent_id}).data] == [created.id]
+
+    status, _, body = post(f"{sim.url}/_simulator/disputes/{created.id}/close", {"outcome": "lost"})
+
+    assert (status, json.loads(body)["status"]) == (200, "lost")
+    sim.wait_for_deliveries(timeout=5)
+    assert receiver.of_type("charge.dispute.closed")[0].data.object.status == "lost"
+    assert client.v1.disputes.retrieve(created.id).status == "lost"
+    status, _, body = post(f"{sim.url}/_simulator/disputes/{created.id}/close", {"outcome": "won"})
+    assert status == 400
+    assert "already closed" in body
