@@ -91,6 +91,7 @@ def render_checkout(
         '<div class="actions">',
         *buttons,
         "</div>",
+        promotion_code_block(session, form),
         '<p class="hint">Pay succeeds like test card 4242 4242 4242 4242, Decline fails like '
         "4000 0000 0000 0002, and a bank transfer completes the session now and is paid "
         "later.</p>",
@@ -198,8 +199,45 @@ def _summary(session: dict, lines: list[dict]) -> str:
         '<thead><tr><th scope="col">Item</th><th scope="col" class="num">Qty</th>'
         '<th scope="col" class="num">Amount</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody>"
-        f'<tfoot><tr><th scope="row" colspan="2">{total_label}</th>'
+        f"<tfoot>{_adjustment_rows(session)}"
+        f'<tr><th scope="row" colspan="2">{total_label}</th>'
         f'<td class="num">{total}</td></tr></tfoot></table>'
+    )
+
+
+def _adjustment_rows(session: dict) -> str:
+    """Subtotal, discount, shipping and tax rows, for a session that has any of them."""
+    totals = session["total_details"]
+    currency = session["currency"]
+    adjustments = [
+        ("Discount", -totals["amount_discount"]),
+        ("Shipping", totals["amount_shipping"]),
+        ("Tax", totals["amount_tax"]),
+    ]
+    rows = [(label, amount) for label, amount in adjustments if amount]
+    if not rows:
+        return ""
+    rows.insert(0, ("Subtotal", session["amount_subtotal"]))
+    return "".join(
+        f'<tr><th scope="row" colspan="2">{label}</th>'
+        f'<td class="num">{"−" if amount < 0 else ""}{format_money(abs(amount), currency)}</td></tr>'
+        for label, amount in rows
+    )
+
+
+def promotion_code_block(session: dict, form: dict) -> str:
+    """The promotion code field of a session that allows codes; its Apply button skips the
+    browser's checks of the payment fields, which are not needed to apply a code."""
+    if not session["allow_promotion_codes"]:
+        return ""
+    applied = '<p class="hint">Promotion code applied.</p>' if session["discounts"] else ""
+    return (
+        "<fieldset><legend>Promotion code</legend>"
+        + _input(
+            "promotion_code", "Promotion code", form.get("promotion_code"), required=False, autocomplete="off"
+        )
+        + '<div class="actions"><button type="submit" name="action" value="apply_promotion_code" '
+        "formnovalidate>Apply</button></div>" + applied + "</fieldset>"
     )
 
 

@@ -114,12 +114,16 @@ class Router:
                 error = self._submit(session, form)
                 if error is None:
                     return self._after_payment(session)
+                # An applied promotion code is no error: the page shows its totals.
+                error = error or None
             lines = self._checkout.rendered_lines(session_id)
             return html_response(200, render_checkout(session, lines, error=error, form=form))
 
     def _submit(self, session: dict, form: dict) -> str | None:
         """Run the button's action; the message to show if the customer must try again."""
         action = form.get("action")
+        if action == "apply_promotion_code":
+            return self._apply_promotion_code(session, form)
         if action not in _PAGE_ACTIONS:
             return "Choose how to pay."
         error = form_error(session, form)
@@ -130,6 +134,17 @@ class Router:
         except StripeError as failure:
             return failure.message
         return CARD_DECLINED if action == "decline" else None
+
+    def _apply_promotion_code(self, session: dict, form: dict) -> str:
+        """Apply the typed code; the page is shown again, with the new totals or why the code was refused."""
+        code = (form.get("promotion_code") or "").strip()
+        if not code:
+            return "Enter a promotion code."
+        try:
+            self._checkout.apply_promotion_code(session["id"], code)
+        except StripeError as failure:
+            return failure.message
+        return ""
 
     @staticmethod
     def _after_payment(session: dict) -> Response:
