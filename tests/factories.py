@@ -6,7 +6,7 @@ from django.utils.text import slugify
 
 from accounts.models import User, UserRole
 from cart.models import Cart, CartItem, CartStatus
-from catalog.models import BillingInterval, Price, PriceType, Product
+from catalog.models import BillingInterval, Coupon, Price, PriceType, Product, PromotionCode
 from orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, PaymentStatus, Refund
 from pages.models import Page, PageSlug
 from payments.models import WebhookEvent
@@ -47,6 +47,22 @@ class ProductFactory(factory.django.DjangoModelFactory):
     description = factory.Faker("sentence")
     images = factory.LazyFunction(lambda: ["catalog/demo/placeholder.svg"])
     active = True
+
+
+class CouponFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Coupon
+
+    name = factory.Sequence(lambda n: f"Coupon {n}")
+    percent_off = 10
+
+
+class PromotionCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PromotionCode
+
+    code = factory.Sequence(lambda n: f"CODE-{n}")
+    coupon = factory.SubFactory(CouponFactory)
 
 
 class PriceFactory(factory.django.DjangoModelFactory):
