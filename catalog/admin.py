@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from sorl.thumbnail import get_thumbnail
 
 from catalog.exceptions import StripeSyncFailed
-from catalog.models import SYNC_ERROR_KEY, Price, Product, ProductImage
+from catalog.models import SYNC_ERROR_KEY, Coupon, Price, Product, ProductImage, PromotionCode
 from shop.payment_gateway import payment_gateway
 
 
@@ -274,3 +274,78 @@ def _push_to_stripe(model_admin, request, push, **row):
             messages.ERROR,
         )
         return None
+
+
+class PromotionCodeInline(admin.TabularInline):
+    model = PromotionCode
+    extra = 1
+    fields = ["code", "active", "max_redemptions", "expires_at", "stripe_promotion_code_id"]
+    # A pushed code's terms are guarded by PromotionCode.clean: an inline cannot make one row read-only.
+    readonly_fields = ["stripe_promotion_code_id"]
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = ["name", "terms", "duration", "active", "stripe_coupon_id", "in_sync_with_stripe"]
+    list_filter = ["active", "duration"]
+    search_fields = ["name", "=stripe_coupon_id", "promotion_codes__code"]
+    readonly_fields = ["stripe_coupon_id", "created_at", "updated_at"]
+    fields = [
+        "name",
+        "percent_off",
+        "amount_off",
+        "currency",
+        "duration",
+        "duration_in_months",
+        "active",
+        "stripe_coupon_id",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [PromotionCodeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        terms = ["name", "percent_off", "amount_off", "currency", "duration", "duration_in_months"]
+        return _pushed_readonly(self, obj, terms, "stripe_coupon_id")
+
+    def save_related(self, request, form, formsets, change):
+        # The codes are saved by now: one push creates the coupon and then each code.
+        super().save_related(request, form, formsets, change)
+        coupon = form.instance
+        if _push_to_stripe(self, request, payment_gateway().coupon_push, coupon=coupon) is None:
+            return
+        for promotion_code in coupon.promotion_codes.filter(stripe_promotion_code_id__isnull=True):
+            _push_to_stripe(
+                self, request, payment_gateway().promotion_code_push, promotion_code=promotion_code
+            )
+
+    @admin.display(boolean=True, description="in sync with Stripe")
+    def in_sync_with_stripe(self, obj):
+        return bool(obj.stripe_coupon_id) and SYNC_ERROR_KEY not in (obj.metadata or {})
+
+
+@admin.register(PromotionCode)
+class PromotionCodeAdmin(admin.ModelAdmin):
+    list_display = ["code", "coupon", "active", "max_redemptions", "expires_at", "stripe_promotion_code_id"]
+    list_filter = ["active"]
+    list_select_related = ["coupon"]
+    search_fields = ["code", "=stripe_promotion_code_id"]
+    autocomplete_fields = ["coupon"]
+    fields = ["code", "coupon", "active", "max_redemptions", "expires_at", "stripe_promotion_code_id"]
+    readonly_fields = ["stripe_promotion_code_id"]
+
+    def get_readonly_fields(self, request, obj=None):
+        terms = ["code", "coupon", "max_redemptions", "expires_at"]
+        return _pushed_readonly(self, obj, terms, "stripe_promotion_code_id")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _push_to_stripe(self, request, payment_gateway().promotion_code_push, promotion_code=obj)
+
+
+def _pushed_readonly(model_admin, obj, terms: list[str], stripe_id_field: str) -> list[str]:
+    """The Stripe id is never edited here, and once the row is in Stripe neither are its terms."""
+    readonly = [*model_admin.readonly_fields]
+    if obj is not None and getattr(obj, stripe_id_field, None):
+        readonly += terms
+    return readonly

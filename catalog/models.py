@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from bson import ObjectId
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -350,3 +351,118 @@ def product_refresh_price_summary(*, product_ids: Iterable) -> None:
         prices_by_product[price.product_id].append(price)
     for product_id in product_ids:
         Product.objects.filter(pk=product_id).update(**price_summary_fields(prices_by_product[product_id]))
+
+
+class CouponDuration(models.TextChoices):
+    ONCE = "once", "Once"
+    FOREVER = "forever", "Forever"
+    REPEATING = "repeating", "For some months"
+
+
+class Coupon(models.Model):
+    """A discount, pushed to Stripe as a coupon; shoppers redeem it through its promotion codes.
+
+    Stripe never changes a coupon's terms once created, so neither does the admin after the push.
+    """
+
+    name = models.CharField(max_length=40, help_text="Shown to the shopper on Stripe's page.")
+    percent_off = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    amount_off = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="In the currency's minor unit (cents).",
+        validators=[MinValueValidator(1), validate_stripe_unit_amount],
+    )
+    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code, with an amount off.")
+    duration = models.CharField(max_length=10, choices=CouponDuration.choices, default=CouponDuration.ONCE)
+    duration_in_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    active = models.BooleanField(default=True, help_text="Inactive: none of its codes can be redeemed.")
+    stripe_coupon_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.terms})"
+
+    @property
+    def terms(self) -> str:
+        """Return what the coupon takes off: "10% off" or "$5.00 off"."""
+        if self.percent_off:
+            return f"{self.percent_off}% off"
+        return f"{format_money(self.amount_off or 0, self.currency or 'usd')} off"
+
+    def clean(self):
+        errors = {}
+        self.currency = (self.currency or "").lower()
+        if (self.percent_off is None) == (self.amount_off is None):
+            errors["percent_off"] = "Enter either a percentage or an amount off, not both."
+        if self.amount_off is not None and (len(self.currency) != 3 or not self.currency.isalpha()):
+            errors["currency"] = "An amount off needs its three-letter currency code, such as usd."
+        if self.percent_off is not None and self.currency:
+            errors["currency"] = "A percentage off has no currency."
+        if (self.duration == CouponDuration.REPEATING) != (self.duration_in_months is not None):
+            errors["duration_in_months"] = "Enter the number of months for a repeating coupon, and only then."
+        if errors:
+            raise ValidationError(errors)
+        _refuse_pushed_term_changes(self, "stripe_coupon_id", COUPON_TERMS)
+
+
+class PromotionCode(models.Model):
+    """A code a shopper types on Stripe's checkout page to get its coupon; pushed to Stripe."""
+
+    code = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9-]+$", "Use only letters, digits and dashes, as Stripe requires.")
+        ],
+    )
+    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="promotion_codes")
+    active = models.BooleanField(default=True)
+    max_redemptions = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: no limit."
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    stripe_promotion_code_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def is_redeemable(self) -> bool:
+        """Whether Stripe should accept the code: it and its coupon are active."""
+        return self.active and self.coupon.active
+
+    def clean(self):
+        _refuse_pushed_term_changes(self, "stripe_promotion_code_id", PROMOTION_CODE_TERMS)
+
+
+# What Stripe never changes once it has created the coupon or code.
+COUPON_TERMS = ("name", "percent_off", "amount_off", "currency", "duration", "duration_in_months")
+PROMOTION_CODE_TERMS = ("code", "coupon_id", "max_redemptions", "expires_at")
+
+
+def _refuse_pushed_term_changes(row, stripe_id_field: str, terms: tuple[str, ...]) -> None:
+    if row.pk is None:
+        return
+    saved = type(row).objects.filter(pk=row.pk).values(stripe_id_field, *terms).first()
+    if not saved or not saved[stripe_id_field]:
+        return
+    changed = [name.removesuffix("_id") for name in terms if saved[name] != getattr(row, name)]
+    if changed:
+        raise ValidationError(
+            f"Stripe keeps the {', '.join(changed)} of a {row._meta.verbose_name} it has: "
+            "create a new one instead, and make this one inactive."
+        )

@@ -232,6 +232,8 @@ def _stripe_session_create(
         "client_reference_id": number,
         "metadata": metadata,
         "shipping_address_collection": {"allowed_countries": SHIPPING_COUNTRIES},
+        # The codes staff create in the catalog admin; Stripe's page takes them and discounts the session.
+        "allow_promotion_codes": True,
     }
     if customer_id:
         params["customer"] = customer_id

@@ -109,8 +109,9 @@ def payment_details_from_session(session: dict) -> PaymentDetails:
 
 def _line_amounts(session_id: str) -> dict:
     line_items = stripe_client().v1.checkout.sessions.line_items.list(session_id, {"limit": 100})
+    # Before discount and tax, which the order shows as its own rows: the lines add up to the subtotal.
     return {
-        item.price.id: (item.price.unit_amount, item.amount_total)
+        item.price.id: (item.price.unit_amount, item.amount_subtotal)
         for item in line_items.auto_paging_iter()
         if item.price
     }

@@ -1,8 +1,9 @@
 """Stripe as the shop's payment gateway: the operations of shop.payment_gateway.PaymentGateway."""
 
-from catalog.models import Price, Product
+from catalog.models import Coupon, Price, Product, PromotionCode
 from orders.models import Order, Refund
 from payments.catalog_sync import price_push_to_stripe, product_push_to_stripe
+from payments.promotions import coupon_push_to_stripe, promotion_code_push_to_stripe
 from payments.refunds import order_refund_request
 
 
@@ -12,6 +13,12 @@ class StripeGateway:
 
     def price_push(self, *, price: Price) -> str | None:
         return price_push_to_stripe(price=price)
+
+    def coupon_push(self, *, coupon: Coupon) -> str:
+        return coupon_push_to_stripe(coupon=coupon)
+
+    def promotion_code_push(self, *, promotion_code: PromotionCode) -> str:
+        return promotion_code_push_to_stripe(promotion_code=promotion_code)
 
     def refund_request(
         self, *, order: Order, amount: int, reason: str, stripe_reason: str, request_token: str, requested_by

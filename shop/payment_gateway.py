@@ -34,6 +34,18 @@ class PaymentGateway(Protocol):
         Raise catalog.exceptions.StripeSyncFailed, the price saved and marked, when the provider fails.
         """
 
+    def coupon_push(self, *, coupon: Model) -> str:
+        """Create the catalog coupon at the provider once, and bring its codes in line; return its id.
+
+        Raise catalog.exceptions.StripeSyncFailed, the coupon saved and marked, when the provider fails.
+        """
+
+    def promotion_code_push(self, *, promotion_code: Model) -> str:
+        """Create the promotion code at the provider once, else update whether it is active; return its id.
+
+        Raise catalog.exceptions.StripeSyncFailed, the code saved and marked, when the provider fails.
+        """
+
     def refund_request(
         self, *, order: Model, amount: int, reason: str, stripe_reason: str, request_token: str, requested_by
     ) -> Model:

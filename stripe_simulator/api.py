@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 from .catalog import Catalog
 from .charges import Payments
 from .checkout import Checkout
+from .discounts import Discounts
 from .errors import StripeError
 from .events import Events
 from .params import Params, parse_form
@@ -39,6 +40,7 @@ class Api:
         checkout: Checkout,
         payments: Payments,
         subscriptions: Subscriptions,
+        discounts: Discounts,
         events: Events,
     ):
         self._store = store
@@ -76,6 +78,13 @@ class Api:
             ("GET", "/v1/disputes", payments.list_disputes),
             ("GET", "/v1/disputes/{id}", payments.retrieve_dispute),
             ("GET", "/v1/subscriptions/{id}", subscriptions.retrieve_subscription),
+            ("GET", "/v1/coupons", discounts.list_coupons),
+            ("POST", "/v1/coupons", discounts.create_coupon),
+            ("GET", "/v1/coupons/{id}", discounts.retrieve_coupon),
+            ("GET", "/v1/promotion_codes", discounts.list_promotion_codes),
+            ("POST", "/v1/promotion_codes", discounts.create_promotion_code),
+            ("GET", "/v1/promotion_codes/{id}", discounts.retrieve_promotion_code),
+            ("POST", "/v1/promotion_codes/{id}", discounts.update_promotion_code),
             ("GET", "/v1/events", events.list_events),
             ("GET", "/v1/events/{id}", events.retrieve_event),
         ]

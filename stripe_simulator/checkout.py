@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 
 from .catalog import Catalog
 from .charges import DECLINED_CARD, DEFAULT_CARD, Payments, bank_method_for, card_method, magic_card
+from .discounts import Discounts, discount_amount
 from .errors import StripeError, parameter_missing
 from .params import Params
 from .store import Store, list_object, new_id, now
@@ -94,6 +95,7 @@ class Checkout:
         catalog: Catalog,
         payments: Payments,
         subscriptions: Subscriptions,
+        discounts: Discounts,
         *,
         page_url: Callable[[str], str],
         on_bank_debit_started: Callable[[str], None],
@@ -102,6 +104,7 @@ class Checkout:
         self.catalog = catalog
         self.payments = payments
         self.subscriptions = subscriptions
+        self.discounts = discounts
         self._page_url = page_url
         self._on_bank_debit_started = on_bank_debit_started
         store.register_expander(
@@ -145,27 +148,16 @@ class Checkout:
         )
         mode = params.string("mode", required=True, choices=("payment", "subscription"))
         customer = self._customer_param(params)
-        discounts = self._discounts(params)
         automatic_tax = self._automatic_tax(params)
         lines = self._lines(params, mode)
         currency = lines[0][1]["currency"]
+        discounts = self._discounts(params, currency)
         shipping_options = self._shipping_options(params, currency)
         plan = self._plan(params, mode, lines)
-        # With a trial only one-time items are due today, exactly like Stripe's first invoice.
-        subtotal = sum(
-            line["amount_total"] for line, price in lines if not (plan.trial_days and price["recurring"])
-        )
         # Checkout preselects the first shipping option.
         shipping_cost = None
         if shipping_options:
-            shipping_amount = shipping_options[0]["shipping_amount"]
-            shipping_cost = {
-                "amount_subtotal": shipping_amount,
-                "amount_tax": 0,
-                "amount_total": shipping_amount,
-                "shipping_rate": shipping_options[0]["shipping_rate"],
-            }
-        shipping_total = shipping_cost["amount_total"] if shipping_cost else 0
+            shipping_cost = {"shipping_rate": shipping_options[0]["shipping_rate"]}
         created = now()
         session_id = new_id("cs_test_", 58)
         session = self.store.add(
@@ -175,8 +167,9 @@ class Checkout:
                 "object": "checkout.session",
                 "adaptive_pricing": {"enabled": False},
                 "allow_promotion_codes": params.boolean("allow_promotion_codes"),
-                "amount_subtotal": subtotal,
-                "amount_total": subtotal + shipping_total,
+                # Both set by _retotal below.
+                "amount_subtotal": 0,
+                "amount_total": 0,
                 "automatic_tax": automatic_tax,
                 "billing_address_collection": params.string(
                     "billing_address_collection", choices=("auto", "required")
@@ -215,16 +208,61 @@ class Checkout:
                 "subscription": None,
                 "success_url": self._url(params, "success_url"),
                 "tax_id_collection": {"enabled": False, "required": "never"},
-                "total_details": {
-                    "amount_discount": 0,
-                    "amount_shipping": shipping_total,
-                    "amount_tax": 0,
-                },
+                "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
                 "ui_mode": "hosted_page",
                 "url": self._page_url(session_id),
             }
         )
         self._plans()[session_id] = asdict(plan)
+        self._retotal(session)
+        return session
+
+    def _retotal(self, session: dict) -> None:
+        """Bring the session's line items and totals in line with its discount and shipping."""
+        plan = self._plans()[session["id"]]
+        # With a trial only one-time items are due today, exactly like Stripe's first invoice.
+        due = [
+            line
+            for line in plan["line_items"]
+            if not (plan["trial_days"] and self.store.get("price", line["price"])["recurring"])
+        ]
+        subtotal = sum(line["amount_subtotal"] for line in due)
+        discount = 0
+        for applied in session["discounts"]:
+            discount += discount_amount(self.store.get("coupon", applied["coupon"]), subtotal - discount)
+        # Each line carries its share of the discount, the rounding left on the last line.
+        left = discount
+        for index, line in enumerate(due):
+            share = left if index == len(due) - 1 else discount * line["amount_subtotal"] // (subtotal or 1)
+            left -= share
+            line.update(amount_discount=share, amount_total=line["amount_subtotal"] - share)
+        shipping_cost = session["shipping_cost"]
+        shipping = 0
+        if shipping_cost:
+            shipping = self.store.get("shipping_rate", shipping_cost["shipping_rate"])["fixed_amount"][
+                "amount"
+            ]
+            shipping_cost.update(amount_subtotal=shipping, amount_tax=0, amount_total=shipping)
+        self.store.update(
+            session,
+            {
+                "amount_subtotal": subtotal,
+                "amount_total": subtotal - discount + shipping,
+                "total_details": {"amount_discount": discount, "amount_shipping": shipping, "amount_tax": 0},
+            },
+        )
+
+    def apply_promotion_code(self, session_id: str, code: str) -> dict:
+        """The shopper types a promotion code on the hosted page; it replaces any code applied before."""
+        session = self._open_session(session_id)
+        if not session["allow_promotion_codes"]:
+            raise StripeError("This Checkout Session does not accept promotion codes.")
+        promotion_code = self.discounts.find_active(code)
+        coupon = self.discounts.redeemable(promotion_code, session["currency"])
+        self.store.update(
+            session, {"discounts": [{"coupon": coupon["id"], "promotion_code": promotion_code["id"]}]}
+        )
+        self._retotal(session)
         return session
 
     def retrieve_session(self, params: Params, session_id: str) -> dict:
@@ -492,14 +530,16 @@ class Checkout:
             price_data, product=product["id"], active=False, tax_behavior=tax_behavior or "unspecified"
         )
 
-    def _discounts(self, params: Params) -> list[dict]:
-        """Stored as given: coupons and promotion codes are not simulated."""
+    def _discounts(self, params: Params, currency: str) -> list[dict]:
+        """The coupon or promotion code given at creation, checked as the hosted page checks a typed one."""
         discounts = params.hashes("discounts")
         if discounts and params.has("allow_promotion_codes"):
             raise StripeError(
                 "You may only specify one of these parameters: allow_promotion_codes, discounts.",
                 code="parameters_exclusive",
             )
+        if len(discounts) > 1:
+            raise StripeError("You may only apply one discount to a Checkout Session.", param="discounts")
         stored = []
         for discount in discounts:
             discount.allow("coupon", "promotion_code")
@@ -509,9 +549,23 @@ class Checkout:
                     f"{discount.path('promotion_code')}.",
                     param=discount.path("coupon"),
                 )
-            stored.append(
-                {"coupon": discount.string("coupon"), "promotion_code": discount.string("promotion_code")}
+            if discount.has("coupon"):
+                coupon = self.store.get(
+                    "coupon", discount.string("coupon"), param=discount.path("coupon"), status=400
+                )
+                stored.append({"coupon": coupon["id"], "promotion_code": None})
+                continue
+            promotion_code = self.store.get(
+                "promotion_code",
+                discount.string("promotion_code"),
+                param=discount.path("promotion_code"),
+                status=400,
             )
+            try:
+                coupon = self.discounts.redeemable(promotion_code, currency)
+            except StripeError as error:
+                raise StripeError(error.message, param=discount.path("promotion_code")) from None
+            stored.append({"coupon": coupon["id"], "promotion_code": promotion_code["id"]})
         return stored
 
     @staticmethod
@@ -753,6 +807,7 @@ class Checkout:
         shipping: dict | None,
         subscription_id: str | None = None,
     ) -> None:
+        self.discounts.redeem(session["discounts"])
         self.store.update(
             session,
             {

@@ -100,6 +100,7 @@ def render_checkout(
         '<div class="actions">',
         *buttons,
         "</div>",
+        promotion_code_block(session, form),
         '<p class="hint">Pay with one of Stripe\'s test cards: 4242 4242 4242 4242 succeeds, '
         "4000 0000 0000 0002 is declined (as Decline), 4000 0027 6000 3184 asks for 3-D Secure, "
         "4000 0000 0000 5126 is refunded and the refund fails, 4000 0000 0000 0259 is disputed. "
@@ -229,8 +230,45 @@ def _summary(session: dict, lines: list[dict]) -> str:
         '<thead><tr><th scope="col">Item</th><th scope="col" class="num">Qty</th>'
         '<th scope="col" class="num">Amount</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody>"
-        f'<tfoot><tr><th scope="row" colspan="2">{total_label}</th>'
+        f"<tfoot>{_adjustment_rows(session)}"
+        f'<tr><th scope="row" colspan="2">{total_label}</th>'
         f'<td class="num">{total}</td></tr></tfoot></table>'
+    )
+
+
+def _adjustment_rows(session: dict) -> str:
+    """Subtotal, discount, shipping and tax rows, for a session that has any of them."""
+    totals = session["total_details"]
+    currency = session["currency"]
+    adjustments = [
+        ("Discount", -totals["amount_discount"]),
+        ("Shipping", totals["amount_shipping"]),
+        ("Tax", totals["amount_tax"]),
+    ]
+    rows = [(label, amount) for label, amount in adjustments if amount]
+    if not rows:
+        return ""
+    rows.insert(0, ("Subtotal", session["amount_subtotal"]))
+    return "".join(
+        f'<tr><th scope="row" colspan="2">{label}</th>'
+        f'<td class="num">{"−" if amount < 0 else ""}{format_money(abs(amount), currency)}</td></tr>'
+        for label, amount in rows
+    )
+
+
+def promotion_code_block(session: dict, form: dict) -> str:
+    """The promotion code field of a session that allows codes; its Apply button skips the
+    browser's checks of the payment fields, which are not needed to apply a code."""
+    if not session["allow_promotion_codes"]:
+        return ""
+    applied = '<p class="hint">Promotion code applied.</p>' if session["discounts"] else ""
+    return (
+        "<fieldset><legend>Promotion code</legend>"
+        + _input(
+            "promotion_code", "Promotion code", form.get("promotion_code"), required=False, autocomplete="off"
+        )
+        + '<div class="actions"><button type="submit" name="action" value="apply_promotion_code" '
+        "formnovalidate>Apply</button></div>" + applied + "</fieldset>"
     )
 
 

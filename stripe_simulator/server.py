@@ -128,6 +128,8 @@ class Router:
                 error = self._submit(session, form)
                 if session["status"] != "open":
                     return self._after_payment(session)
+                # An applied promotion code is no error: the page shows its totals.
+                error = error or None
             if self._checkout.awaiting_authentication(session_id):
                 return html_response(200, render_authenticate(session))
             lines = self._checkout.rendered_lines(session_id)
@@ -136,6 +138,8 @@ class Router:
     def _submit(self, session: dict, form: dict) -> str | None:
         """Run the button's action; the message to show if the customer must try again."""
         action = form.get("action")
+        if action == "apply_promotion_code":
+            return self._apply_promotion_code(session, form)
         awaiting = self._checkout.awaiting_authentication(session["id"])
         if action not in (_AUTHENTICATE_ACTIONS if awaiting else _PAGE_ACTIONS):
             return "Choose how to pay."
@@ -153,6 +157,17 @@ class Router:
             if intent["last_payment_error"]:
                 return intent["last_payment_error"]["message"]
         return CARD_DECLINED
+
+    def _apply_promotion_code(self, session: dict, form: dict) -> str:
+        """Apply the typed code; the page is shown again, with the new totals or why the code was refused."""
+        code = (form.get("promotion_code") or "").strip()
+        if not code:
+            return "Enter a promotion code."
+        try:
+            self._checkout.apply_promotion_code(session["id"], code)
+        except StripeError as failure:
+            return failure.message
+        return ""
 
     @staticmethod
     def _after_payment(session: dict) -> Response:

@@ -10,6 +10,7 @@ from .api import Api
 from .catalog import Catalog
 from .charges import DEFAULT_CARD, Payments
 from .checkout import Checkout
+from .discounts import Discounts
 from .events import Events
 from .server import Router, SimulatorHTTPServer
 from .state import StateFile
@@ -58,11 +59,13 @@ class StripeSimulator:
         catalog = Catalog(self._store)
         self._payments = Payments(self._store)
         subscriptions = Subscriptions(self._store)
+        discounts = Discounts(self._store)
         self._checkout = Checkout(
             self._store,
             catalog,
             self._payments,
             subscriptions,
+            discounts,
             page_url=lambda session_id: f"{self.public_url}/checkout/{session_id}",
             on_bank_debit_started=self._schedule_settlement,
         )
@@ -73,6 +76,7 @@ class StripeSimulator:
             checkout=self._checkout,
             payments=self._payments,
             subscriptions=subscriptions,
+            discounts=discounts,
             events=Events(self._store),
         )
         self._router = Router(api, self._checkout, self._payments, self._transaction, self._dispatcher)
@@ -165,6 +169,11 @@ class StripeSimulator:
         """Force the outcome of a pending bank transfer."""
         with self._transaction():
             return copy.deepcopy(self._checkout.settle_async(session_id, succeeded=succeeded))
+
+    def apply_promotion_code(self, session_id: str, code: str) -> dict:
+        """Type a promotion code on the hosted page."""
+        with self._transaction():
+            return copy.deepcopy(self._checkout.apply_promotion_code(session_id, code))
 
     def expire(self, session_id: str) -> dict:
         with self._transaction():

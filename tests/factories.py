@@ -6,7 +6,7 @@ from django.utils.text import slugify
 
 from accounts.models import User, UserRole
 from cart.models import Cart, CartItem, CartStatus
-from catalog.models import BillingInterval, Price, PriceType, Product, ProductImage
+from catalog.models import BillingInterval, Coupon, Price, PriceType, Product, ProductImage, PromotionCode
 from orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, PaymentStatus, Refund
 from pages.models import Page, PageSlug
 from payments.models import WebhookEvent
@@ -59,6 +59,22 @@ class ProductImageFactory(factory.django.DjangoModelFactory):
     )
     alt_text = factory.Sequence(lambda n: f"Picture {n}")
     position = factory.Sequence(lambda n: n)
+
+
+class CouponFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Coupon
+
+    name = factory.Sequence(lambda n: f"Coupon {n}")
+    percent_off = 10
+
+
+class PromotionCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PromotionCode
+
+    code = factory.Sequence(lambda n: f"CODE-{n}")
+    coupon = factory.SubFactory(CouponFactory)
 
 
 class PriceFactory(factory.django.DjangoModelFactory):

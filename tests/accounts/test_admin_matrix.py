@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import User, UserRole
 from accounts.roles import ADMIN_APP_LABELS
 from cart.models import Cart, CartItem
-from catalog.models import Price, Product
+from catalog.models import Coupon, Price, Product, PromotionCode
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
 from pages.models import Page
 from payments.models import WebhookEvent
@@ -41,6 +41,8 @@ ROW_FACTORIES = {
     ),
     Product: factories.ProductFactory,
     Price: factories.PriceFactory,
+    Coupon: factories.CouponFactory,
+    PromotionCode: factories.PromotionCodeFactory,
     Cart: factories.CartFactory,
     CartItem: factories.CartItemFactory,
     Order: factories.OrderFactory,

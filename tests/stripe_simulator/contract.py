@@ -42,6 +42,7 @@ SOMETIMES_ABSENT = {
     ("LineItem", "taxes"),
     ("Plan", "tiers"),
     # Only on deleted objects.
+    ("Coupon", "deleted"),
     ("Customer", "deleted"),
     ("SubscriptionItem", "deleted"),
     ("Plan", "deleted"),

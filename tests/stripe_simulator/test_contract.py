@@ -179,6 +179,21 @@ def world(sim):
             }
         ],
     )
+    coupon = http.ok("POST", "/v1/coupons", {"percent_off": 10, "duration": "once", "name": "Ten"})
+    http.ok(
+        "POST",
+        "/v1/coupons",
+        {"amount_off": 300, "currency": "usd", "duration": "repeating", "duration_in_months": 3},
+    )
+    promotion_code = http.ok(
+        "POST",
+        "/v1/promotion_codes",
+        {"code": "TEN", "promotion": {"type": "coupon", "coupon": coupon["id"]}},
+    )
+    http.ok("POST", f"/v1/promotion_codes/{promotion_code['id']}", {"metadata": {"campaign": "spring"}})
+    discounted = session(allow_promotion_codes=True)
+    sim.apply_promotion_code(discounted["id"], "ten")
+    sim.pay(discounted["id"])
     subscribed = session(
         mode="subscription",
         line_items=[{"price": monthly["id"], "quantity": 1}],
@@ -221,9 +236,12 @@ def world(sim):
             bounced["id"],
             expired["id"],
             options["id"],
+            discounted["id"],
             subscribed["id"],
             authenticated["id"],
         ],
+        "coupon": coupon["id"],
+        "promotion_code": promotion_code["id"],
         "open_session": options["id"],
         "intent": paid_intent,
         "refund": refund["id"],
@@ -327,6 +345,32 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
         ("GET", "/v1/disputes/{id}"): [(http.ok("GET", f"/v1/disputes/{world['dispute']}"), ())],
         ("GET", "/v1/subscriptions/{id}"): [
             (http.ok("GET", f"/v1/subscriptions/{world['subscription']}"), ()),
+        ],
+        ("GET", "/v1/coupons"): [(http.ok("GET", "/v1/coupons"), ())],
+        ("POST", "/v1/coupons"): [(http.ok("POST", "/v1/coupons", {"percent_off": 12.5}), ())],
+        ("GET", "/v1/coupons/{id}"): [(http.ok("GET", f"/v1/coupons/{world['coupon']}"), ())],
+        ("GET", "/v1/promotion_codes"): [
+            (http.ok("GET", "/v1/promotion_codes", {"code": "ten"}), ()),
+            (
+                http.ok("GET", "/v1/promotion_codes", {"expand": ["data.promotion.coupon"]}),
+                ("data.promotion.coupon",),
+            ),
+        ],
+        ("POST", "/v1/promotion_codes"): [
+            (
+                http.ok(
+                    "POST",
+                    "/v1/promotion_codes",
+                    {"promotion": {"type": "coupon", "coupon": world["coupon"]}, "max_redemptions": 5},
+                ),
+                (),
+            )
+        ],
+        ("GET", "/v1/promotion_codes/{id}"): [
+            (http.ok("GET", f"/v1/promotion_codes/{world['promotion_code']}"), ())
+        ],
+        ("POST", "/v1/promotion_codes/{id}"): [
+            (http.ok("POST", f"/v1/promotion_codes/{world['promotion_code']}", {"active": True}), ())
         ],
         ("GET", "/v1/events"): [(http.ok("GET", "/v1/events", {"limit": 100}), ())],
         ("GET", "/v1/events/{id}"): [(http.ok("GET", f"/v1/events/{event_id}"), ())],

@@ -17,6 +17,7 @@ import pytest
 import stripe
 
 from stripe_simulator import StripeSimulator
+from stripe_simulator.errors import StripeError
 from stripe_simulator.params import Params, parse_form
 
 SECRET = "whsec_test_secret"
@@ -584,10 +585,18 @@ def test_checkout_options_are_accepted_and_echoed(sim, client, catalog):
     )
     assert expanded.shipping_options[0].shipping_rate.display_name == "Post"
 
-    coupon = create_session(
-        client, [{"price": catalog["mug"].id, "quantity": 1}], discounts=[{"promotion_code": "promo_1"}]
+    coupon = client.v1.coupons.create(params={"amount_off": 300, "currency": "usd"})
+    code = client.v1.promotion_codes.create(
+        params={"code": "MUG3", "promotion": {"type": "coupon", "coupon": coupon.id}}
     )
-    assert [(d.coupon, d.promotion_code) for d in coupon.discounts] == [(None, "promo_1")]
+    discounted = create_session(
+        client, [{"price": catalog["mug"].id, "quantity": 1}], discounts=[{"promotion_code": code.id}]
+    )
+    assert [(d.coupon, d.promotion_code) for d in discounted.discounts] == [(coupon.id, code.id)]
+    assert (discounted.total_details.amount_discount, discounted.amount_total) == (300, 1999 - 300)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        create_session(client, [{"price": catalog["mug"].id, "quantity": 1}], discounts=[{"coupon": "nope"}])
+    assert (raised.value.code, raised.value.param) == ("resource_missing", "discounts[0][coupon]")
     with pytest.raises(stripe.InvalidRequestError) as raised:
         create_session(
             client,
@@ -810,3 +819,62 @@ def test_the_dispute_card_is_paid_then_disputed_and_the_dispute_closed(sim, clie
     status, _, body = post(f"{sim.url}/_simulator/disputes/{created.id}/close", {"outcome": "won"})
     assert status == 400
     assert "already closed" in body
+
+
+def test_promotion_code_typed_on_the_hosted_page_discounts_the_payment(sim, client, catalog):
+    coupon = client.v1.coupons.create(params={"percent_off": 10, "duration": "once", "name": "Ten off"})
+    client.v1.promotion_codes.create(
+        params={"code": "TENOFF", "promotion": {"type": "coupon", "coupon": coupon.id}, "max_redemptions": 1}
+    )
+    client.v1.promotion_codes.create(
+        params={"code": "OLD", "promotion": {"type": "coupon", "coupon": coupon.id}, "expires_at": 1}
+    )
+    off = client.v1.promotion_codes.create(
+        params={"code": "OFF", "promotion": {"type": "coupon", "coupon": coupon.id}}
+    )
+    client.v1.promotion_codes.update(off.id, params={"active": False})
+    session = create_session(
+        client,
+        [{"price": catalog["mug"].id, "quantity": 2}, {"price": catalog["sticker"].id, "quantity": 1}],
+        allow_promotion_codes=True,
+    )
+    page = f"{sim.url}/checkout/{session.id}"
+    for typed, message in (
+        ("NOPE", "This code is invalid."),
+        ("off", "This code is invalid."),
+        ("OLD", "This code has expired."),
+    ):
+        status, _, body = post(page, {"action": "apply_promotion_code", "promotion_code": typed})
+        assert (status, message in body) == (200, True), typed
+    assert client.v1.checkout.sessions.retrieve(session.id).total_details.amount_discount == 0
+
+    status, _, body = post(page, {"action": "apply_promotion_code", "promotion_code": " tenoff "})
+    assert status == 200
+    assert "−$4.50" in body
+    assert "$40.48" in body
+    discounted = client.v1.checkout.sessions.retrieve(session.id)
+    assert (
+        discounted.amount_subtotal,
+        discounted.total_details.amount_discount,
+        discounted.amount_total,
+    ) == (
+        4498,
+        450,
+        4048,
+    )
+    lines = client.v1.checkout.sessions.line_items.list(session.id).data
+    assert [(line.amount_subtotal, line.amount_discount, line.amount_total) for line in lines] == [
+        (3998, 399, 3599),
+        (500, 51, 449),
+    ]
+    sim.pay(session.id)
+    intent = client.v1.payment_intents.retrieve(
+        client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    )
+    assert intent.amount == 4048
+    assert client.v1.promotion_codes.list(params={"code": "tenoff"}).data[0].times_redeemed == 1
+    again = create_session(client, [{"price": catalog["mug"].id, "quantity": 1}], allow_promotion_codes=True)
+    with pytest.raises(StripeError, match="maximum number of times"):
+        sim.apply_promotion_code(again.id, "TENOFF")
+    plain = create_session(client, [{"price": catalog["mug"].id, "quantity": 1}])
+    assert "Promotion code" not in get(f"{sim.url}/checkout/{plain.id}")
