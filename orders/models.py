@@ -71,7 +71,8 @@ PIPELINES = {
         PaymentStatus.REFUNDED: set(),
     },
     "fulfillment_status": {
-        FulfillmentStatus.UNFULFILLED: {FulfillmentStatus.FULFILLED},
+        # Packing first (FULFILLED) is optional: an order ships in one step.
+        FulfillmentStatus.UNFULFILLED: {FulfillmentStatus.FULFILLED, FulfillmentStatus.SHIPPED},
         FulfillmentStatus.FULFILLED: {FulfillmentStatus.SHIPPED},
         FulfillmentStatus.SHIPPED: {FulfillmentStatus.DELIVERED, FulfillmentStatus.RETURNED},
         FulfillmentStatus.DELIVERED: {FulfillmentStatus.RETURNED},

@@ -64,7 +64,8 @@ def revenue_by_currency(*, now, windows=REVENUE_WINDOWS_DAYS):
 
 
 def awaiting_fulfilment(orders):
-    """Filter paid orders with nothing sent yet."""
+    """Filter paid orders not shipped yet, packed (FULFILLED) or not."""
     return orders.filter(
-        payment_status__in=FULFILMENT_PAYMENT_STATUSES, fulfillment_status=FulfillmentStatus.UNFULFILLED
+        payment_status__in=FULFILMENT_PAYMENT_STATUSES,
+        fulfillment_status__in=(FulfillmentStatus.UNFULFILLED, FulfillmentStatus.FULFILLED),
     )

@@ -30,7 +30,7 @@ class AwaitingFulfilmentFilter(admin.SimpleListFilter):
     parameter_name = "awaiting_fulfilment"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Paid, not fulfilled")]
+        return [("yes", "Paid, not shipped yet")]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
