@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from catalog.models import BillingInterval, PriceType
 from orders.exceptions import InvalidStatusTransition
+from shop.money import format_money
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ class PaymentStatus(models.TextChoices):
     REQUIRES_PAYMENT_METHOD = "REQUIRES_PAYMENT_METHOD", "Requires payment method"
     REQUIRES_CONFIRMATION = "REQUIRES_CONFIRMATION", "Requires confirmation"
     REQUIRES_ACTION = "REQUIRES_ACTION", "Requires action"
-    CANCELED = "CANCELED", "Canceled"
+    # Values are Stripe's spelling; labels the shop's British English.
+    CANCELED = "CANCELED", "Cancelled"
 
 
 class FulfillmentStatus(models.TextChoices):
@@ -101,7 +103,10 @@ class Order(models.Model):
         max_length=30, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
     fulfillment_status = models.CharField(
-        max_length=20, choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED
+        "fulfilment status",
+        max_length=20,
+        choices=FulfillmentStatus.choices,
+        default=FulfillmentStatus.UNFULFILLED,
     )
     currency = models.CharField(max_length=3)
     # Amounts in minor units; after payment they are Stripe's figures, not our cart's.
@@ -240,14 +245,17 @@ class OrderStatusChange(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"{self.order.number}: {self.field} {self.old_status} → {self.new_status}"
+        field = Order._meta.get_field(self.field)
+        labels = dict(field.choices)
+        old, new = labels.get(self.old_status, self.old_status), labels.get(self.new_status, self.new_status)
+        return f"{self.order.number}: {field.verbose_name} {old} → {new}"
 
 
 class RefundStatus(models.TextChoices):
     PENDING = "PENDING", "Pending"
     SUCCEEDED = "SUCCEEDED", "Succeeded"
     FAILED = "FAILED", "Failed"
-    CANCELED = "CANCELED", "Canceled"
+    CANCELED = "CANCELED", "Cancelled"
 
 
 class Refund(models.Model):
@@ -271,4 +279,4 @@ class Refund(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Refund of {self.amount} {self.currency} on {self.order.number}"
+        return f"Refund of {format_money(self.amount, self.currency)} on {self.order.number}"
