@@ -44,3 +44,35 @@ def test_the_order_list_fits_a_1280_pixel_window(page, live_server, db):
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "admin-order-list-1280.png", full_page=True)
+
+
+def test_the_order_page_reads_addresses_and_history_in_words_at_both_sizes(page, live_server, db):
+    factories.AdminFactory(email="staff@example.com")
+    order = factories.OrderFactory(
+        user=None,
+        paid=True,
+        customer_name="Ada Lovelace",
+        shipping_name="Ada Lovelace",
+        shipping_address={
+            "line1": "1 Harbour Street",
+            "line2": "",
+            "city": "Portland",
+            "state": "ME",
+            "postal_code": "04101",
+            "country": "US",
+        },
+    )
+    order.set_status("fulfillment_status", FulfillmentStatus.SHIPPED, carrier="UPS", tracking_number="1Z1")
+    sign_in_to_admin(page, "staff@example.com")
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    for width, height in [(1280, 800), (390, 844)]:
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"/admin/orders/order/{order.pk}/change/")
+
+        addresses = page.get_by_role("group", name="Addresses")
+        expect(addresses).to_contain_text("PORTLAND, ME 04101")
+        expect(addresses).to_contain_text("United States")
+        expect(page.get_by_role("group", name="Status history")).to_contain_text("Unfulfilled → Shipped")
+        expect(page.get_by_role("link", name="View on site")).to_have_count(0)
+        page.screenshot(path=ARTIFACTS / f"admin-order-page-{width}.png", full_page=True)
