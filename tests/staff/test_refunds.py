@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from orders.exceptions import RefundAlreadyRequested, RefundFailed
-from orders.forms import minor_units_from_text
 from orders.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
 from orders.selectors import order_refundable_amount
 from payments.refunds import order_refund_request
+from shop.money import minor_units_from_text
 from tests import factories
 from tests.admin.pages import run_action
 from tests.staff.helpers import (
