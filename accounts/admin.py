@@ -1,7 +1,8 @@
 """Users in the shop's admin: only a SUPER_ADMIN sees them, and only a SUPER_ADMIN changes a role.
 
 An ADMIN holds no permission on this app, auth or allauth's apps (accounts/roles.py), so none of
-these pages answer them; the checks below still hold if that ever changes.
+these pages open for them (the admin answers with its own page saying a super admin is needed); the
+checks below still hold if that ever changes.
 """
 
 from allauth.account.models import EmailAddress

@@ -3,8 +3,9 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from cart.models import Cart, CartItem
+from cart.models import Cart, CartItem, CartStatus
 from cart.services import cart_expire
 from shop.money import format_money
 
@@ -40,6 +41,24 @@ class OwnerFilter(admin.SimpleListFilter):
         return queryset
 
 
+def cart_expiry(cart) -> str:
+    """Return "Expires 9 Mar 2026, 09:30", "Expired …" or "Never …": an expired cart shows no future date."""
+    if cart.status == CartStatus.CHECKED_OUT:
+        return "Checked out"
+    if cart.status == CartStatus.EXPIRED:
+        # Expired by staff, a merge or a newer cart, maybe before its time: its status changed then.
+        return f"Expired {_when(min(filter(None, [cart.expires_at, cart.updated_at])))}"
+    if cart.expires_at is None:
+        return "Never (a signed-in shopper’s cart)"
+    if cart.expires_at <= timezone.now():
+        return f"Expired {_when(cart.expires_at)}"
+    return f"Expires {_when(cart.expires_at)}"
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "j M Y, H:i")
+
+
 def _line_total(item):
     return format_money(item.line_total, item.price.currency)
 
@@ -68,7 +87,7 @@ class CartItemInline(admin.TabularInline):
     model = CartItem
     extra = 0
     can_delete = False
-    fields = ["product", "price_label", "quantity", "line_total", "expires_at"]
+    fields = ["product", "price_label", "quantity", "line_total"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -97,21 +116,22 @@ class CartAdmin(SessionKeySearchMixin, admin.ModelAdmin):
         "item_count",
         "currency",
         "is_locked",
-        "expires_at",
+        "expiry",
         "last_activity_at",
         "created_at",
     ]
     list_select_related = ["user"]
     list_filter = ["status", ExpiredByTimeFilter, OwnerFilter]
     search_fields = ["user__email", "=checkout_session_id"]
-    exclude = ["session_key"]
+    # The expiry shows as "expiry", in words; the key is never shown (a key signs in as its guest).
+    exclude = ["session_key", "expires_at"]
     readonly_fields = [
         "user",
         "session_fingerprint",
         "status",
         "currency",
         "checkout_session_id",
-        "expires_at",
+        "expiry",
         "last_activity_at",
         "created_at",
         "updated_at",
@@ -128,6 +148,10 @@ class CartAdmin(SessionKeySearchMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="expiry", ordering="expires_at")
+    def expiry(self, cart):
+        return cart_expiry(cart)
 
     @admin.display(description="items", ordering="item_count")
     def item_count(self, cart):
@@ -153,7 +177,7 @@ class CartAdmin(SessionKeySearchMixin, admin.ModelAdmin):
 
 @admin.register(CartItem)
 class CartItemAdmin(SessionKeySearchMixin, admin.ModelAdmin):
-    list_display = ["__str__", "cart", "product", "quantity", "line_total", "expires_at", "created_at"]
+    list_display = ["__str__", "cart", "product", "quantity", "line_total", "expiry", "created_at"]
     list_select_related = ["cart__user", "product", "price__product"]
     list_filter = ["cart__status"]
     search_fields = ["product__name", "cart__user__email"]
@@ -164,7 +188,7 @@ class CartItemAdmin(SessionKeySearchMixin, admin.ModelAdmin):
         "price",
         "quantity",
         "line_total",
-        "expires_at",
+        "expiry",
         "created_at",
         "updated_at",
     ]
@@ -174,6 +198,11 @@ class CartItemAdmin(SessionKeySearchMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="expiry", ordering="expires_at")
+    def expiry(self, item):
+        # A line lives and dies with its cart (cart/models.py).
+        return cart_expiry(item.cart)
 
     @admin.display(description="line total")
     def line_total(self, item):

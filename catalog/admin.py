@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from sorl.thumbnail import get_thumbnail
 
 from catalog.exceptions import StripeSyncFailed
+from catalog.forms import PriceAdminForm
 from catalog.models import SYNC_ERROR_KEY, Coupon, Price, Product, ProductImage, PromotionCode
 from shop.payment_gateway import payment_gateway
 
@@ -124,6 +125,7 @@ class ProductImageInline(admin.TabularInline):
 
 class PriceInline(admin.TabularInline):
     model = Price
+    form = PriceAdminForm
     extra = 0
     show_change_link = True
     fields = [
@@ -131,18 +133,19 @@ class PriceInline(admin.TabularInline):
         "type",
         "unit_amount",
         "currency",
-        "amount",
         "recurring_interval",
         "recurring_interval_count",
         "trial_period_days",
         "active",
+        "shoppers_see",
+        "confirm_live",
         "stripe_price_id",
         "deleted_at",
     ]
-    readonly_fields = ["amount", "stripe_price_id", "deleted_at"]
+    readonly_fields = ["shoppers_see", "stripe_price_id", "deleted_at"]
 
-    @admin.display(description="amount")
-    def amount(self, obj):
+    @admin.display(description="shoppers see")
+    def shoppers_see(self, obj):
         return obj.label if obj.pk else ""
 
 
@@ -204,9 +207,10 @@ class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
 
 @admin.register(Price)
 class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
+    form = PriceAdminForm
     list_display = [
         "__str__",
-        "amount",
+        "shoppers_see",
         "type",
         "active",
         "is_deleted",
@@ -219,7 +223,7 @@ class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
     search_fields = ["product__name", "nickname", "=stripe_price_id"]
     autocomplete_fields = ["product"]
     readonly_fields = [
-        "amount",
+        "shoppers_see",
         "stripe_price_id",
         "stripe_sync_status",
         "deleted_at",
@@ -227,8 +231,9 @@ class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["product", "nickname", "type", "unit_amount", "currency", "amount", "active"]}),
+        (None, {"fields": ["product", "nickname", "type", "unit_amount", "currency", "active"]}),
         ("Recurring", {"fields": ["recurring_interval", "recurring_interval_count", "trial_period_days"]}),
+        ("On sale", {"fields": ["shoppers_see", "confirm_live"]}),
         ("Metadata", {"fields": ["metadata"]}),
         (
             "Stripe and history",
@@ -245,8 +250,8 @@ class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
     def push_to_stripe(self, request, price):
         _push_price(self, request, price)
 
-    @admin.display(description="amount", ordering="unit_amount")
-    def amount(self, obj):
+    @admin.display(description="shoppers see", ordering="unit_amount")
+    def shoppers_see(self, obj):
         return obj.label if obj.pk else ""
 
 

@@ -1,6 +1,14 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
+from catalog.models import Price
 from catalog.selectors import PriceKind, ProductSort
+from catalog.validators import STRIPE_MAX_UNIT_AMOUNT
+from shop.forms import MoneyAmountField
+from shop.money import format_money, minor_units_from_text, to_major_units
+
+# What a shopper pays for a price; changing any of these on a price on sale is confirmed first.
+PRICE_TERMS = ("type", "unit_amount", "currency", "recurring_interval", "recurring_interval_count")
 
 
 class ProductFilterForm(forms.Form):
@@ -23,3 +31,92 @@ class ProductFilterForm(forms.Form):
             "kind": cleaned.get("kind") or "",
             "sort": cleaned.get("sort") or ProductSort.NEWEST,
         }
+
+
+class PriceAdminForm(forms.ModelForm):
+    """A price as staff enter it: the amount in major units, confirmed when shoppers would pay it at once."""
+
+    unit_amount = MoneyAmountField(
+        label="Amount",
+        help_text="In the currency's units, as shoppers read it: 32.00 for $32.00, 500 for ¥500.",
+    )
+    confirm_live = forms.BooleanField(
+        label="Confirm the price on sale",
+        required=False,
+        help_text="Needed to create, change the amount or billing of, or put back on sale a price that "
+        "is on sale in the shop.",
+    )
+
+    class Meta:
+        model = Price
+        fields = [
+            "product",
+            "nickname",
+            "type",
+            "unit_amount",
+            "currency",
+            "recurring_interval",
+            "recurring_interval_count",
+            "trial_period_days",
+            "active",
+            "metadata",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["unit_amount"] = str(
+                to_major_units(self.instance.unit_amount, self.instance.currency)
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        typed, currency = cleaned.get("unit_amount"), cleaned.get("currency")
+        if currency:
+            cleaned["currency"] = currency = currency.lower()
+        if typed is not None and currency:
+            try:
+                cleaned["unit_amount"] = amount = minor_units_from_text(typed, currency)
+                if amount > STRIPE_MAX_UNIT_AMOUNT:
+                    raise ValidationError(
+                        "Enter at most %(largest)s: Stripe does not take larger prices.",
+                        code="max_value",
+                        params={"largest": format_money(STRIPE_MAX_UNIT_AMOUNT, currency)},
+                    )
+            except ValidationError as error:
+                self.add_error("unit_amount", error)
+                return cleaned
+        if self._goes_on_sale(cleaned) and not cleaned.get("confirm_live"):
+            self.add_error(
+                "confirm_live",
+                ValidationError(
+                    "Shoppers will pay %(label)s as soon as this is saved. Check the amount, then tick "
+                    "“Confirm the price on sale”.",
+                    code="confirm_live",
+                    params={"label": self._label(cleaned)},
+                ),
+            )
+        return cleaned
+
+    def _goes_on_sale(self, cleaned) -> bool:
+        """Return True when saving makes shoppers pay something new: a price on sale, new or changed."""
+        product = cleaned.get("product") or getattr(self.instance, "product", None)
+        on_sale = (
+            cleaned.get("active")
+            and self.instance.deleted_at is None
+            and product is not None
+            and product.active
+            and product.deleted_at is None
+        )
+        if not on_sale or not isinstance(cleaned.get("unit_amount"), int):
+            return False
+        if self.instance.pk is None or not self.instance.active:
+            return True
+        return any(
+            cleaned.get(name) != getattr(self.instance, name) for name in PRICE_TERMS if name in self.fields
+        )
+
+    def _label(self, cleaned) -> str:
+        # An unsaved copy reads as the saved price will.
+        terms = {name: cleaned.get(name, getattr(self.instance, name)) for name in PRICE_TERMS}
+        return Price(**terms).label

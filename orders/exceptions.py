@@ -48,4 +48,4 @@ class RefundFailed(RefundError):
 
 
 class FulfilmentNotAllowed(Exception):
-    """Only a paid order can be fulfilled or shipped."""
+    """A fulfilment move the order cannot make now (unpaid, not shipped yet, ...); the message says why."""

@@ -1,41 +1,17 @@
 """Forms of the order admin's intermediate pages: a refund, and the shipping details of orders."""
 
-import re
-from decimal import Decimal
-
 from django import forms
 from django.core.exceptions import ValidationError
 
 from orders.refunds import REQUEST_TOKEN_PATTERN, STRIPE_REFUND_REASONS
-from shop.money import currency_decimals, format_money, minor_unit_exponent
-
-_AMOUNT = re.compile(r"^(?P<units>\d+)(?:\.(?P<fraction>\d+))?$")
-
-
-def minor_units_from_text(text: str, currency: str) -> int:
-    """Return the exact minor units of an amount typed in major units ("12.34" usd -> 1234, "500" jpy -> 500).
-
-    Raise ValidationError for anything but plain digits with an optional decimal point, or for more
-    decimals than the currency has (a cent cannot be split; a yen has none).
-    """
-    match = _AMOUNT.match(text.strip())
-    if match is None:
-        raise ValidationError("Enter an amount such as 12.50, without a currency sign.", code="invalid")
-    decimals = currency_decimals(currency)
-    fraction = match["fraction"] or ""
-    if len(fraction) > decimals:
-        if decimals == 0:
-            message = f"{currency.upper()} has no decimals: enter a whole amount."
-        else:
-            message = f"{currency.upper()} has {decimals} decimals at most."
-        raise ValidationError(message, code="too_many_decimals")
-    return int(Decimal(f"{match['units']}.{fraction or '0'}").scaleb(minor_unit_exponent(currency)))
+from shop.forms import MoneyAmountField
+from shop.money import format_money, minor_units_from_text
 
 
 class RefundForm(forms.Form):
     """How much to refund, in the order's currency, and why; one form, one refund request."""
 
-    amount = forms.CharField(max_length=20)
+    amount = MoneyAmountField()
     stripe_reason = forms.ChoiceField(
         label="Reason sent to Stripe",
         choices=list(STRIPE_REFUND_REASONS.items()),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from catalog.models import BillingInterval, PriceType
 from orders.exceptions import InvalidStatusTransition
+from shop.money import format_money
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ class PaymentStatus(models.TextChoices):
     REQUIRES_PAYMENT_METHOD = "REQUIRES_PAYMENT_METHOD", "Requires payment method"
     REQUIRES_CONFIRMATION = "REQUIRES_CONFIRMATION", "Requires confirmation"
     REQUIRES_ACTION = "REQUIRES_ACTION", "Requires action"
-    CANCELED = "CANCELED", "Canceled"
+    # Values are Stripe's spelling; labels the shop's British English.
+    CANCELED = "CANCELED", "Cancelled"
 
 
 class FulfillmentStatus(models.TextChoices):
@@ -72,7 +74,8 @@ PIPELINES = {
         PaymentStatus.REFUNDED: set(),
     },
     "fulfillment_status": {
-        FulfillmentStatus.UNFULFILLED: {FulfillmentStatus.FULFILLED},
+        # Packing first (FULFILLED) is optional: an order ships in one step.
+        FulfillmentStatus.UNFULFILLED: {FulfillmentStatus.FULFILLED, FulfillmentStatus.SHIPPED},
         FulfillmentStatus.FULFILLED: {FulfillmentStatus.SHIPPED},
         FulfillmentStatus.SHIPPED: {FulfillmentStatus.DELIVERED, FulfillmentStatus.RETURNED},
         FulfillmentStatus.DELIVERED: {FulfillmentStatus.RETURNED},
@@ -91,7 +94,7 @@ class OrderQuerySet(models.QuerySet):
         return self.paid_like().filter(paid_at__gte=moment)
 
     def awaiting_fulfilment(self):
-        """Filter paid orders with nothing sent yet."""
+        """Filter paid orders not shipped yet, packed (FULFILLED) or not."""
         return self.filter(
             payment_status__in=Order.REFUNDABLE_STATUSES,
             fulfillment_status__in=Order.AWAITING_FULFILMENT_STATUSES,
@@ -134,7 +137,10 @@ class Order(models.Model):
         max_length=30, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
     fulfillment_status = models.CharField(
-        max_length=20, choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED
+        "fulfilment status",
+        max_length=20,
+        choices=FulfillmentStatus.choices,
+        default=FulfillmentStatus.UNFULFILLED,
     )
     currency = models.CharField(max_length=3)
     # Amounts in minor units; after payment they are Stripe's figures, not our cart's.
@@ -168,8 +174,8 @@ class Order(models.Model):
     )
     # Payment statuses with money still held: what can be refunded, and what is shipped.
     REFUNDABLE_STATUSES = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED})
-    # Fulfilment statuses of a paid order whose goods are still to send.
-    AWAITING_FULFILMENT_STATUSES = frozenset({FulfillmentStatus.UNFULFILLED})
+    # Fulfilment statuses of a paid order whose goods are still to send: packed or not, not shipped.
+    AWAITING_FULFILMENT_STATUSES = frozenset({FulfillmentStatus.UNFULFILLED, FulfillmentStatus.FULFILLED})
     # Stripe's dispute statuses before the bank decides (an inquiry, a chargeback, an appeal).
     OPEN_DISPUTE_STATUSES = frozenset(
         {
@@ -314,14 +320,17 @@ class OrderStatusChange(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"{self.order.number}: {self.field} {self.old_status} → {self.new_status}"
+        field = Order._meta.get_field(self.field)
+        labels = dict(field.choices)
+        old, new = labels.get(self.old_status, self.old_status), labels.get(self.new_status, self.new_status)
+        return f"{self.order.number}: {field.verbose_name} {old} → {new}"
 
 
 class RefundStatus(models.TextChoices):
     PENDING = "PENDING", "Pending"
     SUCCEEDED = "SUCCEEDED", "Succeeded"
     FAILED = "FAILED", "Failed"
-    CANCELED = "CANCELED", "Canceled"
+    CANCELED = "CANCELED", "Cancelled"
 
 
 class Refund(models.Model):
@@ -348,4 +357,4 @@ class Refund(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Refund of {self.amount} {self.currency} on {self.order.number}"
+        return f"Refund of {format_money(self.amount, self.currency)} on {self.order.number}"

@@ -78,7 +78,7 @@ def order_revenue_by_currency(*, now, windows=REVENUE_WINDOWS_DAYS) -> list[dict
 
 
 def order_count_awaiting_fulfilment() -> int:
-    """Count the paid orders with nothing sent yet."""
+    """Count the paid orders not shipped yet, packed or not."""
     return Order.objects.awaiting_fulfilment().count()
 
 

@@ -1,8 +1,15 @@
-"""The Stripe webhook log: every event as received, its processing state, and a retry action."""
+"""The Stripe webhook log: every event as received, read-only, its processing state, and Retry.
+
+Retry (an action on the list, a button on an event's page) runs the event's handler again through
+payments.services.webhook_event_process, as `manage.py retry_webhooks` does.
+"""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.urls import reverse
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.text import Truncator
 
 from payments.models import WebhookEvent
@@ -52,9 +59,28 @@ class WebhookEventAdmin(admin.ModelAdmin):
         # Events come from Stripe only.
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # An event is what Stripe sent: read, and retried, never edited.
+        return False
+
     def has_delete_permission(self, request, obj=None):
         # The stored event is what makes a redelivery a recognised repeat.
         return False
+
+    def has_retry_permission(self, request, obj=None):
+        return request.user.has_perm("payments.change_webhookevent")
+
+    def get_urls(self):
+        retry = path(
+            "<path:object_id>/retry/",
+            self.admin_site.admin_view(self.retry_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_retry",
+        )
+        return [retry, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_retry": self.has_retry_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="last error or note")
     def short_error(self, event):
@@ -64,27 +90,18 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def payload_display(self, event):
         return pretty_json(event.payload)
 
-    @admin.action(permissions=["change"], description="Retry selected events")
+    @admin.action(permissions=["retry"], description="Retry selected events")
     def retry(self, request, queryset):
         """Run each unprocessed event's handler again; a failure is recorded on the event itself."""
-        from payments.services import webhook_event_process
-
         succeeded, failed, skipped = [], [], 0
         for event in queryset.order_by("received_at"):
-            if event.processed:
-                skipped += 1
-                continue
-            try:
-                ran = webhook_event_process(event=event)
-            except Exception as error:
-                # Whatever went wrong, the service recorded it on the event: report it, go on.
+            outcome, error = _retry(event)
+            if outcome == RETRY_PROCESSED:
+                succeeded.append(event.stripe_event_id)
+            elif outcome == RETRY_FAILED:
                 failed.append(f"{event.stripe_event_id}: {error}")
             else:
-                # False: another worker processed it in the meantime.
-                if ran is False:
-                    skipped += 1
-                else:
-                    succeeded.append(event.stripe_event_id)
+                skipped += 1
         if succeeded:
             self.message_user(request, f"Processed {len(succeeded)} event(s).", messages.SUCCESS)
         if failed:
@@ -93,6 +110,51 @@ class WebhookEventAdmin(admin.ModelAdmin):
             )
         if skipped:
             self.message_user(request, f"Skipped {skipped} event(s) already processed.", messages.INFO)
+
+    def retry_view(self, request, object_id):
+        """Retry one event from its page (the page's Retry button posts here)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        event = self.get_object(request, unquote(object_id))
+        if event is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_retry_permission(request, event):
+            raise PermissionDenied
+        outcome, error = _retry(event)
+        if outcome == RETRY_PROCESSED:
+            self.message_user(request, f"Processed {event.stripe_event_id}.", messages.SUCCESS)
+        elif outcome == RETRY_FAILED:
+            self.message_user(
+                request,
+                f"{event.stripe_event_id} failed again: {error} The error is kept on the event.",
+                messages.ERROR,
+            )
+        else:
+            self.message_user(
+                request, f"{event.stripe_event_id} was already processed: nothing to retry.", messages.INFO
+            )
+        return HttpResponseRedirect(reverse("admin:payments_webhookevent_change", args=[event.pk]))
+
+
+RETRY_PROCESSED, RETRY_FAILED, RETRY_SKIPPED = "processed", "failed", "skipped"
+
+
+def _retry(event: WebhookEvent) -> tuple[str, Exception | None]:
+    """Run the event's handler again through the service `manage.py retry_webhooks` uses.
+
+    Return (RETRY_PROCESSED | RETRY_FAILED | RETRY_SKIPPED, the error of a failure).
+    """
+    from payments.services import webhook_event_process
+
+    if event.processed:
+        return RETRY_SKIPPED, None
+    try:
+        ran = webhook_event_process(event=event)
+    except Exception as error:
+        # Whatever went wrong, the service recorded it on the event: report it, go on.
+        return RETRY_FAILED, error
+    # False: another worker processed it in the meantime.
+    return (RETRY_SKIPPED, None) if ran is False else (RETRY_PROCESSED, None)
 
 
 @admin.site.add_dashboard_panel

@@ -4,6 +4,7 @@ The apps add their dashboard panels from their own admin modules (`admin.site.ad
 as they register their models, so this module knows none of them.
 """
 
+import functools
 import json
 from urllib.parse import urlencode
 
@@ -13,7 +14,8 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -107,6 +109,31 @@ class ShopAdminSite(admin.AdminSite):
         for panel in self._dashboard_panels:
             context.update(panel(user))
         return context
+
+    def admin_view(self, view, cacheable=False):
+        """Wrap `view` as Django does; a page the user may not open answers with the admin's own page."""
+
+        @functools.wraps(view)
+        def refused_in_the_admin(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except PermissionDenied:
+                return self.permission_denied(request)
+
+        return super().admin_view(refused_in_the_admin, cacheable)
+
+    def permission_denied(self, request):
+        """Return the 403 page, with the admin's header and a sentence saying why."""
+        if request.user.is_superuser:
+            # A super admin holds every permission: the page is closed to everyone.
+            reason = (
+                "Nobody can do this here: the shop keeps these records itself (orders come from "
+                "checkout, Stripe's events from Stripe)."
+            )
+        else:
+            reason = "Only a super admin can open this page. Ask a super admin if you need a change here."
+        context = {**self.each_context(request), "title": "You can't open this page", "reason": reason}
+        return TemplateResponse(request, "admin/permission_denied.html", context, status=403)
 
     def index(self, request, extra_context=None):
         """Show the dashboard above the list of models."""

@@ -3,14 +3,17 @@
 Babel (CLDR) knows each currency's decimals and how the shop's locale writes amounts.
 """
 
+import re
 from decimal import Decimal
 
 from babel.numbers import format_currency, get_currency_precision
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 # Stripe kept two decimals in its API amounts for these after they became whole-unit currencies,
 # so 100 means 1 króna or 1 forint there, while CLDR gives them no decimals.
 _STRIPE_TWO_DECIMAL_AMOUNTS = frozenset({"HUF", "ISK"})
+_TYPED_AMOUNT = re.compile(r"^(?P<units>\d+)(?:\.(?P<fraction>\d+))?$")
 
 
 def currency_decimals(currency):
@@ -40,3 +43,23 @@ def format_money(amount, currency):
         return ""
     code = (currency or "usd").upper()
     return format_currency(to_major_units(amount, code), code, locale=settings.SHOP_LOCALE)
+
+
+def minor_units_from_text(text: str, currency: str) -> int:
+    """Return the exact minor units of an amount typed in major units ("12.34" usd -> 1234, "500" jpy -> 500).
+
+    Raise ValidationError for anything but plain digits with an optional decimal point, or for more
+    decimals than the currency has (a cent cannot be split; a yen has none).
+    """
+    match = _TYPED_AMOUNT.match(text.strip())
+    if match is None:
+        raise ValidationError("Enter an amount such as 12.50, without a currency sign.", code="invalid")
+    decimals = currency_decimals(currency)
+    fraction = match["fraction"] or ""
+    if len(fraction) > decimals:
+        if decimals == 0:
+            message = f"{currency.upper()} has no decimals: enter a whole amount."
+        else:
+            message = f"{currency.upper()} has {decimals} decimals at most."
+        raise ValidationError(message, code="too_many_decimals")
+    return int(Decimal(f"{match['units']}.{fraction or '0'}").scaleb(minor_unit_exponent(currency)))

@@ -361,7 +361,10 @@ LEGAL_MOVES = [
     ("payment_status", PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED),
     ("payment_status", PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED),
     ("fulfillment_status", FulfillmentStatus.UNFULFILLED, FulfillmentStatus.FULFILLED),
+    ("fulfillment_status", FulfillmentStatus.UNFULFILLED, FulfillmentStatus.SHIPPED),
+    ("fulfillment_status", FulfillmentStatus.FULFILLED, FulfillmentStatus.SHIPPED),
     ("fulfillment_status", FulfillmentStatus.SHIPPED, FulfillmentStatus.DELIVERED),
+    ("fulfillment_status", FulfillmentStatus.SHIPPED, FulfillmentStatus.RETURNED),
     ("fulfillment_status", FulfillmentStatus.DELIVERED, FulfillmentStatus.RETURNED),
 ]
 ILLEGAL_MOVES = [
@@ -371,7 +374,9 @@ ILLEGAL_MOVES = [
     ("payment_status", PaymentStatus.PAID, PaymentStatus.PENDING),
     ("payment_status", PaymentStatus.REFUNDED, PaymentStatus.PAID),
     ("payment_status", PaymentStatus.PENDING, PaymentStatus.REFUNDED),
-    ("fulfillment_status", FulfillmentStatus.UNFULFILLED, FulfillmentStatus.SHIPPED),
+    ("fulfillment_status", FulfillmentStatus.UNFULFILLED, FulfillmentStatus.DELIVERED),
+    ("fulfillment_status", FulfillmentStatus.FULFILLED, FulfillmentStatus.RETURNED),
+    ("fulfillment_status", FulfillmentStatus.SHIPPED, FulfillmentStatus.FULFILLED),
     ("fulfillment_status", FulfillmentStatus.RETURNED, FulfillmentStatus.DELIVERED),
 ]
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from orders.admin.display import STATUS_FIELDS, RefundReasonDisplayMixin, StatusChangeDisplayMixin
 from orders.models import OrderItem, OrderStatusChange, Refund
 from shop.admin import money_display
 
@@ -57,18 +58,39 @@ class OrderItemAdmin(HistoryAdmin):
         return item.billing_label or "one-time"
 
 
+class StatusFieldFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "field"
+
+    def lookups(self, request, model_admin):
+        return [(field, label) for field, (label, _) in STATUS_FIELDS.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(field=self.value()) if self.value() else queryset
+
+
 @admin.register(OrderStatusChange)
-class OrderStatusChangeAdmin(HistoryAdmin):
-    list_display = ["order", "field", "old_status", "new_status", "note", "created_at"]
+class OrderStatusChangeAdmin(StatusChangeDisplayMixin, HistoryAdmin):
+    list_display = ["order", "field_label", "move", "note", "created_at"]
     list_select_related = ["order"]
-    list_filter = ["field", "new_status"]
+    list_filter = [StatusFieldFilter]
+    fields = ["order", "field_label", "move", "note", "created_at"]
+    readonly_fields = fields
     search_fields = ["order__number", "note"]
     date_hierarchy = "created_at"
 
 
 @admin.register(Refund)
-class RefundAdmin(HistoryAdmin):
-    list_display = ["order", "refunded", "status", "reason", "stripe_refund_id", "requested_by", "created_at"]
+class RefundAdmin(RefundReasonDisplayMixin, HistoryAdmin):
+    list_display = [
+        "order",
+        "refunded",
+        "status",
+        "reason_label",
+        "stripe_refund_id",
+        "requested_by",
+        "created_at",
+    ]
     list_select_related = ["order", "requested_by"]
     list_filter = ["status", "currency"]
     search_fields = ["order__number", "order__customer_email", "=stripe_refund_id"]
@@ -77,7 +99,7 @@ class RefundAdmin(HistoryAdmin):
         "order",
         "refunded",
         "status",
-        "reason",
+        "reason_label",
         "stripe_refund_id",
         "idempotency_key",
         "requested_by",

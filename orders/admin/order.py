@@ -6,12 +6,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
+from orders.admin.display import (
+    RefundReasonDisplayMixin,
+    StatusChangeDisplayMixin,
+    address_html,
+    refund_reason_label,
+)
 from orders.admin.refunds import OrderRefundViews
 from orders.admin.shipping import OrderShippingActions
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
-from shop.admin import money_display, pretty_json
+from shop.admin import money_display
 from shop.money import format_money
 
 
@@ -33,7 +39,7 @@ class AwaitingFulfilmentFilter(admin.SimpleListFilter):
     parameter_name = "awaiting_fulfilment"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Paid, not fulfilled")]
+        return [("yes", "Paid, not shipped yet")]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -94,9 +100,17 @@ class OrderItemInline(ReadOnlyInline):
         return item.billing_label or "one-time"
 
 
-class RefundInline(ReadOnlyInline):
+class RefundInline(RefundReasonDisplayMixin, ReadOnlyInline):
     model = Refund
-    fields = ["created_at", "refunded", "status", "reason", "stripe_refund_id", "requested_by", "last_error"]
+    fields = [
+        "created_at",
+        "refunded",
+        "status",
+        "reason_label",
+        "stripe_refund_id",
+        "requested_by",
+        "last_error",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -105,25 +119,27 @@ class RefundInline(ReadOnlyInline):
     refunded = money_display("amount", "amount")
 
 
-class OrderStatusChangeInline(ReadOnlyInline):
+class OrderStatusChangeInline(StatusChangeDisplayMixin, ReadOnlyInline):
     model = OrderStatusChange
-    fields = ["created_at", "field", "old_status", "new_status", "note"]
+    fields = ["created_at", "field_label", "move", "note"]
     readonly_fields = fields
     verbose_name_plural = "status history"
 
 
 @admin.register(Order)
 class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
+    # Five short columns fit a 1280 px window beside the sidebars: the customer shows under the
+    # number and refunds under the total (templates/admin/orders/order/change_list.html styles
+    # them); the order's own status follows from payment and fulfilment, and is a filter.
     list_display = [
-        "number",
-        "customer_email",
-        "status",
-        "payment_status",
-        "fulfillment_status",
-        "total",
-        "refunded",
-        "created_at",
+        "order_number",
+        "payment",
+        "fulfilment",
+        "total_and_refunded",
+        "created",
     ]
+    # The site's order page is its customer's alone (orders:detail): staff read the order here.
+    view_on_site = False
     list_filter = [
         "status",
         "payment_status",
@@ -171,7 +187,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
                     "total",
                     "refunded",
                     "refundable",
-                    "refund_reason",
+                    "refund_reason_display",
                 ]
             },
         ),
@@ -187,7 +203,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Addresses", {"fields": ["billing_address_display", "shipping_name", "shipping_address"]}),
+        ("Addresses", {"fields": ["shipping_address_display", "billing_address_display"]}),
         ("Metadata", {"fields": ["metadata"]}),
     ]
     readonly_fields = [
@@ -210,12 +226,13 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "total",
         "refunded",
         "refundable",
-        "refund_reason",
+        "refund_reason_display",
         "stripe_checkout_session_id",
         "stripe_payment_intent_id",
         "stripe_customer_id",
         "stripe_subscription_id",
         "stripe_dashboard",
+        "shipping_address_display",
         "billing_address_display",
         "dispute_display",
     ]
@@ -237,9 +254,46 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         # Orders are financial records: cancel or refund them instead.
         return False
 
+    @admin.display(description="order", ordering="number")
+    def order_number(self, order):
+        return format_html(
+            '<span class="shop-order-number">{}</span><span class="shop-customer">{}</span>',
+            order.number,
+            order.customer_email,
+        )
+
+    @admin.display(description="payment", ordering="payment_status")
+    def payment(self, order):
+        return order.get_payment_status_display()
+
+    @admin.display(description="fulfilment", ordering="fulfillment_status")
+    def fulfilment(self, order):
+        return order.get_fulfillment_status_display()
+
+    @admin.display(description="total", ordering="amount_total")
+    def total_and_refunded(self, order):
+        total = format_money(order.amount_total, order.currency)
+        if not order.refunded_amount:
+            return total
+        refunded = format_money(order.refunded_amount, order.currency)
+        return format_html('{}<span class="shop-refunded">{} refunded</span>', total, refunded)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, order):
+        created = timezone.localtime(order.created_at)
+        return format_html("{}<br>{}", date_format(created, "j M Y"), date_format(created, "H:i"))
+
+    @admin.display(description="shipping address")
+    def shipping_address_display(self, order):
+        return address_html(order.shipping_address, name=order.shipping_name)
+
     @admin.display(description="billing address")
     def billing_address_display(self, order):
-        return pretty_json(order.billing_address)
+        return address_html(order.billing_address, name=order.customer_name)
+
+    @admin.display(description="refund reason")
+    def refund_reason_display(self, order):
+        return refund_reason_label(order.refund_reason) or "—"
 
     @admin.display(description="dispute")
     def dispute_display(self, order):

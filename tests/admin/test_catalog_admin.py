@@ -137,7 +137,7 @@ def test_price_change_page_refuses_a_recurring_price_without_interval(super_admi
             "product": str(price.product.pk),
             "nickname": "",
             "type": "RECURRING",
-            "unit_amount": "900",
+            "unit_amount": "9.00",
             "currency": "usd",
             "recurring_interval": "",
             "recurring_interval_count": "1",
@@ -192,7 +192,7 @@ def test_staff_upload_a_picture_with_its_alt_text_and_the_product_page_shows_it(
     form = _product_form(
         "Mug",
         images=[{"image": png_upload("mug.png"), "alt_text": "White enamel mug", "position": "0"}],
-        prices=[{"unit_amount": "1800"}],
+        prices=[{"unit_amount": "18.00"}],
     )
 
     response = super_admin_client.post(reverse("admin:catalog_product_add"), form, follow=True)
@@ -293,7 +293,7 @@ def test_price_page_refuses_an_amount_stripe_cannot_take(super_admin_client):
             "product": str(price.product.pk),
             "nickname": "",
             "type": "ONE_TIME",
-            "unit_amount": "99999999999",
+            "unit_amount": "1000000.00",
             "currency": "usd",
             "recurring_interval": "",
             "recurring_interval_count": "1",
@@ -303,17 +303,17 @@ def test_price_page_refuses_an_amount_stripe_cannot_take(super_admin_client):
     )
 
     assert response.status_code == 200
-    assert "Enter at most 99,999,999, in the currency&#x27;s smallest unit" in response.text
+    assert "Enter at most $999,999.99: Stripe does not take larger prices." in response.text
     price.refresh_from_db()
     assert price.unit_amount == 1500
 
 
 def test_product_page_refuses_a_new_price_stripe_cannot_take(super_admin_client):
-    form = _product_form("Mug", prices=[{"unit_amount": "100000000"}])
+    form = _product_form("Mug", prices=[{"unit_amount": "1000000"}])
 
     response = super_admin_client.post(reverse("admin:catalog_product_add"), form)
 
-    assert "Enter at most 99,999,999, in the currency&#x27;s smallest unit" in response.text
+    assert "Enter at most $999,999.99: Stripe does not take larger prices." in response.text
     assert not Product.objects.filter(name="Mug").exists()
 
 

@@ -18,7 +18,7 @@ def shop_activity(db):
     now = timezone.now()
     days_ago = lambda days: now - datetime.timedelta(days=days)  # noqa: E731
     order = factories.OrderFactory
-    # Created and paid today: usd 3,000 + 2,000 net, eur 1,000 (already fulfilled).
+    # Created and paid today: usd 3,000 + 2,000 net, eur 1,000 (packed, not shipped).
     order(user=None, paid=True, amount_total=3000)
     order(user=None, paid=True, amount_total=2500, refunded_amount=500)
     order(
@@ -41,12 +41,12 @@ def shop_activity(db):
     order(user=None, amount_total=6000, status=OrderStatus.FAILED, payment_status=PaymentStatus.FAILED)
     # Created today, but a checkout left unpaid until it expired: not an order of today.
     order(user=None, amount_total=8000, status=OrderStatus.CANCELLED, payment_status=PaymentStatus.CANCELED)
-    # Paid 3 days ago (fulfilled), 20 days ago and 40 days ago (both still unfulfilled).
+    # Paid 3 days ago (shipped), 20 days ago and 40 days ago (both not shipped yet).
     order(
         user=None,
         paid=True,
         amount_total=3000,
-        fulfillment_status=FulfillmentStatus.FULFILLED,
+        fulfillment_status=FulfillmentStatus.SHIPPED,
         created_at=days_ago(3),
         paid_at=days_ago(3),
     )
@@ -72,8 +72,8 @@ def test_dashboard_figures(super_admin_client, shop_activity):
         ("eur", ["€10.00", "€10.00"]),
         ("usd", ["$80.00", "$150.00"]),
     ]
-    # Paid today (two usd), 20 and 40 days ago; not the fulfilled, refunded or unpaid ones.
-    assert dashboard["unfulfilled"]["count"] == 4
+    # Paid today (the packed one too), 20 and 40 days ago; not the shipped, refunded or unpaid ones.
+    assert dashboard["unfulfilled"]["count"] == 5
     assert dashboard["failed_webhook_events"]["count"] == 1
 
 

@@ -92,7 +92,7 @@ def _price_form(product_id):
         "product": product_id,
         "nickname": "",
         "type": "ONE_TIME",
-        "unit_amount": "900",
+        "unit_amount": "9.00",
         "currency": "usd",
         "recurring_interval": "",
         "recurring_interval_count": "1",

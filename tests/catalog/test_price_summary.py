@@ -204,13 +204,14 @@ def test_admin_edits_soft_deletes_restores_and_deletes_update_the_summary(staff_
         "product": str(coffee.pk),
         "nickname": "",
         "type": PriceType.RECURRING,
-        "unit_amount": "400",
+        "unit_amount": "4.00",
         "currency": "usd",
         "recurring_interval": "month",
         "recurring_interval_count": "1",
         "trial_period_days": "",
         "metadata": "{}",
         "active": "on",
+        "confirm_live": "on",
     }
     assert staff_client.post(change_url(monthly), form).status_code == 302
     assert lowest_amounts(coffee) == (400, 1500, 400)

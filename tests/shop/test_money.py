@@ -6,8 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.template import Context, Template
 
-from orders.forms import minor_units_from_text
-from shop.money import format_money, minor_unit_exponent, to_major_units
+from shop.money import format_money, minor_unit_exponent, minor_units_from_text, to_major_units
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,13 @@ from orders.models import Order
 from payments import catalog_sync
 from payments.catalog_sync import catalog_pull_from_stripe, price_push_to_stripe, product_push_to_stripe
 from payments.models import WebhookEvent
+from shop.money import to_major_units
 from tests import factories
 from tests.admin.pages import change_url, changelist_url, run_action
 from tests.images import png_upload
 from tests.staff.helpers import REFUSED_ROLES, STAFF_ROLES, is_login_redirect, messages_of
 
-MONTHLY = {"type": "RECURRING", "unit_amount": "900", "currency": "usd", "recurring_interval": "month"}
+MONTHLY = {"type": "RECURRING", "unit_amount": "9.00", "currency": "usd", "recurring_interval": "month"}
 
 
 def product_form(name, *, prices=(), active=True, images=(), initial_images=0):
@@ -42,8 +43,15 @@ def product_form(name, *, prices=(), active=True, images=(), initial_images=0):
     if active:
         data["active"] = "on"
     for index, price in enumerate(prices):
-        fields = {"nickname": "", "recurring_interval_count": "1", "active": "on", **price}
-        data.update({f"prices-{index}-{name}": value for name, value in fields.items()})
+        # Prices on sale are confirmed (tests/staff/test_price_entry.py shows why).
+        fields = {
+            "nickname": "",
+            "recurring_interval_count": "1",
+            "active": "on",
+            "confirm_live": "on",
+            **price,
+        }
+        data.update({f"prices-{index}-{name}": value for name, value in fields.items() if value is not None})
     for index, image in enumerate(images):
         data.update({f"images-{index}-{name}": value for name, value in image.items()})
     return data
@@ -55,7 +63,7 @@ def price_form(price, **changes):
         "product": str(price.product_id),
         "nickname": price.nickname,
         "type": price.type,
-        "unit_amount": str(price.unit_amount),
+        "unit_amount": str(to_major_units(price.unit_amount, price.currency)),
         "currency": price.currency,
         "recurring_interval": price.recurring_interval,
         "recurring_interval_count": str(price.recurring_interval_count),
@@ -117,7 +125,7 @@ def test_a_product_with_a_monthly_price_added_in_admin_is_in_stripe_and_in_the_s
 
 @pytest.mark.parametrize(
     "change",
-    [{"unit_amount": "1800"}, {"currency": "eur"}, {"recurring_interval": "year"}],
+    [{"unit_amount": "18.00"}, {"currency": "eur"}, {"recurring_interval": "year"}],
     ids=["amount", "currency", "interval"],
 )
 def test_changing_amount_currency_or_interval_makes_a_new_stripe_price_and_archives_the_old(
@@ -127,7 +135,9 @@ def test_changing_amount_currency_or_interval_makes_a_new_stripe_price_and_archi
     old_id = price.stripe_price_id
     sold = factories.OrderItemFactory(price=price, stripe_price_id=old_id)
 
-    response = staff_client.post(change_url(price), price_form(price, **change), follow=True)
+    response = staff_client.post(
+        change_url(price), price_form(price, **change, confirm_live="on"), follow=True
+    )
 
     price.refresh_from_db()
     assert price.stripe_price_id not in (None, old_id)
@@ -174,7 +184,9 @@ def test_an_old_price_that_cannot_be_archived_is_named_in_the_error(
 
     monkeypatch.setattr(catalog_sync, "stripe_client", client_that_cannot_archive)
 
-    response = staff_client.post(change_url(price), price_form(price, unit_amount="1800"), follow=True)
+    response = staff_client.post(
+        change_url(price), price_form(price, unit_amount="18.00", confirm_live="on"), follow=True
+    )
 
     price.refresh_from_db()
     assert price.stripe_price_id != old_id
@@ -216,7 +228,7 @@ def test_deactivating_a_product_or_price_archives_it_in_stripe_and_activating_br
 
     staff_client.post(change_url(product), {**data, "active": "on"}, follow=True)
     price.refresh_from_db()
-    staff_client.post(change_url(price), price_form(price, active="on"), follow=True)
+    staff_client.post(change_url(price), price_form(price, active="on", confirm_live="on"), follow=True)
 
     assert api.v1.products.retrieve(product.stripe_product_id).active is True
     assert api.v1.prices.retrieve(price.stripe_price_id).active is True
@@ -255,7 +267,7 @@ def test_a_stripe_outage_during_a_save_keeps_the_row_shows_the_error_and_a_later
     settings.STRIPE_API_BASE = stripe_down
 
     response = add_product(
-        staff_client, "Kettle", prices=[{"type": "ONE_TIME", "unit_amount": "4500", "currency": "usd"}]
+        staff_client, "Kettle", prices=[{"type": "ONE_TIME", "unit_amount": "45.00", "currency": "usd"}]
     )
 
     product = Product.objects.get()
@@ -310,7 +322,7 @@ def test_with_webhooks_delivered_the_catalog_has_one_row_per_stripe_object(staff
     add_product(
         staff_client,
         "Coffee club",
-        prices=[MONTHLY, {"type": "ONE_TIME", "unit_amount": "1500", "currency": "usd"}],
+        prices=[MONTHLY, {"type": "ONE_TIME", "unit_amount": "15.00", "currency": "usd"}],
     )
     stripe_sim.wait_for_deliveries()
 
@@ -324,7 +336,9 @@ def test_with_webhooks_delivered_an_amount_change_leaves_one_row(staff_client, s
     price = pushed_price(unit_amount=1500)
     stripe_sim.wait_for_deliveries()
 
-    staff_client.post(change_url(price), price_form(price, unit_amount="1800"), follow=True)
+    staff_client.post(
+        change_url(price), price_form(price, unit_amount="18.00", confirm_live="on"), follow=True
+    )
     stripe_sim.wait_for_deliveries()
 
     assert list(Price.objects.values_list("unit_amount", "active")) == [(1800, True)]
@@ -478,7 +492,9 @@ def test_pull_links_rows_the_shop_pushed_and_skips_prices_an_amount_change_repla
 ):
     price = pushed_price(unit_amount=1500)
     old_id = price.stripe_price_id
-    staff_client.post(change_url(price), price_form(price, unit_amount="2000"), follow=True)
+    staff_client.post(
+        change_url(price), price_form(price, unit_amount="20.00", confirm_live="on"), follow=True
+    )
     price.refresh_from_db()
     product = price.product
     # The shop lost the product's Stripe id (say, a restore from an old backup).
@@ -552,7 +568,9 @@ def test_a_price_changed_while_stripe_was_down_cannot_be_bought_until_stripe_has
     old_stripe_id = price.stripe_price_id
     simulator_url = settings.STRIPE_API_BASE
     settings.STRIPE_API_BASE = stripe_down
-    saved = staff_client.post(change_url(price), price_form(price, unit_amount="9000"), follow=True)
+    saved = staff_client.post(
+        change_url(price), price_form(price, unit_amount="90.00", confirm_live="on"), follow=True
+    )
     assert any("Stripe did not take the change" in message for message in messages_of(saved))
     settings.STRIPE_API_BASE = simulator_url
     guest, cart = guest_cart_client(Price.objects.get(pk=price.pk))

@@ -1,11 +1,12 @@
 """Fulfilment from the order admin: moves in order, illegal ones refused, one shipping email per shipment."""
 
 import pytest
+from django.urls import reverse
 
 from orders.fulfilment import order_mark_shipped
 from orders.models import FulfillmentStatus, Order, OrderStatus, OrderStatusChange, PaymentStatus
 from tests import factories
-from tests.admin.pages import changelist_url, run_action
+from tests.admin.pages import changelist_url, result_pks, run_action
 from tests.staff.helpers import (
     REFUSED_ROLES,
     STAFF_ROLES,
@@ -99,39 +100,90 @@ def test_an_order_goes_through_fulfilment_in_order_and_ships_with_one_email(clie
     assert len(mailoutbox) == 1
 
 
+NOT_SHIPPED_YET = "it hasn't shipped yet."
+DELIVER_AFTER_SHIPPING = f"{NOT_SHIPPED_YET} Mark it as shipped first."
+NOTHING_TO_RETURN = (
+    "it hasn't shipped yet, so nothing can come back. Refund it instead if the customer doesn't want it."
+)
+
+
 @pytest.mark.parametrize(
     ("fulfillment_status", "action", "message"),
     [
-        (F.UNFULFILLED, "mark_delivered", "cannot move fulfillment status from UNFULFILLED to DELIVERED"),
-        (F.UNFULFILLED, "mark_returned", "cannot move fulfillment status from UNFULFILLED to RETURNED"),
-        (F.FULFILLED, "mark_delivered", "cannot move fulfillment status from FULFILLED to DELIVERED"),
-        (F.RETURNED, "mark_fulfilled", "cannot move fulfillment status from RETURNED to FULFILLED"),
-        (F.DELIVERED, "mark_fulfilled", "cannot move fulfillment status from DELIVERED to FULFILLED"),
+        (F.UNFULFILLED, "mark_delivered", f"can't be marked delivered: {DELIVER_AFTER_SHIPPING}"),
+        (F.FULFILLED, "mark_delivered", f"can't be marked delivered: {DELIVER_AFTER_SHIPPING}"),
+        (F.UNFULFILLED, "mark_returned", f"can't be marked returned: {NOTHING_TO_RETURN}"),
+        (F.FULFILLED, "mark_returned", f"can't be marked returned: {NOTHING_TO_RETURN}"),
+        (F.SHIPPED, "mark_fulfilled", "can't be marked fulfilled: it has already shipped."),
+        (F.DELIVERED, "mark_fulfilled", "can't be marked fulfilled: it has already been delivered."),
+        (F.RETURNED, "mark_fulfilled", "can't be marked fulfilled: it has been returned."),
+        (F.RETURNED, "mark_delivered", "can't be marked delivered: it has been returned."),
     ],
 )
-def test_a_move_out_of_order_is_refused_with_a_message_and_changes_nothing(
+def test_a_move_out_of_order_is_refused_in_plain_words_and_changes_nothing(
     staff_client, fulfillment_status, action, message
 ):
     order = factories.OrderFactory(paid=True, fulfillment_status=fulfillment_status)
 
     response = run_action(staff_client, Order, action, [order])
 
-    assert f"Order {order.number}: {message}." in messages_of(response)
+    assert f"Order {order.number} {message}" in messages_of(response)
     assert fulfilment_of(order) == (OrderStatus.PROCESSING, fulfillment_status)
     assert not OrderStatusChange.objects.exists()
 
 
-def test_shipping_an_unfulfilled_order_is_refused_before_asking_for_tracking(staff_client, mailoutbox):
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_a_paid_order_ships_in_one_step_without_being_marked_fulfilled(client_as, role, mailoutbox):
+    client = client_as(role)
     order = factories.OrderFactory(paid=True)
+
+    form_page = run_action(client, Order, "mark_shipped", [order])
+    shipped = ship(client, [order], carrier="UPS", tracking={order.pk: "1Z1"})
+
+    assert form_page.templates[0].name == "admin/orders/order/ship.html"
+    assert f"Marked shipped: {order.number}." in messages_of(shipped)
+    assert fulfilment_of(order) == (OrderStatus.PROCESSING, F.SHIPPED)
+    assert list(OrderStatusChange.objects.values_list("old_status", "new_status")) == [
+        (F.UNFULFILLED, F.SHIPPED)
+    ]
+    assert len(mailoutbox) == 1
+
+
+def test_paid_orders_await_fulfilment_until_they_ship_packed_or_not(staff_client):
+    waiting = [
+        factories.OrderFactory(paid=True),
+        factories.OrderFactory(paid=True, fulfillment_status=F.FULFILLED),
+        factories.OrderFactory(paid=True, payment_status=PaymentStatus.PARTIALLY_REFUNDED),
+    ]
+    factories.OrderFactory(paid=True, fulfillment_status=F.SHIPPED)
+    factories.OrderFactory(paid=True, fulfillment_status=F.DELIVERED)
+    factories.OrderFactory()  # not paid
+
+    listed = staff_client.get(changelist_url(Order, awaiting_fulfilment="yes"))
+    dashboard = staff_client.get(reverse("admin:index"))
+
+    assert result_pks(listed) == {str(order.pk) for order in waiting}
+    assert dashboard.context["dashboard"]["unfulfilled"]["count"] == 3
+    assert "Paid, not shipped yet" in listed.text
+
+
+@pytest.mark.parametrize(
+    ("fulfillment_status", "message"),
+    [
+        (F.DELIVERED, "can't be marked shipped: it has already been delivered."),
+        (F.RETURNED, "can't be marked shipped: it has been returned."),
+    ],
+)
+def test_shipping_an_order_past_shipping_is_refused_before_asking_for_tracking(
+    staff_client, mailoutbox, fulfillment_status, message
+):
+    order = factories.OrderFactory(paid=True, fulfillment_status=fulfillment_status)
 
     response = run_action(staff_client, Order, "mark_shipped", [order])
 
-    assert response.templates[0].name == "admin/change_list.html"
-    assert (
-        f"Order {order.number}: cannot move fulfillment status from UNFULFILLED to SHIPPED."
-        in messages_of(response)
-    )
-    assert fulfilment_of(order) == (OrderStatus.PROCESSING, F.UNFULFILLED)
+    assert "admin/orders/order/ship.html" not in [template.name for template in response.templates]
+    assert f"Order {order.number} {message}" in messages_of(response)
+    assert fulfilment_of(order) == (OrderStatus.PROCESSING, fulfillment_status)
     assert mailoutbox == []
 
 
@@ -144,7 +196,10 @@ def test_only_a_paid_order_can_be_fulfilled(staff_client, payment_status):
     response = run_action(staff_client, Order, "mark_fulfilled", [order])
 
     label = PaymentStatus(payment_status).label.lower()
-    assert f"Order {order.number} cannot be fulfilled: its payment is {label}." in messages_of(response)
+    assert (
+        f"Order {order.number} can't be marked fulfilled: it isn't paid (its payment is {label}). "
+        "Only paid orders are packed and shipped."
+    ) in messages_of(response)
     assert Order.objects.get(pk=order.pk).fulfillment_status == F.UNFULFILLED
 
 
@@ -159,25 +214,25 @@ def test_bulk_moves_apply_to_each_order_and_refuse_each_illegal_one(staff_client
     [moved] = [message for message in shown if message.startswith("Marked fulfilled: ")]
     assert set(moved.removeprefix("Marked fulfilled: ").rstrip(".").split(", ")) == {o.number for o in ready}
     assert f"Already fulfilled, unchanged: {done.number}." in shown
-    assert f"Order {unpaid.number} cannot be fulfilled: its payment is pending." in shown
+    assert f"Order {unpaid.number} can't be marked fulfilled: it isn't paid (its payment is pending)." in (
+        " ".join(shown)
+    )
     assert {fulfilment_of(order)[1] for order in [*ready, done]} == {F.FULFILLED}
     assert fulfilment_of(unpaid)[1] == F.UNFULFILLED
 
 
 def test_bulk_shipping_asks_one_carrier_and_a_tracking_number_per_order(staff_client, mailoutbox):
     first, second = factories.OrderFactory.create_batch(2, paid=True, fulfillment_status=F.FULFILLED)
-    unfulfilled = factories.OrderFactory(paid=True)
-    selected = [first, second, unfulfilled]
+    delivered = factories.OrderFactory(paid=True, fulfillment_status=F.DELIVERED)
+    selected = [first, second, delivered]
 
     page = run_action(staff_client, Order, "mark_shipped", selected)
     assert page.templates[0].name == "admin/orders/order/ship.html"
     assert f"Tracking number of {first.number}" in page.text
     assert f"Tracking number of {second.number}" in page.text
-    assert f"Tracking number of {unfulfilled.number}" not in page.text
-    assert (
-        f"Order {unfulfilled.number}: cannot move fulfillment status from UNFULFILLED to SHIPPED."
-        in page.text
-    )
+    assert f"Tracking number of {delivered.number}" not in page.text
+    refusal = f"Order {delivered.number} can&#x27;t be marked shipped: it has already been delivered."
+    assert refusal in page.text
 
     response = ship(
         staff_client,
@@ -187,7 +242,7 @@ def test_bulk_shipping_asks_one_carrier_and_a_tracking_number_per_order(staff_cl
         _selected_action=[str(order.pk) for order in selected],
     )
 
-    assert f"Order {unfulfilled.number}: cannot move fulfillment status from UNFULFILLED to SHIPPED." in (
+    assert f"Order {delivered.number} can't be marked shipped: it has already been delivered." in (
         messages_of(response)
     )
     shipped = dict(Order.objects.filter(fulfillment_status=F.SHIPPED).values_list("pk", "tracking_number"))

@@ -8,11 +8,11 @@ from django.test import Client
 from django.urls import reverse
 
 from orders.exceptions import RefundAlreadyRequested, RefundFailed
-from orders.forms import minor_units_from_text
 from orders.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
 from orders.selectors import order_refundable_amount
 from payments.models import WebhookEvent
 from payments.refunds import order_refund_request
+from shop.money import minor_units_from_text
 from tests import factories
 from tests.admin.pages import run_action
 from tests.payments.conftest import signature_headers

@@ -1,0 +1,78 @@
+"""Admin pages at a laptop's width: nothing staff need is cut off."""
+
+from playwright.sync_api import Page, expect
+
+from orders.models import FulfillmentStatus, PaymentStatus
+from tests import factories
+from tests.e2e.conftest import ARTIFACTS
+
+
+def sign_in_to_admin(page: Page, email: str) -> None:
+    page.goto("/admin/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Run the shop")).to_be_visible()
+
+
+def test_the_order_list_fits_a_1280_pixel_window(page, live_server, db):
+    factories.AdminFactory(email="staff@example.com")
+    factories.OrderFactory(
+        user=None,
+        paid=True,
+        customer_email="a.very.long.customer.address@example-business-domain.com",
+        payment_status=PaymentStatus.REQUIRES_PAYMENT_METHOD,
+        fulfillment_status=FulfillmentStatus.UNFULFILLED,
+        amount_total=1234567,
+        refunded_amount=234567,
+    )
+    factories.OrderFactory(user=None, paid=True, payment_status=PaymentStatus.PARTIALLY_REFUNDED)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in_to_admin(page, "staff@example.com")
+
+    page.goto("/admin/orders/order/")
+
+    results = page.locator("#changelist .results")
+    expect(results).to_be_visible()
+    # The list scrolls sideways inside its box when it does not fit: what is past the edge is hidden.
+    visible_right = results.evaluate("box => box.getBoundingClientRect().right")
+    for header in ["Order", "Payment", "Fulfilment", "Total", "Created"]:
+        box = results.get_by_role("columnheader", name=header).bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= visible_right, f"{header} ends at {box['x'] + box['width']} px"
+    assert results.evaluate("box => box.scrollWidth <= box.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "admin-order-list-1280.png", full_page=True)
+
+
+def test_the_order_page_reads_addresses_and_history_in_words_at_both_sizes(page, live_server, db):
+    factories.AdminFactory(email="staff@example.com")
+    order = factories.OrderFactory(
+        user=None,
+        paid=True,
+        customer_name="Ada Lovelace",
+        shipping_name="Ada Lovelace",
+        shipping_address={
+            "line1": "1 Harbour Street",
+            "line2": "",
+            "city": "Portland",
+            "state": "ME",
+            "postal_code": "04101",
+            "country": "US",
+        },
+    )
+    order.set_status("fulfillment_status", FulfillmentStatus.SHIPPED, carrier="UPS", tracking_number="1Z1")
+    sign_in_to_admin(page, "staff@example.com")
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    for width, height in [(1280, 800), (390, 844)]:
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"/admin/orders/order/{order.pk}/change/")
+
+        addresses = page.get_by_role("group", name="Addresses")
+        expect(addresses).to_contain_text("PORTLAND, ME 04101")
+        expect(addresses).to_contain_text("United States")
+        expect(page.get_by_role("group", name="Status history")).to_contain_text("Unfulfilled → Shipped")
+        expect(page.get_by_role("link", name="View on site")).to_have_count(0)
+        page.screenshot(path=ARTIFACTS / f"admin-order-page-{width}.png", full_page=True)
