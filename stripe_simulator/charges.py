@@ -455,31 +455,7 @@ class Payments:
         if card and card.refund_failure:
             return self._failing_refund(charge, amount, reason, metadata, card.refund_failure)
         refund = self.store.add(
-            {
-                **_REFUND_UNUSED,
-                "id": new_id("re_"),
-                "object": "refund",
-                "amount": amount,
-                "balance_transaction": None,
-                "charge": charge["id"],
-                "created": now(),
-                "currency": charge["currency"],
-                "customer": charge["customer"],
-                "destination_details": {
-                    "type": method_type,
-                    method_type: {
-                        "reference": None,
-                        "reference_status": "pending",
-                        "reference_type": "acquirer_reference_number",
-                        "type": "refund",
-                    },
-                },
-                "metadata": metadata or {},
-                "payment_intent": charge["payment_intent"],
-                "payment_method": charge["payment_method"],
-                "reason": reason,
-                "status": "succeeded",
-            }
+            _refund_row(charge, amount, reason, metadata, method_type, status="succeeded")
         )
         self.store.emit("refund.created", refund)
         previous = self.store.update(
@@ -507,30 +483,8 @@ class Payments:
         refund as accepted; the money never left, so the charge is unchanged."""
         refund = self.store.add(
             {
-                **_REFUND_UNUSED,
-                "id": new_id("re_"),
-                "object": "refund",
-                "amount": amount,
-                "balance_transaction": None,
-                "charge": charge["id"],
-                "created": now(),
-                "currency": charge["currency"],
-                "customer": charge["customer"],
-                "destination_details": {
-                    "type": "card",
-                    "card": {
-                        "reference": None,
-                        "reference_status": "pending",
-                        "reference_type": "acquirer_reference_number",
-                        "type": "refund",
-                    },
-                },
-                "metadata": metadata or {},
-                "payment_intent": charge["payment_intent"],
-                "payment_method": charge["payment_method"],
+                **_refund_row(charge, amount, reason, metadata, "card", status="pending"),
                 "pending_reason": "processing",
-                "reason": reason,
-                "status": "pending",
             }
         )
         self.store.emit("refund.created", refund)
@@ -692,4 +646,35 @@ def _card(last4: str) -> dict:
         "exp_year": 2034,
         "funding": "credit",
         "last4": last4,
+    }
+
+
+def _refund_row(
+    charge: dict, amount: int, reason: str | None, metadata: dict | None, method_type: str, *, status: str
+) -> dict:
+    """A new Refund of `charge`, its acquirer's reference still to come."""
+    return {
+        **_REFUND_UNUSED,
+        "id": new_id("re_"),
+        "object": "refund",
+        "amount": amount,
+        "balance_transaction": None,
+        "charge": charge["id"],
+        "created": now(),
+        "currency": charge["currency"],
+        "customer": charge["customer"],
+        "destination_details": {
+            "type": method_type,
+            method_type: {
+                "reference": None,
+                "reference_status": "pending",
+                "reference_type": "acquirer_reference_number",
+                "type": "refund",
+            },
+        },
+        "metadata": metadata or {},
+        "payment_intent": charge["payment_intent"],
+        "payment_method": charge["payment_method"],
+        "reason": reason,
+        "status": status,
     }
