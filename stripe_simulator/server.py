@@ -128,8 +128,6 @@ class Router:
                 error = self._submit(session, form)
                 if session["status"] != "open":
                     return self._after_payment(session)
-                # An applied promotion code is no error: the page shows its totals.
-                error = error or None
             if self._checkout.awaiting_authentication(session_id):
                 return html_response(200, render_authenticate(session))
             lines = self._checkout.rendered_lines(session_id)
