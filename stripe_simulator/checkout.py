@@ -446,11 +446,7 @@ class Checkout:
         lines = []
         for item in items:
             item.allow("price", "price_data", "quantity")
-            if item.has("price") == item.has("price_data"):
-                raise StripeError(
-                    f"You must specify exactly one of {item.path('price')} or {item.path('price_data')}.",
-                    param=item.path("price"),
-                )
+            item.one_of("price", "price_data")
             price_param = item.path("price")
             if item.has("price_data"):
                 price = self._inline_price(item.hash("price_data"))
@@ -505,12 +501,7 @@ class Checkout:
         """The one-off price (and product) of a line item's ``price_data``: inactive, so that
         it serves this session only, as on Stripe."""
         price_data.allow("currency", "product", "product_data", "unit_amount", "recurring", "tax_behavior")
-        if price_data.has("product") == price_data.has("product_data"):
-            raise StripeError(
-                f"You must specify exactly one of {price_data.path('product')} or "
-                f"{price_data.path('product_data')}.",
-                param=price_data.path("product"),
-            )
+        price_data.one_of("product", "product_data")
         if price_data.has("product"):
             product = self.store.get(
                 "product", price_data.string("product"), param=price_data.path("product"), status=400
@@ -543,12 +534,7 @@ class Checkout:
         stored = []
         for discount in discounts:
             discount.allow("coupon", "promotion_code")
-            if discount.has("coupon") == discount.has("promotion_code"):
-                raise StripeError(
-                    f"You must specify exactly one of {discount.path('coupon')} or "
-                    f"{discount.path('promotion_code')}.",
-                    param=discount.path("coupon"),
-                )
+            discount.one_of("coupon", "promotion_code")
             if discount.has("coupon"):
                 coupon = self.store.get(
                     "coupon", discount.string("coupon"), param=discount.path("coupon"), status=400
@@ -584,12 +570,7 @@ class Checkout:
         options = []
         for option in params.hashes("shipping_options"):
             option.allow("shipping_rate", "shipping_rate_data")
-            if option.has("shipping_rate") == option.has("shipping_rate_data"):
-                raise StripeError(
-                    f"You must specify exactly one of {option.path('shipping_rate')} or "
-                    f"{option.path('shipping_rate_data')}.",
-                    param=option.path("shipping_rate"),
-                )
+            option.one_of("shipping_rate", "shipping_rate_data")
             if option.has("shipping_rate"):
                 rate = self.store.get(
                     "shipping_rate",

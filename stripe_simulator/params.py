@@ -66,6 +66,15 @@ class Params:
     def has(self, name: str) -> bool:
         return name in self._data
 
+    def one_of(self, first: str, second: str) -> str:
+        """Return which of the two params is given; exactly one must be, as Stripe requires."""
+        if self.has(first) == self.has(second):
+            raise StripeError(
+                f"You must specify exactly one of {self.path(first)} or {self.path(second)}.",
+                param=self.path(first),
+            )
+        return first if self.has(first) else second
+
     def allow(self, *names: str) -> "Params":
         """Reject any param not listed (``expand`` is always accepted)."""
         for name in self._data:
