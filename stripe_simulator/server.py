@@ -18,6 +18,9 @@ authentication; bodies are form-encoded, all fields optional):
     POST /_simulator/deliveries/drop              send no more events (``types[]``: only these)
     POST /_simulator/deliveries/resume            send every event again
 
+The customer portal's page is ``/billing_portal/{id}`` (GET shows it; POST ``action`` = ``cancel``
+or ``resume`` with ``subscription``, or ``update_card`` with ``card``).
+
 The checkout actions take the customer's ``email``, ``name`` and
 ``address[line1]``, ``address[city]``, ``address[postal_code]``,
 ``address[country]``... (test values fill in whatever is missing) and answer
@@ -48,12 +51,15 @@ from .checkout_page import (
 )
 from .errors import StripeError
 from .params import Params, parse_form
+from .portal import Portal
+from .portal_page import render_portal, render_portal_not_found
 from .responses import Response, html_response, json_response, redirect
 from .webhooks import WebhookDispatcher
 
 logger = logging.getLogger(__name__)
 
 _PAGE = re.compile(r"^/checkout/([^/]+)$")
+_PORTAL_PAGE = re.compile(r"^/billing_portal/([^/]+)$")
 _CHECKOUT_CONTROL = re.compile(r"^/_simulator/checkout/([^/]+)/([a-z_]+)$")
 _REFUND_CONTROL = re.compile(r"^/_simulator/payment_intents/([^/]+)/refund$")
 _DISPUTE_CONTROL = re.compile(r"^/_simulator/disputes/([^/]+)/close$")
@@ -71,8 +77,10 @@ class Router:
         payments: Payments,
         transaction: Callable[[], AbstractContextManager],
         deliveries: WebhookDispatcher,
+        portal: Portal,
     ):
         self._api = api
+        self._portal = portal
         self._checkout = checkout
         self._payments = payments
         self._transaction = transaction
@@ -84,6 +92,8 @@ class Router:
         try:
             if match := _PAGE.match(path):
                 return self._page(method, match[1], body)
+            if match := _PORTAL_PAGE.match(path):
+                return self._portal_page(method, match[1], body)
             if path.startswith("/_simulator/"):
                 return self._control(method, path, body)
             raise StripeError(f"Unrecognized request URL ({method}: {path}).", status=404)
@@ -166,6 +176,53 @@ class Router:
         except StripeError as failure:
             return failure.message
         return ""
+
+    def _portal_page(self, method: str, session_id: str, body: str) -> Response:
+        """The customer portal: GET shows it, POST does the pressed button's action and shows
+        the page again with the outcome."""
+        if method not in ("GET", "POST"):
+            raise StripeError(f"Unrecognized request URL ({method}: /billing_portal/...).", status=404)
+        form = parse_form(body) if method == "POST" else {}
+        portal = self._portal
+        with self._transaction():
+            try:
+                session = portal.session(session_id)
+            except StripeError:
+                return html_response(404, render_portal_not_found(session_id))
+            message = error = None
+            if method == "POST":
+                message, error = self._portal_action(session, form)
+            subscriptions = portal.customer_subscriptions(session)
+            html = render_portal(
+                session,
+                subscriptions,
+                portal.invoices(session),
+                portal.product_names(subscriptions),
+                portal.card_last4(session),
+                message=message,
+                error=error,
+            )
+            return html_response(200, html)
+
+    def _portal_action(self, session: dict, form: dict) -> tuple[str | None, str | None]:
+        """(message, error) after the action the form asks for."""
+        action = form.get("action")
+        try:
+            if action in ("cancel", "resume"):
+                self._portal.cancel_at_period_end(
+                    session, form.get("subscription"), cancel=action == "cancel"
+                )
+                if action == "cancel":
+                    return "Your subscription will be canceled at the end of the period.", None
+                return "Your subscription will continue.", None
+            if action == "update_card":
+                self._portal.update_card(session, form.get("card"))
+                if self._portal.unpaid(session):
+                    return None, CARD_DECLINED
+                return "Your card was updated.", None
+        except StripeError as failure:
+            return None, failure.message
+        return None, "Choose an action."
 
     @staticmethod
     def _after_payment(session: dict) -> Response:

@@ -13,6 +13,7 @@ from .charges import DEFAULT_CARD, Payments
 from .checkout import Checkout
 from .discounts import Discounts
 from .events import Events
+from .portal import Portal
 from .server import Router, SimulatorHTTPServer
 from .state import StateFile
 from .store import Store
@@ -77,6 +78,13 @@ class StripeSimulator:
             page_url=lambda session_id: f"{self.public_url}/checkout/{session_id}",
             on_bank_debit_started=self._schedule_settlement,
         )
+        portal = Portal(
+            self._store,
+            self._payments,
+            subscriptions,
+            billing,
+            page_url=lambda session_id: f"{self.public_url}/billing_portal/{session_id}",
+        )
         self._api = api = Api(
             self._store,
             self._transaction,
@@ -86,10 +94,13 @@ class StripeSimulator:
             subscriptions=subscriptions,
             billing=billing,
             test_clocks=TestClocks(self._store, billing, subscriptions),
+            portal=portal,
             discounts=discounts,
             events=Events(self._store),
         )
-        self._router = Router(api, self._checkout, self._payments, self._transaction, self._dispatcher)
+        self._router = Router(
+            api, self._checkout, self._payments, self._transaction, self._dispatcher, portal
+        )
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._state_file = StateFile(state_file) if state_file else None
