@@ -103,7 +103,8 @@ def render_checkout(
         promotion_code_block(session, form),
         '<p class="hint">Pay with one of Stripe\'s test cards: 4242 4242 4242 4242 succeeds, '
         "4000 0000 0000 0002 is declined (as Decline), 4000 0027 6000 3184 asks for 3-D Secure, "
-        "4000 0000 0000 5126 is refunded and the refund fails, 4000 0000 0000 0259 is disputed. "
+        "4000 0000 0000 5126 is refunded and the refund fails, 4000 0000 0000 0259 is disputed, "
+        "4000 0099 9900 0006 pays now and declines every renewal. "
         "A bank transfer completes the session now and is paid later.</p>",
         "</form>",
     ]

@@ -85,6 +85,7 @@ class StripeSimulator:
             billing,
             page_url=lambda session_id: f"{self.public_url}/billing_portal/{session_id}",
         )
+        test_clocks = TestClocks(self._store, billing, subscriptions)
         self._api = api = Api(
             self._store,
             self._transaction,
@@ -93,13 +94,13 @@ class StripeSimulator:
             payments=self._payments,
             subscriptions=subscriptions,
             billing=billing,
-            test_clocks=TestClocks(self._store, billing, subscriptions),
+            test_clocks=test_clocks,
             portal=portal,
             discounts=discounts,
             events=Events(self._store),
         )
         self._router = Router(
-            api, self._checkout, self._payments, self._transaction, self._dispatcher, portal
+            api, self._checkout, self._payments, self._transaction, self._dispatcher, portal, test_clocks
         )
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None

@@ -395,3 +395,18 @@ def test_an_unknown_portal_session_is_not_found(sim):
     status, _, page = post(f"{sim.url}/billing_portal/bps_missing", {"action": "cancel"})
     assert status == 404
     assert "Portal session not found" in page
+
+
+def test_the_test_clocks_page_advances_a_clock_by_a_month(sim, client, catalog):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+    assert "31 January 2031, 12:00 UTC" in get(f"{sim.url}/test_clocks")
+
+    status, headers, _ = post(f"{sim.url}/test_clocks/{clock.id}/advance", {"by": "month"})
+
+    assert (status, headers["Location"]) == (303, "/test_clocks")
+    assert "28 February 2031, 12:00 UTC" in get(f"{sim.url}/test_clocks")
+    renewed = client.v1.subscriptions.retrieve(subscription.id)
+    assert client.v1.invoices.retrieve(renewed.latest_invoice).billing_reason == "subscription_cycle"
+    status, _, page = post(f"{sim.url}/test_clocks/{clock.id}/advance", {"by": "century"})
+    assert status == 400
+    assert "Choose how far to advance the clock." in page
