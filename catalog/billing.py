@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from babel.dates import format_date
 from django.conf import settings
+from django.utils import timezone
 
 from shop.money import format_money
 
@@ -76,14 +77,15 @@ class PaymentSchedule:
         """Return the schedule with what Stripe charged at checkout (after discounts, with shipping)."""
         return replace(self, due_today=amount)
 
-    def summary(self, *, today: datetime.date) -> str:
+    def summary(self, *, today: datetime.date | None = None) -> str:
         """Return "Due today $35.00, then $9.00 / month from December 15, 2026"; "" with nothing recurring.
 
-        Read on a later day, the first part names the checkout's date: "Due on December 1, 2026 ...".
+        Read on a later day than `today` (the local date by default), the first part names the
+        checkout's date: "Due on December 1, 2026 $35.00, then ...".
         """
         if not self.recurring:
             return ""
-        when = "today" if self.start == today else f"on {_date_text(self.start)}"
+        when = "today" if self.start == (today or timezone.localdate()) else f"on {_date_text(self.start)}"
         then = " and ".join(
             f"{charge.label} from {_date_text(charge.starts_on)}" for charge in self.recurring
         )
