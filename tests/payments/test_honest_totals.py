@@ -97,7 +97,7 @@ def test_a_mixed_cart_without_trial_says_what_is_due_today_and_what_recurs_from_
     today = timezone.localdate()
     next_month = add_interval(today, "month", 1)
     schedule = f"Due today $53.00, then $18.00 / month from {shop_date(next_month)}"
-    user = factories.UserFactory(email="member@example.com")
+    user = factories.UserFactory(email="mixed-cart@example.com")
     purchase = user_with_cart(user, (mug, 1), (coffee, 1))
 
     assert schedule in visible_text(purchase.shopper.get("/cart/").text)
