@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from cart.exceptions import PriceUnavailable, ProductUnavailable
 from cart.models import Cart, CartItem
+from catalog.billing import BillingLine, PaymentSchedule, payment_schedule
 from catalog.models import Price, Product
 from catalog.selectors import row_awaits_push
 
@@ -22,6 +24,8 @@ class CartTotals:
     item_count: int
     currency: str
     has_unavailable_lines: bool
+    # What a checkout today would charge now and later (subscriptions, trials).
+    schedule: PaymentSchedule
 
 
 def cart_get_for_request(request) -> Cart | None:
@@ -99,13 +103,17 @@ def cart_lines(cart: Cart) -> list[CartItem]:
 
 
 def cart_totals(cart: Cart | None, lines: list[CartItem]) -> CartTotals:
-    """Return the subtotal (minor units) and item count of the lines that can be bought."""
+    """Return the subtotal (minor units), item count and payment schedule of the lines that can be bought."""
     available = [line for line in lines if line.is_available]
     return CartTotals(
         subtotal=sum(line.line_total for line in available),
         item_count=sum(line.quantity for line in available),
         currency=cart.currency if cart else "",
         has_unavailable_lines=len(available) != len(lines),
+        schedule=payment_schedule(
+            [BillingLine.of_price(line.price, line.quantity) for line in available],
+            start=timezone.localdate(),
+        ),
     )
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.billing import BillingLine, PaymentSchedule, payment_schedule
 from catalog.models import BillingInterval, PriceType
 from orders.exceptions import InvalidStatusTransition
 from shop.money import format_money
@@ -219,6 +220,12 @@ class Order(models.Model):
         """Return True while the order holds the shopper's money (paid, not all of it refunded)."""
         return self.payment_status in self.REFUNDABLE_STATUSES
 
+    def payment_schedule(self) -> PaymentSchedule:
+        """Return what the checkout charged at once (Stripe's total) and what recurs, from when."""
+        start = timezone.localdate(self.paid_at or self.created_at)
+        lines = [item.billing_line for item in self.items.all()]
+        return payment_schedule(lines, start=start).with_due_today(self.amount_total)
+
     def allowed_statuses(self, field) -> frozenset:
         """Return the statuses that `field` ("status", "payment_status" or "fulfillment_status")
         may move to next, as set_status() enforces."""
@@ -291,6 +298,19 @@ class OrderItem(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.product_name}"
+
+    @property
+    def billing_line(self) -> BillingLine:
+        """Return the item as the payment schedule reads it."""
+        recurring = self.price_type == PriceType.RECURRING
+        return BillingLine(
+            unit_amount=self.unit_amount,
+            quantity=self.quantity,
+            currency=self.currency,
+            recurring_interval=self.recurring_interval if recurring else "",
+            recurring_interval_count=self.recurring_interval_count,
+            trial_period_days=self.trial_period_days if recurring else None,
+        )
 
     @property
     def billing_label(self):

@@ -20,6 +20,7 @@ from django_mongodb_backend import transaction
 
 from cart.models import Cart, CartItem
 from cart.services import cart_submit, cart_thaw
+from catalog.billing import BillingLine, payment_schedule
 from orders.emails import order_confirmation_send
 from orders.exceptions import InvalidStatusTransition
 from orders.models import DISPUTE_KEY, Order, OrderItem, OrderStatus, PaymentStatus, Refund
@@ -83,7 +84,6 @@ def order_create_from_cart(
     user,
     checkout_session_id: str,
     stripe_customer_id: str = "",
-    trial_period_days: int | None = None,
 ) -> tuple[Order, bool]:
     """Create the PENDING order of a Checkout Session, with a snapshot of every line.
 
@@ -94,10 +94,8 @@ def order_create_from_cart(
     currency = lines[0].price.currency
     subtotal = sum(line.price.unit_amount * line.quantity for line in lines)
     # Like Stripe's first invoice: recurring lines under a trial are not due today.
-    due_today = sum(
-        line.price.unit_amount * line.quantity
-        for line in lines
-        if not (line.price.is_recurring and trial_period_days)
+    schedule = payment_schedule(
+        [BillingLine.of_price(line.price, line.quantity) for line in lines], start=timezone.localdate()
     )
     order = Order(
         number=number,
@@ -107,7 +105,7 @@ def order_create_from_cart(
         customer_name=user.name if user else "",
         currency=currency,
         amount_subtotal=subtotal,
-        amount_total=due_today,
+        amount_total=schedule.due_today,
         stripe_checkout_session_id=checkout_session_id,
         stripe_customer_id=stripe_customer_id,
     )
@@ -132,7 +130,7 @@ def order_create_from_cart(
             price_type=line.price.type,
             recurring_interval=line.price.recurring_interval,
             recurring_interval_count=line.price.recurring_interval_count,
-            trial_period_days=trial_period_days if line.price.is_recurring else None,
+            trial_period_days=schedule.trial_days if line.price.is_recurring else None,
             stripe_price_id=line.price.stripe_price_id or "",
             amount_total=line.price.unit_amount * line.quantity,
         )

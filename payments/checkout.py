@@ -16,6 +16,7 @@ import stripe
 from cart.models import Cart, CartStatus
 from cart.selectors import cart_lines
 from cart.services import cart_freeze, cart_thaw
+from catalog.billing import BillingLine, checkout_trial_days
 from orders.models import Order, OrderStatus
 from orders.services import order_cancel, order_create_from_cart
 from payments.catalog_sync import catalog_price_ensure_stripe, price_terms, stripe_price_terms
@@ -80,7 +81,7 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         customer_id = customer_ensure_stripe(user=user) if user else ""
         key = _checkout_key(cart, lines, customer_id, success_url, cancel_url)
         number = "ORD-" + key[:12].upper()
-        trial_days = _trial_period_days(lines)
+        trial_days = checkout_trial_days(BillingLine.of_price(line.price, line.quantity) for line in lines)
         session = _stripe_session_create(
             cart=cart,
             lines=lines,
@@ -105,7 +106,6 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         user=user,
         checkout_session_id=session.id,
         stripe_customer_id=customer_id,
-        trial_period_days=trial_days,
     )
     _checkout_freeze_cart(cart=cart, order=order, lines=lines)
     return CheckoutStarted(order=order, url=session.url)
@@ -198,14 +198,6 @@ def _stripe_price_ensure(line) -> None:
             stripe_price_terms(stripe_price),
         )
         raise PriceNotInStripe(product_name=line.product.name)
-
-
-def _trial_period_days(lines: list) -> int | None:
-    """Return the trial every subscription price of the cart offers: the shortest, or none."""
-    trials = [line.price.trial_period_days for line in lines if line.price.is_recurring]
-    if not trials or not all(trials):
-        return None
-    return min(trials)
 
 
 def _checkout_key(cart: Cart, lines: list, customer_id: str, success_url: str, cancel_url: str) -> str:

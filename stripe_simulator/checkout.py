@@ -296,6 +296,10 @@ class Checkout:
             for line in self._plan_of(session_id).line_items
         ]
 
+    def trial_days(self, session_id: str) -> int | None:
+        """The trial of the subscription the session will start, for its hosted page."""
+        return self._plan_of(session_id).trial_days
+
     # The customer's actions
 
     def pay(self, session_id: str, details: dict | None = None, card: str = DEFAULT_CARD) -> dict:

@@ -1,9 +1,12 @@
 """HTML of the hosted checkout page, plus reading back the form it posts."""
 
+from datetime import UTC, datetime
 from html import escape
 
 from .charges import DEFAULT_CARD
 from .money import format_money
+from .store import now
+from .subscriptions import add_interval
 
 BANNER = "Simulated Stripe Checkout — test mode"
 CARD_DECLINED = "Your card was declined."
@@ -69,15 +72,21 @@ def details_from_form(form: dict) -> dict:
 
 
 def render_checkout(
-    session: dict, lines: list[dict], *, error: str | None = None, form: dict | None = None
+    session: dict,
+    lines: list[dict],
+    *,
+    trial_days: int | None = None,
+    error: str | None = None,
+    form: dict | None = None,
 ) -> str:
-    """The payment page of an open session."""
+    """The payment page of an open session; `trial_days` of the subscription it starts, if any."""
     form = form or {}
     total = format_money(session["amount_total"], session["currency"])
     parts = [
         _back_link(session),
         "<h1>Checkout</h1>",
         _summary(session, lines),
+        _recurring_note(session, lines, trial_days),
     ]
     if error:
         parts.append(f'<p class="error" role="alert">{escape(error)}</p>')
@@ -220,11 +229,7 @@ def _summary(session: dict, lines: list[dict]) -> str:
             f"<tr><td>{escape(line['description'])}</td>"
             f'<td class="num">{line["quantity"]}</td><td class="num">{amount}</td></tr>'
         )
-    total_label = "Total"
-    if session["mode"] == "subscription" and session["amount_total"] != sum(
-        line["amount_total"] for line in lines
-    ):
-        total_label = "Total due today (free trial)"
+    total_label = "Total due today" if session["mode"] == "subscription" else "Total"
     total = format_money(session["amount_total"], currency)
     return (
         "<table><caption>Order summary</caption>"
@@ -235,6 +240,28 @@ def _summary(session: dict, lines: list[dict]) -> str:
         f'<tr><th scope="row" colspan="2">{total_label}</th>'
         f'<td class="num">{total}</td></tr></tfoot></table>'
     )
+
+
+def _recurring_note(session: dict, lines: list[dict], trial_days: int | None) -> str:
+    """Stripe's line under the total of a subscription: "Then $9.00 per month starting January 15, 2027"."""
+    if session["mode"] != "subscription":
+        return ""
+    amounts: dict[tuple[str, int], int] = {}
+    for line in lines:
+        if recurring := line["price"]["recurring"]:
+            key = (recurring["interval"], recurring["interval_count"])
+            amounts[key] = amounts.get(key, 0) + line["amount_subtotal"]
+    notes = []
+    for (interval, count), amount in amounts.items():
+        # A trial delays every recurring item to its end; without one they renew an interval on.
+        starts = now() + trial_days * 86_400 if trial_days else add_interval(now(), interval, count)
+        day = datetime.fromtimestamp(starts, UTC)
+        every = f"per {interval}" if count == 1 else f"every {count} {interval}s"
+        notes.append(
+            f"Then {format_money(amount, session['currency'])} {every} "
+            f"starting {day:%B} {day.day}, {day.year}"
+        )
+    return "".join(f'<p class="hint">{escape(note)}</p>' for note in notes)
 
 
 def _adjustment_rows(session: dict) -> str:

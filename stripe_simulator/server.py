@@ -155,7 +155,10 @@ class Router:
             if self._checkout.awaiting_authentication(session_id):
                 return html_response(200, render_authenticate(session))
             lines = self._checkout.rendered_lines(session_id)
-            return html_response(200, render_checkout(session, lines, error=error, form=form))
+            trial_days = self._checkout.trial_days(session_id)
+            return html_response(
+                200, render_checkout(session, lines, trial_days=trial_days, error=error, form=form)
+            )
 
     def _submit(self, session: dict, form: dict) -> str | None:
         """Run the button's action; the message to show if the customer must try again."""

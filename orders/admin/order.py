@@ -185,6 +185,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
                     "tax",
                     "shipping",
                     "total",
+                    "payment_schedule_display",
                     "refunded",
                     "refundable",
                     "refund_reason_display",
@@ -224,6 +225,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "tax",
         "shipping",
         "total",
+        "payment_schedule_display",
         "refunded",
         "refundable",
         "refund_reason_display",
@@ -290,6 +292,10 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
     @admin.display(description="billing address")
     def billing_address_display(self, order):
         return address_html(order.billing_address, name=order.customer_name)
+
+    @admin.display(description="payment schedule")
+    def payment_schedule_display(self, order):
+        return order.payment_schedule().summary() or "one payment, nothing recurs"
 
     @admin.display(description="refund reason")
     def refund_reason_display(self, order):

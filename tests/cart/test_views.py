@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cart.models import Cart, CartItem
+from catalog.billing import add_interval
 from tests.factories import CartItemFactory, PriceFactory, UserFactory
 
 CART = reverse("cart:detail")
@@ -68,6 +70,28 @@ def test_browse_add_two_prices_change_a_quantity_and_remove_a_line(client):
     response = remove(client, coffee_line)
     assert "Item removed from your cart." in text(response)
     assert cart_lines_of(client) == [(monthly.pk, 1)]
+
+
+@pytest.mark.django_db
+def test_the_summary_says_what_is_due_today_and_what_recurs_from_when(client):
+    mug = PriceFactory(product__name="Camp mug", unit_amount=1800)
+    tea = PriceFactory(product__name="Tea club", monthly=True, unit_amount=900)
+    almanac = PriceFactory(product__name="Almanac", yearly=True, unit_amount=4000)
+    add(client, mug, 2)
+    assert "Subtotal" in text(client.get(CART))
+    assert "Due today" not in text(client.get(CART))
+
+    add(client, tea)
+    add(client, almanac)
+    today = timezone.localdate()
+    month, year = add_interval(today, "month", 1), add_interval(today, "year", 1)
+
+    page = " ".join(re.sub(r"<[^>]+>", " ", text(client.get(CART))).split())
+    assert (
+        f"Due today $85.00, then $9.00 / month from {month:%B} {month.day}, {month.year}"
+        f" and $40.00 / year from {year:%B} {year.day}, {year.year}"
+    ) in page
+    assert "Subtotal" not in page
 
 
 @pytest.mark.django_db

@@ -1,8 +1,10 @@
 """A visitor signs up, subscribes to a plan with a free trial, and finds it in their order history."""
 
+import datetime
 import re
 
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -19,6 +21,9 @@ from tests.e2e.steps import (
 
 def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page, shop, mailoutbox):
     call_command("load_demo_catalog", verbosity=0)
+    trial_end = timezone.localdate() + datetime.timedelta(days=14)
+    trial_end_text = f"{trial_end:%B} {trial_end.day}, {trial_end.year}"
+    schedule = f"Due today $0.00, then $9.00 / month from {trial_end_text}"
 
     page.goto("/")
     page.get_by_role("link", name="Sign in").click()
@@ -41,6 +46,7 @@ def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page
     expect(plan).to_contain_text("14-day free trial")
     add_to_cart(page, "$9.00 / month")
     expect(page.get_by_role("list", name="Items in your cart")).to_contain_text("14-day free trial")
+    expect(page.get_by_role("region", name="Summary")).to_contain_text(schedule)
 
     check_out(page)
     # Stripe knows the member's address from their customer record: it does not ask for it.
@@ -48,6 +54,7 @@ def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page
     summary = page.get_by_role("table", name="Order summary")
     expect(summary).to_contain_text("$9.00 / month")
     expect(summary.get_by_role("row", name=re.compile("^Total due today"))).to_contain_text("$0.00")
+    expect(page.get_by_text(f"Then $9.00 per month starting {trial_end_text}")).to_be_visible()
     fill_stripe_page(page)
     page.get_by_role("button", name="Subscribe").click()
 
@@ -57,6 +64,7 @@ def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page
     expect(page.get_by_role("status")).to_contain_text("a confirmation was sent to grace@example.com")
     number = Order.objects.get(user__email="grace@example.com").number
     expect(page.get_by_text(f"Order {number}", exact=True)).to_be_visible()
+    expect(page.get_by_text(schedule)).to_be_visible()
 
     page.get_by_role("link", name="Account").click()
     page.get_by_role("navigation", name="Your account").get_by_role("link", name="Orders").click()
@@ -73,3 +81,4 @@ def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page
     expect(item).to_contain_text("every month")
     expect(item).to_contain_text("14-day free trial")
     expect(page.get_by_role("row", name=re.compile("^Total"))).to_contain_text("$0.00")
+    expect(page.get_by_text(schedule)).to_be_visible()

@@ -115,3 +115,26 @@ def test_a_bank_transfer_in_progress_says_what_happens_next(client, bank_payment
     assert "We ship your order once the money arrives" in text
     # Days, not seconds: the page does not reload itself while the bank works.
     assert "Refresh" not in success.headers
+
+
+def test_an_older_order_names_the_day_it_was_charged_and_when_the_subscription_renews(mailoutbox):
+    paid_at = datetime.datetime(2026, 1, 31, 12, 0, tzinfo=datetime.UTC)
+    order = factories.OrderFactory(paid=True, paid_at=paid_at, created_at=paid_at, amount_total=3500)
+    factories.OrderItemFactory(order=order, price=factories.PriceFactory(unit_amount=3500), quantity=1)
+    factories.OrderItemFactory(order=order, price=factories.PriceFactory(monthly=True), quantity=1)
+
+    page = visible_text(order_page(order))
+    order_confirmation_send(order_id=order.pk)
+
+    # No trial: the subscription was charged with the order and renews a month on, in February.
+    schedule = "Due on January 31, 2026 $35.00, then $9.00 / month from February 28, 2026"
+    assert schedule in page
+    (message,) = mailoutbox
+    assert schedule in message.body
+
+
+def test_an_order_of_one_time_items_tells_no_schedule():
+    order = factories.OrderFactory(paid=True)
+    factories.OrderItemFactory(order=order)
+
+    assert "Due " not in visible_text(order_page(order))

@@ -50,14 +50,13 @@ def lines_of(cart):
     return cart_lines(cart)
 
 
-def pending_order(cart, *, trial=None, user=None):
+def pending_order(cart, *, user=None):
     order, _ = order_create_from_cart(
         cart=cart,
         lines=lines_of(cart),
         number="ORD-TEST0001",
         user=user,
         checkout_session_id=SESSION_ID,
-        trial_period_days=trial,
     )
     return order
 
@@ -85,7 +84,7 @@ def stripe_details(**changes):
 def test_an_order_snapshots_its_lines_in_integer_cents(frozen_cart):
     user = factories.UserFactory(email="member@example.com", name="Mem Ber")
 
-    order = pending_order(frozen_cart, trial=30, user=user)
+    order = pending_order(frozen_cart, user=user)
 
     assert (order.status, order.payment_status) == (OrderStatus.PENDING, PaymentStatus.PENDING)
     assert (order.number, order.stripe_checkout_session_id, order.cart) == (

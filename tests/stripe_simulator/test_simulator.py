@@ -5,7 +5,9 @@ this process, and the receiver checks every signature with
 stripe.Webhook.construct_event as the shop does.
 """
 
+import datetime
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -19,6 +21,7 @@ import stripe
 from stripe_simulator import StripeSimulator
 from stripe_simulator.errors import StripeError
 from stripe_simulator.params import Params, parse_form
+from stripe_simulator.subscriptions import add_interval
 
 SECRET = "whsec_test_secret"
 
@@ -349,6 +352,62 @@ def test_subscription_without_trial_is_active_and_paid(sim, client, catalog):
     paid = sim.pay(session.id)
     assert (paid["payment_status"], paid["amount_total"]) == ("paid", 2400)
     assert client.v1.subscriptions.retrieve(paid["subscription"]).status == "active"
+
+
+def page_text(url):
+    return " ".join(re.sub(r"<[^>]+>", " ", get(url)).split())
+
+
+def stripe_date(day):
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def test_the_hosted_page_says_what_is_due_today_and_what_follows_after_a_trial(client, catalog):
+    session = create_session(
+        client,
+        [{"price": catalog["mug"].id, "quantity": 1}, {"price": catalog["monthly"].id, "quantity": 1}],
+        mode="subscription",
+        subscription_data={"trial_period_days": 14},
+    )
+    trial_end = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=14)
+
+    page = page_text(session.url)
+
+    assert "Total due today $19.99" in page
+    assert f"Then $12.00 per month starting {stripe_date(trial_end)}" in page
+    assert "free trial)" not in page
+
+
+def test_the_hosted_page_of_a_subscription_without_trial_says_when_the_next_charge_is(client, catalog):
+    quarterly = client.v1.prices.create(
+        params={
+            "product": catalog["monthly"].product,
+            "unit_amount": 3000,
+            "currency": "usd",
+            "recurring": {"interval": "month", "interval_count": 3},
+        }
+    )
+    session = create_session(
+        client,
+        [{"price": catalog["mug"].id, "quantity": 1}, {"price": quarterly.id, "quantity": 2}],
+        mode="subscription",
+    )
+    created = datetime.datetime.fromtimestamp(session.created, datetime.UTC)
+    next_charge = datetime.datetime.fromtimestamp(
+        add_interval(session.created, "month", 3), datetime.UTC
+    ).date()
+
+    page = page_text(session.url)
+
+    assert "Total due today $79.99" in page
+    assert f"Then $60.00 every 3 months starting {stripe_date(next_charge)}" in page
+    assert created.date() < next_charge
+
+
+def test_a_payment_page_has_no_recurring_note(client, order):
+    page = page_text(order.url)
+    assert "Total $44.98" in page
+    assert "Then " not in page
 
 
 def test_refunds_partial_then_full_then_too_much(sim, client, order, receiver):
