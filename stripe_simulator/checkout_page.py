@@ -314,8 +314,9 @@ def _delivery_estimate(rate: dict) -> str:
     values = [bound["value"] for bound in bounds if bound]
     if not values:
         return ""
-    days = f"{values[0]}–{values[1]}" if len(values) == 2 and values[0] != values[1] else str(values[0])
-    return f" ({days} business days)"
+    if len(values) == 2 and values[0] != values[1]:
+        return f" ({values[0]}–{values[1]} business days)"
+    return f" ({values[0]} business day{'s' if values[0] > 1 else ''})"
 
 
 def _input(name: str, label: str, value: str | None, *, required: bool = True, **attrs) -> str:
