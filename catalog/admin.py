@@ -390,6 +390,22 @@ class ShippingRateAdmin(admin.ModelAdmin):
                 messages.INFO,
             )
 
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._archive_deleted(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        doomed = list(queryset.filter(stripe_shipping_rate_id__isnull=False))
+        super().delete_queryset(request, queryset)
+        self._archive_deleted(request, doomed)
+
+    def _archive_deleted(self, request, rates):
+        for rate in rates:
+            if rate.stripe_shipping_rate_id:
+                # Gone from the database: pushed as inactive, which archives it in Stripe.
+                rate.active = False
+                _push_to_stripe(self, request, payment_gateway().shipping_rate_push, shipping_rate=rate)
+
     @admin.display(description="shoppers see", ordering="amount")
     def shoppers_see(self, obj):
         return format_money(obj.amount, obj.currency) if obj.pk else ""

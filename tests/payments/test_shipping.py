@@ -76,6 +76,16 @@ def test_a_changed_amount_is_a_new_stripe_rate_and_the_old_one_is_archived(strip
     assert stripe.v1.shipping_rates.retrieve(rate.stripe_shipping_rate_id).active is False
 
 
+def test_a_deleted_rate_is_archived_in_stripe(stripe_sim, staff, stripe_api):
+    rate = add_rate(staff, "Pigeon", "2.00")
+    delete_url = reverse("admin:catalog_shippingrate_delete", args=[rate.pk])
+
+    assert staff.post(delete_url, {"post": "yes"}).status_code == 302
+
+    assert not ShippingRate.objects.exists()
+    assert stripe_api().v1.shipping_rates.retrieve(rate.stripe_shipping_rate_id).active is False
+
+
 def test_physical_goods_offer_the_rates_on_stripes_page_and_the_order_shows_shipping(
     stripe_sim, staff, guest_with_cart, stripe_api
 ):
