@@ -12,8 +12,9 @@ from django.utils.html import format_html
 from sorl.thumbnail import get_thumbnail
 
 from catalog.exceptions import StripeSyncFailed
-from catalog.forms import PriceAdminForm
-from catalog.models import SYNC_ERROR_KEY, Coupon, Price, Product, ProductImage, PromotionCode
+from catalog.forms import PriceAdminForm, ShippingRateAdminForm
+from catalog.models import SYNC_ERROR_KEY, Coupon, Price, Product, ProductImage, PromotionCode, ShippingRate
+from shop.money import format_money
 from shop.payment_gateway import payment_gateway
 
 
@@ -155,17 +156,18 @@ class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
         "name",
         "price_labels",
         "active",
+        "requires_shipping",
         "is_deleted",
         "stripe_product_id",
         "in_sync_with_stripe",
         "created_at",
     ]
-    list_filter = ["active", DeletedFilter]
+    list_filter = ["active", "requires_shipping", DeletedFilter]
     search_fields = ["name", "slug", "=stripe_product_id"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "active", "metadata"]}),
+        (None, {"fields": ["name", "slug", "description", "active", "requires_shipping", "metadata"]}),
         (
             "Stripe and history",
             {"fields": ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]},
@@ -346,6 +348,88 @@ class PromotionCodeAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         _push_to_stripe(self, request, payment_gateway().promotion_code_push, promotion_code=obj)
+
+
+@admin.register(ShippingRate)
+class ShippingRateAdmin(admin.ModelAdmin):
+    """Shipping rates offered at checkout for physical goods, pushed to Stripe at every save."""
+
+    form = ShippingRateAdminForm
+    list_display = [
+        "display_name",
+        "shoppers_see",
+        "delivery",
+        "active",
+        "stripe_shipping_rate_id",
+        "in_sync_with_stripe",
+    ]
+    list_filter = ["active", "currency"]
+    search_fields = ["display_name", "=stripe_shipping_rate_id"]
+    readonly_fields = ["stripe_shipping_rate_id", "stripe_sync_status", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["display_name", "amount", "currency", "active"]}),
+        ("Delivery estimate", {"fields": ["delivery_min_days", "delivery_max_days"]}),
+        (
+            "Stripe and history",
+            {"fields": ["stripe_shipping_rate_id", "stripe_sync_status", "created_at", "updated_at"]},
+        ),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        old_stripe_id = obj.stripe_shipping_rate_id
+        new_stripe_id = _push_to_stripe(
+            self, request, payment_gateway().shipping_rate_push, shipping_rate=obj
+        )
+        if old_stripe_id and new_stripe_id and new_stripe_id != old_stripe_id:
+            self.message_user(
+                request,
+                f"Stripe shipping rates cannot change name, amount or delivery estimate: {obj} is now "
+                f"Stripe rate {new_stripe_id}, and {old_stripe_id} is archived. Past orders keep what "
+                "they were charged.",
+                messages.INFO,
+            )
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._archive_deleted(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        doomed = list(queryset.filter(stripe_shipping_rate_id__isnull=False))
+        super().delete_queryset(request, queryset)
+        self._archive_deleted(request, doomed)
+
+    def _archive_deleted(self, request, rates):
+        for rate in rates:
+            if rate.stripe_shipping_rate_id:
+                # Gone from the database: pushed as inactive, which archives it in Stripe.
+                rate.active = False
+                _push_to_stripe(self, request, payment_gateway().shipping_rate_push, shipping_rate=rate)
+
+    @admin.display(description="shoppers see", ordering="amount")
+    def shoppers_see(self, obj):
+        return format_money(obj.amount, obj.currency) if obj.pk else ""
+
+    @admin.display(description="delivery")
+    def delivery(self, obj):
+        days = [d for d in (obj.delivery_min_days, obj.delivery_max_days) if d]
+        if not days:
+            return "—"
+        span = f"{days[0]}–{days[1]}" if len(days) == 2 and days[0] != days[1] else str(days[0])
+        return f"{span} business days"
+
+    @admin.display(boolean=True, description="in sync with Stripe")
+    def in_sync_with_stripe(self, obj):
+        if SYNC_ERROR_KEY in (obj.metadata or {}):
+            return False
+        return True if obj.stripe_shipping_rate_id else None
+
+    @admin.display(description="Stripe sync")
+    def stripe_sync_status(self, obj):
+        error = (obj.metadata or {}).get(SYNC_ERROR_KEY)
+        if error:
+            return f"Not in sync: {error.get('message')} (at {error.get('at')}). Save again to retry."
+        return "In sync" if obj.stripe_shipping_rate_id else "Not in Stripe yet"
 
 
 def _pushed_readonly(model_admin, obj, terms: list[str], stripe_id_field: str) -> list[str]:

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from catalog.models import Price
+from catalog.models import Price, ShippingRate
 from catalog.selectors import PriceKind, ProductSort
 from catalog.validators import STRIPE_MAX_UNIT_AMOUNT
 from shop.forms import MoneyAmountField
@@ -120,3 +120,39 @@ class PriceAdminForm(forms.ModelForm):
         # An unsaved copy reads as the saved price will.
         terms = {name: cleaned.get(name, getattr(self.instance, name)) for name in PRICE_TERMS}
         return Price(**terms).label
+
+
+class ShippingRateAdminForm(forms.ModelForm):
+    """A shipping rate as staff enter it: the amount in major units of its currency."""
+
+    amount = MoneyAmountField(
+        label="Amount",
+        help_text="In the currency's units, as shoppers read it: 4.95 for $4.95, 0 for free shipping.",
+    )
+
+    class Meta:
+        model = ShippingRate
+        fields = ["display_name", "amount", "currency", "delivery_min_days", "delivery_max_days", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["amount"] = str(to_major_units(self.instance.amount, self.instance.currency))
+
+    def clean(self):
+        cleaned = super().clean()
+        typed, currency = cleaned.get("amount"), cleaned.get("currency")
+        if currency:
+            cleaned["currency"] = currency = currency.lower()
+        if typed is not None and currency:
+            try:
+                cleaned["amount"] = amount = minor_units_from_text(typed, currency)
+                if amount > STRIPE_MAX_UNIT_AMOUNT:
+                    raise ValidationError(
+                        "Enter at most %(largest)s: Stripe does not take larger amounts.",
+                        code="max_value",
+                        params={"largest": format_money(STRIPE_MAX_UNIT_AMOUNT, currency)},
+                    )
+            except ValidationError as error:
+                self.add_error("amount", error)
+        return cleaned

@@ -73,6 +73,11 @@ class Product(models.Model):
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True)
+    requires_shipping = models.BooleanField(
+        default=True,
+        help_text="Physical goods: checkout asks for a shipping address and a shipping rate. "
+        "Untick for digital goods and services.",
+    )
     stripe_product_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -447,6 +452,49 @@ class PromotionCode(models.Model):
 
     def clean(self):
         _refuse_pushed_term_changes(self, "stripe_promotion_code_id", PROMOTION_CODE_TERMS)
+
+
+class ShippingRate(models.Model):
+    """A way to ship physical goods at a fixed price, offered on Stripe's page; pushed to Stripe.
+
+    Stripe never changes a rate's amount, currency, name or delivery estimate: changing one here
+    creates a new Stripe rate and archives the old one (payments.shipping), as for prices.
+    """
+
+    display_name = models.CharField(max_length=100, help_text="Shown to the shopper, e.g. “Standard post”.")
+    amount = models.PositiveIntegerField(
+        help_text="In the currency's minor unit (cents).", validators=[validate_stripe_unit_amount]
+    )
+    currency = models.CharField(max_length=3, default="usd", help_text="ISO 4217 code, lowercase.")
+    delivery_min_days = models.PositiveSmallIntegerField(
+        "delivery from (business days)", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    delivery_max_days = models.PositiveSmallIntegerField(
+        "delivery up to (business days)", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    active = models.BooleanField(default=True, help_text="Inactive: no longer offered at checkout.")
+    stripe_shipping_rate_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["amount", "display_name"]
+        indexes = [models.Index(fields=["active", "currency", "amount"], name="shippingrate_offered")]
+
+    def __str__(self):
+        return f"{self.display_name} ({format_money(self.amount, self.currency)})"
+
+    def clean(self):
+        errors = {}
+        self.currency = (self.currency or "").lower()
+        if len(self.currency) != 3 or not self.currency.isalpha():
+            errors["currency"] = "Use a three-letter ISO currency code, such as usd."
+        low, high = self.delivery_min_days, self.delivery_max_days
+        if low is not None and high is not None and low > high:
+            errors["delivery_max_days"] = "The longest delivery cannot be shorter than the shortest."
+        if errors:
+            raise ValidationError(errors)
 
 
 # What Stripe never changes once it has created the coupon or code.

@@ -3,9 +3,9 @@
 from django.core.files import File
 from django.utils import timezone
 
-from catalog.models import SYNC_ERROR_KEY, Coupon, Price, Product, ProductImage, PromotionCode
+from catalog.models import SYNC_ERROR_KEY, Coupon, Price, Product, ProductImage, PromotionCode, ShippingRate
 
-SyncedRow = Product | Price | Coupon | PromotionCode
+SyncedRow = Product | Price | Coupon | PromotionCode | ShippingRate
 
 
 def catalog_row_sync_error_record(*, row: SyncedRow, message: str) -> None:

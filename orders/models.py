@@ -149,6 +149,8 @@ class Order(models.Model):
     amount_discount = models.PositiveIntegerField(default=0)
     amount_tax = models.PositiveIntegerField(default=0)
     amount_shipping = models.PositiveIntegerField(default=0)
+    # The name of the shipping rate the shopper chose on Stripe's page, as it was then.
+    shipping_rate_name = models.CharField("shipping method", max_length=100, blank=True)
     amount_total = models.PositiveIntegerField(default=0)
     refunded_amount = models.PositiveIntegerField(default=0)
     refund_reason = models.CharField(max_length=255, blank=True)

@@ -43,6 +43,7 @@ class PaymentDetails:
     amount_tax: int
     amount_shipping: int
     amount_total: int
+    shipping_rate_name: str = ""
     customer_email: str = ""
     customer_name: str = ""
     billing_address: dict = field(default_factory=dict)
@@ -62,6 +63,7 @@ class PaymentDetails:
             "amount_discount": self.amount_discount,
             "amount_tax": self.amount_tax,
             "amount_shipping": self.amount_shipping,
+            "shipping_rate_name": self.shipping_rate_name or order.shipping_rate_name,
             "amount_total": self.amount_total,
             "customer_email": self.customer_email or order.customer_email,
             "customer_name": self.customer_name or order.customer_name,

@@ -320,6 +320,9 @@ class PullSummary:
     dry_run: bool = False
     products: Counter = field(default_factory=Counter)
     prices: Counter = field(default_factory=Counter)
+    # Filled by payments.promotions.promotions_pull_from_stripe.
+    coupons: Counter = field(default_factory=Counter)
+    promotion_codes: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
     def line(self, kind: str) -> str:
@@ -327,7 +330,7 @@ class PullSummary:
         return ", ".join(f"{counts[outcome]} {outcome}" for outcome in OUTCOMES)
 
 
-def _no_progress(iterable: Iterable, **options) -> Iterable:
+def no_progress(iterable: Iterable, **options) -> Iterable:
     return iterable
 
 
@@ -337,7 +340,7 @@ def catalog_pull_from_stripe(*, dry_run: bool = False, progress: Callable | None
     `progress(iterable, desc=..., unit=...)` wraps each loop (tqdm fits). With `dry_run` nothing is
     written and the summary says what would change. The conflict rule is PULL_RULES.
     """
-    progress = progress or _no_progress
+    progress = progress or no_progress
     client = stripe_client()
     summary = PullSummary(dry_run=dry_run)
     listed_products = [

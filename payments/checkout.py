@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 import stripe
+from django.conf import settings
 
 from cart.models import Cart, CartStatus
 from cart.selectors import cart_lines
@@ -33,6 +34,7 @@ from payments.exceptions import (
     PaymentProviderUnavailable,
     PriceNotInStripe,
 )
+from payments.shipping import checkout_shipping_rate_ids
 from payments.stripe_client import stripe_client
 
 logger = logging.getLogger(__name__)
@@ -79,7 +81,8 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         for line in lines:
             _stripe_price_ensure(line)
         customer_id = customer_ensure_stripe(user=user) if user else ""
-        key = _checkout_key(cart, lines, customer_id, success_url, cancel_url)
+        shipping_rate_ids = _shipping_rate_ids(lines)
+        key = _checkout_key(cart, lines, customer_id, success_url, cancel_url, shipping_rate_ids)
         number = "ORD-" + key[:12].upper()
         trial_days = checkout_trial_days(BillingLine.of_price(line.price, line.quantity) for line in lines)
         session = _stripe_session_create(
@@ -91,6 +94,7 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
             trial_days=trial_days,
             success_url=success_url,
             cancel_url=cancel_url,
+            shipping_rate_ids=shipping_rate_ids,
         )
     except (stripe.APIConnectionError, stripe.APIError) as error:
         # APIError is Stripe failing on its side (a 5xx): an outage, not a refusal of this cart.
@@ -200,10 +204,27 @@ def _stripe_price_ensure(line) -> None:
         raise PriceNotInStripe(product_name=line.product.name)
 
 
-def _checkout_key(cart: Cart, lines: list, customer_id: str, success_url: str, cancel_url: str) -> str:
+def _requires_shipping(lines: list) -> bool:
+    return any(line.product.requires_shipping for line in lines)
+
+
+def _shipping_rate_ids(lines: list) -> list[str]:
+    """Return the Stripe shipping rates to offer: none for an all-digital cart or a subscription."""
+    # Checkout's shipping options are a one-time charge of a payment; a subscription's address is
+    # still collected, its delivery priced into the plan.
+    if not _requires_shipping(lines) or any(line.price.is_recurring for line in lines):
+        return []
+    return checkout_shipping_rate_ids(currency=lines[0].price.currency)
+
+
+def _checkout_key(
+    cart: Cart, lines: list, customer_id: str, success_url: str, cancel_url: str, shipping_rate_ids: list[str]
+) -> str:
     # The cart's updated_at moves when a checkout ends unpaid, so a later checkout of the same
-    # items is a new session rather than a replay of the finished one.
+    # items is a new session rather than a replay of the finished one. The shipping rates and the
+    # tax setting are part of the request: staff changing them makes a new session, not a refusal.
     parts = [str(cart.pk), cart.updated_at.isoformat(), customer_id, success_url, cancel_url]
+    parts += [*shipping_rate_ids, f"tax={settings.STRIPE_AUTOMATIC_TAX}"]
     parts += sorted(
         f"{line.price.pk}:{line.price.stripe_price_id}:{line.price.unit_amount}:{line.quantity}"
         for line in lines
@@ -212,7 +233,7 @@ def _checkout_key(cart: Cart, lines: list, customer_id: str, success_url: str, c
 
 
 def _stripe_session_create(
-    *, cart, lines, number, key, customer_id, trial_days, success_url, cancel_url
+    *, cart, lines, number, key, customer_id, trial_days, success_url, cancel_url, shipping_rate_ids
 ) -> stripe.checkout.Session:
     recurring = any(line.price.is_recurring for line in lines)
     metadata = {"order_number": number, "cart_id": str(cart.pk)}
@@ -223,12 +244,22 @@ def _stripe_session_create(
         "cancel_url": cancel_url,
         "client_reference_id": number,
         "metadata": metadata,
-        "shipping_address_collection": {"allowed_countries": SHIPPING_COUNTRIES},
         # The codes staff create in the catalog admin; Stripe's page takes them and discounts the session.
         "allow_promotion_codes": True,
     }
+    ships = _requires_shipping(lines)
+    if ships:
+        # Digital goods only: Stripe's page asks for no address.
+        params["shipping_address_collection"] = {"allowed_countries": SHIPPING_COUNTRIES}
+    if shipping_rate_ids:
+        params["shipping_options"] = [{"shipping_rate": rate_id} for rate_id in shipping_rate_ids]
     if customer_id:
         params["customer"] = customer_id
+    if settings.STRIPE_AUTOMATIC_TAX:
+        params["automatic_tax"] = {"enabled": True}
+        if customer_id:
+            # Stripe Tax needs the customer's address: the one typed on Stripe's page is saved to them.
+            params["customer_update"] = {"address": "auto", **({"shipping": "auto"} if ships else {})}
     if recurring:
         params["subscription_data"] = {"metadata": {"order_number": number}}
         if trial_days:

@@ -95,6 +95,7 @@ def payment_details_from_session(session: dict) -> PaymentDetails:
         amount_tax=totals.get("amount_tax") or 0,
         amount_shipping=totals.get("amount_shipping") or 0,
         amount_total=session.get("amount_total") or 0,
+        shipping_rate_name=_shipping_rate_name(session),
         customer_email=customer.get("email") or session.get("customer_email") or "",
         customer_name=customer.get("name") or "",
         billing_address=_address(customer.get("address")),
@@ -115,6 +116,16 @@ def _line_amounts(session_id: str) -> dict:
         for item in line_items.auto_paging_iter()
         if item.price
     }
+
+
+def _shipping_rate_name(session: dict) -> str:
+    """Return the display name of the shipping rate the shopper chose ("" when none was offered)."""
+    rate = (session.get("shipping_cost") or {}).get("shipping_rate")
+    if not rate:
+        return ""
+    if isinstance(rate, str):
+        rate = stripe_client().v1.shipping_rates.retrieve(rate).to_dict()
+    return rate.get("display_name") or ""
 
 
 def _intent_status(session: dict) -> str | None:

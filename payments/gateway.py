@@ -1,10 +1,11 @@
 """Stripe as the shop's payment gateway: the operations of shop.payment_gateway.PaymentGateway."""
 
-from catalog.models import Coupon, Price, Product, PromotionCode
+from catalog.models import Coupon, Price, Product, PromotionCode, ShippingRate
 from orders.models import Order, Refund
 from payments.catalog_sync import price_push_to_stripe, product_push_to_stripe
 from payments.promotions import coupon_push_to_stripe, promotion_code_push_to_stripe
 from payments.refunds import order_refund_request
+from payments.shipping import shipping_rate_push_to_stripe
 
 
 class StripeGateway:
@@ -19,6 +20,9 @@ class StripeGateway:
 
     def promotion_code_push(self, *, promotion_code: PromotionCode) -> str:
         return promotion_code_push_to_stripe(promotion_code=promotion_code)
+
+    def shipping_rate_push(self, *, shipping_rate: ShippingRate) -> str:
+        return shipping_rate_push_to_stripe(shipping_rate=shipping_rate)
 
     def refund_request(
         self, *, order: Order, amount: int, reason: str, stripe_reason: str, request_token: str, requested_by

@@ -46,6 +46,13 @@ class PaymentGateway(Protocol):
         Raise catalog.exceptions.StripeSyncFailed, the code saved and marked, when the provider fails.
         """
 
+    def shipping_rate_push(self, *, shipping_rate: Model) -> str:
+        """Create the shipping rate at the provider, archive it, or replace it when its terms changed;
+        return its (possibly new) provider id.
+
+        Raise catalog.exceptions.StripeSyncFailed, the rate saved and marked, when the provider fails.
+        """
+
     def refund_request(
         self, *, order: Model, amount: int, reason: str, stripe_reason: str, request_token: str, requested_by
     ) -> Model:

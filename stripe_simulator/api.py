@@ -105,6 +105,10 @@ class Api:
             ("POST", "/v1/promotion_codes", discounts.create_promotion_code),
             ("GET", "/v1/promotion_codes/{id}", discounts.retrieve_promotion_code),
             ("POST", "/v1/promotion_codes/{id}", discounts.update_promotion_code),
+            ("GET", "/v1/shipping_rates", checkout.shipping_rates.list_shipping_rates),
+            ("POST", "/v1/shipping_rates", checkout.shipping_rates.create_shipping_rate),
+            ("GET", "/v1/shipping_rates/{id}", checkout.shipping_rates.retrieve_shipping_rate),
+            ("POST", "/v1/shipping_rates/{id}", checkout.shipping_rates.update_shipping_rate),
             ("GET", "/v1/events", events.list_events),
             ("GET", "/v1/events/{id}", events.retrieve_event),
         ]

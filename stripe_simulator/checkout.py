@@ -12,13 +12,17 @@ from .charges import DECLINED_CARD, DEFAULT_CARD, Payments, bank_method_for, car
 from .discounts import Discounts, discount_amount
 from .errors import StripeError, parameter_missing
 from .params import Params
+from .shipping import ShippingRates
 from .store import Store, clock_time, list_object, new_id, now
 from .subscriptions import Subscriptions, customer_time
+from .tax import tax_amount, tax_rate
 
 _URL = re.compile(r"^https?://\S+$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _MIN_LIFETIME, _MAX_LIFETIME = 30 * 60, 24 * 60 * 60
 _ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+# Stripe's limit on a session's shipping_options.
+MAX_SHIPPING_OPTIONS = 5
 
 # Fields of Checkout features the simulator has no part in: Stripe sends them, null.
 _SESSION_UNUSED = dict.fromkeys(
@@ -107,6 +111,7 @@ class Checkout:
         self.subscriptions = subscriptions
         self.billing = billing
         self.discounts = discounts
+        self.shipping_rates = ShippingRates(store)
         self._page_url = page_url
         self._on_bank_debit_started = on_bank_debit_started
         store.register_expander(
@@ -119,6 +124,10 @@ class Checkout:
 
     def _plan_of(self, session_id: str) -> _Plan:
         return _Plan(**self._plans()[session_id])
+
+    def _tax_countries(self) -> dict[str, str]:
+        """Session id -> the country of the address entered so far, which automatic tax taxes for."""
+        return self.store.internal.setdefault("checkout_tax_countries", {})
 
     def _authenticating(self) -> dict[str, dict]:
         """Session id -> the details entered with a card that awaits 3-D Secure."""
@@ -147,10 +156,12 @@ class Checkout:
             "discounts",
             "automatic_tax",
             "shipping_options",
+            "customer_update",
         )
         mode = params.string("mode", required=True, choices=("payment", "subscription"))
         customer = self._customer_param(params)
         automatic_tax = self._automatic_tax(params)
+        self._customer_update(params, customer, automatic_tax)
         lines = self._lines(params, mode)
         currency = lines[0][1]["currency"]
         discounts = self._discounts(params, currency)
@@ -217,6 +228,8 @@ class Checkout:
             }
         )
         self._plans()[session_id] = asdict(plan)
+        if customer and customer.get("address"):
+            self._tax_countries()[session_id] = customer["address"].get("country")
         self._retotal(session)
         return session
 
@@ -239,21 +252,71 @@ class Checkout:
             share = left if index == len(due) - 1 else discount * line["amount_subtotal"] // (subtotal or 1)
             left -= share
             line.update(amount_discount=share, amount_total=line["amount_subtotal"] - share)
+        rate = self._tax_rate(session)
+        for line in due:
+            line["amount_tax"] = tax_amount(line["amount_total"], rate)
+            line["amount_total"] += line["amount_tax"]
         shipping_cost = session["shipping_cost"]
-        shipping = 0
+        shipping = shipping_tax = 0
         if shipping_cost:
             shipping = self.store.get("shipping_rate", shipping_cost["shipping_rate"])["fixed_amount"][
                 "amount"
             ]
-            shipping_cost.update(amount_subtotal=shipping, amount_tax=0, amount_total=shipping)
+            shipping_tax = tax_amount(shipping, rate)
+            shipping_cost.update(
+                amount_subtotal=shipping, amount_tax=shipping_tax, amount_total=shipping + shipping_tax
+            )
+        tax = sum(line["amount_tax"] for line in due) + shipping_tax
         self.store.update(
             session,
             {
                 "amount_subtotal": subtotal,
-                "amount_total": subtotal - discount + shipping,
-                "total_details": {"amount_discount": discount, "amount_shipping": shipping, "amount_tax": 0},
+                "amount_total": subtotal - discount + shipping + tax,
+                "total_details": {
+                    "amount_discount": discount,
+                    "amount_shipping": shipping,
+                    "amount_tax": tax,
+                },
             },
         )
+
+    def _tax_rate(self, session: dict) -> int:
+        """The session's tax rate (percent), its automatic_tax status brought up to date."""
+        automatic_tax = session["automatic_tax"]
+        if not automatic_tax["enabled"]:
+            return 0
+        if session["id"] not in self._tax_countries():
+            automatic_tax["status"] = "requires_location_inputs"
+            return 0
+        automatic_tax["status"] = "complete"
+        return tax_rate(self._tax_countries()[session["id"]])
+
+    def choose_shipping_rate(self, session_id: str, rate_id: str) -> dict:
+        """The shopper picks one of the session's shipping options on the hosted page."""
+        session = self._open_session(session_id)
+        offered = [option["shipping_rate"] for option in session["shipping_options"]]
+        if rate_id not in offered:
+            raise StripeError(
+                f"{rate_id} is not one of this session's shipping options.", param="shipping_rate"
+            )
+        self.store.update(session, {"shipping_cost": {"shipping_rate": rate_id}})
+        self._retotal(session)
+        return session
+
+    def locate(self, session_id: str, country: str | None) -> dict:
+        """The shopper entered an address in `country`: automatic tax is worked out for it."""
+        session = self._open_session(session_id)
+        if country:
+            self._tax_countries()[session_id] = country.upper()
+            self._retotal(session)
+        return session
+
+    def offered_shipping_rates(self, session_id: str) -> list[dict]:
+        """The shipping rates a session offers, in order."""
+        session = self.store.get("checkout.session", session_id)
+        return [
+            self.store.get("shipping_rate", option["shipping_rate"]) for option in session["shipping_options"]
+        ]
 
     def apply_promotion_code(self, session_id: str, code: str) -> dict:
         """The shopper types a promotion code on the hosted page; it replaces any code applied before."""
@@ -567,7 +630,7 @@ class Checkout:
 
     @staticmethod
     def _automatic_tax(params: Params) -> dict:
-        """Echoed; the simulator computes no tax, as for a customer Stripe Tax does not tax."""
+        """Enabled or not; the status follows the customer's address (see `_tax_rate`)."""
         automatic_tax = params.hash("automatic_tax")
         if automatic_tax:
             automatic_tax.allow("enabled", "liability")
@@ -575,10 +638,46 @@ class Checkout:
                 raise parameter_missing(automatic_tax.path("enabled"))
         if not automatic_tax or not automatic_tax.boolean("enabled"):
             return {"enabled": False, "liability": None, "provider": None, "status": None}
-        return {"enabled": True, "liability": {"type": "self"}, "provider": "stripe", "status": "complete"}
+        return {
+            "enabled": True,
+            "liability": {"type": "self"},
+            "provider": "stripe",
+            "status": "requires_location_inputs",
+        }
+
+    @staticmethod
+    def _customer_update(params: Params, customer: dict | None, automatic_tax: dict) -> None:
+        """Check ``customer_update``: only with a customer, and needed for automatic tax when the
+        customer has no address yet, so that the address typed on the page can be saved to it."""
+        update = params.hash("customer_update")
+        if update is not None:
+            update.allow("address", "name", "shipping")
+            if customer is None:
+                raise StripeError(
+                    "`customer_update` can only be used with `customer`.", param="customer_update"
+                )
+        saves_address = update is not None and "auto" in (
+            update.string("address", choices=("auto", "never")),
+            update.string("shipping", choices=("auto", "never")),
+        )
+        if update is not None:
+            update.string("name", choices=("auto", "never"))
+        if automatic_tax["enabled"] and customer and not customer.get("address") and not saves_address:
+            raise StripeError(
+                "Automatic tax calculation in Checkout requires a valid address on the Customer. Add a "
+                "valid address to the Customer or set either `customer_update[address]` or "
+                "`customer_update[shipping]` to 'auto' to save the address entered in Checkout to the "
+                "Customer.",
+                param="automatic_tax[enabled]",
+            )
 
     def _shipping_options(self, params: Params, currency: str) -> list[dict]:
         options = []
+        if len(params.hashes("shipping_options")) > MAX_SHIPPING_OPTIONS:
+            raise StripeError(
+                f"You may only specify up to {MAX_SHIPPING_OPTIONS} shipping options.",
+                param="shipping_options",
+            )
         for option in params.hashes("shipping_options"):
             option.allow("shipping_rate", "shipping_rate_data")
             option.one_of("shipping_rate", "shipping_rate_data")
@@ -589,8 +688,12 @@ class Checkout:
                     param=option.path("shipping_rate"),
                     status=400,
                 )
+                if not rate["active"]:
+                    raise StripeError(
+                        f"The shipping rate {rate['id']} is inactive.", param=option.path("shipping_rate")
+                    )
             else:
-                rate = self._new_shipping_rate(option.hash("shipping_rate_data"))
+                rate = self.shipping_rates.new_rate(option.hash("shipping_rate_data"))
             if rate["fixed_amount"]["currency"] != currency:
                 raise StripeError(
                     f"The shipping rate {rate['id']} is in {rate['fixed_amount']['currency']}, "
@@ -599,34 +702,6 @@ class Checkout:
                 )
             options.append({"shipping_amount": rate["fixed_amount"]["amount"], "shipping_rate": rate["id"]})
         return options
-
-    def _new_shipping_rate(self, data: Params) -> dict:
-        data.allow("display_name", "type", "fixed_amount", "metadata", "tax_behavior", "tax_code")
-        data.string("type", choices=("fixed_amount",))
-        fixed_amount = data.hash("fixed_amount")
-        if fixed_amount is None:
-            raise parameter_missing(data.path("fixed_amount"))
-        fixed_amount.allow("amount", "currency")
-        return self.store.add(
-            {
-                "id": new_id("shr_"),
-                "object": "shipping_rate",
-                "active": True,
-                "created": now(),
-                "delivery_estimate": None,
-                "display_name": data.string("display_name", required=True),
-                "fixed_amount": {
-                    "amount": fixed_amount.integer("amount", required=True, minimum=0),
-                    "currency": fixed_amount.string("currency", required=True).lower(),
-                },
-                "livemode": False,
-                "metadata": data.metadata(),
-                "tax_behavior": data.string("tax_behavior", choices=("exclusive", "inclusive", "unspecified"))
-                or "unspecified",
-                "tax_code": data.string("tax_code"),
-                "type": "fixed_amount",
-            }
-        )
 
     @staticmethod
     def _plan(params: Params, mode: str, lines: list[tuple[dict, dict]]) -> _Plan:
@@ -736,7 +811,12 @@ class Checkout:
             email = self.store.get("customer", session["customer"])["email"]
         email = email or entered.get("email") or DEFAULT_EMAIL
         collection = session["shipping_address_collection"]
-        wants_address = collection or session["billing_address_collection"] == "required"
+        # Automatic tax needs the customer's address, which Checkout then asks for.
+        wants_address = (
+            collection
+            or session["billing_address_collection"] == "required"
+            or session["automatic_tax"]["enabled"]
+        )
         name = entered.get("name") or (DEFAULT_NAME if wants_address else None)
         address = dict.fromkeys(_ADDRESS_FIELDS)
         if entered.get("address"):
@@ -759,6 +839,8 @@ class Checkout:
             "tax_ids": [],
         }
         shipping = {"address": address, "name": name} if collection else None
+        # The address is known now: automatic tax is worked out for it before anything is charged.
+        self.locate(session["id"], address["country"])
         return details, shipping
 
     def _customer_for(self, session: dict, details: dict) -> str | None:
@@ -779,7 +861,8 @@ class Checkout:
         Stripe does since API version 2022-08-01."""
         if session["payment_intent"]:
             intent = self.store.get("payment_intent", session["payment_intent"])
-            self.store.update(intent, {"customer": customer_id})
+            # The total may have moved since the last attempt (another shipping rate or country).
+            self.store.update(intent, {"customer": customer_id, "amount": session["amount_total"]})
             return intent
         intent = self.payments.create_intent(
             amount=session["amount_total"],

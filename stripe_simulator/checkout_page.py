@@ -23,6 +23,7 @@ tfoot th,tfoot td{font-weight:700;border-bottom:0}
 label{display:block;margin:.75rem 0 .25rem;font-weight:600}
 input,select{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #8792a2;
 border-radius:4px;font:inherit}
+.choice input{width:auto}.choice label{display:inline;font-weight:400}
 .actions{display:flex;flex-direction:column;gap:.5rem;margin-top:1.5rem}
 button{padding:.75rem;font:inherit;font-weight:600;border-radius:4px;border:1px solid #635bff;
 background:#fff;color:#3f37c9;cursor:pointer}
@@ -40,7 +41,12 @@ def needs_email(session: dict) -> bool:
 
 
 def needs_address(session: dict) -> bool:
-    return bool(session["shipping_address_collection"] or session["billing_address_collection"] == "required")
+    return bool(
+        session["shipping_address_collection"]
+        or session["billing_address_collection"] == "required"
+        # Automatic tax needs the customer's address.
+        or session["automatic_tax"]["enabled"]
+    )
 
 
 def form_error(session: dict, form: dict) -> str | None:
@@ -78,8 +84,10 @@ def render_checkout(
     trial_days: int | None = None,
     error: str | None = None,
     form: dict | None = None,
+    shipping_rates: list[dict] = (),
 ) -> str:
-    """The payment page of an open session; `trial_days` of the subscription it starts, if any."""
+    """The payment page of an open session; `trial_days` of the subscription it starts, if any;
+    `shipping_rates` are the ones it offers."""
     form = form or {}
     total = format_money(session["amount_total"], session["currency"])
     parts = [
@@ -95,6 +103,7 @@ def render_checkout(
         parts.append(text_input("email", "Email", form.get("email"), type="email", autocomplete="email"))
     if needs_address(session):
         parts.append(_address_fields(session, form))
+    parts.append(shipping_rate_block(session, shipping_rates))
     parts.append(
         text_input("card", "Card number", form.get("card") or _spaced(DEFAULT_CARD), autocomplete="cc-number")
     )
@@ -298,6 +307,41 @@ def promotion_code_block(session: dict, form: dict) -> str:
         + '<div class="actions"><button type="submit" name="action" value="apply_promotion_code" '
         "formnovalidate>Apply</button></div>" + applied + "</fieldset>"
     )
+
+
+def shipping_rate_block(session: dict, shipping_rates: list[dict]) -> str:
+    """The shipping rates to choose from, the chosen one checked (the first, until the customer picks),
+    and a button that shows the total for the choice and for the address typed (its tax)."""
+    if not shipping_rates and not session["automatic_tax"]["enabled"]:
+        return ""
+    chosen = (session["shipping_cost"] or {}).get("shipping_rate")
+    choices = []
+    for rate in shipping_rates:
+        amount = format_money(rate["fixed_amount"]["amount"], rate["fixed_amount"]["currency"])
+        field_id = f"shipping-rate-{rate['id']}"
+        checked = " checked" if rate["id"] == chosen else ""
+        choices.append(
+            f'<div class="choice"><input type="radio" id="{escape(field_id)}" name="shipping_rate" '
+            f'value="{escape(rate["id"])}"{checked}> <label for="{escape(field_id)}">'
+            f"{escape(rate['display_name'])} — {amount}{escape(_delivery_estimate(rate))}</label></div>"
+        )
+    legend = "<legend>Shipping method</legend>" if shipping_rates else "<legend>Total</legend>"
+    return (
+        f"<fieldset>{legend}{''.join(choices)}"
+        '<div class="actions"><button type="submit" name="action" value="update_totals" formnovalidate>'
+        "Update total</button></div></fieldset>"
+    )
+
+
+def _delivery_estimate(rate: dict) -> str:
+    estimate = rate["delivery_estimate"] or {}
+    bounds = [estimate.get("minimum"), estimate.get("maximum")]
+    values = [bound["value"] for bound in bounds if bound]
+    if not values:
+        return ""
+    if len(values) == 2 and values[0] != values[1]:
+        return f" ({values[0]}–{values[1]} business days)"
+    return f" ({values[0]} business day{'s' if values[0] > 1 else ''})"
 
 
 def text_input(name: str, label: str, value: str | None, *, required: bool = True, **attrs) -> str:

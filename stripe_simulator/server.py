@@ -156,8 +156,12 @@ class Router:
                 return html_response(200, render_authenticate(session))
             lines = self._checkout.rendered_lines(session_id)
             trial_days = self._checkout.trial_days(session_id)
+            rates = self._checkout.offered_shipping_rates(session_id)
             return html_response(
-                200, render_checkout(session, lines, trial_days=trial_days, error=error, form=form)
+                200,
+                render_checkout(
+                    session, lines, trial_days=trial_days, error=error, form=form, shipping_rates=rates
+                ),
             )
 
     def _submit(self, session: dict, form: dict) -> str | None:
@@ -165,6 +169,13 @@ class Router:
         action = form.get("action")
         if action == "apply_promotion_code":
             return self._apply_promotion_code(session, form)
+        if action == "update_totals" or form.get("shipping_rate"):
+            try:
+                self._update_totals(session, form)
+            except StripeError as failure:
+                return failure.message
+            if action == "update_totals":
+                return ""
         awaiting = self._checkout.awaiting_authentication(session["id"])
         if action not in (_AUTHENTICATE_ACTIONS if awaiting else _PAGE_ACTIONS):
             return "Choose how to pay."
@@ -257,6 +268,15 @@ class Router:
             except StripeError as failure:
                 return html_response(400, render_test_clocks(self._clocks(), error=failure.message))
         return redirect("/test_clocks")
+
+    def _update_totals(self, session: dict, form: dict) -> None:
+        """Total the session for the shipping rate picked and the country typed, as Checkout does
+        when either changes."""
+        if form.get("shipping_rate"):
+            self._checkout.choose_shipping_rate(session["id"], form["shipping_rate"])
+        address = form.get("address")
+        if isinstance(address, dict):
+            self._checkout.locate(session["id"], address.get("country"))
 
     @staticmethod
     def _after_payment(session: dict) -> Response:

@@ -197,6 +197,11 @@ class StripeSimulator:
         with self._transaction():
             return copy.deepcopy(self._checkout.apply_promotion_code(session_id, code))
 
+    def choose_shipping_rate(self, session_id: str, shipping_rate_id: str) -> dict:
+        """Pick one of the session's shipping options on the hosted page (the first is preselected)."""
+        with self._transaction():
+            return copy.deepcopy(self._checkout.choose_shipping_rate(session_id, shipping_rate_id))
+
     def expire(self, session_id: str) -> dict:
         with self._transaction():
             return copy.deepcopy(self._checkout.expire(session_id))

@@ -6,7 +6,16 @@ from django.utils.text import slugify
 
 from accounts.models import User, UserRole
 from cart.models import Cart, CartItem, CartStatus
-from catalog.models import BillingInterval, Coupon, Price, PriceType, Product, ProductImage, PromotionCode
+from catalog.models import (
+    BillingInterval,
+    Coupon,
+    Price,
+    PriceType,
+    Product,
+    ProductImage,
+    PromotionCode,
+    ShippingRate,
+)
 from orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, PaymentStatus, Refund
 from pages.models import Page, PageSlug
 from payments.models import WebhookEvent
@@ -75,6 +84,15 @@ class PromotionCodeFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"CODE-{n}")
     coupon = factory.SubFactory(CouponFactory)
+
+
+class ShippingRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShippingRate
+
+    display_name = factory.Sequence(lambda n: f"Shipping {n}")
+    amount = 500
+    currency = "usd"
 
 
 class PriceFactory(factory.django.DjangoModelFactory):

@@ -274,6 +274,8 @@ if STRIPE_USE_SIMULATOR:
 STRIPE_API_VERSION = "2026-10-28.endive"
 # What the catalog and order admins ask to push products and prices and to refund (shop.payment_gateway).
 PAYMENT_GATEWAY = "payments.gateway.StripeGateway"
+# Stripe Tax works out and adds the tax at checkout (needs Stripe Tax set up in the dashboard).
+STRIPE_AUTOMATIC_TAX = env.bool("STRIPE_AUTOMATIC_TAX", default=False)
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300

@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import User, UserRole
 from accounts.roles import ADMIN_APP_LABELS
 from cart.models import Cart, CartItem
-from catalog.models import Coupon, Price, Product, PromotionCode
+from catalog.models import Coupon, Price, Product, PromotionCode, ShippingRate
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
 from pages.models import Page
 from payments.models import WebhookEvent
@@ -43,6 +43,7 @@ ROW_FACTORIES = {
     Price: factories.PriceFactory,
     Coupon: factories.CouponFactory,
     PromotionCode: factories.PromotionCodeFactory,
+    ShippingRate: factories.ShippingRateFactory,
     Cart: factories.CartFactory,
     CartItem: factories.CartItemFactory,
     Order: factories.OrderFactory,

@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 from PIL import Image
 
-from catalog.models import Price, PriceType, Product, ProductImage
+from catalog.models import Price, PriceType, Product, ProductImage, ShippingRate
 from catalog.selectors import product_list_page
 
 
@@ -26,15 +26,22 @@ def stored_documents():
 
 
 @pytest.mark.django_db
-def test_demo_catalog_loads_a_dozen_products_for_sale_one_inactive_and_one_deleted():
+def test_demo_catalog_loads_thirteen_products_for_sale_one_inactive_and_one_deleted():
     output = load()
 
-    assert "created 14 products" in output
-    assert "12 are for sale, 1 inactive and 1 soft-deleted" in output
-    assert Product.objects.for_sale().count() == 12
+    assert "created 15 products" in output
+    assert "13 are for sale, 1 inactive and 1 soft-deleted" in output
+    assert Product.objects.for_sale().count() == 13
+    assert list(Product.objects.filter(requires_shipping=False).values_list("slug", flat=True)) == [
+        "pour-over-brewing-guide"
+    ]
+    assert sorted(ShippingRate.objects.values_list("display_name", "amount")) == [
+        ("Express courier", 1200),
+        ("Standard post", 495),
+    ]
     assert Product.objects.filter(active=False).count() == 1
     assert Product.objects.filter(deleted_at__isnull=False).count() == 1
-    assert product_list_page().paginator.count == 12
+    assert product_list_page().paginator.count == 13
 
 
 @pytest.mark.django_db
@@ -80,7 +87,7 @@ def test_the_demo_catalog_page_shows_a_thumbnail_of_each_products_picture(client
     for product in Product.objects.for_sale():
         original = product.images.first().image.url
         assert original not in html
-    assert html.count('class="product-card-image" src="/media/cache/') == 12
+    assert html.count('class="product-card-image" src="/media/cache/') == 13
 
 
 @pytest.mark.django_db
@@ -90,7 +97,8 @@ def test_loading_twice_changes_nothing():
 
     output = load()
 
-    assert "created 0 products and 0 prices; 14 products were already there" in output
+    assert "created 0 products and 0 prices; 15 products were already there" in output
+    assert "Shipping rates: created 0." in output
     assert stored_documents() == before
 
 
@@ -103,4 +111,4 @@ def test_a_demo_product_staff_have_changed_is_left_alone():
 
     mug = Product.objects.get(slug="enamel-camp-mug")
     assert (mug.name, mug.active) == ("Camp Mug (renamed)", False)
-    assert Product.objects.count() == 14
+    assert Product.objects.count() == 15

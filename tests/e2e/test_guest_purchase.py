@@ -52,8 +52,15 @@ def test_a_guest_buys_two_products_and_sees_the_order_confirmed(page, shop, mail
     summary = page.get_by_role("table", name="Order summary")
     expect(summary.get_by_role("row", name=re.compile("Enamel Camp Mug"))).to_contain_text("$36.00")
     expect(summary.get_by_role("row", name=re.compile("Canvas Tote Bag"))).to_contain_text("$24.00")
+    # The demo's shipping rates: the cheapest is preselected, the shopper picks the courier.
+    expect(page.get_by_label(re.compile("^Standard post — \\$4.95"))).to_be_checked()
+    expect(summary.get_by_role("row", name="Shipping")).to_contain_text("$4.95")
+    page.get_by_label(re.compile("^Express courier — \\$12.00 \\(1–2 business days\\)")).check()
+    page.get_by_role("button", name="Update total").click()
+    expect(summary.get_by_role("row", name="Shipping")).to_contain_text("$12.00")
+    expect(summary.get_by_role("row", name=re.compile("^Total"))).to_contain_text("$72.00")
     fill_stripe_page(page, email="ada@example.com")
-    page.get_by_role("button", name="Pay $60.00").click()
+    page.get_by_role("button", name="Pay $72.00").click()
 
     expect(page.get_by_role("heading", name="Thank you for your order")).to_be_visible(
         timeout=PAYMENT_CONFIRMED_TIMEOUT_MS
@@ -65,7 +72,8 @@ def test_a_guest_buys_two_products_and_sees_the_order_confirmed(page, shop, mail
         "Your payment is confirmed and a confirmation was sent to ada@example.com."
     )
     expect(status).to_contain_text("Order status: Processing · Payment: Paid")
-    expect(page.get_by_role("row", name=re.compile("^Total paid"))).to_contain_text("$60.00")
+    expect(page.get_by_role("row", name="Shipping (Express courier)")).to_contain_text("$12.00")
+    expect(page.get_by_role("row", name=re.compile("^Total paid"))).to_contain_text("$72.00")
     expect(page.get_by_role("heading", name="Shipping to")).to_be_visible()
     expect(page.get_by_text("1 Harbour Street")).to_be_visible()
 

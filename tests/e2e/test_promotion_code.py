@@ -46,18 +46,24 @@ def test_a_shopper_pays_with_a_promotion_code_staff_created(page, shop):
     page.get_by_role("button", name="Apply").click()
     summary = page.get_by_role("table", name="Order summary")
     expect(summary.get_by_role("row", name="Discount")).to_contain_text("−$4.50")
-    expect(summary.get_by_role("row", name=re.compile("^Total"))).to_contain_text("$13.50")
+    # The discount is on the goods; the preselected Standard post ($4.95) is added after it.
+    expect(summary.get_by_role("row", name=re.compile("^Total"))).to_contain_text("$18.45")
     fill_stripe_page(page)
-    page.get_by_role("button", name="Pay $13.50").click()
+    page.get_by_role("button", name="Pay $18.45").click()
 
     expect(page.get_by_role("heading", name="Thank you for your order")).to_be_visible(
         timeout=PAYMENT_CONFIRMED_TIMEOUT_MS
     )
     expect(page.get_by_role("row", name="Discount")).to_contain_text("−$4.50")
-    expect(page.get_by_role("row", name=re.compile("^Total paid"))).to_contain_text("$13.50")
+    expect(page.get_by_role("row", name=re.compile("^Total paid"))).to_contain_text("$18.45")
     order = Order.objects.get()
-    assert (order.amount_subtotal, order.amount_discount, order.amount_total) == (1800, 450, 1350)
+    assert (order.amount_subtotal, order.amount_discount, order.amount_shipping, order.amount_total) == (
+        1800,
+        450,
+        495,
+        1845,
+    )
 
     page.goto(f"/orders/{order.number}/")
     expect(page.get_by_role("row", name="Discount")).to_contain_text("−$4.50")
-    expect(page.get_by_role("row", name=re.compile("^Total "))).to_contain_text("$13.50")
+    expect(page.get_by_role("row", name=re.compile("^Total "))).to_contain_text("$18.45")

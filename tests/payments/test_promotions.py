@@ -1,15 +1,19 @@
 """Promotion codes end to end: created in admin, typed on Stripe's page, shown as the order's discount."""
 
+import io
 import secrets
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from catalog.models import SYNC_ERROR_KEY, Coupon, PromotionCode
 from orders.models import Order, OrderStatus
+from stripe_simulator import StripeSimulator
 from tests import factories
 from tests.admin.pages import change_url
+from tests.conftest import point_shop_at_stripe_simulator
 
 
 @pytest.fixture
@@ -141,3 +145,70 @@ def test_shopper_pays_with_a_promotion_code_and_the_order_shows_the_discount(
         assert "Discount" in page
         assert "−$3.60" in page
         assert "$32.40" in page
+
+
+@pytest.fixture
+def fresh_stripe(settings):
+    """A Stripe account of its own, so that a pull sees only what this test put there."""
+    with StripeSimulator(async_settle_delay=None) as simulator:
+        point_shop_at_stripe_simulator(settings, simulator.url)
+        yield simulator
+
+
+def sync_stripe() -> str:
+    out = io.StringIO()
+    call_command("sync_stripe", stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_sync_stripe_imports_coupons_and_codes_made_in_stripe_once(db, fresh_stripe, staff, stripe_api):
+    stripe = stripe_api()
+    summer = stripe.v1.coupons.create(
+        {
+            "name": "Summer",
+            "amount_off": 500,
+            "currency": "usd",
+            "duration": "repeating",
+            "duration_in_months": 2,
+        }
+    )
+    stripe.v1.promotion_codes.create(
+        {"code": "SUMMER5", "promotion": {"type": "coupon", "coupon": summer.id}, "max_redemptions": 50}
+    )
+    stripe.v1.coupons.create({"percent_off": 12.5, "duration": "once"})
+    staff.post(
+        reverse("admin:catalog_coupon_add"), coupon_form("Shop's own", codes=["SHOP10"], percent_off="10")
+    )
+
+    first = sync_stripe()
+
+    assert "coupons: 1 created, 0 updated, 1 unchanged, 0 archived, 1 skipped" in first
+    assert "promotion codes: 1 created, 0 updated, 1 unchanged, 0 archived, 0 skipped" in first
+    assert "not a whole percentage" in first
+    imported = Coupon.objects.get(stripe_coupon_id=summer.id)
+    assert (
+        imported.name,
+        imported.amount_off,
+        imported.currency,
+        imported.duration,
+        imported.duration_in_months,
+    ) == (
+        "Summer",
+        500,
+        "usd",
+        "repeating",
+        2,
+    )
+    code = PromotionCode.objects.get(code="SUMMER5")
+    assert (code.coupon, code.max_redemptions, code.active) == (imported, 50, True)
+    assert Coupon.objects.count() == 2
+    assert PromotionCode.objects.count() == 2
+
+    stripe.v1.promotion_codes.update(code.stripe_promotion_code_id, {"active": False})
+    second = sync_stripe()
+
+    assert "coupons: 0 created, 0 updated, 2 unchanged, 0 archived, 1 skipped" in second
+    assert "promotion codes: 0 created, 0 updated, 1 unchanged, 1 archived, 0 skipped" in second
+    assert (Coupon.objects.count(), PromotionCode.objects.count()) == (2, 2)
+    code.refresh_from_db()
+    assert code.active is False

@@ -179,6 +179,26 @@ def world(sim):
             }
         ],
     )
+    rate = http.ok(
+        "POST",
+        "/v1/shipping_rates",
+        {
+            "display_name": "Standard",
+            "type": "fixed_amount",
+            "fixed_amount": {"amount": 450, "currency": "usd"},
+            "delivery_estimate": {"minimum": {"unit": "business_day", "value": 2}},
+        },
+    )
+    http.ok("POST", f"/v1/shipping_rates/{rate['id']}", {"metadata": {"zone": "domestic"}})
+    taxed = session(
+        automatic_tax={"enabled": True},
+        shipping_address_collection={"allowed_countries": ["GB"]},
+        shipping_options=[{"shipping_rate": rate["id"]}],
+    )
+    sim.choose_shipping_rate(taxed["id"], rate["id"])
+    sim.pay(
+        taxed["id"], address={"line1": "1 High St", "city": "Bath", "postal_code": "BA1", "country": "GB"}
+    )
     coupon = http.ok("POST", "/v1/coupons", {"percent_off": 10, "duration": "once", "name": "Ten"})
     http.ok(
         "POST",
@@ -275,7 +295,9 @@ def world(sim):
             discounted["id"],
             subscribed["id"],
             authenticated["id"],
+            taxed["id"],
         ],
+        "shipping_rate": rate["id"],
         "coupon": coupon["id"],
         "promotion_code": promotion_code["id"],
         "open_session": options["id"],
@@ -523,6 +545,27 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
         ],
         ("POST", "/v1/promotion_codes/{id}"): [
             (http.ok("POST", f"/v1/promotion_codes/{world['promotion_code']}", {"active": True}), ())
+        ],
+        ("GET", "/v1/shipping_rates"): [(http.ok("GET", "/v1/shipping_rates", {"active": True}), ())],
+        ("POST", "/v1/shipping_rates"): [
+            (
+                http.ok(
+                    "POST",
+                    "/v1/shipping_rates",
+                    {
+                        "display_name": "Free",
+                        "type": "fixed_amount",
+                        "fixed_amount": {"amount": 0, "currency": "eur"},
+                    },
+                ),
+                (),
+            )
+        ],
+        ("GET", "/v1/shipping_rates/{id}"): [
+            (http.ok("GET", f"/v1/shipping_rates/{world['shipping_rate']}"), ())
+        ],
+        ("POST", "/v1/shipping_rates/{id}"): [
+            (http.ok("POST", f"/v1/shipping_rates/{world['shipping_rate']}", {"active": False}), ())
         ],
         ("GET", "/v1/events"): [(http.ok("GET", "/v1/events", {"limit": 100}), ())],
         ("GET", "/v1/events/{id}"): [(http.ok("GET", f"/v1/events/{event_id}"), ())],

@@ -628,7 +628,7 @@ def test_checkout_options_are_accepted_and_echoed(sim, client, catalog):
         ],
     )
     assert session.allow_promotion_codes is True
-    assert (session.automatic_tax.enabled, session.automatic_tax.status) == (True, "complete")
+    assert (session.automatic_tax.enabled, session.automatic_tax.status) == (True, "requires_location_inputs")
     rate = session.shipping_options[0].shipping_rate
     assert session.shipping_options[0].shipping_amount == 500
     assert (session.shipping_cost.amount_total, session.shipping_cost.shipping_rate) == (500, rate)
@@ -937,3 +937,152 @@ def test_promotion_code_typed_on_the_hosted_page_discounts_the_payment(sim, clie
         sim.apply_promotion_code(again.id, "TENOFF")
     plain = create_session(client, [{"price": catalog["mug"].id, "quantity": 1}])
     assert "Promotion code" not in get(f"{sim.url}/checkout/{plain.id}")
+
+
+def test_shipping_rates_are_offered_picked_on_the_hosted_page_and_charged(sim, client, catalog):
+    standard = client.v1.shipping_rates.create(
+        params={
+            "display_name": "Standard",
+            "type": "fixed_amount",
+            "fixed_amount": {"amount": 500, "currency": "usd"},
+            "delivery_estimate": {
+                "minimum": {"unit": "business_day", "value": 3},
+                "maximum": {"unit": "business_day", "value": 5},
+            },
+        }
+    )
+    express = client.v1.shipping_rates.create(
+        params={
+            "display_name": "Express",
+            "type": "fixed_amount",
+            "fixed_amount": {"amount": 1500, "currency": "usd"},
+        }
+    )
+    retired = client.v1.shipping_rates.create(
+        params={
+            "display_name": "Old",
+            "type": "fixed_amount",
+            "fixed_amount": {"amount": 1, "currency": "usd"},
+        }
+    )
+    assert client.v1.shipping_rates.update(retired.id, params={"active": False}).active is False
+    assert client.v1.shipping_rates.retrieve(standard.id).delivery_estimate.maximum.value == 5
+    listed = client.v1.shipping_rates.list(params={"active": True, "limit": 100}).data
+    assert {standard.id, express.id} <= {rate.id for rate in listed}
+    assert retired.id not in {rate.id for rate in listed}
+    with pytest.raises(stripe.InvalidRequestError, match="inactive"):
+        create_session(
+            client,
+            [{"price": catalog["mug"].id, "quantity": 1}],
+            shipping_options=[{"shipping_rate": retired.id}],
+        )
+    with pytest.raises(stripe.InvalidRequestError, match="up to 5"):
+        create_session(
+            client,
+            [{"price": catalog["mug"].id, "quantity": 1}],
+            shipping_options=[{"shipping_rate": standard.id}] * 6,
+        )
+
+    session = create_session(
+        client,
+        [{"price": catalog["mug"].id, "quantity": 1}],
+        shipping_address_collection={"allowed_countries": ["US"]},
+        shipping_options=[{"shipping_rate": standard.id}, {"shipping_rate": express.id}],
+    )
+    page = f"{sim.url}/checkout/{session.id}"
+    body = get(page)
+    assert "Standard — $5.00 (3–5 business days)" in body
+    assert "Express — $15.00" in body
+    assert f'value="{standard.id}" checked' in body
+    assert "$24.99" in body
+
+    status, _, body = post(page, {"action": "update_totals", "shipping_rate": express.id})
+    assert status == 200
+    assert f'value="{express.id}" checked' in body
+    assert "$34.99" in body
+    status, _, _ = post(
+        page,
+        {
+            "action": "pay",
+            "shipping_rate": express.id,
+            "email": "ada@example.com",
+            "name": "Ada",
+            "address[line1]": "1 Main St",
+            "address[city]": "Portland",
+            "address[postal_code]": "04101",
+            "address[country]": "US",
+        },
+    )
+    assert status == 303
+    paid = client.v1.checkout.sessions.retrieve(session.id)
+    assert (paid.shipping_cost.shipping_rate, paid.total_details.amount_shipping, paid.amount_total) == (
+        express.id,
+        1500,
+        3499,
+    )
+    assert client.v1.payment_intents.retrieve(paid.payment_intent).amount == 3499
+
+
+def test_automatic_tax_is_worked_out_for_the_address_entered(sim, client, catalog):
+    rate = client.v1.shipping_rates.create(
+        params={
+            "display_name": "Post",
+            "type": "fixed_amount",
+            "fixed_amount": {"amount": 500, "currency": "usd"},
+        }
+    )
+    session = create_session(
+        client,
+        [{"price": catalog["mug"].id, "quantity": 2}],
+        automatic_tax={"enabled": True},
+        shipping_address_collection={"allowed_countries": ["US", "GB"]},
+        shipping_options=[{"shipping_rate": rate.id}],
+    )
+    assert (session.automatic_tax.status, session.total_details.amount_tax) == ("requires_location_inputs", 0)
+    page = f"{sim.url}/checkout/{session.id}"
+    status, _, body = post(page, {"action": "update_totals", "address[country]": "GB"})
+    assert status == 200
+    # 20% of 39.98 and of 5.00 shipping.
+    assert "Tax" in body
+    assert "$9.00" in body
+    sim.pay(
+        session.id, address={"line1": "1 High St", "city": "Bath", "postal_code": "BA1 1AA", "country": "GB"}
+    )
+    paid = client.v1.checkout.sessions.retrieve(session.id)
+    assert paid.automatic_tax.status == "complete"
+    assert (paid.amount_subtotal, paid.total_details.amount_shipping, paid.total_details.amount_tax) == (
+        3998,
+        500,
+        800 + 100,
+    )
+    assert paid.amount_total == 3998 + 500 + 900
+    assert paid.shipping_cost.amount_tax == 100
+    line = client.v1.checkout.sessions.line_items.list(session.id).data[0]
+    assert (line.amount_tax, line.amount_total) == (800, 4798)
+
+    untaxed = create_session(
+        client, [{"price": catalog["mug"].id, "quantity": 1}], automatic_tax={"enabled": True}
+    )
+    # No shipping address collected: Checkout asks for the billing address, which is taxed for.
+    assert "Billing address" in get(f"{sim.url}/checkout/{untaxed.id}")
+    sim.pay(
+        untaxed.id,
+        address={"line1": "1 Main St", "city": "Portland", "postal_code": "04101", "country": "US"},
+    )
+    assert client.v1.checkout.sessions.retrieve(untaxed.id).total_details.amount_tax == 0
+
+    customer = client.v1.customers.create(params={"email": "ada@example.com"})
+    with pytest.raises(stripe.InvalidRequestError, match="customer_update"):
+        create_session(
+            client,
+            [{"price": catalog["mug"].id, "quantity": 1}],
+            automatic_tax={"enabled": True},
+            customer=customer.id,
+        )
+    create_session(
+        client,
+        [{"price": catalog["mug"].id, "quantity": 1}],
+        automatic_tax={"enabled": True},
+        customer=customer.id,
+        customer_update={"address": "auto"},
+    )

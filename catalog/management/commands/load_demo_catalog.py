@@ -1,10 +1,12 @@
-"""Load the demo catalog: a dozen products, with pictures from catalog/demo_images/ uploaded to storage.
+"""Load the demo catalog: a dozen physical products and a digital one, with pictures from
+catalog/demo_images/ uploaded to storage, and two shipping rates for the physical goods.
 
 The pictures are PNG renderings of the shop's demo art (thumbnails need a format Pillow reads),
 stored as staff uploads are, so the demo exercises the same storage, thumbnails and Stripe URLs.
 
-Idempotent and keyed on the product slug: a product already there (whatever staff have done to
-it since) is left alone, so running the command again, as every `make run` does, writes nothing.
+Idempotent and keyed on the product slug (a shipping rate on its name and currency): a row already
+there (whatever staff have done to it since) is left alone, so running the command again, as every
+`make run` does, writes nothing.
 """
 
 from datetime import timedelta
@@ -15,7 +17,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_mongodb_backend import transaction
 
-from catalog.models import BillingInterval, Price, PriceType, Product
+from catalog.models import BillingInterval, Price, PriceType, Product, ShippingRate
 from catalog.services import product_image_create
 
 DEMO_IMAGES = Path(__file__).resolve().parents[2] / "demo_images"
@@ -162,6 +164,18 @@ DEMO_PRODUCTS = [
         "prices": [one_time("", 3800)],
     },
     {
+        "slug": "pour-over-brewing-guide",
+        "name": "Pour-Over Brewing Guide",
+        "description": (
+            "A 40-page illustrated guide to brewing with a pour-over cone: grind, ratios, timings and "
+            "what to change when a cup tastes sour or bitter.\n\nA PDF to download: nothing is posted."
+        ),
+        "images": [("coffee-beans-closeup.png", "Close-up of freshly roasted coffee beans")],
+        # Digital: checkout asks for no address and offers no shipping.
+        "requires_shipping": False,
+        "prices": [one_time("", 900)],
+    },
+    {
         "slug": "speckled-ceramic-teapot",
         "name": "Speckled Ceramic Teapot",
         "description": "Out of production: inactive, so the shop never shows it.",
@@ -176,6 +190,13 @@ DEMO_PRODUCTS = [
         "deleted": True,
         "prices": [one_time("", 1600)],
     },
+]
+
+
+# Offered at checkout when the cart holds physical goods; Stripe has them from the first checkout.
+DEMO_SHIPPING_RATES = [
+    {"display_name": "Standard post", "amount": 495, "delivery_min_days": 3, "delivery_max_days": 5},
+    {"display_name": "Express courier", "amount": 1200, "delivery_min_days": 1, "delivery_max_days": 2},
 ]
 
 
@@ -194,13 +215,14 @@ class Command(BaseCommand):
                 product = self._create_product(spec, created_at=now - timedelta(minutes=position))
                 prices_created += self._create_prices(product, spec["prices"], now=now)
                 created += 1
+            rates_created = self._create_shipping_rates()
         inactive = sum(1 for spec in DEMO_PRODUCTS if not spec.get("active", True))
         deleted = sum(1 for spec in DEMO_PRODUCTS if spec.get("deleted"))
         self.stdout.write(
             f"Demo catalog: created {created} products and {prices_created} prices; "
             f"{len(existing)} products were already there. Of the {len(DEMO_PRODUCTS)} demo products "
             f"{len(DEMO_PRODUCTS) - inactive - deleted} are for sale, "
-            f"{inactive} inactive and {deleted} soft-deleted."
+            f"{inactive} inactive and {deleted} soft-deleted. Shipping rates: created {rates_created}."
         )
 
     def _create_product(self, spec, *, created_at):
@@ -210,6 +232,7 @@ class Command(BaseCommand):
             description=spec["description"],
             metadata={"demo": True},
             active=spec.get("active", True),
+            requires_shipping=spec.get("requires_shipping", True),
             deleted_at=created_at if spec.get("deleted") else None,
             created_at=created_at,
         )
@@ -232,3 +255,14 @@ class Command(BaseCommand):
             prices.append(price)
         Price.objects.bulk_create(prices)
         return len(prices)
+
+    def _create_shipping_rates(self):
+        created = 0
+        for spec in DEMO_SHIPPING_RATES:
+            if ShippingRate.objects.filter(display_name=spec["display_name"], currency="usd").exists():
+                continue
+            rate = ShippingRate(currency="usd", metadata={"demo": True}, **spec)
+            rate.full_clean()
+            rate.save()
+            created += 1
+        return created
