@@ -68,7 +68,7 @@ def _first_order(details, subject: str) -> Order:
     order number the checkout put in the subscription's metadata (its webhook may not have run)."""
     orders = Order.objects.filter(stripe_checkout_session_id__isnull=False)
     order = orders.filter(stripe_subscription_id=details.subscription).first()
-    number = (details.metadata or {}).get("order_number")
+    number = details.metadata.to_dict().get("order_number") if details.metadata else None
     if order is None and number:
         order = orders.filter(number=number).first()
     if order is None:
