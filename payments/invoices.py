@@ -22,7 +22,11 @@ logger = logging.getLogger(__name__)
 
 def invoice_paid(event: dict) -> None:
     """Make the renewal order of a paid subscription invoice, once."""
-    invoice = stripe_client().v1.invoices.retrieve(event["data"]["object"]["id"])
+    invoice_id = event["data"]["object"]["id"]
+    if Order.objects.filter(stripe_invoice_id=invoice_id).exists():
+        # A repeated delivery, or a checkout's first invoice already on its order: nothing to ask Stripe.
+        return
+    invoice = stripe_client().v1.invoices.retrieve(invoice_id)
     subject = f"invoice {invoice.id}"
     if invoice.billing_reason == "subscription_create":
         logger.info("%s is the first of its subscription: its checkout's order records it", subject)
