@@ -23,7 +23,12 @@ def order_shipped_email_send(*, order_id) -> bool:
 
 
 def _order_email_send(*, order_id, template: str, subject: str) -> bool:
-    order = Order.objects.filter(pk=order_id).select_related("user").prefetch_related("items").first()
+    order = (
+        Order.objects.filter(pk=order_id)
+        .select_related("user", "renewal_of")
+        .prefetch_related("items")
+        .first()
+    )
     if order is None:
         return False
     recipient = order.customer_email or (order.user.email if order.user_id else "")

@@ -156,8 +156,14 @@ class Order(models.Model):
     refund_reason = models.CharField(max_length=255, blank=True)
     stripe_checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # The invoice whose payment this order records: a subscription's first invoice, or a renewal's.
+    stripe_invoice_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     stripe_customer_id = models.CharField(max_length=255, blank=True)
     stripe_subscription_id = models.CharField(max_length=255, blank=True)
+    # A renewal's first order: the checkout that started the subscription.
+    renewal_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewals"
+    )
     billing_address = models.JSONField(default=dict, blank=True)
     shipping_name = models.CharField(max_length=200, blank=True)
     shipping_address = models.JSONField(default=dict, blank=True)
@@ -200,6 +206,7 @@ class Order(models.Model):
             models.Index(fields=["payment_status"], name="order_payment_status"),
             models.Index(fields=["fulfillment_status"], name="order_fulfillment_status"),
             models.Index(fields=["-created_at"], name="order_created_at"),
+            models.Index(fields=["stripe_subscription_id", "-created_at"], name="order_subscription"),
         ]
         permissions = [
             ("refund_order", "Can refund orders through Stripe"),
@@ -216,6 +223,11 @@ class Order(models.Model):
     def dispute(self) -> dict | None:
         """Return the payment's dispute (id, status, amount, currency, reason, due_by), if any."""
         return self.metadata.get(DISPUTE_KEY)
+
+    @property
+    def is_renewal(self):
+        """Whether the order records a subscription's renewal payment rather than a checkout."""
+        return self.renewal_of_id is not None
 
     @property
     def is_paid(self):

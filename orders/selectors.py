@@ -12,7 +12,12 @@ REVENUE_WINDOWS_DAYS = (7, 30)
 
 def order_list_for_user(*, user):
     """Return `user`'s own orders, newest first, with their items (a fixed number of queries)."""
-    return Order.objects.filter(user=user).order_by("-created_at").prefetch_related("items")
+    return (
+        Order.objects.filter(user=user)
+        .order_by("-created_at")
+        .select_related("renewal_of")
+        .prefetch_related("items")
+    )
 
 
 def order_get_for_user(*, user, number):

@@ -7,6 +7,7 @@ Each function is a short run of idempotent, conditional single-document writes: 
 retried webhook, or the next visit of the success page), it completes what a first run left.
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,9 +22,19 @@ from django_mongodb_backend import transaction
 from cart.models import Cart, CartItem
 from cart.services import cart_submit, cart_thaw
 from catalog.billing import BillingLine, payment_schedule
+from catalog.models import Price, PriceType, Product
 from orders.emails import order_confirmation_send
 from orders.exceptions import InvalidStatusTransition
-from orders.models import DISPUTE_KEY, Order, OrderItem, OrderStatus, PaymentStatus, Refund
+from orders.models import (
+    DISPUTE_KEY,
+    FulfillmentStatus,
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentStatus,
+    Refund,
+)
 from shop.money import format_money
 from shop.transactions import run_retrying
 
@@ -50,6 +61,8 @@ class PaymentDetails:
     shipping_name: str = ""
     shipping_address: dict = field(default_factory=dict)
     stripe_payment_intent_id: str | None = None
+    # A subscription checkout's first invoice, whose payment the order records.
+    stripe_invoice_id: str | None = None
     stripe_customer_id: str = ""
     stripe_subscription_id: str = ""
     # Stripe price id -> (unit amount, line total) as Stripe charged them.
@@ -75,7 +88,41 @@ class PaymentDetails:
         }
         if self.stripe_payment_intent_id:
             fields["stripe_payment_intent_id"] = self.stripe_payment_intent_id
+        if self.stripe_invoice_id:
+            fields["stripe_invoice_id"] = self.stripe_invoice_id
         return fields
+
+
+@dataclass(frozen=True)
+class RenewalLine:
+    """A line of a paid renewal invoice, as Stripe charged it."""
+
+    product_name: str
+    unit_amount: int
+    quantity: int
+    amount_total: int
+    recurring_interval: str
+    recurring_interval_count: int
+    stripe_price_id: str = ""
+    price: Price | None = None
+    product: Product | None = None
+
+
+@dataclass(frozen=True)
+class RenewalInvoice:
+    """A subscription's paid renewal invoice, as Stripe reports it."""
+
+    stripe_invoice_id: str
+    stripe_payment_intent_id: str | None
+    stripe_customer_id: str
+    stripe_subscription_id: str
+    currency: str
+    amount_subtotal: int
+    amount_discount: int
+    amount_tax: int
+    amount_total: int
+    paid_at: datetime
+    lines: list[RenewalLine]
 
 
 def order_create_from_cart(
@@ -146,6 +193,100 @@ def order_create_from_cart(
         order.delete()
         raise
     return order, True
+
+
+def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> tuple[Order, bool]:
+    """Create the PAID, UNFULFILLED order of a subscription's paid renewal invoice.
+
+    The customer and their addresses come from `first_order`, the checkout that started the
+    subscription; the lines, amounts and Stripe ids from the invoice. Return (order, created): the unique
+    index on the invoice id lets one of any number of deliveries create it, and the others get it.
+    The receipt goes to the customer once, from whoever created the order.
+    """
+    existing = Order.objects.filter(stripe_invoice_id=invoice.stripe_invoice_id).first()
+    if existing is not None:
+        return existing, False
+    paid = {
+        "status": OrderStatus.PROCESSING,
+        "payment_status": PaymentStatus.PAID,
+    }
+    order = Order(
+        # The same number whoever creates it, so a twin also loses on the unique number.
+        number=renewal_order_number(invoice.stripe_invoice_id),
+        user=first_order.user,
+        customer_email=first_order.customer_email,
+        customer_name=first_order.customer_name,
+        **paid,
+        fulfillment_status=FulfillmentStatus.UNFULFILLED,
+        currency=invoice.currency,
+        amount_subtotal=invoice.amount_subtotal,
+        amount_discount=invoice.amount_discount,
+        amount_tax=invoice.amount_tax,
+        amount_total=invoice.amount_total,
+        stripe_invoice_id=invoice.stripe_invoice_id,
+        stripe_payment_intent_id=invoice.stripe_payment_intent_id,
+        stripe_customer_id=invoice.stripe_customer_id,
+        stripe_subscription_id=invoice.stripe_subscription_id,
+        renewal_of=first_order,
+        billing_address=first_order.billing_address,
+        shipping_name=first_order.shipping_name,
+        shipping_address=first_order.shipping_address,
+        paid_at=invoice.paid_at,
+    )
+    order.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        # Not in a transaction: the unique indexes must see a concurrent twin at once.
+        order.save(force_insert=True)
+    except IntegrityError:
+        existing = Order.objects.filter(stripe_invoice_id=invoice.stripe_invoice_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    items = [
+        OrderItem(
+            order=order,
+            product=line.product,
+            price=line.price,
+            product_name=line.product_name,
+            unit_amount=line.unit_amount,
+            currency=invoice.currency,
+            quantity=line.quantity,
+            price_type=PriceType.RECURRING,
+            recurring_interval=line.recurring_interval,
+            recurring_interval_count=line.recurring_interval_count,
+            stripe_price_id=line.stripe_price_id,
+            amount_total=line.amount_total,
+        )
+        for line in invoice.lines
+    ]
+    try:
+        for item in items:
+            item.full_clean(exclude=["order"], validate_unique=False, validate_constraints=False)
+        OrderItem.objects.bulk_create(items)
+        note = f"Paid: renewal invoice {invoice.stripe_invoice_id} of {first_order.number}"
+        OrderStatusChange.objects.bulk_create(
+            OrderStatusChange(
+                order=order,
+                field=name,
+                old_status=Order._meta.get_field(name).default,
+                new_status=value,
+                note=note,
+            )
+            for name, value in paid.items()
+        )
+    except Exception:
+        order.delete()
+        raise
+    logger.info(
+        "order %s: renewal of %s, invoice %s", order.number, first_order.number, invoice.stripe_invoice_id
+    )
+    transaction.on_commit(partial(order_confirmation_send, order_id=order.pk), robust=True)
+    return order, True
+
+
+def renewal_order_number(stripe_invoice_id: str) -> str:
+    """Return the number of the renewal order of an invoice: the same for every delivery of it."""
+    return "ORD-" + hashlib.sha256(f"renewal|{stripe_invoice_id}".encode()).hexdigest()[:12].upper()
 
 
 def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool:

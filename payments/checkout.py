@@ -22,7 +22,7 @@ from orders.models import Order, OrderStatus
 from orders.services import order_cancel, order_create_from_cart
 from payments.catalog_sync import catalog_price_ensure_stripe, price_terms, stripe_price_terms
 from payments.confirmation import checkout_session_apply
-from payments.customers import customer_ensure_stripe
+from payments.customers import customer_create_for_guest, customer_ensure_stripe
 from payments.exceptions import (
     CartChangedDuringCheckout,
     CheckoutInProgress,
@@ -80,7 +80,13 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         lines = _checkout_lines(cart)
         for line in lines:
             _stripe_price_ensure(line)
-        customer_id = customer_ensure_stripe(user=user) if user else ""
+        if user:
+            customer_id = customer_ensure_stripe(user=user)
+        elif any(line.price.is_recurring for line in lines):
+            # A subscription needs a customer; ours, so that it is on the simulator's test clock.
+            customer_id = customer_create_for_guest(cart=cart)
+        else:
+            customer_id = ""
         shipping_rate_ids = _shipping_rate_ids(lines)
         key = _checkout_key(cart, lines, customer_id, success_url, cancel_url, shipping_rate_ids)
         number = "ORD-" + key[:12].upper()

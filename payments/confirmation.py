@@ -17,6 +17,7 @@ from orders.services import (
     order_mark_payment_failed,
     order_record_checkout,
 )
+from payments.invoices import invoice_payment_intent_id
 from payments.stripe_client import stripe_client
 
 _ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
@@ -88,6 +89,12 @@ def payment_details_from_session(session: dict) -> PaymentDetails:
     shipping = (session.get("collected_information") or {}).get("shipping_details") or {}
     totals = session.get("total_details") or {}
     intent = session.get("payment_intent")
+    # In subscription mode the first invoice holds the payment (none under a trial).
+    invoice = session.get("invoice")
+    invoice_id = (invoice["id"] if isinstance(invoice, dict) else invoice) or None
+    intent_id = (intent["id"] if isinstance(intent, dict) else intent) or None
+    if invoice_id and not intent_id:
+        intent_id = invoice_payment_intent_id(invoice_id=invoice_id)
     return PaymentDetails(
         currency=session["currency"],
         amount_subtotal=session.get("amount_subtotal") or 0,
@@ -101,7 +108,8 @@ def payment_details_from_session(session: dict) -> PaymentDetails:
         billing_address=_address(customer.get("address")),
         shipping_name=shipping.get("name") or "",
         shipping_address=_address(shipping.get("address")),
-        stripe_payment_intent_id=(intent["id"] if isinstance(intent, dict) else intent) or None,
+        stripe_payment_intent_id=intent_id,
+        stripe_invoice_id=invoice_id,
         stripe_customer_id=session.get("customer") or "",
         stripe_subscription_id=session.get("subscription") or "",
         line_amounts=_line_amounts(session["id"]),

@@ -31,6 +31,7 @@ from orders.services import (
 from payments.catalog_sync import price_from_stripe, product_fields_from_stripe
 from payments.confirmation import checkout_session_confirm
 from payments.exceptions import EventIgnored, OrderNotReady
+from payments.invoices import invoice_paid
 from payments.refunds import refund_failure_message
 from payments.stripe_client import stripe_client
 
@@ -358,4 +359,6 @@ WEBHOOK_HANDLERS = {
     "price.created": price_changed,
     "price.updated": price_changed,
     "price.deleted": price_deleted,
+    # Subscription invoices (payments/invoices.py).
+    "invoice.paid": invoice_paid,
 }

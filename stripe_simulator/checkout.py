@@ -806,10 +806,7 @@ class Checkout:
     def _details(self, session: dict, entered: dict) -> tuple[dict, dict | None]:
         """customer_details and shipping_details from what was entered, filling
         in test defaults for whatever was not."""
-        email = session["customer_email"]
-        if session["customer"]:
-            email = self.store.get("customer", session["customer"])["email"]
-        email = email or entered.get("email") or DEFAULT_EMAIL
+        email = self.known_email(session) or entered.get("email") or DEFAULT_EMAIL
         collection = session["shipping_address_collection"]
         # Automatic tax needs the customer's address, which Checkout then asks for.
         wants_address = (
@@ -843,10 +840,22 @@ class Checkout:
         self.locate(session["id"], address["country"])
         return details, shipping
 
+    def known_email(self, session: dict) -> str | None:
+        """The email the page does not ask for: the session's customer's, else its `customer_email`."""
+        if session["customer"]:
+            return self.store.get("customer", session["customer"])["email"]
+        return session["customer_email"]
+
     def _customer_for(self, session: dict, details: dict) -> str | None:
-        """The session's customer, created now when the session asks for one."""
-        if session["customer"] or session["customer_creation"] != "always":
+        """The session's customer, created now when the session asks for one. A customer with no
+        email gets the one entered on the page, as Stripe's Checkout sets it."""
+        if session["customer"]:
+            customer = self.store.get("customer", session["customer"])
+            if not customer["email"]:
+                self.store.update(customer, {"email": details["email"]}, "customer.updated")
             return session["customer"]
+        if session["customer_creation"] != "always":
+            return None
         address = details["address"]
         customer = self.catalog.new_customer(
             email=details["email"],

@@ -36,8 +36,10 @@ a{color:#3f37c9}
 """
 
 
-def needs_email(session: dict) -> bool:
-    return not session["customer"] and not session["customer_email"]
+def needs_email(known_email: str | None) -> bool:
+    """Whether the page asks for an email: Checkout does unless the session's customer, or its
+    `customer_email`, gives one (Checkout.known_email)."""
+    return not known_email
 
 
 def needs_address(session: dict) -> bool:
@@ -49,9 +51,9 @@ def needs_address(session: dict) -> bool:
     )
 
 
-def form_error(session: dict, form: dict) -> str | None:
+def form_error(session: dict, form: dict, *, known_email: str | None) -> str | None:
     """What is missing from a submitted form, in words for the customer."""
-    if needs_email(session) and not form.get("email"):
+    if needs_email(known_email) and not form.get("email"):
         return "Enter your email address."
     address = form.get("address") or {}
     if needs_address(session):
@@ -81,6 +83,7 @@ def render_checkout(
     session: dict,
     lines: list[dict],
     *,
+    known_email: str | None,
     trial_days: int | None = None,
     error: str | None = None,
     form: dict | None = None,
@@ -99,7 +102,7 @@ def render_checkout(
     if error:
         parts.append(f'<p class="error" role="alert">{escape(error)}</p>')
     parts.append(f'<form method="post" action="/checkout/{escape(session["id"])}">')
-    if needs_email(session):
+    if needs_email(known_email):
         parts.append(text_input("email", "Email", form.get("email"), type="email", autocomplete="email"))
     if needs_address(session):
         parts.append(_address_fields(session, form))

@@ -155,14 +155,16 @@ class Router:
             if self._checkout.awaiting_authentication(session_id):
                 return html_response(200, render_authenticate(session))
             lines = self._checkout.rendered_lines(session_id)
-            trial_days = self._checkout.trial_days(session_id)
-            rates = self._checkout.offered_shipping_rates(session_id)
-            return html_response(
-                200,
-                render_checkout(
-                    session, lines, trial_days=trial_days, error=error, form=form, shipping_rates=rates
-                ),
+            page = render_checkout(
+                session,
+                lines,
+                known_email=self._checkout.known_email(session),
+                trial_days=self._checkout.trial_days(session_id),
+                shipping_rates=self._checkout.offered_shipping_rates(session_id),
+                error=error,
+                form=form,
             )
+            return html_response(200, page)
 
     def _submit(self, session: dict, form: dict) -> str | None:
         """Run the button's action; the message to show if the customer must try again."""
@@ -179,7 +181,8 @@ class Router:
         awaiting = self._checkout.awaiting_authentication(session["id"])
         if action not in (_AUTHENTICATE_ACTIONS if awaiting else _PAGE_ACTIONS):
             return "Choose how to pay."
-        if not awaiting and (error := form_error(session, form)):
+        known_email = self._checkout.known_email(session)
+        if not awaiting and (error := form_error(session, form, known_email=known_email)):
             return error
         try:
             self._act(action, session["id"], details_from_form(form), card_from_form(form))

@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import admin
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -156,11 +157,25 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "customer_name",
         "=stripe_checkout_session_id",
         "=stripe_payment_intent_id",
+        "=stripe_invoice_id",
         "=stripe_customer_id",
         "=stripe_subscription_id",
     ]
     fieldsets = [
-        (None, {"fields": ["number", "user", "customer_email", "customer_name", "created_at", "updated_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "renewal_of_display",
+                    "user",
+                    "customer_email",
+                    "customer_name",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
         (
             "Status",
             {
@@ -199,6 +214,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
                 "fields": [
                     "stripe_checkout_session_id",
                     "stripe_payment_intent_id",
+                    "stripe_invoice_id",
                     "stripe_customer_id",
                     "stripe_subscription_id",
                     "stripe_dashboard",
@@ -210,6 +226,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
     ]
     readonly_fields = [
         "number",
+        "renewal_of_display",
         "user",
         "customer_email",
         "created_at",
@@ -233,6 +250,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "refund_reason_display",
         "stripe_checkout_session_id",
         "stripe_payment_intent_id",
+        "stripe_invoice_id",
         "stripe_customer_id",
         "stripe_subscription_id",
         "stripe_dashboard",
@@ -258,13 +276,26 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         # Orders are financial records: cancel or refund them instead.
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("renewal_of")
+
     @admin.display(description="order", ordering="number")
     def order_number(self, order):
+        renewal = f"Renewal of {order.renewal_of.number}" if order.is_renewal else ""
         return format_html(
-            '<span class="shop-order-number">{}</span><span class="shop-customer">{}</span>',
+            '<span class="shop-order-number">{}</span><span class="shop-customer">{}</span>{}',
             order.number,
             order.customer_email,
+            format_html('<span class="shop-customer">{}</span>', renewal) if renewal else "",
         )
+
+    @admin.display(description="subscription")
+    def renewal_of_display(self, order):
+        if not order.is_renewal:
+            return "—"
+        first = order.renewal_of
+        url = reverse("admin:orders_order_change", args=[first.pk])
+        return format_html('Renewal of <a href="{}">{}</a>', url, first.number)
 
     @admin.display(description="payment", ordering="payment_status")
     def payment(self, order):

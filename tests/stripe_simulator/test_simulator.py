@@ -1086,3 +1086,41 @@ def test_automatic_tax_is_worked_out_for_the_address_entered(sim, client, catalo
         customer=customer.id,
         customer_update={"address": "auto"},
     )
+
+
+def test_the_page_asks_for_the_email_a_customer_lacks_and_sets_it_on_the_customer(
+    sim, client, catalog, receiver
+):
+    without_email = client.v1.customers.create(params={"metadata": {"cart_id": "7"}})
+    with_email = client.v1.customers.create(params={"email": "known@example.com"})
+    sessions = [
+        create_session(
+            client,
+            [{"price": catalog["monthly"].id, "quantity": 1}],
+            mode="subscription",
+            customer=customer.id,
+        )
+        for customer in (without_email, with_email)
+    ]
+    assert 'name="email"' in get(sessions[0].url)
+    assert 'name="email"' not in get(sessions[1].url)
+
+    status, _, page = post(sessions[0].url, {"action": "pay", "name": "Ada", "address[line1]": "1 Main St"})
+    assert (status, "Enter your email address." in page) == (200, True)
+    address = {
+        "address[line1]": "1 Main St",
+        "address[city]": "Portland",
+        "address[postal_code]": "04101",
+        "address[country]": "US",
+    }
+    status, _, _ = post(
+        sessions[0].url, {"action": "pay", "email": "ada@example.com", "name": "Ada", **address}
+    )
+
+    assert status == 303
+    completed = client.v1.checkout.sessions.retrieve(sessions[0].id)
+    assert (completed.customer, completed.customer_details.email) == (without_email.id, "ada@example.com")
+    assert client.v1.customers.retrieve(without_email.id).email == "ada@example.com"
+    sim.wait_for_deliveries(timeout=5)
+    [updated] = receiver.of_type("customer.updated")
+    assert updated.data.previous_attributes.email is None

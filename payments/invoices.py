@@ -1,0 +1,111 @@
+"""Subscription invoices: a paid renewal becomes an order to ship; a first invoice belongs to its checkout.
+
+Handlers re-read the invoice from Stripe rather than trusting the event's copy. A subscription's
+first invoice (`subscription_create`) is paid within its Checkout Session, whose order records that
+payment (payments.confirmation). Every later paid invoice of a period (`subscription_cycle`) is a
+renewal: a new PAID order, shipped like any other, created once however often Stripe delivers it.
+An invoice of 0 (a trial's, or one a coupon paid in full) makes no order: nothing was charged.
+"""
+
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from catalog.models import Price
+from orders.models import Order
+from orders.services import RenewalInvoice, RenewalLine, order_create_for_renewal
+from payments.exceptions import EventIgnored, OrderNotReady
+from payments.stripe_client import stripe_client
+
+logger = logging.getLogger(__name__)
+
+
+def invoice_paid(event: dict) -> None:
+    """Make the renewal order of a paid subscription invoice, once."""
+    invoice_id = event["data"]["object"]["id"]
+    if Order.objects.filter(stripe_invoice_id=invoice_id).exists():
+        # A repeated delivery, or a checkout's first invoice already on its order: nothing to ask Stripe.
+        return
+    invoice = stripe_client().v1.invoices.retrieve(invoice_id)
+    subject = f"invoice {invoice.id}"
+    if invoice.billing_reason == "subscription_create":
+        logger.info("%s is the first of its subscription: its checkout's order records it", subject)
+        return
+    if invoice.billing_reason != "subscription_cycle":
+        raise EventIgnored(f"{subject} ({invoice.billing_reason}) is no subscription renewal")
+    if invoice.status != "paid" or not invoice.amount_paid:
+        raise EventIgnored(f"{subject} charged nothing ({invoice.status}, {invoice.amount_paid} paid)")
+    details = invoice.parent.subscription_details if invoice.parent else None
+    if details is None:
+        raise EventIgnored(f"{subject} belongs to no subscription")
+    first_order = _first_order(details, subject)
+    order_create_for_renewal(
+        first_order=first_order,
+        invoice=RenewalInvoice(
+            stripe_invoice_id=invoice.id,
+            stripe_payment_intent_id=invoice_payment_intent_id(invoice_id=invoice.id),
+            stripe_customer_id=invoice.customer,
+            stripe_subscription_id=details.subscription,
+            currency=invoice.currency,
+            amount_subtotal=invoice.subtotal,
+            amount_discount=sum(amount.amount for amount in invoice.total_discount_amounts or []),
+            amount_tax=sum(tax.amount for tax in invoice.total_taxes or []),
+            amount_total=invoice.amount_paid,
+            paid_at=datetime.fromtimestamp(invoice.status_transitions.paid_at or invoice.created, UTC),
+            lines=[_renewal_line(line) for line in invoice.lines.auto_paging_iter()],
+        ),
+    )
+
+
+def invoice_payment_intent_id(*, invoice_id: str) -> str | None:
+    """Return the payment intent that paid the invoice, or None (nothing charged, or paid off Stripe)."""
+    payments = stripe_client().v1.invoice_payments.list({"invoice": invoice_id, "limit": 100})
+    for payment in payments.auto_paging_iter():
+        if payment.status == "paid" and payment.payment.type == "payment_intent":
+            intent = payment.payment.payment_intent
+            return intent if isinstance(intent, str) else intent.id
+    return None
+
+
+def _first_order(details, subject: str) -> Order:
+    """Return the checkout order that started the subscription: by the subscription, or by the
+    order number the checkout put in the subscription's metadata (its webhook may not have run)."""
+    orders = Order.objects.filter(stripe_checkout_session_id__isnull=False)
+    order = orders.filter(stripe_subscription_id=details.subscription).first()
+    number = details.metadata.to_dict().get("order_number") if details.metadata else None
+    if order is None and number:
+        order = orders.filter(number=number).first()
+    if order is None:
+        # Its checkout stored the order before the subscription existed: it will not come now.
+        raise EventIgnored(f"{subject} renews subscription {details.subscription}, of no order of this shop")
+    if order.payment_status not in Order.PAID_LIKE_STATUSES:
+        raise OrderNotReady(f"Order {order.number} is not paid yet; its renewal {subject} waits for it.")
+    return order
+
+
+def _renewal_line(line) -> RenewalLine:
+    price_id = line.pricing.price_details.price if line.pricing and line.pricing.price_details else ""
+    price = (
+        Price.objects.filter(stripe_price_id=price_id).select_related("product").first() if price_id else None
+    )
+    quantity = line.quantity or 1
+    unit_amount = line.pricing.unit_amount_decimal if line.pricing else None
+    if price is not None:
+        name, interval, count = price.product.name, price.recurring_interval, price.recurring_interval_count
+    else:
+        # A price the catalog does not know (made in the Stripe dashboard): Stripe's terms and name.
+        stripe_price = stripe_client().v1.prices.retrieve(price_id, {"expand": ["product"]})
+        name = stripe_price.product.name
+        interval = stripe_price.recurring.interval
+        count = stripe_price.recurring.interval_count
+    return RenewalLine(
+        product_name=name,
+        unit_amount=int(Decimal(unit_amount)) if unit_amount is not None else line.amount // quantity,
+        quantity=quantity,
+        amount_total=line.amount,
+        recurring_interval=interval,
+        recurring_interval_count=count,
+        stripe_price_id=price_id,
+        price=price,
+        product=price.product if price is not None else None,
+    )
