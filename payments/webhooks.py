@@ -33,6 +33,12 @@ from payments.confirmation import checkout_session_confirm
 from payments.exceptions import EventIgnored, OrderNotReady
 from payments.refunds import refund_failure_message
 from payments.stripe_client import stripe_client
+from payments.subscriptions import (
+    customer_subscription_changed,
+    customer_subscription_trial_will_end,
+    invoice_payment_failed,
+    invoice_subscription_changed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -358,4 +364,14 @@ WEBHOOK_HANDLERS = {
     "price.created": price_changed,
     "price.updated": price_changed,
     "price.deleted": price_deleted,
+    # Subscriptions (payments.subscriptions): each re-reads the subscription from Stripe.
+    "customer.subscription.created": customer_subscription_changed,
+    "customer.subscription.updated": customer_subscription_changed,
+    "customer.subscription.deleted": customer_subscription_changed,
+    "customer.subscription.paused": customer_subscription_changed,
+    "customer.subscription.resumed": customer_subscription_changed,
+    "customer.subscription.trial_will_end": customer_subscription_trial_will_end,
+    "invoice.payment_failed": invoice_payment_failed,
+    "invoice.payment_action_required": invoice_subscription_changed,
+    "invoice.upcoming": invoice_subscription_changed,
 }
