@@ -9,6 +9,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from urllib.parse import parse_qsl
 
+from .billing import Billing
 from .catalog import Catalog
 from .charges import Payments
 from .checkout import Checkout
@@ -40,6 +41,7 @@ class Api:
         checkout: Checkout,
         payments: Payments,
         subscriptions: Subscriptions,
+        billing: Billing,
         discounts: Discounts,
         events: Events,
     ):
@@ -77,7 +79,15 @@ class Api:
             ("GET", "/v1/refunds/{id}", payments.retrieve_refund),
             ("GET", "/v1/disputes", payments.list_disputes),
             ("GET", "/v1/disputes/{id}", payments.retrieve_dispute),
+            ("GET", "/v1/subscriptions", subscriptions.list_subscriptions),
             ("GET", "/v1/subscriptions/{id}", subscriptions.retrieve_subscription),
+            ("POST", "/v1/subscriptions/{id}", subscriptions.update_subscription),
+            ("DELETE", "/v1/subscriptions/{id}", subscriptions.cancel_subscription),
+            ("GET", "/v1/invoices", billing.list_invoices),
+            ("GET", "/v1/invoices/{id}", billing.retrieve_invoice),
+            ("GET", "/v1/invoices/{id}/lines", billing.invoice_lines),
+            ("GET", "/v1/invoice_payments", billing.list_invoice_payments),
+            ("GET", "/v1/invoice_payments/{id}", billing.retrieve_invoice_payment),
             ("GET", "/v1/coupons", discounts.list_coupons),
             ("POST", "/v1/coupons", discounts.create_coupon),
             ("GET", "/v1/coupons/{id}", discounts.retrieve_coupon),

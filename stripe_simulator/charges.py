@@ -31,6 +31,10 @@ class MagicCard:
     refund_failure: str | None = None
     # The payment succeeds, then the cardholder disputes it for this reason.
     dispute_reason: str | None = None
+    # Payments the customer is not there for (a subscription's renewals) are declined.
+    declines_off_session: bool = False
+    # Payments the customer is not there for ask for 3-D Secure all the same.
+    authenticates_off_session: bool = False
 
     @property
     def last4(self) -> str:
@@ -39,13 +43,18 @@ class MagicCard:
 
 DEFAULT_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"
+# The simulator's own number (Stripe has none like it): pays at checkout, declines every renewal.
+RENEWALS_DECLINED_CARD = "4000009999000006"
 TEST_CARDS = {
     card.number: card
     for card in (
         MagicCard(DEFAULT_CARD),
         MagicCard(DECLINED_CARD, declined=True),
         MagicCard("4000000000005126", refund_failure="expired_or_canceled_card"),
-        MagicCard("4000002760003184", authenticates=True),
+        MagicCard(RENEWALS_DECLINED_CARD, declines_off_session=True),
+        # Stripe's "attaching succeeds, charges fail": every payment with it is declined.
+        MagicCard("4000000000000341", declined=True),
+        MagicCard("4000002760003184", authenticates=True, authenticates_off_session=True),
         MagicCard("4000002500003155", authenticates=True),
         MagicCard("4000000000000259", dispute_reason="fraudulent"),
     )
@@ -218,11 +227,14 @@ class Payments:
         self.store.emit("payment_intent.created", intent)
         return intent
 
-    def pay_by_card(self, intent: dict, billing_details: dict, card: MagicCard) -> None:
+    def pay_by_card(
+        self, intent: dict, billing_details: dict, card: MagicCard, *, method: dict | None = None
+    ) -> None:
         """A card payment attempt, as `card` makes it go: approved, declined by the issuer, or
-        waiting for 3-D Secure (`authenticate` goes on from there)."""
+        waiting for 3-D Secure (`authenticate` goes on from there). `method`: the saved
+        payment method of `card`, if not a new one."""
         if card.authenticates:
-            method = self.new_payment_method(intent["customer"], billing_details, card_method(card))
+            method = method or self.new_payment_method(intent["customer"], billing_details, card_method(card))
             next_action = {
                 "type": "use_stripe_sdk",
                 "use_stripe_sdk": {"type": "three_d_secure_redirect", "source": method["id"]},
@@ -243,6 +255,23 @@ class Payments:
             self._fail(intent, charge, "card_error", "card_declined", _CARD_DECLINED)
         else:
             self._succeed(intent, charge)
+
+    def charge_saved_method(self, intent: dict, method: dict, *, on_session: bool) -> str:
+        """Charge the customer's saved payment `method` as its test card makes it go; answers the
+        intent's new status (``succeeded``, ``requires_payment_method`` after a decline,
+        ``requires_action`` for 3-D Secure)."""
+        card = card_of_method(method)
+        billing = {k: v for k, v in method["billing_details"].items() if k != "tax_id"}
+        if card and card.authenticates_off_session and not on_session:
+            self.store.update(intent, {"payment_method": method["id"]})
+            self.pay_by_card(intent, billing, card, method=method)
+            return intent["status"]
+        charge = self._charge(intent, billing, _method_details(method), payment_method=method)
+        if card and (card.declined or (card.declines_off_session and not on_session)):
+            self._fail(intent, charge, "card_error", "card_declined", _CARD_DECLINED)
+        else:
+            self._succeed(intent, charge)
+        return intent["status"]
 
     def authenticate(self, intent: dict, billing_details: dict, *, succeeds: bool) -> None:
         """The customer's answer to the 3-D Secure challenge of a `requires_action` intent."""
@@ -629,6 +658,13 @@ def card_method(card: MagicCard) -> dict:
 def _method_details(payment_method: dict) -> dict:
     method_type = payment_method["type"]
     return {"type": method_type, method_type: dict(payment_method[method_type])}
+
+
+def card_of_method(payment_method: dict) -> MagicCard | None:
+    """The test card a saved payment method was entered with."""
+    if payment_method["type"] != "card":
+        return None
+    return _CARDS_BY_LAST4.get(payment_method["card"]["last4"])
 
 
 def _test_card_of(charge: dict) -> MagicCard | None:

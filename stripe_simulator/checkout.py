@@ -6,12 +6,13 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from .billing import Billing
 from .catalog import Catalog
 from .charges import DECLINED_CARD, DEFAULT_CARD, Payments, bank_method_for, card_method, magic_card
 from .discounts import Discounts, discount_amount
 from .errors import StripeError, parameter_missing
 from .params import Params
-from .store import Store, list_object, new_id, now
+from .store import Store, clock_time, list_object, new_id, now
 from .subscriptions import Subscriptions
 
 _URL = re.compile(r"^https?://\S+$")
@@ -32,7 +33,6 @@ _SESSION_UNUSED = dict.fromkeys(
         "customer_account",
         "excluded_payment_method_types",
         "integration_identifier",
-        "invoice",
         "managed_payments",
         "name_collection",
         "optional_items",
@@ -95,6 +95,7 @@ class Checkout:
         catalog: Catalog,
         payments: Payments,
         subscriptions: Subscriptions,
+        billing: Billing,
         discounts: Discounts,
         *,
         page_url: Callable[[str], str],
@@ -104,6 +105,7 @@ class Checkout:
         self.catalog = catalog
         self.payments = payments
         self.subscriptions = subscriptions
+        self.billing = billing
         self.discounts = discounts
         self._page_url = page_url
         self._on_bank_debit_started = on_bank_debit_started
@@ -189,6 +191,7 @@ class Checkout:
                 "customer_email": params.string("customer_email"),
                 "discounts": discounts,
                 "expires_at": self._expires_at(params, created),
+                "invoice": None,
                 "invoice_creation": _NO_INVOICE if mode == "payment" else None,
                 "livemode": False,
                 "locale": None,
@@ -346,25 +349,29 @@ class Checkout:
         return session["status"] == "open" and session_id in self._authenticating()
 
     def _subscribe(self, session: dict, details: dict, card) -> dict:
-        """Subscription payments belong to invoices, which are not simulated: any card that is
-        not declined pays."""
+        """The subscription and its first invoice, paid with the card entered (3-D Secure is not
+        asked for here: the card is saved for the renewals)."""
         customer_details, shipping = self._details(session, details)
         customer_id = self._customer_for(session, customer_details)
         plan = self._plan_of(session["id"])
-        method = self.payments.new_payment_method(customer_id, _billing(customer_details), card_method(card))
-        subscription = self.subscriptions.create(
-            customer=customer_id,
-            default_payment_method=method["id"],
-            prices=[
-                (line["price"], line["quantity"])
-                for line in self.rendered_lines(session["id"])
-                if line["price"]["recurring"]
-            ],
-            trial_days=plan.trial_days,
-            metadata=plan.subscription_metadata,
-        )
+        lines = self.rendered_lines(session["id"])
+        # A customer on a test clock subscribes at the clock's time.
+        with clock_time(self.billing.customer_time(customer_id)):
+            method = self.payments.new_payment_method(
+                customer_id, _billing(customer_details), card_method(card)
+            )
+            subscription = self.subscriptions.create(
+                customer=customer_id,
+                default_payment_method=method["id"],
+                prices=[(line["price"], line["quantity"]) for line in lines if line["price"]["recurring"]],
+                trial_days=plan.trial_days,
+                metadata=plan.subscription_metadata,
+            )
+            invoice = self.billing.first_invoice(subscription, session, lines)
         paid = "paid" if session["amount_total"] else "no_payment_required"
-        self._complete(session, paid, customer_id, customer_details, shipping, subscription["id"])
+        self._complete(
+            session, paid, customer_id, customer_details, shipping, subscription["id"], invoice["id"]
+        )
         return session
 
     def decline(self, session_id: str, details: dict | None = None) -> dict:
@@ -787,6 +794,7 @@ class Checkout:
         customer_details: dict,
         shipping: dict | None,
         subscription_id: str | None = None,
+        invoice_id: str | None = None,
     ) -> None:
         self.discounts.redeem(session["discounts"])
         self.store.update(
@@ -801,6 +809,7 @@ class Checkout:
                 "customer_details": customer_details,
                 "payment_status": payment_status,
                 "status": "complete",
+                "invoice": invoice_id,
                 "subscription": subscription_id,
                 # Stripe forgets the page of a closed session.
                 "url": None,

@@ -66,6 +66,10 @@ class Params:
     def has(self, name: str) -> bool:
         return name in self._data
 
+    def names(self) -> set[str]:
+        """The params given."""
+        return set(self._data)
+
     def one_of(self, first: str, second: str) -> str:
         """Return which of the two params is given; exactly one must be, as Stripe requires."""
         if self.has(first) == self.has(second):

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from .api import Api
+from .billing import Billing
 from .catalog import Catalog
 from .charges import DEFAULT_CARD, Payments
 from .checkout import Checkout
@@ -37,12 +38,14 @@ class StripeSimulator:
         async_settle_delay: float | None = 10.0,
         public_url: str | None = None,
         state_file: str | os.PathLike | None = None,
+        after_failed_retries: str = "cancel",
     ):
         """`port` 0 picks a free port. `async_settle_delay` is how long a bank
         transfer takes to clear by itself (None: only when forced).
         `public_url` is where browsers reach the simulator, if not at `url`.
         `state_file` keeps the account across restarts: loaded here if it exists,
-        rewritten after every change."""
+        rewritten after every change. `after_failed_retries` is what becomes of a subscription
+        whose renewal failed its last retry: ``cancel`` (canceled) or ``unpaid``."""
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self._address = (host, port)
@@ -59,12 +62,16 @@ class StripeSimulator:
         catalog = Catalog(self._store)
         self._payments = Payments(self._store)
         subscriptions = Subscriptions(self._store)
+        self._billing = billing = Billing(
+            self._store, self._payments, subscriptions, after_failed_retries=after_failed_retries
+        )
         discounts = Discounts(self._store)
         self._checkout = Checkout(
             self._store,
             catalog,
             self._payments,
             subscriptions,
+            billing,
             discounts,
             page_url=lambda session_id: f"{self.public_url}/checkout/{session_id}",
             on_bank_debit_started=self._schedule_settlement,
@@ -76,6 +83,7 @@ class StripeSimulator:
             checkout=self._checkout,
             payments=self._payments,
             subscriptions=subscriptions,
+            billing=billing,
             discounts=discounts,
             events=Events(self._store),
         )

@@ -11,7 +11,8 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from .errors import StripeError, resource_missing
@@ -28,13 +29,30 @@ _NO_REQUEST = {"id": None, "idempotency_key": None}
 # request that caused them; stays at _NO_REQUEST for page and dashboard actions.
 current_request: ContextVar[dict] = ContextVar("current_request", default=_NO_REQUEST)
 
+# The frozen time of the test clock whose objects are being made (see `clock_time`), None for
+# the wall clock.
+_frozen_time: ContextVar[int | None] = ContextVar("frozen_time", default=None)
+
 
 def new_id(prefix: str, length: int = 24) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
 def now() -> int:
-    return int(time.time())
+    """The time objects are created at: a test clock's frozen time inside `clock_time`."""
+    frozen = _frozen_time.get()
+    return int(time.time()) if frozen is None else frozen
+
+
+@contextmanager
+def clock_time(frozen_time: int | None) -> Iterator[None]:
+    """Make `now` answer `frozen_time` (None: the wall clock) for the duration of the block, as
+    Stripe dates the objects of a customer on a test clock by the clock."""
+    token = _frozen_time.set(frozen_time)
+    try:
+        yield
+    finally:
+        _frozen_time.reset(token)
 
 
 def list_object(items: list[dict], params: Params, url: str, kind: str) -> dict:
@@ -143,7 +161,8 @@ class Store:
                 "id": new_id("evt_"),
                 "object": "event",
                 "api_version": API_VERSION,
-                "created": now(),
+                # Events are dated by the wall clock even when a test clock made them.
+                "created": int(time.time()),
                 "data": data,
                 "livemode": False,
                 "pending_webhooks": self._webhook_endpoints,

@@ -1,17 +1,38 @@
-"""Subscriptions created by Checkout Sessions in subscription mode.
-
-Billing itself (invoices, renewals) is not simulated: a subscription starts
-trialing or active and keeps the period it was created with; its `latest_invoice`
-is the id of that first invoice, which cannot be retrieved.
+"""Subscriptions: created by Checkout Sessions in subscription mode, listed, set to cancel at
+the period end (or a date), resumed and canceled. Their invoices and renewals are `billing`'s.
 """
 
 import calendar
 from datetime import UTC, datetime
 
+from .errors import StripeError
 from .params import Params
-from .store import Store, new_id, now
+from .store import Store, list_object, new_id, now
 
 _DAY = 86_400
+_NO_CANCELLATION = {"comment": None, "feedback": None, "reason": None}
+_FEEDBACK = (
+    "customer_service",
+    "low_quality",
+    "missing_features",
+    "other",
+    "switched_service",
+    "too_complex",
+    "too_expensive",
+    "unused",
+)
+# What `status` filters a list by; Stripe lists every subscription but canceled ones by default.
+_LISTED_STATUSES = {
+    "active": ("active",),
+    "canceled": ("canceled",),
+    "ended": ("canceled", "incomplete_expired"),
+    "incomplete": ("incomplete",),
+    "incomplete_expired": ("incomplete_expired",),
+    "past_due": ("past_due",),
+    "paused": ("paused",),
+    "trialing": ("trialing",),
+    "unpaid": ("unpaid",),
+}
 
 # Fields of Billing features the simulator has no part in: Stripe sends them, null.
 _SUBSCRIPTION_UNUSED = dict.fromkeys(
@@ -20,7 +41,6 @@ _SUBSCRIPTION_UNUSED = dict.fromkeys(
         "application_fee_percent",
         "billing_cycle_anchor_config",
         "billing_thresholds",
-        "cancellation_details",
         "customer_account",
         "days_until_due",
         "default_source",
@@ -37,7 +57,6 @@ _SUBSCRIPTION_UNUSED = dict.fromkeys(
         "presentment_details",
         "schedule",
         "status_details",
-        "test_clock",
         "transfer_data",
         "trial_settings",
     )
@@ -57,7 +76,7 @@ def add_interval(timestamp: int, interval: str, count: int) -> int:
 
 
 class Subscriptions:
-    """Creation and retrieval of subscriptions."""
+    """Subscriptions and the customer's or merchant's changes to them."""
 
     def __init__(self, store: Store):
         self.store = store
@@ -71,7 +90,8 @@ class Subscriptions:
         trial_days: int | None,
         metadata: dict,
     ) -> dict:
-        """A subscription to the recurring `prices` (price, quantity pairs)."""
+        """A subscription to the recurring `prices` (price, quantity pairs); its first invoice
+        is `Billing.first_invoice`'s."""
         start = now()
         trial_end = start + trial_days * _DAY if trial_days else None
         recurring = prices[0][0]["recurring"]
@@ -114,6 +134,7 @@ class Subscriptions:
                 "cancel_at": None,
                 "cancel_at_period_end": False,
                 "canceled_at": None,
+                "cancellation_details": dict(_NO_CANCELLATION),
                 "collection_method": "charge_automatically",
                 "created": start,
                 "currency": prices[0][0]["currency"],
@@ -134,11 +155,13 @@ class Subscriptions:
                     "has_more": False,
                     "url": f"/v1/subscription_items?subscription={subscription_id}",
                 },
+                # The first invoice, which `Billing.first_invoice` makes right after.
                 "latest_invoice": new_id("in_"),
                 "livemode": False,
                 "metadata": metadata,
                 "start_date": start,
                 "status": "trialing" if trial_end else "active",
+                "test_clock": self.store.get("customer", customer)["test_clock"],
                 "trial_end": trial_end,
                 "trial_start": start if trial_end else None,
             }
@@ -148,6 +171,139 @@ class Subscriptions:
 
     def retrieve_subscription(self, params: Params, subscription_id: str) -> dict:
         return self.store.get("subscription", subscription_id)
+
+    def list_subscriptions(self, params: Params) -> dict:
+        params.allow("customer", "price", "status", "test_clock", "limit", "starting_after", "ending_before")
+        status = params.string("status", choices=("all", *_LISTED_STATUSES))
+        subscriptions = self.store.all("subscription")
+        if status != "all":
+            wanted = _LISTED_STATUSES[status] if status else ()
+            subscriptions = [
+                s
+                for s in subscriptions
+                if s["status"] in wanted or (not status and s["status"] != "canceled")
+            ]
+        for field in ("customer", "test_clock"):
+            if params.has(field):
+                subscriptions = [s for s in subscriptions if s[field] == params.string(field)]
+        if params.has("price"):
+            price = params.string("price")
+            subscriptions = [
+                s for s in subscriptions if any(i["price"]["id"] == price for i in s["items"]["data"])
+            ]
+        return list_object(subscriptions, params, "/v1/subscriptions", "subscription")
+
+    def update_subscription(self, params: Params, subscription_id: str) -> dict:
+        """Stripe's update, for what the simulator bills: cancelling at the period end or at a
+        date (`cancel_at`), undoing that, metadata and the default payment method."""
+        params.allow(
+            "cancel_at_period_end", "cancel_at", "cancellation_details", "metadata", "default_payment_method"
+        )
+        subscription = self.store.get("subscription", subscription_id)
+        if subscription["status"] == "canceled" and params.names() - {
+            "metadata",
+            "cancellation_details",
+            "expand",
+        }:
+            raise StripeError(
+                "A canceled subscription can only update its cancellation_details and metadata."
+            )
+        if params.has("cancel_at") and params.has("cancel_at_period_end"):
+            raise StripeError(
+                "You may only specify one of these parameters: cancel_at, cancel_at_period_end.",
+                code="parameters_exclusive",
+            )
+        changes = {"metadata": params.metadata(subscription["metadata"])}
+        details = _cancellation_feedback(params, subscription["cancellation_details"])
+        if params.has("cancel_at_period_end"):
+            at_period_end = params.boolean("cancel_at_period_end")
+            changes.update(
+                _cancellation(period_end(subscription) if at_period_end else None, details),
+                cancel_at_period_end=at_period_end,
+            )
+        elif params.has("cancel_at"):
+            cancel_at = params.integer("cancel_at")
+            if cancel_at is not None and cancel_at <= now():
+                raise StripeError("Invalid cancel_at: must be in the future.", param="cancel_at")
+            changes.update(_cancellation(cancel_at, details), cancel_at_period_end=False)
+        elif params.has("cancellation_details"):
+            changes["cancellation_details"] = details
+        if params.has("default_payment_method"):
+            method = self.store.get(
+                "payment_method",
+                params.string("default_payment_method", required=True),
+                param="default_payment_method",
+                status=400,
+            )
+            changes["default_payment_method"] = method["id"]
+        self.store.update(subscription, changes, "customer.subscription.updated")
+        return subscription
+
+    def cancel_subscription(self, params: Params, subscription_id: str) -> dict:
+        """Cancel now (DELETE /v1/subscriptions/{id})."""
+        params.allow("cancellation_details", "invoice_now", "prorate")
+        subscription = self.store.get("subscription", subscription_id)
+        if subscription["status"] == "canceled":
+            raise StripeError(
+                f"This subscription ({subscription_id}) has already been canceled.",
+                code="resource_missing",
+                status=404,
+            )
+        details = _cancellation_feedback(params, subscription["cancellation_details"])
+        self.end(subscription, {**details, "reason": "cancellation_requested"})
+        return subscription
+
+    def end(self, subscription: dict, cancellation_details: dict) -> None:
+        """The subscription is canceled now: customer.subscription.deleted. Its open invoices
+        are no longer collected, as on Stripe."""
+        at = now()
+        changes = {
+            "status": "canceled",
+            "ended_at": at,
+            "canceled_at": subscription["canceled_at"] or at,
+            "cancellation_details": cancellation_details,
+        }
+        previous = {key: subscription[key] for key, value in changes.items() if subscription[key] != value}
+        subscription.update(changes)
+        self.store.emit("customer.subscription.deleted", subscription, previous)
+        for invoice in self.store.all("invoice"):
+            if invoice["status"] == "open" and _subscription_of(invoice) == subscription["id"]:
+                self.store.update(invoice, {"next_payment_attempt": None})
+
+
+def period_end(subscription: dict) -> int:
+    """When the current period ends (the same for every item the simulator makes)."""
+    return subscription["items"]["data"][0]["current_period_end"]
+
+
+def _subscription_of(invoice: dict) -> str | None:
+    parent = invoice["parent"]
+    return parent and parent["subscription_details"]["subscription"]
+
+
+def _cancellation(cancel_at: int | None, details: dict) -> dict:
+    """The fields a scheduled cancellation (or its undoing, `cancel_at` None) sets."""
+    if cancel_at is None:
+        return {"cancel_at": None, "canceled_at": None, "cancellation_details": dict(_NO_CANCELLATION)}
+    return {
+        "cancel_at": cancel_at,
+        "canceled_at": now(),
+        "cancellation_details": {**details, "reason": "cancellation_requested"},
+    }
+
+
+def _cancellation_feedback(params: Params, current: dict) -> dict:
+    """`current` cancellation_details with the comment and feedback the request gives."""
+    given = params.hash("cancellation_details")
+    if given is None:
+        return dict(current)
+    given.allow("comment", "feedback")
+    details = dict(current)
+    if given.has("comment"):
+        details["comment"] = given.string("comment")
+    if given.has("feedback"):
+        details["feedback"] = given.string("feedback", choices=_FEEDBACK)
+    return details
 
 
 def _plan(price: dict) -> dict:

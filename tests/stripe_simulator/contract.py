@@ -44,6 +44,7 @@ SOMETIMES_ABSENT = {
     # Only on deleted objects.
     ("Coupon", "deleted"),
     ("Customer", "deleted"),
+    ("Invoice", "deleted"),
     ("SubscriptionItem", "deleted"),
     ("Plan", "deleted"),
     ("Product", "deleted"),

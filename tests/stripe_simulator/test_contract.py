@@ -200,6 +200,15 @@ def world(sim):
         subscription_data={"trial_period_days": 7},
     )
     sim.pay(subscribed["id"])
+    # A subscription paid at once with a one-time item beside it; one set to cancel at the period
+    # end and then resumed; one canceled now.
+    paid_subscription = session(
+        mode="subscription",
+        line_items=[{"price": monthly["id"], "quantity": 2}, {"price": price["id"], "quantity": 1}],
+    )
+    sim.pay(paid_subscription["id"])
+    ended = session(mode="subscription", line_items=[{"price": monthly["id"], "quantity": 1}])
+    sim.pay(ended["id"])
     paid_intent = http.ok("GET", f"/v1/checkout/sessions/{shipped['id']}")["payment_intent"]
     refund = http.ok(
         "POST",
@@ -223,6 +232,12 @@ def world(sim):
     dispute = http.ok("GET", "/v1/disputes", {"payment_intent": disputed_intent})["data"][0]
     sim.close_dispute(dispute["id"], won=False)
     subscription = http.ok("GET", f"/v1/checkout/sessions/{subscribed['id']}")["subscription"]
+    paid_session = http.ok("GET", f"/v1/checkout/sessions/{paid_subscription['id']}")
+    invoice_payment = http.ok("GET", "/v1/invoice_payments", {"invoice": paid_session["invoice"]})["data"][0]
+    invoice_refund = http.ok(
+        "POST", "/v1/refunds", {"payment_intent": invoice_payment["payment"]["payment_intent"], "amount": 100}
+    )
+    ended_subscription = http.ok("GET", f"/v1/checkout/sessions/{ended['id']}")["subscription"]
     return {
         "http": http,
         "customer": ada["id"],
@@ -248,6 +263,14 @@ def world(sim):
         "failed_refund": failed_refund,
         "dispute": dispute["id"],
         "subscription": subscription,
+        "paid_subscription": paid_session["subscription"],
+        "ended_subscription": ended_subscription,
+        "invoices": [
+            http.ok("GET", f"/v1/checkout/sessions/{s['id']}")["invoice"]
+            for s in (subscribed, paid_subscription)
+        ],
+        "invoice_payment": invoice_payment,
+        "invoice_refund": invoice_refund,
     }
 
 
@@ -345,6 +368,88 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
         ("GET", "/v1/disputes/{id}"): [(http.ok("GET", f"/v1/disputes/{world['dispute']}"), ())],
         ("GET", "/v1/subscriptions/{id}"): [
             (http.ok("GET", f"/v1/subscriptions/{world['subscription']}"), ()),
+            (
+                http.ok(
+                    "GET", f"/v1/subscriptions/{world['paid_subscription']}", {"expand": ["latest_invoice"]}
+                ),
+                ("latest_invoice",),
+            ),
+        ],
+        ("POST", "/v1/subscriptions/{id}"): [
+            (
+                http.ok(
+                    "POST",
+                    f"/v1/subscriptions/{world['paid_subscription']}",
+                    {"cancel_at_period_end": True, "cancellation_details": {"feedback": "too_expensive"}},
+                ),
+                (),
+            ),
+            (
+                http.ok(
+                    "POST",
+                    f"/v1/subscriptions/{world['paid_subscription']}",
+                    {"cancel_at_period_end": False, "metadata": {"gift": "no"}},
+                ),
+                (),
+            ),
+        ],
+        ("DELETE", "/v1/subscriptions/{id}"): [
+            (
+                http.ok(
+                    "DELETE",
+                    f"/v1/subscriptions/{world['ended_subscription']}",
+                    {"cancellation_details": {"comment": "Moving abroad"}},
+                ),
+                (),
+            )
+        ],
+        ("GET", "/v1/subscriptions"): [
+            (http.ok("GET", "/v1/subscriptions", {"status": "all", "limit": 100}), ()),
+            (http.ok("GET", "/v1/subscriptions", {"status": "canceled"}), ()),
+        ],
+        ("GET", "/v1/invoices"): [
+            (http.ok("GET", "/v1/invoices", {"limit": 100}), ()),
+            (http.ok("GET", "/v1/invoices", {"expand": ["data.payments"]}), ("data.payments",)),
+        ],
+        ("GET", "/v1/invoices/{id}"): [
+            *[(http.ok("GET", f"/v1/invoices/{i}"), ()) for i in world["invoices"]],
+            *[
+                (
+                    http.ok("GET", f"/v1/invoices/{i}", {"expand": ["payments", "customer"]}),
+                    ("payments", "customer"),
+                )
+                for i in world["invoices"]
+            ],
+        ],
+        ("GET", "/v1/invoices/{id}/lines"): [
+            (http.ok("GET", f"/v1/invoices/{i}/lines"), ()) for i in world["invoices"]
+        ],
+        ("GET", "/v1/invoice_payments"): [
+            (http.ok("GET", "/v1/invoice_payments", {"limit": 100}), ()),
+            (
+                http.ok(
+                    "GET",
+                    "/v1/invoice_payments",
+                    {
+                        "payment": {
+                            "type": "payment_intent",
+                            "payment_intent": world["invoice_payment"]["payment"]["payment_intent"],
+                        }
+                    },
+                ),
+                (),
+            ),
+        ],
+        ("GET", "/v1/invoice_payments/{id}"): [
+            (http.ok("GET", f"/v1/invoice_payments/{world['invoice_payment']['id']}"), ()),
+            (
+                http.ok(
+                    "GET",
+                    f"/v1/invoice_payments/{world['invoice_payment']['id']}",
+                    {"expand": ["invoice", "payment.payment_intent"]},
+                ),
+                ("invoice", "payment.payment_intent"),
+            ),
         ],
         ("GET", "/v1/coupons"): [(http.ok("GET", "/v1/coupons"), ())],
         ("POST", "/v1/coupons"): [(http.ok("POST", "/v1/coupons", {"percent_off": 12.5}), ())],
