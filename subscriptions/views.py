@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from subscriptions.exceptions import SubscriptionChangeFailed
+from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionNotChangeable
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_id_from_link
 from subscriptions.models import Subscription
 from subscriptions.selectors import (
@@ -23,6 +23,14 @@ from subscriptions.selectors import (
     subscription_payments,
 )
 from subscriptions.services import subscription_cancel, subscription_portal_url, subscription_resume
+
+
+def _customer_message(error: SubscriptionChangeFailed) -> str:
+    """Return what to tell the customer: why the change is not possible, or that Stripe failed
+    (Stripe's own words are for staff and the log)."""
+    if isinstance(error, SubscriptionNotChangeable):
+        return str(error)
+    return SubscriptionChangeFailed.default_message
 
 
 class UserSubscriptionMixin(LoginRequiredMixin):
@@ -77,7 +85,7 @@ class SubscriptionChangeView(UserSubscriptionMixin, View):
         try:
             subscription = self.change(subscription)
         except SubscriptionChangeFailed as error:
-            messages.error(request, str(error))
+            messages.error(request, _customer_message(error))
         else:
             messages.success(request, self.success_message(subscription))
         return HttpResponseRedirect(subscription.get_absolute_url())
@@ -108,7 +116,7 @@ def _portal_redirect(request, subscription: Subscription, return_path: str):
             subscription=subscription, return_url=request.build_absolute_uri(return_path)
         )
     except SubscriptionChangeFailed as error:
-        messages.error(request, str(error))
+        messages.error(request, _customer_message(error))
         return HttpResponseRedirect(return_path)
     return HttpResponseRedirect(url)
 

@@ -156,3 +156,29 @@ def test_an_invoice_event_applies_its_subscription(guest_subscribes, coffee_plan
     assert deliver(event).status_code == 200
 
     assert_matches_stripe(Subscription.objects.get(), stripe_api().v1.subscriptions.retrieve(subscription_id))
+
+
+def test_changes_made_at_stripe_arrive_in_any_order_and_the_record_ends_as_stripe_has_it(
+    guest_subscribes, coffee_plan, stripe_api
+):
+    subscription_id = guest_subscribes(coffee_plan)
+    stripe = stripe_api()
+    stripe.v1.subscriptions.update(subscription_id, {"cancel_at_period_end": True})
+    stripe.v1.subscriptions.update(subscription_id, {"cancel_at_period_end": False})
+    stripe.v1.subscriptions.cancel(subscription_id)
+    deliveries = events_about(stripe, subscription_id)
+    assert {event["type"] for event in deliveries} == {
+        "customer.subscription.created",
+        "customer.subscription.updated",
+        "customer.subscription.deleted",
+    }
+    deliveries = deliveries * 2
+    random.Random(5).shuffle(deliveries)
+
+    deliver_all(deliveries)
+
+    record = Subscription.objects.get()
+    assert_matches_stripe(record, stripe.v1.subscriptions.retrieve(subscription_id))
+    assert record.status == SubscriptionStatus.CANCELED
+    assert record.ended_at is not None
+    assert record.next_charge_at is None
