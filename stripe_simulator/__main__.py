@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from .billing import AFTER_FAILED_RETRIES
 from .simulator import StripeSimulator
 from .webhooks import DEFAULT_SECRET
 
@@ -49,6 +50,13 @@ def main(argv: list[str] | None = None) -> None:
         default=10.0,
         help="seconds before a bank transfer clears by itself (default: 10)",
     )
+    parser.add_argument(
+        "--after-failed-retries",
+        choices=AFTER_FAILED_RETRIES,
+        default=os.environ.get("STRIPE_SIMULATOR_AFTER_FAILED_RETRIES", "cancel"),
+        help="what becomes of a subscription whose renewal failed its last retry: canceled or left "
+        "unpaid (default: $STRIPE_SIMULATOR_AFTER_FAILED_RETRIES or cancel)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(message)s", force=True)
 
@@ -65,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
             async_settle_delay=args.async_settle_delay,
             public_url=args.public_url,
             state_file=args.state_file,
+            after_failed_retries=args.after_failed_retries,
         ).start()
     except ValueError as error:
         parser.error(str(error))

@@ -20,6 +20,7 @@ from .params import Params, parse_form
 from .responses import Response, json_response
 from .store import Store, current_request, new_id
 from .subscriptions import Subscriptions
+from .test_clocks import TestClocks
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Api:
         payments: Payments,
         subscriptions: Subscriptions,
         billing: Billing,
+        test_clocks: TestClocks,
         discounts: Discounts,
         events: Events,
     ):
@@ -88,6 +90,11 @@ class Api:
             ("GET", "/v1/invoices/{id}/lines", billing.invoice_lines),
             ("GET", "/v1/invoice_payments", billing.list_invoice_payments),
             ("GET", "/v1/invoice_payments/{id}", billing.retrieve_invoice_payment),
+            ("GET", "/v1/test_helpers/test_clocks", test_clocks.list_clocks),
+            ("POST", "/v1/test_helpers/test_clocks", test_clocks.create_clock),
+            ("GET", "/v1/test_helpers/test_clocks/{id}", test_clocks.retrieve_clock),
+            ("DELETE", "/v1/test_helpers/test_clocks/{id}", test_clocks.delete_clock),
+            ("POST", "/v1/test_helpers/test_clocks/{id}/advance", test_clocks.advance_clock),
             ("GET", "/v1/coupons", discounts.list_coupons),
             ("POST", "/v1/coupons", discounts.create_coupon),
             ("GET", "/v1/coupons/{id}", discounts.retrieve_coupon),

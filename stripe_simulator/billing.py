@@ -83,13 +83,6 @@ class Billing:
 
     # Time
 
-    def customer_time(self, customer_id: str | None) -> int | None:
-        """The frozen time of the customer's test clock; None when the customer is on none."""
-        if not customer_id:
-            return None
-        clock_id = self.store.get("customer", customer_id)["test_clock"]
-        return clock_id and self.store.get("test_helpers.test_clock", clock_id)["frozen_time"]
-
     def run_until(self, subscriptions: Callable[[], list[dict]], until: int, start: int) -> None:
         """Everything that falls due for `subscriptions` from `start` to `until`, in order: trial
         and renewal notices, renewals, cancellations at a date, payment retries."""
@@ -544,8 +537,15 @@ def _subscription_id(invoice: dict) -> str:
 
 
 def _next_period_end(subscription: dict, start: int) -> int:
+    """The end of the period starting at `start`: the next whole number of intervals from the
+    billing cycle anchor."""
     recurring = subscription["items"]["data"][0]["price"]["recurring"]
-    return add_interval(start, recurring["interval"], recurring["interval_count"])
+    anchor, periods = subscription["billing_cycle_anchor"], 1
+    while (
+        end := add_interval(anchor, recurring["interval"], recurring["interval_count"] * periods)
+    ) <= start:
+        periods += 1
+    return end
 
 
 def _line(

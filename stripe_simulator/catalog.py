@@ -5,7 +5,7 @@ import re
 from .errors import StripeError
 from .params import Params
 from .search import search_query, search_result
-from .store import Store, list_object, new_id, now
+from .store import Store, clock_time, list_object, new_id, now
 
 _CURRENCY = re.compile(r"^[a-z]{3}$")
 _INTERVALS = ("day", "week", "month", "year")
@@ -33,12 +33,20 @@ class Catalog:
     # Customers
 
     def create_customer(self, params: Params) -> dict:
-        params.allow(*_CUSTOMER_FIELDS, "address", "metadata")
-        customer = self.new_customer(
-            **{field: params.string(field) for field in _CUSTOMER_FIELDS},
-            address=_address(params, "address"),
-            metadata=params.metadata(),
-        )
+        params.allow(*_CUSTOMER_FIELDS, "address", "metadata", "test_clock")
+        clock = None
+        if params.has("test_clock"):
+            clock = self.store.get(
+                "test_helpers.test_clock", params.string("test_clock"), param="test_clock", status=400
+            )
+        # A customer on a test clock is created at the clock's time.
+        with clock_time(clock and clock["frozen_time"]):
+            customer = self.new_customer(
+                **{field: params.string(field) for field in _CUSTOMER_FIELDS},
+                address=_address(params, "address"),
+                metadata=params.metadata(),
+                test_clock=clock and clock["id"],
+            )
         self.store.emit("customer.created", customer)
         return customer
 
@@ -100,10 +108,11 @@ class Catalog:
         return stub
 
     def list_customers(self, params: Params) -> dict:
-        params.allow("email", "limit", "starting_after", "ending_before")
+        params.allow("email", "test_clock", "limit", "starting_after", "ending_before")
         customers = self.store.all("customer")
-        if params.has("email"):
-            customers = [c for c in customers if c["email"] == params.string("email")]
+        for field in ("email", "test_clock"):
+            if params.has(field):
+                customers = [c for c in customers if c[field] == params.string(field)]
         return list_object(customers, params, "/v1/customers", "customer")
 
     # Products

@@ -13,7 +13,7 @@ from .discounts import Discounts, discount_amount
 from .errors import StripeError, parameter_missing
 from .params import Params
 from .store import Store, clock_time, list_object, new_id, now
-from .subscriptions import Subscriptions
+from .subscriptions import Subscriptions, customer_time
 
 _URL = re.compile(r"^https?://\S+$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -356,7 +356,7 @@ class Checkout:
         plan = self._plan_of(session["id"])
         lines = self.rendered_lines(session["id"])
         # A customer on a test clock subscribes at the clock's time.
-        with clock_time(self.billing.customer_time(customer_id)):
+        with clock_time(customer_time(self.store, customer_id)):
             method = self.payments.new_payment_method(
                 customer_id, _billing(customer_details), card_method(card)
             )

@@ -17,6 +17,7 @@ from .server import Router, SimulatorHTTPServer
 from .state import StateFile
 from .store import Store
 from .subscriptions import Subscriptions
+from .test_clocks import TestClocks
 from .webhooks import DEFAULT_RETRY_DELAYS, DEFAULT_SECRET, DeliveryAttempt, WebhookDispatcher
 
 
@@ -84,6 +85,7 @@ class StripeSimulator:
             payments=self._payments,
             subscriptions=subscriptions,
             billing=billing,
+            test_clocks=TestClocks(self._store, billing, subscriptions),
             discounts=discounts,
             events=Events(self._store),
         )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from .errors import StripeError
 from .params import Params
-from .store import Store, list_object, new_id, now
+from .store import Store, clock_time, list_object, new_id, now
 
 _DAY = 86_400
 _NO_CANCELLATION = {"comment": None, "feedback": None, "reason": None}
@@ -124,7 +124,8 @@ class Subscriptions:
                 "id": subscription_id,
                 "object": "subscription",
                 "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
-                "billing_cycle_anchor": period_end,
+                # Periods are counted from the anchor, so Jan 31 renews on Feb 28, then Mar 31.
+                "billing_cycle_anchor": trial_end or start,
                 "billing_mode": {
                     "flexible": {"proration_discounts": "included"},
                     "type": "flexible",
@@ -196,10 +197,14 @@ class Subscriptions:
     def update_subscription(self, params: Params, subscription_id: str) -> dict:
         """Stripe's update, for what the simulator bills: cancelling at the period end or at a
         date (`cancel_at`), undoing that, metadata and the default payment method."""
+        subscription = self.store.get("subscription", subscription_id)
+        with clock_time(customer_time(self.store, subscription["customer"])):
+            return self._update(params, subscription)
+
+    def _update(self, params: Params, subscription: dict) -> dict:
         params.allow(
             "cancel_at_period_end", "cancel_at", "cancellation_details", "metadata", "default_payment_method"
         )
-        subscription = self.store.get("subscription", subscription_id)
         if subscription["status"] == "canceled" and params.names() - {
             "metadata",
             "cancellation_details",
@@ -250,7 +255,8 @@ class Subscriptions:
                 status=404,
             )
         details = _cancellation_feedback(params, subscription["cancellation_details"])
-        self.end(subscription, {**details, "reason": "cancellation_requested"})
+        with clock_time(customer_time(self.store, subscription["customer"])):
+            self.end(subscription, {**details, "reason": "cancellation_requested"})
         return subscription
 
     def end(self, subscription: dict, cancellation_details: dict) -> None:
@@ -269,6 +275,14 @@ class Subscriptions:
         for invoice in self.store.all("invoice"):
             if invoice["status"] == "open" and _subscription_of(invoice) == subscription["id"]:
                 self.store.update(invoice, {"next_payment_attempt": None})
+
+
+def customer_time(store: Store, customer_id: str | None) -> int | None:
+    """The frozen time of the customer's test clock; None when the customer is on none."""
+    if not customer_id:
+        return None
+    clock_id = store.get("customer", customer_id)["test_clock"]
+    return clock_id and store.get("test_helpers.test_clock", clock_id)["frozen_time"]
 
 
 def period_end(subscription: dict) -> int:

@@ -45,6 +45,7 @@ SOMETIMES_ABSENT = {
     ("Coupon", "deleted"),
     ("Customer", "deleted"),
     ("Invoice", "deleted"),
+    ("TestClock", "deleted"),
     ("SubscriptionItem", "deleted"),
     ("Plan", "deleted"),
     ("Product", "deleted"),

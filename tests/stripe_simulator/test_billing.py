@@ -1,9 +1,14 @@
 """Subscription billing in the simulator, through the real stripe SDK: invoices and their
 payments, changes to a subscription, test clocks, renewals, failed renewals and retries."""
 
-import pytest
+from datetime import UTC, datetime
 
-from .test_simulator import create_session
+import pytest
+import stripe
+
+from stripe_simulator import StripeSimulator
+
+from .test_simulator import SECRET, create_session
 
 
 def subscribe(sim, client, line_items, card="4242424242424242", **params):
@@ -118,3 +123,206 @@ def test_cancel_at_period_end_then_resume_then_cancel_now(sim, client, catalog, 
     assert deleted.data.object.status == "canceled"
     with pytest.raises(Exception, match="canceled"):
         client.v1.subscriptions.update(subscription_id, params={"cancel_at_period_end": True})
+
+
+# Test clocks, renewals and failed renewals
+
+DAY = 86_400
+RENEWALS_DECLINED = "4000 0099 9900 0006"
+
+
+def subscribe_on_clock(sim, client, catalog, frozen_time, card="4242424242424242", **params):
+    """A customer on a new test clock subscribes to the monthly club; answers (clock, subscription)."""
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": frozen_time, "name": "shop"})
+    customer = client.v1.customers.create(params={"email": "ada@example.com", "test_clock": clock.id})
+    paid = subscribe(
+        sim,
+        client,
+        [{"price": catalog["monthly"].id, "quantity": 1}],
+        card=card,
+        customer=customer.id,
+        **params,
+    )
+    return clock, client.v1.subscriptions.retrieve(paid["subscription"])
+
+
+def advance(client, clock, frozen_time):
+    answer = client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": frozen_time})
+    assert answer.status == "advancing"
+    clock = client.v1.test_helpers.test_clocks.retrieve(clock.id)
+    assert (clock.status, clock.frozen_time) == ("ready", frozen_time)
+    return clock
+
+
+# 2031-01-31 12:00 UTC: month ends are clamped (Feb 28, Mar 31...).
+START = int(datetime(2031, 1, 31, 12, tzinfo=UTC).timestamp())
+
+
+def test_objects_of_a_customer_on_a_clock_are_dated_by_the_clock(sim, client, catalog):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+
+    assert (subscription.created, subscription.test_clock) == (START, clock.id)
+    assert subscription["items"].data[0].current_period_end == int(
+        datetime(2031, 2, 28, 12, tzinfo=UTC).timestamp()
+    )
+    invoice = client.v1.invoices.retrieve(subscription.latest_invoice)
+    assert (invoice.created, invoice.test_clock) == (START, clock.id)
+    assert client.v1.customers.retrieve(invoice.customer).test_clock == clock.id
+
+
+def test_advancing_a_clock_three_months_makes_three_paid_cycle_invoices(sim, client, catalog, receiver):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+
+    advance(client, clock, int(datetime(2031, 5, 1, tzinfo=UTC).timestamp()))
+
+    invoices = client.v1.invoices.list(params={"subscription": subscription.id}).data
+    cycles = [i for i in invoices if i.billing_reason == "subscription_cycle"]
+    assert [(i.status, i.amount_paid) for i in cycles] == [("paid", 1200)] * 3
+    assert sorted(i.created for i in cycles) == [
+        int(datetime(2031, month, day, 12, tzinfo=UTC).timestamp())
+        for month, day in ((2, 28), (3, 31), (4, 30))
+    ]
+    renewed = client.v1.subscriptions.retrieve(subscription.id)
+    assert renewed.status == "active"
+    assert renewed.latest_invoice == max(cycles, key=lambda i: i.created).id
+    assert renewed["items"].data[0].current_period_start == int(
+        datetime(2031, 4, 30, 12, tzinfo=UTC).timestamp()
+    )
+    sim.wait_for_deliveries(timeout=5)
+    assert len(receiver.of_type("invoice.paid")) == 4
+    upcoming = receiver.of_type("invoice.upcoming")
+    assert len(upcoming) == 3
+    assert all(event.data.object.id.startswith("upcoming_in_") for event in upcoming)
+    types = receiver.types()
+    assert types.index("test_helpers.test_clock.advancing") < types.index("test_helpers.test_clock.ready")
+
+
+def test_a_trial_ends_with_a_notice_three_days_before_and_a_first_charge(sim, client, catalog, receiver):
+    clock, subscription = subscribe_on_clock(
+        sim, client, catalog, START, subscription_data={"trial_period_days": 14}
+    )
+
+    advance(client, clock, START + 12 * DAY)
+    sim.wait_for_deliveries(timeout=5)
+    assert [e.data.object.id for e in receiver.of_type("customer.subscription.trial_will_end")] == [
+        subscription.id
+    ]
+    assert client.v1.subscriptions.retrieve(subscription.id).status == "trialing"
+
+    advance(client, clock, START + 15 * DAY)
+    after = client.v1.subscriptions.retrieve(subscription.id)
+    assert after.status == "active"
+    invoice = client.v1.invoices.retrieve(after.latest_invoice)
+    assert (invoice.billing_reason, invoice.status, invoice.amount_paid) == (
+        "subscription_cycle",
+        "paid",
+        1200,
+    )
+
+
+@pytest.fixture(params=["cancel", "unpaid"])
+def dunning_sim(request, receiver):
+    with StripeSimulator(
+        webhook_url=receiver.url,
+        webhook_secret=SECRET,
+        retry_delays=(0.01, 0.02, 0.04),
+        async_settle_delay=None,
+        after_failed_retries=request.param,
+    ) as simulator:
+        yield simulator, request.param
+
+
+def test_a_declined_renewal_is_retried_1_3_and_7_days_later_then_ends_per_the_option(
+    dunning_sim,
+    receiver,
+):
+    sim, option = dunning_sim
+    client = stripe.StripeClient("sk_test_dunning", base_addresses={"api": sim.url}, max_network_retries=0)
+    monthly = _monthly(client)
+    clock, subscription = subscribe_on_clock(sim, client, {"monthly": monthly}, START, card=RENEWALS_DECLINED)
+    assert client.v1.invoices.retrieve(subscription.latest_invoice).status == "paid"
+    renewal_at = subscription["items"].data[0].current_period_end
+
+    advance(client, clock, renewal_at + 3600)
+    failing = client.v1.subscriptions.retrieve(subscription.id)
+    invoice = client.v1.invoices.retrieve(failing.latest_invoice)
+    assert failing.status == "past_due"
+    assert (invoice.status, invoice.attempt_count, invoice.next_payment_attempt) == (
+        "open",
+        1,
+        renewal_at + DAY,
+    )
+
+    advance(client, clock, renewal_at + DAY + 3600)
+    invoice = client.v1.invoices.retrieve(invoice.id)
+    assert (invoice.attempt_count, invoice.next_payment_attempt) == (2, renewal_at + 3 * DAY)
+
+    advance(client, clock, renewal_at + 8 * DAY)
+    invoice = client.v1.invoices.retrieve(invoice.id)
+    ended = client.v1.subscriptions.retrieve(subscription.id)
+    assert (invoice.status, invoice.attempt_count, invoice.next_payment_attempt) == ("open", 4, None)
+    sim.wait_for_deliveries(timeout=5)
+    assert len(receiver.of_type("invoice.payment_failed")) == 4
+    if option == "cancel":
+        assert (ended.status, ended.cancellation_details.reason) == ("canceled", "payment_failed")
+        assert [e.data.object.id for e in receiver.of_type("customer.subscription.deleted")] == [
+            subscription.id
+        ]
+    else:
+        assert ended.status == "unpaid"
+        assert receiver.of_type("customer.subscription.deleted") == []
+
+
+def _monthly(client):
+    club = client.v1.products.create(params={"name": "Coffee club"})
+    return client.v1.prices.create(
+        params={
+            "product": club.id,
+            "unit_amount": 1200,
+            "currency": "usd",
+            "recurring": {"interval": "month"},
+        }
+    )
+
+
+def test_a_renewal_that_asks_for_3d_secure_waits_for_the_customer(sim, client, catalog, receiver):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START, card="4000 0027 6000 3184")
+
+    advance(client, clock, subscription["items"].data[0].current_period_end + 3600)
+
+    after = client.v1.subscriptions.retrieve(subscription.id)
+    invoice = client.v1.invoices.retrieve(after.latest_invoice, params={"expand": ["payments"]})
+    intent = client.v1.payment_intents.retrieve(invoice.payments.data[0].payment.payment_intent)
+    assert (after.status, invoice.status, intent.status) == ("past_due", "open", "requires_action")
+    sim.wait_for_deliveries(timeout=5)
+    assert [e.data.object.id for e in receiver.of_type("invoice.payment_action_required")] == [invoice.id]
+
+
+def test_cancel_at_period_end_ends_the_subscription_when_the_clock_reaches_it(sim, client, catalog, receiver):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+    period_end = subscription["items"].data[0].current_period_end
+    client.v1.subscriptions.update(subscription.id, params={"cancel_at_period_end": True})
+
+    advance(client, clock, period_end - DAY)
+    assert client.v1.subscriptions.retrieve(subscription.id).status == "active"
+    advance(client, clock, period_end + DAY)
+
+    ended = client.v1.subscriptions.retrieve(subscription.id)
+    assert (ended.status, ended.ended_at) == ("canceled", period_end)
+    invoices = client.v1.invoices.list(params={"subscription": subscription.id}).data
+    assert [i.billing_reason for i in invoices] == ["subscription_create"]
+    sim.wait_for_deliveries(timeout=5)
+    assert [e.data.object.id for e in receiver.of_type("customer.subscription.deleted")] == [subscription.id]
+    assert receiver.of_type("invoice.upcoming") == []
+
+
+def test_a_clock_only_moves_forward_and_can_be_deleted_with_its_customers(sim, client, catalog):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": START})
+    assert raised.value.param == "frozen_time"
+    assert [c.id for c in client.v1.test_helpers.test_clocks.list().data] == [clock.id]
+
+    assert client.v1.test_helpers.test_clocks.delete(clock.id).deleted is True
+    assert client.v1.subscriptions.retrieve(subscription.id).status == "canceled"
+    assert client.v1.customers.retrieve(subscription.customer).deleted is True

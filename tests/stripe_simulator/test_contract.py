@@ -238,6 +238,27 @@ def world(sim):
         "POST", "/v1/refunds", {"payment_intent": invoice_payment["payment"]["payment_intent"], "amount": 100}
     )
     ended_subscription = http.ok("GET", f"/v1/checkout/sessions/{ended['id']}")["subscription"]
+    # A test clock whose customer holds a trial, a card that declines renewals and one that asks
+    # for 3-D Secure on them; forty days on, the trial has ended and both renewals are stuck.
+    frozen = 1_924_992_000
+    clock = http.ok("POST", "/v1/test_helpers/test_clocks", {"frozen_time": frozen, "name": "contract"})
+    on_clock = http.ok("POST", "/v1/customers", {"email": "clock@example.com", "test_clock": clock["id"]})
+    for card, data in (
+        ("4242424242424242", {"subscription_data": {"trial_period_days": 7}}),
+        ("4000009999000006", {}),
+        ("4000002760003184", {}),
+    ):
+        clocked = session(
+            mode="subscription",
+            customer=on_clock["id"],
+            line_items=[{"price": monthly["id"], "quantity": 1}],
+            **data,
+        )
+        sim.pay(clocked["id"], card=card)
+    advancing = http.ok(
+        "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": frozen + 40 * 86_400}
+    )
+    doomed_clock = http.ok("POST", "/v1/test_helpers/test_clocks", {"frozen_time": frozen})
     return {
         "http": http,
         "customer": ada["id"],
@@ -271,6 +292,9 @@ def world(sim):
         ],
         "invoice_payment": invoice_payment,
         "invoice_refund": invoice_refund,
+        "clock": clock["id"],
+        "advancing": advancing,
+        "doomed_clock": doomed_clock["id"],
     }
 
 
@@ -450,6 +474,18 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
                 ),
                 ("invoice", "payment.payment_intent"),
             ),
+        ],
+        ("GET", "/v1/test_helpers/test_clocks"): [(http.ok("GET", "/v1/test_helpers/test_clocks"), ())],
+        ("POST", "/v1/test_helpers/test_clocks"): [
+            (http.ok("POST", "/v1/test_helpers/test_clocks", {"frozen_time": 1_924_992_000}), ())
+        ],
+        ("GET", "/v1/test_helpers/test_clocks/{id}"): [
+            (http.ok("GET", f"/v1/test_helpers/test_clocks/{world['clock']}"), ())
+        ],
+        ("POST", "/v1/test_helpers/test_clocks/{id}/advance"): [(world["advancing"], ())],
+        ("DELETE", "/v1/test_helpers/test_clocks/{id}"): [
+            (http.ok("DELETE", f"/v1/test_helpers/test_clocks/{world['doomed_clock']}"), ()),
+            (http.ok("GET", f"/v1/test_helpers/test_clocks/{world['doomed_clock']}"), ()),
         ],
         ("GET", "/v1/coupons"): [(http.ok("GET", "/v1/coupons"), ())],
         ("POST", "/v1/coupons"): [(http.ok("POST", "/v1/coupons", {"percent_off": 12.5}), ())],
