@@ -105,7 +105,7 @@ def invoice_subscription_changed(event: dict) -> None:
 
 def invoice_payment_failed(event: dict) -> None:
     """Apply the subscription (past_due, as Stripe has it) and ask the customer, once per invoice,
-    to update their card, unless the invoice was paid or voided since."""
+    to update their card, unless the invoice was paid or voided since or the subscription ended."""
     try:
         invoice = stripe_client().v1.invoices.retrieve(event["data"]["object"]["id"]).to_dict()
     except stripe.InvalidRequestError as error:
@@ -113,7 +113,8 @@ def invoice_payment_failed(event: dict) -> None:
             raise
         raise EventIgnored(f"Stripe has no invoice {event['data']['object']['id']}") from error
     subscription = subscription_sync(stripe_subscription_id=_invoice_subscription_id(invoice))
-    if invoice.get("status") != "open":
+    if invoice.get("status") != "open" or not subscription.is_live:
+        # Paid or voided since, or the subscription ended: a new card would change nothing.
         logger.info("invoice %s is %s: no payment-failed email", invoice["id"], invoice.get("status"))
         return
     next_attempt = invoice.get("next_payment_attempt")

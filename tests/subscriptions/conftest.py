@@ -2,6 +2,7 @@
 simulator, and their events posted, signed, to the webhook endpoint by the test."""
 
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -64,13 +65,37 @@ def guest_subscribes(quiet_sim, guest_with_cart, stripe_api):  # noqa: F811
 def member_subscribes(quiet_sim, user_with_cart, stripe_api):  # noqa: F811
     """Return a maker of a member's Stripe subscription to the given prices (nothing delivered yet)."""
 
-    def make(user, *prices) -> str:
-        return pay_for_subscription(user_with_cart(user, *[(price, 1) for price in prices]), stripe_api)
+    def make(user, *prices, **fields) -> str:
+        purchase = user_with_cart(user, *[(price, 1) for price in prices])
+        return pay_for_subscription(purchase, stripe_api, email=user.email, **fields)
 
     return make
 
 
-def events_about(stripe_client, subscription_id: str, event_types=SUBSCRIPTION_EVENT_TYPES) -> list[dict]:
+INVOICE_EVENT_TYPES = ("invoice.payment_failed", "invoice.payment_action_required", "invoice.upcoming")
+# The simulator's card that pays at checkout and declines every renewal.
+DECLINES_RENEWALS = "4000009999000006"
+
+
+@pytest.fixture
+def clocked_member(quiet_sim, stripe_api, db):
+    """Return a member whose Stripe customer lives on a test clock of their own, and the clock."""
+    stripe = stripe_api()
+    clock = stripe.v1.test_helpers.test_clocks.create({"frozen_time": int(time.time()), "name": "member"})
+    member = factories.UserFactory(email="clocked@example.com")
+    customer = stripe.v1.customers.create({"email": member.email, "test_clock": clock.id})
+    member.stripe_customer_id = customer.id
+    member.save(update_fields=["stripe_customer_id"])
+    return member, clock
+
+
+def advance(stripe_client, clock, *, to: int) -> None:
+    stripe_client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": to})
+
+
+def events_about(
+    stripe_client, subscription_id: str, event_types=SUBSCRIPTION_EVENT_TYPES + INVOICE_EVENT_TYPES
+) -> list[dict]:
     """Return the simulator's events about one subscription (or its invoices), oldest first."""
     found = []
     for event_type in event_types:

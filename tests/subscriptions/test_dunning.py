@@ -1,0 +1,108 @@
+"""A declined renewal: the subscription goes past due, the customer is asked once per invoice to
+update their card, staff see it on the dashboard; Stripe's retries then end it."""
+
+import random
+import re
+from datetime import UTC, datetime
+
+from django.test import Client
+from django.urls import reverse
+
+from subscriptions.models import Subscription, SubscriptionStatus
+from tests import factories
+from tests.subscriptions.conftest import DECLINES_RENEWALS, advance, deliver_all, events_about
+
+DAY = 86_400
+
+
+def period_end(stripe_client, subscription_id) -> int:
+    return stripe_client.v1.subscriptions.retrieve(subscription_id)["items"].data[0].current_period_end
+
+
+def test_a_declined_renewal_goes_past_due_and_emails_the_customer_once(
+    clocked_member, member_subscribes, tea_plan, stripe_api, mailoutbox, client
+):
+    member, clock = clocked_member
+    stripe = stripe_api()
+    subscription_id = member_subscribes(member, tea_plan, card=DECLINES_RENEWALS)
+    deliver_all(events_about(stripe, subscription_id))
+    mailoutbox.clear()
+    renews_at = period_end(stripe, subscription_id)
+
+    advance(stripe, clock, to=renews_at + 3600)
+    deliveries = events_about(stripe, subscription_id) * 2
+    random.Random(4).shuffle(deliveries)
+    deliver_all(deliveries)
+
+    record = Subscription.objects.get()
+    assert (
+        record.status
+        == SubscriptionStatus.PAST_DUE
+        == stripe.v1.subscriptions.retrieve(subscription_id).status
+    )
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.to == ["clocked@example.com"]
+    assert "payment failed" in email.subject.lower()
+    assert "$9.00" in email.body
+    invoice = stripe.v1.invoices.retrieve(record.latest_invoice_id)
+    assert (invoice.status, invoice.attempt_count) == ("open", 1)
+    retry = datetime.fromtimestamp(invoice.next_payment_attempt, UTC)
+    assert f"try your card again on {retry.day} {retry:%B %Y}" in email.body
+    # A member's link is their account page, behind sign-in.
+    path = re.search(r"https?://[^/\s]+(/accounts/subscriptions/\S+)", email.body).group(1)
+    assert path == reverse("subscriptions:detail", kwargs={"subscription_id": subscription_id})
+    member_client = Client()
+    member_client.force_login(member)
+    page = member_client.get(path)
+    assert "Payment overdue" in page.text
+    assert "Update card" in page.text
+
+    staff = Client()
+    staff.force_login(factories.AdminFactory())
+    dashboard = staff.get(reverse("admin:index"))
+    assert "Subscriptions with a failed payment" in dashboard.text
+    row = re.search(r'id="dashboard-past-due-subscriptions">(.*?)</tr>', dashboard.text, re.S).group(1)
+    assert "<td>1</td>" in row
+    link = re.search(r'href="([^"]+)"', row).group(1).replace("&amp;", "&")
+    listing = staff.get(link)
+    assert [s.stripe_subscription_id for s in listing.context["cl"].result_list] == [subscription_id]
+
+
+def test_after_the_last_retry_fails_the_subscription_ends(
+    clocked_member, member_subscribes, tea_plan, stripe_api, mailoutbox
+):
+    member, clock = clocked_member
+    stripe = stripe_api()
+    subscription_id = member_subscribes(member, tea_plan, card=DECLINES_RENEWALS)
+    renews_at = period_end(stripe, subscription_id)
+    advance(stripe, clock, to=renews_at + 3600)
+    deliver_all(events_about(stripe, subscription_id))
+
+    advance(stripe, clock, to=renews_at + 8 * DAY)
+    deliver_all(events_about(stripe, subscription_id))
+
+    record = Subscription.objects.get()
+    assert (
+        record.status
+        == SubscriptionStatus.CANCELED
+        == stripe.v1.subscriptions.retrieve(subscription_id).status
+    )
+    assert record.next_charge_at is None
+    # One email per failed invoice, not per retry of it.
+    assert len([email for email in mailoutbox if "payment failed" in email.subject.lower()]) == 1
+
+
+def test_no_card_update_is_asked_for_once_the_subscription_has_ended(
+    clocked_member, member_subscribes, tea_plan, stripe_api, mailoutbox
+):
+    member, clock = clocked_member
+    stripe = stripe_api()
+    subscription_id = member_subscribes(member, tea_plan, card=DECLINES_RENEWALS)
+    advance(stripe, clock, to=period_end(stripe, subscription_id) + 8 * DAY)
+
+    # The shop hears of the failures only after Stripe gave up.
+    deliver_all(events_about(stripe, subscription_id))
+
+    assert Subscription.objects.get().status == SubscriptionStatus.CANCELED
+    assert [email for email in mailoutbox if "payment failed" in email.subject.lower()] == []
