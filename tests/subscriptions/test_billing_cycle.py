@@ -1,5 +1,6 @@
-"""A declined renewal: the subscription goes past due, the customer is asked once per invoice to
-update their card, staff see it on the dashboard; Stripe's retries then end it."""
+"""A subscription's life as Stripe's test clock advances: a declined renewal goes past due, the
+customer is asked once per invoice to update their card, staff see it on the dashboard, Stripe's
+retries then end it; the trial reminder; a cancellation at period end that lasts until then."""
 
 import random
 import re
@@ -106,3 +107,55 @@ def test_no_card_update_is_asked_for_once_the_subscription_has_ended(
 
     assert Subscription.objects.get().status == SubscriptionStatus.CANCELED
     assert [email for email in mailoutbox if "payment failed" in email.subject.lower()] == []
+
+
+def test_stripes_trial_notice_three_days_before_the_end_sends_one_reminder(
+    clocked_member, member_subscribes, coffee_plan, stripe_api, mailoutbox
+):
+    member, clock = clocked_member
+    stripe = stripe_api()
+    subscription_id = member_subscribes(member, coffee_plan)
+    trial_end = stripe.v1.subscriptions.retrieve(subscription_id).trial_end
+    mailoutbox.clear()
+
+    advance(stripe, clock, to=trial_end - 3 * DAY + 3600)
+    deliveries = events_about(stripe, subscription_id)
+    assert "customer.subscription.trial_will_end" in {event["type"] for event in deliveries}
+    deliver_all(deliveries * 2)
+
+    [email] = mailoutbox
+    ends = datetime.fromtimestamp(trial_end, UTC)
+    assert email.to == ["clocked@example.com"]
+    assert f"ends on {ends.day} {ends:%B %Y}" in email.body
+    assert "$12.00 every month" in email.body
+
+
+def test_cancelled_at_period_end_it_lasts_until_the_period_ends_then_ends(
+    clocked_member, member_subscribes, tea_plan, stripe_api, subscription_recorded
+):
+    member, clock = clocked_member
+    stripe = stripe_api()
+    subscription_id = member_subscribes(member, tea_plan)
+    subscription_recorded(subscription_id)
+    member_client = Client()
+    member_client.force_login(member)
+    detail = reverse("subscriptions:detail", kwargs={"subscription_id": subscription_id})
+    member_client.post(reverse("subscriptions:cancel", kwargs={"subscription_id": subscription_id}))
+    ends_at = period_end(stripe, subscription_id)
+
+    advance(stripe, clock, to=ends_at - 3600)
+    deliver_all(events_about(stripe, subscription_id))
+    assert Subscription.objects.get().status == SubscriptionStatus.ACTIVE
+    assert "Ends on" in member_client.get(detail).text
+
+    advance(stripe, clock, to=ends_at + 3600)
+    deliver_all(events_about(stripe, subscription_id))
+
+    record = Subscription.objects.get()
+    assert record.status == SubscriptionStatus.CANCELED
+    assert record.ended_at == datetime.fromtimestamp(ends_at, UTC)
+    page = member_client.get(detail).text
+    assert "Ended on" in page
+    assert "Cancel at period end" not in page
+    # It ended instead of renewing: Stripe made no renewal invoice.
+    assert len(stripe.v1.invoices.list({"subscription": subscription_id}).data) == 1
