@@ -2,7 +2,8 @@
 
 Serves a subset of the Stripe v1 API over HTTP (enough for the shop: customers,
 products, prices, Checkout Sessions, payment intents, charges, refunds,
-subscriptions, events), a hosted checkout page at ``/checkout/{id}``, and
+subscriptions, invoices, test clocks, events), a hosted checkout page at
+``/checkout/{id}``, a customer portal page at ``/billing_portal/{id}``, and
 test control endpoints under ``/_simulator/`` (see `server`). Events are
 delivered as signed webhooks with retries. Standard library only, no Django:
 

@@ -17,6 +17,7 @@ from .discounts import Discounts
 from .errors import StripeError
 from .events import Events
 from .params import Params, parse_form
+from .portal import Portal
 from .responses import Response, json_response
 from .store import Store, current_request, new_id
 from .subscriptions import Subscriptions
@@ -44,6 +45,7 @@ class Api:
         subscriptions: Subscriptions,
         billing: Billing,
         test_clocks: TestClocks,
+        portal: Portal,
         discounts: Discounts,
         events: Events,
     ):
@@ -90,6 +92,7 @@ class Api:
             ("GET", "/v1/invoices/{id}/lines", billing.invoice_lines),
             ("GET", "/v1/invoice_payments", billing.list_invoice_payments),
             ("GET", "/v1/invoice_payments/{id}", billing.retrieve_invoice_payment),
+            ("POST", "/v1/billing_portal/sessions", portal.create_session),
             ("GET", "/v1/test_helpers/test_clocks", test_clocks.list_clocks),
             ("POST", "/v1/test_helpers/test_clocks", test_clocks.create_clock),
             ("GET", "/v1/test_helpers/test_clocks/{id}", test_clocks.retrieve_clock),

@@ -10,6 +10,7 @@ import copy
 from collections.abc import Callable
 
 from .charges import Payments
+from .money import format_money
 from .params import Params
 from .store import Store, clock_time, list_object, new_id, now
 from .subscriptions import Subscriptions, add_interval, period_end
@@ -169,7 +170,7 @@ class Billing:
                         price,
                         line["quantity"],
                         amount,
-                        f"Trial period for {name}" if trialing else f"{line['quantity']} × {name}",
+                        f"Trial period for {name}" if trialing else _describe(line["quantity"], name, price),
                         (start, end),
                         item=items[price["id"]],
                     )
@@ -238,7 +239,11 @@ class Billing:
                 item["price"],
                 item["quantity"],
                 item["price"]["unit_amount"] * item["quantity"],
-                f"{item['quantity']} × {self.store.get('product', item['price']['product'])['name']}",
+                _describe(
+                    item["quantity"],
+                    self.store.get("product", item["price"]["product"])["name"],
+                    item["price"],
+                ),
                 (start, end),
                 item=item,
             )
@@ -530,6 +535,14 @@ class Billing:
             if payment.has(kind):
                 payments = [p for p in payments if p["payment"].get(kind) == payment.string(kind)]
         return list_object(payments, params, "/v1/invoice_payments", "invoice_payment")
+
+
+def _describe(quantity: int, name: str, price: dict) -> str:
+    """A subscription line as Stripe words it: the quantity, the product and its price per interval."""
+    recurring = price["recurring"]
+    count, interval = recurring["interval_count"], recurring["interval"]
+    per = f"/ {interval}" if count == 1 else f"every {count} {interval}s"
+    return f"{quantity} × {name} (at {format_money(price['unit_amount'], price['currency'])} {per})"
 
 
 def _subscription_id(invoice: dict) -> str:

@@ -83,11 +83,11 @@ def render_checkout(
         parts.append(f'<p class="error" role="alert">{escape(error)}</p>')
     parts.append(f'<form method="post" action="/checkout/{escape(session["id"])}">')
     if needs_email(session):
-        parts.append(_input("email", "Email", form.get("email"), type="email", autocomplete="email"))
+        parts.append(text_input("email", "Email", form.get("email"), type="email", autocomplete="email"))
     if needs_address(session):
         parts.append(_address_fields(session, form))
     parts.append(
-        _input("card", "Card number", form.get("card") or _spaced(DEFAULT_CARD), autocomplete="cc-number")
+        text_input("card", "Card number", form.get("card") or _spaced(DEFAULT_CARD), autocomplete="cc-number")
     )
     pay_label = f"Pay {total}" if session["mode"] == "payment" else "Subscribe"
     buttons = [
@@ -103,13 +103,14 @@ def render_checkout(
         promotion_code_block(session, form),
         '<p class="hint">Pay with one of Stripe\'s test cards: 4242 4242 4242 4242 succeeds, '
         "4000 0000 0000 0002 is declined (as Decline), 4000 0027 6000 3184 asks for 3-D Secure, "
-        "4000 0000 0000 5126 is refunded and the refund fails, 4000 0000 0000 0259 is disputed. "
+        "4000 0000 0000 5126 is refunded and the refund fails, 4000 0000 0000 0259 is disputed, "
+        "4000 0099 9900 0006 pays now and declines every renewal. "
         "A bank transfer completes the session now and is paid later.</p>",
         "</form>",
     ]
     if session["cancel_url"]:
         parts.append(f'<p><a href="{escape(session["cancel_url"])}">Cancel</a></p>')
-    return _page("Checkout", parts)
+    return page("Checkout", parts)
 
 
 def render_authenticate(session: dict) -> str:
@@ -126,7 +127,7 @@ def render_authenticate(session: dict) -> str:
         "</div>",
         "</form>",
     ]
-    return _page("Authenticate your payment", parts)
+    return page("Authenticate your payment", parts)
 
 
 def render_closed(session: dict) -> str:
@@ -137,7 +138,7 @@ def render_closed(session: dict) -> str:
             "<p>Return to the shop to start a new checkout.</p>",
             _back_link(session),
         ]
-        return _page("Checkout expired", parts)
+        return page("Checkout expired", parts)
     if session["payment_status"] == "unpaid":
         message = "Your bank transfer is being processed. You will be notified once it clears."
     else:
@@ -146,11 +147,11 @@ def render_closed(session: dict) -> str:
     if session["success_url"]:
         target = session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
         parts.append(f'<p><a href="{escape(target)}">Return to the shop</a></p>')
-    return _page("Checkout complete", parts)
+    return page("Checkout complete", parts)
 
 
 def render_not_found(session_id: str) -> str:
-    return _page(
+    return page(
         "Checkout not found",
         ["<h1>Checkout not found</h1>", f"<p>No such Checkout Session: {escape(session_id)}</p>"],
     )
@@ -176,7 +177,7 @@ _AUTOCOMPLETE = {
 }
 
 
-def _page(title: str, parts: list[str]) -> str:
+def page(title: str, parts: list[str]) -> str:
     body = "\n".join(parts)
     return f"""<!doctype html>
 <html lang="en">
@@ -264,7 +265,7 @@ def promotion_code_block(session: dict, form: dict) -> str:
     applied = '<p class="hint">Promotion code applied.</p>' if session["discounts"] else ""
     return (
         "<fieldset><legend>Promotion code</legend>"
-        + _input(
+        + text_input(
             "promotion_code", "Promotion code", form.get("promotion_code"), required=False, autocomplete="off"
         )
         + '<div class="actions"><button type="submit" name="action" value="apply_promotion_code" '
@@ -272,7 +273,7 @@ def promotion_code_block(session: dict, form: dict) -> str:
     )
 
 
-def _input(name: str, label: str, value: str | None, *, required: bool = True, **attrs) -> str:
+def text_input(name: str, label: str, value: str | None, *, required: bool = True, **attrs) -> str:
     field_id = name.replace("[", "-").replace("]", "")
     extra = "".join(f' {key}="{escape(attr)}"' for key, attr in attrs.items())
     return (
@@ -285,9 +286,9 @@ def _input(name: str, label: str, value: str | None, *, required: bool = True, *
 def _address_fields(session: dict, form: dict) -> str:
     address = form.get("address") or {}
     fields = [
-        _input("name", _LABELS["name"], form.get("name"), autocomplete="name"),
+        text_input("name", _LABELS["name"], form.get("name"), autocomplete="name"),
         *(
-            _input(
+            text_input(
                 f"address[{field}]",
                 _LABELS[field],
                 address.get(field),
@@ -311,7 +312,7 @@ def _address_fields(session: dict, form: dict) -> str:
         )
     else:
         fields.append(
-            _input(
+            text_input(
                 "address[country]", "Country (2-letter code)", address.get("country"), autocomplete="country"
             )
         )

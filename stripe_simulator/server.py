@@ -18,6 +18,12 @@ authentication; bodies are form-encoded, all fields optional):
     POST /_simulator/deliveries/drop              send no more events (``types[]``: only these)
     POST /_simulator/deliveries/resume            send every event again
 
+The customer portal's page is ``/billing_portal/{id}`` (GET shows it; POST ``action`` = ``cancel``
+or ``resume`` with ``subscription``, or ``update_card`` with ``card``).
+
+``/test_clocks`` lists the test clocks with buttons that advance one by a day, a week or a month
+(POST ``/test_clocks/{id}/advance`` with ``by`` = ``day``, ``week`` or ``month``).
+
 The checkout actions take the customer's ``email``, ``name`` and
 ``address[line1]``, ``address[city]``, ``address[postal_code]``,
 ``address[country]``... (test values fill in whatever is missing) and answer
@@ -48,12 +54,19 @@ from .checkout_page import (
 )
 from .errors import StripeError
 from .params import Params, parse_form
+from .portal import Portal
+from .portal_page import render_portal, render_portal_not_found
 from .responses import Response, html_response, json_response, redirect
+from .subscriptions import add_interval
+from .test_clocks import TestClocks
+from .test_clocks_page import ADVANCE_STEPS, render_test_clocks
 from .webhooks import WebhookDispatcher
 
 logger = logging.getLogger(__name__)
 
 _PAGE = re.compile(r"^/checkout/([^/]+)$")
+_PORTAL_PAGE = re.compile(r"^/billing_portal/([^/]+)$")
+_CLOCK_ADVANCE = re.compile(r"^/test_clocks/([^/]+)/advance$")
 _CHECKOUT_CONTROL = re.compile(r"^/_simulator/checkout/([^/]+)/([a-z_]+)$")
 _REFUND_CONTROL = re.compile(r"^/_simulator/payment_intents/([^/]+)/refund$")
 _DISPUTE_CONTROL = re.compile(r"^/_simulator/disputes/([^/]+)/close$")
@@ -71,8 +84,12 @@ class Router:
         payments: Payments,
         transaction: Callable[[], AbstractContextManager],
         deliveries: WebhookDispatcher,
+        portal: Portal,
+        test_clocks: TestClocks,
     ):
         self._api = api
+        self._portal = portal
+        self._test_clocks = test_clocks
         self._checkout = checkout
         self._payments = payments
         self._transaction = transaction
@@ -84,6 +101,13 @@ class Router:
         try:
             if match := _PAGE.match(path):
                 return self._page(method, match[1], body)
+            if match := _PORTAL_PAGE.match(path):
+                return self._portal_page(method, match[1], body)
+            if path == "/test_clocks" and method == "GET":
+                with self._transaction():
+                    return html_response(200, render_test_clocks(self._clocks()))
+            if (match := _CLOCK_ADVANCE.match(path)) and method == "POST":
+                return self._advance_clock(match[1], parse_form(body))
             if path.startswith("/_simulator/"):
                 return self._control(method, path, body)
             raise StripeError(f"Unrecognized request URL ({method}: {path}).", status=404)
@@ -166,6 +190,70 @@ class Router:
         except StripeError as failure:
             return failure.message
         return ""
+
+    def _portal_page(self, method: str, session_id: str, body: str) -> Response:
+        """The customer portal: GET shows it, POST does the pressed button's action and shows
+        the page again with the outcome."""
+        if method not in ("GET", "POST"):
+            raise StripeError(f"Unrecognized request URL ({method}: /billing_portal/...).", status=404)
+        form = parse_form(body) if method == "POST" else {}
+        portal = self._portal
+        with self._transaction():
+            try:
+                session = portal.session(session_id)
+            except StripeError:
+                return html_response(404, render_portal_not_found(session_id))
+            message = error = None
+            if method == "POST":
+                message, error = self._portal_action(session, form)
+            subscriptions = portal.customer_subscriptions(session)
+            html = render_portal(
+                session,
+                subscriptions,
+                portal.invoices(session),
+                portal.product_names(subscriptions),
+                portal.card_last4(session),
+                message=message,
+                error=error,
+            )
+            return html_response(200, html)
+
+    def _portal_action(self, session: dict, form: dict) -> tuple[str | None, str | None]:
+        """(message, error) after the action the form asks for."""
+        action = form.get("action")
+        try:
+            if action in ("cancel", "resume"):
+                self._portal.cancel_at_period_end(
+                    session, form.get("subscription"), cancel=action == "cancel"
+                )
+                if action == "cancel":
+                    return "Your subscription will be canceled at the end of the period.", None
+                return "Your subscription will continue.", None
+            if action == "update_card":
+                self._portal.update_card(session, form.get("card"))
+                if self._portal.unpaid(session):
+                    return None, CARD_DECLINED
+                return "Your card was updated.", None
+        except StripeError as failure:
+            return None, failure.message
+        return None, "Choose an action."
+
+    def _clocks(self) -> list[dict]:
+        return self._test_clocks.list_clocks(Params({"limit": "100"}))["data"]
+
+    def _advance_clock(self, clock_id: str, form: dict) -> Response:
+        """Advance a clock by the step of the pressed button, then show the clocks again."""
+        step = form.get("by")
+        with self._transaction():
+            try:
+                clock = self._test_clocks.retrieve_clock(Params({}), clock_id)
+                if step not in ADVANCE_STEPS or clock.get("deleted"):
+                    raise StripeError("Choose how far to advance the clock.")
+                target = add_interval(clock["frozen_time"], step, 1)
+                self._test_clocks.advance_clock(Params({"frozen_time": str(target)}), clock_id)
+            except StripeError as failure:
+                return html_response(400, render_test_clocks(self._clocks(), error=failure.message))
+        return redirect("/test_clocks")
 
     @staticmethod
     def _after_payment(session: dict) -> Response:

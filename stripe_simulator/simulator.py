@@ -13,6 +13,7 @@ from .charges import DEFAULT_CARD, Payments
 from .checkout import Checkout
 from .discounts import Discounts
 from .events import Events
+from .portal import Portal
 from .server import Router, SimulatorHTTPServer
 from .state import StateFile
 from .store import Store
@@ -77,6 +78,14 @@ class StripeSimulator:
             page_url=lambda session_id: f"{self.public_url}/checkout/{session_id}",
             on_bank_debit_started=self._schedule_settlement,
         )
+        portal = Portal(
+            self._store,
+            self._payments,
+            subscriptions,
+            billing,
+            page_url=lambda session_id: f"{self.public_url}/billing_portal/{session_id}",
+        )
+        test_clocks = TestClocks(self._store, billing, subscriptions)
         self._api = api = Api(
             self._store,
             self._transaction,
@@ -85,11 +94,14 @@ class StripeSimulator:
             payments=self._payments,
             subscriptions=subscriptions,
             billing=billing,
-            test_clocks=TestClocks(self._store, billing, subscriptions),
+            test_clocks=test_clocks,
+            portal=portal,
             discounts=discounts,
             events=Events(self._store),
         )
-        self._router = Router(api, self._checkout, self._payments, self._transaction, self._dispatcher)
+        self._router = Router(
+            api, self._checkout, self._payments, self._transaction, self._dispatcher, portal, test_clocks
+        )
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._state_file = StateFile(state_file) if state_file else None

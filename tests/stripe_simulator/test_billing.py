@@ -8,7 +8,7 @@ import stripe
 
 from stripe_simulator import StripeSimulator
 
-from .test_simulator import SECRET, create_session
+from .test_simulator import SECRET, create_session, get, post
 
 
 def subscribe(sim, client, line_items, card="4242424242424242", **params):
@@ -326,3 +326,87 @@ def test_a_clock_only_moves_forward_and_can_be_deleted_with_its_customers(sim, c
     assert client.v1.test_helpers.test_clocks.delete(clock.id).deleted is True
     assert client.v1.subscriptions.retrieve(subscription.id).status == "canceled"
     assert client.v1.customers.retrieve(subscription.customer).deleted is True
+
+
+# The customer portal
+
+
+def portal_for(client, customer_id):
+    return client.v1.billing_portal.sessions.create(
+        params={"customer": customer_id, "return_url": "https://shop.test/account/subscriptions"}
+    )
+
+
+def test_the_portal_lists_the_subscription_and_cancels_then_resumes_it(sim, client, catalog):
+    _clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+    portal = portal_for(client, subscription.customer)
+    assert portal.url.startswith(f"{sim.url}/billing_portal/")
+    assert portal.return_url == "https://shop.test/account/subscriptions"
+
+    page = get(portal.url)
+    assert "1 × Coffee club" in page
+    assert "Next charge: $12.00 on 28 February 2031" in page
+    assert 'href="https://shop.test/account/subscriptions"' in page
+
+    status, _, page = post(portal.url, {"action": "cancel", "subscription": subscription.id})
+    assert status == 200
+    assert "Cancels on 28 February 2031" in page
+    assert client.v1.subscriptions.retrieve(subscription.id).cancel_at_period_end is True
+
+    _, _, page = post(portal.url, {"action": "resume", "subscription": subscription.id})
+    assert "Next charge: $12.00 on 28 February 2031" in page
+    assert client.v1.subscriptions.retrieve(subscription.id).cancel_at_period_end is False
+
+
+def test_a_new_card_in_the_portal_pays_the_past_due_invoice_and_recovers_the_subscription(
+    sim, client, catalog, receiver
+):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START, card=RENEWALS_DECLINED)
+    advance(client, clock, subscription["items"].data[0].current_period_end + 3600)
+    assert client.v1.subscriptions.retrieve(subscription.id).status == "past_due"
+    portal = portal_for(client, subscription.customer)
+    assert "Past due" in get(portal.url)
+
+    _, _, page = post(portal.url, {"action": "update_card", "card": "4000 0000 0000 0002"})
+    assert "Your card was declined." in page
+    assert client.v1.subscriptions.retrieve(subscription.id).status == "past_due"
+
+    _, _, page = post(portal.url, {"action": "update_card", "card": "4242 4242 4242 4242"})
+    assert "Your card was updated." in page
+    assert "Card ending in 4242" in page
+    recovered = client.v1.subscriptions.retrieve(subscription.id)
+    assert recovered.status == "active"
+    invoice = client.v1.invoices.retrieve(recovered.latest_invoice)
+    assert (invoice.status, invoice.amount_paid, invoice.next_payment_attempt) == ("paid", 1200, None)
+    assert client.v1.customers.retrieve(subscription.customer).invoice_settings.default_payment_method == (
+        recovered.default_payment_method
+    )
+    sim.wait_for_deliveries(timeout=5)
+    assert invoice.id in [e.data.object.id for e in receiver.of_type("invoice.paid")]
+
+    # No retry is left on the schedule: the next renewal is charged to the new card.
+    advance(client, clock, recovered["items"].data[0].current_period_end + 3600)
+    assert client.v1.invoices.retrieve(
+        client.v1.subscriptions.retrieve(subscription.id).latest_invoice
+    ).status == ("paid")
+
+
+def test_an_unknown_portal_session_is_not_found(sim):
+    status, _, page = post(f"{sim.url}/billing_portal/bps_missing", {"action": "cancel"})
+    assert status == 404
+    assert "Portal session not found" in page
+
+
+def test_the_test_clocks_page_advances_a_clock_by_a_month(sim, client, catalog):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+    assert "31 January 2031, 12:00 UTC" in get(f"{sim.url}/test_clocks")
+
+    status, headers, _ = post(f"{sim.url}/test_clocks/{clock.id}/advance", {"by": "month"})
+
+    assert (status, headers["Location"]) == (303, "/test_clocks")
+    assert "28 February 2031, 12:00 UTC" in get(f"{sim.url}/test_clocks")
+    renewed = client.v1.subscriptions.retrieve(subscription.id)
+    assert client.v1.invoices.retrieve(renewed.latest_invoice).billing_reason == "subscription_cycle"
+    status, _, page = post(f"{sim.url}/test_clocks/{clock.id}/advance", {"by": "century"})
+    assert status == 400
+    assert "Choose how far to advance the clock." in page

@@ -475,6 +475,17 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
                 ("invoice", "payment.payment_intent"),
             ),
         ],
+        ("POST", "/v1/billing_portal/sessions"): [
+            (
+                http.ok(
+                    "POST",
+                    "/v1/billing_portal/sessions",
+                    {"customer": world["customer"], "return_url": "https://shop.test/account"},
+                ),
+                (),
+            ),
+            (http.ok("POST", "/v1/billing_portal/sessions", {"customer": world["customer"]}), ()),
+        ],
         ("GET", "/v1/test_helpers/test_clocks"): [(http.ok("GET", "/v1/test_helpers/test_clocks"), ())],
         ("POST", "/v1/test_helpers/test_clocks"): [
             (http.ok("POST", "/v1/test_helpers/test_clocks", {"frozen_time": 1_924_992_000}), ())

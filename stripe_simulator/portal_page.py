@@ -1,0 +1,123 @@
+"""HTML of the customer portal page: the customer's subscriptions and invoices, with forms to
+cancel at the period end, resume, and change the card."""
+
+from datetime import UTC, datetime
+from html import escape
+
+from .checkout_page import page, text_input
+from .money import format_money
+from .subscriptions import period_end
+
+_STATUS = {
+    "active": "Active",
+    "trialing": "Free trial",
+    "past_due": "Past due: the last payment failed",
+    "unpaid": "Unpaid",
+    "canceled": "Canceled",
+    "incomplete": "Incomplete",
+    "paused": "Paused",
+}
+
+
+def render_portal(
+    session: dict,
+    subscriptions: list[dict],
+    invoices: list[dict],
+    products: dict[str, str],
+    card_last4: str | None,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+) -> str:
+    """`products`: product id -> name; `card_last4`: the card the customer pays with."""
+    action = f"/billing_portal/{escape(session['id'])}"
+    parts = ["<h1>Your subscriptions</h1>"]
+    if error:
+        parts.append(f'<p class="error" role="alert">{escape(error)}</p>')
+    if message:
+        parts.append(f'<p role="status">{escape(message)}</p>')
+    if not subscriptions:
+        parts.append("<p>You have no subscriptions.</p>")
+    for subscription in subscriptions:
+        parts.append(_subscription(subscription, products, action))
+    parts += [
+        "<h2>Payment method</h2>",
+        f"<p>Card ending in {escape(card_last4)}</p>" if card_last4 else "<p>No card on file.</p>",
+        f'<form method="post" action="{action}">',
+        text_input("card", "New card number", "", autocomplete="cc-number", inputmode="numeric"),
+        '<div class="actions"><button type="submit" name="action" value="update_card" class="primary">'
+        "Update card</button></div>",
+        '<p class="hint">Use a test card: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined. '
+        "An unpaid invoice is charged to the new card at once.</p>",
+        "</form>",
+        _invoices(invoices),
+    ]
+    if session["return_url"]:
+        parts.append(f'<p><a href="{escape(session["return_url"])}">&larr; Return to the shop</a></p>')
+    return page("Customer portal", parts)
+
+
+def render_portal_not_found(session_id: str) -> str:
+    return page(
+        "Portal session not found",
+        ["<h1>Portal session not found</h1>", f"<p>No such portal session: {escape(session_id)}</p>"],
+    )
+
+
+def _subscription(subscription: dict, products: dict[str, str], action: str) -> str:
+    items = subscription["items"]["data"]
+    currency = subscription["currency"]
+    recurring = items[0]["price"]["recurring"]
+    amount = sum(item["price"]["unit_amount"] * item["quantity"] for item in items)
+    per = (
+        recurring["interval"]
+        if recurring["interval_count"] == 1
+        else (f"{recurring['interval_count']} {recurring['interval']}s")
+    )
+    names = ", ".join(f"{item['quantity']} × {products[item['price']['product']]}" for item in items)
+    status = subscription["status"]
+    lines = [f"<h2>{escape(names)}</h2>", f"<p>{format_money(amount, currency)} / {escape(per)}</p>"]
+    label = _STATUS.get(status, status)
+    if status == "trialing":
+        label += f" until {_date(subscription['trial_end'])}"
+    lines.append(f"<p>Status: {escape(label)}</p>")
+    buttons = ""
+    if status != "canceled":
+        end = _date(period_end(subscription))
+        if subscription["cancel_at"]:
+            lines.append(f"<p>Cancels on {_date(subscription['cancel_at'])}; no further charge.</p>")
+            buttons = '<button type="submit" name="action" value="resume" class="primary">Resume</button>'
+        else:
+            lines.append(f"<p>Next charge: {format_money(amount, currency)} on {end}</p>")
+            buttons = '<button type="submit" name="action" value="cancel">Cancel at period end</button>'
+    else:
+        lines.append(f"<p>Ended on {_date(subscription['ended_at'])}</p>")
+    if buttons:
+        lines += [
+            f'<form method="post" action="{action}">',
+            f'<input type="hidden" name="subscription" value="{escape(subscription["id"])}">',
+            f'<div class="actions">{buttons}</div>',
+            "</form>",
+        ]
+    return f'<section aria-label="{escape(names)}">{"".join(lines)}</section>'
+
+
+def _invoices(invoices: list[dict]) -> str:
+    if not invoices:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_date(invoice['created'])}</td>"
+        f'<td class="num">{format_money(invoice["total"], invoice["currency"])}</td>'
+        f"<td>{escape(invoice['status'])}</td></tr>"
+        for invoice in invoices
+    )
+    return (
+        "<table><caption>Invoices</caption>"
+        '<thead><tr><th scope="col">Date</th><th scope="col" class="num">Amount</th>'
+        '<th scope="col">Status</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _date(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%-d %B %Y")
