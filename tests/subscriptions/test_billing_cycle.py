@@ -6,6 +6,7 @@ import random
 import re
 from datetime import UTC, datetime
 
+import requests
 from django.test import Client
 from django.urls import reverse
 
@@ -159,3 +160,32 @@ def test_cancelled_at_period_end_it_lasts_until_the_period_ends_then_ends(
     assert "Cancel at period end" not in page
     # It ended instead of renewing: Stripe made no renewal invoice.
     assert len(stripe.v1.invoices.list({"subscription": subscription_id}).data) == 1
+
+
+def test_a_past_due_subscription_recovers_when_the_card_is_updated_in_stripes_portal(
+    clocked_member, member_subscribes, tea_plan, stripe_api
+):
+    member, clock = clocked_member
+    stripe = stripe_api()
+    subscription_id = member_subscribes(member, tea_plan, card=DECLINES_RENEWALS)
+    advance(stripe, clock, to=period_end(stripe, subscription_id) + 3600)
+    deliver_all(events_about(stripe, subscription_id))
+    assert Subscription.objects.get().status == SubscriptionStatus.PAST_DUE
+    member_client = Client()
+    member_client.force_login(member)
+    detail = reverse("subscriptions:detail", kwargs={"subscription_id": subscription_id})
+
+    portal = member_client.post(reverse("subscriptions:portal", kwargs={"subscription_id": subscription_id}))
+    portal_page = requests.get(portal.headers["Location"], timeout=10)
+    assert f'href="http://testserver{detail}"' in portal_page.text
+    updated = requests.post(
+        portal.headers["Location"], data={"action": "update_card", "card": "4242424242424242"}, timeout=10
+    )
+    assert updated.status_code in (200, 303)
+    deliver_all(events_about(stripe, subscription_id))
+
+    record = Subscription.objects.get()
+    assert (
+        record.status == SubscriptionStatus.ACTIVE == stripe.v1.subscriptions.retrieve(subscription_id).status
+    )
+    assert "Payment overdue" not in member_client.get(detail).text

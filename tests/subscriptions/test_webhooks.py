@@ -94,7 +94,7 @@ def test_shuffled_repeated_and_stale_deliveries_end_on_stripes_state(
 
 
 def test_the_trial_reminder_is_sent_once_with_the_end_date_and_the_amount(
-    guest_subscribes, coffee_plan, stripe_api, mailoutbox, client
+    guest_subscribes, coffee_plan, stripe_api, mailoutbox, client, quiet_sim
 ):
     subscription_id = guest_subscribes(coffee_plan, email="ada@example.com")
     [created] = events_about(stripe_api(), subscription_id)
@@ -116,6 +116,9 @@ def test_the_trial_reminder_is_sent_once_with_the_end_date_and_the_amount(
     assert page.status_code == 200
     assert "Coffee club" in page.text
     assert "Update card" in page.text
+    portal = client.post(path)
+    assert portal.status_code == 302
+    assert portal.headers["Location"].startswith(quiet_sim.url + "/billing_portal/")
 
 
 def test_no_reminder_once_the_trial_is_over(guest_subscribes, tea_plan, stripe_api, mailoutbox):
