@@ -66,7 +66,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [SubscriptionEmailInline]
-    actions = ["cancel_now", "cancel_at_period_end_action"]
+    actions = ["cancel_now", "cancel_when_period_ends"]
 
     price_per_period = money_display("amount_per_period", "price per period")
 
@@ -93,8 +93,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
         return self._cancel(request, queryset, at_period_end=False, action="cancel_now")
 
     @admin.action(permissions=["cancel"], description="Cancel at period end…", location=BOTH_PAGES)
-    def cancel_at_period_end_action(self, request, queryset):
-        return self._cancel(request, queryset, at_period_end=True, action="cancel_at_period_end_action")
+    def cancel_when_period_ends(self, request, queryset):
+        return self._cancel(request, queryset, at_period_end=True, action="cancel_when_period_ends")
 
     def _cancel(self, request, queryset, *, at_period_end: bool, action: str):
         """Ask for confirmation, then cancel each subscription at Stripe and show what Stripe answered."""

@@ -44,6 +44,9 @@ class Subscription(models.Model):
     current_period_end = models.DateTimeField(null=True, blank=True)
     trial_end = models.DateTimeField(null=True, blank=True)
     cancel_at_period_end = models.BooleanField(default=False)
+    # When a scheduled cancellation takes effect: the period's end, or a date Stripe's portal or
+    # dashboard chose (Stripe sets `cancel_at` in both cases).
+    cancel_at = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     latest_invoice_id = models.CharField(max_length=255, blank=True)
@@ -96,19 +99,28 @@ class Subscription(models.Model):
         return self.status in self.LIVE_STATUSES
 
     @property
+    def ends_at(self):
+        """Return when a live subscription set to end will end, or None."""
+        if not self.is_live:
+            return None
+        if self.cancel_at is not None:
+            return self.cancel_at
+        return self.current_period_end if self.cancel_at_period_end else None
+
+    @property
     def next_charge_at(self):
         """Return when Stripe charges next, or None when it will not (cancelled, or ending)."""
-        if not self.is_live or self.cancel_at_period_end:
+        if not self.is_live or self.ends_at is not None:
             return None
         return self.current_period_end
 
     @property
     def can_cancel(self) -> bool:
-        return self.is_live and not self.cancel_at_period_end
+        return self.is_live and self.ends_at is None
 
     @property
     def can_resume(self) -> bool:
-        return self.is_live and self.cancel_at_period_end
+        return self.ends_at is not None
 
 
 class SubscriptionEmailKind(models.TextChoices):

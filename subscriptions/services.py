@@ -69,6 +69,7 @@ def _fields_from_stripe(data: dict) -> dict:
         ),
         "trial_end": _datetime(data.get("trial_end")),
         "cancel_at_period_end": bool(data.get("cancel_at_period_end")),
+        "cancel_at": _datetime(data.get("cancel_at")),
         "canceled_at": _datetime(data.get("canceled_at")),
         "ended_at": _datetime(data.get("ended_at")),
         "latest_invoice_id": _id_of(data.get("latest_invoice")),
@@ -150,8 +151,8 @@ def subscription_cancel(*, subscription: Subscription, at_period_end: bool) -> S
     """
     if not subscription.is_live:
         raise SubscriptionNotChangeable("This subscription has ended already.")
-    if at_period_end and subscription.cancel_at_period_end:
-        raise SubscriptionNotChangeable("This subscription already ends at the end of its period.")
+    if at_period_end and subscription.ends_at is not None:
+        raise SubscriptionNotChangeable("This subscription is already set to end.")
     changed = payment_gateway().subscription_cancel(subscription=subscription, at_period_end=at_period_end)
     logger.info(
         "subscription %s: cancelled %s",

@@ -96,9 +96,9 @@ class SubscriptionCancelView(SubscriptionChangeView):
         return subscription_cancel(subscription=subscription, at_period_end=True)
 
     def success_message(self, subscription):
-        if subscription.current_period_end is None:
+        if subscription.ends_at is None:
             return "Your subscription will end at the end of its period."
-        ends = date_format(subscription.current_period_end, "j F Y")
+        ends = date_format(subscription.ends_at, "j F Y")
         return f"Your subscription will end on {ends}. You keep it until then."
 
 

@@ -87,7 +87,7 @@ def test_cancel_at_period_end_keeps_it_live_until_then(
 ):
     record = subscription_recorded(member_subscribes(factories.UserFactory(), coffee_plan))
 
-    response = run_action(staff_client, Subscription, "cancel_at_period_end_action", [record], apply="yes")
+    response = run_action(staff_client, Subscription, "cancel_when_period_ends", [record], apply="yes")
 
     stripe_subscription = stripe_api().v1.subscriptions.retrieve(record.stripe_subscription_id)
     assert (stripe_subscription.status, stripe_subscription.cancel_at_period_end) == ("trialing", True)

@@ -206,3 +206,24 @@ def test_a_guest_who_signs_up_and_verifies_the_address_finds_the_subscription(cl
     assert Subscription.objects.get(pk=other.pk).user is None
     owner = EmailAddress.objects.get(email="ada.buyer@example.com").user
     assert Subscription.objects.get(pk=guest.pk).user == owner
+
+
+def test_a_cancellation_date_set_at_stripe_shows_and_resume_undoes_it(
+    member, member_subscribes, coffee_plan, subscription_recorded, stripe_api
+):
+    subscription_id = member_subscribes(member, coffee_plan)
+    ends = int(time.time()) + 5 * 86_400
+    # As Stripe's dashboard or portal schedules it: a date, not cancel_at_period_end.
+    stripe_api().v1.subscriptions.update(subscription_id, {"cancel_at": ends})
+    record = subscription_recorded(subscription_id)
+    client = signed_in(member)
+
+    page = client.get(detail_url(subscription_id))
+
+    assert record.cancel_at_period_end is False
+    assert f">{long_date(ends)}</time>" in page.text
+    assert "Ends on" in page.text
+    assert "Cancel at period end" not in page.text
+    response = client.post(action_url("resume", subscription_id), follow=True)
+    assert stripe_api().v1.subscriptions.retrieve(subscription_id).cancel_at is None
+    assert "Cancel at period end" in response.text
