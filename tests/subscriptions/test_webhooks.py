@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from allauth.account.models import EmailAddress
 
 from payments.models import WebhookEvent
 from subscriptions.models import Subscription, SubscriptionStatus
@@ -185,3 +186,29 @@ def test_changes_made_at_stripe_arrive_in_any_order_and_the_record_ends_as_strip
     assert record.status == SubscriptionStatus.CANCELED
     assert record.ended_at is not None
     assert record.next_charge_at is None
+
+
+def test_a_guests_subscription_goes_to_the_account_that_verified_the_address(
+    guest_subscribes, coffee_plan, subscription_recorded
+):
+    member = factories.UserFactory(email="ada@example.com")
+    EmailAddress.objects.create(user=member, email="ada@example.com", primary=True, verified=True)
+
+    record = subscription_recorded(guest_subscribes(coffee_plan, email="Ada@Example.com"))
+
+    assert record.user == member
+
+
+def test_an_invoice_that_bills_no_subscription_is_acknowledged_and_ignored(
+    guest_subscribes, coffee_plan, stripe_api
+):
+    [created] = events_about(stripe_api(), guest_subscribes(coffee_plan))
+    event = stale_copy(created, "invoice.upcoming")
+    event["data"]["object"] = {"object": "invoice", "parent": None}
+
+    assert deliver(event).status_code == 200
+
+    stored = WebhookEvent.objects.get()
+    assert stored.processed
+    assert "bills no subscription" in stored.last_error
+    assert not Subscription.objects.exists()
