@@ -6,6 +6,12 @@ from payments.catalog_sync import price_push_to_stripe, product_push_to_stripe
 from payments.promotions import coupon_push_to_stripe, promotion_code_push_to_stripe
 from payments.refunds import order_refund_request
 from payments.shipping import shipping_rate_push_to_stripe
+from payments.subscriptions import (
+    billing_portal_session_url,
+    subscription_cancel_at_stripe,
+    subscription_resume_at_stripe,
+)
+from subscriptions.models import Subscription
 
 
 class StripeGateway:
@@ -35,3 +41,12 @@ class StripeGateway:
             request_token=request_token,
             requested_by=requested_by,
         )
+
+    def subscription_cancel(self, *, subscription: Subscription, at_period_end: bool) -> Subscription:
+        return subscription_cancel_at_stripe(subscription=subscription, at_period_end=at_period_end)
+
+    def subscription_resume(self, *, subscription: Subscription) -> Subscription:
+        return subscription_resume_at_stripe(subscription=subscription)
+
+    def billing_portal_url(self, *, customer: str, return_url: str) -> str:
+        return billing_portal_session_url(customer=customer, return_url=return_url)

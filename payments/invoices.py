@@ -16,13 +16,19 @@ from orders.models import Order
 from orders.services import RenewalInvoice, RenewalLine, order_create_for_renewal
 from payments.exceptions import EventIgnored, OrderNotReady
 from payments.stripe_client import stripe_client
+from payments.subscriptions import invoice_subscription_changed
 
 logger = logging.getLogger(__name__)
 
 
 def invoice_paid(event: dict) -> None:
-    """Make the renewal order of a paid subscription invoice, once."""
-    invoice_id = event["data"]["object"]["id"]
+    """Make the renewal order of a paid subscription invoice, once, and bring its subscription's
+    record up to date (a retry that was paid makes a past-due subscription active again)."""
+    invoice_subscription_changed(event)
+    _renewal_order_ensure(invoice_id=event["data"]["object"]["id"])
+
+
+def _renewal_order_ensure(*, invoice_id: str) -> None:
     if Order.objects.filter(stripe_invoice_id=invoice_id).exists():
         # A repeated delivery, or a checkout's first invoice already on its order: nothing to ask Stripe.
         return

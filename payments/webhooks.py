@@ -34,6 +34,12 @@ from payments.exceptions import EventIgnored, OrderNotReady
 from payments.invoices import invoice_paid
 from payments.refunds import refund_failure_message
 from payments.stripe_client import stripe_client
+from payments.subscriptions import (
+    customer_subscription_changed,
+    customer_subscription_trial_will_end,
+    invoice_payment_failed,
+    invoice_subscription_changed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -361,4 +367,14 @@ WEBHOOK_HANDLERS = {
     "price.deleted": price_deleted,
     # Subscription invoices (payments/invoices.py).
     "invoice.paid": invoice_paid,
+    # Subscriptions (payments.subscriptions): each re-reads the subscription from Stripe.
+    "customer.subscription.created": customer_subscription_changed,
+    "customer.subscription.updated": customer_subscription_changed,
+    "customer.subscription.deleted": customer_subscription_changed,
+    "customer.subscription.paused": customer_subscription_changed,
+    "customer.subscription.resumed": customer_subscription_changed,
+    "customer.subscription.trial_will_end": customer_subscription_trial_will_end,
+    "invoice.payment_failed": invoice_payment_failed,
+    "invoice.payment_action_required": invoice_subscription_changed,
+    "invoice.upcoming": invoice_subscription_changed,
 }

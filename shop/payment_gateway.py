@@ -1,15 +1,17 @@
 """The one seam through which the domain apps ask the payment provider for something.
 
-The layers run shop -> accounts, catalog -> cart -> orders -> payments, and a module imports only
-from its own app or a lower one, so catalog and orders cannot import the payments app that speaks to
-Stripe. When one of them must start a provider operation (the catalog admin pushing a saved product
-or price, the order admin requesting a refund), it calls an operation of PaymentGateway on
+The layers run shop -> accounts, catalog -> cart -> orders -> subscriptions -> payments, and a
+module imports only from its own app or a lower one, so catalog, orders and subscriptions cannot
+import the payments app that speaks to Stripe. When one of them must start a provider operation (the
+catalog admin pushing a saved product or price, the order admin requesting a refund, a customer
+cancelling a subscription), it calls an operation of PaymentGateway on
 `payment_gateway()`, which loads the class named by settings.PAYMENT_GATEWAY (by default
 payments.gateway.StripeGateway) by its dotted path: every static import still points down.
 
 The gateway raises the domain's own exceptions (catalog.exceptions.StripeSyncFailed,
-orders.exceptions.Refund*) and writes through the domain's services (catalog.services,
-orders.refunds), so callers need to know nothing of the provider.
+orders.exceptions.Refund*, subscriptions.exceptions.SubscriptionChangeFailed) and writes through the
+domain's services (catalog.services, orders.refunds, subscriptions.services), so callers need to
+know nothing of the provider.
 """
 
 from typing import Protocol
@@ -60,6 +62,27 @@ class PaymentGateway(Protocol):
 
         Raise one of orders.exceptions' RefundError: RefundFailed when the provider refused or was
         unreachable (the Refund is FAILED), the others when nothing was sent.
+        """
+
+    def subscription_cancel(self, *, subscription: Model, at_period_end: bool) -> Model:
+        """Cancel the subscription now, or at the end of its paid period; return it as the provider
+        has it afterwards (its record updated).
+
+        Raise subscriptions.exceptions.SubscriptionChangeFailed when the provider refused or was
+        unreachable; the record is then left as it was.
+        """
+
+    def subscription_resume(self, *, subscription: Model) -> Model:
+        """Undo a cancellation at period end before the period ends; return the updated record.
+
+        Raise subscriptions.exceptions.SubscriptionChangeFailed as subscription_cancel does.
+        """
+
+    def billing_portal_url(self, *, customer: str, return_url: str) -> str:
+        """Return the address of the provider's page where `customer` (the provider's customer id)
+        updates their card and sees their invoices, coming back to `return_url`.
+
+        Raise subscriptions.exceptions.SubscriptionChangeFailed when no page could be opened.
         """
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("cart/", include("cart.urls")),
     path("orders/", private_include("orders.urls")),
     path("payments/", private_include("payments.urls")),
+    path("accounts/subscriptions/", private_include("subscriptions.urls")),
     path("accounts/", private_include("accounts.urls")),
     path("accounts/", private_include("allauth.urls")),
     path("", include("pages.urls")),

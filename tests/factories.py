@@ -1,5 +1,7 @@
 """factory-boy factories for every model of the shop."""
 
+import datetime
+
 import factory
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,6 +21,7 @@ from catalog.models import (
 from orders.models import FulfillmentStatus, Order, OrderItem, OrderStatus, PaymentStatus, Refund
 from pages.models import Page, PageSlug
 from payments.models import WebhookEvent
+from subscriptions.models import Subscription, SubscriptionStatus
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -207,3 +210,33 @@ class PageFactory(factory.django.DjangoModelFactory):
     slug = PageSlug.CONTACT
     title = factory.LazyAttribute(lambda page: PageSlug(page.slug).label)
     body = "Write to us at shop@example.com.\n\nWe answer within one working day."
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    """A subscription record as Stripe's events leave it: one monthly item, in its first period."""
+
+    class Meta:
+        model = Subscription
+
+    stripe_subscription_id = factory.Sequence(lambda n: f"sub_test_{n:020d}")
+    stripe_customer_id = factory.Sequence(lambda n: f"cus_test_{n:014d}")
+    user = factory.SubFactory(UserFactory)
+    customer_email = factory.LazyAttribute(lambda sub: sub.user.email if sub.user else "guest@example.com")
+    status = SubscriptionStatus.ACTIVE
+    currency = "usd"
+    items = factory.LazyFunction(
+        lambda: [
+            {
+                "product_name": "Coffee club",
+                "price_id": None,
+                "stripe_price_id": "price_test_coffee",
+                "unit_amount": 1200,
+                "currency": "usd",
+                "interval": "month",
+                "interval_count": 1,
+                "quantity": 1,
+            }
+        ]
+    )
+    current_period_start = factory.LazyFunction(timezone.now)
+    current_period_end = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))

@@ -1,8 +1,8 @@
 """The house rules of the code: imports point down the layers, no import loops, one Stripe boundary.
 
 Layers, lowest first: shop (settings, money, database) -> accounts, catalog -> cart -> orders ->
-payments (the one Stripe integration). A module imports only from its own app or a lower layer,
-lazy imports included; the shipped apps import no development tool.
+subscriptions -> payments (the one Stripe integration). A module imports only from its own app or a
+lower layer, lazy imports included; the shipped apps import no development tool.
 """
 
 import ast
@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = {"shop": 0, "accounts": 1, "catalog": 1, "pages": 1, "cart": 2, "orders": 3, "payments": 4}
+LAYERS = {
+    "shop": 0,
+    "accounts": 1,
+    "catalog": 1,
+    "pages": 1,
+    "cart": 2,
+    "orders": 3,
+    "subscriptions": 4,
+    "payments": 5,
+}
 DEVELOPMENT_PACKAGES = {"devtools", "stripe_simulator", "bench", "tests"}
 
 

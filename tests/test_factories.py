@@ -13,6 +13,7 @@ ALL_FACTORIES = [
     factories.OrderItemFactory,
     factories.RefundFactory,
     factories.WebhookEventFactory,
+    factories.SubscriptionFactory,
 ]
 
 

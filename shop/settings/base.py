@@ -45,6 +45,7 @@ LOCAL_APPS = [
     "catalog",
     "cart",
     "orders",
+    "subscriptions",
     "payments",
     "pages",
 ]

@@ -15,6 +15,7 @@ from catalog.models import Coupon, Price, Product, PromotionCode, ShippingRate
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
 from pages.models import Page
 from payments.models import WebhookEvent
+from subscriptions.models import Subscription
 from tests import factories
 from tests.accounts.admin_pages import observed_access
 
@@ -52,6 +53,7 @@ ROW_FACTORIES = {
         order=factories.OrderFactory(), field="status", old_status="PENDING", new_status="PROCESSING"
     ),
     Refund: factories.RefundFactory,
+    Subscription: factories.SubscriptionFactory,
     WebhookEvent: factories.WebhookEventFactory,
     Page: factories.PageFactory,
 }

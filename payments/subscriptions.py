@@ -1,0 +1,138 @@
+"""Stripe subscriptions: the calls that read and change them, and the webhook handlers that keep the
+shop's records (subscriptions.models.Subscription) in step.
+
+Every handler reads the subscription again from Stripe and applies that, never the event's copy:
+deliveries come late, twice and out of order, and whichever arrives last then still writes Stripe's
+current state.
+"""
+
+import logging
+from datetime import UTC, datetime
+
+import stripe
+
+from payments.exceptions import EventIgnored
+from payments.stripe_client import stripe_client, stripe_error_message
+from subscriptions.emails import subscription_payment_failed_send, subscription_trial_ending_send
+from subscriptions.exceptions import SubscriptionChangeFailed
+from subscriptions.models import Subscription
+from subscriptions.services import subscription_apply_stripe
+
+logger = logging.getLogger(__name__)
+
+# The customer's email and the products' names, for the record.
+_EXPAND = ["customer", "items.data.price.product"]
+
+
+def subscription_sync(*, stripe_subscription_id: str) -> Subscription:
+    """Read the subscription from Stripe and apply it to its record; return the record.
+
+    Raise EventIgnored when Stripe has no such subscription.
+    """
+    try:
+        current = stripe_client().v1.subscriptions.retrieve(
+            stripe_subscription_id, params={"expand": _EXPAND}
+        )
+    except stripe.InvalidRequestError as error:
+        if error.code != "resource_missing":
+            raise
+        raise EventIgnored(f"Stripe has no subscription {stripe_subscription_id}") from error
+    return subscription_apply_stripe(data=current.to_dict())
+
+
+def subscription_cancel_at_stripe(*, subscription: Subscription, at_period_end: bool) -> Subscription:
+    """Cancel at Stripe now, or at the period's end; apply Stripe's answer to the record."""
+    subscriptions = stripe_client().v1.subscriptions
+    try:
+        if at_period_end:
+            changed = subscriptions.update(
+                subscription.stripe_subscription_id, params={"cancel_at_period_end": True, "expand": _EXPAND}
+            )
+        else:
+            changed = subscriptions.cancel(subscription.stripe_subscription_id, params={"expand": _EXPAND})
+    except stripe.StripeError as error:
+        logger.warning("subscription %s: cancel refused: %s", subscription.stripe_subscription_id, error)
+        raise SubscriptionChangeFailed(stripe_error_message(error)) from error
+    return subscription_apply_stripe(data=changed.to_dict())
+
+
+def subscription_resume_at_stripe(*, subscription: Subscription) -> Subscription:
+    """Undo a cancellation at period end at Stripe; apply Stripe's answer to the record."""
+    try:
+        changed = stripe_client().v1.subscriptions.update(
+            subscription.stripe_subscription_id, params={"cancel_at_period_end": False, "expand": _EXPAND}
+        )
+    except stripe.StripeError as error:
+        logger.warning("subscription %s: resume refused: %s", subscription.stripe_subscription_id, error)
+        raise SubscriptionChangeFailed(stripe_error_message(error)) from error
+    return subscription_apply_stripe(data=changed.to_dict())
+
+
+def billing_portal_session_url(*, customer: str, return_url: str) -> str:
+    """Open a customer portal session at Stripe; return its address."""
+    try:
+        session = stripe_client().v1.billing_portal.sessions.create(
+            params={"customer": customer, "return_url": return_url}
+        )
+    except stripe.StripeError as error:
+        logger.warning("customer %s: portal session refused: %s", customer, error)
+        raise SubscriptionChangeFailed(stripe_error_message(error)) from error
+    return session.url
+
+
+# --- Webhook handlers ----------------------------------------------------------------------
+
+
+def customer_subscription_changed(event: dict) -> None:
+    """created, updated, deleted, paused, resumed: apply the subscription as Stripe has it now."""
+    subscription_sync(stripe_subscription_id=event["data"]["object"]["id"])
+
+
+def customer_subscription_trial_will_end(event: dict) -> None:
+    """Apply the subscription, then remind the customer (once per trial) if the trial still ends."""
+    subscription = subscription_sync(stripe_subscription_id=event["data"]["object"]["id"])
+    if subscription.status == "trialing":
+        subscription_trial_ending_send(subscription=subscription)
+
+
+def invoice_subscription_changed(event: dict) -> None:
+    """payment_action_required, upcoming: apply the invoice's subscription as Stripe has it now.
+
+    An upcoming invoice has no id yet, so the subscription is named by the event's copy.
+    """
+    subscription_sync(stripe_subscription_id=_invoice_subscription_id(event["data"]["object"]))
+
+
+def invoice_payment_failed(event: dict) -> None:
+    """Apply the subscription (past_due, as Stripe has it) and ask the customer, once per invoice,
+    to update their card, unless the invoice was paid or voided since or the subscription ended."""
+    try:
+        invoice = stripe_client().v1.invoices.retrieve(event["data"]["object"]["id"]).to_dict()
+    except stripe.InvalidRequestError as error:
+        if error.code != "resource_missing":
+            raise
+        raise EventIgnored(f"Stripe has no invoice {event['data']['object']['id']}") from error
+    subscription = subscription_sync(stripe_subscription_id=_invoice_subscription_id(invoice))
+    if invoice.get("status") != "open" or not subscription.is_live:
+        # Paid or voided since, or the subscription ended: a new card would change nothing.
+        logger.info("invoice %s is %s: no payment-failed email", invoice["id"], invoice.get("status"))
+        return
+    next_attempt = invoice.get("next_payment_attempt")
+    subscription_payment_failed_send(
+        subscription=subscription,
+        invoice_id=invoice["id"],
+        amount_due=invoice.get("amount_remaining", invoice.get("amount_due", 0)),
+        currency=invoice["currency"],
+        next_attempt_at=datetime.fromtimestamp(next_attempt, UTC) if isinstance(next_attempt, int) else None,
+    )
+
+
+def _invoice_subscription_id(invoice: dict) -> str:
+    """Return the id of the subscription an invoice bills (API 2025-03-31 on: under `parent`)."""
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    subscription = details.get("subscription")
+    if isinstance(subscription, dict):
+        subscription = subscription.get("id")
+    if not subscription:
+        raise EventIgnored(f"invoice {invoice.get('id') or '(upcoming)'} bills no subscription")
+    return subscription

@@ -1,0 +1,141 @@
+"""Subscriptions in admin: read-only copies of Stripe's, cancelled now or at period end through
+Stripe (shop.payment_gateway), and the past-due count on the dashboard."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from shop.admin import money_display, url_with_query
+from subscriptions.exceptions import SubscriptionChangeFailed
+from subscriptions.models import Subscription, SubscriptionEmail, SubscriptionStatus
+from subscriptions.selectors import subscription_count_past_due
+from subscriptions.services import subscription_cancel
+
+BOTH_PAGES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
+class SubscriptionEmailInline(admin.TabularInline):
+    model = SubscriptionEmail
+    extra = 0
+    can_delete = False
+    fields = ["sent_at", "kind", "reference", "recipient"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = [
+        "stripe_subscription_id",
+        "customer_email",
+        "user",
+        "products",
+        "status",
+        "price_per_period",
+        "current_period_end",
+        "cancel_at_period_end",
+    ]
+    list_filter = ["status", "cancel_at_period_end"]
+    # Plain field names search with icontains: the typed text is a value, never a pattern.
+    search_fields = ["customer_email", "=stripe_subscription_id", "=stripe_customer_id"]
+    list_select_related = ["user"]
+    fields = [
+        "stripe_subscription_id",
+        "stripe_customer_id",
+        "customer_email",
+        "user",
+        "status",
+        "products",
+        "price_per_period",
+        "current_period_start",
+        "current_period_end",
+        "trial_end",
+        "cancel_at_period_end",
+        "canceled_at",
+        "ended_at",
+        "latest_invoice_id",
+        "order",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    inlines = [SubscriptionEmailInline]
+    actions = ["cancel_now", "cancel_when_period_ends"]
+
+    price_per_period = money_display("amount_per_period", "price per period")
+
+    def has_add_permission(self, request):
+        # Subscriptions come from Stripe only.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # A copy of Stripe's: changed by asking Stripe (the actions), never edited.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_cancel_permission(self, request, obj=None):
+        return request.user.has_perm("subscriptions.cancel_subscription")
+
+    @admin.display(description="products")
+    def products(self, subscription):
+        return subscription.product_names
+
+    @admin.action(permissions=["cancel"], description="Cancel now…", location=BOTH_PAGES)
+    def cancel_now(self, request, queryset):
+        return self._cancel(request, queryset, at_period_end=False, action="cancel_now")
+
+    @admin.action(permissions=["cancel"], description="Cancel at period end…", location=BOTH_PAGES)
+    def cancel_when_period_ends(self, request, queryset):
+        return self._cancel(request, queryset, at_period_end=True, action="cancel_when_period_ends")
+
+    def _cancel(self, request, queryset, *, at_period_end: bool, action: str):
+        """Ask for confirmation, then cancel each subscription at Stripe and show what Stripe answered."""
+        subscriptions = list(queryset)
+        if "apply" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Cancel at period end" if at_period_end else "Cancel now",
+                "subtitle": None,
+                "opts": self.opts,
+                "subscriptions": subscriptions,
+                "at_period_end": at_period_end,
+                "action": action,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/subscriptions/subscription/cancel.html", context)
+        done = []
+        for subscription in subscriptions:
+            try:
+                subscription_cancel(subscription=subscription, at_period_end=at_period_end)
+            except SubscriptionChangeFailed as error:
+                self.message_user(request, f"{subscription.stripe_subscription_id}: {error}", messages.ERROR)
+                continue
+            done.append(subscription.stripe_subscription_id)
+        if done:
+            how = "to end at period end" if at_period_end else "now"
+            self.message_user(request, f"Cancelled {how}: {', '.join(done)}.", messages.SUCCESS)
+        return None
+
+
+@admin.site.add_dashboard_panel
+def subscriptions_dashboard_panel(user) -> dict:
+    """Return the count of subscriptions whose payment failed, linked to that list."""
+    if not user.has_perm("subscriptions.view_subscription"):
+        return {}
+    return {
+        "past_due_subscriptions": {
+            "count": subscription_count_past_due(),
+            "url": url_with_query(
+                reverse("admin:subscriptions_subscription_changelist"),
+                status__exact=SubscriptionStatus.PAST_DUE,
+            ),
+        }
+    }

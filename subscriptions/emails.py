@@ -1,0 +1,91 @@
+"""Email to the customer about their subscription, each in HTML and plain text, each sent once."""
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_link_url
+from subscriptions.models import Subscription, SubscriptionEmailKind
+from subscriptions.services import subscription_email_claim, subscription_email_release
+
+logger = logging.getLogger(__name__)
+
+
+def subscription_payment_failed_send(
+    *,
+    subscription: Subscription,
+    invoice_id: str,
+    amount_due: int,
+    currency: str,
+    next_attempt_at: datetime | None,
+) -> bool:
+    """Tell the customer a payment of the subscription failed and how to update their card.
+
+    Sent once per invoice; return False when it was sent before or there is no address.
+    """
+    context = {"amount_due": amount_due, "currency": currency, "next_attempt_at": next_attempt_at}
+    return _subscription_email_send(
+        subscription=subscription,
+        kind=SubscriptionEmailKind.PAYMENT_FAILED,
+        reference=invoice_id,
+        template="payment_failed",
+        subject="Your payment failed: update your card",
+        context=context,
+    )
+
+
+def subscription_trial_ending_send(*, subscription: Subscription) -> bool:
+    """Remind the customer their trial ends soon and what will then be charged.
+
+    Sent once per trial end; return False when it was sent before, there is no address or no trial.
+    """
+    if subscription.trial_end is None:
+        return False
+    return _subscription_email_send(
+        subscription=subscription,
+        kind=SubscriptionEmailKind.TRIAL_ENDING,
+        reference=subscription.trial_end.isoformat(),
+        template="trial_ending",
+        subject="Your free trial ends soon",
+        context={},
+    )
+
+
+def _subscription_email_send(
+    *, subscription: Subscription, kind: str, reference: str, template: str, subject: str, context: dict
+) -> bool:
+    recipient = subscription.customer_email or (subscription.user.email if subscription.user_id else "")
+    if not recipient:
+        logger.warning(
+            "subscription %s: no email address to send %s to", subscription.stripe_subscription_id, kind
+        )
+        return False
+    claim = subscription_email_claim(
+        subscription=subscription, kind=kind, reference=reference, recipient=recipient
+    )
+    if claim is None:
+        return False
+    context = {
+        **context,
+        "subscription": subscription,
+        "site_name": settings.SITE_NAME,
+        "subscription_url": subscription_link_url(subscription=subscription),
+        "link_days": SUBSCRIPTION_LINK_MAX_AGE.days,
+    }
+    message = EmailMultiAlternatives(
+        subject=f"{subject} ({settings.SITE_NAME})",
+        body=render_to_string(f"subscriptions/email/{template}.txt", context),
+        to=[recipient],
+    )
+    message.attach_alternative(render_to_string(f"subscriptions/email/{template}.html", context), "text/html")
+    try:
+        message.send()
+    except Exception:
+        # The event fails and is retried: let that retry send it.
+        subscription_email_release(claim=claim)
+        raise
+    logger.info("subscription %s: %s sent to %s", subscription.stripe_subscription_id, kind, recipient)
+    return True

@@ -1,0 +1,12 @@
+"""Failures of a change asked of the payment provider. str(error) is what the customer or staff read."""
+
+
+class SubscriptionChangeFailed(Exception):
+    default_message = "We could not reach our payment provider. Nothing was changed; please try again."
+
+    def __init__(self, message=None):
+        super().__init__(message or self.default_message)
+
+
+class SubscriptionNotChangeable(SubscriptionChangeFailed):
+    """The subscription is not in a state that allows the change (already cancelled, say)."""

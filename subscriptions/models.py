@@ -1,0 +1,150 @@
+"""The shop's copy of each Stripe subscription, kept in step by Stripe's events (payments.subscriptions).
+
+Stripe owns a subscription's state: the shop never moves a status itself, it asks Stripe for a
+change (through shop.payment_gateway) and copies what Stripe answers, so the copy is always one
+Stripe had.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class SubscriptionStatus(models.TextChoices):
+    # Stripe's values; the labels are what a customer reads.
+    TRIALING = "trialing", "Free trial"
+    ACTIVE = "active", "Active"
+    PAST_DUE = "past_due", "Payment overdue"
+    CANCELED = "canceled", "Cancelled"
+    UNPAID = "unpaid", "Unpaid"
+    INCOMPLETE = "incomplete", "Awaiting first payment"
+    INCOMPLETE_EXPIRED = "incomplete_expired", "Expired before the first payment"
+    PAUSED = "paused", "Paused"
+
+
+class Subscription(models.Model):
+    stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subscriptions",
+    )
+    # The address Stripe holds for the customer: a guest's subscription follows it to their account.
+    customer_email = models.EmailField(blank=True)
+    status = models.CharField(max_length=20, choices=SubscriptionStatus.choices)
+    # What is subscribed, one dict per Stripe subscription item: product_name, price_id (ours, or
+    # None), stripe_price_id, unit_amount (minor units), currency, interval, interval_count, quantity.
+    items = models.JSONField(default=list, blank=True)
+    currency = models.CharField(max_length=3)
+    current_period_start = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    trial_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    # When a scheduled cancellation takes effect: the period's end, or a date Stripe's portal or
+    # dashboard chose (Stripe sets `cancel_at` in both cases).
+    cancel_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    latest_invoice_id = models.CharField(max_length=255, blank=True)
+    # The checkout order that started it (Stripe's metadata order_number, set by payments.checkout).
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Statuses in which the customer still gets what they pay for and Stripe will charge again.
+    LIVE_STATUSES = frozenset(
+        {SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE}
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "status"], name="subscription_user_status"),
+            models.Index(fields=["status"], name="subscription_status"),
+            models.Index(fields=["customer_email"], name="subscription_customer_email"),
+        ]
+        permissions = [("cancel_subscription", "Can cancel subscriptions through Stripe")]
+
+    def __str__(self):
+        return f"{self.product_names or 'Subscription'} ({self.stripe_subscription_id})"
+
+    def get_absolute_url(self):
+        return reverse("subscriptions:detail", kwargs={"subscription_id": self.stripe_subscription_id})
+
+    @property
+    def product_names(self) -> str:
+        return ", ".join(item["product_name"] for item in self.items if item.get("product_name"))
+
+    @property
+    def amount_per_period(self) -> int:
+        """Return what one billing period of the items costs, in minor units, before any discount."""
+        return sum(item["unit_amount"] * item["quantity"] for item in self.items)
+
+    @property
+    def interval_label(self) -> str:
+        """Return how often it is billed, in words: "month", "3 months"."""
+        if not self.items:
+            return ""
+        interval, count = self.items[0]["interval"], self.items[0]["interval_count"]
+        return interval if count == 1 else f"{count} {interval}s"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE_STATUSES
+
+    @property
+    def ends_at(self):
+        """Return when a live subscription set to end will end, or None."""
+        if not self.is_live:
+            return None
+        if self.cancel_at is not None:
+            return self.cancel_at
+        return self.current_period_end if self.cancel_at_period_end else None
+
+    @property
+    def next_charge_at(self):
+        """Return when Stripe charges next, or None when it will not (cancelled, or ending)."""
+        if not self.is_live or self.ends_at is not None:
+            return None
+        return self.current_period_end
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.is_live and self.ends_at is None
+
+    @property
+    def can_resume(self) -> bool:
+        return self.ends_at is not None
+
+
+class SubscriptionEmailKind(models.TextChoices):
+    PAYMENT_FAILED = "payment_failed", "Payment failed"
+    TRIAL_ENDING = "trial_ending", "Trial ending"
+
+
+class SubscriptionEmail(models.Model):
+    """One email sent about a subscription; unique per kind and reference (the invoice, or the
+    trial's end), so repeated events send it once."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=20, choices=SubscriptionEmailKind.choices)
+    reference = models.CharField(max_length=255)
+    recipient = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "kind", "reference"], name="subscription_email_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.reference}"

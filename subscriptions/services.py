@@ -1,0 +1,226 @@
+"""Writes to the subscription records: Stripe's state copied in, guests' subscriptions attached,
+and each reminder email claimed once."""
+
+import logging
+from datetime import UTC, datetime
+
+from allauth.account.models import EmailAddress
+from django.db import IntegrityError
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.models import Price
+from orders.models import Order
+from shop.payment_gateway import payment_gateway
+from shop.transactions import run_retrying
+from subscriptions.exceptions import SubscriptionNotChangeable
+from subscriptions.models import Subscription, SubscriptionEmail
+
+logger = logging.getLogger(__name__)
+
+
+def subscription_apply_stripe(*, data: dict) -> Subscription:
+    """Create or update the record of a Stripe subscription from `data`, as Stripe returns it now.
+
+    `data` is the subscription dict of API 2026-10-28 (the period is on each item); `customer` and
+    the items' `price.product` may be ids or expanded objects. Callers pass what they just read from
+    Stripe, never an event's copy, so that every apply writes a state Stripe had.
+    """
+    fields = _fields_from_stripe(data)
+    stripe_id = data["id"]
+
+    def upsert():
+        subscription = Subscription.objects.filter(stripe_subscription_id=stripe_id).first()
+        if subscription is None:
+            try:
+                return Subscription.objects.create(
+                    stripe_subscription_id=stripe_id, **fields, **_owner_fields(data, fields, None)
+                )
+            except IntegrityError:
+                # A concurrent delivery created it first: update that one.
+                subscription = Subscription.objects.get(stripe_subscription_id=stripe_id)
+        changes = {**fields, **_owner_fields(data, fields, subscription)}
+        Subscription.objects.filter(pk=subscription.pk).update(**changes, updated_at=timezone.now())
+        subscription.refresh_from_db()
+        return subscription
+
+    subscription = run_retrying(upsert)
+    logger.info("subscription %s applied: %s", stripe_id, subscription.status)
+    return subscription
+
+
+def _fields_from_stripe(data: dict) -> dict:
+    items = [_item_from_stripe(item) for item in (data.get("items") or {}).get("data", [])]
+    stripe_items = (data.get("items") or {}).get("data", [])
+    customer = data.get("customer")
+    return {
+        "stripe_customer_id": (customer.get("id") if isinstance(customer, dict) else customer) or "",
+        "status": data["status"],
+        "items": items,
+        "currency": data.get("currency") or (items[0]["currency"] if items else ""),
+        # Since API 2025-03-31 each item has its own period; the shop bills one interval per
+        # subscription (payments.checkout), so the items share it.
+        "current_period_start": _datetime(
+            min((i.get("current_period_start") or 0 for i in stripe_items), default=0)
+        ),
+        "current_period_end": _datetime(
+            max((i.get("current_period_end") or 0 for i in stripe_items), default=0)
+        ),
+        "trial_end": _datetime(data.get("trial_end")),
+        "cancel_at_period_end": bool(data.get("cancel_at_period_end")),
+        "cancel_at": _datetime(data.get("cancel_at")),
+        "canceled_at": _datetime(data.get("canceled_at")),
+        "ended_at": _datetime(data.get("ended_at")),
+        "latest_invoice_id": _id_of(data.get("latest_invoice")),
+    }
+
+
+def _item_from_stripe(item: dict) -> dict:
+    price = item.get("price") or {}
+    recurring = price.get("recurring") or {}
+    ours = Price.objects.filter(stripe_price_id=price.get("id")).select_related("product").first()
+    product = price.get("product")
+    # The product is expanded when read by payments.subscriptions; else our catalog names it.
+    name = product.get("name") if isinstance(product, dict) else (ours.product.name if ours else "")
+    return {
+        "product_name": name or "",
+        "price_id": str(ours.pk) if ours else None,
+        "stripe_price_id": price.get("id") or "",
+        "unit_amount": price.get("unit_amount") or 0,
+        "currency": price.get("currency") or "",
+        "interval": recurring.get("interval") or "",
+        "interval_count": recurring.get("interval_count") or 1,
+        "quantity": item.get("quantity") or 1,
+    }
+
+
+def _owner_fields(data: dict, fields: dict, subscription: Subscription | None) -> dict:
+    """Return the order, user and email to record: those found now, never unsetting earlier ones."""
+    number = (data.get("metadata") or {}).get("order_number")
+    order = Order.objects.filter(number=number).first() if number else None
+    customer = data.get("customer")
+    email = (customer.get("email") if isinstance(customer, dict) else "") or (
+        order.customer_email if order else ""
+    )
+    owner = {}
+    if order is not None and (subscription is None or subscription.order_id is None):
+        owner["order"] = order
+    if email and (subscription is None or not subscription.customer_email):
+        owner["customer_email"] = email
+    if subscription is None or subscription.user_id is None:
+        user = _user_for(order, fields["stripe_customer_id"], email)
+        if user is not None:
+            owner["user"] = user
+    return owner
+
+
+def _user_for(order: Order | None, customer_id: str, email: str):
+    if order is not None and order.user_id:
+        return order.user
+    if customer_id:
+        user = User.objects.filter(stripe_customer_id=customer_id).first()
+        if user is not None:
+            return user
+    if email:
+        # allauth lets one account only hold an address verified: that account proved it is theirs.
+        address = (
+            EmailAddress.objects.filter(email=email.lower(), verified=True).select_related("user").first()
+        )
+        if address is not None:
+            return address.user
+    return None
+
+
+def _datetime(timestamp) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, UTC) if isinstance(timestamp, int) and timestamp else None
+
+
+def _id_of(value) -> str:
+    if isinstance(value, dict):
+        return value.get("id") or ""
+    return value or ""
+
+
+def subscription_cancel(*, subscription: Subscription, at_period_end: bool) -> Subscription:
+    """Ask Stripe to cancel the subscription now or at its period's end; return the record as
+    Stripe has it afterwards.
+
+    Raise SubscriptionNotChangeable when it has ended (or, at period end, is ending already), and
+    SubscriptionChangeFailed when Stripe refused or was unreachable: nothing changed then.
+    """
+    if not subscription.is_live:
+        raise SubscriptionNotChangeable("This subscription has ended already.")
+    if at_period_end and subscription.ends_at is not None:
+        raise SubscriptionNotChangeable("This subscription is already set to end.")
+    changed = payment_gateway().subscription_cancel(subscription=subscription, at_period_end=at_period_end)
+    logger.info(
+        "subscription %s: cancelled %s",
+        subscription.stripe_subscription_id,
+        "at period end" if at_period_end else "now",
+    )
+    return changed
+
+
+def subscription_resume(*, subscription: Subscription) -> Subscription:
+    """Ask Stripe to keep renewing a subscription set to end at its period's end; return the record.
+
+    Raise SubscriptionNotChangeable when it is not ending (or has ended), SubscriptionChangeFailed
+    when Stripe refused or was unreachable.
+    """
+    if not subscription.can_resume:
+        raise SubscriptionNotChangeable("This subscription is not set to end, or has ended already.")
+    changed = payment_gateway().subscription_resume(subscription=subscription)
+    logger.info("subscription %s: resumed", subscription.stripe_subscription_id)
+    return changed
+
+
+def subscription_portal_url(*, subscription: Subscription, return_url: str) -> str:
+    """Return the address of Stripe's customer portal for the subscription's customer.
+
+    Raise SubscriptionNotChangeable when Stripe has no customer for it, SubscriptionChangeFailed
+    when the portal could not be opened.
+    """
+    if not subscription.stripe_customer_id:
+        raise SubscriptionNotChangeable("This subscription has no customer at our payment provider.")
+    return payment_gateway().billing_portal_url(
+        customer=subscription.stripe_customer_id, return_url=return_url
+    )
+
+
+def subscription_attach_guest_subscriptions(*, user, email: str) -> int:
+    """Give `user` the guest subscriptions of `email`, an address `user` has proved is theirs.
+
+    Call it only once the address is verified, as orders.services.order_attach_guest_orders.
+    Return how many were attached.
+    """
+    email = email.strip().lower()
+    if not email:
+        return 0
+    attached = (
+        Subscription.objects.filter(user__isnull=True)
+        .alias(email_key=Lower("customer_email"))
+        .filter(email_key=email)
+        .update(user=user, updated_at=timezone.now())
+    )
+    if attached:
+        logger.info("%d guest subscription(s) attached to user %s", attached, user.pk)
+    return attached
+
+
+def subscription_email_claim(*, subscription: Subscription, kind: str, reference: str, recipient: str):
+    """Record that the `kind` email about `reference` goes out now; return the record, or None when
+    it was sent before (a repeated event)."""
+    try:
+        return run_retrying(
+            lambda: SubscriptionEmail.objects.create(
+                subscription=subscription, kind=kind, reference=reference, recipient=recipient
+            )
+        )
+    except IntegrityError:
+        return None
+
+
+def subscription_email_release(*, claim: SubscriptionEmail) -> None:
+    """Forget a claim whose email could not be sent, so that the event's retry sends it."""
+    claim.delete()

@@ -1,0 +1,121 @@
+"""Subscriptions in admin: the list by status and customer, read-only pages, and cancelling now or
+at period end through Stripe, after a confirmation, for staff allowed to."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from subscriptions.models import Subscription, SubscriptionStatus
+from tests import factories
+from tests.admin.pages import change_url, changelist_url, messages_of, result_pks, run_action
+
+
+@pytest.fixture
+def staff_client(db):
+    client = Client()
+    client.force_login(factories.AdminFactory())
+    return client
+
+
+@pytest.fixture
+def subscriptions(db):
+    return {
+        "active": factories.SubscriptionFactory(customer_email="ada@example.com"),
+        "past_due": factories.SubscriptionFactory(
+            status=SubscriptionStatus.PAST_DUE, customer_email="lin@example.com"
+        ),
+        "trialing": factories.SubscriptionFactory(status=SubscriptionStatus.TRIALING, user=None),
+        "canceled": factories.SubscriptionFactory(status=SubscriptionStatus.CANCELED),
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status__exact": "past_due"}, {"past_due"}),
+        ({"status__exact": "canceled"}, {"canceled"}),
+        ({"q": "LIN@example"}, {"past_due"}),
+        ({"q": "ada@"}, {"active"}),
+        # The search is a value, not a pattern.
+        ({"q": ".*"}, set()),
+    ],
+)
+def test_the_list_filters_by_status_and_finds_a_customer(staff_client, subscriptions, params, expected):
+    response = staff_client.get(changelist_url(Subscription, **params))
+
+    assert response.status_code == 200
+    assert result_pks(response) == {str(subscriptions[name].pk) for name in expected}
+
+
+def test_the_list_shows_the_customer_and_a_page_is_read_only(staff_client, subscriptions):
+    listing = staff_client.get(changelist_url(Subscription))
+    assert "ada@example.com" in listing.text
+    assert "Payment overdue" in listing.text
+    assert "Coffee club" in listing.text
+
+    page = staff_client.get(change_url(subscriptions["active"]))
+
+    assert page.status_code == 200
+    assert subscriptions["active"].stripe_subscription_id in page.text
+    assert 'name="_save"' not in page.text
+    assert staff_client.get(reverse("admin:subscriptions_subscription_add")).status_code == 403
+
+
+def test_cancel_now_asks_first_then_ends_it_at_stripe(
+    staff_client, member_subscribes, coffee_plan, subscription_recorded, stripe_api
+):
+    record = subscription_recorded(member_subscribes(factories.UserFactory(), coffee_plan))
+
+    confirmation = staff_client.post(
+        changelist_url(Subscription), {"action": "cancel_now", "_selected_action": [str(record.pk)]}
+    )
+    assert confirmation.status_code == 200
+    assert "These subscriptions end now" in confirmation.text
+    assert stripe_api().v1.subscriptions.retrieve(record.stripe_subscription_id).status == "trialing"
+
+    response = run_action(staff_client, Subscription, "cancel_now", [record], apply="yes")
+
+    assert stripe_api().v1.subscriptions.retrieve(record.stripe_subscription_id).status == "canceled"
+    record.refresh_from_db()
+    assert record.status == SubscriptionStatus.CANCELED
+    assert record.ended_at is not None
+    assert f"Cancelled now: {record.stripe_subscription_id}." in messages_of(response)
+
+
+def test_cancel_at_period_end_keeps_it_live_until_then(
+    staff_client, member_subscribes, coffee_plan, subscription_recorded, stripe_api
+):
+    record = subscription_recorded(member_subscribes(factories.UserFactory(), coffee_plan))
+
+    response = run_action(staff_client, Subscription, "cancel_when_period_ends", [record], apply="yes")
+
+    stripe_subscription = stripe_api().v1.subscriptions.retrieve(record.stripe_subscription_id)
+    assert (stripe_subscription.status, stripe_subscription.cancel_at_period_end) == ("trialing", True)
+    record.refresh_from_db()
+    assert (record.status, record.cancel_at_period_end) == (SubscriptionStatus.TRIALING, True)
+    assert any("Cancelled to end at period end" in message for message in messages_of(response))
+
+
+def test_an_ended_subscription_is_refused_and_stripe_is_not_asked(staff_client, subscriptions):
+    response = run_action(staff_client, Subscription, "cancel_now", [subscriptions["canceled"]], apply="yes")
+
+    assert any("has ended already" in message for message in messages_of(response))
+
+
+def test_a_shopper_cannot_cancel_from_admin(db, subscriptions):
+    client = Client()
+    client.force_login(factories.UserFactory())
+
+    response = client.post(
+        changelist_url(Subscription),
+        {"action": "cancel_now", "_selected_action": [str(subscriptions["active"].pk)], "apply": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert reverse("admin:login") in response.headers["Location"]
+    assert Subscription.objects.get(pk=subscriptions["active"].pk).status == SubscriptionStatus.ACTIVE
+
+
+def test_staff_roles_hold_the_cancel_permission(db):
+    assert factories.AdminFactory().has_perm("subscriptions.cancel_subscription")
+    assert not factories.UserFactory().has_perm("subscriptions.cancel_subscription")
