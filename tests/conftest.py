@@ -99,6 +99,21 @@ def stripe_sim(settings, stripe_simulator):
     stripe_simulator.wait_for_deliveries(timeout=10)
 
 
+@pytest.fixture
+def fresh_sim(settings, live_server):
+    """A simulator of its own, delivering to the live server: no other test's clock or subscriptions."""
+    simulator = StripeSimulator(
+        webhook_url=f"{live_server.url}/payments/webhook/",
+        webhook_secret=STRIPE_TEST_WEBHOOK_SECRET,
+        retry_delays=STRIPE_TEST_RETRY_DELAYS,
+        async_settle_delay=None,
+    ).start()
+    point_shop_at_stripe_simulator(settings, simulator.url)
+    yield simulator
+    simulator.wait_for_deliveries(timeout=10)
+    simulator.stop()
+
+
 @pytest.fixture(scope="session")
 def quiet_stripe_simulator():
     """A simulator that delivers no webhooks: tests read its events and post them themselves."""

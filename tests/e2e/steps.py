@@ -61,3 +61,19 @@ def sign_in(page: Page, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def sign_up_and_verify(page: Page, mailoutbox, email: str, password: str, *, name: str = "") -> None:
+    """On the sign-up page: open an account, confirm the address from the email's link, sign in."""
+    page.get_by_label("Email").fill(email)
+    if name:
+        page.get_by_label("Name").fill(name)
+    page.get_by_label(re.compile(r"^Password:?$")).fill(password)
+    page.get_by_label(re.compile(r"^Password \(again\)")).fill(password)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Verify your email address")).to_be_visible()
+    # Webhooks may be sending order emails meanwhile: take the newest verification message.
+    verification = next(message for message in reversed(mailoutbox) if "confirm-email" in message.body)
+    page.goto(re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", verification.body).group(1))
+    page.get_by_role("button", name="Confirm").click()
+    sign_in(page, email, password)

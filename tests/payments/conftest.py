@@ -21,8 +21,8 @@ from django.test import Client
 from cart.selectors import CART_SESSION_KEY
 from stripe_simulator import StripeSimulator
 from tests import factories
-from tests.conftest import STRIPE_TEST_RETRY_DELAYS, point_shop_at_stripe_simulator
 from tests.conftest import STRIPE_TEST_WEBHOOK_SECRET as WEBHOOK_SECRET
+from tests.conftest import point_shop_at_stripe_simulator
 
 
 class Shopper:
@@ -64,21 +64,6 @@ class Shopper:
             **fields,
         }
         return self.http.post(page_url, data=form, allow_redirects=False, timeout=10)
-
-
-@pytest.fixture
-def fresh_sim(settings, live_server):
-    """A simulator of its own, delivering to the live server: no other test's clock or subscriptions."""
-    simulator = StripeSimulator(
-        webhook_url=f"{live_server.url}/payments/webhook/",
-        webhook_secret=WEBHOOK_SECRET,
-        retry_delays=STRIPE_TEST_RETRY_DELAYS,
-        async_settle_delay=None,
-    ).start()
-    point_shop_at_stripe_simulator(settings, simulator.url)
-    yield simulator
-    simulator.wait_for_deliveries(timeout=10)
-    simulator.stop()
 
 
 @pytest.fixture
