@@ -62,6 +62,16 @@ def shop(db, stripe_sim):
     return stripe_sim
 
 
+@pytest.fixture
+def shop_of_its_own(db, fresh_sim):
+    """The shop with a Stripe simulator of its own, for a journey that advances its test clock.
+
+    Advancing the shared simulator's `shop-simulator` clock would renew other tests' subscriptions
+    and date every later test's customers in the future.
+    """
+    return fresh_sim
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
