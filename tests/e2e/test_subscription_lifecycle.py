@@ -90,7 +90,7 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     page.goto(f"{simulator.url}/test_clocks")
     clock = page.get_by_role("region", name="shop-simulator")
     clock.get_by_role("button", name="Advance one month").click()
-    # The page states the clock's time in UTC; it was made at checkout, a month ago now.
+    # The page states the clock's time in UTC: the checkout's moment plus a month.
     month_later = one_month_after(datetime.datetime.now(datetime.UTC).date())
     expect(page.get_by_role("region", name="shop-simulator")).to_contain_text(
         f"Time: {account_date(month_later)}"
