@@ -114,6 +114,17 @@ def fresh_sim(settings, live_server):
     simulator.stop()
 
 
+@pytest.fixture
+def fresh_quiet_sim(settings):
+    """A simulator of its own that delivers nothing: the test posts its events."""
+    simulator = StripeSimulator(
+        webhook_url=None, webhook_secret=STRIPE_TEST_WEBHOOK_SECRET, async_settle_delay=None
+    ).start()
+    point_shop_at_stripe_simulator(settings, simulator.url)
+    yield simulator
+    simulator.stop()
+
+
 @pytest.fixture(scope="session")
 def quiet_stripe_simulator():
     """A simulator that delivers no webhooks: tests read its events and post them themselves."""

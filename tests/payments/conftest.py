@@ -19,10 +19,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from cart.selectors import CART_SESSION_KEY
-from stripe_simulator import StripeSimulator
 from tests import factories
 from tests.conftest import STRIPE_TEST_WEBHOOK_SECRET as WEBHOOK_SECRET
-from tests.conftest import point_shop_at_stripe_simulator
 
 
 class Shopper:
@@ -64,17 +62,6 @@ class Shopper:
             **fields,
         }
         return self.http.post(page_url, data=form, allow_redirects=False, timeout=10)
-
-
-@pytest.fixture
-def fresh_quiet_sim(settings):
-    """A simulator of its own that delivers nothing: the test posts its events."""
-    simulator = StripeSimulator(
-        webhook_url=None, webhook_secret=WEBHOOK_SECRET, async_settle_delay=None
-    ).start()
-    point_shop_at_stripe_simulator(settings, simulator.url)
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture

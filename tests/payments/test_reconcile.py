@@ -14,28 +14,13 @@ from django.utils import timezone
 from orders.models import Order, OrderStatus, OrderStatusChange, PaymentStatus
 from payments.models import WebhookEvent
 from payments.services import webhook_event_store
-from stripe_simulator import StripeSimulator
 from tests import factories
-from tests.conftest import (
-    STRIPE_TEST_RETRY_DELAYS,
-    STRIPE_TEST_WEBHOOK_SECRET,
-    point_shop_at_stripe_simulator,
-)
 
 
 @pytest.fixture
-def sim(settings, live_server):
-    """A simulator of its own, delivering to the live server: its event log holds this test's only."""
-    simulator = StripeSimulator(
-        webhook_url=f"{live_server.url}/payments/webhook/",
-        webhook_secret=STRIPE_TEST_WEBHOOK_SECRET,
-        retry_delays=STRIPE_TEST_RETRY_DELAYS,
-        async_settle_delay=None,
-    ).start()
-    point_shop_at_stripe_simulator(settings, simulator.url)
-    yield simulator
-    simulator.wait_for_deliveries(timeout=10)
-    simulator.stop()
+def sim(fresh_sim):
+    """A simulator of its own: its event log holds this test's only."""
+    return fresh_sim
 
 
 @pytest.fixture

@@ -12,11 +12,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import UserRole
-from stripe_simulator import StripeSimulator
 from tests import factories
 from tests.conftest import (
-    STRIPE_TEST_RETRY_DELAYS,
-    STRIPE_TEST_WEBHOOK_SECRET,
     point_shop_at_stripe_simulator,
 )
 
@@ -39,27 +36,16 @@ def stripe_down(settings):
 
 
 @pytest.fixture
-def quiet_sim(settings, stripe_down):
-    simulator = StripeSimulator(
-        webhook_url=None, webhook_secret=STRIPE_TEST_WEBHOOK_SECRET, async_settle_delay=None
-    ).start()
-    point_shop_at_stripe_simulator(settings, simulator.url)
-    yield simulator
-    simulator.stop()
+def quiet_sim(stripe_down, fresh_quiet_sim):
+    """A simulator of its own that delivers nothing, started after stripe_down (whose address a test
+    can switch to)."""
+    return fresh_quiet_sim
 
 
 @pytest.fixture
-def stripe_sim(settings, live_server, stripe_down):
-    simulator = StripeSimulator(
-        webhook_url=f"{live_server.url}/payments/webhook/",
-        webhook_secret=STRIPE_TEST_WEBHOOK_SECRET,
-        retry_delays=STRIPE_TEST_RETRY_DELAYS,
-        async_settle_delay=None,
-    ).start()
-    point_shop_at_stripe_simulator(settings, simulator.url)
-    yield simulator
-    simulator.wait_for_deliveries(timeout=10)
-    simulator.stop()
+def stripe_sim(stripe_down, fresh_sim):
+    """A simulator of its own delivering to the live server, started after stripe_down."""
+    return fresh_sim
 
 
 @pytest.fixture
