@@ -77,6 +77,13 @@ class PaymentSchedule:
         """Return the schedule with what Stripe charged at checkout (after discounts, with shipping)."""
         return replace(self, due_today=amount)
 
+    def with_next_charge(self, day: datetime.date | None) -> "PaymentSchedule":
+        """Return the schedule with what recurs charged next on `day`, as Stripe has the subscription
+        (a trial, a test clock or a change move it); with None, nothing recurs any more."""
+        if day is None:
+            return replace(self, recurring=())
+        return replace(self, recurring=tuple(replace(charge, starts_on=day) for charge in self.recurring))
+
     def summary(self, *, today: datetime.date | None = None) -> str:
         """Return "Due today $35.00, then $9.00 / month from December 15, 2026"; "" with nothing recurring.
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from catalog.billing import BillingLine, PaymentSchedule, payment_schedule
 from catalog.models import BillingInterval, PriceType
@@ -234,11 +235,32 @@ class Order(models.Model):
         """Return True while the order holds the shopper's money (paid, not all of it refunded)."""
         return self.payment_status in self.REFUNDABLE_STATUSES
 
+    @cached_property
+    def subscription(self):
+        """Return the record of the Stripe subscription the order started or renews, or None.
+
+        Read through the reverse accessor of Subscription.order (the checkout's order): orders sits
+        below subscriptions and imports nothing of it.
+        """
+        if not self.stripe_subscription_id:
+            return None
+        first = self.renewal_of if self.is_renewal else self
+        return first.subscriptions.filter(stripe_subscription_id=self.stripe_subscription_id).first()
+
     def payment_schedule(self) -> PaymentSchedule:
-        """Return what the checkout charged at once (Stripe's total) and what recurs, from when."""
+        """Return what the checkout charged at once (Stripe's total) and what recurs, from when.
+
+        Once Stripe's subscription is recorded its next charge is the date (its trial, a test clock
+        or a change may have moved it from the one worked out from the payment's day); before, and
+        for an order of no subscription, the date is worked out as the cart's is.
+        """
         start = timezone.localdate(self.paid_at or self.created_at)
         lines = [item.billing_line for item in self.items.all()]
-        return payment_schedule(lines, start=start).with_due_today(self.amount_total)
+        schedule = payment_schedule(lines, start=start).with_due_today(self.amount_total)
+        if self.subscription is None:
+            return schedule
+        next_charge = self.subscription.next_charge_at
+        return schedule.with_next_charge(timezone.localdate(next_charge) if next_charge else None)
 
     def allowed_statuses(self, field) -> frozenset:
         """Return the statuses that `field` ("status", "payment_status" or "fulfillment_status")

@@ -13,9 +13,9 @@ import stripe
 
 from payments.exceptions import EventIgnored
 from payments.stripe_client import stripe_client, stripe_error_message
-from subscriptions.emails import subscription_payment_failed_send, subscription_trial_ending_send
+from subscriptions.emails import subscription_invoice_unpaid_send, subscription_trial_ending_send
 from subscriptions.exceptions import SubscriptionChangeFailed
-from subscriptions.models import Subscription
+from subscriptions.models import Subscription, SubscriptionEmailKind
 from subscriptions.services import subscription_apply_stripe
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def customer_subscription_trial_will_end(event: dict) -> None:
 
 
 def invoice_subscription_changed(event: dict) -> None:
-    """payment_action_required, upcoming: apply the invoice's subscription as Stripe has it now.
+    """paid, upcoming: apply the invoice's subscription as Stripe has it now.
 
     An upcoming invoice has no id yet, so the subscription is named by the event's copy.
     """
@@ -105,7 +105,19 @@ def invoice_subscription_changed(event: dict) -> None:
 
 def invoice_payment_failed(event: dict) -> None:
     """Apply the subscription (past_due, as Stripe has it) and ask the customer, once per invoice,
-    to update their card, unless the invoice was paid or voided since or the subscription ended."""
+    to update their card."""
+    _invoice_unpaid_notify(event, kind=SubscriptionEmailKind.PAYMENT_FAILED)
+
+
+def invoice_payment_action_required(event: dict) -> None:
+    """Apply the subscription (past_due, as Stripe has it) and ask the customer, once per invoice,
+    to confirm the payment their bank wants authenticated (Stripe does not retry it)."""
+    _invoice_unpaid_notify(event, kind=SubscriptionEmailKind.PAYMENT_ACTION_REQUIRED)
+
+
+def _invoice_unpaid_notify(event: dict, *, kind: str) -> None:
+    """Apply the invoice's subscription and send the `kind` email, unless the invoice was paid or
+    voided since or the subscription ended."""
     try:
         invoice = stripe_client().v1.invoices.retrieve(event["data"]["object"]["id"]).to_dict()
     except stripe.InvalidRequestError as error:
@@ -114,16 +126,18 @@ def invoice_payment_failed(event: dict) -> None:
         raise EventIgnored(f"Stripe has no invoice {event['data']['object']['id']}") from error
     subscription = subscription_sync(stripe_subscription_id=_invoice_subscription_id(invoice))
     if invoice.get("status") != "open" or not subscription.is_live:
-        # Paid or voided since, or the subscription ended: a new card would change nothing.
-        logger.info("invoice %s is %s: no payment-failed email", invoice["id"], invoice.get("status"))
+        # Paid or voided since, or the subscription ended: a new card or a confirmation would change nothing.
+        logger.info("invoice %s is %s: no %s email", invoice["id"], invoice.get("status"), kind)
         return
     next_attempt = invoice.get("next_payment_attempt")
-    subscription_payment_failed_send(
+    subscription_invoice_unpaid_send(
         subscription=subscription,
+        kind=kind,
         invoice_id=invoice["id"],
         amount_due=invoice.get("amount_remaining", invoice.get("amount_due", 0)),
         currency=invoice["currency"],
         next_attempt_at=datetime.fromtimestamp(next_attempt, UTC) if isinstance(next_attempt, int) else None,
+        hosted_invoice_url=invoice.get("hosted_invoice_url") or "",
     )
 
 

@@ -37,6 +37,7 @@ from payments.stripe_client import stripe_client
 from payments.subscriptions import (
     customer_subscription_changed,
     customer_subscription_trial_will_end,
+    invoice_payment_action_required,
     invoice_payment_failed,
     invoice_subscription_changed,
 )
@@ -375,6 +376,6 @@ WEBHOOK_HANDLERS = {
     "customer.subscription.resumed": customer_subscription_changed,
     "customer.subscription.trial_will_end": customer_subscription_trial_will_end,
     "invoice.payment_failed": invoice_payment_failed,
-    "invoice.payment_action_required": invoice_subscription_changed,
+    "invoice.payment_action_required": invoice_payment_action_required,
     "invoice.upcoming": invoice_subscription_changed,
 }

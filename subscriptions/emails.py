@@ -14,25 +14,45 @@ from subscriptions.services import subscription_email_claim, subscription_email_
 logger = logging.getLogger(__name__)
 
 
-def subscription_payment_failed_send(
+# The emails about an invoice Stripe could not collect: the template and the subject of each kind.
+_UNPAID_INVOICE_EMAILS = {
+    SubscriptionEmailKind.PAYMENT_FAILED: ("payment_failed", "Your payment failed: update your card"),
+    SubscriptionEmailKind.PAYMENT_ACTION_REQUIRED: (
+        "payment_action_required",
+        "Confirm your payment to keep your subscription",
+    ),
+}
+
+
+def subscription_invoice_unpaid_send(
     *,
     subscription: Subscription,
+    kind: str,
     invoice_id: str,
     amount_due: int,
     currency: str,
     next_attempt_at: datetime | None,
+    hosted_invoice_url: str = "",
 ) -> bool:
-    """Tell the customer a payment of the subscription failed and how to update their card.
+    """Tell the customer a payment of the subscription did not go through and what to do: update
+    their card (PAYMENT_FAILED), or confirm the payment (PAYMENT_ACTION_REQUIRED) on Stripe's
+    invoice page, else on their subscription's page.
 
-    Sent once per invoice; return False when it was sent before or there is no address.
+    Sent once per invoice and kind; return False when it was sent before or there is no address.
     """
-    context = {"amount_due": amount_due, "currency": currency, "next_attempt_at": next_attempt_at}
+    template, subject = _UNPAID_INVOICE_EMAILS[kind]
+    context = {
+        "amount_due": amount_due,
+        "currency": currency,
+        "next_attempt_at": next_attempt_at,
+        "hosted_invoice_url": hosted_invoice_url,
+    }
     return _subscription_email_send(
         subscription=subscription,
-        kind=SubscriptionEmailKind.PAYMENT_FAILED,
+        kind=kind,
         reference=invoice_id,
-        template="payment_failed",
-        subject="Your payment failed: update your card",
+        template=template,
+        subject=subject,
         context=context,
     )
 

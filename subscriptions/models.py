@@ -125,6 +125,8 @@ class Subscription(models.Model):
 
 class SubscriptionEmailKind(models.TextChoices):
     PAYMENT_FAILED = "payment_failed", "Payment failed"
+    # A renewal the card's bank wants the customer to confirm (3-D Secure); Stripe does not retry it.
+    PAYMENT_ACTION_REQUIRED = "payment_action_required", "Payment to confirm"
     TRIAL_ENDING = "trial_ending", "Trial ending"
 
 
@@ -133,7 +135,7 @@ class SubscriptionEmail(models.Model):
     trial's end), so repeated events send it once."""
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=20, choices=SubscriptionEmailKind.choices)
+    kind = models.CharField(max_length=30, choices=SubscriptionEmailKind.choices)
     reference = models.CharField(max_length=255)
     recipient = models.EmailField()
     sent_at = models.DateTimeField(default=timezone.now)

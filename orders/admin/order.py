@@ -291,11 +291,22 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
 
     @admin.display(description="subscription")
     def renewal_of_display(self, order):
-        if not order.is_renewal:
-            return "—"
-        first = order.renewal_of
-        url = reverse("admin:orders_order_change", args=[first.pk])
-        return format_html('Renewal of <a href="{}">{}</a>', url, first.number)
+        parts = []
+        if order.is_renewal:
+            first = order.renewal_of
+            url = reverse("admin:orders_order_change", args=[first.pk])
+            parts.append(format_html('Renewal of <a href="{}">{}</a>', url, first.number))
+        if subscription := order.subscription:
+            url = reverse("admin:subscriptions_subscription_change", args=[subscription.pk])
+            parts.append(
+                format_html(
+                    '<a href="{}">{}</a> ({})',
+                    url,
+                    subscription.stripe_subscription_id,
+                    subscription.get_status_display(),
+                )
+            )
+        return format_html_join("; ", "{}", ((part,) for part in parts)) if parts else "—"
 
     @admin.display(description="payment", ordering="payment_status")
     def payment(self, order):

@@ -15,6 +15,7 @@ from tests import factories
 from tests.subscriptions.conftest import DECLINES_RENEWALS, advance, deliver_all, events_about
 
 DAY = 86_400
+ASKS_FOR_3D_SECURE = "4000002760003184"
 
 
 def period_end(stripe_client, subscription_id) -> int:
@@ -189,3 +190,35 @@ def test_a_past_due_subscription_recovers_when_the_card_is_updated_in_stripes_po
         record.status == SubscriptionStatus.ACTIVE == stripe.v1.subscriptions.retrieve(subscription_id).status
     )
     assert "Payment overdue" not in member_client.get(detail).text
+
+
+def test_a_renewal_that_asks_for_3d_secure_asks_the_customer_once_to_confirm_it(
+    clocked_member, member_subscribes, tea_plan, stripe_api, mailoutbox
+):
+    member, clock = clocked_member
+    stripe = stripe_api()
+    # At checkout the card pays (and is saved); the renewal, off session, asks for 3-D Secure.
+    subscription_id = member_subscribes(member, tea_plan, card=ASKS_FOR_3D_SECURE)
+    deliver_all(events_about(stripe, subscription_id))
+    mailoutbox.clear()
+
+    advance(stripe, clock, to=period_end(stripe, subscription_id) + 3600)
+    deliveries = events_about(stripe, subscription_id) * 2
+    assert "invoice.payment_action_required" in {event["type"] for event in deliveries}
+    random.Random(3).shuffle(deliveries)
+    deliver_all(deliveries)
+
+    record = Subscription.objects.get()
+    assert record.status == SubscriptionStatus.PAST_DUE
+    [email] = mailoutbox
+    assert email.to == ["clocked@example.com"]
+    assert "confirm your payment" in email.subject.lower()
+    assert "$9.00" in email.body
+    assert "payment failed" not in email.body.lower()
+    # Stripe's invoice page when it has one; else the subscription's page, with Update card.
+    invoice = stripe.v1.invoices.retrieve(record.latest_invoice_id)
+    assert invoice.hosted_invoice_url is None
+    path = re.search(r"https?://[^/\s]+(/accounts/subscriptions/\S+)", email.body).group(1)
+    assert path == reverse("subscriptions:detail", kwargs={"subscription_id": subscription_id})
+    [(html, _)] = email.alternatives
+    assert f'{path}"' in html

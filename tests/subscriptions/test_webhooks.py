@@ -146,7 +146,9 @@ def test_an_event_about_a_subscription_stripe_does_not_have_is_acknowledged_and_
     assert "no subscription sub_unknown" in event.last_error
 
 
-@pytest.mark.parametrize("event_type", ["invoice.upcoming", "invoice.payment_action_required"])
+# An upcoming invoice has no id yet: its subscription is named by the event's copy. (The payment
+# action required event reads its invoice again from Stripe: tests/subscriptions/test_billing_cycle.py.)
+@pytest.mark.parametrize("event_type", ["invoice.upcoming"])
 def test_an_invoice_event_applies_its_subscription(guest_subscribes, coffee_plan, stripe_api, event_type):
     subscription_id = guest_subscribes(coffee_plan)
     invoice = {
