@@ -11,9 +11,8 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from babel.dates import format_date
-from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from shop.money import format_money
 
@@ -145,4 +144,5 @@ def add_interval(start: datetime.date, interval: str, count: int) -> datetime.da
 
 
 def _date_text(day: datetime.date) -> str:
-    return format_date(day, format="long", locale=settings.SHOP_LOCALE)
+    # The shop's one way of writing a day, as its order and subscription pages do.
+    return date_format(day, "j F Y")

@@ -88,8 +88,8 @@ def test_the_summary_says_what_is_due_today_and_what_recurs_from_when(client):
 
     page = " ".join(re.sub(r"<[^>]+>", " ", text(client.get(CART))).split())
     assert (
-        f"Due today $85.00, then $9.00 / month from {month:%B} {month.day}, {month.year}"
-        f" and $40.00 / year from {year:%B} {year.day}, {year.year}"
+        f"Due today $85.00, then $9.00 / month from {month.day} {month:%B %Y}"
+        f" and $40.00 / year from {year.day} {year:%B %Y}"
     ) in page
     assert "Subtotal" not in page
 

@@ -40,7 +40,7 @@ def test_a_trial_leaves_the_recurring_lines_out_of_what_is_due_today():
     [recurring] = schedule.recurring
     assert (recurring.amount, recurring.interval, recurring.interval_count) == (900, "month", 1)
     assert recurring.starts_on == datetime.date(2026, 12, 15)
-    assert schedule.summary(today=TODAY) == "Due today $35.00, then $9.00 / month from December 15, 2026"
+    assert schedule.summary(today=TODAY) == "Due today $35.00, then $9.00 / month from 15 December 2026"
 
 
 def test_without_a_trial_everything_is_due_today_and_recurs_one_interval_later():
@@ -48,7 +48,7 @@ def test_without_a_trial_everything_is_due_today_and_recurs_one_interval_later()
 
     assert (schedule.due_today, schedule.trial_days) == (4900, None)
     assert schedule.recurring[0].starts_on == datetime.date(2027, 1, 1)
-    assert schedule.summary(today=TODAY) == "Due today $49.00, then $14.00 / month from January 1, 2027"
+    assert schedule.summary(today=TODAY) == "Due today $49.00, then $14.00 / month from 1 January 2027"
 
 
 def test_a_trial_needs_every_recurring_line_to_offer_one_and_the_shortest_wins():
@@ -72,16 +72,16 @@ def test_intervals_of_several_months_read_as_the_catalog_writes_them():
     )
     schedule = payment_schedule([quarterly], start=datetime.date(2026, 11, 30))
     assert schedule.summary(today=datetime.date(2026, 11, 30)) == (
-        "Due today $50.00, then $50.00 every 3 months from February 28, 2027"
+        "Due today $50.00, then $50.00 every 3 months from 28 February 2027"
     )
 
 
 def test_what_was_paid_replaces_what_the_lines_say_is_due_and_a_later_day_names_its_date():
     # A promotion code took $5.00 off: the order's figure from Stripe is what was paid.
     schedule = payment_schedule([MUG, TEA], start=TODAY).with_due_today(3000)
-    assert schedule.summary(today=TODAY) == "Due today $30.00, then $9.00 / month from December 15, 2026"
+    assert schedule.summary(today=TODAY) == "Due today $30.00, then $9.00 / month from 15 December 2026"
     assert schedule.summary(today=datetime.date(2026, 12, 20)) == (
-        "Due on December 1, 2026 $30.00, then $9.00 / month from December 15, 2026"
+        "Due on 1 December 2026 $30.00, then $9.00 / month from 15 December 2026"
     )
 
 

@@ -29,13 +29,8 @@ SCREENS = ARTIFACTS / "screens"
 PASSWORD = "kettle-orchard-lantern-7"
 
 
-def us_date(day: datetime.date) -> str:
-    """The cart's and success page's way: "December 15, 2026"."""
-    return f"{day:%B} {day.day}, {day.year}"
-
-
-def account_date(day: datetime.date) -> str:
-    """The account pages' way: "15 December 2026"."""
+def shop_date(day: datetime.date) -> str:
+    """The shop's way of writing a day: "15 December 2026"."""
     return f"{day.day} {day:%B %Y}"
 
 
@@ -55,7 +50,7 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     call_command("load_demo_catalog", verbosity=0)
     trial_end = timezone.localdate() + datetime.timedelta(days=14)
     first_charge = one_month_after(trial_end)
-    schedule = f"Due today $0.00, then $9.00 / month from {us_date(trial_end)}"
+    schedule = f"Due today $0.00, then $9.00 / month from {shop_date(trial_end)}"
 
     # A guest puts the tea club, with its free trial, in the cart and subscribes.
     page.goto("/")
@@ -83,7 +78,7 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     expect(page.get_by_role("heading", name="Your subscriptions")).to_be_visible()
     row = page.get_by_role("row", name=re.compile("Sencha Loose-Leaf Tea"))
     expect(row.get_by_role("cell").first).to_have_text("Free trial")
-    expect(row).to_contain_text(f"Free trial until {account_date(trial_end)}, then $9.00")
+    expect(row).to_contain_text(f"Free trial until {shop_date(trial_end)}, then $9.00")
     expect(row).to_contain_text("$9.00 / month")
 
     # A month passes on Stripe's test clock: the trial ends and the first month is charged.
@@ -93,7 +88,7 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     # The page states the clock's time in UTC: the checkout's moment plus a month.
     month_later = one_month_after(datetime.datetime.now(datetime.UTC).date())
     expect(page.get_by_role("region", name="shop-simulator")).to_contain_text(
-        f"Time: {account_date(month_later)}"
+        f"Time: {shop_date(month_later)}"
     )
     simulator.wait_for_deliveries()
 
@@ -108,7 +103,7 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     page.get_by_role("navigation", name="Your account").get_by_role("link", name="Subscriptions").click()
     row = page.get_by_role("row", name=re.compile("Sencha Loose-Leaf Tea"))
     expect(row.get_by_role("cell").first).to_have_text("Active")
-    expect(row).to_contain_text(f"Next charge $9.00 on {account_date(first_charge)}")
+    expect(row).to_contain_text(f"Next charge $9.00 on {shop_date(first_charge)}")
     screenshot(page, "2-subscriptions-after-renewal")
 
     renewal_number = Order.objects.get(renewal_of=first_order).number
@@ -123,9 +118,9 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     # They cancel: the subscription runs to the end of the month they paid for.
     page.get_by_role("button", name="Cancel at period end").click()
     expect(page.get_by_role("status")).to_contain_text(
-        f"Your subscription will end on {account_date(first_charge)}. You keep it until then."
+        f"Your subscription will end on {shop_date(first_charge)}. You keep it until then."
     )
-    expect(page.get_by_text(f"Ends on {account_date(first_charge)}")).to_be_visible()
+    expect(page.get_by_text(f"Ends on {shop_date(first_charge)}")).to_be_visible()
     expect(page.get_by_role("button", name="Resume")).to_be_visible()
     expect(page.get_by_role("button", name="Cancel at period end")).not_to_be_attached()
     screenshot(page, "3-cancelled-at-period-end")
@@ -134,8 +129,8 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     page.get_by_role("button", name="Update card & invoices").click()
     expect(page.get_by_role("heading", name="Your subscriptions")).to_be_visible()
     portal = page.get_by_role("region", name="1 × Sencha Loose-Leaf Tea")
-    expect(portal).to_contain_text(f"Cancels on {account_date(first_charge)}; no further charge.")
+    expect(portal).to_contain_text(f"Cancels on {shop_date(first_charge)}; no further charge.")
     expect(page.get_by_role("table", name="Invoices")).to_contain_text("$9.00")
     page.get_by_role("link", name="Return to the shop").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sencha Loose-Leaf Tea")
-    expect(page.get_by_text(f"Ends on {account_date(first_charge)}")).to_be_visible()
+    expect(page.get_by_text(f"Ends on {shop_date(first_charge)}")).to_be_visible()

@@ -127,7 +127,7 @@ def test_an_older_order_names_the_day_it_was_charged_and_when_the_subscription_r
     order_confirmation_send(order_id=order.pk)
 
     # No trial: the subscription was charged with the order and renews a month on, in February.
-    schedule = "Due on January 31, 2026 $35.00, then $9.00 / month from February 28, 2026"
+    schedule = "Due on 31 January 2026 $35.00, then $9.00 / month from 28 February 2026"
     assert schedule in page
     (message,) = mailoutbox
     assert schedule in message.body

@@ -24,8 +24,8 @@ def visible_text(html: str) -> str:
 
 
 def shop_date(day: datetime.date) -> str:
-    """The shop's locale (en_US in tests) writes dates as "December 15, 2026"."""
-    return f"{day:%B} {day.day}, {day.year}"
+    """The shop's way of writing a day: "15 December 2026"."""
+    return f"{day.day} {day:%B %Y}"
 
 
 @pytest.fixture

@@ -138,13 +138,13 @@ def test_the_order_page_and_email_name_stripes_next_charge_not_one_worked_out(me
     page = visible_text(signed_in(member).get(order.get_absolute_url()).text)
     order_confirmation_send(order_id=order.pk)
 
-    schedule = "Due on January 31, 2026 $9.00, then $9.00 / month from March 10, 2026"
+    schedule = "Due on 31 January 2026 $9.00, then $9.00 / month from 10 March 2026"
     assert schedule in page
-    assert "February 28, 2026" not in page
+    assert "28 February 2026" not in page
     (message,) = mailoutbox
     assert schedule in message.body
     staff = signed_in(factories.AdminFactory())
-    assert "from March 10, 2026" in staff.get(reverse("admin:orders_order_change", args=[order.pk])).text
+    assert "from 10 March 2026" in staff.get(reverse("admin:orders_order_change", args=[order.pk])).text
 
 
 def test_a_renewal_names_the_next_charge_after_it(member):
@@ -153,7 +153,7 @@ def test_a_renewal_names_the_next_charge_after_it(member):
 
     page = visible_text(signed_in(member).get(renewal.get_absolute_url()).text)
 
-    assert "then $9.00 / month from March 10, 2026" in page
+    assert "then $9.00 / month from 10 March 2026" in page
 
 
 def test_a_trial_names_the_trials_end(member):
@@ -167,7 +167,7 @@ def test_a_trial_names_the_trials_end(member):
 
     page = visible_text(signed_in(member).get(order.get_absolute_url()).text)
 
-    assert "then $9.00 / month from February 20, 2026" in page
+    assert "then $9.00 / month from 20 February 2026" in page
 
 
 def test_an_ended_subscription_promises_no_further_charge(member):
