@@ -3,22 +3,20 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
-from django.urls import reverse
 
 from orders.models import Order
+from shop.signed_links import SignedLink
 
-_SALT = "orders.links.order"
 # Long enough to find the order again while it is on its way and for returns.
 ORDER_LINK_MAX_AGE = timedelta(days=30)
+_LINK = SignedLink(salt="orders.links.order", url_name="orders:link", max_age=ORDER_LINK_MAX_AGE)
 
 
 def order_link_path(*, order: Order) -> str:
     """Return the path of the order's page for its customer: a member's account, or a signed link."""
     if order.user_id:
         return order.get_absolute_url()
-    token = signing.TimestampSigner(salt=_SALT).sign(order.number)
-    return reverse("orders:link", kwargs={"token": token})
+    return _LINK.path(order.number)
 
 
 def order_link_url(*, order: Order) -> str:
@@ -28,4 +26,4 @@ def order_link_url(*, order: Order) -> str:
 
 def order_number_from_link(*, token: str) -> str:
     """Return the order number a link signed; raise signing.SignatureExpired or BadSignature."""
-    return signing.TimestampSigner(salt=_SALT).unsign(token, max_age=ORDER_LINK_MAX_AGE)
+    return _LINK.value(token)
