@@ -158,18 +158,8 @@ def order_create_from_cart(
         stripe_checkout_session_id=checkout_session_id,
         stripe_customer_id=stripe_customer_id,
     )
-    order.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        # Not in a transaction: the unique indexes must see a concurrent twin at once.
-        order.save(force_insert=True)
-    except IntegrityError:
-        existing = Order.objects.filter(stripe_checkout_session_id=checkout_session_id).first()
-        if existing is None:
-            raise
-        return existing, False
     items = [
         OrderItem(
-            order=order,
             product=line.product,
             price=line.price,
             product_name=line.product.name,
@@ -185,14 +175,7 @@ def order_create_from_cart(
         )
         for line in lines
     ]
-    for item in items:
-        item.full_clean(exclude=["order"], validate_unique=False, validate_constraints=False)
-    try:
-        OrderItem.objects.bulk_create(items)
-    except Exception:
-        order.delete()
-        raise
-    return order, True
+    return _order_insert_once(order, items, twin={"stripe_checkout_session_id": checkout_session_id})
 
 
 def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> tuple[Order, bool]:
@@ -233,18 +216,8 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
         shipping_address=first_order.shipping_address,
         paid_at=invoice.paid_at,
     )
-    order.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        # Not in a transaction: the unique indexes must see a concurrent twin at once.
-        order.save(force_insert=True)
-    except IntegrityError:
-        existing = Order.objects.filter(stripe_invoice_id=invoice.stripe_invoice_id).first()
-        if existing is None:
-            raise
-        return existing, False
     items = [
         OrderItem(
-            order=order,
             product=line.product,
             price=line.price,
             product_name=line.product_name,
@@ -259,28 +232,54 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
         )
         for line in invoice.lines
     ]
-    try:
-        for item in items:
-            item.full_clean(exclude=["order"], validate_unique=False, validate_constraints=False)
-        OrderItem.objects.bulk_create(items)
-        note = f"Paid: renewal invoice {invoice.stripe_invoice_id} of {first_order.number}"
-        OrderStatusChange.objects.bulk_create(
-            OrderStatusChange(
-                order=order,
-                field=name,
-                old_status=Order._meta.get_field(name).default,
-                new_status=value,
-                note=note,
-            )
-            for name, value in paid.items()
+    note = f"Paid: renewal invoice {invoice.stripe_invoice_id} of {first_order.number}"
+    history = [
+        OrderStatusChange(
+            field=name, old_status=Order._meta.get_field(name).default, new_status=value, note=note
         )
-    except Exception:
-        order.delete()
-        raise
+        for name, value in paid.items()
+    ]
+    order, created = _order_insert_once(
+        order, items, history=history, twin={"stripe_invoice_id": invoice.stripe_invoice_id}
+    )
+    if not created:
+        return order, False
     logger.info(
         "order %s: renewal of %s, invoice %s", order.number, first_order.number, invoice.stripe_invoice_id
     )
     transaction.on_commit(partial(order_confirmation_send, order_id=order.pk), robust=True)
+    return order, True
+
+
+def _order_insert_once(
+    order: Order, items: list[OrderItem], *, twin: dict, history: list[OrderStatusChange] = ()
+) -> tuple[Order, bool]:
+    """Insert `order` with its `items` and status `history`; return (order, True).
+
+    When a concurrent twin won the unique indexes first, return (the stored twin, found by the
+    `twin` lookup, False). If the items cannot be stored, the order is removed again.
+    """
+    order.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        # Not in a transaction: the unique indexes must see a concurrent twin at once.
+        order.save(force_insert=True)
+    except IntegrityError:
+        existing = Order.objects.filter(**twin).first()
+        if existing is None:
+            raise
+        return existing, False
+    try:
+        for item in items:
+            item.order = order
+            item.full_clean(exclude=["order"], validate_unique=False, validate_constraints=False)
+        OrderItem.objects.bulk_create(items)
+        for change in history:
+            change.order = order
+        if history:
+            OrderStatusChange.objects.bulk_create(history)
+    except Exception:
+        order.delete()
+        raise
     return order, True
 
 
