@@ -12,7 +12,7 @@ from collections.abc import Callable
 from .charges import Payments
 from .money import format_money
 from .params import Params
-from .store import Store, clock_time, list_object, new_id, now
+from .store import Store, clock_time, embedded_list, list_object, new_id, now
 from .subscriptions import Subscriptions, add_interval, period_end
 
 _DAY = 86_400
@@ -307,12 +307,7 @@ class Billing:
             "effective_at": None,
             "ending_balance": None,
             "issuer": {"type": "self"},
-            "lines": {
-                "object": "list",
-                "data": lines,
-                "has_more": False,
-                "url": f"/v1/invoices/{invoice_id}/lines",
-            },
+            "lines": embedded_list(lines, f"/v1/invoices/{invoice_id}/lines"),
             "livemode": False,
             "metadata": {},
             "next_payment_attempt": None,
@@ -487,12 +482,7 @@ class Billing:
 
     def _payments_list(self, invoice: dict) -> dict:
         payments = [p for p in self.store.all("invoice_payment") if p["invoice"] == invoice["id"]]
-        return {
-            "object": "list",
-            "data": payments,
-            "has_more": False,
-            "url": f"/v1/invoice_payments?invoice={invoice['id']}",
-        }
+        return embedded_list(payments, f"/v1/invoice_payments?invoice={invoice['id']}")
 
     # API endpoints
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from .errors import StripeError
 from .money import format_money
 from .params import Params
-from .store import Store, list_object, new_id, now
+from .store import Store, embedded_list, list_object, new_id, now
 
 _CARD_DECLINED = "Your card was declined."
 _BANK_FAILED = "The customer's account has insufficient funds to cover this payment."
@@ -595,12 +595,7 @@ class Payments:
 
     def _charge_refunds(self, charge: dict) -> dict:
         refunds = [refund for refund in self.store.all("refund") if refund["charge"] == charge["id"]]
-        return {
-            "object": "list",
-            "data": refunds,
-            "has_more": False,
-            "url": f"/v1/charges/{charge['id']}/refunds",
-        }
+        return embedded_list(refunds, f"/v1/charges/{charge['id']}/refunds")
 
     # API endpoints
 

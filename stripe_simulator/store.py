@@ -55,6 +55,11 @@ def clock_time(frozen_time: int | None) -> Iterator[None]:
         _frozen_time.reset(token)
 
 
+def embedded_list(items: list[dict], url: str) -> dict:
+    """A list object embedded whole in its parent (an invoice's lines, a subscription's items)."""
+    return {"object": "list", "data": items, "has_more": False, "url": url}
+
+
 def list_object(items: list[dict], params: Params, url: str, kind: str) -> dict:
     """One page of `items` (already in Stripe's order) honouring ``limit``,
     ``starting_after`` and ``ending_before``."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from .errors import StripeError
 from .params import Params
-from .store import Store, clock_time, list_object, new_id, now
+from .store import Store, clock_time, embedded_list, list_object, new_id, now
 
 _DAY = 86_400
 _NO_CANCELLATION = {"comment": None, "feedback": None, "reason": None}
@@ -150,12 +150,7 @@ class Subscriptions:
                     "footer": None,
                     "issuer": {"type": "self"},
                 },
-                "items": {
-                    "object": "list",
-                    "data": items,
-                    "has_more": False,
-                    "url": f"/v1/subscription_items?subscription={subscription_id}",
-                },
+                "items": embedded_list(items, f"/v1/subscription_items?subscription={subscription_id}"),
                 # The first invoice, which `Billing.first_invoice` makes right after.
                 "latest_invoice": new_id("in_"),
                 "livemode": False,
