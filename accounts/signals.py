@@ -1,7 +1,30 @@
-"""Loosely coupled extras on allauth's signals."""
+"""Loosely coupled extras on allauth's signals, and the shop's own `address_proved`."""
 
+from allauth.account.signals import email_confirmed, password_reset, user_signed_up
 from allauth.socialaccount.signals import social_account_added
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
+
+from accounts.selectors import user_email_addresses
+
+# Sent with `user` and `email` once `user` has proved `email` is theirs: what a guest bought or
+# subscribed to with that address may follow it to the account (orders, subscriptions).
+address_proved = Signal()
+
+
+@receiver(email_confirmed, dispatch_uid="accounts_address_proved_at_email_confirmed")
+def announce_confirmed_address(sender, request, email_address, **kwargs):
+    """The shopper opened the confirmation link mailed to the address."""
+    address_proved.send(sender=type(email_address), user=email_address.user, email=email_address.email)
+
+
+@receiver(user_signed_up, dispatch_uid="accounts_address_proved_at_sign_up")
+@receiver(password_reset, dispatch_uid="accounts_address_proved_at_password_reset")
+def announce_verified_addresses(sender, request, user, **kwargs):
+    """A provider that verified the address signed the shopper up, or a reset link mailed to the
+    address proved it (accounts/forms.py): neither sends email_confirmed."""
+    for address in user_email_addresses(user=user):
+        if address.verified:
+            address_proved.send(sender=type(address), user=user, email=address.email)
 
 
 @receiver(social_account_added)

@@ -434,8 +434,7 @@ def order_attach_guest_orders(*, user, email: str) -> int:
 
     Call it only once the address is verified (a confirmation link, a provider that verified it, a
     password reset mailed to it): the buyer typed it on Stripe's page. Addresses compare without
-    case, as allauth's do. A subscription travels with its order (Order.stripe_subscription_id).
-    Return how many orders were attached.
+    case, as allauth's do. Return how many orders were attached.
     """
     email = email.strip().lower()
     if not email:
