@@ -38,11 +38,10 @@ from catalog.models import BillingInterval, Price, PriceType, Product
 from catalog.selectors import row_awaits_push
 from catalog.services import catalog_row_sync_error_clear, catalog_row_sync_error_record
 from payments.stripe_client import (
-    creation_idempotency_key,
     params_digest,
     stripe_client,
+    stripe_create_for_row,
     stripe_error_message,
-    stripe_id_save,
 )
 
 logger = logging.getLogger(__name__)
@@ -148,11 +147,9 @@ def catalog_product_ensure_stripe(*, product: Product) -> str:
     params = {"name": product.name, "metadata": {"product_id": str(product.pk)}}
     if product.description:
         params["description"] = product.description
-    created = stripe_client().v1.products.create(
-        params, {"idempotency_key": creation_idempotency_key("product", product.pk, params)}
+    return stripe_create_for_row(
+        stripe_client().v1.products, row=product, field="stripe_product_id", kind="product", params=params
     )
-    product.stripe_product_id = stripe_id_save(Product, product.pk, "stripe_product_id", created.id)
-    return product.stripe_product_id
 
 
 def catalog_price_ensure_stripe(*, price: Price) -> str:
@@ -160,11 +157,9 @@ def catalog_price_ensure_stripe(*, price: Price) -> str:
     if price.stripe_price_id:
         return price.stripe_price_id
     params = stripe_price_params(price=price, metadata={"price_id": str(price.pk)})
-    created = stripe_client().v1.prices.create(
-        params, {"idempotency_key": creation_idempotency_key("price", price.pk, params)}
+    return stripe_create_for_row(
+        stripe_client().v1.prices, row=price, field="stripe_price_id", kind="price", params=params
     )
-    price.stripe_price_id = stripe_id_save(Price, price.pk, "stripe_price_id", created.id)
-    return price.stripe_price_id
 
 
 # --- Push ------------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from catalog.models import Coupon, PromotionCode
 from catalog.services import catalog_row_sync_error_clear, catalog_row_sync_error_record
 from payments.catalog_sync import ARCHIVED, CREATED, SKIPPED, UNCHANGED, UPDATED, PullSummary, no_progress
 from payments.stripe_client import (
-    creation_idempotency_key,
     stripe_client,
+    stripe_create_for_row,
     stripe_error_message,
     stripe_id_save,
 )
@@ -71,11 +71,9 @@ def _coupon_ensure(coupon: Coupon) -> str:
         params.update(amount_off=coupon.amount_off, currency=coupon.currency)
     if coupon.duration_in_months:
         params["duration_in_months"] = coupon.duration_in_months
-    created = stripe_client().v1.coupons.create(
-        params, {"idempotency_key": creation_idempotency_key("coupon", coupon.pk, params)}
+    return stripe_create_for_row(
+        stripe_client().v1.coupons, row=coupon, field="stripe_coupon_id", kind="coupon", params=params
     )
-    coupon.stripe_coupon_id = stripe_id_save(Coupon, coupon.pk, "stripe_coupon_id", created.id)
-    return coupon.stripe_coupon_id
 
 
 def _promotion_code_ensure(promotion_code: PromotionCode, coupon_id: str) -> str:
@@ -94,13 +92,13 @@ def _promotion_code_ensure(promotion_code: PromotionCode, coupon_id: str) -> str
         params["max_redemptions"] = promotion_code.max_redemptions
     if promotion_code.expires_at:
         params["expires_at"] = int(promotion_code.expires_at.timestamp())
-    created = client.v1.promotion_codes.create(
-        params, {"idempotency_key": creation_idempotency_key("promotion-code", promotion_code.pk, params)}
+    return stripe_create_for_row(
+        client.v1.promotion_codes,
+        row=promotion_code,
+        field="stripe_promotion_code_id",
+        kind="promotion-code",
+        params=params,
     )
-    promotion_code.stripe_promotion_code_id = stripe_id_save(
-        PromotionCode, promotion_code.pk, "stripe_promotion_code_id", created.id
-    )
-    return promotion_code.stripe_promotion_code_id
 
 
 def _sync_failed(row, error: stripe.StripeError) -> StripeSyncFailed:

@@ -20,8 +20,8 @@ from catalog.services import catalog_row_sync_error_clear, catalog_row_sync_erro
 from payments.stripe_client import (
     creation_idempotency_key,
     stripe_client,
+    stripe_create_for_row,
     stripe_error_message,
-    stripe_id_save,
 )
 
 logger = logging.getLogger(__name__)
@@ -115,13 +115,13 @@ def _params(shipping_rate: ShippingRate, **metadata) -> dict:
 
 def _create(client, shipping_rate: ShippingRate) -> str:
     params = _params(shipping_rate)
-    created = client.v1.shipping_rates.create(
-        params, {"idempotency_key": creation_idempotency_key("shipping-rate", shipping_rate.pk, params)}
+    return stripe_create_for_row(
+        client.v1.shipping_rates,
+        row=shipping_rate,
+        field="stripe_shipping_rate_id",
+        kind="shipping-rate",
+        params=params,
     )
-    shipping_rate.stripe_shipping_rate_id = stripe_id_save(
-        ShippingRate, shipping_rate.pk, "stripe_shipping_rate_id", created.id
-    )
-    return shipping_rate.stripe_shipping_rate_id
 
 
 def _replace(client, shipping_rate: ShippingRate, *, old_id: str) -> str:

@@ -53,3 +53,12 @@ def stripe_id_save(model, pk, field: str, stripe_id: str) -> str:
     if model.objects.filter(unset, pk=pk).update(**{field: stripe_id}):
         return stripe_id
     return model.objects.filter(pk=pk).values_list(field, flat=True).get()
+
+
+def stripe_create_for_row(resource, *, row, field: str, kind: str, params: dict) -> str:
+    """Create the Stripe object of `row` with `resource` (a v1 service such as `client.v1.coupons`),
+    at most once however often this runs, and keep its id in `row.<field>`; return the id kept,
+    which a concurrent creator may have saved first."""
+    created = resource.create(params, {"idempotency_key": creation_idempotency_key(kind, row.pk, params)})
+    setattr(row, field, stripe_id_save(type(row), row.pk, field, created.id))
+    return getattr(row, field)
