@@ -3,11 +3,10 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 
 from orders.links import ORDER_LINK_MAX_AGE, order_link_url
 from orders.models import Order
+from shop.mail import mail_send
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +37,14 @@ def _order_email_send(*, order_id, template: str, subject: str) -> bool:
     context = {
         "order": order,
         "items": list(order.items.all()),
-        "site_name": settings.SITE_NAME,
         "order_url": order_link_url(order=order),
         "link_days": ORDER_LINK_MAX_AGE.days,
     }
-    message = EmailMultiAlternatives(
+    mail_send(
+        template=f"orders/email/{template}",
+        context=context,
         subject=f"Your {settings.SITE_NAME} order {order.number} {subject}",
-        body=render_to_string(f"orders/email/{template}.txt", context),
-        to=[recipient],
+        recipient=recipient,
     )
-    message.attach_alternative(render_to_string(f"orders/email/{template}.html", context), "text/html")
-    message.send()
     logger.info("order %s: %s sent to %s", order.number, template, recipient)
     return True

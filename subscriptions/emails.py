@@ -4,9 +4,8 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 
+from shop.mail import mail_send
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_link_url
 from subscriptions.models import Subscription, SubscriptionEmailKind
 from subscriptions.services import subscription_email_claim, subscription_email_release
@@ -91,18 +90,16 @@ def _subscription_email_send(
     context = {
         **context,
         "subscription": subscription,
-        "site_name": settings.SITE_NAME,
         "subscription_url": subscription_link_url(subscription=subscription),
         "link_days": SUBSCRIPTION_LINK_MAX_AGE.days,
     }
-    message = EmailMultiAlternatives(
-        subject=f"{subject} ({settings.SITE_NAME})",
-        body=render_to_string(f"subscriptions/email/{template}.txt", context),
-        to=[recipient],
-    )
-    message.attach_alternative(render_to_string(f"subscriptions/email/{template}.html", context), "text/html")
     try:
-        message.send()
+        mail_send(
+            template=f"subscriptions/email/{template}",
+            context=context,
+            subject=f"{subject} ({settings.SITE_NAME})",
+            recipient=recipient,
+        )
     except Exception:
         # The event fails and is retried: let that retry send it.
         subscription_email_release(claim=claim)
