@@ -5,6 +5,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
@@ -26,7 +27,7 @@ def signed_in_user(client):
 
 
 def link_in(message):
-    return re.search(r"http://testserver(/\S+)", message.body).group(1)
+    return re.search(rf"{re.escape(settings.SHOP_BASE_URL)}(/\S+)", message.body).group(1)
 
 
 def reset_password(client, mailoutbox, email, password):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
@@ -198,7 +199,7 @@ def test_a_guest_who_signs_up_and_verifies_the_address_finds_the_subscription(cl
         {"email": "ada.buyer@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
     assert Subscription.objects.get(pk=guest.pk).user is None
-    client.post(re.search(r"http://testserver(/\S+)", mailoutbox[-1].body).group(1))
+    client.post(re.search(rf"{re.escape(settings.SHOP_BASE_URL)}(/\S+)", mailoutbox[-1].body).group(1))
     client.post(reverse("account_login"), {"login": "ada.buyer@example.com", "password": NEW_PASSWORD})
 
     listing = client.get(reverse("subscriptions:list"))
