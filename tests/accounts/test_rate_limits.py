@@ -170,3 +170,17 @@ def test_repeated_wrong_admin_passwords_are_limited_here_and_on_the_shop_sign_in
     assert TOO_MANY in refused.text
     assert not signed_in_to_admin(client)
     assert TOO_MANY in sign_in(client, "staff@example.com", PASSWORD).text
+
+
+def test_admin_sign_in_is_throttled_per_address_as_the_shop_sign_in_is(client, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "3/m/ip"}
+    AdminFactory(email="staff@example.com")
+    for attempt in range(3):
+        admin_sign_in(Client(), f"nobody{attempt}@example.com", "wrong")
+
+    throttled = admin_sign_in(client, "staff@example.com", PASSWORD)
+    elsewhere = admin_sign_in(Client(REMOTE_ADDR="198.51.100.7"), "staff@example.com", PASSWORD)
+
+    assert throttled.status_code == 429
+    assert not signed_in_to_admin(client)
+    assert (elsewhere.status_code, elsewhere["Location"]) == (302, "/admin/")
