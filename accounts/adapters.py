@@ -6,10 +6,12 @@ import logging
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.account.utils import filter_users_by_email
+from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthProcess
 from bson import ObjectId
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django_mongodb_backend.fields.objectid import ObjectIdMixin
@@ -20,6 +22,23 @@ logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix, email, context):
+        """Send allauth's email with its links (confirmation, reset, sign-up) on SHOP_BASE_URL.
+
+        allauth builds them on the host the request named: any name the server answers to, or
+        a Host header a lax proxy passes on, would put a stranger's site in a reset link.
+        """
+        request = allauth_context.request
+        if request is not None:
+            requested_root = request.build_absolute_uri("/")
+            context = {
+                name: f"{settings.SHOP_BASE_URL}/{value.removeprefix(requested_root)}"
+                if name.endswith("_url") and isinstance(value, str) and value.startswith(requested_root)
+                else value
+                for name, value in context.items()
+            }
+        super().send_mail(template_prefix, email, context)
+
     def save_user(self, request, user, form, commit=True):
         """Save a new user with the name typed on the sign-up form, if any."""
         if name := form.cleaned_data.get("name"):

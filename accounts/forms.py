@@ -12,6 +12,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from accounts.selectors import user_receives_reset_links_at
 from accounts.services import user_prove_address
 from accounts.tokens import AddressPasswordResetTokenGenerator
 
@@ -76,6 +77,11 @@ class AdminLoginForm(AdminAuthenticationForm):
 
 
 class ResetPasswordForm(AllauthResetPasswordForm):
+    def clean_email(self):
+        email = super().clean_email()
+        self.users = [user for user in self.users if user_receives_reset_links_at(user=user, email=email)]
+        return email
+
     def save(self, request, **kwargs):
         """Mail the reset links, each naming the address it goes to."""
         token_generator = AddressPasswordResetTokenGenerator(email=self.cleaned_data["email"])
@@ -84,7 +90,10 @@ class ResetPasswordForm(AllauthResetPasswordForm):
 
 class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
     def save(self):
-        """Set the new password; the link proves its address, which may hand the account over."""
+        """Set the new password; the link proves its address, which may hand the account over.
+
+        Only a link mailed to the account's primary address hands it over (user_prove_address).
+        """
         # Read before the new password makes the link's token invalid.
         email = AddressPasswordResetTokenGenerator().address_of(self.user, self.temp_key)
         super().save()

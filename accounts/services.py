@@ -83,14 +83,24 @@ def user_leave_super_admin(*, user: User) -> None:
 def user_prove_address(*, user: User, email: str) -> bool:
     """Record that the holder of `user`'s account reads mail at `email` (a password reset link).
 
-    An address proven for the first time hands the account to its owner: until then anyone could
-    have opened the account with it and linked their own sign-ins. It becomes verified and
-    primary; the other addresses and the linked provider accounts go (the other sessions end with
-    the password the reset changed). Return True then, False when the address was verified.
+    The account's own address (`User.email`, its primary) proven for the first time hands the
+    account to its owner: until then anyone could have opened the account with it and added
+    their own addresses and sign-ins. It becomes verified; the other addresses and the linked
+    provider accounts go (the other sessions end with the password the reset changed). Return
+    True then. A second address only becomes verified: proving it takes nothing from the
+    account, nor does it change the address the account signs in with. Return False then, and
+    when the address was already verified or is no longer the account's.
     """
     email = email.lower()
     address = EmailAddress.objects.filter(user=user, email=email).first()
     if address is not None and address.verified:
+        return False
+    if email != user.email.lower():
+        if address is None:
+            return False
+        address.verified = True
+        address.save(update_fields=["verified"])
+        email_address_release_unproven_claims(email=email)
         return False
     with transaction.atomic():
         address = address or EmailAddress(user=user, email=email)
@@ -98,9 +108,6 @@ def user_prove_address(*, user: User, email: str) -> bool:
         address.verified = address.primary = True
         address.save()
         SocialAccount.objects.filter(user=user).delete()
-        if user.email != email:
-            user.email = email
-            user.save(update_fields=["email", "updated_at"])
     email_address_release_unproven_claims(email=email)
     return True
 

@@ -6,14 +6,13 @@ Babel (CLDR) knows each currency's decimals and how the shop's locale writes amo
 import re
 from decimal import Decimal
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision, get_group_symbol
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 # Stripe kept two decimals in its API amounts for these after they became whole-unit currencies,
 # so 100 means 1 króna or 1 forint there, while CLDR gives them no decimals.
 _STRIPE_TWO_DECIMAL_AMOUNTS = frozenset({"HUF", "ISK"})
-_TYPED_AMOUNT = re.compile(r"^(?P<units>\d+)(?:\.(?P<fraction>\d+))?$")
 
 
 def currency_decimals(currency):
@@ -45,15 +44,27 @@ def format_money(amount, currency):
     return format_currency(to_major_units(amount, code), code, locale=settings.SHOP_LOCALE)
 
 
+def _typed_amount_pattern(group):
+    """Return the pattern of an amount typed in major units: digits, grouped by threes with `group`
+    or not at all, then an optional decimal point and decimals; nothing else."""
+    units = r"\d+" if group is None else rf"\d+|\d{{1,3}}(?:{re.escape(group)}\d{{3}})+"
+    return re.compile(rf"(?P<units>{units})(?:\.(?P<fraction>\d+))?")
+
+
 def minor_units_from_text(text: str, currency: str) -> int:
     """Return the exact minor units of an amount typed in major units ("12.34" usd -> 1234, "500" jpy -> 500).
 
-    Raise ValidationError for anything but plain digits with an optional decimal point, or for more
+    Thousands may be grouped as the shop's locale groups them ("1,299.00" in en_US); the decimal
+    separator is always a point, so a locale that groups with a point groups nothing here. Raise
+    ValidationError for anything else (a currency sign, letters, a misplaced separator), or for more
     decimals than the currency has (a cent cannot be split; a yen has none).
     """
-    match = _TYPED_AMOUNT.match(text.strip())
+    group = get_group_symbol(settings.SHOP_LOCALE)
+    group = None if group == "." else group
+    match = _typed_amount_pattern(group).fullmatch(text.strip())
     if match is None:
-        raise ValidationError("Enter an amount such as 12.50, without a currency sign.", code="invalid")
+        example = "12.50" if group is None else f"12.50 or 1{group}299.00"
+        raise ValidationError(f"Enter an amount such as {example}, without a currency sign.", code="invalid")
     decimals = currency_decimals(currency)
     fraction = match["fraction"] or ""
     if len(fraction) > decimals:
@@ -62,4 +73,5 @@ def minor_units_from_text(text: str, currency: str) -> int:
         else:
             message = f"{currency.upper()} has {decimals} decimals at most."
         raise ValidationError(message, code="too_many_decimals")
-    return int(Decimal(f"{match['units']}.{fraction or '0'}").scaleb(minor_unit_exponent(currency)))
+    units = match["units"] if group is None else match["units"].replace(group, "")
+    return int(Decimal(f"{units}.{fraction or '0'}").scaleb(minor_unit_exponent(currency)))

@@ -6,6 +6,7 @@ app_name = "subscriptions"
 
 urlpatterns = [
     path("", views.SubscriptionListView.as_view(), name="list"),
+    path("returned/", views.SubscriptionPortalReturnedView.as_view(), name="portal_returned"),
     path("link/<str:token>/", views.SubscriptionLinkView.as_view(), name="link"),
     path("<str:subscription_id>/", views.SubscriptionDetailView.as_view(), name="detail"),
     path("<str:subscription_id>/cancel/", views.SubscriptionCancelView.as_view(), name="cancel"),

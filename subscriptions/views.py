@@ -9,9 +9,10 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core import signing
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.views import View
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionNotChangeable
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_id_from_link
@@ -110,10 +111,12 @@ class SubscriptionResumeView(SubscriptionChangeView):
         return "Your subscription continues: it renews as before."
 
 
-def _portal_redirect(request, subscription: Subscription, return_path: str):
+def _portal_redirect(request, subscription: Subscription, return_path: str, *, back_path: str | None = None):
+    """Send the customer to Stripe's portal, which links back to `back_path` (`return_path` unless
+    given); `return_path` is where a refusal is shown."""
     try:
         url = subscription_portal_url(
-            subscription=subscription, return_url=request.build_absolute_uri(return_path)
+            subscription=subscription, return_url=request.build_absolute_uri(back_path or return_path)
         )
     except SubscriptionChangeFailed as error:
         messages.error(request, _customer_message(error))
@@ -129,6 +132,15 @@ class SubscriptionPortalView(UserSubscriptionMixin, View):
     def post(self, request, *args, **kwargs):
         subscription = self.get_subscription()
         return _portal_redirect(request, subscription, subscription.get_absolute_url())
+
+
+class SubscriptionPortalReturnedView(TemplateView):
+    """Where Stripe's portal leads a guest back to: it names no subscription."""
+
+    template_name = "subscriptions/subscription_portal_returned.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(link_days=SUBSCRIPTION_LINK_MAX_AGE.days, **kwargs)
 
 
 class SubscriptionLinkView(View):
@@ -159,7 +171,11 @@ class SubscriptionLinkView(View):
         return render(request, self.template_name, context)
 
     def post(self, request, *args, **kwargs):
-        return _portal_redirect(request, self.subscription, request.path)
+        # The link is the guest's key: Stripe's portal page and the logs it passes through
+        # must not hold it, so the portal leads back to a page without it.
+        return _portal_redirect(
+            request, self.subscription, request.path, back_path=reverse("subscriptions:portal_returned")
+        )
 
     def refuse(self, *, expired: bool):
         context = {"expired": expired, "link_days": SUBSCRIPTION_LINK_MAX_AGE.days}

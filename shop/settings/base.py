@@ -140,6 +140,10 @@ LOGIN_REDIRECT_URL = "catalog:product_list"
 # Behind the HTTPS proxy every request comes from the proxy: count clients by X-Forwarded-For,
 # read this many entries from its right (0: no proxy, use the connecting address).
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+# Wrong passwords lock the account they name (5 in 5 minutes), whichever address they come from;
+# an address is only throttled (30 sign-ins a minute, then 429), so guesses at other accounts
+# from a shared address never refuse a bystander's right password.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/300s/key", "login": "30/m/ip"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -5,11 +5,13 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.tokens import AddressPasswordResetTokenGenerator
 from tests.accounts.oauth import github_email, sign_in
 from tests.factories import UserFactory
 
@@ -25,7 +27,7 @@ def signed_in_user(client):
 
 
 def link_in(message):
-    return re.search(r"http://testserver(/\S+)", message.body).group(1)
+    return re.search(rf"{re.escape(settings.SHOP_BASE_URL)}(/\S+)", message.body).group(1)
 
 
 def reset_password(client, mailoutbox, email, password):
@@ -104,3 +106,67 @@ def test_a_reset_link_whose_address_was_changed_is_refused(client, mailoutbox):
 
     assert "The password reset link was invalid" in response.text
     assert not EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+@pytest.fixture
+def owner(providers, mailoutbox):
+    """An account whose owner proved their address, linked GitHub, and added a mistyped second address."""
+    providers.github_signs_in(user_id=42, login="grace", emails=[github_email("grace@example.com")])
+    owner_client = Client()
+    sign_in(owner_client, "github")
+    user = User.objects.get(email="grace@example.com")
+    user.set_password(VICTIM_PASSWORD)
+    user.save()
+    owner_client.force_login(user)
+    owner_client.post(reverse("account_email"), {"action_add": "", "email": "grace@exmaple.com"})
+    assert EmailAddress.objects.filter(user=user, email="grace@exmaple.com", verified=False).exists()
+    mailoutbox.clear()
+    return user
+
+
+def addresses_of(user):
+    return sorted(EmailAddress.objects.filter(user=user).values_list("email", "verified", "primary"))
+
+
+def test_a_reset_asked_through_an_unproven_second_address_mails_no_link_to_the_account(
+    client, owner, mailoutbox
+):
+    neighbour = UserFactory(email="ada@example.com")
+    EmailAddress.objects.create(user=neighbour, email=neighbour.email, primary=True, verified=True)
+
+    client.post(reverse("account_reset_password"), {"email": "grace@exmaple.com"})
+
+    assert [message.to for message in mailoutbox] == [["grace@exmaple.com"]]
+    assert str(owner.pk) not in mailoutbox[0].body
+    assert "/accounts/password/reset/key/" not in mailoutbox[0].body
+    assert addresses_of(owner) == [("grace@example.com", True, True), ("grace@exmaple.com", False, False)]
+    assert addresses_of(neighbour) == [("ada@example.com", True, True)]
+
+
+def test_a_reset_asked_through_the_verified_address_still_mails_a_link(client, owner, mailoutbox):
+    client.post(reverse("account_reset_password"), {"email": "grace@example.com"})
+
+    (message,) = mailoutbox
+    assert message.to == ["grace@example.com"]
+    assert f"/accounts/password/reset/key/{owner.pk}-" in message.body
+
+
+def test_a_reset_link_for_a_second_address_proves_it_and_takes_nothing_away(client, owner, mailoutbox):
+    # A link mailed to the second address (before it stopped receiving them) is still opened.
+    token = AddressPasswordResetTokenGenerator(email="grace@exmaple.com").make_token(owner)
+    key_url = reverse("account_reset_password_from_key", kwargs={"uidb36": str(owner.pk), "key": token})
+    reset_url = client.get(key_url, follow=True).request["PATH_INFO"]
+
+    response = client.post(
+        reset_url, {"password1": ATTACKER_PASSWORD, "password2": ATTACKER_PASSWORD}, follow=True
+    )
+
+    assert "were removed" not in response.text
+    owner.refresh_from_db()
+    assert owner.email == "grace@example.com"
+    assert addresses_of(owner) == [("grace@example.com", True, True), ("grace@exmaple.com", True, False)]
+    assert SocialAccount.objects.filter(user=owner, provider="github").count() == 1
+    # The owner's own address still resets the account.
+    Client().post(reverse("account_reset_password"), {"email": "grace@example.com"})
+    (message,) = mailoutbox
+    assert f"/accounts/password/reset/key/{owner.pk}-" in message.body

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import User, UserRole
@@ -34,7 +35,7 @@ def signed_in_user(client):
 
 
 def link_in(message):
-    return re.search(r"http://testserver(/\S+)", message.body).group(1)
+    return re.search(rf"{re.escape(settings.SHOP_BASE_URL)}(/\S+)", message.body).group(1)
 
 
 def test_pages_use_the_shop_layout(client):
@@ -188,3 +189,40 @@ def test_sign_up_holds_the_sign_in_until_the_address_is_confirmed(client, mailou
     assert EmailAddress.objects.get(email="grace@example.com").verified
     client.post(reverse("account_login"), {"login": "grace@example.com", "password": NEW_PASSWORD})
     assert signed_in_user(client) == User.objects.get(email="grace@example.com")
+
+
+@pytest.fixture
+def foreign_host(settings):
+    """A request naming a host the shop answers on (a wildcard, a second name) that is not its own."""
+    settings.SHOP_BASE_URL = "https://shop.example.com"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "shop.evil.example"]
+    return {"HTTP_HOST": "shop.evil.example"}
+
+
+def links_in(message):
+    return re.findall(r"https?://\S+", message.body + "".join(body for body, _ in message.alternatives))
+
+
+SIGN_UP = {"email": "grace@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data"),
+    [
+        pytest.param("account_signup", SIGN_UP, id="confirmation"),
+        pytest.param("account_reset_password", {"email": "ada@example.com"}, id="reset"),
+        pytest.param("account_reset_password", {"email": "nobody@example.com"}, id="reset-unknown-address"),
+        pytest.param("account_signup", {**SIGN_UP, "email": "ada@example.com"}, id="sign-up-taken-address"),
+    ],
+)
+def test_account_emails_link_to_the_shops_own_address_whatever_host_the_request_named(
+    client, foreign_host, mailoutbox, url_name, data
+):
+    UserFactory(email="ada@example.com")
+
+    client.post(reverse(url_name), data, **foreign_host)
+
+    (message,) = mailoutbox
+    links = links_in(message)
+    assert any("/accounts/" in link for link in links)
+    assert all(link.startswith("https://shop.example.com/") for link in links)

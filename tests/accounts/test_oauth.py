@@ -6,6 +6,7 @@ from http import HTTPStatus
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialToken
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -370,7 +371,7 @@ def test_github_without_any_email_asks_for_one_and_signs_in_once_it_is_confirmed
     assert signed_in_user(client) is None
     assert SocialAccount.objects.get(user=user).uid == "31337"
     assert not EmailAddress.objects.get(user=user).verified
-    client.post(re.search(r"http://testserver(/\S+)", mailoutbox[-1].body).group(1))
+    client.post(re.search(rf"{re.escape(settings.SHOP_BASE_URL)}(/\S+)", mailoutbox[-1].body).group(1))
     assert EmailAddress.objects.get(user=user).verified
     sign_in(client, "github")
     assert signed_in_user(client) == user

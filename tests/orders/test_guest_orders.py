@@ -5,6 +5,7 @@ import time
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
@@ -37,7 +38,7 @@ def guest_order(email, **fields):
 
 
 def link_in(body):
-    return re.search(r"http://testserver(/\S+)", body).group(1)
+    return re.search(rf"{re.escape(settings.SHOP_BASE_URL)}(/\S+)", body).group(1)
 
 
 def order_link_in(message):

@@ -96,6 +96,53 @@ def test_more_decimals_than_the_currency_has_are_refused(typed, currency):
     assert refused.value.code == "too_many_decimals"
 
 
+@pytest.mark.parametrize(
+    ("locale", "typed", "currency", "minor_units"),
+    [
+        ("en_US", "1,299.00", "usd", 129900),
+        ("en_US", "1,299", "usd", 129900),
+        ("en_US", "12,345,678", "jpy", 12345678),
+        ("en_US", " 1,000.5 ", "usd", 100050),
+        ("de_CH", "1'299.50", "chf", 129950),
+    ],
+)
+def test_typed_amounts_may_group_thousands_as_the_shop_locale_writes_them(
+    settings, locale, typed, currency, minor_units
+):
+    settings.SHOP_LOCALE = locale
+
+    assert minor_units_from_text(typed, currency) == minor_units
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed"),
+    [
+        ("en_US", "12abc"),
+        ("en_US", "12.00abc"),
+        ("en_US", "12.00 USD"),
+        ("en_US", "$12.00"),
+        ("en_US", "12.00\n5"),
+        ("en_US", "12,34"),
+        ("en_US", "1,29.00"),
+        ("en_US", "1,2345"),
+        ("en_US", ",299"),
+        ("en_US", "1,,299"),
+        ("en_US", "1.299,00"),
+        ("en_US", "1 299"),
+        # Where the locale groups with a point, only the decimal point is read: "1.299" stays 1.299.
+        ("de_DE", "1.299,00"),
+    ],
+)
+def test_typed_amounts_with_anything_else_are_refused_with_an_example(settings, locale, typed):
+    settings.SHOP_LOCALE = locale
+
+    with pytest.raises(ValidationError) as refused:
+        minor_units_from_text(typed, "usd")
+
+    assert refused.value.code == "invalid"
+    assert "Enter an amount such as 12.50" in refused.value.messages[0]
+
+
 def test_money_template_filter():
     template = Template("{% load money %}{{ amount|money:currency }}")
 

@@ -59,7 +59,12 @@ def test_a_price_typed_as_32_00_is_stored_as_3200_cents_and_sold_at_32_dollars(
 
 @pytest.mark.parametrize(
     ("typed", "currency", "stored", "reads"),
-    [("500", "jpy", 500, "¥500"), ("19.99", "eur", 1999, "€19.99"), ("7", "usd", 700, "$7.00")],
+    [
+        ("500", "jpy", 500, "¥500"),
+        ("19.99", "eur", 1999, "€19.99"),
+        ("7", "usd", 700, "$7.00"),
+        ("1,299.00", "usd", 129900, "$1,299.00"),
+    ],
 )
 def test_amounts_are_typed_in_the_currencys_own_units(staff_client, typed, currency, stored, reads):
     product = factories.ProductFactory()
@@ -75,7 +80,8 @@ def test_amounts_are_typed_in_the_currencys_own_units(staff_client, typed, curre
     [
         ("12.345", "usd", "USD has 2 decimals at most."),
         ("5.5", "jpy", "JPY has no decimals: enter a whole amount."),
-        ("$32", "usd", "Enter an amount such as 12.50, without a currency sign."),
+        ("$32", "usd", "Enter an amount such as 12.50 or 1,299.00, without a currency sign."),
+        ("12abc", "usd", "Enter an amount such as 12.50 or 1,299.00, without a currency sign."),
         ("", "usd", "Enter an amount, such as 12.50."),
     ],
 )

@@ -116,6 +116,10 @@ def test_a_refund_above_what_is_left_is_refused_and_nothing_is_recorded(staff_cl
         ("12.345", "USD has 2 decimals at most."),
         ("$12", "Enter an amount such as 12.50"),
         ("-5", "Enter an amount such as 12.50"),
+        ("12abc", "Enter an amount such as 12.50"),
+        ("1,2.00", "Enter an amount such as 12.50"),
+        # Grouped thousands are read whole: $1,000.00, not $1.00, is more than the order paid.
+        ("1,000.00", "At most $30.00 can still be refunded."),
     ],
 )
 def test_a_malformed_amount_is_refused(staff_client, amount, error):

@@ -6,7 +6,9 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+import requests
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
@@ -197,7 +199,7 @@ def test_a_guest_who_signs_up_and_verifies_the_address_finds_the_subscription(cl
         {"email": "ada.buyer@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
     assert Subscription.objects.get(pk=guest.pk).user is None
-    client.post(re.search(r"http://testserver(/\S+)", mailoutbox[-1].body).group(1))
+    client.post(re.search(rf"{re.escape(settings.SHOP_BASE_URL)}(/\S+)", mailoutbox[-1].body).group(1))
     client.post(reverse("account_login"), {"login": "ada.buyer@example.com", "password": NEW_PASSWORD})
 
     listing = client.get(reverse("subscriptions:list"))
@@ -227,3 +229,22 @@ def test_a_cancellation_date_set_at_stripe_shows_and_resume_undoes_it(
     response = client.post(action_url("resume", subscription_id), follow=True)
     assert stripe_api().v1.subscriptions.retrieve(subscription_id).cancel_at is None
     assert "Cancel at period end" in response.text
+
+
+def test_a_guest_link_sends_stripes_portal_back_to_a_page_without_the_link(
+    client, guest_subscribes, coffee_plan, subscription_recorded, quiet_sim
+):
+    subscription = subscription_recorded(guest_subscribes(coffee_plan, email="ada@example.com"))
+    path = subscription_link_path(subscription=subscription)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+
+    portal = client.post(path)
+    portal_page = requests.get(portal.headers["Location"], timeout=10)
+
+    assert portal.headers["Location"].startswith(quiet_sim.url + "/billing_portal/")
+    (return_url,) = re.findall(r'href="(http://testserver/[^"]*)"', portal_page.text)
+    assert token not in return_url
+    assert "/link/" not in return_url
+    back = client.get(return_url.removeprefix("http://testserver"))
+    assert back.status_code == 200
+    assert "open the link in your email again" in back.text
