@@ -5,6 +5,7 @@ Babel (CLDR) knows each currency's decimals and how the shop's locale writes amo
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision, get_group_symbol
 from django.conf import settings
@@ -40,8 +41,13 @@ def format_money(amount, currency):
     """Return "$19.99", "€5.00", "¥500" or "SEK19.99" (in the shop's locale) for minor units."""
     if amount is None:
         return ""
-    code = (currency or "usd").upper()
-    return format_currency(to_major_units(amount, code), code, locale=settings.SHOP_LOCALE)
+    return _format_money_in_locale(amount, (currency or "usd").upper(), settings.SHOP_LOCALE)
+
+
+# A catalog page writes dozens of amounts and CLDR formatting is slow; few amounts recur.
+@lru_cache(maxsize=4096)
+def _format_money_in_locale(amount, code, locale):
+    return format_currency(to_major_units(amount, code), code, locale=locale)
 
 
 def _typed_amount_pattern(group):
