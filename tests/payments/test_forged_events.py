@@ -16,13 +16,12 @@ from accounts.models import User
 from catalog.models import Price, Product
 from orders.models import Order, OrderStatus, PaymentStatus, Refund
 from orders.selectors import order_refundable_amount
-from payments.checkout import checkout_session_create
 from payments.confirmation import checkout_session_confirm
 from payments.models import WebhookEvent
 from payments.webhooks import WEBHOOK_HANDLERS
 from subscriptions.models import Subscription
 from tests import factories
-from tests.payments.conftest import signature_headers
+from tests.payments.conftest import open_checkout, signature_headers
 from tests.staff.helpers import paid_order
 
 
@@ -65,20 +64,6 @@ def assert_ignored(stored: WebhookEvent, because: str) -> None:
     assert stored.processed
     assert stored.last_error.startswith("Ignored: ")
     assert because in stored.last_error
-
-
-def open_checkout(**price_fields) -> Order:
-    """Return the PENDING order of a Checkout Session the shopper has not paid yet."""
-    price = factories.PriceFactory(**price_fields)
-    cart = factories.CartFactory(currency=price.currency)
-    factories.CartItemFactory(cart=cart, price=price, quantity=1)
-    started = checkout_session_create(
-        cart=cart,
-        user=None,
-        success_url="http://testserver/payments/success/?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url="http://testserver/cart/",
-    )
-    return Order.objects.get(pk=started.order.pk)
 
 
 def order_money(order: Order) -> tuple:
@@ -346,7 +331,7 @@ def test_a_forged_customer_deleted_unlinks_no_user(quiet_sim, stripe_api):
     true = post(forged("customer.deleted", {"id": gone.id, "object": "customer", "deleted": True}))
 
     assert_ignored(lied, f"Stripe still has customer {customer.id}")
-    assert true.processed and true.last_error == ""
+    assert (true.processed, true.last_error) == (True, "")
     assert User.objects.get(pk=user.pk).stripe_customer_id == customer.id
     assert User.objects.get(pk=leaver.pk).stripe_customer_id is None
 
