@@ -442,7 +442,7 @@ def _order_follow_refunds(order: Order) -> bool:
     else:
         target = PaymentStatus.PARTIALLY_REFUNDED
     total = format_money(refunded, order.currency)
-    moved_back = _REFUND_RANK[target] < _REFUND_RANK[order.payment_status]
+    moved_back = _REFUND_RANK[target] < _REFUND_RANK.get(order.payment_status, 0)
     note = (
         f"A refund failed or was canceled at Stripe; {total} refunded in total"
         if moved_back

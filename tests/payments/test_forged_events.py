@@ -18,6 +18,7 @@ from orders.models import Order, OrderStatus, PaymentStatus, Refund
 from orders.selectors import order_refundable_amount
 from payments.confirmation import checkout_session_confirm
 from payments.models import WebhookEvent
+from payments.subscriptions import subscription_sync
 from payments.webhooks import WEBHOOK_HANDLERS
 from subscriptions.models import Subscription
 from tests import factories
@@ -448,4 +449,50 @@ def test_a_forged_subscription_event_records_no_subscription(quiet_sim, mailoutb
 
     assert_ignored(stored, "Stripe has no subscription")
     assert not Subscription.objects.exists()
+    assert not mailoutbox
+
+
+def test_forged_bodies_about_a_real_subscription_and_its_invoice_change_nothing(
+    fresh_quiet_sim, guest_with_cart, mailoutbox
+):
+    coffee = factories.PriceFactory(monthly=True, product__name="House coffee", unit_amount=1200)
+    purchase = guest_with_cart((coffee, 1))
+    page_url = purchase.shopper.checkout().headers["Location"]
+    success_url = purchase.shopper.on_stripe_page(page_url, "pay").headers["Location"]
+    assert purchase.shopper.get(success_url).status_code == 200
+    first = Order.objects.get()
+    subscription = subscription_sync(stripe_subscription_id=first.stripe_subscription_id)
+    assert subscription.status == "active"
+    mailoutbox.clear()
+
+    # Said to be canceled, and its paid first invoice said to be unpaid.
+    for event_type in ("customer.subscription.deleted", "customer.subscription.updated"):
+        post(
+            forged(
+                event_type,
+                {"id": subscription.stripe_subscription_id, "object": "subscription", "status": "canceled"},
+            )
+        )
+    for event_type in ("invoice.payment_failed", "invoice.payment_action_required"):
+        post(
+            forged(
+                event_type,
+                {
+                    "id": first.stripe_invoice_id,
+                    "object": "invoice",
+                    "status": "open",
+                    "amount_remaining": 1200,
+                },
+            )
+        )
+    post(
+        forged(
+            "invoice.paid",
+            {"id": first.stripe_invoice_id, "object": "invoice", "billing_reason": "subscription_cycle"},
+        )
+    )
+
+    subscription.refresh_from_db()
+    assert subscription.status == "active"
+    assert list(Order.objects.values_list("pk", flat=True)) == [first.pk]
     assert not mailoutbox
