@@ -245,10 +245,10 @@ def product_changed(event: dict) -> None:
 
 
 def product_deleted(event: dict) -> None:
-    """Take a product Stripe no longer has off sale."""
+    """Take off sale a product Stripe no longer has, or no longer sells."""
     current = event_object_from_stripe(event, missing_ok=True)
-    if not current.get("deleted"):
-        raise EventIgnored(f"Stripe still has product {current['id']}: not deleted")
+    if current.get("active"):
+        raise EventIgnored(f"Stripe still has product {current['id']} on sale: not deleted")
     Product.objects.filter(stripe_product_id=current["id"]).update(active=False)
 
 
@@ -276,10 +276,10 @@ def price_changed(event: dict) -> None:
 
 
 def price_deleted(event: dict) -> None:
-    """Take a price Stripe no longer has off sale."""
+    """Take off sale a price Stripe no longer has, or has archived."""
     current = event_object_from_stripe(event, missing_ok=True)
-    if not current.get("deleted"):
-        raise EventIgnored(f"Stripe still has price {current['id']}: not deleted")
+    if current.get("active"):
+        raise EventIgnored(f"Stripe still has price {current['id']} active: not deleted")
     Price.objects.filter(stripe_price_id=current["id"]).update(active=False)
 
 
