@@ -61,7 +61,8 @@ PIPELINES = {
         OrderStatus.COMPLETED: {OrderStatus.REFUNDED},
         OrderStatus.FAILED: set(),
         OrderStatus.CANCELLED: set(),
-        OrderStatus.REFUNDED: set(),
+        # Back, only when a refund Stripe reported succeeded fails after all.
+        OrderStatus.REFUNDED: {OrderStatus.PROCESSING, OrderStatus.COMPLETED},
     },
     "payment_status": {
         **{
@@ -70,10 +71,11 @@ PIPELINES = {
             for waiting in _AWAITING_PAYMENT
         },
         PaymentStatus.PAID: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
-        PaymentStatus.PARTIALLY_REFUNDED: {PaymentStatus.REFUNDED},
+        # Back, only when a refund Stripe reported succeeded fails after all.
+        PaymentStatus.PARTIALLY_REFUNDED: {PaymentStatus.REFUNDED, PaymentStatus.PAID},
         PaymentStatus.FAILED: set(),
         PaymentStatus.CANCELED: set(),
-        PaymentStatus.REFUNDED: set(),
+        PaymentStatus.REFUNDED: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.PAID},
     },
     "fulfillment_status": {
         # Packing first (FULFILLED) is optional: an order ships in one step.

@@ -34,6 +34,7 @@ from orders.models import (
     OrderStatusChange,
     PaymentStatus,
     Refund,
+    RefundStatus,
 )
 from shop.money import format_money
 from shop.transactions import run_retrying
@@ -300,7 +301,9 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
     def mark_paid():
         nonlocal newly_paid
         if order.payment_status not in Order.PAID_LIKE_STATUSES:
-            # The order first: a cancelled or failed order refuses the move before anything changes.
+            # Both moves are checked before either is written: a cancelled or failed order, or a
+            # payment recorded cancelled, refuses the payment before the order moves.
+            _require_moves(order, status=OrderStatus.PROCESSING, payment_status=PaymentStatus.PAID)
             if order.status != OrderStatus.PROCESSING:
                 order.set_status("status", OrderStatus.PROCESSING, note=note)
             newly_paid = order.set_status(
@@ -350,6 +353,7 @@ def order_mark_payment_failed(*, order: Order, note: str) -> bool:
     """Record a payment that failed for good (a bank debit that bounced): payment and order FAILED."""
 
     def mark_failed():
+        _require_moves(order, payment_status=PaymentStatus.FAILED, status=OrderStatus.FAILED)
         changed = order.set_status("payment_status", PaymentStatus.FAILED, note=note)
         return order.set_status("status", OrderStatus.FAILED, note=note) or changed
 
@@ -368,6 +372,7 @@ def order_cancel(*, order: Order, note: str) -> bool:
     """Cancel an unpaid order whose checkout ended (expired or abandoned) and unlock its cart."""
 
     def cancel():
+        _require_moves(order, status=OrderStatus.CANCELLED, payment_status=PaymentStatus.CANCELED)
         changed = order.set_status("status", OrderStatus.CANCELLED, note=note)
         changed = order.set_status("payment_status", PaymentStatus.CANCELED, note=note) or changed
         cart_thaw(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
@@ -376,57 +381,89 @@ def order_cancel(*, order: Order, note: str) -> bool:
     return _run_steps(order, cancel)
 
 
-def order_apply_refund(
-    *,
-    order: Order,
-    amount_refunded: int,
-    fully_refunded: bool,
-    reason: str = "",
-    stripe_charge_id: str = "",
-) -> bool:
-    """Apply Stripe's refunded total for the order's charge; never move anything backwards.
+def order_apply_refunds(*, order: Order, reason: str = "", stripe_charge_id: str = "") -> bool:
+    """Make the order's refunded amount the sum of its refunds that stand now, and its statuses follow.
 
-    The refunded amount only grows, and never past what was paid: a larger total is recorded as the
-    amount paid, logged, and the order flagged for staff. The payment becomes PARTIALLY_REFUNDED or
-    REFUNDED, and the order REFUNDED once everything was given back. The order must already be paid.
+    A refund stands once Stripe reports it SUCCEEDED; one that failed or was canceled since comes
+    off again, and the payment moves back (REFUNDED or PARTIALLY_REFUNDED to PARTIALLY_REFUNDED or
+    PAID, a REFUNDED order to the status it had). A PENDING refund gave nothing back yet: it is not
+    counted here (order_refundable_amount holds it back). The refunds' rows are Stripe's current
+    word (refund_record_from_stripe), so whichever delivery runs last writes the right total.
+    Never past what was paid: a larger total is recorded as the amount paid, logged, and the order
+    flagged for staff. The order must already be paid. Return whether anything changed.
     """
-    if amount_refunded > order.amount_total:
-        paid = format_money(order.amount_total, order.currency)
-        note = (
-            f"Stripe reported {format_money(amount_refunded, order.currency)} refunded on charge "
-            f"{stripe_charge_id or '(unknown)'}, more than the {paid} paid; recorded as {paid}. "
-            "Check the payment in the Stripe dashboard."
-        )
-        logger.error("order %s: %s", order.number, note)
-        order_flag_for_staff(order=order, note=note)
-        amount_refunded = order.amount_total
 
-    def apply_refund():
+    def apply_refunds():
         changed = False
-        if amount_refunded > order.refunded_amount:
-            changes = {"refunded_amount": amount_refunded}
-            if reason and not order.refund_reason:
+        while True:
+            standing = _refunds_standing_total(order, stripe_charge_id)
+            if standing == order.refunded_amount:
+                break
+            changes = {"refunded_amount": standing}
+            if reason and standing and not order.refund_reason:
                 changes["refund_reason"] = reason
-            changed = bool(
-                Order.objects.filter(pk=order.pk, refunded_amount__lt=amount_refunded).update(
-                    **changes, updated_at=timezone.now()
-                )
-            )
-            if changed:
+            # Conditional on the total read: of two deliveries racing, the later write re-reads
+            # the rows (the loop) and so never leaves the other's stale total behind.
+            if Order.objects.filter(pk=order.pk, refunded_amount=order.refunded_amount).update(
+                **changes, updated_at=timezone.now()
+            ):
                 for name, value in changes.items():
                     setattr(order, name, value)
-        if order.refunded_amount == 0:
-            # Nothing was given back (a refund still pending, failed or canceled): the payment stays.
-            return changed
-        target = PaymentStatus.REFUNDED if fully_refunded else PaymentStatus.PARTIALLY_REFUNDED
-        if order.payment_status != PaymentStatus.REFUNDED:
-            note = f"Refunded {amount_refunded} {order.currency} in total"
-            changed = order.set_status("payment_status", target, note=note) or changed
-        if fully_refunded and order.status in (OrderStatus.PROCESSING, OrderStatus.COMPLETED):
-            changed = order.set_status("status", OrderStatus.REFUNDED, note="Fully refunded") or changed
-        return changed
+                changed = True
+            else:
+                order.refresh_from_db(fields=["refunded_amount", "refund_reason"])
+        return _order_follow_refunds(order) or changed
 
-    return _run_steps(order, apply_refund)
+    return _run_steps(order, apply_refunds)
+
+
+def _refunds_standing_total(order: Order, stripe_charge_id: str) -> int:
+    standing = sum(order.refunds.filter(status=RefundStatus.SUCCEEDED).values_list("amount", flat=True))
+    if standing <= order.amount_total:
+        return standing
+    paid = format_money(order.amount_total, order.currency)
+    note = (
+        f"Stripe reported {format_money(standing, order.currency)} refunded on charge "
+        f"{stripe_charge_id or '(unknown)'}, more than the {paid} paid; recorded as {paid}. "
+        "Check the payment in the Stripe dashboard."
+    )
+    logger.error("order %s: %s", order.number, note)
+    order_flag_for_staff(order=order, note=note)
+    return order.amount_total
+
+
+def _order_follow_refunds(order: Order) -> bool:
+    """Move the payment and order statuses to what the refunded amount says."""
+    refunded = order.refunded_amount
+    if refunded == 0:
+        target = PaymentStatus.PAID
+    elif refunded >= order.amount_total:
+        target = PaymentStatus.REFUNDED
+    else:
+        target = PaymentStatus.PARTIALLY_REFUNDED
+    total = format_money(refunded, order.currency)
+    moved_back = _REFUND_RANK[target] < _REFUND_RANK.get(order.payment_status, 0)
+    note = (
+        f"A refund failed or was canceled at Stripe; {total} refunded in total"
+        if moved_back
+        else f"Refunded {total} in total"
+    )
+    changed = order.set_status("payment_status", target, note=note)
+    if target == PaymentStatus.REFUNDED and order.status in (OrderStatus.PROCESSING, OrderStatus.COMPLETED):
+        changed = order.set_status("status", OrderStatus.REFUNDED, note="Fully refunded") or changed
+    elif target != PaymentStatus.REFUNDED and order.status == OrderStatus.REFUNDED:
+        changed = order.set_status("status", _status_before_refund(order), note=note) or changed
+    return changed
+
+
+# How much of the payment each paid status says was given back.
+_REFUND_RANK = {PaymentStatus.PAID: 0, PaymentStatus.PARTIALLY_REFUNDED: 1, PaymentStatus.REFUNDED: 2}
+
+
+def _status_before_refund(order: Order) -> str:
+    refunded = order.status_changes.filter(field="status", new_status=OrderStatus.REFUNDED)
+    before = refunded.order_by("-created_at").values_list("old_status", flat=True).first()
+    return before if before in (OrderStatus.PROCESSING, OrderStatus.COMPLETED) else OrderStatus.PROCESSING
 
 
 def order_attach_guest_orders(*, user, email: str) -> int:
@@ -489,11 +526,14 @@ def order_record_dispute(
     currency: str,
     reason: str,
     due_by: datetime | None,
+    withdrawn: int = 0,
 ) -> None:
     """Record the dispute of the order's payment as Stripe has it now, for staff.
 
-    The payment status is left alone, whatever the outcome: a lost dispute is money the
-    cardholder's bank took back, not a refund the shop made.
+    `withdrawn` is what the cardholder's bank holds now (all of it once lost, none once won or
+    reinstated): it comes off the shop's revenue (orders.selectors). The payment status is left
+    alone, whatever the outcome: a lost dispute is money the bank took back, not a refund the shop
+    made. Staff are told on the order when money is withdrawn or comes back.
     """
     dispute = {
         "id": stripe_dispute_id,
@@ -502,17 +542,42 @@ def order_record_dispute(
         "currency": currency,
         "reason": reason,
         "due_by": due_by.isoformat() if due_by else None,
+        "withdrawn": withdrawn,
     }
+    before = 0
 
     def record():
+        nonlocal before
         order.refresh_from_db(fields=["metadata"])
-        if order.metadata.get(DISPUTE_KEY) == dispute:
+        recorded = order.metadata.get(DISPUTE_KEY) or {}
+        before = recorded.get("withdrawn") or 0
+        if recorded == dispute:
             return
         metadata = {**order.metadata, DISPUTE_KEY: dispute}
         Order.objects.filter(pk=order.pk).update(metadata=metadata, updated_at=timezone.now())
         order.metadata = metadata
 
     run_retrying(record)
+    if withdrawn != before:
+        moved = format_money(abs(withdrawn - before), currency)
+        held = format_money(withdrawn, currency)
+        what = "took back" if withdrawn > before else "returned"
+        order_flag_for_staff(
+            order=order,
+            note=(
+                f"Dispute {stripe_dispute_id} ({status.replace('_', ' ')}): the cardholder's bank {what} "
+                f"{moved}; {held} of this payment is with the bank now."
+            ),
+        )
+
+
+def _require_moves(order: Order, **moves: str) -> None:
+    """Raise InvalidStatusTransition unless each of `moves` (field=new status) is allowed or made
+    already: checked before any is written, so an order never moves halfway."""
+    for name, new_status in moves.items():
+        old_status = getattr(order, name)
+        if old_status != new_status and new_status not in order.allowed_statuses(name):
+            raise InvalidStatusTransition(order, name, old_status, new_status)
 
 
 def _run_steps(order: Order, steps):
@@ -545,6 +610,9 @@ def refund_record_from_stripe(
     `refund_id` is our own Refund's pk when Stripe's metadata carries it: a refund staff requested
     here is then matched even before its Stripe id was saved. `failure` says, for staff, why a
     FAILED or CANCELED refund gave nothing back.
+
+    A late delivery never moves a refund back: FAILED and CANCELED are final, and a SUCCEEDED
+    refund only fails or is canceled (Stripe's own order), so a stale read leaves the row alone.
     """
     refund = Refund.objects.filter(stripe_refund_id=stripe_refund_id).first()
     if refund is None and refund_id:
@@ -557,10 +625,23 @@ def refund_record_from_stripe(
             return Refund.objects.create(order=order, reason=reason, **changes)
         except IntegrityError:
             refund = Refund.objects.get(stripe_refund_id=stripe_refund_id)
-    Refund.objects.filter(pk=refund.pk).update(**changes, updated_at=timezone.now())
+    if not Refund.objects.filter(pk=refund.pk, status__in=_REFUND_MOVES_FROM[status]).update(
+        **changes, updated_at=timezone.now()
+    ):
+        refund.refresh_from_db()
+        return refund
     for name, value in changes.items():
         setattr(refund, name, value)
     return refund
+
+
+# The statuses a Refund row may be in for Stripe's report of each status to be written over them.
+_REFUND_MOVES_FROM = {
+    RefundStatus.PENDING: [RefundStatus.PENDING],
+    RefundStatus.SUCCEEDED: [RefundStatus.PENDING, RefundStatus.SUCCEEDED],
+    RefundStatus.FAILED: [RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.FAILED],
+    RefundStatus.CANCELED: [RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.CANCELED],
+}
 
 
 def _items_apply_stripe_amounts(*, order: Order, line_amounts: dict) -> None:

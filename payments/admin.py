@@ -4,6 +4,7 @@ Retry (an action on the list, a button on an event's page) runs the event's hand
 payments.services.webhook_event_process, as `manage.py retry_webhooks` does.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -31,16 +32,42 @@ class FailedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ApiVersionFilter(admin.SimpleListFilter):
+    title = "API version"
+    parameter_name = "api_version"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pinned", f"The shop's ({settings.STRIPE_API_VERSION})"),
+            ("other", "Another version"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pinned":
+            return queryset.filter(api_version=settings.STRIPE_API_VERSION)
+        if self.value() == "other":
+            return queryset.exclude(api_version=settings.STRIPE_API_VERSION).exclude(api_version="")
+        return queryset
+
+
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = ["stripe_event_id", "type", "processed", "attempts", "short_error", "received_at"]
-    list_filter = ["type", "processed", FailedFilter, "livemode"]
+    list_display = [
+        "stripe_event_id",
+        "type",
+        "processed",
+        "attempts",
+        "short_error",
+        "api_version_display",
+        "received_at",
+    ]
+    list_filter = ["type", "processed", FailedFilter, ApiVersionFilter, "livemode"]
     search_fields = ["=stripe_event_id", "type"]
     date_hierarchy = "received_at"
     fields = [
         "stripe_event_id",
         "type",
-        "api_version",
+        "api_version_display",
         "livemode",
         "stripe_created_at",
         "received_at",
@@ -85,6 +112,13 @@ class WebhookEventAdmin(admin.ModelAdmin):
     @admin.display(description="last error or note")
     def short_error(self, event):
         return Truncator(event.last_error).chars(80)
+
+    @admin.display(description="API version")
+    def api_version_display(self, event):
+        if event.api_version_differs:
+            # The endpoint in the Stripe dashboard should be set to the shop's version (docs/stripe.md).
+            return f"⚠ {event.api_version} (not {settings.STRIPE_API_VERSION})"
+        return event.api_version or "—"
 
     @admin.display(description="payload")
     def payload_display(self, event):

@@ -1,9 +1,10 @@
 """Subscription invoices: a paid renewal becomes an order to ship; a first invoice belongs to its checkout.
 
-Handlers re-read the invoice from Stripe rather than trusting the event's copy. A subscription's
-first invoice (`subscription_create`) is paid within its Checkout Session, whose order records that
-payment (payments.confirmation). Every later paid invoice of a period (`subscription_cycle`) is a
-renewal: a new PAID order, shipped like any other, created once however often Stripe delivers it.
+Handlers re-read the invoice from Stripe (payments.stripe_objects) rather than trusting the event's
+copy. A subscription's first invoice (`subscription_create`) is paid within its Checkout Session,
+whose order records that payment (payments.confirmation). Every later paid invoice of a period
+(`subscription_cycle`) is a renewal: a new PAID order, shipped like any other, created once however
+often Stripe delivers it.
 An invoice of 0 (a trial's, or one a coupon paid in full) makes no order: nothing was charged.
 """
 
@@ -16,7 +17,8 @@ from orders.models import Order
 from orders.services import RenewalInvoice, RenewalLine, order_create_for_renewal
 from payments.exceptions import EventIgnored, OrderNotReady
 from payments.stripe_client import stripe_client
-from payments.subscriptions import invoice_subscription_changed
+from payments.stripe_objects import event_object_from_stripe
+from payments.subscriptions import invoice_subscription_id, subscription_sync
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +26,10 @@ logger = logging.getLogger(__name__)
 def invoice_paid(event: dict) -> None:
     """Make the renewal order of a paid subscription invoice, once, and bring its subscription's
     record up to date (a retry that was paid makes a past-due subscription active again)."""
-    invoice_subscription_changed(event)
-    _renewal_order_ensure(invoice_id=event["data"]["object"]["id"])
+    # Read at the pinned API version, whatever version the event was rendered in.
+    invoice = event_object_from_stripe(event)
+    subscription_sync(stripe_subscription_id=invoice_subscription_id(invoice))
+    _renewal_order_ensure(invoice_id=invoice["id"])
 
 
 def _renewal_order_ensure(*, invoice_id: str) -> None:

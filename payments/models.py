@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -45,6 +46,14 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} ({self.stripe_event_id})"
+
+    @property
+    def api_version_differs(self) -> bool:
+        """Whether Stripe rendered the event in another API version than the shop's pinned one.
+
+        Handlers read their objects at the pinned version, but such an event tells staff that the
+        endpoint's version in the Stripe dashboard is not the one the shop is built for."""
+        return bool(self.api_version) and self.api_version != settings.STRIPE_API_VERSION
 
     @property
     def failed(self):

@@ -11,6 +11,7 @@ database is busy with another session's transaction.
 import logging
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.db.models import F, Q
 from django.utils import timezone
@@ -47,6 +48,14 @@ def webhook_event_store(*, event: dict) -> tuple[WebhookEvent, bool]:
         stored = run_retrying(store)
     except IntegrityError:
         return WebhookEvent.objects.get(stripe_event_id=event["id"]), False
+    if stored.api_version_differs:
+        logger.warning(
+            "webhook %s (%s) is rendered in API version %s, not the shop's %s: set the endpoint's version",
+            stored.stripe_event_id,
+            stored.type,
+            stored.api_version,
+            settings.STRIPE_API_VERSION,
+        )
     return stored, True
 
 

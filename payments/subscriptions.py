@@ -13,6 +13,7 @@ import stripe
 
 from payments.exceptions import EventIgnored
 from payments.stripe_client import stripe_client, stripe_error_message
+from payments.stripe_objects import event_object_from_stripe, stripe_object_retrieve
 from subscriptions.emails import subscription_invoice_unpaid_send, subscription_trial_ending_send
 from subscriptions.exceptions import SubscriptionChangeFailed
 from subscriptions.models import Subscription, SubscriptionEmailKind
@@ -29,15 +30,8 @@ def subscription_sync(*, stripe_subscription_id: str) -> Subscription:
 
     Raise EventIgnored when Stripe has no such subscription.
     """
-    try:
-        current = stripe_client().v1.subscriptions.retrieve(
-            stripe_subscription_id, params={"expand": _EXPAND}
-        )
-    except stripe.InvalidRequestError as error:
-        if error.code != "resource_missing":
-            raise
-        raise EventIgnored(f"Stripe has no subscription {stripe_subscription_id}") from error
-    return subscription_apply_stripe(data=current.to_dict())
+    current = stripe_object_retrieve(kind="subscription", object_id=stripe_subscription_id, expand=_EXPAND)
+    return subscription_apply_stripe(data=current)
 
 
 def subscription_cancel_at_stripe(*, subscription: Subscription, at_period_end: bool) -> Subscription:
@@ -85,22 +79,27 @@ def billing_portal_session_url(*, customer: str, return_url: str) -> str:
 
 def customer_subscription_changed(event: dict) -> None:
     """created, updated, deleted, paused, resumed: apply the subscription as Stripe has it now."""
-    subscription_sync(stripe_subscription_id=event["data"]["object"]["id"])
+    subscription_apply_stripe(data=event_object_from_stripe(event, expand=_EXPAND))
 
 
 def customer_subscription_trial_will_end(event: dict) -> None:
     """Apply the subscription, then remind the customer (once per trial) if the trial still ends."""
-    subscription = subscription_sync(stripe_subscription_id=event["data"]["object"]["id"])
+    subscription = subscription_apply_stripe(data=event_object_from_stripe(event, expand=_EXPAND))
     if subscription.status == "trialing":
         subscription_trial_ending_send(subscription=subscription)
 
 
-def invoice_subscription_changed(event: dict) -> None:
-    """paid, upcoming: apply the invoice's subscription as Stripe has it now.
+def invoice_upcoming(event: dict) -> None:
+    """Apply the upcoming invoice's subscription as Stripe has it now.
 
-    An upcoming invoice has no id yet, so the subscription is named by the event's copy.
+    An upcoming invoice has no id to read it by: the subscription it names is the object's id here,
+    read from Stripe like any other (in an older API version's event it sits at the top level).
     """
-    subscription_sync(stripe_subscription_id=_invoice_subscription_id(event["data"]["object"]))
+    invoice = event["data"]["object"]
+    subscription = invoice.get("subscription")
+    if not isinstance(subscription, str):
+        subscription = invoice_subscription_id(invoice)
+    subscription_sync(stripe_subscription_id=subscription)
 
 
 def invoice_payment_failed(event: dict) -> None:
@@ -118,13 +117,8 @@ def invoice_payment_action_required(event: dict) -> None:
 def _invoice_unpaid_notify(event: dict, *, kind: str) -> None:
     """Apply the invoice's subscription and send the `kind` email, unless the invoice was paid or
     voided since or the subscription ended."""
-    try:
-        invoice = stripe_client().v1.invoices.retrieve(event["data"]["object"]["id"]).to_dict()
-    except stripe.InvalidRequestError as error:
-        if error.code != "resource_missing":
-            raise
-        raise EventIgnored(f"Stripe has no invoice {event['data']['object']['id']}") from error
-    subscription = subscription_sync(stripe_subscription_id=_invoice_subscription_id(invoice))
+    invoice = event_object_from_stripe(event)
+    subscription = subscription_sync(stripe_subscription_id=invoice_subscription_id(invoice))
     if invoice.get("status") != "open" or not subscription.is_live:
         # Paid or voided since, or the subscription ended: a new card or a confirmation would change nothing.
         logger.info("invoice %s is %s: no %s email", invoice["id"], invoice.get("status"), kind)
@@ -141,7 +135,7 @@ def _invoice_unpaid_notify(event: dict, *, kind: str) -> None:
     )
 
 
-def _invoice_subscription_id(invoice: dict) -> str:
+def invoice_subscription_id(invoice: dict) -> str:
     """Return the id of the subscription an invoice bills (API 2025-03-31 on: under `parent`)."""
     details = (invoice.get("parent") or {}).get("subscription_details") or {}
     subscription = details.get("subscription")

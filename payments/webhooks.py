@@ -1,6 +1,8 @@
 """What each Stripe event type changes: a mapping from event type to a small handler.
 
-A handler takes the stored event (a dict, as Stripe sent it) and is idempotent. It raises
+A handler takes the stored event (a dict, as Stripe sent it) and is idempotent. Of the event it
+trusts only the type and the object's id: it reads the object from Stripe
+(payments.stripe_objects.event_object_from_stripe) and acts on that. It raises
 OrderNotReady when the event is about an order that is not in the state it needs yet (stored
 later, or not paid yet), so the event fails and Stripe, or `manage.py retry_webhooks`, retries it.
 It raises EventIgnored for an event no retry can fix (an object the shop did not create, or that
@@ -22,7 +24,7 @@ from accounts.models import User
 from catalog.models import Price, Product
 from orders.models import Order, PaymentStatus, RefundStatus
 from orders.services import (
-    order_apply_refund,
+    order_apply_refunds,
     order_flag_for_staff,
     order_record_dispute,
     order_set_payment_status,
@@ -34,12 +36,13 @@ from payments.exceptions import EventIgnored, OrderNotReady
 from payments.invoices import invoice_paid
 from payments.refunds import refund_failure_message
 from payments.stripe_client import stripe_client
+from payments.stripe_objects import event_object_from_stripe
 from payments.subscriptions import (
     customer_subscription_changed,
     customer_subscription_trial_will_end,
     invoice_payment_action_required,
     invoice_payment_failed,
-    invoice_subscription_changed,
+    invoice_upcoming,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,6 +56,12 @@ _CHECKOUT_ORDER_NUMBER = re.compile(r"ORD-[0-9A-F]{12}")
 # checkout whose request died before storing the order): Stripe would retry it for three days for
 # nothing. Younger, the order may still be on its way, so the event fails and is retried.
 ORDER_STORE_GRACE = timedelta(hours=1)
+_WAITING_INTENT_STATUSES = {
+    "requires_payment_method": PaymentStatus.REQUIRES_PAYMENT_METHOD,
+    "requires_confirmation": PaymentStatus.REQUIRES_CONFIRMATION,
+    "requires_action": PaymentStatus.REQUIRES_ACTION,
+    "canceled": PaymentStatus.CANCELED,
+}
 _REFUND_STATUSES = {
     "succeeded": RefundStatus.SUCCEEDED,
     "failed": RefundStatus.FAILED,
@@ -65,7 +74,7 @@ _REFUND_STATUSES = {
 
 def checkout_session_changed(event: dict) -> None:
     """Apply the session's current state, as Stripe reports it now, to its order."""
-    session = event["data"]["object"]
+    session = event_object_from_stripe(event)
     if not Order.objects.filter(stripe_checkout_session_id=session["id"]).exists():
         subject = f"Checkout Session {session['id']}"
         if session.get("status") == "expired":
@@ -78,30 +87,23 @@ def checkout_session_changed(event: dict) -> None:
 # --- Payment intents -----------------------------------------------------------------------
 
 
-def payment_intent_succeeded(event: dict) -> None:
-    """Confirm the order through its Checkout Session, the one place where orders become paid."""
-    intent = event["data"]["object"]
+def payment_intent_changed(event: dict) -> None:
+    """succeeded, payment_failed, requires_action, canceled: apply the intent's status as Stripe has it now.
+
+    A succeeded intent confirms the order through its Checkout Session, the one place where orders
+    become paid. While the shopper is still paying (a declined card, 3-D Secure) only the payment
+    status moves: the session stays open for another attempt.
+    """
+    intent = event_object_from_stripe(event)
     order = _order_for_payment(intent["id"], intent.get("metadata") or {}, intent)
-    if order.stripe_checkout_session_id:
-        checkout_session_confirm(session_id=order.stripe_checkout_session_id)
-
-
-def payment_intent_payment_failed(event: dict) -> None:
-    """A declined attempt: the session stays open for another one, so only the payment status moves."""
-    _payment_intent_waiting(event, PaymentStatus.REQUIRES_PAYMENT_METHOD)
-
-
-def payment_intent_requires_action(event: dict) -> None:
-    _payment_intent_waiting(event, PaymentStatus.REQUIRES_ACTION)
-
-
-def payment_intent_canceled(event: dict) -> None:
-    _payment_intent_waiting(event, PaymentStatus.CANCELED)
-
-
-def _payment_intent_waiting(event: dict, payment_status: str) -> None:
-    intent = event["data"]["object"]
-    order = _order_for_payment(intent["id"], intent.get("metadata") or {}, intent)
+    if intent["status"] == "succeeded":
+        if order.stripe_checkout_session_id:
+            checkout_session_confirm(session_id=order.stripe_checkout_session_id)
+        return
+    payment_status = _WAITING_INTENT_STATUSES.get(intent["status"])
+    if payment_status is None:
+        # Processing: the outcome's own event follows.
+        return
     error = intent.get("last_payment_error") or {}
     note = f"Payment intent {intent['status']}"
     if error.get("message"):
@@ -113,48 +115,42 @@ def _payment_intent_waiting(event: dict, payment_status: str) -> None:
 
 
 def charge_refunded(event: dict) -> None:
-    """Record the charge's refunds as Stripe lists them now, then apply its refunded total."""
-    charge = event["data"]["object"]
+    """Record the charge's refunds as Stripe lists them now, then apply those that stand."""
+    charge = event_object_from_stripe(event)
     order = _order_for_payment(charge.get("payment_intent"), charge.get("metadata") or None, charge)
     _require_paid(order)
-    # A charge carries its refunds only when expanded (API 2022-11-15 on): ask for the Refunds.
-    listed = stripe_client().v1.refunds.list(params={"charge": charge["id"], "limit": 100})
-    refunds = [refund.to_dict() for refund in listed.auto_paging_iter()]
-    for refund in refunds:
-        _refund_record(order, refund)
-    order_apply_refund(
-        order=order,
-        amount_refunded=charge["amount_refunded"],
-        fully_refunded=bool(charge.get("refunded")),
-        reason=next((refund["reason"] for refund in reversed(refunds) if refund.get("reason")), ""),
-        stripe_charge_id=charge["id"],
-    )
+    _charge_refunds_apply(order, charge_id=charge["id"])
 
 
 def refund_changed(event: dict) -> None:
-    """Record the refund as Stripe has it now, then apply its charge's refunded total.
+    """Record the refund, and its charge's others, as Stripe has them now; apply those that stand.
 
-    A refund that failed or was canceled gave nothing back: the order's payment stays as it was,
-    and staff are told why on the order.
+    A refund that failed or was canceled gave nothing back, even one reported succeeded before:
+    it comes off the order's refunded amount, and staff are told why on the order.
     """
-    sent = event["data"]["object"]
-    order = _order_for_payment(sent.get("payment_intent"), None, sent)
+    refund = event_object_from_stripe(event)
+    order = _order_for_payment(refund.get("payment_intent"), None, refund)
     _require_paid(order)
-    # Deliveries are unordered: a late refund.created must not undo its refund.failed.
-    refund = stripe_client().v1.refunds.retrieve(sent["id"]).to_dict()
-    _refund_record(order, refund)
+    if refund.get("charge"):
+        _charge_refunds_apply(order, charge_id=refund["charge"])
+    else:
+        _refund_record(order, refund)
+        order_apply_refunds(order=order, reason=refund.get("reason") or "")
     if refund.get("status") in ("failed", "canceled"):
         order_flag_for_staff(order=order, note=refund_failure_message(refund))
-        return
-    if refund.get("charge"):
-        charge = stripe_client().v1.charges.retrieve(refund["charge"])
-        order_apply_refund(
-            order=order,
-            amount_refunded=charge.amount_refunded,
-            fully_refunded=bool(charge.refunded),
-            reason=refund.get("reason") or "",
-            stripe_charge_id=charge.id,
-        )
+
+
+def _charge_refunds_apply(order: Order, *, charge_id: str) -> None:
+    # A charge carries its refunds only when expanded (API 2022-11-15 on): ask for the Refunds.
+    listed = stripe_client().v1.refunds.list(params={"charge": charge_id, "limit": 100})
+    refunds = [refund.to_dict() for refund in listed.auto_paging_iter()]
+    for refund in refunds:
+        _refund_record(order, refund)
+    order_apply_refunds(
+        order=order,
+        reason=next((refund["reason"] for refund in reversed(refunds) if refund.get("reason")), ""),
+        stripe_charge_id=charge_id,
+    )
 
 
 def _refund_record(order: Order, refund: dict) -> None:
@@ -179,11 +175,10 @@ def _require_paid(order: Order) -> None:
 
 
 def charge_dispute_changed(event: dict) -> None:
-    """Record the dispute on its order as Stripe has it now (opened, updated or decided)."""
-    sent = event["data"]["object"]
-    order = _order_for_payment(sent.get("payment_intent"), None, sent)
-    # Deliveries are unordered: a late charge.dispute.created must not reopen a closed dispute.
-    dispute = stripe_client().v1.disputes.retrieve(sent["id"]).to_dict()
+    """Record the dispute on its order as Stripe has it now (opened, updated, funds withdrawn or
+    reinstated, decided): read again, a late charge.dispute.created cannot reopen a closed one."""
+    dispute = event_object_from_stripe(event)
+    order = _order_for_payment(dispute.get("payment_intent"), None, dispute)
     due_by = (dispute.get("evidence_details") or {}).get("due_by")
     order_record_dispute(
         order=order,
@@ -193,15 +188,31 @@ def charge_dispute_changed(event: dict) -> None:
         currency=dispute["currency"],
         reason=dispute.get("reason") or "",
         due_by=datetime.fromtimestamp(due_by, UTC) if isinstance(due_by, int) else None,
+        withdrawn=_dispute_withdrawn(dispute),
     )
+
+
+def _dispute_withdrawn(dispute: dict) -> int:
+    """Return how much of the payment the cardholder's bank holds now: all of it once the dispute is
+    lost, else what its balance transactions withdrew and did not reinstate."""
+    if dispute["status"] == "lost":
+        return dispute["amount"]
+    moved = sum(
+        transaction.get("amount") or 0
+        for transaction in dispute.get("balance_transactions") or []
+        if isinstance(transaction, dict)
+    )
+    return max(-moved, 0)
 
 
 # --- Customers -----------------------------------------------------------------------------
 
 
 def customer_changed(event: dict) -> None:
-    """Link the customer to the user named in its metadata, unless that user has one already."""
-    customer = event["data"]["object"]
+    """Link the customer to the user named in its metadata at Stripe, unless that user has one already."""
+    customer = event_object_from_stripe(event)
+    if customer.get("deleted"):
+        raise EventIgnored(f"Stripe has deleted customer {customer['id']}")
     user_id = _object_id((customer.get("metadata") or {}).get("user_id"))
     if user_id is None:
         return
@@ -213,8 +224,11 @@ def customer_changed(event: dict) -> None:
 
 
 def customer_deleted(event: dict) -> None:
-    """Forget a deleted customer: the next checkout creates a new one."""
-    User.objects.filter(stripe_customer_id=event["data"]["object"]["id"]).update(stripe_customer_id=None)
+    """Forget a customer Stripe says is deleted: the next checkout creates a new one."""
+    customer = event_object_from_stripe(event)
+    if not customer.get("deleted"):
+        raise EventIgnored(f"Stripe still has customer {customer['id']}: not deleted")
+    User.objects.filter(stripe_customer_id=customer["id"]).update(stripe_customer_id=None)
 
 
 # --- Catalog -------------------------------------------------------------------------------
@@ -222,30 +236,27 @@ def customer_deleted(event: dict) -> None:
 
 def product_changed(event: dict) -> None:
     """Copy the product's current name, description and state from Stripe onto ours (not images)."""
-    stripe_id = event["data"]["object"]["id"]
-    product = _catalog_row(Product, "stripe_product_id", stripe_id, event["data"]["object"], "product_id")
+    current = event_object_from_stripe(event)
+    product = _catalog_row(Product, "stripe_product_id", current, "product_id")
     if product is None:
         # The webhook never adds products (`manage.py sync_stripe` does).
-        raise EventIgnored(f"product {stripe_id} is not in the catalog")
-    # The event may be stale (deliveries are unordered): read the product as it is now.
-    current = stripe_client().v1.products.retrieve(stripe_id).to_dict()
+        raise EventIgnored(f"product {current['id']} is not in the catalog")
     _catalog_update(product, product_fields_from_stripe(current))
 
 
 def product_deleted(event: dict) -> None:
-    Product.objects.filter(stripe_product_id=event["data"]["object"]["id"]).update(active=False)
+    """Take off sale a product Stripe no longer has, or no longer sells."""
+    current = event_object_from_stripe(event, missing_ok=True)
+    if current.get("active"):
+        raise EventIgnored(f"Stripe still has product {current['id']} on sale: not deleted")
+    Product.objects.filter(stripe_product_id=current["id"]).update(active=False)
 
 
 def price_changed(event: dict) -> None:
     """Copy the price's current state and nickname; add a price Stripe has for one of our products."""
-    stripe_id = event["data"]["object"]["id"]
-    price = _catalog_row(Price, "stripe_price_id", stripe_id, event["data"]["object"], "price_id")
-    try:
-        current = stripe_client().v1.prices.retrieve(stripe_id).to_dict()
-    except stripe.InvalidRequestError as error:
-        if price is not None or error.code != "resource_missing":
-            raise
-        raise EventIgnored(f"neither the catalog nor Stripe has price {stripe_id}") from error
+    current = event_object_from_stripe(event)
+    stripe_id = current["id"]
+    price = _catalog_row(Price, "stripe_price_id", current, "price_id")
     if price is not None:
         _catalog_update(price, {"active": current["active"], "nickname": current.get("nickname") or ""})
         return
@@ -265,7 +276,11 @@ def price_changed(event: dict) -> None:
 
 
 def price_deleted(event: dict) -> None:
-    Price.objects.filter(stripe_price_id=event["data"]["object"]["id"]).update(active=False)
+    """Take off sale a price Stripe no longer has, or has archived."""
+    current = event_object_from_stripe(event, missing_ok=True)
+    if current.get("active"):
+        raise EventIgnored(f"Stripe still has price {current['id']} active: not deleted")
+    Price.objects.filter(stripe_price_id=current["id"]).update(active=False)
 
 
 def _catalog_update(row, changes: dict) -> None:
@@ -275,9 +290,10 @@ def _catalog_update(row, changes: dict) -> None:
         type(row).objects.filter(pk=row.pk).update(**changes)
 
 
-def _catalog_row(model, field: str, stripe_id: str, stripe_object: dict, metadata_key: str):
-    """Return our row for a Stripe product or price: by its Stripe id, or by our id in its metadata
-    (the event of an object we just created can arrive before its id is saved)."""
+def _catalog_row(model, field: str, stripe_object: dict, metadata_key: str):
+    """Return our row for a Stripe product or price (as read from Stripe): by its Stripe id, or by
+    our id in its metadata (the event of an object we just created can arrive before its id is saved)."""
+    stripe_id = stripe_object["id"]
     row = model.objects.filter(**{field: stripe_id}).first()
     if row is not None:
         return row
@@ -295,8 +311,8 @@ def _catalog_row(model, field: str, stripe_id: str, stripe_object: dict, metadat
 def _order_for_payment(intent_id: str | None, metadata: dict | None, stripe_object: dict) -> Order:
     """Return the order paid by this payment intent: by its id, else by the order number the shop
     put in the intent's metadata (None: not known, ask Stripe). `stripe_object` is the event's
-    object (intent, charge or refund). Raise EventIgnored or OrderNotReady (_order_missing) when no
-    order of this shop is stored for it."""
+    object as read from Stripe (intent, charge, refund or dispute). Raise EventIgnored or
+    OrderNotReady (_order_missing) when no order of this shop is stored for it."""
     if intent_id:
         order = Order.objects.filter(stripe_payment_intent_id=intent_id).first()
         if order is not None:
@@ -346,17 +362,20 @@ WEBHOOK_HANDLERS = {
     "checkout.session.async_payment_succeeded": checkout_session_changed,
     "checkout.session.async_payment_failed": checkout_session_changed,
     "checkout.session.expired": checkout_session_changed,
-    "payment_intent.succeeded": payment_intent_succeeded,
-    "payment_intent.payment_failed": payment_intent_payment_failed,
-    "payment_intent.requires_action": payment_intent_requires_action,
-    "payment_intent.canceled": payment_intent_canceled,
+    "payment_intent.succeeded": payment_intent_changed,
+    "payment_intent.payment_failed": payment_intent_changed,
+    "payment_intent.requires_action": payment_intent_changed,
+    "payment_intent.canceled": payment_intent_changed,
     "charge.refunded": charge_refunded,
     "refund.created": refund_changed,
     "refund.updated": refund_changed,
     "refund.failed": refund_changed,
+    "charge.refund.updated": refund_changed,
     "charge.dispute.created": charge_dispute_changed,
     "charge.dispute.updated": charge_dispute_changed,
     "charge.dispute.closed": charge_dispute_changed,
+    "charge.dispute.funds_withdrawn": charge_dispute_changed,
+    "charge.dispute.funds_reinstated": charge_dispute_changed,
     "customer.created": customer_changed,
     "customer.updated": customer_changed,
     "customer.deleted": customer_deleted,
@@ -377,5 +396,5 @@ WEBHOOK_HANDLERS = {
     "customer.subscription.trial_will_end": customer_subscription_trial_will_end,
     "invoice.payment_failed": invoice_payment_failed,
     "invoice.payment_action_required": invoice_payment_action_required,
-    "invoice.upcoming": invoice_subscription_changed,
+    "invoice.upcoming": invoice_upcoming,
 }

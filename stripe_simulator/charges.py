@@ -582,6 +582,21 @@ class Payments:
         self.store.emit("charge.dispute.closed", dispute)
         return dispute
 
+    def fail_refund(self, refund_id: str, *, failure_reason: str) -> dict:
+        """A refund reported succeeded fails afterwards (the card network returns it): the money
+        comes back to the balance, so the charge's refunded amount goes down again."""
+        refund = self.store.get("refund", refund_id)
+        if refund["status"] in ("failed", "canceled"):
+            raise StripeError(f"Refund {refund_id} is already {refund['status']}.")
+        charge = self.store.get("charge", refund["charge"])
+        if refund["status"] == "succeeded":
+            self.store.update(
+                charge, {"amount_refunded": charge["amount_refunded"] - refund["amount"], "refunded": False}
+            )
+        self.store.update(refund, {"status": "failed", "failure_reason": failure_reason}, "refund.updated")
+        self.store.emit("refund.failed", refund)
+        return refund
+
     def retrieve_dispute(self, params: Params, dispute_id: str) -> dict:
         return self.store.get("dispute", dispute_id)
 

@@ -220,6 +220,11 @@ class StripeSimulator:
         with self._transaction():
             return copy.deepcopy(self._payments.close_dispute(dispute_id, won=won))
 
+    def fail_refund(self, refund_id: str, failure_reason: str = "expired_or_canceled_card") -> dict:
+        """The card network returns a refund after Stripe reported it succeeded."""
+        with self._transaction():
+            return copy.deepcopy(self._payments.fail_refund(refund_id, failure_reason=failure_reason))
+
     # Webhooks
 
     def wait_for_deliveries(self, timeout: float = 5.0) -> None:

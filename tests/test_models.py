@@ -360,6 +360,10 @@ LEGAL_MOVES = [
     ("payment_status", PaymentStatus.REQUIRES_ACTION, PaymentStatus.PAID),
     ("payment_status", PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED),
     ("payment_status", PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED),
+    # Back, when a refund Stripe reported succeeded fails after all.
+    ("payment_status", PaymentStatus.REFUNDED, PaymentStatus.PAID),
+    ("payment_status", PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.PAID),
+    ("status", OrderStatus.REFUNDED, OrderStatus.PROCESSING),
     ("fulfillment_status", FulfillmentStatus.UNFULFILLED, FulfillmentStatus.FULFILLED),
     ("fulfillment_status", FulfillmentStatus.UNFULFILLED, FulfillmentStatus.SHIPPED),
     ("fulfillment_status", FulfillmentStatus.FULFILLED, FulfillmentStatus.SHIPPED),
@@ -372,7 +376,7 @@ ILLEGAL_MOVES = [
     ("status", OrderStatus.CANCELLED, OrderStatus.PROCESSING),
     ("status", OrderStatus.PENDING, OrderStatus.COMPLETED),
     ("payment_status", PaymentStatus.PAID, PaymentStatus.PENDING),
-    ("payment_status", PaymentStatus.REFUNDED, PaymentStatus.PAID),
+    ("payment_status", PaymentStatus.CANCELED, PaymentStatus.PAID),
     ("payment_status", PaymentStatus.PENDING, PaymentStatus.REFUNDED),
     ("fulfillment_status", FulfillmentStatus.UNFULFILLED, FulfillmentStatus.DELIVERED),
     ("fulfillment_status", FulfillmentStatus.FULFILLED, FulfillmentStatus.RETURNED),
@@ -433,7 +437,7 @@ def test_allowed_statuses_name_the_moves_set_status_makes(move, allowed):
 
 
 def test_allowed_statuses_of_a_final_status_are_none():
-    order = factories.OrderFactory.build(payment_status=PaymentStatus.REFUNDED, status=OrderStatus.CANCELLED)
+    order = factories.OrderFactory.build(payment_status=PaymentStatus.CANCELED, status=OrderStatus.CANCELLED)
 
     assert order.allowed_statuses("payment_status") == frozenset()
     assert order.allowed_statuses("status") == frozenset()

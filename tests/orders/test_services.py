@@ -16,7 +16,7 @@ from orders.models import (
 )
 from orders.services import (
     PaymentDetails,
-    order_apply_refund,
+    order_apply_refunds,
     order_cancel,
     order_create_from_cart,
     order_mark_paid,
@@ -212,12 +212,18 @@ def test_a_paid_order_is_never_cancelled(frozen_cart):
     assert frozen_cart.status == CartStatus.CHECKED_OUT
 
 
-def test_a_charge_with_nothing_refunded_leaves_the_payment_paid(frozen_cart):
+def stripe_refund(order, stripe_refund_id, amount, status):
+    return refund_record_from_stripe(
+        order=order, stripe_refund_id=stripe_refund_id, amount=amount, currency="usd", status=status
+    )
+
+
+def test_a_refund_still_pending_leaves_the_payment_paid(frozen_cart):
     order = pending_order(frozen_cart)
     order_mark_paid(order=order, details=stripe_details(), note="paid")
+    stripe_refund(order, "re_pending", 1000, RefundStatus.PENDING)
 
-    # What a refund still pending, failed or canceled reports: the charge's refunded total is 0.
-    assert order_apply_refund(order=order, amount_refunded=0, fully_refunded=False) is False
+    assert order_apply_refunds(order=order) is False
 
     order.refresh_from_db()
     assert (order.status, order.payment_status, order.refunded_amount) == (
@@ -227,13 +233,14 @@ def test_a_charge_with_nothing_refunded_leaves_the_payment_paid(frozen_cart):
     )
 
 
-def test_refunds_only_ever_add_up(frozen_cart):
+def test_the_refunded_amount_is_the_sum_of_the_refunds_that_stand(frozen_cart):
     order = pending_order(frozen_cart)
     order_mark_paid(order=order, details=stripe_details(), note="paid")
+    other = factories.OrderFactory(paid=True, amount_total=3850)
+    stripe_refund(other, "re_other", 500, RefundStatus.SUCCEEDED)
 
-    assert (
-        order_apply_refund(order=order, amount_refunded=1000, fully_refunded=False, reason="damaged") is True
-    )
+    stripe_refund(order, "re_first", 1000, RefundStatus.SUCCEEDED)
+    assert order_apply_refunds(order=order, reason="damaged") is True
     order.refresh_from_db()
     assert (order.payment_status, order.refunded_amount, order.refund_reason) == (
         PaymentStatus.PARTIALLY_REFUNDED,
@@ -242,16 +249,29 @@ def test_refunds_only_ever_add_up(frozen_cart):
     )
     assert order.status == OrderStatus.PROCESSING
 
-    assert order_apply_refund(order=order, amount_refunded=3850, fully_refunded=True) is True
-    # A late report of the earlier, smaller total changes nothing.
-    assert order_apply_refund(order=order, amount_refunded=1000, fully_refunded=False) is False
-
+    stripe_refund(order, "re_rest", 2850, RefundStatus.SUCCEEDED)
+    assert order_apply_refunds(order=order) is True
+    # A late report of the first refund, from before it succeeded, changes nothing.
+    stripe_refund(order, "re_first", 1000, RefundStatus.PENDING)
+    assert order_apply_refunds(order=order) is False
     order.refresh_from_db()
     assert (order.status, order.payment_status, order.refunded_amount) == (
         OrderStatus.REFUNDED,
         PaymentStatus.REFUNDED,
         3850,
     )
+
+    # The second one fails after it succeeded: it comes off, and the order is back where it was.
+    stripe_refund(order, "re_rest", 2850, RefundStatus.FAILED)
+    assert order_apply_refunds(order=order) is True
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.refunded_amount) == (
+        OrderStatus.PROCESSING,
+        PaymentStatus.PARTIALLY_REFUNDED,
+        1000,
+    )
+    other.refresh_from_db()
+    assert (other.payment_status, other.refunded_amount) == (PaymentStatus.PAID, 0)
 
 
 def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):

@@ -19,6 +19,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from cart.selectors import CART_SESSION_KEY
+from orders.models import Order
+from payments.checkout import checkout_session_create
 from tests import factories
 from tests.conftest import STRIPE_TEST_WEBHOOK_SECRET as WEBHOOK_SECRET
 
@@ -131,3 +133,17 @@ def event_payloads(stripe_client, event_type: str) -> list[str]:
     """Return the JSON bodies of the simulator's events of one type, oldest first."""
     events = stripe_client.v1.events.list({"type": event_type, "limit": 100})
     return [json.dumps(event.to_dict()) for event in reversed(events.data)]
+
+
+def open_checkout(**price_fields) -> Order:
+    """Return the PENDING order of a Checkout Session the shopper has not paid yet."""
+    price = factories.PriceFactory(**price_fields)
+    cart = factories.CartFactory(currency=price.currency)
+    factories.CartItemFactory(cart=cart, price=price, quantity=1)
+    started = checkout_session_create(
+        cart=cart,
+        user=None,
+        success_url="http://testserver/payments/success/?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url="http://testserver/cart/",
+    )
+    return Order.objects.get(pk=started.order.pk)

@@ -158,13 +158,24 @@ def test_a_3d_secure_card_pays_once_authenticated_and_a_failed_authentication_le
     stripe_sim.wait_for_deliveries()
     order.refresh_from_db()
     assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
-    assert status_moves(order) == [
+    moves = status_moves(order)
+    assert moves[:2] == [
         ("payment_status", PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION),
         ("payment_status", PaymentStatus.REQUIRES_ACTION, PaymentStatus.REQUIRES_PAYMENT_METHOD),
-        ("payment_status", PaymentStatus.REQUIRES_PAYMENT_METHOD, PaymentStatus.REQUIRES_ACTION),
-        ("status", OrderStatus.PENDING, OrderStatus.PROCESSING),
-        ("payment_status", PaymentStatus.REQUIRES_ACTION, PaymentStatus.PAID),
     ]
+    # The second challenge's event is applied as Stripe has the payment when it is handled:
+    # asking for authentication still, or paid already (nothing to move then).
+    assert moves[2:] in (
+        [
+            ("payment_status", PaymentStatus.REQUIRES_PAYMENT_METHOD, PaymentStatus.REQUIRES_ACTION),
+            ("status", OrderStatus.PENDING, OrderStatus.PROCESSING),
+            ("payment_status", PaymentStatus.REQUIRES_ACTION, PaymentStatus.PAID),
+        ],
+        [
+            ("status", OrderStatus.PENDING, OrderStatus.PROCESSING),
+            ("payment_status", PaymentStatus.REQUIRES_PAYMENT_METHOD, PaymentStatus.PAID),
+        ],
+    )
     assert len(mailoutbox) == 1
 
 

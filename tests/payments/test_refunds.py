@@ -9,9 +9,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from orders.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
+from orders.selectors import order_refundable_amount
+from orders.services import order_apply_refunds, refund_record_from_stripe
 from payments.models import WebhookEvent
 from tests import factories
 from tests.payments.conftest import event_payloads, signature_headers
+from tests.staff.helpers import paid_order
 
 
 def paid_through_the_simulator(sim, purchase):
@@ -161,42 +164,95 @@ def test_a_charge_refunded_event_alone_records_its_refunds_from_stripe(
 
 
 def test_a_refund_larger_than_the_payment_is_capped_logged_and_flagged_for_staff(
-    db, quiet_sim, client, caplog
+    db, quiet_sim, stripe_api, client, caplog
 ):
-    order = factories.OrderFactory(paid=True, amount_subtotal=3600, amount_total=3600)
-    charge = {
-        "id": "ch_overrefund",
-        "object": "charge",
-        "payment_intent": order.stripe_payment_intent_id,
-        "amount": 3600,
-        "amount_refunded": 36000,
-        "refunded": True,
-        "currency": "usd",
-        "metadata": {"order_number": order.number},
-    }
-    event = {
-        "id": f"evt_{uuid.uuid4().hex[:24]}",
-        "object": "event",
-        "type": "charge.refunded",
-        "created": 1_800_000_000,
-        "data": {"object": charge},
-        "livemode": False,
-    }
+    order = paid_order(quiet_sim, delivered=False, unit_amount=1800, quantity=2)
+    # The shop's record of the payment says less than Stripe charged (recorded wrongly by hand).
+    Order.objects.filter(pk=order.pk).update(amount_total=3000)
+    quiet_sim.refund_from_dashboard(order.stripe_payment_intent_id)
+    [refunded] = [
+        p for p in event_payloads(stripe_api(), "charge.refunded") if order.stripe_payment_intent_id in p
+    ]
+    charge_id = json.loads(refunded)["data"]["object"]["id"]
 
-    response = deliver(client, json.dumps(event))
+    response = deliver(client, refunded)
 
     assert response.status_code == 200
     order.refresh_from_db()
     assert (order.refunded_amount, order.payment_status, order.status) == (
-        3600,
+        3000,
         PaymentStatus.REFUNDED,
         OrderStatus.REFUNDED,
     )
     flag = (
-        "Stripe reported $360.00 refunded on charge ch_overrefund, more than the $36.00 paid; "
-        "recorded as $36.00. Check the payment in the Stripe dashboard."
+        f"Stripe reported $36.00 refunded on charge {charge_id}, more than the $30.00 paid; "
+        "recorded as $30.00. Check the payment in the Stripe dashboard."
     )
     assert any(flag in record.getMessage() for record in caplog.records if record.levelname == "ERROR")
     staff = Client()
     staff.force_login(factories.SuperAdminFactory())
     assert flag in staff.get(f"/admin/orders/order/{order.pk}/change/").text
+
+
+def test_a_refund_that_fails_after_it_succeeded_comes_off_and_staff_are_told(stripe_sim, stripe_api):
+    order = paid_order(stripe_sim, unit_amount=1800, quantity=2)
+    neighbour = paid_order(stripe_sim, unit_amount=1800, quantity=2)
+    intent = order.stripe_payment_intent_id
+    first = stripe_sim.refund_from_dashboard(intent, amount=1000, reason="requested_by_customer")
+    second = stripe_sim.refund_from_dashboard(intent)
+    stripe_sim.refund_from_dashboard(neighbour.stripe_payment_intent_id, amount=500)
+    stripe_sim.wait_for_deliveries()
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.refunded_amount) == (
+        OrderStatus.REFUNDED,
+        PaymentStatus.REFUNDED,
+        3600,
+    )
+
+    # The card network returns the second refund: the customer never got that $26.00.
+    stripe_sim.fail_refund(second["id"])
+    stripe_sim.wait_for_deliveries()
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.refunded_amount) == (
+        OrderStatus.PROCESSING,
+        PaymentStatus.PARTIALLY_REFUNDED,
+        1000,
+    )
+    assert Refund.objects.get(stripe_refund_id=second["id"]).status == RefundStatus.FAILED
+    assert order_refundable_amount(order=order) == 2600
+    assert any(
+        "The refund of $26.00 failed at Stripe" in note for note in order.metadata["needs_staff_attention"]
+    )
+    assert order.status_changes.filter(
+        field="payment_status",
+        new_status=PaymentStatus.PARTIALLY_REFUNDED,
+        note="A refund failed or was canceled at Stripe; $10.00 refunded in total",
+    ).exists()
+
+    # A late delivery of the refund's earlier success changes nothing: Stripe says it failed.
+    [late] = [json.loads(p) for p in event_payloads(stripe_api(), "refund.created") if second["id"] in p]
+    late["id"] = f"evt_{uuid.uuid4().hex[:24]}"
+    assert deliver(Client(), json.dumps(late)).status_code == 200
+    # Nor can a stale read written over the row bring it back.
+    refund_record_from_stripe(
+        order=order, stripe_refund_id=second["id"], amount=2600, currency="usd", status=RefundStatus.SUCCEEDED
+    )
+    order_apply_refunds(order=order)
+
+    order.refresh_from_db()
+    assert (order.payment_status, order.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 1000)
+    assert Refund.objects.get(stripe_refund_id=second["id"]).status == RefundStatus.FAILED
+
+    # The first one fails too: the payment is whole again.
+    stripe_sim.fail_refund(first["id"])
+    stripe_sim.wait_for_deliveries()
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.refunded_amount) == (
+        OrderStatus.PROCESSING,
+        PaymentStatus.PAID,
+        0,
+    )
+    assert order_refundable_amount(order=order) == 3600
+    neighbour.refresh_from_db()
+    assert (neighbour.payment_status, neighbour.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 500)

@@ -185,3 +185,39 @@ def test_a_trial_ships_the_checkout_order_and_its_first_charge_is_a_renewal(
     page = browser.get(renewal.get_absolute_url()).content.decode()
     assert f"Renewal of {first.number}" in page
     assert "$9.00" in page
+
+
+def test_an_invoice_paid_event_in_an_older_api_version_still_makes_its_renewal_order(
+    fresh_quiet_sim, guest_with_cart, live_server, settings
+):
+    coffee = factories.PriceFactory(monthly=True, product__name="House coffee", unit_amount=1200)
+    purchase = guest_with_cart((coffee, 1))
+    page_url = purchase.shopper.checkout().headers["Location"]
+    success_url = purchase.shopper.on_stripe_page(page_url, "pay").headers["Location"]
+    assert purchase.shopper.get(success_url).status_code == 200
+    first = Order.objects.get()
+    advance_one_period(fresh_quiet_sim, first.stripe_subscription_id)
+    [event] = [
+        event
+        for event in invoice_paid_events(fresh_quiet_sim)
+        if event["data"]["object"]["billing_reason"] == "subscription_cycle"
+    ]
+    # As an endpoint on API version 2024-06-20 receives it: the subscription at the top level, no parent.
+    invoice = dict(event["data"]["object"])
+    invoice["subscription"] = invoice.pop("parent")["subscription_details"]["subscription"]
+    old = {**event, "api_version": "2024-06-20", "data": {"object": invoice}}
+
+    assert post_event(live_server.url, old) == 200
+
+    [renewal] = renewals_of(first)
+    assert renewal.stripe_invoice_id == invoice["id"]
+    stored = WebhookEvent.objects.get(stripe_event_id=old["id"])
+    assert (stored.processed, stored.last_error, stored.api_version) == (True, "", "2024-06-20")
+    # Staff see the event was rendered in another version than the shop's pinned one.
+    staff = Client()
+    staff.force_login(factories.SuperAdminFactory())
+    listing = staff.get(reverse("admin:payments_webhookevent_changelist"), {"api_version": "other"})
+    assert [e.stripe_event_id for e in listing.context["cl"].result_list] == [old["id"]]
+    assert f"2024-06-20 (not {settings.STRIPE_API_VERSION})" in listing.text
+    page = staff.get(reverse("admin:payments_webhookevent_change", args=[stored.pk])).text
+    assert f"2024-06-20 (not {settings.STRIPE_API_VERSION})" in page

@@ -5,19 +5,55 @@ import json
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 import requests
 from django.test import Client
 
 from accounts.models import User
+from orders.exceptions import InvalidStatusTransition
 from orders.models import Order, OrderStatus, OrderStatusChange, PaymentStatus
-from payments import services
+from orders.services import order_set_payment_status
+from payments import services, webhooks
+from payments.confirmation import checkout_session_confirm
 from payments.models import WebhookEvent
 from tests import factories
-from tests.payments.conftest import WEBHOOK_SECRET, event_payloads, signature_headers
+from tests.payments.conftest import WEBHOOK_SECRET, event_payloads, open_checkout, signature_headers
+from tests.payments.subscriptions import api_of
+from tests.staff.helpers import paid_order
 
 WEBHOOK = "/payments/webhook/"
+# Stripe's test card that asks for 3-D Secure.
+THREE_D_SECURE_CARD = "4000 0027 6000 3184"
+
+
+def stripe_session(simulator, order_number: str | None):
+    """Return a Checkout Session made at Stripe by someone else than the shop's checkout (another
+    integration on the account, or a checkout whose order was never stored)."""
+    metadata = {"order_number": order_number} if order_number else {}
+    return api_of(simulator).v1.checkout.sessions.create(
+        {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "usd",
+                        "unit_amount": 1000,
+                        "product_data": {"name": "Elsewhere"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "success_url": "https://elsewhere.example/done",
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+        }
+    )
+
+
+def stripe_session_of(simulator, session_id: str):
+    return api_of(simulator).v1.checkout.sessions.retrieve(session_id)
 
 
 def stripe_event(event_type: str, obj: dict) -> dict:
@@ -97,7 +133,7 @@ def test_a_missing_signature_is_refused(db, csrf_client):
 
 
 def test_a_stale_timestamp_is_refused_as_a_possible_replay(db, csrf_client, settings):
-    payload = json.dumps(stripe_event("customer.deleted", {"id": "cus_x", "object": "customer"}))
+    payload = json.dumps(stripe_event("invoice.finalized", {"id": "in_x", "object": "invoice"}))
     stale = int(time.time()) - settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS - 5
 
     response = deliver(csrf_client, payload, signature_headers(payload, timestamp=stale))
@@ -141,23 +177,26 @@ def test_only_post_is_allowed(db, csrf_client):
     assert not WebhookEvent.objects.exists()
 
 
-def test_a_repeated_delivery_is_recognised_and_not_processed_again(db, csrf_client):
-    user = factories.UserFactory(stripe_customer_id="cus_gone")
+def test_a_repeated_delivery_is_recognised_and_not_processed_again(db, quiet_sim, stripe_api, csrf_client):
+    api = stripe_api()
+    gone = api.v1.customers.create({"email": "gone@example.com"})
+    api.v1.customers.delete(gone.id)
+    user = factories.UserFactory(stripe_customer_id=gone.id)
     payload = json.dumps(
-        stripe_event("customer.deleted", {"id": "cus_gone", "object": "customer", "deleted": True})
+        stripe_event("customer.deleted", {"id": gone.id, "object": "customer", "deleted": True})
     )
 
     first = deliver(csrf_client, payload)
     user.refresh_from_db()
     assert user.stripe_customer_id is None
-    User.objects.filter(pk=user.pk).update(stripe_customer_id="cus_gone")
+    User.objects.filter(pk=user.pk).update(stripe_customer_id=gone.id)
     second = deliver(csrf_client, payload)
 
     assert (first.status_code, first.json()) == (200, {"message": "Processed."})
     assert (second.status_code, second.json()) == (200, {"message": "Already processed."})
     assert WebhookEvent.objects.get().attempts == 1
     # Not run again: the second delivery left the (re-set) customer id alone.
-    assert User.objects.get(pk=user.pk).stripe_customer_id == "cus_gone"
+    assert User.objects.get(pk=user.pk).stripe_customer_id == gone.id
 
 
 def test_a_failing_handler_is_recorded_answered_500_and_retried(db, csrf_client, monkeypatch):
@@ -200,8 +239,9 @@ def test_an_event_held_by_another_worker_is_answered_409_until_its_lease_runs_ou
     assert WebhookEvent.objects.get().processed
 
 
-def test_a_late_event_never_moves_a_status_backwards_and_is_not_retried(db, csrf_client):
-    order = factories.OrderFactory(paid=True)
+def test_a_late_event_never_moves_a_status_backwards_and_is_not_retried(db, quiet_sim, csrf_client):
+    order = paid_order(quiet_sim, delivered=False)
+    moves = order.status_changes.count()
     intent = {
         "id": order.stripe_payment_intent_id,
         "object": "payment_intent",
@@ -217,58 +257,79 @@ def test_a_late_event_never_moves_a_status_backwards_and_is_not_retried(db, csrf
     order.refresh_from_db()
     assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
     event = WebhookEvent.objects.get()
-    assert event.processed
-    assert event.last_error.startswith("Superseded by a later change, ignored:")
-    assert not OrderStatusChange.objects.exists()
+    # Stripe has the intent succeeded: the event's copy (declined) is not what is applied.
+    assert (event.processed, event.last_error) == (True, "")
+    assert order.status_changes.count() == moves
 
 
-def test_an_event_for_an_order_not_stored_yet_fails_so_that_it_is_retried(db, csrf_client):
-    intent = {
-        "id": "pi_early",
-        "object": "payment_intent",
-        "status": "succeeded",
-        "created": int(time.time()),
-        "metadata": {"order_number": "ORD-0123456789AB"},
-    }
-    payload = json.dumps(stripe_event("payment_intent.succeeded", intent))
+def test_an_order_never_moves_halfway_when_its_payment_may_not(db, quiet_sim):
+    order = open_checkout()
+    order_set_payment_status(order=order, payment_status=PaymentStatus.CANCELED, note="cancelled")
+    quiet_sim.pay(order.stripe_checkout_session_id)
+
+    with pytest.raises(InvalidStatusTransition):
+        checkout_session_confirm(session_id=order.stripe_checkout_session_id)
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.PENDING, PaymentStatus.CANCELED)
+    assert not order.status_changes.filter(field="status").exists()
+
+
+def test_an_event_for_an_order_not_stored_yet_fails_so_that_it_is_retried(db, quiet_sim, csrf_client):
+    session = stripe_session(quiet_sim, "ORD-0123456789AB")
+    quiet_sim.pay(session.id)
+    intent_id = stripe_session_of(quiet_sim, session.id).payment_intent
+    payload = json.dumps(
+        stripe_event("payment_intent.succeeded", {"id": intent_id, "object": "payment_intent"})
+    )
 
     response = deliver(csrf_client, payload)
 
     assert response.status_code == 500
     event = WebhookEvent.objects.get()
     assert not event.processed
-    assert event.last_error == "OrderNotReady: Order ORD-0123456789AB of payment pi_early is not stored yet."
+    assert (
+        event.last_error == f"OrderNotReady: Order ORD-0123456789AB of payment {intent_id} is not stored yet."
+    )
 
 
-def test_payments_the_shop_did_not_start_are_acknowledged_and_ignored(db, csrf_client):
-    session = {"id": "cs_test_elsewhere", "object": "checkout.session", "metadata": {}}
-    payload = json.dumps(stripe_event("checkout.session.completed", session))
+def test_payments_the_shop_did_not_start_are_acknowledged_and_ignored(db, quiet_sim, csrf_client):
+    session = stripe_session(quiet_sim, None)
+    quiet_sim.pay(session.id)
+    payload = json.dumps(
+        stripe_event("checkout.session.completed", {"id": session.id, "object": "checkout.session"})
+    )
 
     assert deliver(csrf_client, payload).status_code == 200
-    assert WebhookEvent.objects.get().processed
+    event = WebhookEvent.objects.get()
+    assert event.processed
+    assert "belongs to no order of this shop" in event.last_error
 
 
-def test_customer_events_keep_the_user_linked(db, csrf_client):
+def test_customer_events_keep_the_user_linked(db, quiet_sim, stripe_api, csrf_client):
+    api = stripe_api()
     user = factories.UserFactory()
     other = factories.UserFactory(stripe_customer_id="cus_other")
-    created = {"id": "cus_new", "object": "customer", "metadata": {"user_id": str(user.pk)}}
-    foreign = {"id": "cus_foreign", "object": "customer", "metadata": {"user_id": str(other.pk)}}
-    nonsense = {"id": "cus_odd", "object": "customer", "metadata": {"user_id": "not-an-id"}}
+    created = api.v1.customers.create({"metadata": {"user_id": str(user.pk)}})
+    foreign = api.v1.customers.create({"metadata": {"user_id": str(other.pk)}})
+    nonsense = api.v1.customers.create({"metadata": {"user_id": "not-an-id"}})
 
     for event_type, customer in (
         ("customer.created", created),
         ("customer.updated", foreign),
         ("customer.updated", nonsense),
     ):
-        assert deliver(csrf_client, json.dumps(stripe_event(event_type, customer))).status_code == 200
+        event = stripe_event(event_type, {"id": customer.id, "object": "customer"})
+        assert deliver(csrf_client, json.dumps(event)).status_code == 200
 
     user.refresh_from_db()
     other.refresh_from_db()
-    assert user.stripe_customer_id == "cus_new"
+    assert user.stripe_customer_id == created.id
     # A user keeps the customer they have.
     assert other.stripe_customer_id == "cus_other"
 
-    deleted = {"id": "cus_new", "object": "customer", "deleted": True}
+    api.v1.customers.delete(created.id)
+    deleted = {"id": created.id, "object": "customer", "deleted": True}
     assert deliver(csrf_client, json.dumps(stripe_event("customer.deleted", deleted))).status_code == 200
     user.refresh_from_db()
     assert user.stripe_customer_id is None
@@ -308,19 +369,19 @@ def test_two_concurrent_deliveries_of_one_event_have_one_effect(
     assert (event.processed, event.attempts) == (True, 1)
 
 
-def test_an_expired_session_whose_order_was_never_stored_is_acknowledged(db, csrf_client):
+def test_an_expired_session_whose_order_was_never_stored_is_acknowledged(db, quiet_sim, csrf_client):
     # Stripe created the session but its answer never reached us: there is nothing to undo.
-    session = {
-        "id": "cs_test_orphan",
-        "object": "checkout.session",
-        "status": "expired",
-        "metadata": {"order_number": "ORD-NEVERSTORED"},
-    }
+    session = stripe_session(quiet_sim, "ORD-0123456789AB")
+    quiet_sim.expire(session.id)
+    event = stripe_event("checkout.session.expired", {"id": session.id, "object": "checkout.session"})
 
+    assert deliver(csrf_client, json.dumps(event)).status_code == 200
+    stored = WebhookEvent.objects.get()
+    assert stored.processed
     assert (
-        deliver(csrf_client, json.dumps(stripe_event("checkout.session.expired", session))).status_code == 200
+        stored.last_error
+        == f"Ignored: Checkout Session {session.id} expired without an order: nothing to undo."
     )
-    assert WebhookEvent.objects.get().processed
 
 
 @pytest.mark.parametrize(
@@ -331,55 +392,54 @@ def test_an_expired_session_whose_order_was_never_stored_is_acknowledged(db, csr
     ],
 )
 def test_payment_intent_events_move_only_the_payment_status(
-    db, csrf_client, event_type, intent_status, payment_status
+    db, quiet_sim, stripe_api, csrf_client, event_type, intent_status, payment_status
 ):
-    order = factories.OrderFactory()
-    intent = {
-        "id": "pi_waiting",
-        "object": "payment_intent",
-        "status": intent_status,
-        "metadata": {"order_number": order.number},
-    }
+    order = open_checkout()
+    neighbour = open_checkout()
+    session_id = order.stripe_checkout_session_id
+    quiet_sim.pay(session_id, card=THREE_D_SECURE_CARD)
+    if intent_status == "canceled":
+        stripe_api().v1.checkout.sessions.expire(session_id)
+    intent_id = stripe_api().v1.checkout.sessions.retrieve(session_id).payment_intent
+    [payload] = [p for p in event_payloads(stripe_api(), event_type) if intent_id in p]
 
-    assert deliver(csrf_client, json.dumps(stripe_event(event_type, intent))).status_code == 200
+    assert deliver(csrf_client, payload).status_code == 200
 
     order.refresh_from_db()
     assert (order.status, order.payment_status) == (OrderStatus.PENDING, payment_status)
-    assert OrderStatusChange.objects.get().note == f"Payment intent {intent_status}"
+    assert order.status_changes.get().note == f"Payment intent {intent_status}"
+    assert Order.objects.get(pk=neighbour.pk).payment_status == PaymentStatus.PENDING
 
 
 # --- Events no retry can fix: acknowledged, recorded as ignored with why ---------------------
 
-AN_HOUR_AND_A_MINUTE_AGO = int(time.time()) - 3660
 
-
-def completed_session(order_number: str, *, created: int | None = None) -> dict:
-    return {
-        "id": f"cs_test_{uuid.uuid4().hex[:16]}",
-        "object": "checkout.session",
-        "status": "complete",
-        "payment_status": "paid",
-        "created": created or int(time.time()),
-        "metadata": {"order_number": order_number},
-    }
+def completed_session(simulator, order_number: str) -> dict:
+    """Return the body of a checkout.session.completed for a session paid at Stripe, not by our checkout."""
+    session = stripe_session(simulator, order_number)
+    simulator.pay(session.id)
+    return {"id": session.id, "object": "checkout.session"}
 
 
 @pytest.mark.parametrize(
-    ("order_number", "created", "why"),
+    ("order_number", "grace", "why"),
     [
         ("INV-2291", None, "names order 'INV-2291', not a number this shop gives"),
         (
             "ORD-0123456789AB",
-            AN_HOUR_AND_A_MINUTE_AGO,
-            "names order ORD-0123456789AB, still not stored 1:00:00 after it was created",
+            timedelta(0),
+            "names order ORD-0123456789AB, still not stored 0:00:00 after it was created",
         ),
     ],
     ids=["foreign-number", "older-than-checkout-takes"],
 )
 def test_a_completed_session_whose_order_is_not_ours_is_ignored_with_why(
-    db, csrf_client, order_number, created, why
+    db, quiet_sim, csrf_client, monkeypatch, order_number, grace, why
 ):
-    session = completed_session(order_number, created=created)
+    if grace is not None:
+        monkeypatch.setattr(webhooks, "ORDER_STORE_GRACE", grace)
+        time.sleep(1)
+    session = completed_session(quiet_sim, order_number)
     payload = json.dumps(stripe_event("checkout.session.completed", session))
 
     response = deliver(csrf_client, payload)
@@ -391,8 +451,8 @@ def test_a_completed_session_whose_order_is_not_ours_is_ignored_with_why(
     assert not Order.objects.exists()
 
 
-def test_a_completed_session_whose_order_may_still_be_stored_is_retried(db, csrf_client):
-    session = completed_session("ORD-0123456789AB")
+def test_a_completed_session_whose_order_may_still_be_stored_is_retried(db, quiet_sim, csrf_client):
+    session = completed_session(quiet_sim, "ORD-0123456789AB")
 
     response = deliver(csrf_client, json.dumps(stripe_event("checkout.session.completed", session)))
 
@@ -405,47 +465,19 @@ def test_a_completed_session_whose_order_may_still_be_stored_is_retried(db, csrf
 @pytest.mark.parametrize(
     ("event_type", "stripe_object", "why"),
     [
+        ("charge.refunded", {"id": "ch_unknown", "object": "charge"}, "Stripe has no charge ch_unknown"),
+        ("refund.created", {"id": "re_unknown", "object": "refund"}, "Stripe has no refund re_unknown"),
+        ("price.updated", {"id": "price_unknown", "object": "price"}, "Stripe has no price price_unknown"),
+        ("invoice.paid", {"id": "in_unknown", "object": "invoice"}, "Stripe has no invoice in_unknown"),
         (
-            "charge.refunded",
-            {"id": "ch_unknown", "object": "charge", "payment_intent": "pi_unknown", "amount_refunded": 100},
-            "Stripe has no payment intent pi_unknown",
-        ),
-        (
-            "charge.refunded",
-            {
-                "id": "ch_foreign",
-                "object": "charge",
-                "payment_intent": "pi_foreign",
-                "amount_refunded": 100,
-                "metadata": {"order_number": "4471"},
-            },
-            "payment pi_foreign names order '4471', not a number this shop gives",
-        ),
-        (
-            "charge.refunded",
-            {"id": "ch_legacy", "object": "charge", "payment_intent": None, "amount_refunded": 100},
-            "charge ch_legacy belongs to no order of this shop (no order number in its metadata)",
-        ),
-        (
-            "refund.created",
-            {"id": "re_unknown", "object": "refund", "payment_intent": "pi_unknown", "amount": 100},
-            "Stripe has no payment intent pi_unknown",
-        ),
-        (
-            "price.updated",
-            {"id": "price_unknown", "object": "price", "metadata": {}},
-            "neither the catalog nor Stripe has price price_unknown",
+            "charge.dispute.created",
+            {"id": "dp_unknown", "object": "dispute"},
+            "Stripe has no dispute dp_unknown",
         ),
     ],
-    ids=[
-        "charge-of-unknown-payment",
-        "charge-of-foreign-order",
-        "charge-without-payment",
-        "refund-of-unknown-payment",
-        "unknown-price",
-    ],
+    ids=["unknown-charge", "unknown-refund", "unknown-price", "unknown-invoice", "unknown-dispute"],
 )
-def test_events_for_objects_the_shop_does_not_know_are_ignored_with_why(
+def test_events_for_objects_stripe_does_not_have_are_ignored_with_why(
     db, quiet_sim, csrf_client, event_type, stripe_object, why
 ):
     response = deliver(csrf_client, json.dumps(stripe_event(event_type, stripe_object)))
@@ -455,15 +487,39 @@ def test_events_for_objects_the_shop_does_not_know_are_ignored_with_why(
     assert (event.processed, event.last_error) == (True, f"Ignored: {why}.")
 
 
-def test_the_webhook_log_shows_why_an_event_was_ignored(db, csrf_client):
-    session = completed_session("INV-2291")
+@pytest.mark.parametrize(
+    ("order_number", "why"),
+    [
+        ("4471", "payment {intent} names order '4471', not a number this shop gives"),
+        (None, "payment {intent} belongs to no order of this shop (no order number in its metadata)"),
+    ],
+    ids=["foreign-order", "no-order"],
+)
+def test_refunds_of_payments_the_shop_did_not_take_are_ignored_with_why(
+    db, quiet_sim, stripe_api, csrf_client, order_number, why
+):
+    session = stripe_session(quiet_sim, order_number)
+    quiet_sim.pay(session.id)
+    intent = stripe_api().v1.checkout.sessions.retrieve(session.id).payment_intent
+    quiet_sim.refund_from_dashboard(intent, amount=100)
+    [payload] = [p for p in event_payloads(stripe_api(), "charge.refunded") if intent in p]
+
+    assert deliver(csrf_client, payload).status_code == 200
+
+    event = WebhookEvent.objects.get()
+    assert (event.processed, event.last_error) == (True, f"Ignored: {why.format(intent=intent)}.")
+
+
+def test_the_webhook_log_shows_why_an_event_was_ignored(db, quiet_sim, csrf_client):
+    session = completed_session(quiet_sim, "INV-2291")
     deliver(csrf_client, json.dumps(stripe_event("checkout.session.completed", session)))
     staff = Client()
     staff.force_login(factories.SuperAdminFactory())
 
     listing = staff.get("/admin/payments/webhookevent/")
 
-    assert f"Ignored: Checkout Session {session['id']} names order" in listing.text
+    # The list shows the note's start; the event's page all of it.
+    assert f"Ignored: Checkout Session {session['id'][:30]}" in listing.text
 
 
 @pytest.mark.parametrize(

@@ -27,11 +27,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def closed_port_url() -> str:
-    """Return the URL of a local port nothing listens on."""
-    return f"http://{HOST}:{free_port()}"
-
-
 def shop_environment(*, mongodb_uri: str, database_name: str, **overrides: str) -> dict:
     """Return the environment of a shop process on the given database (test settings, short timeouts)."""
     return {

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+import stripe
 from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.db import connection
@@ -33,7 +34,6 @@ from tests.robustness.servers import (
     FailingStripe,
     HangingStripe,
     ShopProcess,
-    closed_port_url,
     manage,
     shop_environment,
 )
@@ -113,25 +113,29 @@ def healthy_within(shop, *, seconds):
 
 
 def test_a_webhook_while_the_database_is_down_is_refused_and_processed_when_stripe_delivers_it_again(
-    own_database, serve_shop
+    own_database, serve_shop, quiet_stripe_simulator
 ):
+    # The handler reads the customer from Stripe: Stripe has deleted it.
+    api = stripe.StripeClient("sk_test_shop_tests", base_addresses={"api": quiet_stripe_simulator.url})
+    customer = api.v1.customers.create({"email": "outage@example.com"})
+    api.v1.customers.delete(customer.id)
     env = shop_environment(
         mongodb_uri=own_database.uri,
         database_name=own_database.name,
         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        STRIPE_API_BASE=closed_port_url(),
+        STRIPE_API_BASE=quiet_stripe_simulator.url,
     )
     manage(
         "shell",
         "-c",
         "from django.core.management import call_command; call_command('migrate', verbosity=0); "
         "from tests.factories import UserFactory; "
-        "UserFactory(email='outage@example.com', stripe_customer_id='cus_outage')",
+        f"UserFactory(email='outage@example.com', stripe_customer_id='{customer.id}')",
         env=env,
     )
     shop = serve_shop(env)
     payload, headers = signed_event(
-        "customer.deleted", {"id": "cus_outage", "object": "customer", "deleted": True}
+        "customer.deleted", {"id": customer.id, "object": "customer", "deleted": True}
     )
 
     own_database.stop()

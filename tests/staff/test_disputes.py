@@ -1,9 +1,12 @@
 """Disputes: Stripe's test card 4000 0000 0000 0259 is paid, then disputed; staff see it and its outcome."""
 
+import html
+
 import pytest
 from django.urls import reverse
 
 from orders.models import Order, OrderStatus, PaymentStatus
+from payments.webhooks import charge_dispute_changed
 from tests.staff.helpers import order_change_url, paid_order
 
 DISPUTED_CARD = "4000 0000 0000 0259"
@@ -34,12 +37,25 @@ def test_a_disputed_payment_flags_the_order_for_staff(staff_client, stripe_sim, 
     assert "Open disputes" in dashboard.text
 
 
-@pytest.mark.parametrize(("won", "shown"), [(False, "Lost: $36.00"), (True, "Won: $36.00")])
-def test_a_closed_dispute_shows_its_outcome_and_leaves_the_payment(
-    staff_client, stripe_sim, stripe_api, won, shown
+def revenue(staff_client):
+    dashboard = staff_client.get(reverse("admin:index")).context["dashboard"]
+    return [(row["currency"], [cell["amount"] for cell in row["cells"]]) for row in dashboard["revenue"]]
+
+
+@pytest.mark.parametrize(
+    ("won", "shown", "revenue_after"),
+    [
+        (False, "Lost: $36.00 disputed as fraudulent; the cardholder's bank kept the money", "$10.00"),
+        (True, "Won: $36.00 disputed as fraudulent; the money came back", "$46.00"),
+    ],
+)
+def test_a_closed_dispute_shows_its_outcome_and_moves_the_revenue_not_the_payment(
+    staff_client, stripe_sim, stripe_api, won, shown, revenue_after
 ):
     order = paid_order(stripe_sim, unit_amount=1800, quantity=2, card=DISPUTED_CARD)
+    paid_order(stripe_sim, unit_amount=1000, quantity=1)
     stripe_sim.wait_for_deliveries()
+    assert revenue(staff_client) == [("usd", ["$46.00", "$46.00"])]
 
     stripe_sim.close_dispute(dispute_of(stripe_api, order).id, won=won)
     stripe_sim.wait_for_deliveries()
@@ -48,9 +64,18 @@ def test_a_closed_dispute_shows_its_outcome_and_leaves_the_payment(
     assert order.metadata["dispute"]["status"] == ("won" if won else "lost")
     # A lost dispute is not a refund: the shop gave nothing back, the cardholder's bank took it.
     assert (order.payment_status, order.refunded_amount) == (PaymentStatus.PAID, 0)
-    assert shown in staff_client.get(order_change_url(order)).text
+    page = html.unescape(staff_client.get(order_change_url(order)).text)
+    assert shown in page
     dashboard = staff_client.get(reverse("admin:index")).context["dashboard"]
     assert dashboard["open_disputes"]["count"] == 0
+    # Revenue is paid minus refunded minus what the bank took back.
+    assert revenue(staff_client) == [("usd", [revenue_after, revenue_after])]
+    if not won:
+        assert order.dispute["withdrawn"] == 3600
+        assert (
+            "the cardholder&#x27;s bank took back $36.00" in page
+            or "the cardholder's bank took back $36.00" in page
+        )
 
 
 def test_an_undisputed_order_shows_no_dispute(staff_client, quiet_sim):
@@ -60,3 +85,26 @@ def test_an_undisputed_order_shows_no_dispute(staff_client, quiet_sim):
 
     assert "disputed as" not in page.text
     assert staff_client.get(reverse("admin:index")).context["dashboard"]["open_disputes"]["count"] == 0
+
+
+def test_a_dispute_lost_moves_the_revenue_and_tells_staff(staff_client, quiet_sim, stripe_api):
+    order = paid_order(quiet_sim, unit_amount=1800, quantity=2, delivered=False, card=DISPUTED_CARD)
+    dispute = dispute_of(stripe_api, order)
+    event = {
+        "id": "evt_dispute_money",
+        "type": "charge.dispute.funds_withdrawn",
+        "data": {"object": {"id": dispute.id}},
+    }
+    charge_dispute_changed(event)
+    assert revenue(staff_client) == [("usd", ["$36.00", "$36.00"])]
+
+    quiet_sim.close_dispute(dispute.id, won=False)
+    charge_dispute_changed({**event, "type": "charge.dispute.closed"})
+
+    order.refresh_from_db()
+    assert order.dispute["withdrawn"] == 3600
+    assert revenue(staff_client) == [("usd", ["$0.00", "$0.00"])]
+    assert any(
+        "the cardholder's bank took back $36.00" in note for note in order.metadata["needs_staff_attention"]
+    )
+    assert (order.payment_status, order.refunded_amount) == (PaymentStatus.PAID, 0)
