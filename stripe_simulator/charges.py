@@ -27,7 +27,7 @@ class MagicCard:
     declined: bool = False
     # 3-D Secure: the payment intent goes requires_action until the customer authenticates.
     authenticates: bool = False
-    # Refunds are accepted (pending), then fail with this failure_reason.
+    # Refunds succeed at first, then fail with this failure_reason.
     refund_failure: str | None = None
     # The payment succeeds, then the cardholder disputes it for this reason.
     dispute_reason: str | None = None
@@ -508,22 +508,27 @@ class Payments:
     def _failing_refund(
         self, charge: dict, amount: int, reason: str | None, metadata: dict | None, failure_reason: str
     ) -> dict:
-        """A refund the card network refuses: accepted as pending, then failed. The answer is the
-        refund as accepted; the money never left, so the charge is unchanged."""
-        refund = self.store.add(
-            {
-                **_refund_row(charge, amount, reason, metadata, "card", status="pending"),
-                "pending_reason": "processing",
-            }
-        )
+        """A refund the card network refuses after accepting it, as Stripe's test card plays it:
+        answered `succeeded` (`refund.created`, `charge.refunded`), then `failed`: `refund.updated`,
+        `charge.refund.updated`, `refund.failed`, and the money is back on the charge. The answer
+        is the refund as accepted."""
+        refund = self.store.add(_refund_row(charge, amount, reason, metadata, "card", status="succeeded"))
         self.store.emit("refund.created", refund)
-        accepted = copy.deepcopy(refund)
-        self.store.update(
-            refund,
-            {"status": "failed", "failure_reason": failure_reason, "pending_reason": None},
-            "refund.updated",
+        refunded_before = charge["amount_refunded"]
+        previous = self.store.update(
+            charge,
+            {
+                "amount_refunded": refunded_before + amount,
+                "refunded": refunded_before + amount == charge["amount"],
+            },
         )
+        self.store.emit("charge.refunded", charge, previous)
+        accepted = copy.deepcopy(refund)
+        previous = self.store.update(refund, {"status": "failed", "failure_reason": failure_reason})
+        self.store.emit("refund.updated", refund, previous)
+        self.store.emit("charge.refund.updated", refund, previous)
         self.store.emit("refund.failed", refund)
+        self.store.update(charge, {"amount_refunded": refunded_before, "refunded": False})
         return accepted
 
     # Disputes

@@ -3,6 +3,7 @@
 EVENT_TYPES = frozenset(
     {
         "charge.dispute.closed",
+        "charge.refund.updated",
         "charge.dispute.created",
         "charge.failed",
         "charge.pending",
