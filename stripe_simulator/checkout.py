@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from .billing import Billing
 from .catalog import Catalog
 from .charges import DECLINED_CARD, DEFAULT_CARD, Payments, bank_method_for, card_method, magic_card
-from .discounts import Discounts, discount_amount
+from .discounts import Discounts, discount_amount, discount_shares
 from .errors import StripeError, parameter_missing
 from .params import Params
 from .shipping import ShippingRates
@@ -246,11 +246,8 @@ class Checkout:
         discount = 0
         for applied in session["discounts"]:
             discount += discount_amount(self.store.get("coupon", applied["coupon"]), subtotal - discount)
-        # Each line carries its share of the discount, the rounding left on the last line.
-        left = discount
-        for index, line in enumerate(due):
-            share = left if index == len(due) - 1 else discount * line["amount_subtotal"] // (subtotal or 1)
-            left -= share
+        shares = discount_shares([line["amount_subtotal"] for line in due], discount)
+        for line, share in zip(due, shares, strict=True):
             line.update(amount_discount=share, amount_total=line["amount_subtotal"] - share)
         rate = self._tax_rate(session)
         for line in due:
@@ -433,8 +430,12 @@ class Checkout:
                 prices=[(line["price"], line["quantity"]) for line in lines if line["price"]["recurring"]],
                 trial_days=plan.trial_days,
                 metadata=plan.subscription_metadata,
+                automatic_tax=session["automatic_tax"]["enabled"],
+                discounts=tuple(session["discounts"]),
             )
-            invoice = self.billing.first_invoice(subscription, session, lines)
+            invoice = self.billing.first_invoice(
+                subscription, session, lines, tax_country=self._tax_countries().get(session["id"])
+            )
         paid = "paid" if session["amount_total"] else "no_payment_required"
         self._complete(
             session, paid, customer_id, customer_details, shipping, subscription["id"], invoice["id"]

@@ -200,7 +200,7 @@ def world(sim):
         taxed["id"], address={"line1": "1 High St", "city": "Bath", "postal_code": "BA1", "country": "GB"}
     )
     coupon = http.ok("POST", "/v1/coupons", {"percent_off": 10, "duration": "once", "name": "Ten"})
-    http.ok(
+    repeating = http.ok(
         "POST",
         "/v1/coupons",
         {"amount_off": 300, "currency": "usd", "duration": "repeating", "duration_in_months": 3},
@@ -258,15 +258,23 @@ def world(sim):
         "POST", "/v1/refunds", {"payment_intent": invoice_payment["payment"]["payment_intent"], "amount": 100}
     )
     ended_subscription = http.ok("GET", f"/v1/checkout/sessions/{ended['id']}")["subscription"]
-    # A test clock whose customer holds a trial, a card that declines renewals and one that asks
-    # for 3-D Secure on them; forty days on, the trial has ended and both renewals are stuck.
+    # A test clock whose customer holds a trial, a card that declines renewals, one that asks
+    # for 3-D Secure on them and a taxed subscription with a repeating coupon; forty days on, the
+    # trial has ended, two renewals are stuck and one is taxed and discounted.
     frozen = 1_924_992_000
     clock = http.ok("POST", "/v1/test_helpers/test_clocks", {"frozen_time": frozen, "name": "contract"})
     on_clock = http.ok("POST", "/v1/customers", {"email": "clock@example.com", "test_clock": clock["id"]})
+    in_bath = {"line1": "1 High St", "city": "Bath", "postal_code": "BA1", "country": "GB"}
+    taxed_and_discounted = {
+        "automatic_tax": {"enabled": True},
+        "customer_update": {"address": "auto"},
+        "discounts": [{"coupon": repeating["id"]}],
+    }
     for card, data in (
         ("4242424242424242", {"subscription_data": {"trial_period_days": 7}}),
         ("4000009999000006", {}),
         ("4000002760003184", {}),
+        ("4242424242424242", taxed_and_discounted),
     ):
         clocked = session(
             mode="subscription",
@@ -274,7 +282,7 @@ def world(sim):
             line_items=[{"price": monthly["id"], "quantity": 1}],
             **data,
         )
-        sim.pay(clocked["id"], card=card)
+        sim.pay(clocked["id"], card=card, address=in_bath)
     advancing = http.ok(
         "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": frozen + 40 * 86_400}
     )
