@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from .charges import Payments
 from .discounts import discount_amount, discount_shares
+from .errors import StripeError
 from .money import format_money
 from .params import Params
 from .store import Store, clock_time, embedded_list, list_object, new_id, now
@@ -45,7 +46,6 @@ _INVOICE_UNUSED = dict.fromkeys(
         "due_date",
         "footer",
         "from_invoice",
-        "hosted_invoice_url",
         "invoice_pdf",
         "last_finalization_error",
         "latest_revision",
@@ -65,7 +65,13 @@ class Billing:
     """Invoices, invoice payments, renewals and retries."""
 
     def __init__(
-        self, store: Store, payments: Payments, subscriptions: Subscriptions, *, after_failed_retries: str
+        self,
+        store: Store,
+        payments: Payments,
+        subscriptions: Subscriptions,
+        *,
+        after_failed_retries: str,
+        invoice_url: Callable[[str], str],
     ):
         if after_failed_retries not in AFTER_FAILED_RETRIES:
             raise ValueError(f"after_failed_retries must be one of {', '.join(AFTER_FAILED_RETRIES)}")
@@ -73,6 +79,7 @@ class Billing:
         self.payments = payments
         self.subscriptions = subscriptions
         self.after_failed_retries = after_failed_retries
+        self._invoice_url = invoice_url
         # Since API version 2025-03-31 an invoice's payments are sent only when expanded.
         store.register_expander("invoice", "payments", self._payments_list)
 
@@ -382,6 +389,7 @@ class Billing:
             "customer_tax_exempt": customer["tax_exempt"],
             "customer_tax_ids": [],
             "default_tax_rates": [],
+            "hosted_invoice_url": None,
             "discounts": [discount["id"] for discount in discounts],
             "effective_at": None,
             "ending_balance": None,
@@ -436,6 +444,8 @@ class Billing:
             invoice,
             {
                 "number": number,
+                # Stripe's hosted invoice page exists from finalization on.
+                "hosted_invoice_url": self._invoice_url(invoice["id"]),
                 "status": "open",
                 "effective_at": finalized,
                 "ending_balance": 0,
@@ -548,6 +558,14 @@ class Billing:
     def _fall_past_due(self, subscription: dict) -> None:
         if subscription["status"] in ("active", "trialing"):
             self.store.update(subscription, {"status": "past_due"}, "customer.subscription.updated")
+
+    def pay_on_page(self, invoice_id: str) -> dict:
+        """The customer pays an open invoice on its hosted page, in person."""
+        invoice = self.store.get("invoice", invoice_id)
+        if invoice["status"] != "open":
+            raise StripeError(f"Invoice {invoice_id} is {invoice['status']}, not open.")
+        self.collect(invoice, on_session=True)
+        return invoice
 
     def retry_open_invoices(self, subscription: dict) -> None:
         """Charge the subscription's unpaid invoices now (after the customer changed the card)."""

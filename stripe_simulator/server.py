@@ -18,6 +18,9 @@ authentication; bodies are form-encoded, all fields optional):
     POST /_simulator/deliveries/drop              send no more events (``types[]``: only these)
     POST /_simulator/deliveries/resume            send every event again
 
+Stripe's hosted invoice page is ``/invoices/{id}`` (an invoice's ``hosted_invoice_url``; POST
+``action`` = ``pay`` pays an open invoice with the customer there).
+
 The customer portal's page is ``/billing_portal/{id}`` (GET shows it; POST ``action`` = ``cancel``
 or ``resume`` with ``subscription``, or ``update_card`` with ``card``).
 
@@ -40,6 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from .api import Api
+from .billing import Billing
 from .charges import Payments
 from .checkout import Checkout
 from .checkout_page import (
@@ -53,6 +57,7 @@ from .checkout_page import (
     render_not_found,
 )
 from .errors import StripeError
+from .invoice_page import render_invoice, render_invoice_not_found
 from .params import Params, parse_form
 from .portal import Portal
 from .portal_page import render_portal, render_portal_not_found
@@ -66,6 +71,7 @@ logger = logging.getLogger(__name__)
 
 _PAGE = re.compile(r"^/checkout/([^/]+)$")
 _PORTAL_PAGE = re.compile(r"^/billing_portal/([^/]+)$")
+_INVOICE_PAGE = re.compile(r"^/invoices/([^/]+)$")
 _CLOCK_ADVANCE = re.compile(r"^/test_clocks/([^/]+)/advance$")
 _CHECKOUT_CONTROL = re.compile(r"^/_simulator/checkout/([^/]+)/([a-z_]+)$")
 _REFUND_CONTROL = re.compile(r"^/_simulator/payment_intents/([^/]+)/refund$")
@@ -86,8 +92,10 @@ class Router:
         deliveries: WebhookDispatcher,
         portal: Portal,
         test_clocks: TestClocks,
+        billing: Billing,
     ):
         self._api = api
+        self._billing = billing
         self._portal = portal
         self._test_clocks = test_clocks
         self._checkout = checkout
@@ -103,6 +111,8 @@ class Router:
                 return self._page(method, match[1], body)
             if match := _PORTAL_PAGE.match(path):
                 return self._portal_page(method, match[1], body)
+            if match := _INVOICE_PAGE.match(path):
+                return self._invoice_page(method, match[1], body)
             if path == "/test_clocks" and method == "GET":
                 with self._transaction():
                     return html_response(200, render_test_clocks(self._clocks()))
@@ -254,6 +264,26 @@ class Router:
         except StripeError as failure:
             return None, failure.message
         return None, "Choose an action."
+
+    def _invoice_page(self, method: str, invoice_id: str, body: str) -> Response:
+        """Stripe's hosted invoice page: GET shows it, POST pays the open invoice."""
+        if method not in ("GET", "POST"):
+            raise StripeError(f"Unrecognized request URL ({method}: /invoices/...).", status=404)
+        with self._transaction():
+            try:
+                invoice = self._billing.retrieve_invoice(Params({}), invoice_id)
+            except StripeError:
+                return html_response(404, render_invoice_not_found(invoice_id))
+            message = error = None
+            if method == "POST" and parse_form(body).get("action") == "pay":
+                try:
+                    self._billing.pay_on_page(invoice_id)
+                except StripeError as failure:
+                    error = failure.message
+                else:
+                    paid = invoice["status"] == "paid"
+                    message, error = ("Invoice paid.", None) if paid else (None, CARD_DECLINED)
+            return html_response(200, render_invoice(invoice, message=message, error=error))
 
     def _clocks(self) -> list[dict]:
         return self._test_clocks.list_clocks(Params({"limit": "100"}))["data"]

@@ -65,7 +65,11 @@ class StripeSimulator:
         self._payments = Payments(self._store)
         subscriptions = Subscriptions(self._store)
         self._billing = billing = Billing(
-            self._store, self._payments, subscriptions, after_failed_retries=after_failed_retries
+            self._store,
+            self._payments,
+            subscriptions,
+            after_failed_retries=after_failed_retries,
+            invoice_url=lambda invoice_id: f"{self.public_url}/invoices/{invoice_id}",
         )
         discounts = Discounts(self._store)
         self._checkout = Checkout(
@@ -100,7 +104,14 @@ class StripeSimulator:
             events=Events(self._store),
         )
         self._router = Router(
-            api, self._checkout, self._payments, self._transaction, self._dispatcher, portal, test_clocks
+            api,
+            self._checkout,
+            self._payments,
+            self._transaction,
+            self._dispatcher,
+            portal,
+            test_clocks,
+            billing,
         )
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
