@@ -481,7 +481,7 @@ class Billing:
             self._paid(invoice)
         elif status == "requires_action":
             # The customer must authenticate; Stripe does not retry such a payment by itself.
-            self.store.update(invoice, {"next_payment_attempt": None})
+            self.store.update(invoice, {"next_payment_attempt": None}, "invoice.updated")
             self.store.emit("invoice.payment_action_required", invoice)
             self._fall_past_due(subscription)
         else:
@@ -544,7 +544,7 @@ class Billing:
         next_attempt = None
         if retries_done < len(RETRY_DAYS):
             next_attempt = first + RETRY_DAYS[retries_done] * _DAY
-        self.store.update(invoice, {"next_payment_attempt": next_attempt})
+        self.store.update(invoice, {"next_payment_attempt": next_attempt}, "invoice.updated")
         self.store.emit("invoice.payment_failed", invoice)
         if next_attempt is not None or subscription["status"] == "canceled":
             self._fall_past_due(subscription)

@@ -576,6 +576,8 @@ class Payments:
         )
         self.store.update(charge, {"disputed": True})
         self.store.emit("charge.dispute.created", dispute)
+        # The bank takes the disputed amount back at once; a won dispute returns it.
+        self.store.emit("charge.dispute.funds_withdrawn", dispute)
         return dispute
 
     def close_dispute(self, dispute_id: str, *, won: bool) -> dict:
@@ -585,6 +587,8 @@ class Payments:
             raise StripeError(f"Dispute {dispute_id} is already closed ({dispute['status']}).")
         self.store.update(dispute, {"status": "won" if won else "lost"})
         self.store.emit("charge.dispute.closed", dispute)
+        if won:
+            self.store.emit("charge.dispute.funds_reinstated", dispute)
         return dispute
 
     def retrieve_dispute(self, params: Params, dispute_id: str) -> dict:

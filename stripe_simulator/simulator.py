@@ -61,7 +61,7 @@ class StripeSimulator:
             on_delivered=self._mark_delivered,
         )
         self._store = Store(self._dispatcher.enqueue, webhook_endpoints=1 if webhook_url else 0)
-        catalog = Catalog(self._store)
+        self._catalog = catalog = Catalog(self._store)
         self._payments = Payments(self._store)
         subscriptions = Subscriptions(self._store)
         self._billing = billing = Billing(
@@ -225,6 +225,11 @@ class StripeSimulator:
             intent = self._store.get("payment_intent", payment_intent_id)
             refund = self._payments.refund(intent=intent, amount=amount, reason=reason)
             return copy.deepcopy(refund)
+
+    def delete_price_from_dashboard(self, price_id: str) -> dict:
+        """Delete a price no one has used, as a person in the Stripe dashboard can: price.deleted."""
+        with self._transaction():
+            return copy.deepcopy(self._catalog.delete_price_from_dashboard(price_id))
 
     def close_dispute(self, dispute_id: str, won: bool = True) -> dict:
         """The bank decides a dispute: won or lost."""

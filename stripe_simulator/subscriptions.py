@@ -280,7 +280,7 @@ class Subscriptions:
         self.store.emit("customer.subscription.deleted", subscription, previous)
         for invoice in self.store.all("invoice"):
             if invoice["status"] == "open" and _subscription_of(invoice) == subscription["id"]:
-                self.store.update(invoice, {"next_payment_attempt": None})
+                self.store.update(invoice, {"next_payment_attempt": None}, "invoice.updated")
 
 
 def _discounts_kept(

@@ -251,6 +251,15 @@ def world(sim):
     disputed_intent = http.ok("GET", f"/v1/checkout/sessions/{disputed['id']}")["payment_intent"]
     dispute = http.ok("GET", "/v1/disputes", {"payment_intent": disputed_intent})["data"][0]
     sim.close_dispute(dispute["id"], won=False)
+    won = session()
+    sim.pay(won["id"], card="4000000000000259")
+    won_intent = http.ok("GET", f"/v1/checkout/sessions/{won['id']}")["payment_intent"]
+    sim.close_dispute(http.ok("GET", "/v1/disputes", {"payment_intent": won_intent})["data"][0]["id"])
+    # A product and its price that nothing used, deleted: the price in the dashboard, then the product.
+    leftover = http.ok("POST", "/v1/products", {"name": "Leftover"})
+    unused = http.ok("POST", "/v1/prices", {"product": leftover["id"], "unit_amount": 5, "currency": "usd"})
+    sim.delete_price_from_dashboard(unused["id"])
+    deleted_product = http.ok("DELETE", f"/v1/products/{leftover['id']}")
     subscription = http.ok("GET", f"/v1/checkout/sessions/{subscribed['id']}")["subscription"]
     paid_session = http.ok("GET", f"/v1/checkout/sessions/{paid_subscription['id']}")
     invoice_payment = http.ok("GET", "/v1/invoice_payments", {"invoice": paid_session["invoice"]})["data"][0]
@@ -292,6 +301,7 @@ def world(sim):
         "customer": ada["id"],
         "deleted_customer": gone["id"],
         "product": mug["id"],
+        "deleted_product": deleted_product,
         "price": price["id"],
         "session": shipped["id"],
         "sessions": [
@@ -351,6 +361,7 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
         ("POST", "/v1/products/{id}"): [
             (http.ok("POST", f"/v1/products/{world['product']}", {"name": "Big mug"}), ())
         ],
+        ("DELETE", "/v1/products/{id}"): [(world["deleted_product"], ())],
         ("GET", "/v1/prices"): [
             (http.ok("GET", "/v1/prices", {"expand": ["data.product"]}), ("data.product",))
         ],

@@ -897,6 +897,54 @@ def test_the_dispute_card_is_paid_then_disputed_and_the_dispute_closed(sim, clie
     status, _, body = post(f"{sim.url}/_simulator/disputes/{created.id}/close", {"outcome": "won"})
     assert status == 400
     assert "already closed" in body
+    # The bank took the money when the dispute opened; a lost dispute gives nothing back.
+    dispute_events = [event.type for event in receiver.events if event.type.startswith("charge.dispute")]
+    assert dispute_events == [
+        "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.closed",
+    ]
+
+
+def test_a_won_dispute_reinstates_the_funds(sim, client, order, receiver):
+    intent_id = sim.pay(order.id, card="4000000000000259")["payment_intent"]
+    [dispute] = client.v1.disputes.list(params={"payment_intent": intent_id}).data
+
+    sim.close_dispute(dispute.id, won=True)
+
+    sim.wait_for_deliveries(timeout=5)
+    dispute_events = [event for event in receiver.events if event.type.startswith("charge.dispute")]
+    assert [event.type for event in dispute_events] == [
+        "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.closed",
+        "charge.dispute.funds_reinstated",
+    ]
+    assert dispute_events[-1].data.object.status == "won"
+
+
+def test_a_product_is_deleted_only_without_prices_and_a_price_only_if_never_used(
+    sim, client, catalog, receiver
+):
+    with pytest.raises(stripe.InvalidRequestError, match="has one or more user-created prices"):
+        client.v1.products.delete("prod_mug")
+    paid = create_session(client, [{"price": catalog["mug"].id, "quantity": 1}])
+    sim.pay(paid.id)
+    with pytest.raises(StripeError, match="has been used and cannot be deleted"):
+        sim.delete_price_from_dashboard(catalog["mug"].id)
+    spare = client.v1.products.create(params={"name": "Spare"})
+    unused = client.v1.prices.create(params={"product": spare.id, "unit_amount": 100, "currency": "usd"})
+
+    sim.delete_price_from_dashboard(unused.id)
+    deleted = client.v1.products.delete(spare.id)
+
+    assert deleted.deleted is True
+    sim.wait_for_deliveries(timeout=5)
+    assert receiver.of_type("price.deleted")[0].data.object.id == unused.id
+    assert receiver.of_type("product.deleted")[0].data.object.id == spare.id
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.prices.retrieve(unused.id)
+    assert client.v1.products.retrieve("prod_mug").id == "prod_mug"
 
 
 def test_promotion_code_typed_on_the_hosted_page_discounts_the_payment(sim, client, catalog):
