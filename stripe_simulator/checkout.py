@@ -103,6 +103,7 @@ class Checkout:
         discounts: Discounts,
         *,
         page_url: Callable[[str], str],
+        transfer_url: Callable[[str], str],
         on_bank_debit_started: Callable[[str], None],
     ):
         self.store = store
@@ -113,6 +114,7 @@ class Checkout:
         self.discounts = discounts
         self.shipping_rates = ShippingRates(store)
         self._page_url = page_url
+        self._transfer_url = transfer_url
         self._on_bank_debit_started = on_bank_debit_started
         store.register_expander(
             "checkout.session", "line_items", lambda s: self.line_items(Params({}), s["id"])
@@ -466,6 +468,44 @@ class Checkout:
         self._complete(session, "unpaid", customer_id, customer_details, shipping)
         self._on_bank_debit_started(session_id)
         return session
+
+    def pay_bank_transfer(self, session_id: str, details: dict | None = None) -> dict:
+        """Choose to pay by bank transfer (`customer_balance`): the session completes unpaid, its
+        payment intent waits with the transfer instructions until `fund_bank_transfer`. A transfer
+        needs a customer: the session makes one if it has none, as `customer_creation`
+        ``if_required`` lets Checkout do."""
+        session = self._open_session(session_id)
+        if session["mode"] != "payment":
+            raise StripeError("Bank transfers are only simulated for sessions in payment mode.")
+        self._authenticating().pop(session_id, None)
+        customer_details, shipping = self._details(session, details or {})
+        customer_id = self._customer_for(session, customer_details, required=True)
+        intent = self._intent(session, customer_id)
+        self.payments.start_bank_transfer(
+            intent, _billing(customer_details), instructions_url=self._transfer_url(intent["id"])
+        )
+        self._complete(session, "unpaid", customer_id, customer_details, shipping)
+        return session
+
+    def fund_bank_transfer(self, session_id: str, amount: int | None = None) -> dict:
+        """Money arrives for the session's bank transfer (`amount`, default all that remains);
+        once it is all there the session is paid: checkout.session.async_payment_succeeded."""
+        session = self.store.get("checkout.session", session_id)
+        if session["status"] != "complete" or not session["payment_intent"]:
+            raise StripeError(f"Checkout Session {session_id} has no bank transfer to fund.")
+        intent = self.store.get("payment_intent", session["payment_intent"])
+        self.payments.fund_bank_transfer(intent, amount)
+        if intent["status"] == "succeeded":
+            self.store.update(session, {"payment_status": "paid"})
+            self.store.emit("checkout.session.async_payment_succeeded", session)
+        return session
+
+    def session_of_intent(self, intent_id: str) -> str:
+        """The id of the session that made the payment intent."""
+        for session in self.store.all("checkout.session"):
+            if session["payment_intent"] == intent_id:
+                return session["id"]
+        raise StripeError(f"PaymentIntent {intent_id} belongs to no Checkout Session.")
 
     def settle_async(self, session_id: str, *, succeeded: bool) -> dict:
         """The bank's answer to a `pay_async` payment."""
@@ -847,15 +887,16 @@ class Checkout:
             return self.store.get("customer", session["customer"])["email"]
         return session["customer_email"]
 
-    def _customer_for(self, session: dict, details: dict) -> str | None:
-        """The session's customer, created now when the session asks for one. A customer with no
-        email gets the one entered on the page, as Stripe's Checkout sets it."""
+    def _customer_for(self, session: dict, details: dict, *, required: bool = False) -> str | None:
+        """The session's customer, created now when the session asks for one or the payment
+        method needs one (`required`). A customer with no email gets the one entered on the page,
+        as Stripe's Checkout sets it."""
         if session["customer"]:
             customer = self.store.get("customer", session["customer"])
             if not customer["email"]:
                 self.store.update(customer, {"email": details["email"]}, "customer.updated")
             return session["customer"]
-        if session["customer_creation"] != "always":
+        if session["customer_creation"] != "always" and not required:
             return None
         address = details["address"]
         customer = self.catalog.new_customer(

@@ -34,6 +34,7 @@ EVENT_TYPES = frozenset(
         "invoice_payment.paid",
         "payment_intent.canceled",
         "payment_intent.created",
+        "payment_intent.partially_funded",
         "payment_intent.payment_failed",
         "payment_intent.processing",
         "payment_intent.requires_action",

@@ -80,6 +80,7 @@ class StripeSimulator:
             billing,
             discounts,
             page_url=lambda session_id: f"{self.public_url}/checkout/{session_id}",
+            transfer_url=lambda intent_id: f"{self.public_url}/bank_transfers/{intent_id}",
             on_bank_debit_started=self._schedule_settlement,
         )
         portal = Portal(
@@ -197,6 +198,17 @@ class StripeSimulator:
         """Start a bank transfer; it clears after `async_settle_delay` or `settle_async`."""
         with self._transaction():
             return copy.deepcopy(self._checkout.pay_async(session_id, details))
+
+    def pay_bank_transfer(self, session_id: str, **details) -> dict:
+        """Choose a bank transfer (`customer_balance`): the session completes unpaid and its
+        payment intent waits in `requires_action` with the transfer instructions."""
+        with self._transaction():
+            return copy.deepcopy(self._checkout.pay_bank_transfer(session_id, details))
+
+    def fund_bank_transfer(self, session_id: str, amount: int | None = None) -> dict:
+        """The customer's bank transfer arrives: `amount` (default: all that remains)."""
+        with self._transaction():
+            return copy.deepcopy(self._checkout.fund_bank_transfer(session_id, amount))
 
     def settle_async(self, session_id: str, succeeded: bool = True) -> dict:
         """Force the outcome of a pending bank transfer."""

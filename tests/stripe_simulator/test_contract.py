@@ -122,6 +122,8 @@ def world(sim):
     club = http.ok("POST", "/v1/products", {"name": "Coffee club"})
     price = http.ok("POST", "/v1/prices", {"product": mug["id"], "unit_amount": 1999, "currency": "usd"})
     http.ok("POST", f"/v1/prices/{price['id']}", {"nickname": "Standard"})
+    euro = http.ok("POST", "/v1/prices", {"product": mug["id"], "unit_amount": 1500, "currency": "eur"})
+    sterling = http.ok("POST", "/v1/prices", {"product": mug["id"], "unit_amount": 1300, "currency": "gbp"})
     monthly = http.ok(
         "POST",
         "/v1/prices",
@@ -157,6 +159,13 @@ def world(sim):
         sim.pay_async(pending["id"])
     sim.settle_async(settled["id"])
     sim.settle_async(bounced["id"], succeeded=False)
+    # Bank transfers to Stripe's account: one half funded, one funded in full; in euros and pounds.
+    half_funded, funded = session(), session(line_items=[{"price": euro["id"], "quantity": 1}])
+    pounds = session(line_items=[{"price": sterling["id"], "quantity": 1}])
+    for transfer in (half_funded, funded, pounds):
+        sim.pay_bank_transfer(transfer["id"])
+    sim.fund_bank_transfer(half_funded["id"], amount=1000)
+    sim.fund_bank_transfer(funded["id"])
     expired = session()
     sim.decline(expired["id"])
     sim.expire(expired["id"])
@@ -306,6 +315,9 @@ def world(sim):
         "session": shipped["id"],
         "sessions": [
             shipped["id"],
+            half_funded["id"],
+            funded["id"],
+            pounds["id"],
             settled["id"],
             bounced["id"],
             expired["id"],

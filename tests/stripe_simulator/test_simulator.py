@@ -280,6 +280,56 @@ def test_bank_transfer_that_clears(sim, client, order, receiver):
     assert "payment_intent.succeeded" in types
 
 
+def test_a_bank_transfer_to_stripe_waits_with_its_instructions_until_funded(sim, client, order, receiver):
+    sim.pay_bank_transfer(order.id, email="ada@example.com")
+
+    session = client.v1.checkout.sessions.retrieve(order.id, params={"expand": ["payment_intent"]})
+    intent = session.payment_intent
+    assert (session.status, session.payment_status) == ("complete", "unpaid")
+    assert intent.status == "requires_action"
+    assert session.customer, "a bank transfer needs a customer: Checkout makes one"
+    assert intent.next_action.type == "display_bank_transfer_instructions"
+    instructions = intent.next_action.display_bank_transfer_instructions
+    assert (instructions.amount_remaining, instructions.currency, instructions.type) == (
+        4498,
+        "usd",
+        "us_bank_transfer",
+    )
+    assert instructions.reference
+    assert [address.type for address in instructions.financial_addresses] == ["aba", "swift"]
+    assert instructions.financial_addresses[0].aba.routing_number
+
+    status, _, _ = post(f"{sim.url}/_simulator/checkout/{order.id}/fund_bank_transfer", {"amount": "1000"})
+
+    assert status == 200
+    waiting = client.v1.payment_intents.retrieve(intent.id)
+    assert waiting.status == "requires_action"
+    assert waiting.next_action.display_bank_transfer_instructions.amount_remaining == 3498
+    page = get(instructions.hosted_instructions_url)
+    assert "$34.98" in page
+    assert instructions.reference in page
+
+    status, _, page = post(instructions.hosted_instructions_url, {"amount": "3498"})
+
+    assert "Transfer received." in page
+    sim.wait_for_deliveries(timeout=5)
+    paid = client.v1.checkout.sessions.retrieve(order.id, params={"expand": ["payment_intent.latest_charge"]})
+    assert (paid.payment_status, paid.payment_intent.status, paid.payment_intent.next_action) == (
+        "paid",
+        "succeeded",
+        None,
+    )
+    assert paid.payment_intent.latest_charge.payment_method_details.type == "customer_balance"
+    assert receiver.types()[-6:] == [
+        "payment_intent.requires_action",
+        "checkout.session.completed",
+        "payment_intent.partially_funded",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "checkout.session.async_payment_succeeded",
+    ]
+
+
 def test_bank_transfer_that_fails(sim, client, order, receiver):
     status, _, _ = post(order.url, {"action": "pay_async", "email": "ada@example.com"})
     assert status == 303
