@@ -28,6 +28,7 @@ from orders.services import (
     order_set_payment_status,
     refund_record_from_stripe,
 )
+from payments.bank_transfers import bank_transfer_instructions_send
 from payments.catalog_sync import price_from_stripe, product_fields_from_stripe
 from payments.confirmation import checkout_session_confirm
 from payments.exceptions import EventIgnored, OrderNotReady
@@ -92,6 +93,9 @@ def payment_intent_payment_failed(event: dict) -> None:
 
 
 def payment_intent_requires_action(event: dict) -> None:
+    # A bank transfer's instructions wait for the shopper's bank, not for 3-D Secure.
+    if bank_transfer_instructions_send(event=event):
+        return
     _payment_intent_waiting(event, PaymentStatus.REQUIRES_ACTION)
 
 
