@@ -317,6 +317,23 @@ class Checkout:
             self.store.get("shipping_rate", option["shipping_rate"]) for option in session["shipping_options"]
         ]
 
+    def _recheck_promotion_codes(self, session: dict) -> None:
+        """Stripe checks a promotion code again when the payment is made, not only when it is
+        applied: a code another checkout used up (or that was deactivated or expired) meanwhile
+        comes off the session, which is totalled again, and the payment is refused in the page's
+        words, for the shopper to pay the new total or try another code."""
+        for applied in session["discounts"]:
+            if not applied["promotion_code"]:
+                continue
+            promotion_code = self.store.get("promotion_code", applied["promotion_code"])
+            try:
+                self.discounts.redeemable(promotion_code, session["currency"])
+            except StripeError:
+                kept = [discount for discount in session["discounts"] if discount is not applied]
+                self.store.update(session, {"discounts": kept})
+                self._retotal(session)
+                raise
+
     def apply_promotion_code(self, session_id: str, code: str) -> dict:
         """The shopper types a promotion code on the hosted page; it replaces any code applied before."""
         session = self._open_session(session_id)
@@ -370,6 +387,7 @@ class Checkout:
         session = self._open_session(session_id)
         details = details or {}
         chosen = magic_card(card)
+        self._recheck_promotion_codes(session)
         # Another card instead of authenticating the previous one.
         self._authenticating().pop(session_id, None)
         if chosen.declined:
@@ -398,6 +416,8 @@ class Checkout:
                 f"Checkout Session {session_id} has no payment awaiting 3-D Secure authentication."
             )
         details = self._authenticating().pop(session_id)
+        if succeeded:
+            self._recheck_promotion_codes(session)
         customer_details, shipping = self._details(session, details)
         intent = self.store.get("payment_intent", session["payment_intent"])
         if not succeeded:
@@ -461,6 +481,7 @@ class Checkout:
         if session["mode"] != "payment":
             raise StripeError("Bank transfers are only simulated for sessions in payment mode.")
         self._authenticating().pop(session_id, None)
+        self._recheck_promotion_codes(session)
         customer_details, shipping = self._details(session, details or {})
         customer_id = self._customer_for(session, customer_details)
         intent = self._intent(session, customer_id)
@@ -478,6 +499,7 @@ class Checkout:
         if session["mode"] != "payment":
             raise StripeError("Bank transfers are only simulated for sessions in payment mode.")
         self._authenticating().pop(session_id, None)
+        self._recheck_promotion_codes(session)
         customer_details, shipping = self._details(session, details or {})
         customer_id = self._customer_for(session, customer_details, required=True)
         intent = self._intent(session, customer_id)

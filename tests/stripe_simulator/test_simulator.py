@@ -997,6 +997,33 @@ def test_a_product_is_deleted_only_without_prices_and_a_price_only_if_never_used
     assert client.v1.products.retrieve("prod_mug").id == "prod_mug"
 
 
+def test_a_one_use_code_applied_by_two_checkouts_is_redeemed_by_the_first_to_pay(sim, client, catalog):
+    coupon = client.v1.coupons.create(params={"amount_off": 500, "currency": "usd", "duration": "once"})
+    code = client.v1.promotion_codes.create(
+        params={"code": "ONCE", "promotion": {"type": "coupon", "coupon": coupon.id}, "max_redemptions": 1}
+    )
+    first, second = (
+        create_session(client, [{"price": catalog["mug"].id, "quantity": 1}], allow_promotion_codes=True)
+        for _ in range(2)
+    )
+    for session in (first, second):
+        assert sim.apply_promotion_code(session.id, "ONCE")["amount_total"] == 1499
+    sim.pay(first.id)
+
+    # Stripe checks the code again when the second shopper pays: it is used up.
+    status, _, page = post(f"{sim.url}/checkout/{second.id}", {"action": "pay", "email": "bo@example.com"})
+
+    assert status == 200
+    assert "This code has already been redeemed the maximum number of times." in page
+    refused = client.v1.checkout.sessions.retrieve(second.id)
+    assert (refused.status, refused.discounts, refused.amount_total) == ("open", [], 1999)
+    assert "$19.99" in page
+    assert client.v1.promotion_codes.retrieve(code.id).times_redeemed == 1
+    # At the full price the payment goes through.
+    assert sim.pay(second.id)["amount_total"] == 1999
+    assert client.v1.checkout.sessions.retrieve(first.id).total_details.amount_discount == 500
+
+
 def test_promotion_code_typed_on_the_hosted_page_discounts_the_payment(sim, client, catalog):
     coupon = client.v1.coupons.create(params={"percent_off": 10, "duration": "once", "name": "Ten off"})
     client.v1.promotion_codes.create(
