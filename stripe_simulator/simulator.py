@@ -41,13 +41,18 @@ class StripeSimulator:
         public_url: str | None = None,
         state_file: str | os.PathLike | None = None,
         after_failed_retries: str = "cancel",
+        delivery: str | None = None,
+        delivery_seed: int | None = None,
     ):
         """`port` 0 picks a free port. `async_settle_delay` is how long a bank
         transfer takes to clear by itself (None: only when forced).
         `public_url` is where browsers reach the simulator, if not at `url`.
         `state_file` keeps the account across restarts: loaded here if it exists,
         rewritten after every change. `after_failed_retries` is what becomes of a subscription
-        whose renewal failed its last retry: ``cancel`` (canceled) or ``unpaid``."""
+        whose renewal failed its last retry: ``cancel`` (canceled) or ``unpaid``. `delivery` is
+        how webhooks go out: ``ordered`` (the default, or $STRIPE_SIMULATOR_DELIVERY) or
+        ``unruly`` (reordered, about half sent twice, retried three times as often; `delivery_seed`
+        makes its draws repeatable)."""
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self._address = (host, port)
@@ -59,6 +64,8 @@ class StripeSimulator:
             webhook_secret,
             retry_delays=retry_delays,
             on_delivered=self._mark_delivered,
+            mode=delivery or os.environ.get("STRIPE_SIMULATOR_DELIVERY") or "ordered",
+            seed=delivery_seed,
         )
         self._store = Store(self._dispatcher.enqueue, webhook_endpoints=1 if webhook_url else 0)
         self._catalog = catalog = Catalog(self._store)

@@ -589,6 +589,37 @@ def test_delivery_gives_up_after_the_last_retry(client):
     assert all(a.error for a in attempts)
 
 
+def test_unruly_delivery_reorders_and_repeats_events_and_retries_longer(receiver):
+    with StripeSimulator(
+        webhook_url=receiver.url, webhook_secret=SECRET, delivery="unruly", delivery_seed=7
+    ) as unruly:
+        unruly_client = stripe.StripeClient("sk_test_x", base_addresses={"api": unruly.url})
+        created = [
+            unruly_client.v1.customers.create(params={"email": f"c{n}@example.com"}) for n in range(12)
+        ]
+        unruly.wait_for_deliveries(timeout=5)
+        received = [event.data.object.id for event in receiver.events]
+
+    # Every event arrives, some of them twice (as the same event), not in the order they happened.
+    assert set(received) == {customer.id for customer in created}
+    assert len(received) > len(created)
+    first_arrivals = list(dict.fromkeys(received))
+    assert first_arrivals != [customer.id for customer in created]
+
+    with StripeSimulator(
+        webhook_url="http://127.0.0.1:9/unreachable", retry_delays=(0.01,), delivery="unruly", delivery_seed=1
+    ) as lonely:
+        stripe.StripeClient("sk_test_x", base_addresses={"api": lonely.url}).v1.customers.create(
+            params={"email": "a@example.com"}
+        )
+        lonely.wait_for_deliveries(timeout=5)
+        attempts = lonely.delivery_attempts
+    # Three times as many attempts as the two of the ordered mode (see the test above).
+    assert max(a.attempt for a in attempts) == 6
+    with pytest.raises(ValueError, match="delivery must be one of"):
+        StripeSimulator(delivery="shuffled")
+
+
 def test_form_parsing_keeps_nesting_and_order():
     form = parse_form("line_items[1][price]=b&line_items[0][price]=a&expand[]=x&expand[]=y&metadata[0]=zero")
     params = Params(form)
