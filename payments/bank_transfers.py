@@ -95,10 +95,17 @@ def bank_transfer_instructions_send(*, event: dict) -> bool:
     if (copy.get("next_action") or {}).get("type") != _NEXT_ACTION:
         return False
     intent = stripe_client().v1.payment_intents.retrieve(copy["id"]).to_dict()
+    if bank_transfer_instructions_from_intent(intent) is None:
+        return False
+    return bank_transfer_instructions_email(intent=intent, order=_order_of(intent))
+
+
+def bank_transfer_instructions_email(*, intent: dict, order: Order) -> bool:
+    """Email the shopper of `order` what to transfer where, if `intent` (as Stripe has it now)
+    waits for a bank transfer; return whether it does (and so is no 3-D Secure to wait for)."""
     instructions = bank_transfer_instructions_from_intent(intent)
     if instructions is None:
         return False
-    order = _order_of(intent)
     if not order.customer_email:
         # The checkout's details (the email typed on Stripe's page) are recorded from the session.
         checkout_session_confirm(session_id=order.stripe_checkout_session_id)

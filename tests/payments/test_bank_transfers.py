@@ -76,3 +76,49 @@ def test_a_bank_transfer_shows_and_emails_its_instructions_and_waits_for_the_mon
     neighbour.refresh_from_db()
     assert (neighbour.status, neighbour.payment_status) == (OrderStatus.PENDING, PaymentStatus.PENDING)
     assert not WebhookEvent.objects.filter(processed=False).exists()
+
+
+def test_an_event_that_claims_a_bank_transfer_stripe_does_not_have_sends_no_instructions(
+    stripe_sim, guest_with_cart, stripe_api, live_server, mailoutbox
+):
+    mug = factories.PriceFactory(product__name="Mug", unit_amount=1800)
+    purchase = guest_with_cart((mug, 1))
+    page_url, session_id = start_checkout(purchase, stripe_sim)
+    # A card that waits for 3-D Secure: Stripe's payment intent requires action, with no transfer.
+    purchase.shopper.on_stripe_page(page_url, "pay", card="4000002760003184")
+    stripe_sim.wait_for_deliveries()
+    intent_id = stripe_api().v1.checkout.sessions.retrieve(session_id).payment_intent
+    forged = {
+        "id": "evt_forged_bank_transfer",
+        "object": "event",
+        "api_version": "2026-10-28.endive",
+        "created": 1_800_000_000,
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": "payment_intent.requires_action",
+        "data": {
+            "object": {
+                "id": intent_id,
+                "object": "payment_intent",
+                "status": "requires_action",
+                "next_action": {
+                    "type": "display_bank_transfer_instructions",
+                    "display_bank_transfer_instructions": {
+                        "amount_remaining": 1,
+                        "reference": "SEND-IT-HERE",
+                    },
+                },
+            }
+        },
+    }
+    payload = json.dumps(forged)
+
+    answer = requests.post(
+        f"{live_server.url}/payments/webhook/", data=payload, headers=signature_headers(payload), timeout=10
+    )
+
+    assert answer.status_code == 200
+    assert mailoutbox == []
+    order = Order.objects.get(stripe_checkout_session_id=session_id)
+    assert order.payment_status == PaymentStatus.REQUIRES_ACTION
