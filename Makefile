@@ -51,8 +51,16 @@ stop: install ## Stop the background embedded database and Stripe simulator
 superadmin: migrate ## Create or promote a SUPER_ADMIN (interactive)
 	$(PY) manage.py create_superadmin
 
-test: $(BENCH_STAMP) ## Run the whole test suite (browser journeys included)
+# The payment and subscription journeys whose webhooks the simulator delivers (a checkout paid,
+# refunded, renewed, taxed and discounted, paid by bank transfer), run again with the simulator
+# reordering, repeating and retrying its events as Stripe may: about 40 s, not a second full run.
+UNRULY_TESTS = tests/payments/test_purchase.py tests/payments/test_refunds.py \
+	tests/payments/test_renewals.py tests/payments/test_renewal_amounts.py \
+	tests/payments/test_bank_transfers.py tests/staff/test_subscription_refunds.py
+
+test: $(BENCH_STAMP) ## Run the whole test suite (browser journeys included), then the payment journeys with unruly webhooks
 	$(PY) -m pytest
+	$(PY) -m pytest --stripe-delivery=unruly $(UNRULY_TESTS)
 
 test-fast: $(BENCH_STAMP) ## Run the suite without the browser journeys
 	$(PY) -m pytest -m "not e2e"

@@ -18,6 +18,7 @@ from cart.selectors import cart_get_for_request
 from orders.exceptions import InvalidStatusTransition
 from orders.links import order_link_path
 from orders.models import Order, OrderStatus
+from payments.bank_transfers import bank_transfer_instructions_for_order
 from payments.checkout import checkout_session_cancel, checkout_session_create
 from payments.confirmation import checkout_session_confirm
 from payments.exceptions import CheckoutError, WebhookEventInProgress
@@ -75,12 +76,16 @@ def checkout_success(request):
             # The webhook settles the order anyway; the page shows what is known and reloads.
             logger.warning("success page: could not confirm session %s now", session_id, exc_info=True)
         order.refresh_from_db()
+    transfer = bank_transfer_instructions_for_order(order=order)
     context = {
         "order": order,
         "items": list(order.items.all()),
         "order_path": order_link_path(order=order),
+        "bank_transfer": transfer,
         # A bank payment takes days: no reloading every few seconds.
-        "awaiting_payment": order.status == OrderStatus.PENDING and not order.awaits_bank_payment,
+        "awaiting_payment": order.status == OrderStatus.PENDING
+        and not order.awaits_bank_payment
+        and transfer is None,
         "refresh_seconds": PENDING_REFRESH_SECONDS,
     }
     response = render(request, "payments/order_success.html", context)

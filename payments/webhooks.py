@@ -30,6 +30,7 @@ from orders.services import (
     order_set_payment_status,
     refund_record_from_stripe,
 )
+from payments.bank_transfers import bank_transfer_instructions_email
 from payments.catalog_sync import price_from_stripe, product_fields_from_stripe
 from payments.confirmation import checkout_session_confirm
 from payments.exceptions import EventIgnored, OrderNotReady
@@ -96,6 +97,9 @@ def payment_intent_changed(event: dict) -> None:
     """
     intent = event_object_from_stripe(event)
     order = _order_for_payment(intent["id"], intent.get("metadata") or {}, intent)
+    # A bank transfer's instructions wait for the shopper's bank, not for 3-D Secure.
+    if bank_transfer_instructions_email(intent=intent, order=order):
+        return
     if intent["status"] == "succeeded":
         if order.stripe_checkout_session_id:
             checkout_session_confirm(session_id=order.stripe_checkout_session_id)

@@ -9,7 +9,7 @@ import threading
 
 from .billing import AFTER_FAILED_RETRIES
 from .simulator import StripeSimulator
-from .webhooks import DEFAULT_SECRET
+from .webhooks import DEFAULT_SECRET, DELIVERY_MODES
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -57,6 +57,13 @@ def main(argv: list[str] | None = None) -> None:
         help="what becomes of a subscription whose renewal failed its last retry: canceled or left "
         "unpaid (default: $STRIPE_SIMULATOR_AFTER_FAILED_RETRIES or cancel)",
     )
+    parser.add_argument(
+        "--delivery",
+        choices=DELIVERY_MODES,
+        default=os.environ.get("STRIPE_SIMULATOR_DELIVERY", "ordered"),
+        help="how webhooks go out: ordered, or unruly (reordered, some twice, retried longer) "
+        "(default: $STRIPE_SIMULATOR_DELIVERY or ordered)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(message)s", force=True)
 
@@ -74,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
             public_url=args.public_url,
             state_file=args.state_file,
             after_failed_retries=args.after_failed_retries,
+            delivery=args.delivery,
         ).start()
     except ValueError as error:
         parser.error(str(error))

@@ -64,6 +64,7 @@ class Api:
             ("POST", "/v1/products", catalog.create_product),
             ("GET", "/v1/products/{id}", catalog.retrieve_product),
             ("POST", "/v1/products/{id}", catalog.update_product),
+            ("DELETE", "/v1/products/{id}", catalog.delete_product),
             ("GET", "/v1/prices", catalog.list_prices),
             ("POST", "/v1/prices", catalog.create_price),
             # Before /v1/prices/{id}, which would read "search" as an id.

@@ -10,10 +10,13 @@ import copy
 from collections.abc import Callable
 
 from .charges import Payments
+from .discounts import discount_amount, discount_shares
+from .errors import StripeError
 from .money import format_money
 from .params import Params
 from .store import Store, clock_time, embedded_list, list_object, new_id, now
 from .subscriptions import Subscriptions, add_interval, period_end
+from .tax import tax_amount, tax_rate
 
 _DAY = 86_400
 # Smart Retries as a fixed schedule: days after the first failure of an invoice's payment.
@@ -43,7 +46,6 @@ _INVOICE_UNUSED = dict.fromkeys(
         "due_date",
         "footer",
         "from_invoice",
-        "hosted_invoice_url",
         "invoice_pdf",
         "last_finalization_error",
         "latest_revision",
@@ -63,7 +65,13 @@ class Billing:
     """Invoices, invoice payments, renewals and retries."""
 
     def __init__(
-        self, store: Store, payments: Payments, subscriptions: Subscriptions, *, after_failed_retries: str
+        self,
+        store: Store,
+        payments: Payments,
+        subscriptions: Subscriptions,
+        *,
+        after_failed_retries: str,
+        invoice_url: Callable[[str], str],
     ):
         if after_failed_retries not in AFTER_FAILED_RETRIES:
             raise ValueError(f"after_failed_retries must be one of {', '.join(AFTER_FAILED_RETRIES)}")
@@ -71,6 +79,7 @@ class Billing:
         self.payments = payments
         self.subscriptions = subscriptions
         self.after_failed_retries = after_failed_retries
+        self._invoice_url = invoice_url
         # Since API version 2025-03-31 an invoice's payments are sent only when expanded.
         store.register_expander("invoice", "payments", self._payments_list)
 
@@ -143,6 +152,7 @@ class Billing:
             preview=True,
             billing_reason="upcoming",
             period=(subscription["items"]["data"][0]["current_period_start"], end),
+            discounts=self._discounts_due(subscription, end),
         )
         self.store.emit("invoice.upcoming", preview)
 
@@ -151,9 +161,14 @@ class Billing:
 
     # Invoices
 
-    def first_invoice(self, subscription: dict, session: dict, lines: list[dict]) -> dict:
+    def first_invoice(
+        self, subscription: dict, session: dict, lines: list[dict], *, tax_country: str | None
+    ) -> dict:
         """The subscription_create invoice of a checkout, priced as the session is (`lines`: its
-        line items with their prices; with a trial only one-time items are due), then paid."""
+        line items with their prices; with a trial only one-time items are due; its coupons and,
+        with automatic tax, the tax of `tax_country`), then paid."""
+        if subscription["automatic_tax"]["enabled"]:
+            self._tax_countries()[subscription["id"]] = tax_country
         created = now()
         start, end = subscription["start_date"], period_end(subscription)
         trialing = subscription["status"] == "trialing"
@@ -186,7 +201,6 @@ class Billing:
                         (created, created),
                     )
                 )
-        discount = session["total_details"]["amount_discount"]
         shipping = session["shipping_cost"]
         invoice = self._invoice(
             subscription,
@@ -195,16 +209,10 @@ class Billing:
             invoice_id=subscription["latest_invoice"],
             billing_reason="subscription_create",
             period=(created, created),
-            discount=discount,
-            shipping_cost=shipping
-            and {
-                "amount_subtotal": shipping["amount_subtotal"],
-                "amount_tax": 0,
-                "amount_total": shipping["amount_total"],
-                "shipping_rate": shipping["shipping_rate"],
-                "taxes": [],
-            },
+            discounts=[self.store.get("discount", d) for d in subscription["discounts"]],
+            shipping=shipping and (shipping["shipping_rate"], shipping["amount_subtotal"]),
         )
+        self._drop_once_discounts(subscription)
         self._open(invoice)
         self.collect(invoice, on_session=True)
         return invoice
@@ -215,7 +223,11 @@ class Billing:
         rows = self._cycle_lines(subscription, end)
         started = subscription["items"]["data"][0]["current_period_start"]
         invoice = self._invoice(
-            subscription, rows, billing_reason="subscription_cycle", period=(started, end)
+            subscription,
+            rows,
+            billing_reason="subscription_cycle",
+            period=(started, end),
+            discounts=self._discounts_due(subscription, end),
         )
         new_end = _next_period_end(subscription, end)
         items = copy.deepcopy(subscription["items"])
@@ -250,6 +262,50 @@ class Billing:
             for item in subscription["items"]["data"]
         ]
 
+    # Coupons and tax on invoices
+
+    def _discounts_due(self, subscription: dict, at: int) -> list[dict]:
+        """The subscription's Discounts that still apply to an invoice of the period starting `at`:
+        a ``forever`` coupon's always, a ``repeating`` one's until its end."""
+        discounts = [self.store.get("discount", discount_id) for discount_id in subscription["discounts"]]
+        return [discount for discount in discounts if discount["end"] is None or at < discount["end"]]
+
+    def _drop_once_discounts(self, subscription: dict) -> None:
+        """A coupon of ``once`` is used up by the first invoice: Stripe takes it off the subscription."""
+        kept = [
+            discount_id
+            for discount_id in subscription["discounts"]
+            if self._coupon_of(self.store.get("discount", discount_id))["duration"] != "once"
+        ]
+        subscription["discounts"] = kept
+
+    def _coupon_of(self, discount: dict) -> dict:
+        return self.store.get("coupon", discount["source"]["coupon"])
+
+    def _tax_countries(self) -> dict[str, str | None]:
+        """Subscription id -> the country its automatic tax is worked out for (the address entered
+        at checkout); subscriptions without automatic tax are not listed."""
+        return self.store.internal.setdefault("billing_tax_countries", {})
+
+    def _tax_rate_id(self, country: str | None) -> str:
+        """The id of the tax rate Stripe Tax made for `country`, the same on every invoice."""
+        ids = self.store.internal.setdefault("billing_tax_rate_ids", {})
+        return ids.setdefault(country or "", new_id("txr_"))
+
+    def _apply_discounts(self, lines: list[dict], discounts: list[dict]) -> tuple[list[dict], list[int]]:
+        """Each discount's amount, off the lines in turn and shared out over them (each line's
+        `discount_amounts`); answers the invoice's `total_discount_amounts` and what each line is
+        left at."""
+        remaining = [line["amount"] for line in lines]
+        totals = []
+        for discount in discounts:
+            amount = discount_amount(self._coupon_of(discount), sum(remaining))
+            totals.append({"amount": amount, "discount": discount["id"]})
+            for index, share in enumerate(discount_shares(remaining, amount)):
+                lines[index]["discount_amounts"].append({"amount": share, "discount": discount["id"]})
+                remaining[index] -= share
+        return totals, remaining
+
     def _invoice(
         self,
         subscription: dict,
@@ -259,18 +315,54 @@ class Billing:
         period: tuple[int, int],
         invoice_id: str | None = None,
         preview: bool = False,
-        discount: int = 0,
-        shipping_cost: dict | None = None,
+        discounts: list[dict] = (),
+        shipping: tuple[str, int] | None = None,
     ) -> dict:
-        """A draft invoice of `lines` for the subscription's customer; stored unless it is a
+        """A draft invoice of `lines` for the subscription's customer, less `discounts`, plus
+        `shipping` (rate id, amount) and, with automatic tax, tax on both; stored unless it is a
         `preview`."""
         customer = self.store.get("customer", subscription["customer"])
         invoice_id = invoice_id or new_id("in_")
         for line in lines:
             line["invoice"] = invoice_id
         subtotal = sum(line["amount"] for line in lines)
-        shipping = shipping_cost["amount_total"] if shipping_cost else 0
-        total = subtotal - discount + shipping
+        total_discounts, taxable = self._apply_discounts(lines, discounts)
+        discount = sum(entry["amount"] for entry in total_discounts)
+        shipping_amount = shipping[1] if shipping else 0
+        taxed = subscription["automatic_tax"]["enabled"]
+        total_taxes, shipping_tax = [], 0
+        automatic_tax = {
+            "disabled_reason": None,
+            "enabled": False,
+            "liability": None,
+            "provider": None,
+            "status": None,
+        }
+        if taxed:
+            country = self._tax_countries().get(subscription["id"])
+            rate, rate_id = tax_rate(country), self._tax_rate_id(country)
+            for line, amount in zip(lines, taxable, strict=True):
+                line["taxes"] = [_tax(amount, rate, rate_id)]
+            shipping_tax = tax_amount(shipping_amount, rate)
+            total_taxes = [_tax(sum(taxable) + shipping_amount, rate, rate_id)]
+            total_taxes[0]["amount"] = sum(line["taxes"][0]["amount"] for line in lines) + shipping_tax
+            automatic_tax = {
+                "disabled_reason": None,
+                "enabled": True,
+                "liability": {"account": None, "type": "self"},
+                "provider": "stripe",
+                "status": "complete",
+            }
+        tax = sum(entry["amount"] for entry in total_taxes)
+        total_excluding_tax = subtotal - discount + shipping_amount
+        total = total_excluding_tax + tax
+        shipping_cost = shipping and {
+            "amount_subtotal": shipping_amount,
+            "amount_tax": shipping_tax,
+            "amount_total": shipping_amount + shipping_tax,
+            "shipping_rate": shipping[0],
+            "taxes": [],
+        }
         invoice = {
             **_INVOICE_UNUSED,
             "id": invoice_id,
@@ -281,17 +373,11 @@ class Billing:
             "amount_paid": 0,
             "amount_paid_off_stripe": 0,
             "amount_remaining": total,
-            "amount_shipping": shipping,
+            "amount_shipping": shipping_amount,
             "attempt_count": 0,
             "attempted": False,
             "auto_advance": True,
-            "automatic_tax": {
-                "disabled_reason": None,
-                "enabled": False,
-                "liability": None,
-                "provider": None,
-                "status": None,
-            },
+            "automatic_tax": automatic_tax,
             "billing_reason": billing_reason,
             "collection_method": "charge_automatically",
             "created": now(),
@@ -303,7 +389,8 @@ class Billing:
             "customer_tax_exempt": customer["tax_exempt"],
             "customer_tax_ids": [],
             "default_tax_rates": [],
-            "discounts": [],
+            "hosted_invoice_url": None,
+            "discounts": [discount["id"] for discount in discounts],
             "effective_at": None,
             "ending_balance": None,
             "issuer": {"type": "self"},
@@ -339,10 +426,10 @@ class Billing:
             "subtotal_excluding_tax": subtotal,
             "test_clock": customer["test_clock"],
             "total": total,
-            "total_discount_amounts": [{"amount": discount, "discount": new_id("di_")}] if discount else [],
-            "total_excluding_tax": total,
+            "total_discount_amounts": total_discounts,
+            "total_excluding_tax": total_excluding_tax,
             "total_pretax_credit_amounts": [],
-            "total_taxes": [],
+            "total_taxes": total_taxes,
         }
         return invoice if preview else self.store.add(invoice)
 
@@ -357,6 +444,8 @@ class Billing:
             invoice,
             {
                 "number": number,
+                # Stripe's hosted invoice page exists from finalization on.
+                "hosted_invoice_url": self._invoice_url(invoice["id"]),
                 "status": "open",
                 "effective_at": finalized,
                 "ending_balance": 0,
@@ -392,7 +481,7 @@ class Billing:
             self._paid(invoice)
         elif status == "requires_action":
             # The customer must authenticate; Stripe does not retry such a payment by itself.
-            self.store.update(invoice, {"next_payment_attempt": None})
+            self.store.update(invoice, {"next_payment_attempt": None}, "invoice.updated")
             self.store.emit("invoice.payment_action_required", invoice)
             self._fall_past_due(subscription)
         else:
@@ -455,7 +544,7 @@ class Billing:
         next_attempt = None
         if retries_done < len(RETRY_DAYS):
             next_attempt = first + RETRY_DAYS[retries_done] * _DAY
-        self.store.update(invoice, {"next_payment_attempt": next_attempt})
+        self.store.update(invoice, {"next_payment_attempt": next_attempt}, "invoice.updated")
         self.store.emit("invoice.payment_failed", invoice)
         if next_attempt is not None or subscription["status"] == "canceled":
             self._fall_past_due(subscription)
@@ -469,6 +558,14 @@ class Billing:
     def _fall_past_due(self, subscription: dict) -> None:
         if subscription["status"] in ("active", "trialing"):
             self.store.update(subscription, {"status": "past_due"}, "customer.subscription.updated")
+
+    def pay_on_page(self, invoice_id: str) -> dict:
+        """The customer pays an open invoice on its hosted page, in person."""
+        invoice = self.store.get("invoice", invoice_id)
+        if invoice["status"] != "open":
+            raise StripeError(f"Invoice {invoice_id} is {invoice['status']}, not open.")
+        self.collect(invoice, on_session=True)
+        return invoice
 
     def retry_open_invoices(self, subscription: dict) -> None:
         """Charge the subscription's unpaid invoices now (after the customer changed the card)."""
@@ -525,6 +622,18 @@ class Billing:
             if payment.has(kind):
                 payments = [p for p in payments if p["payment"].get(kind) == payment.string(kind)]
         return list_object(payments, params, "/v1/invoice_payments", "invoice_payment")
+
+
+def _tax(taxable: int, rate: int, rate_id: str) -> dict:
+    """Stripe Tax's exclusive tax on `taxable` at `rate` percent, as a line or invoice reports it."""
+    return {
+        "amount": tax_amount(taxable, rate),
+        "tax_behavior": "exclusive",
+        "tax_rate_details": {"tax_rate": rate_id},
+        "taxability_reason": "standard_rated" if rate else "not_collecting",
+        "taxable_amount": taxable,
+        "type": "tax_rate_details",
+    }
 
 
 def _describe(quantity: int, name: str, price: dict) -> str:

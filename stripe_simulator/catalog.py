@@ -189,6 +189,18 @@ class Catalog:
             self.store.emit("product.updated", product, previous)
         return product
 
+    def delete_product(self, params: Params, product_id: str) -> dict:
+        """Stripe deletes only a product without prices (archive it otherwise): product.deleted."""
+        product = self.store.get("product", product_id)
+        if any(price["product"] == product_id for price in self.store.all("price")):
+            raise StripeError(
+                "This product cannot be deleted because it has one or more user-created prices.",
+                code="product_has_prices",
+            )
+        stub = self.store.delete(product)
+        self.store.emit("product.deleted", product)
+        return stub
+
     def list_products(self, params: Params) -> dict:
         params.allow("active", "limit", "starting_after", "ending_before")
         products = self.store.all("product")
@@ -277,6 +289,22 @@ class Catalog:
             changes["nickname"] = params.string("nickname")
         self.store.update(price, changes, "price.updated")
         return price
+
+    def delete_price_from_dashboard(self, price_id: str) -> dict:
+        """A person deletes a price in the dashboard, which Stripe allows only for a price no
+        checkout or subscription has used: price.deleted."""
+        price = self.store.get("price", price_id)
+        plans = self.store.internal.get("checkout_plans", {}).values()
+        used = any(line["price"] == price_id for plan in plans for line in plan["line_items"]) or any(
+            item["price"]["id"] == price_id
+            for subscription in self.store.all("subscription")
+            for item in subscription["items"]["data"]
+        )
+        if used:
+            raise StripeError(f"Price {price_id} has been used and cannot be deleted; archive it instead.")
+        stub = self.store.delete(price)
+        self.store.emit("price.deleted", price)
+        return stub
 
     def list_prices(self, params: Params) -> dict:
         params.allow("product", "active", "currency", "type", "limit", "starting_after", "ending_before")

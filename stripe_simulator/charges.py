@@ -27,7 +27,7 @@ class MagicCard:
     declined: bool = False
     # 3-D Secure: the payment intent goes requires_action until the customer authenticates.
     authenticates: bool = False
-    # Refunds are accepted (pending), then fail with this failure_reason.
+    # Refunds succeed at first, then fail with this failure_reason.
     refund_failure: str | None = None
     # The payment succeeds, then the cardholder disputes it for this reason.
     dispute_reason: str | None = None
@@ -181,6 +181,57 @@ _EVIDENCE_FIELDS = (
 )
 
 
+# Where a customer sends a bank transfer (Stripe's customer_balance): Stripe's bank account of the
+# transfer type of each currency, with the simulator's made-up numbers.
+_BANK_TRANSFER_TYPES = {"eur": "eu_bank_transfer", "gbp": "gb_bank_transfer"}
+_NO_ADDRESS = dict.fromkeys(("city", "country", "line1", "line2", "postal_code", "state"))
+_STRIPE_BANK = {
+    "account_holder_address": _NO_ADDRESS,
+    "account_holder_name": "Stripe Payments",
+    "bank_address": _NO_ADDRESS,
+}
+_FINANCIAL_ADDRESSES = {
+    "eu_bank_transfer": [
+        {
+            "type": "iban",
+            "supported_networks": ["sepa"],
+            "iban": {**_STRIPE_BANK, "bic": "SIMUDEFFXXX", "country": "DE", "iban": "DE89370400440532013000"},
+        }
+    ],
+    "gb_bank_transfer": [
+        {
+            "type": "sort_code",
+            "supported_networks": ["bacs", "fps"],
+            "sort_code": {**_STRIPE_BANK, "account_number": "00012345", "sort_code": "108800"},
+        }
+    ],
+    "us_bank_transfer": [
+        {
+            "type": "aba",
+            "supported_networks": ["ach", "domestic_wire_us"],
+            "aba": {
+                **_STRIPE_BANK,
+                "account_number": "11112222333344",
+                "account_type": "checking",
+                "bank_name": "Simulated Bank",
+                "routing_number": "110000000",
+            },
+        },
+        {
+            "type": "swift",
+            "supported_networks": ["swift"],
+            "swift": {
+                **_STRIPE_BANK,
+                "account_number": "11112222333344",
+                "account_type": "checking",
+                "bank_name": "Simulated Bank",
+                "swift_code": "SIMUUS33XXX",
+            },
+        },
+    ],
+}
+
+
 def bank_method_for(currency: str) -> str:
     """The asynchronous bank debit Stripe would offer for `currency`."""
     return "sepa_debit" if currency == "eur" else "us_bank_account"
@@ -308,6 +359,64 @@ class Payments:
             self._succeed(intent, charge)
         else:
             self._fail(intent, charge, "invalid_request_error", "insufficient_funds", _BANK_FAILED)
+
+    def start_bank_transfer(self, intent: dict, billing_details: dict, *, instructions_url: str) -> None:
+        """A bank transfer to Stripe (`customer_balance`): the intent waits in `requires_action`,
+        its `next_action` the instructions (how much, to which account, with which reference),
+        until `fund_bank_transfer` has received it all."""
+        method = self.new_payment_method(
+            intent["customer"], billing_details, {"type": "customer_balance", "customer_balance": {}}
+        )
+        transfer_type = _BANK_TRANSFER_TYPES.get(intent["currency"], "us_bank_transfer")
+        instructions = {
+            "amount_remaining": intent["amount"],
+            "currency": intent["currency"],
+            "financial_addresses": copy.deepcopy(_FINANCIAL_ADDRESSES[transfer_type]),
+            "hosted_instructions_url": instructions_url,
+            "reference": new_id("", 12).upper(),
+            "type": transfer_type,
+        }
+        self.store.update(
+            intent,
+            {
+                "status": "requires_action",
+                "payment_method": method["id"],
+                "payment_method_types": [*intent["payment_method_types"], "customer_balance"],
+                "next_action": {
+                    "type": "display_bank_transfer_instructions",
+                    "display_bank_transfer_instructions": instructions,
+                },
+                "last_payment_error": None,
+            },
+        )
+        self.store.emit("payment_intent.requires_action", intent)
+
+    def fund_bank_transfer(self, intent: dict, amount: int | None) -> None:
+        """Money arrives for a bank transfer: `amount` (default: all that remains). Short of the
+        rest, the intent stays waiting (`payment_intent.partially_funded`); the rest pays it (what
+        comes on top stays in the customer's balance, as on Stripe)."""
+        next_action = intent["next_action"] or {}
+        if (
+            intent["status"] != "requires_action"
+            or next_action.get("type") != "display_bank_transfer_instructions"
+        ):
+            raise StripeError(f"PaymentIntent {intent['id']} awaits no bank transfer.")
+        instructions = next_action["display_bank_transfer_instructions"]
+        remaining = instructions["amount_remaining"]
+        amount = remaining if amount is None else amount
+        if amount < 1:
+            raise StripeError("A transfer must be at least 1 in the currency's minor unit.", param="amount")
+        if amount < remaining:
+            waiting = copy.deepcopy(next_action)
+            waiting["display_bank_transfer_instructions"]["amount_remaining"] = remaining - amount
+            self.store.update(intent, {"next_action": waiting})
+            self.store.emit("payment_intent.partially_funded", intent)
+            return
+        method = self.store.get("payment_method", intent["payment_method"])
+        billing = {k: v for k, v in method["billing_details"].items() if k != "tax_id"}
+        charge = self._charge(intent, billing, _method_details(method), payment_method=method)
+        self.store.update(intent, {"next_action": None})
+        self._succeed(intent, charge)
 
     def cancel_intent(self, intent: dict, reason: str) -> None:
         self.store.update(intent, {"status": "canceled", "canceled_at": now(), "cancellation_reason": reason})
@@ -508,22 +617,27 @@ class Payments:
     def _failing_refund(
         self, charge: dict, amount: int, reason: str | None, metadata: dict | None, failure_reason: str
     ) -> dict:
-        """A refund the card network refuses: accepted as pending, then failed. The answer is the
-        refund as accepted; the money never left, so the charge is unchanged."""
-        refund = self.store.add(
-            {
-                **_refund_row(charge, amount, reason, metadata, "card", status="pending"),
-                "pending_reason": "processing",
-            }
-        )
+        """A refund the card network refuses after accepting it, as Stripe's test card plays it:
+        answered `succeeded` (`refund.created`, `charge.refunded`), then `failed`: `refund.updated`,
+        `charge.refund.updated`, `refund.failed`, and the money is back on the charge. The answer
+        is the refund as accepted."""
+        refund = self.store.add(_refund_row(charge, amount, reason, metadata, "card", status="succeeded"))
         self.store.emit("refund.created", refund)
-        accepted = copy.deepcopy(refund)
-        self.store.update(
-            refund,
-            {"status": "failed", "failure_reason": failure_reason, "pending_reason": None},
-            "refund.updated",
+        refunded_before = charge["amount_refunded"]
+        previous = self.store.update(
+            charge,
+            {
+                "amount_refunded": refunded_before + amount,
+                "refunded": refunded_before + amount == charge["amount"],
+            },
         )
+        self.store.emit("charge.refunded", charge, previous)
+        accepted = copy.deepcopy(refund)
+        previous = self.store.update(refund, {"status": "failed", "failure_reason": failure_reason})
+        self.store.emit("refund.updated", refund, previous)
+        self.store.emit("charge.refund.updated", refund, previous)
         self.store.emit("refund.failed", refund)
+        self.store.update(charge, {"amount_refunded": refunded_before, "refunded": False})
         return accepted
 
     # Disputes
@@ -571,6 +685,8 @@ class Payments:
         )
         self.store.update(charge, {"disputed": True})
         self.store.emit("charge.dispute.created", dispute)
+        # The bank takes the disputed amount back at once; a won dispute returns it.
+        self.store.emit("charge.dispute.funds_withdrawn", dispute)
         return dispute
 
     def close_dispute(self, dispute_id: str, *, won: bool) -> dict:
@@ -580,6 +696,8 @@ class Payments:
             raise StripeError(f"Dispute {dispute_id} is already closed ({dispute['status']}).")
         self.store.update(dispute, {"status": "won" if won else "lost"})
         self.store.emit("charge.dispute.closed", dispute)
+        if won:
+            self.store.emit("charge.dispute.funds_reinstated", dispute)
         return dispute
 
     def fail_refund(self, refund_id: str, *, failure_reason: str) -> dict:

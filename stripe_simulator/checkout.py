@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from .billing import Billing
 from .catalog import Catalog
 from .charges import DECLINED_CARD, DEFAULT_CARD, Payments, bank_method_for, card_method, magic_card
-from .discounts import Discounts, discount_amount
+from .discounts import Discounts, discount_amount, discount_shares
 from .errors import StripeError, parameter_missing
 from .params import Params
 from .shipping import ShippingRates
@@ -103,6 +103,7 @@ class Checkout:
         discounts: Discounts,
         *,
         page_url: Callable[[str], str],
+        transfer_url: Callable[[str], str],
         on_bank_debit_started: Callable[[str], None],
     ):
         self.store = store
@@ -113,6 +114,7 @@ class Checkout:
         self.discounts = discounts
         self.shipping_rates = ShippingRates(store)
         self._page_url = page_url
+        self._transfer_url = transfer_url
         self._on_bank_debit_started = on_bank_debit_started
         store.register_expander(
             "checkout.session", "line_items", lambda s: self.line_items(Params({}), s["id"])
@@ -246,11 +248,8 @@ class Checkout:
         discount = 0
         for applied in session["discounts"]:
             discount += discount_amount(self.store.get("coupon", applied["coupon"]), subtotal - discount)
-        # Each line carries its share of the discount, the rounding left on the last line.
-        left = discount
-        for index, line in enumerate(due):
-            share = left if index == len(due) - 1 else discount * line["amount_subtotal"] // (subtotal or 1)
-            left -= share
+        shares = discount_shares([line["amount_subtotal"] for line in due], discount)
+        for line, share in zip(due, shares, strict=True):
             line.update(amount_discount=share, amount_total=line["amount_subtotal"] - share)
         rate = self._tax_rate(session)
         for line in due:
@@ -318,6 +317,23 @@ class Checkout:
             self.store.get("shipping_rate", option["shipping_rate"]) for option in session["shipping_options"]
         ]
 
+    def _recheck_promotion_codes(self, session: dict) -> None:
+        """Stripe checks a promotion code again when the payment is made, not only when it is
+        applied: a code another checkout used up (or that was deactivated or expired) meanwhile
+        comes off the session, which is totalled again, and the payment is refused in the page's
+        words, for the shopper to pay the new total or try another code."""
+        for applied in session["discounts"]:
+            if not applied["promotion_code"]:
+                continue
+            promotion_code = self.store.get("promotion_code", applied["promotion_code"])
+            try:
+                self.discounts.redeemable(promotion_code, session["currency"])
+            except StripeError:
+                kept = [discount for discount in session["discounts"] if discount is not applied]
+                self.store.update(session, {"discounts": kept})
+                self._retotal(session)
+                raise
+
     def apply_promotion_code(self, session_id: str, code: str) -> dict:
         """The shopper types a promotion code on the hosted page; it replaces any code applied before."""
         session = self._open_session(session_id)
@@ -371,6 +387,7 @@ class Checkout:
         session = self._open_session(session_id)
         details = details or {}
         chosen = magic_card(card)
+        self._recheck_promotion_codes(session)
         # Another card instead of authenticating the previous one.
         self._authenticating().pop(session_id, None)
         if chosen.declined:
@@ -399,6 +416,8 @@ class Checkout:
                 f"Checkout Session {session_id} has no payment awaiting 3-D Secure authentication."
             )
         details = self._authenticating().pop(session_id)
+        if succeeded:
+            self._recheck_promotion_codes(session)
         customer_details, shipping = self._details(session, details)
         intent = self.store.get("payment_intent", session["payment_intent"])
         if not succeeded:
@@ -433,8 +452,12 @@ class Checkout:
                 prices=[(line["price"], line["quantity"]) for line in lines if line["price"]["recurring"]],
                 trial_days=plan.trial_days,
                 metadata=plan.subscription_metadata,
+                automatic_tax=session["automatic_tax"]["enabled"],
+                discounts=tuple(session["discounts"]),
             )
-            invoice = self.billing.first_invoice(subscription, session, lines)
+            invoice = self.billing.first_invoice(
+                subscription, session, lines, tax_country=self._tax_countries().get(session["id"])
+            )
         paid = "paid" if session["amount_total"] else "no_payment_required"
         self._complete(
             session, paid, customer_id, customer_details, shipping, subscription["id"], invoice["id"]
@@ -458,6 +481,7 @@ class Checkout:
         if session["mode"] != "payment":
             raise StripeError("Bank transfers are only simulated for sessions in payment mode.")
         self._authenticating().pop(session_id, None)
+        self._recheck_promotion_codes(session)
         customer_details, shipping = self._details(session, details or {})
         customer_id = self._customer_for(session, customer_details)
         intent = self._intent(session, customer_id)
@@ -465,6 +489,45 @@ class Checkout:
         self._complete(session, "unpaid", customer_id, customer_details, shipping)
         self._on_bank_debit_started(session_id)
         return session
+
+    def pay_bank_transfer(self, session_id: str, details: dict | None = None) -> dict:
+        """Choose to pay by bank transfer (`customer_balance`): the session completes unpaid, its
+        payment intent waits with the transfer instructions until `fund_bank_transfer`. A transfer
+        needs a customer: the session makes one if it has none, as `customer_creation`
+        ``if_required`` lets Checkout do."""
+        session = self._open_session(session_id)
+        if session["mode"] != "payment":
+            raise StripeError("Bank transfers are only simulated for sessions in payment mode.")
+        self._authenticating().pop(session_id, None)
+        self._recheck_promotion_codes(session)
+        customer_details, shipping = self._details(session, details or {})
+        customer_id = self._customer_for(session, customer_details, required=True)
+        intent = self._intent(session, customer_id)
+        self.payments.start_bank_transfer(
+            intent, _billing(customer_details), instructions_url=self._transfer_url(intent["id"])
+        )
+        self._complete(session, "unpaid", customer_id, customer_details, shipping)
+        return session
+
+    def fund_bank_transfer(self, session_id: str, amount: int | None = None) -> dict:
+        """Money arrives for the session's bank transfer (`amount`, default all that remains);
+        once it is all there the session is paid: checkout.session.async_payment_succeeded."""
+        session = self.store.get("checkout.session", session_id)
+        if session["status"] != "complete" or not session["payment_intent"]:
+            raise StripeError(f"Checkout Session {session_id} has no bank transfer to fund.")
+        intent = self.store.get("payment_intent", session["payment_intent"])
+        self.payments.fund_bank_transfer(intent, amount)
+        if intent["status"] == "succeeded":
+            self.store.update(session, {"payment_status": "paid"})
+            self.store.emit("checkout.session.async_payment_succeeded", session)
+        return session
+
+    def session_of_intent(self, intent_id: str) -> str:
+        """The id of the session that made the payment intent."""
+        for session in self.store.all("checkout.session"):
+            if session["payment_intent"] == intent_id:
+                return session["id"]
+        raise StripeError(f"PaymentIntent {intent_id} belongs to no Checkout Session.")
 
     def settle_async(self, session_id: str, *, succeeded: bool) -> dict:
         """The bank's answer to a `pay_async` payment."""
@@ -846,15 +909,16 @@ class Checkout:
             return self.store.get("customer", session["customer"])["email"]
         return session["customer_email"]
 
-    def _customer_for(self, session: dict, details: dict) -> str | None:
-        """The session's customer, created now when the session asks for one. A customer with no
-        email gets the one entered on the page, as Stripe's Checkout sets it."""
+    def _customer_for(self, session: dict, details: dict, *, required: bool = False) -> str | None:
+        """The session's customer, created now when the session asks for one or the payment
+        method needs one (`required`). A customer with no email gets the one entered on the page,
+        as Stripe's Checkout sets it."""
         if session["customer"]:
             customer = self.store.get("customer", session["customer"])
             if not customer["email"]:
                 self.store.update(customer, {"email": details["email"]}, "customer.updated")
             return session["customer"]
-        if session["customer_creation"] != "always":
+        if session["customer_creation"] != "always" and not required:
             return None
         address = details["address"]
         customer = self.catalog.new_customer(

@@ -117,6 +117,10 @@ def render_checkout(
     ]
     if session["mode"] == "payment":
         buttons.append('<button type="submit" name="action" value="pay_async">Pay by bank transfer</button>')
+        buttons.append(
+            '<button type="submit" name="action" value="pay_bank_transfer">'
+            "Pay by bank transfer to Stripe's account</button>"
+        )
     parts += [
         '<div class="actions">',
         *buttons,
@@ -126,7 +130,8 @@ def render_checkout(
         "4000 0000 0000 0002 is declined (as Decline), 4000 0027 6000 3184 asks for 3-D Secure, "
         "4000 0000 0000 5126 is refunded and the refund fails, 4000 0000 0000 0259 is disputed, "
         "4000 0099 9900 0006 pays now and declines every renewal. "
-        "A bank transfer completes the session now and is paid later.</p>",
+        "A bank transfer completes the session now and is paid later: by itself, or (to Stripe's "
+        "account) once the money is sent from the page of its instructions.</p>",
         "</form>",
     ]
     if session["cancel_url"]:

@@ -195,6 +195,42 @@ def discount_amount(coupon: dict, amount: int) -> int:
     return min(amount, coupon["amount_off"])
 
 
+def discount_shares(amounts: list[int], discount: int) -> list[int]:
+    """`discount` split over lines of `amounts` in proportion to each, the rounding left on the
+    last line that has an amount, as Stripe shares a discount out."""
+    total = sum(amounts)
+    shares = [discount * amount // (total or 1) for amount in amounts]
+    last = max((index for index, amount in enumerate(amounts) if amount), default=len(amounts) - 1)
+    if amounts:
+        shares[last] += discount - sum(shares)
+    return shares
+
+
+def subscription_discount(
+    store: Store, applied: dict, *, customer: str, subscription: str, start: int, end: int | None
+) -> dict:
+    """The Discount a subscription keeps of a coupon its checkout applied (`applied`: the session's
+    ``{"coupon", "promotion_code"}``), lasting until `end` (None: for good, or one invoice for a
+    coupon of ``once``)."""
+    return store.add(
+        {
+            "id": new_id("di_"),
+            "object": "discount",
+            "checkout_session": None,
+            "customer": customer,
+            "customer_account": None,
+            "end": end,
+            "invoice": None,
+            "invoice_item": None,
+            "promotion_code": applied["promotion_code"],
+            "source": {"coupon": applied["coupon"], "type": "coupon"},
+            "start": start,
+            "subscription": subscription,
+            "subscription_item": None,
+        }
+    )
+
+
 def _percent(params: Params) -> float | None:
     raw = params.string("percent_off")
     if raw is None:

@@ -8,15 +8,24 @@ authentication; bodies are form-encoded, all fields optional):
     POST /_simulator/checkout/{id}/authenticate   complete the 3-D Secure challenge
     POST /_simulator/checkout/{id}/fail_authentication   fail it, session stays open
     POST /_simulator/checkout/{id}/decline        card is declined, session stays open
-    POST /_simulator/checkout/{id}/pay_async      bank transfer started, session complete unpaid
-    POST /_simulator/checkout/{id}/async_succeed  the bank transfer clears
-    POST /_simulator/checkout/{id}/async_fail     the bank transfer fails
+    POST /_simulator/checkout/{id}/pay_async      bank debit started, session complete unpaid
+    POST /_simulator/checkout/{id}/pay_bank_transfer   bank transfer (customer_balance) chosen:
+                                                  session complete unpaid, intent requires_action
+    POST /_simulator/checkout/{id}/fund_bank_transfer  the transfer arrives (``amount``: part of it)
+    POST /_simulator/checkout/{id}/async_succeed  the bank debit clears
+    POST /_simulator/checkout/{id}/async_fail     the bank debit fails
     POST /_simulator/checkout/{id}/expire         the session expires
     POST /_simulator/payment_intents/{id}/refund  refund as from the dashboard (amount, reason)
     POST /_simulator/disputes/{id}/close          the bank decides a dispute (outcome: won, lost)
     GET  /_simulator/deliveries                   webhook delivery attempts so far
     POST /_simulator/deliveries/drop              send no more events (``types[]``: only these)
     POST /_simulator/deliveries/resume            send every event again
+
+A bank transfer's instructions are at ``/bank_transfers/{payment_intent id}`` (its
+``hosted_instructions_url``; POST ``amount`` sends that much to it).
+
+Stripe's hosted invoice page is ``/invoices/{id}`` (an invoice's ``hosted_invoice_url``; POST
+``action`` = ``pay`` pays an open invoice with the customer there).
 
 The customer portal's page is ``/billing_portal/{id}`` (GET shows it; POST ``action`` = ``cancel``
 or ``resume`` with ``subscription``, or ``update_card`` with ``card``).
@@ -40,6 +49,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from .api import Api
+from .bank_transfer_page import render_bank_transfer, render_bank_transfer_not_found
+from .billing import Billing
 from .charges import Payments
 from .checkout import Checkout
 from .checkout_page import (
@@ -53,6 +64,7 @@ from .checkout_page import (
     render_not_found,
 )
 from .errors import StripeError
+from .invoice_page import render_invoice, render_invoice_not_found
 from .params import Params, parse_form
 from .portal import Portal
 from .portal_page import render_portal, render_portal_not_found
@@ -66,11 +78,14 @@ logger = logging.getLogger(__name__)
 
 _PAGE = re.compile(r"^/checkout/([^/]+)$")
 _PORTAL_PAGE = re.compile(r"^/billing_portal/([^/]+)$")
+_INVOICE_PAGE = re.compile(r"^/invoices/([^/]+)$")
 _CLOCK_ADVANCE = re.compile(r"^/test_clocks/([^/]+)/advance$")
+_FUND_CONTROL = re.compile(r"^/_simulator/checkout/([^/]+)/fund_bank_transfer$")
 _CHECKOUT_CONTROL = re.compile(r"^/_simulator/checkout/([^/]+)/([a-z_]+)$")
+_TRANSFER_PAGE = re.compile(r"^/bank_transfers/([^/]+)$")
 _REFUND_CONTROL = re.compile(r"^/_simulator/payment_intents/([^/]+)/refund$")
 _DISPUTE_CONTROL = re.compile(r"^/_simulator/disputes/([^/]+)/close$")
-_PAGE_ACTIONS = ("pay", "decline", "pay_async")
+_PAGE_ACTIONS = ("pay", "decline", "pay_async", "pay_bank_transfer")
 _AUTHENTICATE_ACTIONS = ("authenticate", "fail_authentication")
 
 
@@ -86,8 +101,10 @@ class Router:
         deliveries: WebhookDispatcher,
         portal: Portal,
         test_clocks: TestClocks,
+        billing: Billing,
     ):
         self._api = api
+        self._billing = billing
         self._portal = portal
         self._test_clocks = test_clocks
         self._checkout = checkout
@@ -103,6 +120,10 @@ class Router:
                 return self._page(method, match[1], body)
             if match := _PORTAL_PAGE.match(path):
                 return self._portal_page(method, match[1], body)
+            if match := _INVOICE_PAGE.match(path):
+                return self._invoice_page(method, match[1], body)
+            if match := _TRANSFER_PAGE.match(path):
+                return self._transfer_page(method, match[1], body)
             if path == "/test_clocks" and method == "GET":
                 with self._transaction():
                     return html_response(200, render_test_clocks(self._clocks()))
@@ -128,6 +149,8 @@ class Router:
                 return checkout.decline(session_id, details)
             case "pay_async":
                 return checkout.pay_async(session_id, details)
+            case "pay_bank_transfer":
+                return checkout.pay_bank_transfer(session_id, details)
             case "async_succeed":
                 return checkout.settle_async(session_id, succeeded=True)
             case "async_fail":
@@ -255,6 +278,46 @@ class Router:
             return None, failure.message
         return None, "Choose an action."
 
+    def _invoice_page(self, method: str, invoice_id: str, body: str) -> Response:
+        """Stripe's hosted invoice page: GET shows it, POST pays the open invoice."""
+        if method not in ("GET", "POST"):
+            raise StripeError(f"Unrecognized request URL ({method}: /invoices/...).", status=404)
+        with self._transaction():
+            try:
+                invoice = self._billing.retrieve_invoice(Params({}), invoice_id)
+            except StripeError:
+                return html_response(404, render_invoice_not_found(invoice_id))
+            message = error = None
+            if method == "POST" and parse_form(body).get("action") == "pay":
+                try:
+                    self._billing.pay_on_page(invoice_id)
+                except StripeError as failure:
+                    error = failure.message
+                else:
+                    paid = invoice["status"] == "paid"
+                    message, error = ("Invoice paid.", None) if paid else (None, CARD_DECLINED)
+            return html_response(200, render_invoice(invoice, message=message, error=error))
+
+    def _transfer_page(self, method: str, intent_id: str, body: str) -> Response:
+        """A bank transfer's instructions: GET shows them, POST sends `amount` (minor units)."""
+        if method not in ("GET", "POST"):
+            raise StripeError(f"Unrecognized request URL ({method}: /bank_transfers/...).", status=404)
+        with self._transaction():
+            try:
+                intent = self._payments.retrieve_intent(Params({}), intent_id)
+            except StripeError:
+                return html_response(404, render_bank_transfer_not_found(intent_id))
+            message = error = None
+            if method == "POST":
+                try:
+                    amount = Params(parse_form(body)).allow("amount").integer("amount", minimum=1)
+                    self._checkout.fund_bank_transfer(self._checkout.session_of_intent(intent_id), amount)
+                except StripeError as failure:
+                    error = failure.message
+                else:
+                    message = "Transfer received."
+            return html_response(200, render_bank_transfer(intent, message=message, error=error))
+
     def _clocks(self) -> list[dict]:
         return self._test_clocks.list_clocks(Params({"limit": "100"}))["data"]
 
@@ -302,6 +365,9 @@ class Router:
         if path == "/_simulator/deliveries/resume":
             return json_response(200, self._deliveries.resume())
         with self._transaction():
+            if match := _FUND_CONTROL.match(path):
+                amount = Params(form).allow("amount").integer("amount", minimum=1)
+                return json_response(200, self._checkout.fund_bank_transfer(match[1], amount))
             if match := _CHECKOUT_CONTROL.match(path):
                 session_id, action = match.groups()
                 session = self._act(action, session_id, details_from_form(form), card_from_form(form))

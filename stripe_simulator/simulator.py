@@ -41,13 +41,18 @@ class StripeSimulator:
         public_url: str | None = None,
         state_file: str | os.PathLike | None = None,
         after_failed_retries: str = "cancel",
+        delivery: str | None = None,
+        delivery_seed: int | None = None,
     ):
         """`port` 0 picks a free port. `async_settle_delay` is how long a bank
         transfer takes to clear by itself (None: only when forced).
         `public_url` is where browsers reach the simulator, if not at `url`.
         `state_file` keeps the account across restarts: loaded here if it exists,
         rewritten after every change. `after_failed_retries` is what becomes of a subscription
-        whose renewal failed its last retry: ``cancel`` (canceled) or ``unpaid``."""
+        whose renewal failed its last retry: ``cancel`` (canceled) or ``unpaid``. `delivery` is
+        how webhooks go out: ``ordered`` (the default, or $STRIPE_SIMULATOR_DELIVERY) or
+        ``unruly`` (reordered, about half sent twice, retried three times as often; `delivery_seed`
+        makes its draws repeatable)."""
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self._address = (host, port)
@@ -59,13 +64,19 @@ class StripeSimulator:
             webhook_secret,
             retry_delays=retry_delays,
             on_delivered=self._mark_delivered,
+            mode=delivery or os.environ.get("STRIPE_SIMULATOR_DELIVERY") or "ordered",
+            seed=delivery_seed,
         )
         self._store = Store(self._dispatcher.enqueue, webhook_endpoints=1 if webhook_url else 0)
-        catalog = Catalog(self._store)
+        self._catalog = catalog = Catalog(self._store)
         self._payments = Payments(self._store)
         subscriptions = Subscriptions(self._store)
         self._billing = billing = Billing(
-            self._store, self._payments, subscriptions, after_failed_retries=after_failed_retries
+            self._store,
+            self._payments,
+            subscriptions,
+            after_failed_retries=after_failed_retries,
+            invoice_url=lambda invoice_id: f"{self.public_url}/invoices/{invoice_id}",
         )
         discounts = Discounts(self._store)
         self._checkout = Checkout(
@@ -76,6 +87,7 @@ class StripeSimulator:
             billing,
             discounts,
             page_url=lambda session_id: f"{self.public_url}/checkout/{session_id}",
+            transfer_url=lambda intent_id: f"{self.public_url}/bank_transfers/{intent_id}",
             on_bank_debit_started=self._schedule_settlement,
         )
         portal = Portal(
@@ -100,7 +112,14 @@ class StripeSimulator:
             events=Events(self._store),
         )
         self._router = Router(
-            api, self._checkout, self._payments, self._transaction, self._dispatcher, portal, test_clocks
+            api,
+            self._checkout,
+            self._payments,
+            self._transaction,
+            self._dispatcher,
+            portal,
+            test_clocks,
+            billing,
         )
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -187,6 +206,17 @@ class StripeSimulator:
         with self._transaction():
             return copy.deepcopy(self._checkout.pay_async(session_id, details))
 
+    def pay_bank_transfer(self, session_id: str, **details) -> dict:
+        """Choose a bank transfer (`customer_balance`): the session completes unpaid and its
+        payment intent waits in `requires_action` with the transfer instructions."""
+        with self._transaction():
+            return copy.deepcopy(self._checkout.pay_bank_transfer(session_id, details))
+
+    def fund_bank_transfer(self, session_id: str, amount: int | None = None) -> dict:
+        """The customer's bank transfer arrives: `amount` (default: all that remains)."""
+        with self._transaction():
+            return copy.deepcopy(self._checkout.fund_bank_transfer(session_id, amount))
+
     def settle_async(self, session_id: str, succeeded: bool = True) -> dict:
         """Force the outcome of a pending bank transfer."""
         with self._transaction():
@@ -214,6 +244,11 @@ class StripeSimulator:
             intent = self._store.get("payment_intent", payment_intent_id)
             refund = self._payments.refund(intent=intent, amount=amount, reason=reason)
             return copy.deepcopy(refund)
+
+    def delete_price_from_dashboard(self, price_id: str) -> dict:
+        """Delete a price no one has used, as a person in the Stripe dashboard can: price.deleted."""
+        with self._transaction():
+            return copy.deepcopy(self._catalog.delete_price_from_dashboard(price_id))
 
     def close_dispute(self, dispute_id: str, won: bool = True) -> dict:
         """The bank decides a dispute: won or lost."""

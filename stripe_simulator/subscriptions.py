@@ -5,6 +5,7 @@ the period end (or a date), resumed and canceled. Their invoices and renewals ar
 import calendar
 from datetime import UTC, datetime
 
+from .discounts import subscription_discount
 from .errors import StripeError
 from .params import Params
 from .store import Store, clock_time, embedded_list, list_object, new_id, now
@@ -89,9 +90,12 @@ class Subscriptions:
         prices: list[tuple[dict, int]],
         trial_days: int | None,
         metadata: dict,
+        automatic_tax: bool = False,
+        discounts: tuple[dict, ...] = (),
     ) -> dict:
-        """A subscription to the recurring `prices` (price, quantity pairs); its first invoice
-        is `Billing.first_invoice`'s."""
+        """A subscription to the recurring `prices` (price, quantity pairs), taxed by Stripe Tax
+        with `automatic_tax`, keeping the coupons its checkout applied (`discounts`, the session's);
+        its first invoice is `Billing.first_invoice`'s."""
         start = now()
         trial_end = start + trial_days * _DAY if trial_days else None
         recurring = prices[0][0]["recurring"]
@@ -123,7 +127,11 @@ class Subscriptions:
                 **_SUBSCRIPTION_UNUSED,
                 "id": subscription_id,
                 "object": "subscription",
-                "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
+                "automatic_tax": {
+                    "disabled_reason": None,
+                    "enabled": automatic_tax,
+                    "liability": {"account": None, "type": "self"} if automatic_tax else None,
+                },
                 # Periods are counted from the anchor, so Jan 31 renews on Feb 28, then Mar 31.
                 "billing_cycle_anchor": trial_end or start,
                 "billing_mode": {
@@ -141,7 +149,10 @@ class Subscriptions:
                 "currency": prices[0][0]["currency"],
                 "customer": customer,
                 "default_payment_method": default_payment_method,
-                "discounts": [],
+                "discounts": [
+                    discount["id"]
+                    for discount in _discounts_kept(self.store, discounts, customer, subscription_id, start)
+                ],
                 "ended_at": None,
                 "invoice_settings": {
                     "account_tax_ids": None,
@@ -269,7 +280,26 @@ class Subscriptions:
         self.store.emit("customer.subscription.deleted", subscription, previous)
         for invoice in self.store.all("invoice"):
             if invoice["status"] == "open" and _subscription_of(invoice) == subscription["id"]:
-                self.store.update(invoice, {"next_payment_attempt": None})
+                self.store.update(invoice, {"next_payment_attempt": None}, "invoice.updated")
+
+
+def _discounts_kept(
+    store: Store, applied: tuple[dict, ...], customer: str, subscription_id: str, start: int
+) -> list[dict]:
+    """The Discounts a new subscription keeps of its checkout's coupons: a coupon of ``repeating``
+    ends its months after the start; ``once`` and ``forever`` have no end (``once`` is dropped
+    after the first invoice)."""
+    kept = []
+    for discount in applied:
+        coupon = store.get("coupon", discount["coupon"])
+        months = coupon["duration_in_months"]
+        end = add_interval(start, "month", months) if coupon["duration"] == "repeating" else None
+        kept.append(
+            subscription_discount(
+                store, discount, customer=customer, subscription=subscription_id, start=start, end=end
+            )
+        )
+    return kept
 
 
 def customer_time(store: Store, customer_id: str | None) -> int | None:

@@ -1,9 +1,13 @@
 """Webhook signing and delivery with retries.
 
 One background thread sends everything from a schedule ordered by due time.
-First attempts therefore go out in the order the events were created; a
-failed attempt is rescheduled after its backoff delay without holding up the
-events behind it (as on Stripe), and no event is ever sent twice at once.
+In the ``ordered`` delivery mode first attempts therefore go out in the order
+the events were created; a failed attempt is rescheduled after its backoff
+delay without holding up the events behind it (as on Stripe), and no event is
+ever sent twice at once. The ``unruly`` mode plays what Stripe only promises
+not to do: each first attempt is held back a random moment, so events overtake
+one another, about half of them are sent twice (the same event, as a
+redelivery), and a failed event is retried three times as often.
 """
 
 import hashlib
@@ -12,6 +16,7 @@ import hmac
 import itertools
 import json
 import logging
+import random
 import threading
 import time
 import urllib.error
@@ -28,6 +33,12 @@ logger = logging.getLogger(__name__)
 DEFAULT_SECRET = "whsec_simulator"  # noqa: S105
 # Delays before the 2nd, 3rd, ... attempt; an event gets len(delays) + 1 attempts.
 DEFAULT_RETRY_DELAYS = (1.0, 5.0, 30.0, 120.0, 600.0, 1800.0)
+DELIVERY_MODES = ("ordered", "unruly")
+# Unruly delivery: how long a first attempt may be held back (seconds), the share of events sent
+# twice, and how many times as many attempts a failed event gets.
+_UNRULY_HOLD_BACK = 0.25
+_UNRULY_DUPLICATE_SHARE = 0.5
+_UNRULY_ATTEMPTS_FACTOR = 3
 
 
 def signature_header(payload: str, secret: str, timestamp: int) -> str:
@@ -81,12 +92,21 @@ class WebhookDispatcher:
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         on_delivered: Callable[[str], None] = lambda event_id: None,
         timeout: float = 10.0,
+        mode: str = "ordered",
+        seed: int | None = None,
     ):
         if url and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"webhook URL must be http(s): {url!r}")
+        if mode not in DELIVERY_MODES:
+            raise ValueError(f"delivery must be one of {', '.join(DELIVERY_MODES)}")
         self.url = url
         self._secret = secret
-        self._retry_delays = tuple(retry_delays)
+        self._unruly = mode == "unruly"
+        self._random = random.Random(seed)  # noqa: S311 (test draws, not secrets)
+        delays = tuple(retry_delays)
+        if self._unruly and delays:
+            delays += (delays[-1],) * ((_UNRULY_ATTEMPTS_FACTOR - 1) * (len(delays) + 1))
+        self._retry_delays = delays
         self._on_delivered = on_delivered
         self._timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirects)
@@ -123,7 +143,12 @@ class WebhookDispatcher:
             if self._dropping and (not self._dropped_types or event["type"] in self._dropped_types):
                 logger.info("webhook %s %s dropped", event["type"], event["id"])
                 return
-            self._push(_Delivery(time.monotonic(), 0, event["id"], event["type"], payload))
+            copies = 1
+            if self._unruly and self._random.random() < _UNRULY_DUPLICATE_SHARE:
+                copies = 2
+            for _ in range(copies):
+                held_back = self._random.uniform(0, _UNRULY_HOLD_BACK) if self._unruly else 0
+                self._push(_Delivery(time.monotonic() + held_back, 0, event["id"], event["type"], payload))
 
     def drop(self, types: Iterable[str] | None = None) -> dict:
         """Send no event of `types` (None: no event at all) from now until `resume`; return the

@@ -15,6 +15,17 @@ from django.db import connections
 from devtools.embedded_mongodb import start_server_process, stop_server_process
 from stripe_simulator import StripeSimulator
 
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--stripe-delivery",
+        choices=("ordered", "unruly"),
+        default="ordered",
+        help="how the delivering Stripe simulators send webhooks: ordered, or unruly (reordered, some "
+        "twice, retried longer; `make test` runs the payment journeys once that way)",
+    )
+
+
 # Static rows written once by migrate; every other collection is emptied after each test.
 KEPT_COLLECTIONS = frozenset({"django_migrations", "django_content_type", "auth_permission"})
 
@@ -79,13 +90,14 @@ def point_shop_at_stripe_simulator(settings, url):
 
 
 @pytest.fixture(scope="session")
-def stripe_simulator(live_server):
+def stripe_simulator(live_server, pytestconfig):
     """A simulator that delivers its signed webhooks to the live server, as Stripe would."""
     simulator = StripeSimulator(
         webhook_url=f"{live_server.url}/payments/webhook/",
         webhook_secret=STRIPE_TEST_WEBHOOK_SECRET,
         retry_delays=STRIPE_TEST_RETRY_DELAYS,
         async_settle_delay=None,
+        delivery=pytestconfig.getoption("stripe_delivery"),
     ).start()
     yield simulator
     simulator.stop()
@@ -100,13 +112,14 @@ def stripe_sim(settings, stripe_simulator):
 
 
 @pytest.fixture
-def fresh_sim(settings, live_server):
+def fresh_sim(settings, live_server, pytestconfig):
     """A simulator of its own, delivering to the live server: no other test's clock or subscriptions."""
     simulator = StripeSimulator(
         webhook_url=f"{live_server.url}/payments/webhook/",
         webhook_secret=STRIPE_TEST_WEBHOOK_SECRET,
         retry_delays=STRIPE_TEST_RETRY_DELAYS,
         async_settle_delay=None,
+        delivery=pytestconfig.getoption("stripe_delivery"),
     ).start()
     point_shop_at_stripe_simulator(settings, simulator.url)
     yield simulator

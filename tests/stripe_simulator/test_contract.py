@@ -122,6 +122,8 @@ def world(sim):
     club = http.ok("POST", "/v1/products", {"name": "Coffee club"})
     price = http.ok("POST", "/v1/prices", {"product": mug["id"], "unit_amount": 1999, "currency": "usd"})
     http.ok("POST", f"/v1/prices/{price['id']}", {"nickname": "Standard"})
+    euro = http.ok("POST", "/v1/prices", {"product": mug["id"], "unit_amount": 1500, "currency": "eur"})
+    sterling = http.ok("POST", "/v1/prices", {"product": mug["id"], "unit_amount": 1300, "currency": "gbp"})
     monthly = http.ok(
         "POST",
         "/v1/prices",
@@ -157,6 +159,13 @@ def world(sim):
         sim.pay_async(pending["id"])
     sim.settle_async(settled["id"])
     sim.settle_async(bounced["id"], succeeded=False)
+    # Bank transfers to Stripe's account: one half funded, one funded in full; in euros and pounds.
+    half_funded, funded = session(), session(line_items=[{"price": euro["id"], "quantity": 1}])
+    pounds = session(line_items=[{"price": sterling["id"], "quantity": 1}])
+    for transfer in (half_funded, funded, pounds):
+        sim.pay_bank_transfer(transfer["id"])
+    sim.fund_bank_transfer(half_funded["id"], amount=1000)
+    sim.fund_bank_transfer(funded["id"])
     expired = session()
     sim.decline(expired["id"])
     sim.expire(expired["id"])
@@ -200,7 +209,7 @@ def world(sim):
         taxed["id"], address={"line1": "1 High St", "city": "Bath", "postal_code": "BA1", "country": "GB"}
     )
     coupon = http.ok("POST", "/v1/coupons", {"percent_off": 10, "duration": "once", "name": "Ten"})
-    http.ok(
+    repeating = http.ok(
         "POST",
         "/v1/coupons",
         {"amount_off": 300, "currency": "usd", "duration": "repeating", "duration_in_months": 3},
@@ -251,6 +260,15 @@ def world(sim):
     disputed_intent = http.ok("GET", f"/v1/checkout/sessions/{disputed['id']}")["payment_intent"]
     dispute = http.ok("GET", "/v1/disputes", {"payment_intent": disputed_intent})["data"][0]
     sim.close_dispute(dispute["id"], won=False)
+    won = session()
+    sim.pay(won["id"], card="4000000000000259")
+    won_intent = http.ok("GET", f"/v1/checkout/sessions/{won['id']}")["payment_intent"]
+    sim.close_dispute(http.ok("GET", "/v1/disputes", {"payment_intent": won_intent})["data"][0]["id"])
+    # A product and its price that nothing used, deleted: the price in the dashboard, then the product.
+    leftover = http.ok("POST", "/v1/products", {"name": "Leftover"})
+    unused = http.ok("POST", "/v1/prices", {"product": leftover["id"], "unit_amount": 5, "currency": "usd"})
+    sim.delete_price_from_dashboard(unused["id"])
+    deleted_product = http.ok("DELETE", f"/v1/products/{leftover['id']}")
     subscription = http.ok("GET", f"/v1/checkout/sessions/{subscribed['id']}")["subscription"]
     paid_session = http.ok("GET", f"/v1/checkout/sessions/{paid_subscription['id']}")
     invoice_payment = http.ok("GET", "/v1/invoice_payments", {"invoice": paid_session["invoice"]})["data"][0]
@@ -258,15 +276,23 @@ def world(sim):
         "POST", "/v1/refunds", {"payment_intent": invoice_payment["payment"]["payment_intent"], "amount": 100}
     )
     ended_subscription = http.ok("GET", f"/v1/checkout/sessions/{ended['id']}")["subscription"]
-    # A test clock whose customer holds a trial, a card that declines renewals and one that asks
-    # for 3-D Secure on them; forty days on, the trial has ended and both renewals are stuck.
+    # A test clock whose customer holds a trial, a card that declines renewals, one that asks
+    # for 3-D Secure on them and a taxed subscription with a repeating coupon; forty days on, the
+    # trial has ended, two renewals are stuck and one is taxed and discounted.
     frozen = 1_924_992_000
     clock = http.ok("POST", "/v1/test_helpers/test_clocks", {"frozen_time": frozen, "name": "contract"})
     on_clock = http.ok("POST", "/v1/customers", {"email": "clock@example.com", "test_clock": clock["id"]})
+    in_bath = {"line1": "1 High St", "city": "Bath", "postal_code": "BA1", "country": "GB"}
+    taxed_and_discounted = {
+        "automatic_tax": {"enabled": True},
+        "customer_update": {"address": "auto"},
+        "discounts": [{"coupon": repeating["id"]}],
+    }
     for card, data in (
         ("4242424242424242", {"subscription_data": {"trial_period_days": 7}}),
         ("4000009999000006", {}),
         ("4000002760003184", {}),
+        ("4242424242424242", taxed_and_discounted),
     ):
         clocked = session(
             mode="subscription",
@@ -274,7 +300,7 @@ def world(sim):
             line_items=[{"price": monthly["id"], "quantity": 1}],
             **data,
         )
-        sim.pay(clocked["id"], card=card)
+        sim.pay(clocked["id"], card=card, address=in_bath)
     advancing = http.ok(
         "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": frozen + 40 * 86_400}
     )
@@ -284,10 +310,14 @@ def world(sim):
         "customer": ada["id"],
         "deleted_customer": gone["id"],
         "product": mug["id"],
+        "deleted_product": deleted_product,
         "price": price["id"],
         "session": shipped["id"],
         "sessions": [
             shipped["id"],
+            half_funded["id"],
+            funded["id"],
+            pounds["id"],
             settled["id"],
             bounced["id"],
             expired["id"],
@@ -343,6 +373,7 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
         ("POST", "/v1/products/{id}"): [
             (http.ok("POST", f"/v1/products/{world['product']}", {"name": "Big mug"}), ())
         ],
+        ("DELETE", "/v1/products/{id}"): [(world["deleted_product"], ())],
         ("GET", "/v1/prices"): [
             (http.ok("GET", "/v1/prices", {"expand": ["data.product"]}), ("data.product",))
         ],

@@ -280,6 +280,56 @@ def test_bank_transfer_that_clears(sim, client, order, receiver):
     assert "payment_intent.succeeded" in types
 
 
+def test_a_bank_transfer_to_stripe_waits_with_its_instructions_until_funded(sim, client, order, receiver):
+    sim.pay_bank_transfer(order.id, email="ada@example.com")
+
+    session = client.v1.checkout.sessions.retrieve(order.id, params={"expand": ["payment_intent"]})
+    intent = session.payment_intent
+    assert (session.status, session.payment_status) == ("complete", "unpaid")
+    assert intent.status == "requires_action"
+    assert session.customer, "a bank transfer needs a customer: Checkout makes one"
+    assert intent.next_action.type == "display_bank_transfer_instructions"
+    instructions = intent.next_action.display_bank_transfer_instructions
+    assert (instructions.amount_remaining, instructions.currency, instructions.type) == (
+        4498,
+        "usd",
+        "us_bank_transfer",
+    )
+    assert instructions.reference
+    assert [address.type for address in instructions.financial_addresses] == ["aba", "swift"]
+    assert instructions.financial_addresses[0].aba.routing_number
+
+    status, _, _ = post(f"{sim.url}/_simulator/checkout/{order.id}/fund_bank_transfer", {"amount": "1000"})
+
+    assert status == 200
+    waiting = client.v1.payment_intents.retrieve(intent.id)
+    assert waiting.status == "requires_action"
+    assert waiting.next_action.display_bank_transfer_instructions.amount_remaining == 3498
+    page = get(instructions.hosted_instructions_url)
+    assert "$34.98" in page
+    assert instructions.reference in page
+
+    status, _, page = post(instructions.hosted_instructions_url, {"amount": "3498"})
+
+    assert "Transfer received." in page
+    sim.wait_for_deliveries(timeout=5)
+    paid = client.v1.checkout.sessions.retrieve(order.id, params={"expand": ["payment_intent.latest_charge"]})
+    assert (paid.payment_status, paid.payment_intent.status, paid.payment_intent.next_action) == (
+        "paid",
+        "succeeded",
+        None,
+    )
+    assert paid.payment_intent.latest_charge.payment_method_details.type == "customer_balance"
+    assert receiver.types()[-6:] == [
+        "payment_intent.requires_action",
+        "checkout.session.completed",
+        "payment_intent.partially_funded",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "checkout.session.async_payment_succeeded",
+    ]
+
+
 def test_bank_transfer_that_fails(sim, client, order, receiver):
     status, _, _ = post(order.url, {"action": "pay_async", "email": "ada@example.com"})
     assert status == 303
@@ -537,6 +587,37 @@ def test_delivery_gives_up_after_the_last_retry(client):
         attempts = lonely.delivery_attempts
     assert [(a.attempt, a.status_code) for a in attempts] == [(1, None), (2, None)]
     assert all(a.error for a in attempts)
+
+
+def test_unruly_delivery_reorders_and_repeats_events_and_retries_longer(receiver):
+    with StripeSimulator(
+        webhook_url=receiver.url, webhook_secret=SECRET, delivery="unruly", delivery_seed=7
+    ) as unruly:
+        unruly_client = stripe.StripeClient("sk_test_x", base_addresses={"api": unruly.url})
+        created = [
+            unruly_client.v1.customers.create(params={"email": f"c{n}@example.com"}) for n in range(12)
+        ]
+        unruly.wait_for_deliveries(timeout=5)
+        received = [event.data.object.id for event in receiver.events]
+
+    # Every event arrives, some of them twice (as the same event), not in the order they happened.
+    assert set(received) == {customer.id for customer in created}
+    assert len(received) > len(created)
+    first_arrivals = list(dict.fromkeys(received))
+    assert first_arrivals != [customer.id for customer in created]
+
+    with StripeSimulator(
+        webhook_url="http://127.0.0.1:9/unreachable", retry_delays=(0.01,), delivery="unruly", delivery_seed=1
+    ) as lonely:
+        stripe.StripeClient("sk_test_x", base_addresses={"api": lonely.url}).v1.customers.create(
+            params={"email": "a@example.com"}
+        )
+        lonely.wait_for_deliveries(timeout=5)
+        attempts = lonely.delivery_attempts
+    # Three times as many attempts as the two of the ordered mode (see the test above).
+    assert max(a.attempt for a in attempts) == 6
+    with pytest.raises(ValueError, match="delivery must be one of"):
+        StripeSimulator(delivery="shuffled")
 
 
 def test_form_parsing_keeps_nesting_and_order():
@@ -829,22 +910,41 @@ def test_a_failed_3d_secure_authentication_leaves_the_session_open(sim, client, 
     assert "no payment awaiting 3-D Secure authentication" in body
 
 
-def test_a_refund_of_the_refund_failure_card_is_accepted_then_fails(sim, client, order, receiver):
+def test_a_refund_of_the_refund_failure_card_succeeds_then_fails_as_on_stripe(sim, client, order, receiver):
     intent_id = sim.pay(order.id, card="4000000000005126")["payment_intent"]
 
     refund = client.v1.refunds.create(params={"payment_intent": intent_id, "amount": 1000})
 
-    assert refund.status == "pending"
+    assert refund.status == "succeeded"
     sim.wait_for_deliveries(timeout=5)
+    refund_events = [
+        event for event in receiver.events if event.type.startswith(("refund.", "charge.refund"))
+    ]
+    assert [event.type for event in refund_events] == [
+        "refund.created",
+        "charge.refunded",
+        "refund.updated",
+        "charge.refund.updated",
+        "refund.failed",
+    ]
+    created, refunded, updated, charge_refund_updated, failed = refund_events
+    assert created.data.object.status == "succeeded"
+    assert (refunded.data.object.amount_refunded, refunded.data.object.refunded) == (1000, False)
+    for event in (updated, charge_refund_updated):
+        assert (event.data.object.object, event.data.object.id) == ("refund", refund.id)
+        assert (event.data.object.status, event.data.object.failure_reason) == (
+            "failed",
+            "expired_or_canceled_card",
+        )
+        assert event.data.previous_attributes.status == "succeeded"
+    assert failed.data.object.failure_reason == "expired_or_canceled_card"
     current = client.v1.refunds.retrieve(refund.id)
     assert (current.status, current.failure_reason) == ("failed", "expired_or_canceled_card")
-    updated = receiver.of_type("refund.updated")[-1]
-    assert updated.data.object.status == "failed"
-    assert updated.data.previous_attributes.status == "pending"
-    assert receiver.of_type("refund.failed")[0].data.object.failure_reason == "expired_or_canceled_card"
-    assert "charge.refunded" not in receiver.types()
+    # The money never left: the charge is whole again and can still be refunded in full.
     charge = client.v1.charges.retrieve(current.charge)
     assert (charge.amount_refunded, charge.refunded) == (0, False)
+    again = client.v1.refunds.create(params={"payment_intent": intent_id})
+    assert again.amount == charge.amount
 
 
 def test_the_dispute_card_is_paid_then_disputed_and_the_dispute_closed(sim, client, order, receiver):
@@ -878,6 +978,81 @@ def test_the_dispute_card_is_paid_then_disputed_and_the_dispute_closed(sim, clie
     status, _, body = post(f"{sim.url}/_simulator/disputes/{created.id}/close", {"outcome": "won"})
     assert status == 400
     assert "already closed" in body
+    # The bank took the money when the dispute opened; a lost dispute gives nothing back.
+    dispute_events = [event.type for event in receiver.events if event.type.startswith("charge.dispute")]
+    assert dispute_events == [
+        "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.closed",
+    ]
+
+
+def test_a_won_dispute_reinstates_the_funds(sim, client, order, receiver):
+    intent_id = sim.pay(order.id, card="4000000000000259")["payment_intent"]
+    [dispute] = client.v1.disputes.list(params={"payment_intent": intent_id}).data
+
+    sim.close_dispute(dispute.id, won=True)
+
+    sim.wait_for_deliveries(timeout=5)
+    dispute_events = [event for event in receiver.events if event.type.startswith("charge.dispute")]
+    assert [event.type for event in dispute_events] == [
+        "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
+        "charge.dispute.closed",
+        "charge.dispute.funds_reinstated",
+    ]
+    assert dispute_events[-1].data.object.status == "won"
+
+
+def test_a_product_is_deleted_only_without_prices_and_a_price_only_if_never_used(
+    sim, client, catalog, receiver
+):
+    with pytest.raises(stripe.InvalidRequestError, match="has one or more user-created prices"):
+        client.v1.products.delete("prod_mug")
+    paid = create_session(client, [{"price": catalog["mug"].id, "quantity": 1}])
+    sim.pay(paid.id)
+    with pytest.raises(StripeError, match="has been used and cannot be deleted"):
+        sim.delete_price_from_dashboard(catalog["mug"].id)
+    spare = client.v1.products.create(params={"name": "Spare"})
+    unused = client.v1.prices.create(params={"product": spare.id, "unit_amount": 100, "currency": "usd"})
+
+    sim.delete_price_from_dashboard(unused.id)
+    deleted = client.v1.products.delete(spare.id)
+
+    assert deleted.deleted is True
+    sim.wait_for_deliveries(timeout=5)
+    assert receiver.of_type("price.deleted")[0].data.object.id == unused.id
+    assert receiver.of_type("product.deleted")[0].data.object.id == spare.id
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.prices.retrieve(unused.id)
+    assert client.v1.products.retrieve("prod_mug").id == "prod_mug"
+
+
+def test_a_one_use_code_applied_by_two_checkouts_is_redeemed_by_the_first_to_pay(sim, client, catalog):
+    coupon = client.v1.coupons.create(params={"amount_off": 500, "currency": "usd", "duration": "once"})
+    code = client.v1.promotion_codes.create(
+        params={"code": "ONCE", "promotion": {"type": "coupon", "coupon": coupon.id}, "max_redemptions": 1}
+    )
+    first, second = (
+        create_session(client, [{"price": catalog["mug"].id, "quantity": 1}], allow_promotion_codes=True)
+        for _ in range(2)
+    )
+    for session in (first, second):
+        assert sim.apply_promotion_code(session.id, "ONCE")["amount_total"] == 1499
+    sim.pay(first.id)
+
+    # Stripe checks the code again when the second shopper pays: it is used up.
+    status, _, page = post(f"{sim.url}/checkout/{second.id}", {"action": "pay", "email": "bo@example.com"})
+
+    assert status == 200
+    assert "This code has already been redeemed the maximum number of times." in page
+    refused = client.v1.checkout.sessions.retrieve(second.id)
+    assert (refused.status, refused.discounts, refused.amount_total) == ("open", [], 1999)
+    assert "$19.99" in page
+    assert client.v1.promotion_codes.retrieve(code.id).times_redeemed == 1
+    # At the full price the payment goes through.
+    assert sim.pay(second.id)["amount_total"] == 1999
+    assert client.v1.checkout.sessions.retrieve(first.id).total_details.amount_discount == 500
 
 
 def test_promotion_code_typed_on_the_hosted_page_discounts_the_payment(sim, client, catalog):

@@ -215,10 +215,18 @@ def test_a_renewal_that_asks_for_3d_secure_asks_the_customer_once_to_confirm_it(
     assert "confirm your payment" in email.subject.lower()
     assert "$9.00" in email.body
     assert "payment failed" not in email.body.lower()
-    # Stripe's invoice page when it has one; else the subscription's page, with Update card.
+    # The link is Stripe's page of the invoice, where the customer confirms the payment.
     invoice = stripe.v1.invoices.retrieve(record.latest_invoice_id)
-    assert invoice.hosted_invoice_url is None
-    path = re.search(r"https?://[^/\s]+(/accounts/subscriptions/\S+)", email.body).group(1)
-    assert path == reverse("subscriptions:detail", kwargs={"subscription_id": subscription_id})
+    assert invoice.hosted_invoice_url
+    assert invoice.hosted_invoice_url in email.body
+    assert "update your card" not in email.body.lower()
     [(html, _)] = email.alternatives
-    assert f'{path}"' in html
+    assert f'href="{invoice.hosted_invoice_url}"' in html
+    invoice_page = requests.get(invoice.hosted_invoice_url, timeout=10)
+    assert "$9.00" in invoice_page.text
+    paid = requests.post(invoice.hosted_invoice_url, data={"action": "pay"}, timeout=10)
+    assert "Invoice paid." in paid.text
+    deliver_all(events_about(stripe, subscription_id))
+    record.refresh_from_db()
+    assert record.status == SubscriptionStatus.ACTIVE
+    assert stripe.v1.invoices.retrieve(invoice.id).status == "paid"
