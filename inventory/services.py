@@ -22,7 +22,8 @@ from catalog.models import Variant
 from inventory.exceptions import NotEnoughStock
 from inventory.models import BackInStockRequest, StockAdjustment, StockHold, StockHoldState
 from inventory.tasks import back_in_stock_notify
-from orders.models import Order
+from orders.models import Order, OrderItem
+from orders.services import order_flag_for_staff
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +131,24 @@ def stock_take_for_paid_order(*, order_number: str, lines: list[StockLine]) -> l
             StockHold.objects.filter(pk=hold.pk).update(state=StockHoldState.SOLD, updated_at=timezone.now())
         else:
             short.append(name)
+    return short
+
+
+def stock_take_for_renewal(*, order: Order) -> list[str]:
+    """Take the units of a paid renewal order of a physical subscription; Stripe has charged it, so
+    it is never refused: lines with no stock make it a backorder, flagged for staff. Return their names."""
+    items = list(OrderItem.objects.filter(order=order, price__isnull=False).select_related("price"))
+    short = stock_take_for_paid_order(
+        order_number=order.number,
+        lines=[
+            StockLine(variant_id=item.price.variant_id, quantity=item.quantity, name=item.product_name)
+            for item in items
+        ],
+    )
+    if short:
+        note = f"Backorder: no stock of {', '.join(short)} when the renewal was paid; ship it once restocked."
+        logger.warning("order %s: %s", order.number, note)
+        order_flag_for_staff(order=order, note=note)
     return short
 
 

@@ -13,7 +13,9 @@ from inventory.models import StockHold, StockHoldState
 from inventory.services import stock_adjust
 from inventory.tasks import stock_holds_sweep
 from orders.models import Order, OrderStatus, PaymentStatus
+from orders.services import STAFF_ATTENTION_KEY
 from tests import factories
+from tests.payments.subscriptions import advance_one_period, renewals_of, wait_until
 
 
 def stocked_price(name: str, units: int, **price_fields):
@@ -250,3 +252,28 @@ def test_a_paid_order_sells_its_units_once_however_often_it_is_confirmed(stripe_
 
     assert hold_state(order) == StockHoldState.SOLD
     assert counters(vase) == {"on_hand": 0, "held": 0, "available": 0, "sold": 2, "received": 2}
+
+
+def test_a_renewal_takes_its_units_when_stripe_charges_it_and_is_a_backorder_when_there_are_none(
+    fresh_sim, guest_with_cart
+):
+    beans = stocked_price("Coffee beans", 2, monthly=True, unit_amount=1200)
+    purchase = guest_with_cart((beans, 1))
+    page = purchase.shopper.checkout().headers["Location"]
+    assert purchase.shopper.on_stripe_page(page, "pay").status_code == 303
+    fresh_sim.wait_for_deliveries(timeout=10)
+    first = Order.objects.get(renewal_of__isnull=True)
+    assert counters(beans) == {"on_hand": 1, "held": 0, "available": 1, "sold": 1, "received": 2}
+
+    advance_one_period(fresh_sim, first.stripe_subscription_id)
+    wait_until(lambda: renewals_of(first).count() == 1)
+    assert counters(beans) == {"on_hand": 0, "held": 0, "available": 0, "sold": 2, "received": 2}
+    assert STAFF_ATTENTION_KEY not in renewals_of(first)[0].metadata
+
+    advance_one_period(fresh_sim, first.stripe_subscription_id)
+    wait_until(lambda: renewals_of(first).count() == 2)
+    backorder = renewals_of(first)[1]
+    assert backorder.payment_status == PaymentStatus.PAID
+    assert "Backorder: no stock of Coffee beans" in backorder.metadata[STAFF_ATTENTION_KEY][0]
+    assert StockHold.objects.get(order_number=backorder.number).state == StockHoldState.BACKORDERED
+    assert counters(beans) == {"on_hand": 0, "held": 0, "available": 0, "sold": 2, "received": 2}
