@@ -145,6 +145,8 @@ class Product(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        # A blank field in a form is None: no options.
+        self.option_axes = self.option_axes or []
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
             # A product saved from a copy read before a price or image changed must not undo the
             # refresh of its price summary or card image made since.
