@@ -330,7 +330,13 @@ class Variant(models.Model):
     )
     # option_key(option_values): one variant per combination, the default variant's being "".
     option_key = models.CharField(max_length=255, blank=True, editable=False)
-    sku = models.CharField("SKU", max_length=64, unique=True, help_text="The code on the shelf.")
+    sku = models.CharField(
+        "SKU",
+        max_length=64,
+        unique=True,
+        blank=True,
+        help_text="The code on the shelf. Empty: made from the product's slug and the options.",
+    )
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
     track_stock = models.BooleanField(
         default=True, help_text="Count this item's stock. Untick for goods that never run out."

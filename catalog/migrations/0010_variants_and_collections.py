@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('option_values', models.JSONField(blank=True, default=dict, help_text='One value per option of the product, e.g. {"Size": "M"}.')),
                 ('option_key', models.CharField(blank=True, editable=False, max_length=255)),
-                ('sku', models.CharField(help_text='The code on the shelf.', max_length=64, unique=True, verbose_name='SKU')),
+                ('sku', models.CharField(blank=True, help_text="The code on the shelf. Empty: made from the product's slug and the options.", max_length=64, unique=True, verbose_name='SKU')),
                 ('position', models.PositiveSmallIntegerField(default=0, help_text='Lower numbers come first.')),
                 ('track_stock', models.BooleanField(default=True, help_text="Count this item's stock. Untick for goods that never run out.")),
                 ('sell_when_out', models.BooleanField(default=False, help_text='Keep selling when none are left (backorders); the orders wait for new stock.', verbose_name='sell when out of stock')),
