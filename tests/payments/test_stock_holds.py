@@ -277,3 +277,19 @@ def test_a_renewal_takes_its_units_when_stripe_charges_it_and_is_a_backorder_whe
     assert "Backorder: no stock of Coffee beans" in backorder.metadata[STAFF_ATTENTION_KEY][0]
     assert StockHold.objects.get(order_number=backorder.number).state == StockHoldState.BACKORDERED
     assert counters(beans) == {"on_hand": 0, "held": 0, "available": 0, "sold": 2, "received": 2}
+
+
+def test_a_variants_price_names_its_sku_and_options_in_stripe(stripe_sim, guest_with_cart, stripe_api):
+    product = factories.ProductFactory(name="Tee", option_axes=[{"name": "Size", "values": ["S", "M"]}])
+    medium = Variant.objects.create(
+        product=product, option_values={"Size": "M"}, sku="TEE-M", track_stock=False
+    )
+    price = factories.PriceFactory(product=product, variant=medium)
+
+    start(guest_with_cart((price, 1)), stripe_sim)
+
+    price.refresh_from_db()
+    product.refresh_from_db()
+    stripe_price = stripe_api().v1.prices.retrieve(price.stripe_price_id)
+    assert stripe_price.product == product.stripe_product_id
+    assert (stripe_price.metadata["sku"], stripe_price.metadata["option Size"]) == ("TEE-M", "M")
