@@ -101,6 +101,8 @@ def cart_lines(cart: Cart) -> list[CartItem]:
         item.product = products[item.product_id]
         item.variant = variants.get(item.price.variant_id)
         item.stock = StockLevel.of(item.variant)
+        # Shown, not enforced: the checkout holds the stock, and refuses then if it is short.
+        item.stock_short = not item.stock.allows(item.quantity)
         item.awaits_stripe = row_awaits_push(item.price)
         item.is_available = price_is_for_sale(item.price, item.product) and not item.awaits_stripe
     return items

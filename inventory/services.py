@@ -11,8 +11,9 @@ two leaves units unsellable, never sold twice (`manage.py stock_reconcile` gives
 """
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError
 from django.db.models import F
@@ -206,6 +207,39 @@ def stock_restock_for_refund(
     return stock_adjust(
         variant=variant, quantity=quantity, reason=reason, user=user, order_number=order_number
     )
+
+
+# A variant whose counters moved more recently may have a hold being recorded right now.
+RECONCILE_QUIET = timedelta(minutes=1)
+
+
+def stock_reconcile_held(*, dry_run: bool = False) -> list[tuple[str, int, int]]:
+    """Make each tracked variant's `held` equal its HELD holds, giving the difference back to
+    `available`; return (sku, held, recorded) for each variant that differed.
+
+    Only variants quiet for RECONCILE_QUIET are changed, each with one write conditional on its
+    counters being as read, so a checkout taking units meanwhile is never undone.
+    """
+    recorded = defaultdict(int)
+    for variant_id, quantity in StockHold.objects.filter(state=StockHoldState.HELD).values_list(
+        "variant_id", "quantity"
+    ):
+        recorded[variant_id] += quantity
+    quiet_since = timezone.now() - RECONCILE_QUIET
+    fixed = []
+    for variant in Variant.objects.filter(track_stock=True, updated_at__lt=quiet_since):
+        if variant.held == recorded[variant.pk]:
+            continue
+        difference = variant.held - recorded[variant.pk]
+        if dry_run or Variant.objects.filter(
+            pk=variant.pk, held=variant.held, updated_at=variant.updated_at
+        ).update(
+            held=F("held") - difference, available=F("available") + difference, updated_at=timezone.now()
+        ):
+            fixed.append((variant.sku, variant.held, recorded[variant.pk]))
+    if fixed and not dry_run:
+        logger.warning("stock reconciled: %s", fixed)
+    return fixed
 
 
 def _by_variant(lines: list[StockLine]) -> dict:

@@ -162,3 +162,19 @@ def test_a_collection_page_sends_as_many_database_commands_for_40_products_as_fo
     assert len(response.context["products"]) == 24
     # The collection, its products' ids, a count and a page.
     assert len(large.captured_queries) == len(small.captured_queries) == 4
+
+
+def test_a_cart_whose_item_sold_out_while_it_sat_says_so_and_keeps_the_line(client):
+    price = factories.PriceFactory(product__name="Mug")
+    variant = Variant.objects.get(pk=price.variant_id)
+    Variant.objects.filter(pk=variant.pk).update(track_stock=True)
+    stock_adjust(variant=variant, quantity=2, reason="Delivery")
+    client.post(
+        reverse("cart:add"), {"product_id": str(price.product_id), "price_id": str(price.pk), "quantity": 2}
+    )
+
+    stock_adjust(variant=variant, quantity=-2, reason="Broken in the store")
+    cart = client.get(reverse("cart:detail"))
+
+    assert "Sold out since you added it: remove it to check out the rest." in cart.text
+    assert [line.quantity for line in cart.context["lines"]] == [2]
