@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
@@ -111,4 +113,5 @@ def back_in_stock_signup(request, slug):
     back_in_stock_request_create(variant=variant, email=form.cleaned_data["email"])
     # The same answer whether or not the address was on the list already: it tells no one who waits.
     messages.success(request, "Thank you: we will email you once, when it is back in stock.")
-    return redirect(product)
+    options = f"?{urlencode(variant.option_values)}" if variant.option_values else ""
+    return redirect(product.get_absolute_url() + options)
