@@ -56,14 +56,14 @@ def stock_hold_for_checkout(*, order_number: str, lines: list[StockLine], expire
             if _hold_take(
                 variant=variant, order_number=order_number, quantity=quantity, expires_at=expires_at
             ):
-                taken.append((variant, quantity))
+                taken.append(variant)
             elif not StockHold.objects.filter(
                 order_number=order_number, variant=variant, state=StockHoldState.HELD
             ).exists():
                 left = Variant.objects.filter(pk=variant.pk).values_list("available", flat=True).first() or 0
                 raise NotEnoughStock(name=name, available=max(left, 0))
     except BaseException:
-        for variant, _quantity in taken:
+        for variant in taken:
             _hold_release(variant_id=variant.pk, order_number=order_number)
         raise
 
