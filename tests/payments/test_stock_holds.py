@@ -5,7 +5,9 @@ sells them once."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from io import StringIO
 
+from django.core.management import call_command
 from django.utils import timezone
 
 from catalog.models import Variant
@@ -293,3 +295,22 @@ def test_a_variants_price_names_its_sku_and_options_in_stripe(stripe_sim, guest_
     stripe_price = stripe_api().v1.prices.retrieve(price.stripe_price_id)
     assert stripe_price.product == product.stripe_product_id
     assert (stripe_price.metadata["sku"], stripe_price.metadata["option Size"]) == ("TEE-M", "M")
+
+
+def test_reconciling_with_stripe_sells_a_payment_the_shop_never_heard_of_and_releases_an_expiry(
+    fresh_sim, guest_with_cart
+):
+    vase = stocked_price("Vase", 3)
+    paying, expiring = guest_with_cart((vase, 1)), guest_with_cart((vase, 1))
+    with fresh_sim.deliveries_dropped():
+        page, paid = start(paying, fresh_sim)
+        _, expired = start(expiring, fresh_sim)
+        assert paying.shopper.on_stripe_page(page, "pay").status_code == 303
+        fresh_sim.expire(expired.stripe_checkout_session_id)
+    Order.objects.filter(pk__in=[paid.pk, expired.pk]).update(created_at=timezone.now() - timedelta(hours=1))
+    assert counters(vase)["held"] == 2
+
+    call_command("reconcile_stripe", stdout=StringIO(), stderr=StringIO())
+
+    assert (hold_state(paid), hold_state(expired)) == (StockHoldState.SOLD, StockHoldState.RELEASED)
+    assert counters(vase) == {"on_hand": 2, "held": 0, "available": 2, "sold": 1, "received": 3}
