@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Variant
@@ -98,3 +99,31 @@ def test_reconcile_gives_back_units_taken_without_a_hold_and_leaves_busy_variant
     assert counters(lost) == (4, 0, 4)
     assert counters(busy) == (4, 2, 2)
     assert counters(neighbour) == (4, 1, 3)
+
+
+def test_a_variant_sold_when_out_is_held_beyond_its_stock_as_a_backorder(client):
+    mug = tracked(1)
+    Variant.objects.filter(pk=mug.pk).update(sell_when_out=True)
+
+    stock_hold_for_checkout(
+        order_number="ORD-AAAAAAAAAAAA", lines=[StockLine(mug.pk, 3, "Mug")], expires_at=LATER
+    )
+
+    assert counters(mug) == (1, 3, -2)
+    assert "Available to order" in client.get(mug.product.get_absolute_url()).text
+
+
+def test_raising_a_cart_lines_quantity_past_the_stock_is_refused(client):
+    mug = tracked(3)
+    price = mug.prices.get()
+    client.post(
+        reverse("cart:add"), {"product_id": str(price.product_id), "price_id": str(price.pk), "quantity": 1}
+    )
+    line = client.get(reverse("cart:detail")).context["lines"][0]
+
+    refused = client.post(reverse("cart:item_update", args=[line.pk]), {"quantity": 4}, follow=True)
+
+    assert "Only 3 left, and your cart already holds 1: you can have at most 3." in refused.text
+    assert [line.quantity for line in refused.context["lines"]] == [1]
+    client.post(reverse("cart:item_update", args=[line.pk]), {"quantity": 3})
+    assert [line.quantity for line in client.get(reverse("cart:detail")).context["lines"]] == [3]
