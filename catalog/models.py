@@ -396,6 +396,8 @@ class Variant(models.Model):
         values = self.option_values or {}
         if not isinstance(values, dict):
             raise ValidationError({"option_values": 'Give one value per option, e.g. {"Size": "M"}.'})
+        # Before the unique (product, option_key) constraint is checked.
+        self.option_key = option_key(values)
         if values and set(values) != set(axes):
             raise ValidationError(
                 {

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from catalog.models import Collection, CollectionProduct, Price, Product, Variant
@@ -178,3 +179,20 @@ def test_a_cart_whose_item_sold_out_while_it_sat_says_so_and_keeps_the_line(clie
 
     assert "Sold out since you added it: remove it to check out the rest." in cart.text
     assert [line.quantity for line in cart.context["lines"]] == [2]
+
+
+def test_a_combination_exists_once_and_only_of_the_products_options():
+    product = factories.PriceFactory(product__name="Tee").product
+    product.option_axes = [{"name": "Size", "values": ["S", "M"]}]
+    product.save()
+    small = Variant(product=product, option_values={"Size": "S"})
+    small.full_clean()
+    small.save()
+
+    with pytest.raises(ValidationError, match="already exists"):
+        Variant(product=product, option_values={"Size": "S"}, sku="OTHER").full_clean()
+    with pytest.raises(ValidationError, match="'XL' is not one of the values of Size"):
+        Variant(product=product, option_values={"Size": "XL"}).full_clean()
+    with pytest.raises(ValidationError, match="names and values unique"):
+        Product(name="Cap", slug="cap", option_axes=[{"name": "Size", "values": ["S", "S"]}]).full_clean()
+    assert small.sku == "TEE-S"
