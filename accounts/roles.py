@@ -9,7 +9,7 @@ from accounts.models import User, UserRole
 
 # ADMIN runs the shop: catalog and prices, carts, orders (refunds, fulfilment), subscriptions, the webhook log
 # and the shop's pages, but never sees users, roles, groups, permissions or linked accounts.
-ADMIN_APP_LABELS = ("catalog", "cart", "orders", "subscriptions", "payments", "pages")
+ADMIN_APP_LABELS = ("catalog", "cart", "orders", "subscriptions", "payments", "pages", "inventory")
 
 
 def can_change_roles(user):

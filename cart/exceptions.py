@@ -56,3 +56,17 @@ class CurrencyMismatch(CartError):
             f"Your cart is in {cart_currency.upper()} and this price is in {price_currency.upper()}. "
             "A cart holds one currency: check out or empty your cart first, then add this item."
         )
+
+
+class NotEnoughInStock(CartError):
+    def __init__(self, *, available, in_cart=0):
+        if available == 0:
+            message = "Sorry, this item is sold out; your cart was not changed."
+        elif in_cart:
+            message = (
+                f"Only {available} left, and your cart already holds {in_cart}: "
+                f"you can have at most {available}. Your cart was not changed."
+            )
+        else:
+            message = f"Only {available} left: choose {available} or fewer. Your cart was not changed."
+        super().__init__(message)

@@ -23,6 +23,7 @@ from cart.exceptions import (
     CartUnavailable,
     CurrencyMismatch,
     InvalidQuantity,
+    NotEnoughInStock,
     PriceUnavailable,
     QuantityLimitExceeded,
 )
@@ -34,7 +35,8 @@ from cart.selectors import (
     cart_remember_for_request,
     price_is_for_sale,
 )
-from catalog.models import Price
+from catalog.models import Price, Variant
+from catalog.stock import StockLevel
 from shop.transactions import run_atomically
 
 
@@ -73,6 +75,8 @@ def cart_add_price(*, cart: Cart, price: Price, quantity: int) -> CartItem:
     _check_quantity(quantity)
     if not price_is_for_sale(price, price.product):
         raise PriceUnavailable
+    in_cart = CartItem.objects.filter(cart=cart, price=price).values_list("quantity", flat=True).first() or 0
+    _check_stock(price=price, quantity=in_cart + quantity, in_cart=in_cart)
 
     def add():
         expires_at = _cart_record_change(cart, currency=price.currency)
@@ -87,6 +91,8 @@ def cart_update_item(*, cart: Cart, item: CartItem, quantity: int) -> CartItem:
     """Set a line's quantity (1 to CART_MAX_QUANTITY)."""
     _check_line(cart, item)
     _check_quantity(quantity)
+    if quantity > item.quantity:
+        _check_stock(price=Price.objects.get(pk=item.price_id), quantity=quantity, in_cart=item.quantity)
 
     def update():
         expires_at = _cart_record_change(cart)
@@ -370,6 +376,14 @@ def _check_quantity(quantity) -> None:
         or not 1 <= quantity <= settings.CART_MAX_QUANTITY
     ):
         raise InvalidQuantity
+
+
+def _check_stock(*, price: Price, quantity: int, in_cart: int) -> None:
+    """Refuse a line of more than the shelf has; not a hold: the checkout holds the stock."""
+    variant = Variant.objects.filter(pk=price.variant_id).first() if price.variant_id else None
+    stock = StockLevel.of(variant)
+    if not stock.allows(quantity):
+        raise NotEnoughInStock(available=stock.available, in_cart=in_cart)
 
 
 def _check_line(cart: Cart, item: CartItem) -> None:

@@ -13,7 +13,18 @@ from sorl.thumbnail import get_thumbnail
 
 from catalog.exceptions import StripeSyncFailed
 from catalog.forms import PriceAdminForm, ShippingRateAdminForm
-from catalog.models import SYNC_ERROR_KEY, Coupon, Price, Product, ProductImage, PromotionCode, ShippingRate
+from catalog.models import (
+    SYNC_ERROR_KEY,
+    Collection,
+    CollectionProduct,
+    Coupon,
+    Price,
+    Product,
+    ProductImage,
+    PromotionCode,
+    ShippingRate,
+    Variant,
+)
 from shop.money import format_money
 from shop.payment_gateway import payment_gateway
 
@@ -124,12 +135,42 @@ class ProductImageInline(admin.TabularInline):
         )
 
 
+class VariantInline(admin.TabularInline):
+    """The items the product's prices sell, one per combination of options, with their stock; the
+    stock is changed (with a reason) on each variant's own page."""
+
+    model = Variant
+    extra = 0
+    show_change_link = True
+    fields = [
+        "option_values",
+        "sku",
+        "position",
+        "track_stock",
+        "sell_when_out",
+        "on_hand",
+        "held",
+        "available",
+    ]
+    readonly_fields = ["on_hand", "held", "available"]
+    ordering = ["position", "pk"]
+
+
+class CollectionProductInline(admin.TabularInline):
+    model = CollectionProduct
+    extra = 0
+    fields = ["collection", "position"]
+    verbose_name = "collection"
+    verbose_name_plural = "collections"
+
+
 class PriceInline(admin.TabularInline):
     model = Price
     form = PriceAdminForm
     extra = 0
     show_change_link = True
     fields = [
+        "variant",
         "nickname",
         "type",
         "unit_amount",
@@ -149,6 +190,19 @@ class PriceInline(admin.TabularInline):
     def shoppers_see(self, obj):
         return obj.label if obj.pk else ""
 
+    def get_formset(self, request, obj=None, **kwargs):
+        self._product = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "variant":
+            # Only the items of this product; empty: its default item (a product with no options).
+            product = getattr(self, "_product", None)
+            kwargs["queryset"] = (
+                Variant.objects.filter(product=product) if product else Variant.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Product)
 class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
@@ -167,13 +221,26 @@ class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "active", "requires_shipping", "metadata"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "description",
+                    "active",
+                    "requires_shipping",
+                    "option_axes",
+                    "metadata",
+                ]
+            },
+        ),
         (
             "Stripe and history",
             {"fields": ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]},
         ),
     ]
-    inlines = [ProductImageInline, PriceInline]
+    inlines = [ProductImageInline, VariantInline, PriceInline, CollectionProductInline]
     actions = ["soft_delete", "restore"]
     stripe_id_field = "stripe_product_id"
 
@@ -223,7 +290,7 @@ class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
     list_select_related = ["product"]
     list_filter = ["type", "active", DeletedFilter, "currency", "recurring_interval"]
     search_fields = ["product__name", "nickname", "=stripe_price_id"]
-    autocomplete_fields = ["product"]
+    autocomplete_fields = ["product", "variant"]
     readonly_fields = [
         "shoppers_see",
         "stripe_price_id",
@@ -233,7 +300,7 @@ class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["product", "nickname", "type", "unit_amount", "currency", "active"]}),
+        (None, {"fields": ["product", "variant", "nickname", "type", "unit_amount", "currency", "active"]}),
         ("Recurring", {"fields": ["recurring_interval", "recurring_interval_count", "trial_period_days"]}),
         ("On sale", {"fields": ["shoppers_see", "confirm_live"]}),
         ("Metadata", {"fields": ["metadata"]}),
@@ -281,6 +348,15 @@ def _push_to_stripe(model_admin, request, push, **row):
             messages.ERROR,
         )
         return None
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "position", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    ordering = ["position", "name"]
 
 
 class PromotionCodeInline(admin.TabularInline):

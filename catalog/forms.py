@@ -51,6 +51,7 @@ class PriceAdminForm(forms.ModelForm):
         model = Price
         fields = [
             "product",
+            "variant",
             "nickname",
             "type",
             "unit_amount",

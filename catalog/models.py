@@ -5,11 +5,11 @@ from bson import ObjectId
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import IntegrityError, models
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.validators import PRODUCT_IMAGE_VALIDATORS, validate_stripe_unit_amount
+from catalog.validators import PRODUCT_IMAGE_VALIDATORS, validate_option_axes, validate_stripe_unit_amount
 from shop.money import format_money
 
 # In a product's or price's metadata while its last push to Stripe failed: {"message": ..., "at": ...}.
@@ -94,6 +94,17 @@ class Product(models.Model):
     # The storage name of the first image, for the cards of the catalog page, which read only
     # products; written only by catalog.services.product_refresh_card_image. "": no image.
     card_image = models.CharField(max_length=255, blank=True, default="", editable=False)
+    # The product's options, in the order shoppers choose them: [{"name": "Size", "values": ["S", "M"]}].
+    option_axes = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_option_axes],
+        help_text='Options shoppers choose, e.g. [{"name": "Size", "values": ["S", "M", "L"]}]. '
+        "Empty: the product is one item.",
+    )
+    collections = models.ManyToManyField(
+        "Collection", through="CollectionProduct", related_name="products", blank=True
+    )
 
     objects = CatalogQuerySet.as_manager()
 
@@ -134,6 +145,8 @@ class Product(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        # A blank field in a form is None: no options.
+        self.option_axes = self.option_axes or []
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
             # A product saved from a copy read before a price or image changed must not undo the
             # refresh of its price summary or card image made since.
@@ -217,6 +230,11 @@ class BillingInterval(models.TextChoices):
 
 class Price(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    # The item this price sells; stock belongs to it, however it is billed. Saving a price without
+    # one gives it its product's default variant (a product with no options is one item).
+    variant = models.ForeignKey(
+        "Variant", null=True, blank=True, on_delete=models.RESTRICT, related_name="prices"
+    )
     stripe_price_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     nickname = models.CharField(max_length=100, blank=True)
     type = models.CharField(max_length=20, choices=PriceType.choices, default=PriceType.ONE_TIME)
@@ -246,6 +264,13 @@ class Price(models.Model):
 
     def __str__(self):
         return f"{self.product.name} — {self.label}" if self.product_id else self.label
+
+    def save(self, *args, **kwargs):
+        if self.variant_id is None and self.product_id is not None:
+            self.variant = variant_default_for(product_id=self.product_id)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "variant"}
+        super().save(*args, **kwargs)
 
     @property
     def is_recurring(self):
@@ -277,12 +302,179 @@ class Price(models.Model):
         self.currency = (self.currency or "").lower()
         if len(self.currency) != 3 or not self.currency.isalpha():
             errors["currency"] = "Use a three-letter ISO currency code, such as usd."
+        if self.variant_id and self.product_id and self.variant.product_id != self.product_id:
+            errors["variant"] = "Choose a variant of this price's product."
         if self.is_recurring and not self.recurring_interval:
             errors["recurring_interval"] = "A recurring price needs a billing interval."
         if not self.is_recurring and (self.recurring_interval or self.trial_period_days):
             errors["recurring_interval"] = "Only recurring prices have a billing interval or a trial."
         if errors:
             raise ValidationError(errors)
+
+
+def option_key(option_values: dict) -> str:
+    """Return the canonical text of a combination of options ("Colour=Blue|Size=M"); "" for none."""
+    return "|".join(f"{name}={value}" for name, value in sorted(option_values.items()))
+
+
+class Variant(models.Model):
+    """The physical item a price sells: one combination of its product's options, with its stock.
+
+    The stock counters move only through inventory.services, each move one conditional write,
+    so that available + held = on_hand and on_hand + sold = received at every moment.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    option_values = models.JSONField(
+        default=dict, blank=True, help_text='One value per option of the product, e.g. {"Size": "M"}.'
+    )
+    # option_key(option_values): one variant per combination, the default variant's being "".
+    option_key = models.CharField(max_length=255, blank=True, editable=False)
+    sku = models.CharField(
+        "SKU",
+        max_length=64,
+        unique=True,
+        blank=True,
+        help_text="The code on the shelf. Empty: made from the product's slug and the options.",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    track_stock = models.BooleanField(
+        default=True, help_text="Count this item's stock. Untick for goods that never run out."
+    )
+    sell_when_out = models.BooleanField(
+        "sell when out of stock",
+        default=False,
+        help_text="Keep selling when none are left (backorders); the orders wait for new stock.",
+    )
+    on_hand = models.IntegerField(default=0, editable=False, help_text="On the shelf: available and held.")
+    held = models.IntegerField(default=0, editable=False, help_text="Held by open checkouts.")
+    available = models.IntegerField(default=0, editable=False, help_text="On hand and not held.")
+    sold = models.IntegerField(default=0, editable=False)
+    received = models.IntegerField(default=0, editable=False, help_text="Every adjustment, added up.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "option_key"], name="variant_unique_combination")
+        ]
+        indexes = [
+            # The product page's variants, in order.
+            models.Index(fields=["product", "position"], name="variant_product_position"),
+            # Low stock: tracked items at or under a threshold, fewest first (equality, then range).
+            models.Index(fields=["track_stock", "available"], name="variant_low_stock"),
+        ]
+
+    def __str__(self):
+        options = " / ".join(str(value) for value in self.option_values.values())
+        name = self.product.name if self.product_id else ""
+        return f"{name} — {options}" if options else name
+
+    def save(self, *args, **kwargs):
+        self.option_key = option_key(self.option_values or {})
+        if not self.sku and self.product_id:
+            self.sku = default_sku(self.product, self.option_values or {})
+        if kwargs.get("update_fields") is None and not self._state.adding and not kwargs.get("force_insert"):
+            # The stock counters move only through conditional writes; a save never rewrites them.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in VARIANT_STOCK_FIELDS
+            ]
+        super().save(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        """Return the options as a shopper reads them: "M, Blue" ("" for a product's one item)."""
+        return ", ".join(str(value) for value in self.option_values.values())
+
+    def clean(self):
+        axes = {
+            axis["name"]: axis["values"] for axis in (self.product.option_axes if self.product_id else [])
+        }
+        values = self.option_values or {}
+        if not isinstance(values, dict):
+            raise ValidationError({"option_values": 'Give one value per option, e.g. {"Size": "M"}.'})
+        # Before the unique (product, option_key) constraint is checked.
+        self.option_key = option_key(values)
+        if values and set(values) != set(axes):
+            raise ValidationError(
+                {
+                    "option_values": "Give a value for each of the product's options: "
+                    f"{', '.join(axes) or 'none'}."
+                }
+            )
+        for name, value in values.items():
+            if value not in axes[name]:
+                raise ValidationError({"option_values": f"{value!r} is not one of the values of {name}."})
+
+
+VARIANT_STOCK_FIELDS = frozenset({"on_hand", "held", "available", "sold", "received"})
+
+
+def default_sku(product: Product, option_values: dict) -> str:
+    return "-".join([product.slug, *(str(value) for value in option_values.values())]).upper()[:64]
+
+
+def variant_default_for(*, product_id) -> Variant:
+    """Return the product's default variant (no options), creating it, stock not tracked, if needed.
+
+    Not tracked: a product that never counted its stock goes on selling until staff count it.
+    """
+    variant = Variant.objects.filter(product_id=product_id, option_key="").first()
+    if variant is not None:
+        return variant
+    product = Product.objects.get(pk=product_id)
+    try:
+        return Variant.objects.create(product=product, option_values={}, track_stock=False)
+    except IntegrityError:
+        return Variant.objects.get(product_id=product_id, option_key="")
+
+
+class Collection(models.Model):
+    """A group of products shoppers browse (a category): flat, or a tree through `parent`."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    active = models.BooleanField(default=True, help_text="Inactive: not shown to shoppers.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        # The navigation and filters: active collections in order.
+        indexes = [models.Index(fields=["active", "position", "name"], name="collection_active_position")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:collection_detail", kwargs={"slug": self.slug})
+
+
+class CollectionProduct(models.Model):
+    """A product's place in a collection; a product may be in several."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="memberships")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="memberships")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "product"], name="collectionproduct_unique")
+        ]
+        # A collection's products; the count per collection reads (product) for the products for sale.
+        indexes = [models.Index(fields=["product"], name="collectionproduct_product")]
+
+    def __str__(self):
+        return f"{self.product} in {self.collection}"
 
 
 # --- The price summary of a product ---------------------------------------------------------

@@ -1,5 +1,9 @@
 """Reads for the shop's catalog pages: a fixed number of database commands per page."""
 
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Q
@@ -8,11 +12,16 @@ from catalog.models import (
     LOWEST_AMOUNT_FIELD_OF_TYPE,
     PRICE_SUMMARY_ALL,
     SYNC_ERROR_KEY,
+    Collection,
+    CollectionProduct,
     Price,
     PriceType,
     Product,
     ProductImage,
+    Variant,
+    option_key,
 )
+from catalog.stock import StockLevel
 
 
 class PriceKind(models.TextChoices):
@@ -30,17 +39,29 @@ PRICE_TYPE_OF_KIND = {PriceKind.ONE_TIME: PriceType.ONE_TIME, PriceKind.SUBSCRIP
 
 
 def product_list_page(
-    *, search: str = "", kind: str = "", sort: str = ProductSort.NEWEST, page_number=1, per_page: int = 24
+    *,
+    search: str = "",
+    kind: str = "",
+    sort: str = ProductSort.NEWEST,
+    collection: Collection | None = None,
+    page_number=1,
+    per_page: int = 24,
 ) -> Page:
     """Return one page of products a shopper can buy, each with `lowest_price` and `listed_price_count`.
 
-    A product is listed when it is for sale and has a price for sale (of `kind`, if given).
-    Two database commands whatever the size of the catalog, a count and a slice, both on the
-    products' price summary (catalog.models.product_refresh_price_summary) and its indexes.
+    A product is listed when it is for sale and has a price for sale (of `kind`, if given), and is
+    in `collection` if one is given. Two database commands whatever the size of the catalog, a
+    count and a slice, both on the products' price summary (catalog.models.product_refresh_price_summary)
+    and its indexes; one more for a collection, its products' ids.
     """
     price_type = PRICE_TYPE_OF_KIND.get(kind, PRICE_SUMMARY_ALL)
     amount_field = LOWEST_AMOUNT_FIELD_OF_TYPE[price_type]
     products = Product.objects.for_sale().filter(**{f"{amount_field}__isnull": False})
+    if collection is not None:
+        member_ids = list(
+            CollectionProduct.objects.filter(collection=collection).values_list("product_id", flat=True)
+        )
+        products = products.filter(pk__in=member_ids)
     for term in search.split():
         products = products.filter(Q(name__icontains=term) | Q(description__icontains=term))
     # Newest first among equal prices, in both directions.
@@ -53,6 +74,32 @@ def product_list_page(
     for product in page.object_list:
         product.lowest_price, product.listed_price_count = product.listed_price(price_type)
     return page
+
+
+def collection_for_page(*, slug: str) -> Collection | None:
+    """Return the active collection with this slug, or None."""
+    return Collection.objects.filter(slug=slug, active=True).first()
+
+
+def collections_for_navigation() -> list[Collection]:
+    """Return the active collections, top-level ones in order, each with `children` in order, and
+    each with `product_count`, its products for sale. Three database commands whatever the catalog."""
+    collections = list(Collection.objects.filter(active=True).order_by("position", "name"))
+    for_sale = Product.objects.for_sale().filter(lowest_price_amount__isnull=False)
+    counts = Counter(
+        CollectionProduct.objects.filter(
+            product_id__in=list(for_sale.values_list("pk", flat=True))
+        ).values_list("collection_id", flat=True)
+    )
+    by_id = {collection.pk: collection for collection in collections}
+    top = []
+    for collection in collections:
+        collection.product_count = counts.get(collection.pk, 0)
+        collection.child_list = []
+    for collection in collections:
+        parent = by_id.get(collection.parent_id)
+        (parent.child_list if parent is not None else top).append(collection)
+    return top
 
 
 def product_prices_for_sale(product: Product) -> list[Price]:
@@ -69,3 +116,73 @@ def product_gallery(product: Product) -> list[ProductImage]:
 def row_awaits_push(row: Product | Price) -> bool:
     """Return whether the row's last push to Stripe failed: Stripe may still hold its old terms."""
     return SYNC_ERROR_KEY in (row.metadata or {})
+
+
+@dataclass(frozen=True)
+class OptionChoice:
+    """One value of one option on the product page: a link to the variant it selects, or none."""
+
+    value: str
+    query: str  # the page's query string selecting it; "" when it cannot be chosen
+    selected: bool
+    note: str = ""  # why it cannot be chosen ("sold out", "not made")
+
+
+def product_variants(product: Product) -> list[Variant]:
+    """Return the product's variants in their order (one database command)."""
+    return list(Variant.objects.filter(product=product).order_by("position", "pk"))
+
+
+def variant_choose(product: Product, variants: list[Variant], wanted: dict) -> Variant | None:
+    """Return the variant whose options are `wanted` (from the page's query string), else the first
+    one a shopper can buy, else the first; None for a product with no variants."""
+    axes = [axis["name"] for axis in product.option_axes]
+    if axes:
+        variants = [variant for variant in variants if variant.option_key]
+        asked = {name: wanted[name] for name in axes if name in wanted}
+        exact = next((variant for variant in variants if variant.option_values == asked), None)
+        if exact is not None:
+            return exact
+    return next((variant for variant in variants if not StockLevel.of(variant).is_sold_out), None) or next(
+        iter(variants), None
+    )
+
+
+def product_option_pickers(product: Product, variants: list[Variant], selected: Variant | None) -> list:
+    """Return [(option name, [OptionChoice])] for the product's options, built from its axes.
+
+    Each value links to the variant with that value and the selected variant's other options (or
+    else the first variant with that value a shopper can buy); a value with no variant, or only
+    sold-out ones, is not a link, so it cannot be chosen, with or without JavaScript.
+    """
+    current = selected.option_values if selected is not None else {}
+    by_options = {variant.option_key: variant for variant in variants if variant.option_key}
+    pickers = []
+    for axis in product.option_axes:
+        name = axis["name"]
+        choices = []
+        for value in axis["values"]:
+            target = by_options.get(option_key({**current, name: value}))
+            if target is None or StockLevel.of(target).is_sold_out:
+                target = next(
+                    (
+                        variant
+                        for variant in by_options.values()
+                        if variant.option_values.get(name) == value and not StockLevel.of(variant).is_sold_out
+                    ),
+                    target,
+                )
+            if target is None:
+                choices.append(OptionChoice(value=value, query="", selected=False, note="not available"))
+            elif StockLevel.of(target).is_sold_out and target != selected:
+                choices.append(OptionChoice(value=value, query="", selected=False, note="sold out"))
+            else:
+                choices.append(
+                    OptionChoice(
+                        value=value,
+                        query=urlencode(target.option_values),
+                        selected=selected is not None and target.pk == selected.pk,
+                    )
+                )
+        pickers.append((name, choices))
+    return pickers

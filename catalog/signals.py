@@ -4,7 +4,15 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from sorl.thumbnail import delete as thumbnail_delete
 
-from catalog.models import PRICE_SUMMARY_SOURCE_FIELDS, Price, ProductImage, product_refresh_price_summary
+from catalog.context_processors import navigation_forget
+from catalog.models import (
+    PRICE_SUMMARY_SOURCE_FIELDS,
+    Collection,
+    CollectionProduct,
+    Price,
+    ProductImage,
+    product_refresh_price_summary,
+)
 from catalog.services import product_refresh_card_image
 
 
@@ -43,6 +51,14 @@ def product_image_deleted(sender, instance, **kwargs):
     if instance.image:
         thumbnail_delete(instance.image)
     product_refresh_card_image(product_id=instance.product_id)
+
+
+@receiver(post_save, sender=Collection)
+@receiver(post_delete, sender=Collection)
+@receiver(post_save, sender=CollectionProduct)
+@receiver(post_delete, sender=CollectionProduct)
+def collections_changed(sender, **kwargs):
+    navigation_forget()
 
 
 def _changes_summary(update_fields) -> bool:

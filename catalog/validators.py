@@ -36,3 +36,24 @@ PRODUCT_IMAGE_VALIDATORS = [
     ),
     validate_image_size,
 ]
+
+
+def validate_option_axes(axes):
+    """A product's options: a list of {"name": ..., "values": [...]}, names and values unique."""
+    message = 'Give a list of options, each {"name": "Size", "values": ["S", "M"]}, names and values unique.'
+    if not isinstance(axes, list):
+        raise ValidationError(message, code="invalid_option_axes")
+    names = []
+    for axis in axes:
+        if not isinstance(axis, dict) or set(axis) != {"name", "values"}:
+            raise ValidationError(message, code="invalid_option_axes")
+        name, values = axis["name"], axis["values"]
+        if not isinstance(name, str) or not name.strip() or not isinstance(values, list) or not values:
+            raise ValidationError(message, code="invalid_option_axes")
+        if not all(isinstance(value, str) and value.strip() for value in values) or len(set(values)) != len(
+            values
+        ):
+            raise ValidationError(message, code="invalid_option_axes")
+        names.append(name)
+    if len(set(names)) != len(names):
+        raise ValidationError(message, code="invalid_option_axes")

@@ -1,9 +1,26 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, TemplateView
 
 from catalog.forms import ProductFilterForm
-from catalog.models import Product
-from catalog.selectors import product_gallery, product_list_page, product_prices_for_sale
+from catalog.models import Product, Variant
+from catalog.selectors import (
+    collection_for_page,
+    product_gallery,
+    product_list_page,
+    product_option_pickers,
+    product_prices_for_sale,
+    product_variants,
+    variant_choose,
+)
+from catalog.stock import StockLevel
+from inventory.forms import BackInStockForm
+from inventory.services import back_in_stock_request_create
 
 
 class ProductListView(TemplateView):
@@ -11,12 +28,16 @@ class ProductListView(TemplateView):
 
     template_name = "catalog/product_list.html"
     paginate_by = 24
+    collection = None
 
     def get_context_data(self, **kwargs):
         form = ProductFilterForm(self.request.GET or None)
         filters = form.filters()
         page = product_list_page(
-            **filters, page_number=self.request.GET.get("page"), per_page=self.paginate_by
+            **filters,
+            collection=self.collection,
+            page_number=self.request.GET.get("page"),
+            per_page=self.paginate_by,
         )
         filter_query = self.request.GET.copy()
         filter_query.pop("page", None)
@@ -25,9 +46,22 @@ class ProductListView(TemplateView):
             filters=filters,
             page_obj=page,
             products=page.object_list,
+            collection=self.collection,
             filter_query=filter_query.urlencode(),
             **kwargs,
         )
+
+
+class CollectionDetailView(ProductListView):
+    """A collection's page: its products, with the home page's search, filters, sort and pages."""
+
+    template_name = "catalog/collection_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        self.collection = collection_for_page(slug=kwargs["slug"])
+        if self.collection is None:
+            raise Http404("No such collection.")
+        return super().get(request, *args, **kwargs)
 
 
 class ProductDetailView(DetailView):
@@ -39,12 +73,45 @@ class ProductDetailView(DetailView):
 
     def get_object(self, queryset=None):
         product = super().get_object(queryset)
-        product.prices_for_sale = product_prices_for_sale(product)
+        variants = product_variants(product)
+        product.selected_variant = variant_choose(product, variants, self.request.GET.dict())
+        prices = product_prices_for_sale(product)
+        if product.option_axes:
+            selected = product.selected_variant
+            prices = [price for price in prices if selected is not None and price.variant_id == selected.pk]
+        product.prices_for_sale = prices
+        product.variants_list = variants
         return product
 
     def get_context_data(self, **kwargs):
+        product = self.object
+        selected = product.selected_variant
+        sold_out = [variant for variant in product.variants_list if StockLevel.of(variant).is_sold_out]
+        waiting_for = selected if selected in sold_out else next(iter(sold_out), None)
         return super().get_context_data(
-            gallery=product_gallery(self.object),
+            gallery=product_gallery(product),
             cart_max_quantity=settings.CART_MAX_QUANTITY,
+            option_pickers=product_option_pickers(product, product.variants_list, selected),
+            stock=StockLevel.of(selected),
+            sold_out_variants=sold_out,
+            back_in_stock_form=BackInStockForm(
+                initial={"variant_id": waiting_for.pk if waiting_for else None}
+            ),
             **kwargs,
         )
+
+
+@require_POST
+def back_in_stock_signup(request, slug):
+    """Put the shopper on a sold-out variant's list, to be emailed once when it is back."""
+    product = get_object_or_404(Product.objects.for_sale(), slug=slug)
+    form = BackInStockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect(product)
+    variant = get_object_or_404(Variant, pk=form.cleaned_data["variant_id"], product=product)
+    back_in_stock_request_create(variant=variant, email=form.cleaned_data["email"])
+    # The same answer whether or not the address was on the list already: it tells no one who waits.
+    messages.success(request, "Thank you: we will email you once, when it is back in stock.")
+    options = f"?{urlencode(variant.option_values)}" if variant.option_values else ""
+    return redirect(product.get_absolute_url() + options)

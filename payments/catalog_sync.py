@@ -98,7 +98,16 @@ def price_from_stripe(stripe_price: dict, *, product: Product | None) -> Price |
 
 
 def stripe_price_params(*, price: Price, metadata: dict) -> dict:
-    """Return the parameters that create a Stripe price with the row's terms (its product first)."""
+    """Return the parameters that create a Stripe price with the row's terms (its product first).
+
+    A variant's prices are prices of its product in Stripe too: the item they sell is named in their
+    metadata, its SKU and options ("option Size": "M"), for the dashboard and Stripe's exports. A
+    product without options is one item: its prices name none.
+    """
+    variant = price.variant if price.variant_id else None
+    if variant is not None and variant.option_values:
+        options = {f"option {name}"[:40]: str(value)[:500] for name, value in variant.option_values.items()}
+        metadata = {**metadata, "sku": variant.sku, **options}
     params = {
         "product": catalog_product_ensure_stripe(product=price.product),
         "unit_amount": price.unit_amount,

@@ -10,14 +10,19 @@ unique indexes on the order leave ONE order. The cart is then frozen with a cond
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import stripe
 from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 
 from cart.models import Cart, CartStatus
 from cart.selectors import cart_lines
 from cart.services import cart_freeze, cart_thaw
 from catalog.billing import BillingLine, checkout_trial_days
+from inventory.exceptions import NotEnoughStock
+from inventory.services import StockLine, stock_hold_for_checkout, stock_release_for_order
 from orders.models import Order, OrderStatus
 from orders.services import order_cancel, order_create_from_cart
 from payments.catalog_sync import catalog_price_ensure_stripe, price_terms, stripe_price_terms
@@ -27,6 +32,7 @@ from payments.exceptions import (
     CartChangedDuringCheckout,
     CheckoutInProgress,
     EmptyCart,
+    LineOutOfStock,
     LineUnavailable,
     MixedBillingIntervals,
     MixedCurrencies,
@@ -91,17 +97,24 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         key = _checkout_key(cart, lines, customer_id, success_url, cancel_url, shipping_rate_ids)
         number = "ORD-" + key[:12].upper()
         trial_days = checkout_trial_days(BillingLine.of_price(line.price, line.quantity) for line in lines)
-        session = _stripe_session_create(
-            cart=cart,
-            lines=lines,
-            number=number,
-            key=key,
-            customer_id=customer_id,
-            trial_days=trial_days,
-            success_url=success_url,
-            cancel_url=cancel_url,
-            shipping_rate_ids=shipping_rate_ids,
-        )
+        expires_at = _checkout_expires_at(key)
+        _checkout_hold_stock(number=number, lines=lines, expires_at=expires_at)
+        try:
+            session = _stripe_session_create(
+                cart=cart,
+                lines=lines,
+                number=number,
+                key=key,
+                customer_id=customer_id,
+                trial_days=trial_days,
+                success_url=success_url,
+                cancel_url=cancel_url,
+                shipping_rate_ids=shipping_rate_ids,
+                expires_at=expires_at,
+            )
+        except BaseException:
+            stock_release_for_order(order_number=number, note="Checkout Session not created")
+            raise
     except (stripe.APIConnectionError, stripe.APIError) as error:
         # APIError is Stripe failing on its side (a 5xx): an outage, not a refusal of this cart.
         logger.warning("checkout of cart %s: Stripe unavailable: %s", cart.pk, error)
@@ -165,6 +178,40 @@ def _checkout_resume(*, cart: Cart) -> CheckoutStarted | None:
     if cart.status != CartStatus.ACTIVE or cart.checkout_session_id:
         raise CheckoutInProgress
     return None
+
+
+def _checkout_expires_at(key: str) -> datetime:
+    """Return when the Checkout Session, and the stock it holds, expire: CHECKOUT_HOLD_MINUTES from now.
+
+    Stripe takes 30 minutes to 24 hours; a few seconds more than asked, so that a short hold is
+    not refused for the time the request takes to reach Stripe. A concurrent twin of the checkout
+    (a double click) must send Stripe the same request, so the first one's time is kept for it.
+    """
+    minutes = min(max(settings.CHECKOUT_HOLD_MINUTES, 30), 24 * 60 - 1)
+    proposed = (timezone.now() + timedelta(minutes=minutes, seconds=30)).replace(microsecond=0)
+    cache_key = f"shop-checkout-expires-{key}"
+    cache.add(cache_key, proposed.isoformat(), timeout=minutes * 60)
+    return datetime.fromisoformat(cache.get(cache_key) or proposed.isoformat())
+
+
+def _checkout_hold_stock(*, number: str, lines: list, expires_at: datetime) -> None:
+    """Hold the cart's units for the checkout, all lines or none; raise LineOutOfStock if one is short."""
+    try:
+        stock_hold_for_checkout(
+            order_number=number,
+            lines=[
+                StockLine(
+                    variant_id=line.price.variant_id,
+                    quantity=line.quantity,
+                    name=line.product.name
+                    + (f" ({line.variant.label})" if line.variant and line.variant.label else ""),
+                )
+                for line in lines
+            ],
+            expires_at=expires_at,
+        )
+    except NotEnoughStock as error:
+        raise LineOutOfStock(name=error.name, available=error.available) from error
 
 
 def _checkout_lines(cart: Cart) -> list:
@@ -239,12 +286,24 @@ def _checkout_key(
 
 
 def _stripe_session_create(
-    *, cart, lines, number, key, customer_id, trial_days, success_url, cancel_url, shipping_rate_ids
+    *,
+    cart,
+    lines,
+    number,
+    key,
+    customer_id,
+    trial_days,
+    success_url,
+    cancel_url,
+    shipping_rate_ids,
+    expires_at,
 ) -> stripe.checkout.Session:
     recurring = any(line.price.is_recurring for line in lines)
     metadata = {"order_number": number, "cart_id": str(cart.pk)}
     params = {
         "mode": "subscription" if recurring else "payment",
+        # The stock held for this checkout is held exactly as long as the session can be paid.
+        "expires_at": int(expires_at.astimezone(UTC).timestamp()),
         "line_items": [{"price": line.price.stripe_price_id, "quantity": line.quantity} for line in lines],
         "success_url": success_url,
         "cancel_url": cancel_url,

@@ -20,6 +20,19 @@ class LineUnavailable(CheckoutError):
         )
 
 
+class LineOutOfStock(CheckoutError):
+    """Too few units left for a line; the cart is left as the shopper made it, for them to change."""
+
+    def __init__(self, *, name, available):
+        if available == 0:
+            message = f"“{name}” sold out while it was in your cart. Remove it, then check out again."
+        else:
+            message = (
+                f"Only {available} left of “{name}”: lower the quantity in your cart, then check out again."
+            )
+        super().__init__(f"{message} Nothing else in your cart was changed.")
+
+
 class PriceNotInStripe(CheckoutError):
     """The price's terms are not (yet) Stripe's: Checkout would charge the old ones."""
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from catalog.models import Price
+from inventory.services import stock_take_for_renewal
 from orders.models import Order
 from orders.services import RenewalInvoice, RenewalLine, order_create_for_renewal
 from payments.exceptions import EventIgnored, OrderNotReady
@@ -49,7 +50,7 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
     if details is None:
         raise EventIgnored(f"{subject} belongs to no subscription")
     first_order = _first_order(details, subject)
-    order_create_for_renewal(
+    renewal, _ = order_create_for_renewal(
         first_order=first_order,
         invoice=RenewalInvoice(
             stripe_invoice_id=invoice.id,
@@ -65,6 +66,8 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
             lines=[_renewal_line(line) for line in invoice.lines.auto_paging_iter()],
         ),
     )
+    # Again on a repeat: taking stock is idempotent, and completes a run cut short.
+    stock_take_for_renewal(order=renewal)
 
 
 def invoice_payment_intent_id(*, invoice_id: str) -> str | None:

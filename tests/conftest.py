@@ -62,6 +62,14 @@ def _django_db_helper(request, django_db_setup, django_db_blocker):
         empty_collections()
 
 
+@pytest.fixture(autouse=True)
+def _forget_navigation():
+    """Each test starts without the navigation another test's collections left in the process's cache."""
+    from catalog.context_processors import navigation_forget
+
+    navigation_forget()
+
+
 def empty_collections():
     database = connections["default"].database
     for name in database.list_collection_names():

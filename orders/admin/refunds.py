@@ -10,6 +10,9 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from inventory.forms import RestockForm
+from inventory.selectors import order_sold_holds
+from inventory.services import stock_restock_for_refund
 from orders.exceptions import RefundAlreadyRequested, RefundAmountInvalid, RefundFailed, RefundNotAllowed
 from orders.forms import RefundForm
 from orders.selectors import order_refundable_amount
@@ -52,9 +55,14 @@ class OrderRefundViews:
         change_url = reverse("admin:orders_order_change", args=[order.pk])
         refundable = order_refundable_amount(order=order)
         form_options = {"currency": order.currency, "refundable": refundable}
+        # The goods can go back on the shelf with the money (a return): staff choose how many.
+        restock_form = RestockForm(
+            request.POST if request.method == "POST" else None,
+            holds=order_sold_holds(order_number=order.number),
+        )
         if request.method == "POST":
             form = RefundForm(request.POST, **form_options)
-            if form.is_valid():
+            if form.is_valid() and restock_form.is_valid():
                 try:
                     refund = payment_gateway().refund_request(
                         order=order,
@@ -75,6 +83,14 @@ class OrderRefundViews:
                     )
                     return HttpResponseRedirect(change_url)
                 else:
+                    for hold, quantity in restock_form.restocks():
+                        stock_restock_for_refund(
+                            order_number=order.number,
+                            variant=hold.variant,
+                            quantity=quantity,
+                            user=request.user,
+                            reason=f"Returned with the refund of order {order.number}",
+                        )
                     amount = format_money(refund.amount, refund.currency)
                     self.message_user(
                         request,
@@ -98,6 +114,7 @@ class OrderRefundViews:
             "opts": self.opts,
             "order": order,
             "form": form,
+            "restock_form": restock_form,
             "can_refund": order.is_paid and bool(order.stripe_payment_intent_id) and refundable > 0,
             "refundable": format_money(refundable, order.currency),
             "total": format_money(order.amount_total, order.currency),

@@ -48,6 +48,7 @@ LOCAL_APPS = [
     "subscriptions",
     "payments",
     "pages",
+    "inventory",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "shop.context_processors.site",
                 "cart.context_processors.cart",
+                "catalog.context_processors.navigation",
             ],
         },
     },
@@ -121,6 +123,12 @@ CACHES = {
     # sorl-thumbnail's memo of its key-value store (which lives in the database): per process is
     # enough, and it caches values the BSON-only MongoDB cache refuses.
     "thumbnails": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "thumbnails"},
+    # The collections of the main navigation, on every page (catalog.context_processors).
+    "navigation": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "navigation",
+        "TIMEOUT": 60,
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -258,6 +266,10 @@ CART_LIFETIME_DAYS = env.int("CART_LIFETIME_DAYS", default=7)
 CART_MAX_QUANTITY = env.int("CART_MAX_QUANTITY", default=99)
 # A guest cart's expiry is pushed forward on change, at most this often on mere page views.
 CART_TOUCH_INTERVAL_MINUTES = env.int("CART_TOUCH_INTERVAL_MINUTES", default=60)
+# How long a Checkout Session stays open, and so holds its stock (Stripe takes 30 to 1,440).
+CHECKOUT_HOLD_MINUTES = env.int("CHECKOUT_HOLD_MINUTES", default=30)
+# At or under this many available, shoppers read "Only N left" and staff see the variant as low.
+STOCK_LOW_THRESHOLD = env.int("STOCK_LOW_THRESHOLD", default=3)
 
 # --- Stripe ---------------------------------------------------------------------------------
 # With no secret key the shop talks to the local simulator (stripe_simulator).
@@ -304,4 +316,10 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "stripe": {"level": STRIPE_LOG_LEVEL},
     },
+}
+
+# --- Periodic tasks (run by the worker, once per tick across all workers) -------------------
+PERIODIC_TASKS = {
+    # Holds whose Checkout Session ended without a webhook: ask Stripe, then sell or release.
+    "stock_holds_sweep": {"task": "inventory.tasks.stock_holds_sweep", "every_seconds": 300},
 }

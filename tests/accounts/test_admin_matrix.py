@@ -11,7 +11,8 @@ from django.urls import reverse
 from accounts.models import User, UserRole
 from accounts.roles import ADMIN_APP_LABELS
 from cart.models import Cart, CartItem
-from catalog.models import Coupon, Price, Product, PromotionCode, ShippingRate
+from catalog.models import Collection, Coupon, Price, Product, PromotionCode, ShippingRate, Variant
+from inventory.models import BackInStockRequest, StockAdjustment, StockHold
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
 from pages.models import Page
 from payments.models import WebhookEvent
@@ -56,6 +57,17 @@ ROW_FACTORIES = {
     Subscription: factories.SubscriptionFactory,
     WebhookEvent: factories.WebhookEventFactory,
     Page: factories.PageFactory,
+    Variant: lambda: factories.PriceFactory().variant,
+    Collection: lambda: Collection.objects.create(name="Kitchen", slug="kitchen"),
+    StockAdjustment: lambda: StockAdjustment.objects.create(
+        variant=factories.PriceFactory().variant, quantity=3, reason="Delivery", on_hand_after=3
+    ),
+    StockHold: lambda: StockHold.objects.create(
+        order_number="ORD-0123456789AB", variant=factories.PriceFactory().variant, quantity=1
+    ),
+    BackInStockRequest: lambda: BackInStockRequest.objects.create(
+        variant=factories.PriceFactory().variant, email="waiting@example.com"
+    ),
 }
 ALL = {"view": True, "add": True, "change": True, "delete": True}
 NOTHING = dict.fromkeys(ALL, False)

@@ -165,7 +165,13 @@ def _product_form(name, *, images=(), prices=(), initial_images=0):
         "metadata": "{}",
         "active": "on",
     }
-    for prefix, rows, initial in (("images", images, initial_images), ("prices", prices, 0)):
+    inlines = (
+        ("images", images, initial_images),
+        ("prices", prices, 0),
+        ("variants", (), 0),
+        ("memberships", (), 0),
+    )
+    for prefix, rows, initial in inlines:
         data.update(
             {
                 f"{prefix}-TOTAL_FORMS": str(len(rows)),

@@ -455,8 +455,8 @@ def test_cart_page_sends_as_many_database_commands_for_20_lines_as_for_1(client,
 
     assert len(response.context["lines"]) == 20
     assert len(twenty_lines.captured_queries) == len(one_line.captured_queries)
-    # The session, the cart, its items, their prices and their products.
-    assert len(one_line.captured_queries) == 5
+    # The session, the cart, its items, their prices, their products and their variants.
+    assert len(one_line.captured_queries) == 6
 
 
 @pytest.mark.django_db
@@ -470,6 +470,6 @@ def test_the_badge_costs_no_query_for_a_visitor_without_a_cart(client, database_
     with database_commands() as shopper:
         client.get(product.get_absolute_url())
 
-    # The product, its prices and pictures; a shopper adds the session, the cart and the item count.
-    assert len(visitor.captured_queries) == 3
-    assert len(shopper.captured_queries) == 6
+    # The product, its variants, prices and pictures; a shopper adds the session, the cart and the item count.
+    assert len(visitor.captured_queries) == 4
+    assert len(shopper.captured_queries) == 7

@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 from PIL import Image
 
-from catalog.models import Price, PriceType, Product, ProductImage, ShippingRate
+from catalog.models import Price, PriceType, Product, ProductImage, ShippingRate, Variant
 from catalog.selectors import product_list_page
 
 
@@ -26,12 +26,12 @@ def stored_documents():
 
 
 @pytest.mark.django_db
-def test_demo_catalog_loads_thirteen_products_for_sale_one_inactive_and_one_deleted():
+def test_demo_catalog_loads_fourteen_products_for_sale_one_inactive_and_one_deleted():
     output = load()
 
-    assert "created 15 products" in output
-    assert "13 are for sale, 1 inactive and 1 soft-deleted" in output
-    assert Product.objects.for_sale().count() == 13
+    assert "created 16 products" in output
+    assert "14 are for sale, 1 inactive and 1 soft-deleted" in output
+    assert Product.objects.for_sale().count() == 14
     assert list(Product.objects.filter(requires_shipping=False).values_list("slug", flat=True)) == [
         "pour-over-brewing-guide"
     ]
@@ -41,7 +41,7 @@ def test_demo_catalog_loads_thirteen_products_for_sale_one_inactive_and_one_dele
     ]
     assert Product.objects.filter(active=False).count() == 1
     assert Product.objects.filter(deleted_at__isnull=False).count() == 1
-    assert product_list_page().paginator.count == 13
+    assert product_list_page().paginator.count == 14
 
 
 @pytest.mark.django_db
@@ -87,7 +87,7 @@ def test_the_demo_catalog_page_shows_a_thumbnail_of_each_products_picture(client
     for product in Product.objects.for_sale():
         original = product.images.first().image.url
         assert original not in html
-    assert html.count('class="product-card-image" src="/media/cache/') == 13
+    assert html.count('class="product-card-image" src="/media/cache/') == 14
 
 
 @pytest.mark.django_db
@@ -97,7 +97,7 @@ def test_loading_twice_changes_nothing():
 
     output = load()
 
-    assert "created 0 products and 0 prices; 15 products were already there" in output
+    assert "created 0 products and 0 prices; 16 products were already there" in output
     assert "Shipping rates: created 0." in output
     assert stored_documents() == before
 
@@ -111,4 +111,32 @@ def test_a_demo_product_staff_have_changed_is_left_alone():
 
     mug = Product.objects.get(slug="enamel-camp-mug")
     assert (mug.name, mug.active) == ("Camp Mug (renamed)", False)
-    assert Product.objects.count() == 15
+    assert Product.objects.count() == 16
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_t_shirt_in_sizes_and_colours_one_sold_out_a_mug_with_two_left_and_collections(client):
+    load()
+
+    shirt = Product.objects.get(slug="organic-cotton-t-shirt")
+    stock = {tuple(v.option_values.values()): (v.track_stock, v.available) for v in shirt.variants.all()}
+    assert len(stock) == 6
+    assert stock[("L", "Black")] == (True, 0)
+    assert all(
+        available > 0 for (size, colour), (_, available) in stock.items() if (size, colour) != ("L", "Black")
+    )
+    assert all(price.variant.product_id == shirt.pk for price in shirt.prices.all())
+    assert Variant.objects.get(product__slug="enamel-camp-mug").available == 2
+    assert Variant.objects.get(product__slug="brass-fountain-pen").available == 0
+    assert Variant.objects.get(product__slug="canvas-tote-bag").track_stock is False
+    # Every price sells an item.
+    assert not Price.objects.filter(variant__isnull=True).exists()
+    assert "Only 2 left" in client.get(reverse("catalog:product_detail", args=["enamel-camp-mug"])).text
+    assert "Sold out" in client.get(reverse("catalog:product_detail", args=["brass-fountain-pen"])).text
+    kitchen = client.get(reverse("catalog:collection_detail", args=["kitchen"]))
+    assert {product.slug for product in kitchen.context["products"]} == {
+        "enamel-camp-mug",
+        "insulated-water-bottle",
+        "linen-apron",
+    }
+    assert 'href="/collections/coffee-tea/"' in kitchen.text

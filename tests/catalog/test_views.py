@@ -177,8 +177,8 @@ def test_product_page_sends_as_many_database_commands_for_10_prices_as_for_1(cli
         response = client.get(product.get_absolute_url())
 
     assert response.content.decode().count('action="/cart/add/"') == 10
-    # The product, its prices, its pictures.
-    assert len(ten.captured_queries) == len(one.captured_queries) == 3
+    # The product, its variants, its prices, its pictures.
+    assert len(ten.captured_queries) == len(one.captured_queries) == 4
 
 
 @pytest.mark.django_db

@@ -39,6 +39,12 @@ def product_form(name, *, prices=(), active=True, images=(), initial_images=0):
         "prices-INITIAL_FORMS": "0",
         "prices-MIN_NUM_FORMS": "0",
         "prices-MAX_NUM_FORMS": "1000",
+        # The variants and collections inlines, left as they are.
+        **{
+            f"{prefix}-{name}": value
+            for prefix in ("variants", "memberships")
+            for name, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"), ("MIN_NUM_FORMS", "0"))
+        },
     }
     if active:
         data["active"] = "on"

@@ -1,5 +1,7 @@
 """Load the demo catalog: a dozen physical products and a digital one, with pictures from
-catalog/demo_images/ uploaded to storage, and two shipping rates for the physical goods.
+catalog/demo_images/ uploaded to storage, two shipping rates for the physical goods, collections,
+and stock: a T-shirt in sizes and colours (one combination sold out), a mug with 2 left, a pen
+sold out; the other items are not counted.
 
 The pictures are PNG renderings of the shop's demo art (thumbnails need a format Pillow reads),
 stored as staff uploads are, so the demo exercises the same storage, thumbnails and Stripe URLs.
@@ -17,8 +19,19 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_mongodb_backend import transaction
 
-from catalog.models import BillingInterval, Price, PriceType, Product, ShippingRate
+from catalog.models import (
+    BillingInterval,
+    Collection,
+    CollectionProduct,
+    Price,
+    PriceType,
+    Product,
+    ShippingRate,
+    Variant,
+    variant_default_for,
+)
 from catalog.services import product_image_create
+from inventory.services import stock_adjust
 
 DEMO_IMAGES = Path(__file__).resolve().parents[2] / "demo_images"
 MONTH, YEAR = BillingInterval.MONTH, BillingInterval.YEAR
@@ -41,7 +54,29 @@ def recurring(nickname, amount, interval, **extra):
 # Newest first on the shop's home page: the list order below.
 DEMO_PRODUCTS = [
     {
+        "slug": "organic-cotton-t-shirt",
+        "name": "Organic Cotton T-Shirt",
+        "description": "Heavyweight organic cotton, boxy fit, ribbed collar. Made to last years of washing.",
+        "images": [("cotton-t-shirt.png", "Navy blue cotton T-shirt, laid flat")],
+        "option_axes": [
+            {"name": "Size", "values": ["S", "M", "L"]},
+            {"name": "Colour", "values": ["Navy", "Black"]},
+        ],
+        # (Size, Colour): units on hand; Large in black is sold out.
+        "variants": {
+            ("S", "Navy"): 8,
+            ("M", "Navy"): 6,
+            ("L", "Navy"): 4,
+            ("S", "Black"): 5,
+            ("M", "Black"): 3,
+            ("L", "Black"): 0,
+        },
+        "prices": [one_time("", 2500)],
+        "collections": ["clothing"],
+    },
+    {
         "slug": "house-roast-coffee",
+        "collections": ["coffee-tea"],
         "name": "House Roast Coffee",
         "description": (
             "A chocolatey medium roast from small farms in Colombia and Ethiopia, roasted on Mondays and "
@@ -59,6 +94,7 @@ DEMO_PRODUCTS = [
     },
     {
         "slug": "sencha-loose-leaf-tea",
+        "collections": ["coffee-tea"],
         "name": "Sencha Loose-Leaf Tea",
         "description": (
             "Grassy, bright Japanese green tea in a resealable tin (100 g, about 50 cups).\n\n"
@@ -72,6 +108,7 @@ DEMO_PRODUCTS = [
     },
     {
         "slug": "merino-sock-club",
+        "collections": ["clothing"],
         "name": "Merino Sock Club",
         "description": (
             "A new pair of striped merino wool socks every month: warm in winter, cool in summer, "
@@ -95,9 +132,12 @@ DEMO_PRODUCTS = [
             ("enamel-mug-top.png", "The enamel mug seen from above, full of black coffee"),
         ],
         "prices": [one_time("", 1800)],
+        "stock": 2,
+        "collections": ["kitchen"],
     },
     {
         "slug": "canvas-tote-bag",
+        "collections": ["home"],
         "name": "Canvas Tote Bag",
         "description": "Heavy organic cotton canvas with long green handles and an inside pocket.",
         "images": [("canvas-tote.png", "Natural canvas tote bag with green handles")],
@@ -105,6 +145,7 @@ DEMO_PRODUCTS = [
     },
     {
         "slug": "dot-grid-notebook",
+        "collections": ["stationery"],
         "name": "Dot-Grid Notebook",
         "description": (
             "A5, 192 numbered pages of 100 g/m² paper that fountain pens do not bleed through. Lies flat."
@@ -123,9 +164,12 @@ DEMO_PRODUCTS = [
         "description": "Solid brass body that darkens with use; steel medium nib; standard ink cartridges.",
         "images": [("brass-pen.png", "Brass fountain pen")],
         "prices": [one_time("", 4500)],
+        "stock": 0,
+        "collections": ["stationery"],
     },
     {
         "slug": "terracotta-plant-pot",
+        "collections": ["home"],
         "name": "Terracotta Plant Pot",
         "description": "Hand-thrown terracotta, 15 cm across, with drainage hole and saucer. No plant.",
         "images": [("terracotta-pot.png", "Terracotta plant pot holding a leafy green plant")],
@@ -133,6 +177,7 @@ DEMO_PRODUCTS = [
     },
     {
         "slug": "cedar-fig-soy-candle",
+        "collections": ["home"],
         "name": "Cedar & Fig Soy Candle",
         "description": "Soy wax, cotton wick, amber glass jar. About 45 hours of burning.",
         "images": [("soy-candle.png", "Lit soy candle in an amber glass jar")],
@@ -144,6 +189,7 @@ DEMO_PRODUCTS = [
     },
     {
         "slug": "insulated-water-bottle",
+        "collections": ["kitchen"],
         "name": "Insulated Water Bottle",
         "description": "Double-walled steel, 750 ml. Cold for 24 hours, hot for 12. Leak-proof cap.",
         "images": [("water-bottle.png", "Slate blue insulated steel water bottle")],
@@ -151,6 +197,7 @@ DEMO_PRODUCTS = [
     },
     {
         "slug": "north-ridge-art-print",
+        "collections": ["home", "stationery"],
         "name": "North Ridge Art Print",
         "description": "Giclée print on 300 g/m² cotton paper, 30 × 40 cm, in a black oak frame.",
         "images": [("mountain-print.png", "Framed print of blue mountains at sunrise")],
@@ -158,6 +205,7 @@ DEMO_PRODUCTS = [
     },
     {
         "slug": "linen-apron",
+        "collections": ["kitchen", "clothing"],
         "name": "Linen Apron",
         "description": "Washed linen in sand, adjustable neck strap, long ties and a split front pocket.",
         "images": [("linen-apron.png", "Sand-coloured linen apron with a front pocket")],
@@ -165,6 +213,7 @@ DEMO_PRODUCTS = [
     },
     {
         "slug": "pour-over-brewing-guide",
+        "collections": ["coffee-tea"],
         "name": "Pour-Over Brewing Guide",
         "description": (
             "A 40-page illustrated guide to brewing with a pour-over cone: grind, ratios, timings and "
@@ -193,6 +242,16 @@ DEMO_PRODUCTS = [
 ]
 
 
+# Slug, name, parent slug; in menu order.
+DEMO_COLLECTIONS = [
+    ("coffee-tea", "Coffee & Tea", None),
+    ("home", "Home", None),
+    ("kitchen", "Kitchen", "home"),
+    ("clothing", "Clothing", None),
+    ("stationery", "Stationery", None),
+]
+
+
 # Offered at checkout when the cart holds physical goods; Stripe has them from the first checkout.
 DEMO_SHIPPING_RATES = [
     {"display_name": "Standard post", "amount": 495, "delivery_min_days": 3, "delivery_max_days": 5},
@@ -209,11 +268,17 @@ class Command(BaseCommand):
         now = timezone.now()
         created = prices_created = 0
         with transaction.atomic():
+            collections = self._create_collections()
             for position, spec in enumerate(DEMO_PRODUCTS):
                 if spec["slug"] in existing:
                     continue
                 product = self._create_product(spec, created_at=now - timedelta(minutes=position))
-                prices_created += self._create_prices(product, spec["prices"], now=now)
+                variants = self._create_variants(product, spec)
+                prices_created += self._create_prices(product, spec["prices"], variants=variants, now=now)
+                for order, slug in enumerate(spec.get("collections", [])):
+                    CollectionProduct.objects.create(
+                        collection=collections[slug], product=product, position=order
+                    )
                 created += 1
             rates_created = self._create_shipping_rates()
         inactive = sum(1 for spec in DEMO_PRODUCTS if not spec.get("active", True))
@@ -233,6 +298,7 @@ class Command(BaseCommand):
             metadata={"demo": True},
             active=spec.get("active", True),
             requires_shipping=spec.get("requires_shipping", True),
+            option_axes=spec.get("option_axes", []),
             deleted_at=created_at if spec.get("deleted") else None,
             created_at=created_at,
         )
@@ -245,16 +311,60 @@ class Command(BaseCommand):
                 )
         return product
 
-    def _create_prices(self, product, price_specs, *, now):
+    def _create_variants(self, product, spec) -> list[Variant]:
+        """Return the product's variants: one per combination given, else its default one; with stock
+        where the demo counts it."""
+        axes = [axis["name"] for axis in spec.get("option_axes", [])]
+        if not spec.get("variants"):
+            variant = variant_default_for(product_id=product.pk)
+            if "stock" in spec:
+                self._stock(variant, spec["stock"])
+            return [variant]
+        variants = []
+        for position, (values, units) in enumerate(spec["variants"].items()):
+            variant = Variant(
+                product=product, option_values=dict(zip(axes, values, strict=True)), position=position
+            )
+            variant.full_clean()
+            variant.save()
+            self._stock(variant, units)
+            variants.append(variant)
+        return variants
+
+    def _stock(self, variant, units):
+        Variant.objects.filter(pk=variant.pk).update(track_stock=True)
+        if units:
+            stock_adjust(variant=variant, quantity=units, reason="Demo catalog: first delivery")
+
+    def _create_prices(self, product, price_specs, *, variants, now):
+        """Create each price for each variant: a product with options sells each at the same price."""
         prices = []
-        for spec in price_specs:
-            spec = dict(spec)
-            deleted = spec.pop("deleted", False)
-            price = Price(product=product, currency="usd", deleted_at=now if deleted else None, **spec)
-            price.full_clean()
-            prices.append(price)
+        for variant in variants:
+            for spec in price_specs:
+                spec = dict(spec)
+                deleted = spec.pop("deleted", False)
+                price = Price(
+                    product=product,
+                    variant=variant,
+                    currency="usd",
+                    deleted_at=now if deleted else None,
+                    **spec,
+                )
+                price.full_clean()
+                prices.append(price)
         Price.objects.bulk_create(prices)
         return len(prices)
+
+    def _create_collections(self) -> dict:
+        collections = {}
+        for position, (slug, name, parent) in enumerate(DEMO_COLLECTIONS):
+            collection = Collection.objects.filter(slug=slug).first()
+            if collection is None:
+                collection = Collection.objects.create(
+                    slug=slug, name=name, parent=collections.get(parent), position=position
+                )
+            collections[slug] = collection
+        return collections
 
     def _create_shipping_rates(self):
         created = 0

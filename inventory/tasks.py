@@ -1,0 +1,52 @@
+"""Stock's background work: the sweep of holds whose checkout ended unheard, and back-in-stock emails."""
+
+import logging
+
+from django.conf import settings
+from django.tasks import task
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import Variant
+from inventory.models import BackInStockRequest
+from shop.mail import mail_send
+
+logger = logging.getLogger(__name__)
+
+
+@task
+def stock_holds_sweep() -> int:
+    """Settle the holds still HELD past their Checkout Session's expiry, asking Stripe how each ended."""
+    from inventory.reconciliation import stock_holds_settle_expired
+
+    return stock_holds_settle_expired()
+
+
+@task
+def back_in_stock_notify(*, variant_id: str) -> int:
+    """Email, once each, the shoppers waiting for the variant, if it is available now; return how many."""
+    variant = Variant.objects.select_related("product").filter(pk=variant_id, available__gt=0).first()
+    if variant is None:
+        return 0
+    sent = 0
+    for request in BackInStockRequest.objects.filter(variant=variant, notified_at__isnull=True):
+        # Claim before sending: two runs never email the same shopper twice.
+        if not BackInStockRequest.objects.filter(pk=request.pk, notified_at__isnull=True).update(
+            notified_at=timezone.now()
+        ):
+            continue
+        mail_send(
+            template="inventory/email/back_in_stock",
+            context={
+                "variant": variant,
+                "product": variant.product,
+                "product_url": settings.SHOP_BASE_URL
+                + reverse("catalog:product_detail", kwargs={"slug": variant.product.slug}),
+            },
+            subject=f"{variant.product.name} is back in stock",
+            recipient=request.email,
+        )
+        sent += 1
+    if sent:
+        logger.info("variant %s: %d back-in-stock email(s) sent", variant_id, sent)
+    return sent

@@ -1,0 +1,198 @@
+"""The product page's option pickers and stock, the back-in-stock list, and collection pages."""
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from catalog.models import Collection, CollectionProduct, Price, Product, Variant
+from inventory.models import BackInStockRequest
+from inventory.services import stock_adjust
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def t_shirt(stock: dict) -> Product:
+    """A T-shirt with a variant and a $25 price per (size, colour) in `stock`; L/Black not made."""
+    product = factories.ProductFactory(
+        name="Tee",
+        option_axes=[
+            {"name": "Size", "values": ["S", "M", "L"]},
+            {"name": "Colour", "values": ["Navy", "Black"]},
+        ],
+    )
+    for position, ((size, colour), units) in enumerate(stock.items()):
+        variant = Variant.objects.create(
+            product=product, option_values={"Size": size, "Colour": colour}, position=position
+        )
+        if units:
+            stock_adjust(variant=variant, quantity=units, reason="Delivery")
+        Price.objects.create(product=product, variant=variant, unit_amount=2500 + position, currency="usd")
+    return product
+
+
+def page(client, product, **options):
+    return client.get(product.get_absolute_url(), options)
+
+
+def test_choosing_options_selects_the_variants_price_and_shows_its_stock(client):
+    tee = t_shirt({("S", "Navy"): 8, ("M", "Navy"): 2, ("S", "Black"): 0})
+
+    chosen = page(client, tee, Size="M", Colour="Navy")
+
+    assert chosen.context["product"].selected_variant.option_values == {"Size": "M", "Colour": "Navy"}
+    assert [price.unit_amount for price in chosen.context["product"].prices_for_sale] == [2501]
+    assert "M, Navy: Only 2 left" in chosen.text
+    assert chosen.text.count('action="/cart/add/"') == 1
+    assert 'max="2"' in chosen.text
+
+
+def test_a_sold_out_or_missing_combination_is_not_a_link_and_cannot_be_bought(client):
+    tee = t_shirt({("S", "Navy"): 8, ("M", "Navy"): 2, ("S", "Black"): 0})
+
+    shown = page(client, tee, Size="S", Colour="Navy").text
+
+    # Black exists only in S, which is sold out; L exists in no colour.
+    assert 'Black <span class="small">(sold out)</span>' in shown
+    assert 'L <span class="small">(not available)</span>' in shown
+    assert 'href="?Size=M&amp;Colour=Navy"' in shown
+    sold_out = page(client, tee, Size="S", Colour="Black")
+    assert "S, Black: Sold out" in sold_out.text
+    assert 'action="/cart/add/"' not in sold_out.text
+    assert "Tell me when it is back" in sold_out.text
+
+
+def test_with_no_options_chosen_the_first_variant_for_sale_is_shown(client):
+    tee = t_shirt({("S", "Navy"): 0, ("M", "Navy"): 5})
+
+    shown = page(client, tee)
+
+    assert shown.context["product"].selected_variant.option_values == {"Size": "M", "Colour": "Navy"}
+
+
+def test_a_product_without_options_shows_in_stock_only_when_counted(client):
+    counted = factories.PriceFactory(product__name="Mug")
+    Variant.objects.filter(pk=counted.variant_id).update(track_stock=True)
+    stock_adjust(variant=Variant.objects.get(pk=counted.variant_id), quantity=12, reason="Delivery")
+    uncounted = factories.PriceFactory(product__name="Ebook")
+
+    assert "In stock" in client.get(counted.product.get_absolute_url()).text
+    assert 'data-testid="stock-level"' not in client.get(uncounted.product.get_absolute_url()).text
+
+
+def test_the_cart_refuses_more_than_is_available(client):
+    price = factories.PriceFactory(product__name="Mug")
+    Variant.objects.filter(pk=price.variant_id).update(track_stock=True)
+    stock_adjust(variant=Variant.objects.get(pk=price.variant_id), quantity=3, reason="Delivery")
+    add = {"product_id": str(price.product_id), "price_id": str(price.pk)}
+
+    client.post(reverse("cart:add"), {**add, "quantity": 2})
+    refused = client.post(reverse("cart:add"), {**add, "quantity": 2}, follow=True)
+
+    assert "Only 3 left, and your cart already holds 2" in refused.text
+    cart = client.get(reverse("cart:detail"))
+    assert [line.quantity for line in cart.context["lines"]] == [2]
+
+
+def test_shoppers_sign_up_once_and_are_emailed_once_when_it_is_restocked(client):
+    tee = t_shirt({("S", "Navy"): 0, ("M", "Navy"): 4})
+    sold_out = Variant.objects.get(product=tee, option_key="Colour=Navy|Size=S")
+    url = reverse("catalog:back_in_stock_signup", args=[tee.slug])
+
+    for email in ("ada@example.com", "ADA@example.com", "bob@example.com"):
+        answer = client.post(url, {"variant_id": str(sold_out.pk), "email": email}, follow=True)
+        assert "we will email you once, when it is back in stock" in answer.text
+    assert BackInStockRequest.objects.filter(variant=sold_out).count() == 2
+
+    stock_adjust(
+        variant=Variant.objects.get(product=tee, option_key="Colour=Navy|Size=M"), quantity=3, reason="More"
+    )
+    assert mail.outbox == []
+    stock_adjust(variant=sold_out, quantity=5, reason="Restock")
+    stock_adjust(variant=sold_out, quantity=5, reason="Restock again")
+
+    assert sorted(message.to[0] for message in mail.outbox) == ["ada@example.com", "bob@example.com"]
+    assert mail.outbox[0].subject == "Tee is back in stock"
+    assert f"/products/{tee.slug}/" in mail.outbox[0].body
+
+
+def shelf(*names):
+    return [
+        factories.PriceFactory(product__name=name, unit_amount=1000 + index).product
+        for index, name in enumerate(names)
+    ]
+
+
+def test_a_collection_page_lists_its_products_with_the_catalogs_sort_and_pages(client):
+    kitchen = Collection.objects.create(name="Kitchen", slug="kitchen")
+    garden = Collection.objects.create(name="Garden", slug="garden", position=1)
+    mug, pot, spade = shelf("Mug", "Pot", "Spade")
+    for product in (mug, pot):
+        CollectionProduct.objects.create(collection=kitchen, product=product)
+    for product in (pot, spade):
+        CollectionProduct.objects.create(collection=garden, product=product)
+
+    listed = client.get(reverse("catalog:collection_detail", args=["kitchen"]), {"sort": "-price"})
+
+    assert [product.name for product in listed.context["products"]] == ["Pot", "Mug"]
+    assert 'Garden <span class="muted">(2)</span>' in listed.text
+    assert 'Kitchen <span class="muted">(2)</span>' in listed.text
+    assert '<a href="/collections/garden/">Garden</a>' in listed.text
+    paged = client.get(reverse("catalog:collection_detail", args=["garden"]), {"q": "spade"})
+    assert [product.name for product in paged.context["products"]] == ["Spade"]
+    assert client.get(reverse("catalog:collection_detail", args=["nothing"])).status_code == 404
+
+
+def test_a_collection_page_sends_as_many_database_commands_for_40_products_as_for_4(
+    client, database_commands
+):
+    kitchen = Collection.objects.create(name="Kitchen", slug="kitchen")
+    url = reverse("catalog:collection_detail", args=["kitchen"])
+    for product in shelf(*(f"Item {n}" for n in range(4))):
+        CollectionProduct.objects.create(collection=kitchen, product=product)
+    client.get(url)
+    with database_commands() as small:
+        client.get(url)
+    for product in shelf(*(f"Thing {n}" for n in range(36))):
+        CollectionProduct.objects.create(collection=kitchen, product=product)
+    client.get(url)
+    with database_commands() as large:
+        response = client.get(url)
+
+    assert len(response.context["products"]) == 24
+    # The collection, its products' ids, a count and a page.
+    assert len(large.captured_queries) == len(small.captured_queries) == 4
+
+
+def test_a_cart_whose_item_sold_out_while_it_sat_says_so_and_keeps_the_line(client):
+    price = factories.PriceFactory(product__name="Mug")
+    variant = Variant.objects.get(pk=price.variant_id)
+    Variant.objects.filter(pk=variant.pk).update(track_stock=True)
+    stock_adjust(variant=variant, quantity=2, reason="Delivery")
+    client.post(
+        reverse("cart:add"), {"product_id": str(price.product_id), "price_id": str(price.pk), "quantity": 2}
+    )
+
+    stock_adjust(variant=variant, quantity=-2, reason="Broken in the store")
+    cart = client.get(reverse("cart:detail"))
+
+    assert "Sold out since you added it: remove it to check out the rest." in cart.text
+    assert [line.quantity for line in cart.context["lines"]] == [2]
+
+
+def test_a_combination_exists_once_and_only_of_the_products_options():
+    product = factories.PriceFactory(product__name="Tee").product
+    product.option_axes = [{"name": "Size", "values": ["S", "M"]}]
+    product.save()
+    small = Variant(product=product, option_values={"Size": "S"})
+    small.full_clean()
+    small.save()
+
+    with pytest.raises(ValidationError, match="already exists"):
+        Variant(product=product, option_values={"Size": "S"}, sku="OTHER").full_clean()
+    with pytest.raises(ValidationError, match="'XL' is not one of the values of Size"):
+        Variant(product=product, option_values={"Size": "XL"}).full_clean()
+    with pytest.raises(ValidationError, match="names and values unique"):
+        Product(name="Cap", slug="cap", option_axes=[{"name": "Size", "values": ["S", "S"]}]).full_clean()
+    assert small.sku == "TEE-S"

@@ -1,0 +1,72 @@
+"""A refund can put the goods back on the shelf: staff choose how many, at most what was sold."""
+
+from accounts.models import UserRole
+from catalog.models import Variant
+from inventory.models import StockAdjustment, StockHold
+from inventory.services import stock_adjust
+from orders.models import Order
+from payments.checkout import checkout_session_create
+from tests import factories
+from tests.staff.helpers import refund_url
+
+
+def paid_order_of_stock(simulator, *, units: int, quantity: int, name: str = "Stoneware mug") -> Order:
+    price = factories.PriceFactory(product__name=name, unit_amount=1800)
+    Variant.objects.filter(pk=price.variant_id).update(track_stock=True)
+    stock_adjust(variant=Variant.objects.get(pk=price.variant_id), quantity=units, reason="First delivery")
+    cart = factories.CartFactory(currency=price.currency)
+    factories.CartItemFactory(cart=cart, price=price, quantity=quantity)
+    started = checkout_session_create(
+        cart=cart,
+        user=None,
+        success_url="http://testserver/payments/success/?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url="http://testserver/cart/",
+    )
+    simulator.pay(started.order.stripe_checkout_session_id)
+    simulator.wait_for_deliveries()
+    return Order.objects.get(pk=started.order.pk)
+
+
+def counters(order) -> dict:
+    variant_id = StockHold.objects.get(order_number=order.number).variant_id
+    return Variant.objects.filter(pk=variant_id).values("on_hand", "available", "sold", "received")[0]
+
+
+def refund(client, order, amount, **restock):
+    page = client.get(refund_url(order))
+    assert page.status_code == 200
+    data = {
+        "amount": amount,
+        "stripe_reason": "requested_by_customer",
+        "reason": "Returned",
+        "request_token": page.context["form"].initial["request_token"],
+        **restock,
+    }
+    return client.post(refund_url(order), data, follow=True)
+
+
+def test_a_refund_puts_back_the_units_staff_choose_and_never_more_than_were_sold(client_as, stripe_sim):
+    client = client_as(UserRole.ADMIN)
+    order = paid_order_of_stock(stripe_sim, units=5, quantity=3)
+    neighbour = paid_order_of_stock(stripe_sim, units=4, quantity=1, name="Teapot")
+    assert counters(order) == {"on_hand": 2, "available": 2, "sold": 3, "received": 5}
+    hold = StockHold.objects.get(order_number=order.number)
+    field = f"restock_{hold.pk}"
+    page = client.get(refund_url(order))
+    assert "Put back: Stoneware mug" in page.text
+
+    too_many = refund(client, order, "18.00", **{field: 4})
+    assert "Ensure this value is less than or equal to 3." in too_many.text
+    assert counters(order)["on_hand"] == 2
+
+    refund(client, order, "18.00", **{field: 2})
+    stripe_sim.wait_for_deliveries()
+
+    assert counters(order) == {"on_hand": 4, "available": 4, "sold": 3, "received": 7}
+    adjustment = StockAdjustment.objects.get(order=order)
+    assert (adjustment.quantity, adjustment.user.role) == (2, UserRole.ADMIN)
+    assert adjustment.reason == f"Returned with the refund of order {order.number}"
+    # One more can go back later, not two.
+    page = client.get(refund_url(order))
+    assert "Up to 1, the units sold" in page.text
+    assert counters(neighbour) == {"on_hand": 3, "available": 3, "sold": 1, "received": 4}
