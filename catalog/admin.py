@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from sorl.thumbnail import get_thumbnail
 
 from catalog.exceptions import StripeSyncFailed
-from catalog.forms import PriceAdminForm, ShippingRateAdminForm
+from catalog.forms import CouponAdminForm, PriceAdminForm, ShippingRateAdminForm
 from catalog.models import SYNC_ERROR_KEY, Coupon, Price, Product, ProductImage, PromotionCode, ShippingRate
 from shop.money import format_money
 from shop.payment_gateway import payment_gateway
@@ -293,15 +293,17 @@ class PromotionCodeInline(admin.TabularInline):
 
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):
+    form = CouponAdminForm
     list_display = ["name", "terms", "duration", "active", "stripe_coupon_id", "in_sync_with_stripe"]
     list_filter = ["active", "duration"]
     search_fields = ["name", "=stripe_coupon_id", "promotion_codes__code"]
-    readonly_fields = ["stripe_coupon_id", "created_at", "updated_at"]
+    readonly_fields = ["shoppers_see", "stripe_coupon_id", "created_at", "updated_at"]
     fields = [
         "name",
         "percent_off",
         "amount_off",
         "currency",
+        "shoppers_see",
         "duration",
         "duration_in_months",
         "active",
@@ -311,9 +313,27 @@ class CouponAdmin(admin.ModelAdmin):
     ]
     inlines = [PromotionCodeInline]
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None:
+            # Nothing exists yet to have been created or changed.
+            return [name for name in fields if name not in {"stripe_coupon_id", "created_at", "updated_at"}]
+        if obj.stripe_coupon_id:
+            # A pushed coupon's amount off reads in major units, as it was typed.
+            return ["amount_off_display" if name == "amount_off" else name for name in fields]
+        return fields
+
     def get_readonly_fields(self, request, obj=None):
-        terms = ["name", "percent_off", "amount_off", "currency", "duration", "duration_in_months"]
+        terms = ["name", "percent_off", "amount_off_display", "currency", "duration", "duration_in_months"]
         return _pushed_readonly(self, obj, terms, "stripe_coupon_id")
+
+    @admin.display(description="shoppers see")
+    def shoppers_see(self, obj):
+        return obj.terms if obj.pk else ""
+
+    @admin.display(description="amount off")
+    def amount_off_display(self, obj):
+        return format_money(obj.amount_off, obj.currency) if obj.amount_off is not None else "—"
 
     def save_related(self, request, form, formsets, change):
         # The codes are saved by now: one push creates the coupon and then each code.
