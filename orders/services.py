@@ -23,7 +23,7 @@ from cart.models import Cart, CartItem
 from cart.services import cart_submit, cart_thaw
 from catalog.billing import BillingLine, payment_schedule
 from catalog.models import Price, PriceType, Product
-from orders.emails import order_confirmation_send
+from orders.emails import order_confirmation_send, refund_email_send
 from orders.exceptions import InvalidStatusTransition
 from orders.models import (
     DISPUTE_KEY,
@@ -554,13 +554,29 @@ def refund_record_from_stripe(
         changes["last_error"] = failure
     if refund is None:
         try:
-            return Refund.objects.create(order=order, reason=reason, **changes)
+            refund = Refund.objects.create(order=order, reason=reason, **changes)
         except IntegrityError:
             refund = Refund.objects.get(stripe_refund_id=stripe_refund_id)
+        else:
+            _refund_tell_customer(refund=refund, previous_status=None)
+            return refund
+    previous_status = refund.status
     Refund.objects.filter(pk=refund.pk).update(**changes, updated_at=timezone.now())
     for name, value in changes.items():
         setattr(refund, name, value)
+    _refund_tell_customer(refund=refund, previous_status=previous_status)
     return refund
+
+
+def _refund_tell_customer(*, refund: Refund, previous_status: str | None) -> None:
+    # The customer hears of a refund once Stripe settles it; a mail server that fails is logged and
+    # does not undo the record.
+    if refund.status == previous_status:
+        return
+    try:
+        refund_email_send(refund_id=refund.pk, previous_status=previous_status)
+    except Exception:
+        logger.exception("refund %s: the customer's email could not be sent", refund.pk)
 
 
 def _items_apply_stripe_amounts(*, order: Order, line_amounts: dict) -> None:
