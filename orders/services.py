@@ -65,6 +65,7 @@ class PaymentDetails:
     stripe_invoice_id: str | None = None
     stripe_customer_id: str = ""
     stripe_subscription_id: str = ""
+    discount_code: str = ""
     # Stripe price id -> (unit amount, line total) as Stripe charged them.
     line_amounts: dict = field(default_factory=dict)
 
@@ -85,6 +86,7 @@ class PaymentDetails:
             "shipping_address": self.shipping_address or order.shipping_address,
             "stripe_customer_id": self.stripe_customer_id or order.stripe_customer_id,
             "stripe_subscription_id": self.stripe_subscription_id or order.stripe_subscription_id,
+            "discount_code": self.discount_code or order.discount_code,
         }
         if self.stripe_payment_intent_id:
             fields["stripe_payment_intent_id"] = self.stripe_payment_intent_id
