@@ -19,9 +19,18 @@ class ProductFilterForm(forms.Form):
         required=False,
         max_length=100,
         widget=forms.SearchInput(attrs={"placeholder": "Mugs, coffee, socks…"}),
+        error_messages={
+            "max_length": "Searches are at most %(limit_value)d characters long (this one has "
+            "%(show_value)d): shorten it and search again."
+        },
     )
     kind = forms.ChoiceField(label="Type", required=False, choices=[("", "All products"), *PriceKind.choices])
     sort = forms.ChoiceField(label="Sort by", required=False, choices=ProductSort.choices)
+
+    @property
+    def search_refused(self) -> bool:
+        """Whether the search typed could not be run (too long): the page says so and lists nothing."""
+        return self.is_bound and "q" in self.errors
 
     def filters(self):
         """Return the keyword arguments of catalog.selectors.product_list_page for this query."""

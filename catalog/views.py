@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.views.generic import DetailView, TemplateView
 
 from catalog.forms import ProductFilterForm
@@ -18,6 +19,9 @@ class ProductListView(TemplateView):
         page = product_list_page(
             **filters, page_number=self.request.GET.get("page"), per_page=self.paginate_by
         )
+        if form.search_refused:
+            # Listing everything would read as if the search had matched it all.
+            page = Paginator([], self.paginate_by).page(1)
         filter_query = self.request.GET.copy()
         filter_query.pop("page", None)
         return super().get_context_data(
