@@ -5,6 +5,7 @@ from django.views.generic import DetailView, TemplateView
 from catalog.forms import ProductFilterForm
 from catalog.models import Product
 from catalog.selectors import product_gallery, product_list_page, product_prices_for_sale
+from catalog.seo import product_description, product_json_ld
 
 
 class ProductListView(TemplateView):
@@ -47,8 +48,21 @@ class ProductDetailView(DetailView):
         return product
 
     def get_context_data(self, **kwargs):
+        product = self.object
+        gallery = product_gallery(product)
+        image_urls = [self.request.build_absolute_uri(image.image.url) for image in gallery]
+        description = product_description(product, site_name=settings.SITE_NAME)
         return super().get_context_data(
-            gallery=product_gallery(self.object),
+            gallery=gallery,
             cart_max_quantity=settings.CART_MAX_QUANTITY,
+            seo_description=description,
+            seo_image=image_urls[0] if image_urls else "",
+            product_json_ld=product_json_ld(
+                product,
+                prices=product.prices_for_sale,
+                image_urls=image_urls,
+                url=settings.SHOP_BASE_URL + self.request.path,
+                description=description,
+            ),
             **kwargs,
         )

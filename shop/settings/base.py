@@ -29,6 +29,7 @@ DJANGO_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
 ]
 THIRD_PARTY_APPS = [
     "django_mongodb_backend",
@@ -66,6 +67,13 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "shop.urls"
+# The sections of sitemap.xml (pages.views.sitemap): another kind of public page adds its
+# django.contrib.sitemaps Sitemap class here.
+SITEMAPS = {
+    "home": "pages.sitemaps.HomeSitemap",
+    "products": "catalog.sitemaps.ProductSitemap",
+    "pages": "pages.sitemaps.PageSitemap",
+}
 WSGI_APPLICATION = "shop.wsgi.application"
 
 TEMPLATES = [
