@@ -158,6 +158,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# A new customer who confirms their address from the browser they signed up in is signed in at once.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # Confirmation keys stored as rows: allauth's signed keys put the address's ObjectId in JSON.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
