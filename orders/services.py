@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_mongodb_backend import transaction
 
+from accounts.models import User
 from cart.models import Cart, CartItem
 from cart.services import cart_submit, cart_thaw
 from catalog.billing import BillingLine, payment_schedule
@@ -316,11 +317,19 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
         _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
         cart_submit(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
         _order_attach_to_address_owner(order)
+        _order_name_its_customer(order)
 
     _run_steps(order, mark_paid)
     if newly_paid:
         transaction.on_commit(partial(order_confirmation_send, order_id=order.pk), robust=True)
     return newly_paid
+
+
+def _order_name_its_customer(order: Order) -> None:
+    # A member who never gave their name gets the one they paid with; a name they chose stays.
+    name = (order.customer_name or order.shipping_name).strip()[: User._meta.get_field("name").max_length]
+    if order.user_id and name:
+        User.objects.filter(pk=order.user_id, name="").update(name=name)
 
 
 def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:

@@ -141,3 +141,15 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_private_page
         lines
     )
     assert reverse("pages:sitemap") == "/sitemap.xml"
+
+
+def test_a_shoppers_own_pages_are_kept_out_of_search_engines_and_repeat_no_address(client):
+    order = factories.OrderFactory(paid=True)
+    client.force_login(order.user)
+
+    for url in [order.get_absolute_url(), reverse("orders:list")]:
+        html = client.get(url).text
+        assert '<meta name="robots" content="noindex">' in html
+        assert 'rel="canonical"' not in html
+        assert "og:url" not in html
+        assert meta(html, "name", "description")
