@@ -6,6 +6,7 @@ refuses or cannot be reached, the row is saved all the same: the page says so, a
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import format_html
@@ -105,6 +106,36 @@ class SoftDeleteAdminMixin:
         return obj.is_deleted
 
 
+# Read-only facts of a row that exists: what the add form leaves out rather than show blank or "now".
+HISTORY_FIELDS = frozenset(
+    {
+        "stripe_product_id",
+        "stripe_price_id",
+        "stripe_shipping_rate_id",
+        "stripe_sync_status",
+        "shoppers_see",
+        "deleted_at",
+        "created_at",
+        "updated_at",
+    }
+)
+
+
+class AddFormWithoutHistoryMixin:
+    """Leave the Stripe ids, sync status and dates out of the add form, where nothing exists yet."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        kept = []
+        for name, options in fieldsets:
+            fields = [field for field in options["fields"] if field not in HISTORY_FIELDS]
+            if fields:
+                kept.append((name, {**options, "fields": fields}))
+        return kept
+
+
 class ProductImageInline(admin.TabularInline):
     """The product's pictures, uploaded to the default storage; the lowest position is the main one."""
 
@@ -124,24 +155,19 @@ class ProductImageInline(admin.TabularInline):
         )
 
 
-class PriceInline(admin.TabularInline):
+class PriceInline(admin.StackedInline):
+    """The product's prices, one block each: every field and its error in view at 1280 px."""
+
     model = Price
     form = PriceAdminForm
     extra = 0
     show_change_link = True
     fields = [
-        "nickname",
-        "type",
-        "unit_amount",
-        "currency",
-        "recurring_interval",
-        "recurring_interval_count",
-        "trial_period_days",
-        "active",
-        "shoppers_see",
-        "confirm_live",
-        "stripe_price_id",
-        "deleted_at",
+        ("nickname", "type", "active"),
+        ("unit_amount", "currency"),
+        ("recurring_interval", "recurring_interval_count", "trial_period_days"),
+        ("shoppers_see", "confirm_live"),
+        ("stripe_price_id", "deleted_at"),
     ]
     readonly_fields = ["shoppers_see", "stripe_price_id", "deleted_at"]
 
@@ -151,26 +177,37 @@ class PriceInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
+class ProductAdmin(AddFormWithoutHistoryMixin, SoftDeleteAdminMixin, admin.ModelAdmin):
+    # Columns that fit a 1280 px window beside the filters; the Stripe id is searchable.
     list_display = [
+        "thumbnail",
         "name",
         "price_labels",
         "active",
         "requires_shipping",
         "is_deleted",
-        "stripe_product_id",
         "in_sync_with_stripe",
         "created_at",
     ]
+    list_display_links = ["name"]
     list_filter = ["active", "requires_shipping", DeletedFilter]
     search_fields = ["name", "slug", "=stripe_product_id"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "active", "requires_shipping", "metadata"]}),
+        (None, {"fields": ["name", "slug", "description", "active", "requires_shipping"]}),
         (
             "Stripe and history",
-            {"fields": ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]},
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "stripe_product_id",
+                    "stripe_sync_status",
+                    "deleted_at",
+                    "created_at",
+                    "updated_at",
+                ],
+            },
         ),
     ]
     inlines = [ProductImageInline, PriceInline]
@@ -197,10 +234,24 @@ class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
     def push_to_stripe(self, request, product):
         _push_to_stripe(self, request, payment_gateway().product_push, product=product)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if request.method == "POST":
+            _ask_again_for_pictures(self, request, context)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_queryset(self, request):
         # One query for every price of the page, instead of one per product.
         prices = Prefetch("prices", queryset=Price.objects.order_by("unit_amount"))
         return super().get_queryset(request).prefetch_related(prices)
+
+    @admin.display(description="picture")
+    def thumbnail(self, obj):
+        if not obj.card_image:
+            return ""
+        small = get_thumbnail(obj.card_image, "48x48", crop="center")
+        return format_html(
+            '<img src="{}" alt="" width="{}" height="{}">', small.url, small.width, small.height
+        )
 
     @admin.display(description="prices")
     def price_labels(self, obj):
@@ -208,7 +259,7 @@ class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Price)
-class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
+class PriceAdmin(AddFormWithoutHistoryMixin, SoftDeleteAdminMixin, admin.ModelAdmin):
     form = PriceAdminForm
     list_display = [
         "__str__",
@@ -236,7 +287,6 @@ class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["product", "nickname", "type", "unit_amount", "currency", "active"]}),
         ("Recurring", {"fields": ["recurring_interval", "recurring_interval_count", "trial_period_days"]}),
         ("On sale", {"fields": ["shoppers_see", "confirm_live"]}),
-        ("Metadata", {"fields": ["metadata"]}),
         (
             "Stripe and history",
             {"fields": ["stripe_price_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]},
@@ -255,6 +305,39 @@ class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
     @admin.display(description="shoppers see", ordering="unit_amount")
     def shoppers_see(self, obj):
         return obj.label if obj.pk else ""
+
+
+def _ask_again_for_pictures(model_admin, request, context):
+    """After a post that did not save, name each picture chosen: a browser cannot keep a chosen file."""
+    chosen = []
+    for inline in context.get("inline_admin_formsets", []):
+        if inline.formset.model is not ProductImage:
+            continue
+        for form in inline.formset.forms:
+            upload = request.FILES.get(form.add_prefix("image"))
+            if upload is None or form.errors.get("image"):
+                continue
+            form.add_error(
+                "image",
+                ValidationError(
+                    "Nothing was saved, so choose “%(name)s” again: a browser forgets a chosen file when "
+                    "the page comes back.",
+                    code="choose_again",
+                    params={"name": upload.name},
+                ),
+            )
+            chosen.append(upload.name)
+    if chosen:
+        model_admin.message_user(
+            request,
+            f"Nothing was saved: fix the errors below, then choose {_names(chosen)} again.",
+            messages.WARNING,
+        )
+
+
+def _names(names: list[str]) -> str:
+    quoted = [f"“{name}”" for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def _push_price(model_admin, request, price):
@@ -371,7 +454,7 @@ class PromotionCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShippingRate)
-class ShippingRateAdmin(admin.ModelAdmin):
+class ShippingRateAdmin(AddFormWithoutHistoryMixin, admin.ModelAdmin):
     """Shipping rates offered at checkout for physical goods, pushed to Stripe at every save."""
 
     form = ShippingRateAdminForm

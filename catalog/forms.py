@@ -69,7 +69,6 @@ class PriceAdminForm(forms.ModelForm):
             "recurring_interval_count",
             "trial_period_days",
             "active",
-            "metadata",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -476,8 +476,8 @@ def _order_attach_to_address_owner(order: Order) -> None:
 
 
 def order_flag_for_staff(*, order: Order, note: str) -> None:
-    """Put `note` on the order for staff to look into: shown under Metadata on its admin page,
-    where staff remove it once handled."""
+    """Put `note` on the order for staff to look into: shown on its admin page, where staff tick it
+    off once handled (order_staff_notes_clear)."""
 
     def flag():
         order.refresh_from_db(fields=["metadata"])
@@ -489,6 +489,21 @@ def order_flag_for_staff(*, order: Order, note: str) -> None:
         order.metadata = metadata
 
     run_retrying(flag)
+
+
+def order_staff_notes_clear(*, order: Order, notes: list[str]) -> None:
+    """Take `notes`, which staff have looked into, off the order; notes flagged since they read it stay."""
+
+    def clear():
+        order.refresh_from_db(fields=["metadata"])
+        kept = [note for note in order.metadata.get(STAFF_ATTENTION_KEY) or [] if note not in notes]
+        metadata = {**order.metadata, STAFF_ATTENTION_KEY: kept}
+        if not kept:
+            del metadata[STAFF_ATTENTION_KEY]
+        Order.objects.filter(pk=order.pk).update(metadata=metadata, updated_at=timezone.now())
+        order.metadata = metadata
+
+    run_retrying(clear)
 
 
 def order_record_dispute(

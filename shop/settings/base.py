@@ -194,6 +194,8 @@ for _provider, _scope in (("google", ["profile", "email"]), ("github", ["user:em
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# One spelling of dates in admin (shop/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["shop.formats"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 # The shop's English: allauth's wording in sentence case (locale/en/LC_MESSAGES/django.po).
