@@ -7,6 +7,7 @@ refuses or cannot be reached, the row is saved all the same: the page says so, a
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import format_html
@@ -15,6 +16,7 @@ from sorl.thumbnail import get_thumbnail
 from catalog.exceptions import StripeSyncFailed
 from catalog.forms import CouponAdminForm, PriceAdminForm, ShippingRateAdminForm
 from catalog.models import SYNC_ERROR_KEY, Coupon, Price, Product, ProductImage, PromotionCode, ShippingRate
+from shop.admin import SplitDateTimeWithoutWarningReference
 from shop.money import format_money
 from shop.payment_gateway import payment_gateway
 
@@ -368,6 +370,7 @@ def _push_to_stripe(model_admin, request, push, **row):
 
 class PromotionCodeInline(admin.TabularInline):
     model = PromotionCode
+    formfield_overrides = {models.DateTimeField: {"widget": SplitDateTimeWithoutWarningReference}}
     extra = 1
     fields = ["code", "active", "max_redemptions", "expires_at", "stripe_promotion_code_id"]
     # A pushed code's terms are guarded by PromotionCode.clean: an inline cannot make one row read-only.
@@ -436,6 +439,7 @@ class CouponAdmin(admin.ModelAdmin):
 
 @admin.register(PromotionCode)
 class PromotionCodeAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.DateTimeField: {"widget": SplitDateTimeWithoutWarningReference}}
     list_display = ["code", "coupon", "active", "max_redemptions", "expires_at", "stripe_promotion_code_id"]
     list_filter = ["active"]
     list_select_related = ["coupon"]

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
@@ -38,6 +38,18 @@ class IdCheckedAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(
             name, [item for item in value if _is_id(self.field.target_field, item)], attr
         )
+
+
+class SplitDateTimeWithoutWarningReference(AdminSplitDateTime):
+    """The admin's date and time inputs, without an aria-describedby pointing at the time zone
+    warning that the admin's script adds only when the browser's time zone differs: otherwise the
+    reference names an element that does not exist."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for widget in context["widget"]["subwidgets"]:
+            widget["attrs"].pop("aria-describedby", None)
+        return context
 
 
 class IdCheckedAdminMixin:

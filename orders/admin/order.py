@@ -75,7 +75,6 @@ class OrderAdminForm(forms.ModelForm):
         label="Notes for staff",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Tick each note you have looked into, then save: it is taken off the order.",
     )
 
     class Meta:
@@ -302,7 +301,11 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and order_staff_notes(obj):
-            return [("Needs your attention", {"fields": ["handled_notes"]}), *fieldsets]
+            attention = {
+                "fields": ["handled_notes"],
+                "description": "Tick each note you have looked into, then save: it is taken off the order.",
+            }
+            return [("Needs your attention", attention), *fieldsets]
         return fieldsets
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
