@@ -16,7 +16,7 @@ from sorl.thumbnail import get_thumbnail
 from catalog.exceptions import StripeSyncFailed
 from catalog.forms import CouponAdminForm, PriceAdminForm, ShippingRateAdminForm
 from catalog.models import SYNC_ERROR_KEY, Coupon, Price, Product, ProductImage, PromotionCode, ShippingRate
-from shop.admin import SplitDateTimeWithoutWarningReference
+from shop.admin import SplitDateTimeWithoutWarningReference, date_time_display
 from shop.money import format_money
 from shop.payment_gateway import payment_gateway
 
@@ -185,11 +185,10 @@ class ProductAdmin(AddFormWithoutHistoryMixin, SoftDeleteAdminMixin, admin.Model
         "thumbnail",
         "name",
         "price_labels",
-        "active",
+        "status",
         "requires_shipping",
-        "is_deleted",
         "in_sync_with_stripe",
-        "created_at",
+        "created",
     ]
     list_display_links = ["name"]
     list_filter = ["active", "requires_shipping", DeletedFilter]
@@ -215,6 +214,8 @@ class ProductAdmin(AddFormWithoutHistoryMixin, SoftDeleteAdminMixin, admin.Model
     inlines = [ProductImageInline, PriceInline]
     actions = ["soft_delete", "restore"]
     stripe_id_field = "stripe_product_id"
+
+    created = date_time_display("created_at", "created")
 
     def save_related(self, request, form, formsets, change):
         """Push the product (with its images, saved by now), then the prices added, changed or deleted
@@ -245,6 +246,12 @@ class ProductAdmin(AddFormWithoutHistoryMixin, SoftDeleteAdminMixin, admin.Model
         # One query for every price of the page, instead of one per product.
         prices = Prefetch("prices", queryset=Price.objects.order_by("unit_amount"))
         return super().get_queryset(request).prefetch_related(prices)
+
+    @admin.display(description="status", ordering="active")
+    def status(self, obj):
+        if obj.is_deleted:
+            return "Deleted"
+        return "Active" if obj.active else "Inactive"
 
     @admin.display(description="picture")
     def thumbnail(self, obj):

@@ -16,7 +16,9 @@ from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
@@ -164,6 +166,17 @@ def money_display(amount_field, description, *, currency_field="currency"):
     @admin.display(description=description, ordering=amount_field)
     def column(model_admin, obj):
         return format_money(getattr(obj, amount_field), getattr(obj, currency_field))
+
+    return column
+
+
+def date_time_display(field, description):
+    """Return a read-only admin column of a date and time on two short lines: "6 Dec 2026" over "08:54"."""
+
+    @admin.display(description=description, ordering=field)
+    def column(model_admin, obj):
+        value = timezone.localtime(getattr(obj, field))
+        return format_html("{}<br>{}", date_format(value, "DATE_FORMAT"), date_format(value, "TIME_FORMAT"))
 
     return column
 

@@ -23,7 +23,7 @@ from orders.fulfilment import shipping_refusal
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
 from orders.selectors import order_refundable_amount, order_staff_notes
 from orders.services import order_staff_notes_clear
-from shop.admin import money_display
+from shop.admin import date_time_display, money_display
 from shop.money import format_money
 
 
@@ -292,6 +292,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
     shipping = money_display("amount_shipping", "shipping")
     total = money_display("amount_total", "total")
     refunded = money_display("refunded_amount", "refunded")
+    created = date_time_display("created_at", "created")
 
     @admin.display(description="discount")
     def discount(self, order):
@@ -391,13 +392,6 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
             return total
         refunded = format_money(order.refunded_amount, order.currency)
         return format_html('{}<span class="shop-refunded">{} refunded</span>', total, refunded)
-
-    @admin.display(description="created", ordering="created_at")
-    def created(self, order):
-        created = timezone.localtime(order.created_at)
-        return format_html(
-            "{}<br>{}", date_format(created, "DATE_FORMAT"), date_format(created, "TIME_FORMAT")
-        )
 
     @admin.display(description="shipping address")
     def shipping_address_display(self, order):
