@@ -19,7 +19,11 @@
     });
   }
 
-  window.addEventListener("load", labelAll);
+  // The admin's autocomplete.js makes the boxes in a jQuery ready handler, which runs before this
+  // one (this deferred script registers later); pages without jQuery have no boxes.
+  if (window.django && window.django.jQuery) {
+    window.django.jQuery(labelAll);
+  }
   document.addEventListener("formset:added", function () {
     window.setTimeout(labelAll);
   });

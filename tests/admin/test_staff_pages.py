@@ -171,6 +171,7 @@ def test_ship_from_the_order_page_ships_that_order_and_comes_back(super_admin_cl
     assert form.status_code == 200
     assert f'name="tracking_{order.pk}"' in form.text
     assert 'name="from_order_page" value="yes"' in form.text
+    assert f'href="{change_url(order)}" class="button cancel-link"' in form.text
     shipped = super_admin_client.post(
         changelist_url(Order),
         {
