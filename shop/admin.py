@@ -43,15 +43,19 @@ class IdCheckedAutocompleteSelect(AutocompleteSelect):
 
 
 class SplitDateTimeWithoutWarningReference(AdminSplitDateTime):
-    """The admin's date and time inputs, without an aria-describedby pointing at the time zone
-    warning that the admin's script adds only when the browser's time zone differs: otherwise the
-    reference names an element that does not exist."""
+    """The admin's date and time inputs, without references to elements that may not exist: an
+    aria-describedby pointing at the time zone warning, which the admin's script adds only when the
+    browser's time zone differs, and a label for the pair's own id."""
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         for widget in context["widget"]["subwidgets"]:
             widget["attrs"].pop("aria-describedby", None)
         return context
+
+    def id_for_label(self, id_):
+        # The date input: the field's own id names no element (a tabular inline's label points here).
+        return f"{id_}_0" if id_ else id_
 
 
 class IdCheckedAdminMixin:

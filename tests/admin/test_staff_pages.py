@@ -41,6 +41,12 @@ def unlabelled_controls(html):
     return missing
 
 
+def labels_of_nothing(html):
+    """Return the `for` of labels that name no form control on the page."""
+    controls = {attribute(attributes, "id") for _, attributes in FORM_CONTROL.findall(html)}
+    return [target for target in re.findall(r'<label[^>]*\bfor="([^"]+)"', html) if target not in controls]
+
+
 def dangling_describedby(html):
     ids = set(re.findall(r'\bid="([^"]+)"', html))
     references = re.findall(r'aria-describedby="([^"]+)"', html)
@@ -78,6 +84,7 @@ def test_every_input_of_the_catalog_and_order_pages_is_labelled_and_described_by
         html = super_admin_client.get(url).text
         assert unlabelled_controls(html) == [], url
         assert dangling_describedby(html) == [], url
+        assert labels_of_nothing(html) == [], url
 
 
 def test_the_price_rows_are_stacked_with_each_error_beside_its_field(super_admin_client):
