@@ -6,13 +6,15 @@ refuses or cannot be reached, the row is saved all the same: the page says so, a
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import format_html
 from sorl.thumbnail import get_thumbnail
 
 from catalog.exceptions import StripeSyncFailed
-from catalog.forms import PriceAdminForm, ShippingRateAdminForm
+from catalog.forms import CouponAdminForm, PriceAdminForm, ShippingRateAdminForm
 from catalog.models import (
     SYNC_ERROR_KEY,
     Collection,
@@ -25,6 +27,7 @@ from catalog.models import (
     ShippingRate,
     Variant,
 )
+from shop.admin import SplitDateTimeWithoutWarningReference, date_time_display
 from shop.money import format_money
 from shop.payment_gateway import payment_gateway
 
@@ -116,6 +119,36 @@ class SoftDeleteAdminMixin:
         return obj.is_deleted
 
 
+# Read-only facts of a row that exists: what the add form leaves out rather than show blank or "now".
+HISTORY_FIELDS = frozenset(
+    {
+        "stripe_product_id",
+        "stripe_price_id",
+        "stripe_shipping_rate_id",
+        "stripe_sync_status",
+        "shoppers_see",
+        "deleted_at",
+        "created_at",
+        "updated_at",
+    }
+)
+
+
+class AddFormWithoutHistoryMixin:
+    """Leave the Stripe ids, sync status and dates out of the add form, where nothing exists yet."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        kept = []
+        for name, options in fieldsets:
+            fields = [field for field in options["fields"] if field not in HISTORY_FIELDS]
+            if fields:
+                kept.append((name, {**options, "fields": fields}))
+        return kept
+
+
 class ProductImageInline(admin.TabularInline):
     """The product's pictures, uploaded to the default storage; the lowest position is the main one."""
 
@@ -164,25 +197,19 @@ class CollectionProductInline(admin.TabularInline):
     verbose_name_plural = "collections"
 
 
-class PriceInline(admin.TabularInline):
+class PriceInline(admin.StackedInline):
+    """The product's prices, one block each: every field and its error in view at 1280 px."""
+
     model = Price
     form = PriceAdminForm
     extra = 0
     show_change_link = True
     fields = [
-        "variant",
-        "nickname",
-        "type",
-        "unit_amount",
-        "currency",
-        "recurring_interval",
-        "recurring_interval_count",
-        "trial_period_days",
-        "active",
-        "shoppers_see",
-        "confirm_live",
-        "stripe_price_id",
-        "deleted_at",
+        ("variant", "nickname", "type", "active"),
+        ("unit_amount", "currency"),
+        ("recurring_interval", "recurring_interval_count", "trial_period_days"),
+        ("shoppers_see", "confirm_live"),
+        ("stripe_price_id", "deleted_at"),
     ]
     readonly_fields = ["shoppers_see", "stripe_price_id", "deleted_at"]
 
@@ -205,44 +232,43 @@ class PriceInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
+class ProductAdmin(AddFormWithoutHistoryMixin, SoftDeleteAdminMixin, admin.ModelAdmin):
+    # Columns that fit a 1280 px window beside the filters; the Stripe id is searchable.
     list_display = [
+        "thumbnail",
         "name",
         "price_labels",
-        "active",
+        "status",
         "requires_shipping",
-        "is_deleted",
-        "stripe_product_id",
         "in_sync_with_stripe",
-        "created_at",
+        "created",
     ]
+    list_display_links = ["name"]
     list_filter = ["active", "requires_shipping", DeletedFilter]
     search_fields = ["name", "slug", "=stripe_product_id"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]
     fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "name",
-                    "slug",
-                    "description",
-                    "active",
-                    "requires_shipping",
-                    "option_axes",
-                    "metadata",
-                ]
-            },
-        ),
+        (None, {"fields": ["name", "slug", "description", "active", "requires_shipping", "option_axes"]}),
         (
             "Stripe and history",
-            {"fields": ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]},
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "stripe_product_id",
+                    "stripe_sync_status",
+                    "deleted_at",
+                    "created_at",
+                    "updated_at",
+                ],
+            },
         ),
     ]
     inlines = [ProductImageInline, VariantInline, PriceInline, CollectionProductInline]
     actions = ["soft_delete", "restore"]
     stripe_id_field = "stripe_product_id"
+
+    created = date_time_display("created_at", "created")
 
     def save_related(self, request, form, formsets, change):
         """Push the product (with its images, saved by now), then the prices added, changed or deleted
@@ -264,10 +290,30 @@ class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
     def push_to_stripe(self, request, product):
         _push_to_stripe(self, request, payment_gateway().product_push, product=product)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if request.method == "POST":
+            _ask_again_for_pictures(self, request, context)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_queryset(self, request):
         # One query for every price of the page, instead of one per product.
         prices = Prefetch("prices", queryset=Price.objects.order_by("unit_amount"))
         return super().get_queryset(request).prefetch_related(prices)
+
+    @admin.display(description="status", ordering="active")
+    def status(self, obj):
+        if obj.is_deleted:
+            return "Deleted"
+        return "Active" if obj.active else "Inactive"
+
+    @admin.display(description="picture")
+    def thumbnail(self, obj):
+        if not obj.card_image:
+            return ""
+        small = get_thumbnail(obj.card_image, "48x48", crop="center")
+        return format_html(
+            '<img src="{}" alt="" width="{}" height="{}">', small.url, small.width, small.height
+        )
 
     @admin.display(description="prices")
     def price_labels(self, obj):
@@ -275,7 +321,7 @@ class ProductAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Price)
-class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
+class PriceAdmin(AddFormWithoutHistoryMixin, SoftDeleteAdminMixin, admin.ModelAdmin):
     form = PriceAdminForm
     list_display = [
         "__str__",
@@ -303,7 +349,6 @@ class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["product", "variant", "nickname", "type", "unit_amount", "currency", "active"]}),
         ("Recurring", {"fields": ["recurring_interval", "recurring_interval_count", "trial_period_days"]}),
         ("On sale", {"fields": ["shoppers_see", "confirm_live"]}),
-        ("Metadata", {"fields": ["metadata"]}),
         (
             "Stripe and history",
             {"fields": ["stripe_price_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]},
@@ -322,6 +367,39 @@ class PriceAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
     @admin.display(description="shoppers see", ordering="unit_amount")
     def shoppers_see(self, obj):
         return obj.label if obj.pk else ""
+
+
+def _ask_again_for_pictures(model_admin, request, context):
+    """After a post that did not save, name each picture chosen: a browser cannot keep a chosen file."""
+    chosen = []
+    for inline in context.get("inline_admin_formsets", []):
+        if inline.formset.model is not ProductImage:
+            continue
+        for form in inline.formset.forms:
+            upload = request.FILES.get(form.add_prefix("image"))
+            if upload is None or form.errors.get("image"):
+                continue
+            form.add_error(
+                "image",
+                ValidationError(
+                    "Nothing was saved, so choose “%(name)s” again: a browser forgets a chosen file when "
+                    "the page comes back.",
+                    code="choose_again",
+                    params={"name": upload.name},
+                ),
+            )
+            chosen.append(upload.name)
+    if chosen:
+        model_admin.message_user(
+            request,
+            f"Nothing was saved: fix the errors below, then choose {_names(chosen)} again.",
+            messages.WARNING,
+        )
+
+
+def _names(names: list[str]) -> str:
+    quoted = [f"“{name}”" for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def _push_price(model_admin, request, price):
@@ -361,6 +439,7 @@ class CollectionAdmin(admin.ModelAdmin):
 
 class PromotionCodeInline(admin.TabularInline):
     model = PromotionCode
+    formfield_overrides = {models.DateTimeField: {"widget": SplitDateTimeWithoutWarningReference}}
     extra = 1
     fields = ["code", "active", "max_redemptions", "expires_at", "stripe_promotion_code_id"]
     # A pushed code's terms are guarded by PromotionCode.clean: an inline cannot make one row read-only.
@@ -369,15 +448,17 @@ class PromotionCodeInline(admin.TabularInline):
 
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):
+    form = CouponAdminForm
     list_display = ["name", "terms", "duration", "active", "stripe_coupon_id", "in_sync_with_stripe"]
     list_filter = ["active", "duration"]
     search_fields = ["name", "=stripe_coupon_id", "promotion_codes__code"]
-    readonly_fields = ["stripe_coupon_id", "created_at", "updated_at"]
+    readonly_fields = ["shoppers_see", "stripe_coupon_id", "created_at", "updated_at"]
     fields = [
         "name",
         "percent_off",
         "amount_off",
         "currency",
+        "shoppers_see",
         "duration",
         "duration_in_months",
         "active",
@@ -387,9 +468,27 @@ class CouponAdmin(admin.ModelAdmin):
     ]
     inlines = [PromotionCodeInline]
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None:
+            # Nothing exists yet to have been created or changed.
+            return [name for name in fields if name not in {"stripe_coupon_id", "created_at", "updated_at"}]
+        if obj.stripe_coupon_id:
+            # A pushed coupon's amount off reads in major units, as it was typed.
+            return ["amount_off_display" if name == "amount_off" else name for name in fields]
+        return fields
+
     def get_readonly_fields(self, request, obj=None):
-        terms = ["name", "percent_off", "amount_off", "currency", "duration", "duration_in_months"]
+        terms = ["name", "percent_off", "amount_off_display", "currency", "duration", "duration_in_months"]
         return _pushed_readonly(self, obj, terms, "stripe_coupon_id")
+
+    @admin.display(description="shoppers see")
+    def shoppers_see(self, obj):
+        return obj.terms if obj.pk else ""
+
+    @admin.display(description="amount off")
+    def amount_off_display(self, obj):
+        return format_money(obj.amount_off, obj.currency) if obj.amount_off is not None else "—"
 
     def save_related(self, request, form, formsets, change):
         # The codes are saved by now: one push creates the coupon and then each code.
@@ -409,6 +508,7 @@ class CouponAdmin(admin.ModelAdmin):
 
 @admin.register(PromotionCode)
 class PromotionCodeAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.DateTimeField: {"widget": SplitDateTimeWithoutWarningReference}}
     list_display = ["code", "coupon", "active", "max_redemptions", "expires_at", "stripe_promotion_code_id"]
     list_filter = ["active"]
     list_select_related = ["coupon"]
@@ -427,7 +527,7 @@ class PromotionCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShippingRate)
-class ShippingRateAdmin(admin.ModelAdmin):
+class ShippingRateAdmin(AddFormWithoutHistoryMixin, admin.ModelAdmin):
     """Shipping rates offered at checkout for physical goods, pushed to Stripe at every save."""
 
     form = ShippingRateAdminForm

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from catalog.models import Price, ShippingRate
+from catalog.models import Coupon, Price, ShippingRate
 from catalog.selectors import PriceKind, ProductSort
 from catalog.validators import STRIPE_MAX_UNIT_AMOUNT
 from shop.forms import MoneyAmountField
@@ -19,9 +19,18 @@ class ProductFilterForm(forms.Form):
         required=False,
         max_length=100,
         widget=forms.SearchInput(attrs={"placeholder": "Mugs, coffee, socks…"}),
+        error_messages={
+            "max_length": "Searches are at most %(limit_value)d characters long (this one has "
+            "%(show_value)d): shorten it and search again."
+        },
     )
     kind = forms.ChoiceField(label="Type", required=False, choices=[("", "All products"), *PriceKind.choices])
     sort = forms.ChoiceField(label="Sort by", required=False, choices=ProductSort.choices)
+
+    @property
+    def search_refused(self) -> bool:
+        """Whether the search typed could not be run (too long): the page says so and lists nothing."""
+        return self.is_bound and "q" in self.errors
 
     def filters(self):
         """Return the keyword arguments of catalog.selectors.product_list_page for this query."""
@@ -39,6 +48,7 @@ class PriceAdminForm(forms.ModelForm):
     unit_amount = MoneyAmountField(
         label="Amount",
         help_text="In the currency's units, as shoppers read it: 32.00 for $32.00, 500 for ¥500.",
+        preview="{amount}",
     )
     confirm_live = forms.BooleanField(
         label="Confirm the price on sale",
@@ -60,7 +70,6 @@ class PriceAdminForm(forms.ModelForm):
             "recurring_interval_count",
             "trial_period_days",
             "active",
-            "metadata",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -129,6 +138,7 @@ class ShippingRateAdminForm(forms.ModelForm):
     amount = MoneyAmountField(
         label="Amount",
         help_text="In the currency's units, as shoppers read it: 4.95 for $4.95, 0 for free shipping.",
+        preview="{amount}",
     )
 
     class Meta:
@@ -142,18 +152,55 @@ class ShippingRateAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        typed, currency = cleaned.get("amount"), cleaned.get("currency")
-        if currency:
-            cleaned["currency"] = currency = currency.lower()
-        if typed is not None and currency:
-            try:
-                cleaned["amount"] = amount = minor_units_from_text(typed, currency)
-                if amount > STRIPE_MAX_UNIT_AMOUNT:
-                    raise ValidationError(
-                        "Enter at most %(largest)s: Stripe does not take larger amounts.",
-                        code="max_value",
-                        params={"largest": format_money(STRIPE_MAX_UNIT_AMOUNT, currency)},
-                    )
-            except ValidationError as error:
-                self.add_error("amount", error)
+        _clean_major_units(self, cleaned, "amount")
         return cleaned
+
+
+class CouponAdminForm(forms.ModelForm):
+    """A coupon as staff enter it: an amount off in major units of its currency, like prices."""
+
+    amount_off = MoneyAmountField(
+        label="Amount off",
+        required=False,
+        help_text="In the currency's units, as shoppers read it: 5 for $5.00 off. Leave empty for a "
+        "percentage off.",
+        preview="{amount} off",
+    )
+
+    class Meta:
+        model = Coupon
+        fields = ["name", "percent_off", "amount_off", "currency", "duration", "duration_in_months", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk is not None and instance.amount_off is not None and "amount_off" in self.fields:
+            self.initial["amount_off"] = str(to_major_units(instance.amount_off, instance.currency or "usd"))
+
+    def clean_amount_off(self):
+        # Empty means "no amount off", which the model stores as None.
+        return self.cleaned_data["amount_off"] or None
+
+    def clean(self):
+        cleaned = super().clean()
+        _clean_major_units(self, cleaned, "amount_off")
+        return cleaned
+
+
+def _clean_major_units(form, cleaned, field: str) -> None:
+    """Turn the text typed in `field` into minor units of the form's currency, or add the form error."""
+    typed, currency = cleaned.get(field), cleaned.get("currency")
+    if currency:
+        cleaned["currency"] = currency = currency.lower()
+    if typed is None or not currency or field not in form.fields:
+        return
+    try:
+        cleaned[field] = amount = minor_units_from_text(typed, currency)
+        if amount > STRIPE_MAX_UNIT_AMOUNT:
+            raise ValidationError(
+                "Enter at most %(largest)s: Stripe does not take larger amounts.",
+                code="max_value",
+                params={"largest": format_money(STRIPE_MAX_UNIT_AMOUNT, currency)},
+            )
+    except ValidationError as error:
+        form.add_error(field, error)

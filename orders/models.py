@@ -172,6 +172,8 @@ class Order(models.Model):
     shipping_address = models.JSONField(default=dict, blank=True)
     carrier = models.CharField(max_length=100, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
+    # The promotion code the shopper typed on Stripe's page, named beside the discount.
+    discount_code = models.CharField(max_length=40, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)

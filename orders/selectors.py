@@ -6,6 +6,7 @@ from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 
 from orders.models import DISPUTE_KEY, Order, Refund
+from orders.services import STAFF_ATTENTION_KEY
 
 REVENUE_WINDOWS_DAYS = (7, 30)
 
@@ -103,3 +104,8 @@ def order_get_by_number(*, number):
 def order_count_open_disputes() -> int:
     """Return how many orders have a dispute the bank has not decided yet."""
     return Order.objects.with_open_dispute().count()
+
+
+def order_staff_notes(order: Order) -> list[str]:
+    """Return the notes put on the order for staff to look into (orders.services.order_flag_for_staff)."""
+    return list((order.metadata or {}).get(STAFF_ATTENTION_KEY) or [])

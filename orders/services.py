@@ -19,11 +19,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_mongodb_backend import transaction
 
+from accounts.models import User
 from cart.models import Cart, CartItem
 from cart.services import cart_submit, cart_thaw
 from catalog.billing import BillingLine, payment_schedule
 from catalog.models import Price, PriceType, Product
-from orders.emails import order_confirmation_send
+from orders.emails import order_confirmation_send, refund_email_send
 from orders.exceptions import InvalidStatusTransition
 from orders.models import (
     DISPUTE_KEY,
@@ -66,6 +67,7 @@ class PaymentDetails:
     stripe_invoice_id: str | None = None
     stripe_customer_id: str = ""
     stripe_subscription_id: str = ""
+    discount_code: str = ""
     # Stripe price id -> (unit amount, line total) as Stripe charged them.
     line_amounts: dict = field(default_factory=dict)
 
@@ -86,6 +88,7 @@ class PaymentDetails:
             "shipping_address": self.shipping_address or order.shipping_address,
             "stripe_customer_id": self.stripe_customer_id or order.stripe_customer_id,
             "stripe_subscription_id": self.stripe_subscription_id or order.stripe_subscription_id,
+            "discount_code": self.discount_code or order.discount_code,
         }
         if self.stripe_payment_intent_id:
             fields["stripe_payment_intent_id"] = self.stripe_payment_intent_id
@@ -317,11 +320,19 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
         _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
         cart_submit(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
         _order_attach_to_address_owner(order)
+        _order_name_its_customer(order)
 
     _run_steps(order, mark_paid)
     if newly_paid:
         transaction.on_commit(partial(order_confirmation_send, order_id=order.pk), robust=True)
     return newly_paid
+
+
+def _order_name_its_customer(order: Order) -> None:
+    # A member who never gave their name gets the one they paid with; a name they chose stays.
+    name = (order.customer_name or order.shipping_name).strip()[: User._meta.get_field("name").max_length]
+    if order.user_id and name:
+        User.objects.filter(pk=order.user_id, name="").update(name=name)
 
 
 def order_record_checkout(*, order: Order, details: PaymentDetails) -> bool:
@@ -502,8 +513,8 @@ def _order_attach_to_address_owner(order: Order) -> None:
 
 
 def order_flag_for_staff(*, order: Order, note: str) -> None:
-    """Put `note` on the order for staff to look into: shown under Metadata on its admin page,
-    where staff remove it once handled."""
+    """Put `note` on the order for staff to look into: shown on its admin page, where staff tick it
+    off once handled (order_staff_notes_clear)."""
 
     def flag():
         order.refresh_from_db(fields=["metadata"])
@@ -515,6 +526,21 @@ def order_flag_for_staff(*, order: Order, note: str) -> None:
         order.metadata = metadata
 
     run_retrying(flag)
+
+
+def order_staff_notes_clear(*, order: Order, notes: list[str]) -> None:
+    """Take `notes`, which staff have looked into, off the order; notes flagged since they read it stay."""
+
+    def clear():
+        order.refresh_from_db(fields=["metadata"])
+        kept = [note for note in order.metadata.get(STAFF_ATTENTION_KEY) or [] if note not in notes]
+        metadata = {**order.metadata, STAFF_ATTENTION_KEY: kept}
+        if not kept:
+            del metadata[STAFF_ATTENTION_KEY]
+        Order.objects.filter(pk=order.pk).update(metadata=metadata, updated_at=timezone.now())
+        order.metadata = metadata
+
+    run_retrying(clear)
 
 
 def order_record_dispute(
@@ -622,9 +648,13 @@ def refund_record_from_stripe(
         changes["last_error"] = failure
     if refund is None:
         try:
-            return Refund.objects.create(order=order, reason=reason, **changes)
+            refund = Refund.objects.create(order=order, reason=reason, **changes)
         except IntegrityError:
             refund = Refund.objects.get(stripe_refund_id=stripe_refund_id)
+        else:
+            _refund_tell_customer(refund=refund, previous_status=None)
+            return refund
+    previous_status = refund.status
     if not Refund.objects.filter(pk=refund.pk, status__in=_REFUND_MOVES_FROM[status]).update(
         **changes, updated_at=timezone.now()
     ):
@@ -632,6 +662,7 @@ def refund_record_from_stripe(
         return refund
     for name, value in changes.items():
         setattr(refund, name, value)
+    _refund_tell_customer(refund=refund, previous_status=previous_status)
     return refund
 
 
@@ -642,6 +673,17 @@ _REFUND_MOVES_FROM = {
     RefundStatus.FAILED: [RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.FAILED],
     RefundStatus.CANCELED: [RefundStatus.PENDING, RefundStatus.SUCCEEDED, RefundStatus.CANCELED],
 }
+
+
+def _refund_tell_customer(*, refund: Refund, previous_status: str | None) -> None:
+    # The customer hears of a refund once Stripe settles it; a mail server that fails is logged and
+    # does not undo the record.
+    if refund.status == previous_status:
+        return
+    try:
+        refund_email_send(refund_id=refund.pk, previous_status=previous_status)
+    except Exception:
+        logger.exception("refund %s: the customer's email could not be sent", refund.pk)
 
 
 def _items_apply_stripe_amounts(*, order: Order, line_amounts: dict) -> None:

@@ -320,11 +320,11 @@ def _stripe_session_create(
         params["shipping_options"] = [{"shipping_rate": rate_id} for rate_id in shipping_rate_ids]
     if customer_id:
         params["customer"] = customer_id
+        # The address typed on Stripe's page is saved to the customer, and the page opens with the
+        # saved one next time (Stripe Tax reads it too).
+        params["customer_update"] = {"address": "auto", **({"shipping": "auto"} if ships else {})}
     if settings.STRIPE_AUTOMATIC_TAX:
         params["automatic_tax"] = {"enabled": True}
-        if customer_id:
-            # Stripe Tax needs the customer's address: the one typed on Stripe's page is saved to them.
-            params["customer_update"] = {"address": "auto", **({"shipping": "auto"} if ships else {})}
     if recurring:
         params["subscription_data"] = {"metadata": {"order_number": number}}
         if trial_days:

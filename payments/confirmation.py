@@ -9,6 +9,7 @@ often, and however concurrently, the function runs.
 
 from enum import StrEnum
 
+from catalog.models import PromotionCode
 from orders.models import Order
 from orders.services import (
     PaymentDetails,
@@ -112,6 +113,7 @@ def payment_details_from_session(session: dict) -> PaymentDetails:
         stripe_invoice_id=invoice_id,
         stripe_customer_id=session.get("customer") or "",
         stripe_subscription_id=session.get("subscription") or "",
+        discount_code=_discount_code(session),
         line_amounts=_line_amounts(session["id"]),
     )
 
@@ -134,6 +136,20 @@ def _shipping_rate_name(session: dict) -> str:
     if isinstance(rate, str):
         rate = stripe_client().v1.shipping_rates.retrieve(rate).to_dict()
     return rate.get("display_name") or ""
+
+
+def _discount_code(session: dict) -> str:
+    """Return the promotion code the shopper typed on Stripe's page ("" when none)."""
+    for discount in session.get("discounts") or []:
+        promotion_code = discount.get("promotion_code")
+        if isinstance(promotion_code, dict):
+            return promotion_code.get("code") or ""
+        if promotion_code:
+            known = PromotionCode.objects.filter(stripe_promotion_code_id=promotion_code).first()
+            if known is not None:
+                return known.code
+            return stripe_client().v1.promotion_codes.retrieve(promotion_code).code or ""
+    return ""
 
 
 def _intent_status(session: dict) -> str | None:

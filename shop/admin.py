@@ -13,10 +13,12 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import ActionLocation
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
@@ -38,6 +40,22 @@ class IdCheckedAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(
             name, [item for item in value if _is_id(self.field.target_field, item)], attr
         )
+
+
+class SplitDateTimeWithoutWarningReference(AdminSplitDateTime):
+    """The admin's date and time inputs, without references to elements that may not exist: an
+    aria-describedby pointing at the time zone warning, which the admin's script adds only when the
+    browser's time zone differs, and a label for the pair's own id."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for widget in context["widget"]["subwidgets"]:
+            widget["attrs"].pop("aria-describedby", None)
+        return context
+
+    def id_for_label(self, id_):
+        # The date input: the field's own id names no element (a tabular inline's label points here).
+        return f"{id_}_0" if id_ else id_
 
 
 class IdCheckedAdminMixin:
@@ -152,6 +170,17 @@ def money_display(amount_field, description, *, currency_field="currency"):
     @admin.display(description=description, ordering=amount_field)
     def column(model_admin, obj):
         return format_money(getattr(obj, amount_field), getattr(obj, currency_field))
+
+    return column
+
+
+def date_time_display(field, description):
+    """Return a read-only admin column of a date and time on two short lines: "6 Dec 2026" over "08:54"."""
+
+    @admin.display(description=description, ordering=field)
+    def column(model_admin, obj):
+        value = timezone.localtime(getattr(obj, field))
+        return format_html("{}<br>{}", date_format(value, "DATE_FORMAT"), date_format(value, "TIME_FORMAT"))
 
     return column
 

@@ -4,7 +4,7 @@ bank transfer, let it expire)."""
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from .billing import Billing
 from .catalog import Catalog
@@ -88,6 +88,8 @@ class _Plan:
     intent_metadata: dict
     trial_days: int | None
     subscription_metadata: dict
+    # `customer_update`: which of what the shopper enters is saved to the session's customer.
+    customer_update: dict = field(default_factory=dict)
 
 
 class Checkout:
@@ -163,7 +165,7 @@ class Checkout:
         mode = params.string("mode", required=True, choices=("payment", "subscription"))
         customer = self._customer_param(params)
         automatic_tax = self._automatic_tax(params)
-        self._customer_update(params, customer, automatic_tax)
+        customer_update = self._customer_update(params, customer, automatic_tax)
         lines = self._lines(params, mode)
         currency = lines[0][1]["currency"]
         discounts = self._discounts(params, currency)
@@ -229,6 +231,7 @@ class Checkout:
                 "url": self._page_url(session_id),
             }
         )
+        plan.customer_update = customer_update
         self._plans()[session_id] = asdict(plan)
         if customer and customer.get("address"):
             self._tax_countries()[session_id] = customer["address"].get("country")
@@ -354,9 +357,9 @@ class Checkout:
         filters = ("payment_intent", "customer", "subscription", "status")
         params.allow(*filters, "limit", "starting_after", "ending_before")
         sessions = self.store.all("checkout.session")
-        for field in filters:
-            if params.has(field):
-                sessions = [s for s in sessions if s[field] == params.string(field)]
+        for name in filters:
+            if params.has(name):
+                sessions = [s for s in sessions if s[name] == params.string(name)]
         return list_object(sessions, params, "/v1/checkout/sessions", "checkout.session")
 
     def expire_session(self, params: Params, session_id: str) -> dict:
@@ -709,9 +712,10 @@ class Checkout:
         }
 
     @staticmethod
-    def _customer_update(params: Params, customer: dict | None, automatic_tax: dict) -> None:
+    def _customer_update(params: Params, customer: dict | None, automatic_tax: dict) -> dict:
         """Check ``customer_update``: only with a customer, and needed for automatic tax when the
-        customer has no address yet, so that the address typed on the page can be saved to it."""
+        customer has no address yet, so that the address typed on the page can be saved to it.
+        Return it as {"address": "auto", ...}, only the fields given."""
         update = params.hash("customer_update")
         if update is not None:
             update.allow("address", "name", "shipping")
@@ -733,6 +737,12 @@ class Checkout:
                 "Customer.",
                 param="automatic_tax[enabled]",
             )
+        if update is None:
+            return {}
+        chosen = {
+            name: update.string(name, choices=("auto", "never")) for name in ("address", "name", "shipping")
+        }
+        return {name: value for name, value in chosen.items() if value}
 
     def _shipping_options(self, params: Params, currency: str) -> list[dict]:
         options = []
@@ -879,9 +889,14 @@ class Checkout:
         )
         name = entered.get("name") or (DEFAULT_NAME if wants_address else None)
         address = dict.fromkeys(_ADDRESS_FIELDS)
+        saved = self.saved_address(session) if wants_address else None
         if entered.get("address"):
             address.update({k: v or None for k, v in entered["address"].items() if k in address})
             address["country"] = address["country"] and address["country"].upper()
+        elif saved:
+            # Checkout fills the page in with what the customer has on file.
+            address.update({k: v for k, v in saved["address"].items() if k in address})
+            name = entered.get("name") or saved.get("name") or name
         elif wants_address:
             address.update(DEFAULT_ADDRESS)
             if collection and address["country"] not in collection["allowed_countries"]:
@@ -903,6 +918,19 @@ class Checkout:
         self.locate(session["id"], address["country"])
         return details, shipping
 
+    def saved_address(self, session: dict) -> dict | None:
+        """The session's customer's shipping address (for a session that ships) or address, with
+        the name to go with it, as Checkout prefills them; None when there is none."""
+        if not session["customer"]:
+            return None
+        customer = self.store.get("customer", session["customer"])
+        shipping = customer.get("shipping") if session["shipping_address_collection"] else None
+        if shipping and shipping.get("address"):
+            return {"address": shipping["address"], "name": shipping.get("name")}
+        if customer.get("address"):
+            return {"address": customer["address"], "name": customer.get("name")}
+        return None
+
     def known_email(self, session: dict) -> str | None:
         """The email the page does not ask for: the session's customer's, else its `customer_email`."""
         if session["customer"]:
@@ -915,8 +943,19 @@ class Checkout:
         as Stripe's Checkout sets it."""
         if session["customer"]:
             customer = self.store.get("customer", session["customer"])
-            if not customer["email"]:
-                self.store.update(customer, {"email": details["email"]}, "customer.updated")
+            changes = {} if customer["email"] else {"email": details["email"]}
+            # What `customer_update` asked to save of what was entered on the page.
+            update = self._plan_of(session["id"]).customer_update
+            address = details["address"]
+            if any(address.values()):
+                if update.get("address") == "auto":
+                    changes["address"] = dict(address)
+                if update.get("shipping") == "auto" and session["shipping_address_collection"]:
+                    changes["shipping"] = {"address": dict(address), "name": details["name"], "phone": None}
+            if update.get("name") == "auto" and details["name"]:
+                changes["name"] = details["name"]
+            if changes:
+                self.store.update(customer, changes, "customer.updated")
             return session["customer"]
         if session["customer_creation"] != "always" and not required:
             return None

@@ -170,6 +170,9 @@ class Router:
                 return html_response(404, render_not_found(session_id))
             if session["status"] != "open":
                 return html_response(200, render_closed(session))
+            if method == "GET":
+                # The page opens filled in with the address the customer has on file, as Stripe's does.
+                form = self._checkout.saved_address(session) or {}
             error = None
             if method == "POST":
                 error = self._submit(session, form)

@@ -2,8 +2,10 @@
 
 import datetime
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -17,8 +19,11 @@ from orders.admin.display import (
 )
 from orders.admin.refunds import OrderRefundViews
 from orders.admin.shipping import OrderShippingActions
+from orders.fulfilment import shipping_refusal
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
-from shop.admin import money_display
+from orders.selectors import order_refundable_amount, order_staff_notes
+from orders.services import order_staff_notes_clear
+from shop.admin import date_time_display, money_display
 from shop.money import format_money
 
 
@@ -61,6 +66,24 @@ class DisputeFilter(admin.SimpleListFilter):
         if self.value() in {"lost", "won"}:
             return queryset.with_dispute(self.value())
         return queryset
+
+
+class OrderAdminForm(forms.ModelForm):
+    """What staff change on an order: which of its notes for staff they have looked into."""
+
+    handled_notes = forms.MultipleChoiceField(
+        label="Notes for staff",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Order
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handled_notes"].choices = [(note, note) for note in order_staff_notes(self.instance)]
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -161,6 +184,8 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "=stripe_customer_id",
         "=stripe_subscription_id",
     ]
+    # The money first, beside the buttons that move it (templates/admin/orders/order/change_form.html);
+    # Stripe's ids folded away. Notes for staff show only when there are some (get_fieldsets).
     fieldsets = [
         (
             None,
@@ -173,21 +198,6 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
                     "customer_name",
                     "created_at",
                     "updated_at",
-                ]
-            },
-        ),
-        (
-            "Status",
-            {
-                "fields": [
-                    "status",
-                    "payment_status",
-                    "fulfillment_status",
-                    "paid_at",
-                    "shipped_at",
-                    "carrier",
-                    "tracking_number",
-                    "dispute_display",
                 ]
             },
         ),
@@ -209,8 +219,25 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
             },
         ),
         (
+            "Status",
+            {
+                "fields": [
+                    "status",
+                    "payment_status",
+                    "fulfillment_status",
+                    "paid_at",
+                    "shipped_at",
+                    "carrier",
+                    "tracking_number",
+                    "dispute_display",
+                ]
+            },
+        ),
+        ("Addresses", {"fields": ["shipping_address_display", "billing_address_display"]}),
+        (
             "Stripe",
             {
+                "classes": ["collapse"],
                 "fields": [
                     "stripe_checkout_session_id",
                     "stripe_payment_intent_id",
@@ -218,11 +245,9 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
                     "stripe_customer_id",
                     "stripe_subscription_id",
                     "stripe_dashboard",
-                ]
+                ],
             },
         ),
-        ("Addresses", {"fields": ["shipping_address_display", "billing_address_display"]}),
-        ("Metadata", {"fields": ["metadata"]}),
     ]
     readonly_fields = [
         "number",
@@ -258,15 +283,59 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "billing_address_display",
         "dispute_display",
     ]
+    form = OrderAdminForm
     inlines = [OrderItemInline, RefundInline, OrderStatusChangeInline]
     actions = ["refund", "mark_fulfilled", "mark_shipped", "mark_delivered", "mark_returned"]
 
     subtotal = money_display("amount_subtotal", "subtotal")
-    discount = money_display("amount_discount", "discount")
     tax = money_display("amount_tax", "tax")
     shipping = money_display("amount_shipping", "shipping")
     total = money_display("amount_total", "total")
     refunded = money_display("refunded_amount", "refunded")
+    created = date_time_display("created_at", "created")
+
+    @admin.display(description="discount")
+    def discount(self, order):
+        amount = format_money(order.amount_discount, order.currency)
+        return f"{amount} (code {order.discount_code})" if order.discount_code else amount
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and order_staff_notes(obj):
+            attention = {
+                "fields": ["handled_notes"],
+                "description": "Tick each note you have looked into, then save: it is taken off the order.",
+            }
+            return [("Needs your attention", attention), *fieldsets]
+        return fieldsets
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, unquote(object_id))
+        extra_context = {**(extra_context or {}), "order_actions": self._order_actions(request, order)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _order_actions(self, request, order) -> list[tuple[str, str]]:
+        """Return (label, url) of the steps staff can take on the order now: refund, ship."""
+        if order is None:
+            return []
+        actions = []
+        can_refund = (
+            order.is_paid and order.stripe_payment_intent_id and order_refundable_amount(order=order) > 0
+        )
+        if self.has_refund_permission(request, order) and can_refund:
+            actions.append(("Refund…", reverse("admin:orders_order_refund", args=[order.pk])))
+        if self.has_fulfil_permission(request, order) and shipping_refusal(order) is None:
+            actions.append(("Ship…", reverse("admin:orders_order_ship", args=[order.pk])))
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        # Only what staff may change is written: the order's figures and statuses come from Stripe
+        # and the services, which may have moved them since the page was read.
+        if "customer_name" in form.changed_data:
+            obj.save(update_fields=["customer_name", "updated_at"])
+        handled = form.cleaned_data.get("handled_notes") or []
+        if handled:
+            order_staff_notes_clear(order=obj, notes=handled)
 
     def has_add_permission(self, request):
         # Orders come from checkout only.
@@ -323,11 +392,6 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
             return total
         refunded = format_money(order.refunded_amount, order.currency)
         return format_html('{}<span class="shop-refunded">{} refunded</span>', total, refunded)
-
-    @admin.display(description="created", ordering="created_at")
-    def created(self, order):
-        created = timezone.localtime(order.created_at)
-        return format_html("{}<br>{}", date_format(created, "j M Y"), date_format(created, "H:i"))
 
     @admin.display(description="shipping address")
     def shipping_address_display(self, order):

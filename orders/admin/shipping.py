@@ -2,9 +2,11 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 
 from orders.admin.refunds import BOTH_PAGES
 from orders.exceptions import FulfilmentNotAllowed, InvalidStatusTransition
@@ -23,6 +25,27 @@ class OrderShippingActions:
 
     def has_fulfil_permission(self, request, obj=None):
         return request.user.has_perm("orders.fulfil_order")
+
+    def get_urls(self):
+        ship = path(
+            "<path:object_id>/ship/",
+            self.admin_site.admin_view(self.ship_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_ship",
+        )
+        return [ship, *super().get_urls()]
+
+    def ship_view(self, request, object_id):
+        """The "Ship…" button of an order's page: the shipping form of that one order."""
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_fulfil_permission(request, order):
+            raise PermissionDenied
+        response = self.mark_shipped(request, self.get_queryset(request).filter(pk=order.pk))
+        if response is None:
+            return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+        response.context_data["from_order_page"] = True
+        return response
 
     @admin.action(
         permissions=["fulfil"],

@@ -29,6 +29,7 @@ DJANGO_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
 ]
 THIRD_PARTY_APPS = [
     "django_mongodb_backend",
@@ -67,6 +68,13 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "shop.urls"
+# The sections of sitemap.xml (pages.views.sitemap): another kind of public page adds its
+# django.contrib.sitemaps Sitemap class here.
+SITEMAPS = {
+    "home": "pages.sitemaps.HomeSitemap",
+    "products": "catalog.sitemaps.ProductSitemap",
+    "pages": "pages.sitemaps.PageSitemap",
+}
 WSGI_APPLICATION = "shop.wsgi.application"
 
 TEMPLATES = [
@@ -162,6 +170,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# A new customer who confirms their address from the browser they signed up in is signed in at once.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # Confirmation keys stored as rows: allauth's signed keys put the address's ObjectId in JSON.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
@@ -196,6 +206,8 @@ for _provider, _scope in (("google", ["profile", "email"]), ("github", ["user:em
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# One spelling of dates in admin (shop/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["shop.formats"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 # The shop's English: allauth's wording in sentence case (locale/en/LC_MESSAGES/django.po).

@@ -65,5 +65,5 @@ def test_a_shopper_pays_with_a_promotion_code_staff_created(page, shop):
     )
 
     page.goto(f"/orders/{order.number}/")
-    expect(page.get_by_role("row", name="Discount")).to_contain_text("−$4.50")
+    expect(page.get_by_role("row", name="Discount (WELCOME25)")).to_contain_text("−$4.50")
     expect(page.get_by_role("row", name=re.compile("^Total "))).to_contain_text("$18.45")

@@ -5,6 +5,7 @@ from playwright.sync_api import Page, expect
 from orders.models import FulfillmentStatus, PaymentStatus
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS
+from tests.images import png_upload
 
 
 def sign_in_to_admin(page: Page, email: str) -> None:
@@ -71,8 +72,58 @@ def test_the_order_page_reads_addresses_and_history_in_words_at_both_sizes(page,
         page.goto(f"/admin/orders/order/{order.pk}/change/")
 
         addresses = page.get_by_role("group", name="Addresses")
-        expect(addresses).to_contain_text("PORTLAND, ME 04101")
+        expect(addresses).to_contain_text("Portland, ME 04101")
         expect(addresses).to_contain_text("United States")
         expect(page.get_by_role("group", name="Status history")).to_contain_text("Unfulfilled → Shipped")
         expect(page.get_by_role("link", name="View on site")).to_have_count(0)
         page.screenshot(path=ARTIFACTS / f"admin-order-page-{width}.png", full_page=True)
+
+
+def test_the_product_list_fits_a_1280_pixel_window_with_its_thumbnails(page, live_server, db):
+    factories.AdminFactory(email="staff@example.com")
+    product = factories.ProductFactory(name="A product with a rather long name for its column")
+    factories.ProductImageFactory(product=product, image=png_upload("mug.png"), alt_text="The mug")
+    factories.PriceFactory(product=product, unit_amount=1234567)
+    factories.PriceFactory(product=product, monthly=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in_to_admin(page, "staff@example.com")
+
+    page.goto("/admin/catalog/product/")
+
+    results = page.locator("#changelist .results")
+    visible_right = results.evaluate("box => box.getBoundingClientRect().right")
+    for header in ["Picture", "Name", "Prices", "In sync with Stripe", "Created"]:
+        box = results.get_by_role("columnheader", name=header).bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= visible_right, f"{header} ends at {box['x'] + box['width']} px"
+    expect(results.locator("td.field-thumbnail img")).to_have_count(1)
+
+
+def test_typing_a_coupons_amount_off_shows_how_shoppers_read_it(page, live_server, db):
+    factories.AdminFactory(email="staff@example.com")
+    sign_in_to_admin(page, "staff@example.com")
+
+    page.goto("/admin/catalog/coupon/add/")
+    page.get_by_label("Currency").fill("usd")
+    page.get_by_label("Amount off").fill("5")
+
+    expect(page.locator("output.shop-money-preview")).to_have_text("Shoppers read: $5.00 off")
+    page.get_by_label("Amount off").fill("12.5")
+    expect(page.locator("output.shop-money-preview")).to_have_text("Shoppers read: $12.50 off")
+
+
+def test_the_order_history_scrolls_by_keyboard_on_a_phone(page, live_server, db):
+    factories.AdminFactory(email="staff@example.com")
+    order = factories.OrderFactory(user=None, paid=True)
+    factories.OrderItemFactory(order=order, product_name="A long product name that needs room")
+    sign_in_to_admin(page, "staff@example.com")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/admin/orders/order/{order.pk}/change/")
+
+    items = page.get_by_role("region", name="Order items")
+    assert items.evaluate("box => box.scrollWidth > box.clientWidth")
+    items.focus()
+    expect(items).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("el => el.scrollLeft > 0", arg=items.element_handle())

@@ -101,7 +101,7 @@ def test_staff_price_a_product_by_typing_32_00_and_a_shopper_pays_32_dollars(
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.goto("/admin/catalog/product/add/")
-    page.get_by_label("Name:").fill("Walnut tray")
+    page.get_by_label("Name:", exact=True).fill("Walnut tray")
     page.get_by_label("Description:").fill("Oiled walnut, 40 cm.")
     page.get_by_role("button", name="Add another Price").click()
     page.locator('[name="prices-0-unit_amount"]').fill("32.00")

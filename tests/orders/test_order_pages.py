@@ -39,12 +39,12 @@ def test_the_order_page_and_emails_write_the_address_as_the_country_does(mailout
     page = order_page(order)
     order_confirmation_send(order_id=order.pk)
 
-    assert "PORTLAND, OR 97201<br>" in page
+    assert "Portland, OR 97201<br>" in page
     assert "United States" in page
-    assert "97201 PORTLAND" not in page
+    assert "97201 Portland" not in page
     (message,) = mailoutbox
-    assert "PORTLAND, OR 97201\nUnited States" in message.body
-    assert "PORTLAND, OR 97201<br>United States" in message.alternatives[0][0]
+    assert "Portland, OR 97201\nUnited States" in message.body
+    assert "Portland, OR 97201<br>United States" in message.alternatives[0][0]
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_the_shipped_email_says_when_and_how_in_plain_words(mailoutbox):
 
     order_shipped_email_send(order_id=order.pk)
 
-    assert "PORTLAND, OR 97201\nUnited States" in mailoutbox[0].body
+    assert "Portland, OR 97201\nUnited States" in mailoutbox[0].body
 
 
 @pytest.fixture

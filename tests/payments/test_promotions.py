@@ -140,9 +140,10 @@ def test_shopper_pays_with_a_promotion_code_and_the_order_shows_the_discount(
     assert order.status == OrderStatus.PROCESSING
     assert (order.amount_subtotal, order.amount_discount, order.amount_total) == (3600, 360, 3240)
     assert list(order.items.values_list("amount_total", flat=True)) == [3600]
+    assert order.discount_code == code
 
     for page in (purchase.shopper.get(paid.headers["Location"]).text,):
-        assert "Discount" in page
+        assert f"Discount ({code})" in page
         assert "−$3.60" in page
         assert "$32.40" in page
 

@@ -73,7 +73,10 @@ def test_an_order_goes_through_fulfilment_in_order_and_ships_with_one_email(clie
     assert "2 × Stoneware mug" in email.body
     html, mimetype = email.alternatives[0]
     assert mimetype == "text/html"
-    assert "<strong>1Z999AA10123456784</strong>" in html
+    assert (
+        '<strong><a href="https://www.ups.com/track?tracknum=1Z999AA10123456784" style="color: #0a58ca;">'
+        "1Z999AA10123456784</a></strong>"
+    ) in html
 
     delivered = run_action(client, Order, "mark_delivered", [order])
     assert f"Marked delivered: {order.number}." in messages_of(delivered)
