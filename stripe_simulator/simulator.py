@@ -17,6 +17,7 @@ from .portal import Portal
 from .server import Router, SimulatorHTTPServer
 from .state import StateFile
 from .store import Store
+from .subscription_changes import SubscriptionChanges
 from .subscriptions import Subscriptions
 from .test_clocks import TestClocks
 from .webhooks import DEFAULT_RETRY_DELAYS, DEFAULT_SECRET, DeliveryAttempt, WebhookDispatcher
@@ -93,6 +94,7 @@ class StripeSimulator:
             checkout=self._checkout,
             payments=self._payments,
             subscriptions=subscriptions,
+            subscription_changes=SubscriptionChanges(self._store, subscriptions, billing),
             billing=billing,
             test_clocks=test_clocks,
             portal=portal,
