@@ -123,6 +123,9 @@ class RenewalInvoice:
     amount_total: int
     paid_at: datetime
     lines: list[RenewalLine]
+    # Where the subscriber asked renewals to ship; empty: where the first order shipped.
+    shipping_name: str = ""
+    shipping_address: dict = field(default_factory=dict)
 
 
 def order_create_from_cart(
@@ -212,8 +215,8 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
         stripe_subscription_id=invoice.stripe_subscription_id,
         renewal_of=first_order,
         billing_address=first_order.billing_address,
-        shipping_name=first_order.shipping_name,
-        shipping_address=first_order.shipping_address,
+        shipping_name=invoice.shipping_name if invoice.shipping_address else first_order.shipping_name,
+        shipping_address=invoice.shipping_address or first_order.shipping_address,
         paid_at=invoice.paid_at,
     )
     items = [

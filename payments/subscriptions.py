@@ -16,6 +16,7 @@ from payments.stripe_client import stripe_client, stripe_error_message
 from subscriptions.emails import subscription_invoice_unpaid_send, subscription_trial_ending_send
 from subscriptions.exceptions import SubscriptionChangeFailed
 from subscriptions.models import Subscription, SubscriptionEmailKind
+from subscriptions.plan_changes import ChangePreview, PlanChange
 from subscriptions.services import subscription_apply_stripe
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,79 @@ def subscription_resume_at_stripe(*, subscription: Subscription) -> Subscription
         logger.warning("subscription %s: resume refused: %s", subscription.stripe_subscription_id, error)
         raise SubscriptionChangeFailed(stripe_error_message(error)) from error
     return subscription_apply_stripe(data=changed.to_dict())
+
+
+def subscription_preview_change_at_stripe(*, subscription: Subscription, change: PlanChange) -> ChangePreview:
+    """Ask Stripe's invoice preview what `change` costs: charged now (an upgrade, or any change
+    when `change.charge_now`) or billed from the next period on."""
+    details = {**_items_param(change), "proration_behavior": _proration_behavior(change)}
+    if change.charge_now and change.proration_date:
+        details["proration_date"] = change.proration_date
+    try:
+        preview = stripe_client().v1.invoices.create_preview(
+            params={"subscription": subscription.stripe_subscription_id, "subscription_details": details}
+        )
+    except stripe.StripeError as error:
+        logger.warning("subscription %s: preview refused: %s", subscription.stripe_subscription_id, error)
+        raise SubscriptionChangeFailed(stripe_error_message(error)) from error
+    if change.charge_now:
+        return ChangePreview(
+            change=change,
+            currency=preview.currency,
+            amount_now=preview.amount_due,
+            credit_now=max(0, -preview.total),
+            proration_date=preview.parent.subscription_details.subscription_proration_date,
+        )
+    return ChangePreview(
+        change=change,
+        currency=preview.currency,
+        amount_next=preview.amount_due,
+        next_at=datetime.fromtimestamp(preview.period_end, UTC),
+    )
+
+
+def subscription_change_at_stripe(*, subscription: Subscription, change: PlanChange) -> Subscription:
+    """Change the item's price or quantity at Stripe, prorated and charged now (`charge_now`) or
+    from the next period; apply Stripe's answer to the record."""
+    params = {**_items_param(change), "proration_behavior": _proration_behavior(change), "expand": _EXPAND}
+    if change.charge_now and change.proration_date:
+        params["proration_date"] = change.proration_date
+    return _update_at_stripe(subscription, params, "change")
+
+
+def subscription_pause_at_stripe(*, subscription: Subscription, resumes_at: datetime | None) -> Subscription:
+    """Pause collection at Stripe: renewals until `resumes_at` (or until resumed) are voided, so
+    nothing is charged or shipped; apply Stripe's answer to the record."""
+    pause = {"behavior": "void"}
+    if resumes_at is not None:
+        pause["resumes_at"] = int(resumes_at.timestamp())
+    return _update_at_stripe(subscription, {"pause_collection": pause, "expand": _EXPAND}, "pause")
+
+
+def subscription_unpause_at_stripe(*, subscription: Subscription) -> Subscription:
+    """Collect the renewals again from the next one; apply Stripe's answer to the record."""
+    return _update_at_stripe(subscription, {"pause_collection": "", "expand": _EXPAND}, "unpause")
+
+
+def _update_at_stripe(subscription: Subscription, params: dict, what: str) -> Subscription:
+    try:
+        changed = stripe_client().v1.subscriptions.update(subscription.stripe_subscription_id, params=params)
+    except stripe.StripeError as error:
+        logger.warning("subscription %s: %s refused: %s", subscription.stripe_subscription_id, what, error)
+        raise SubscriptionChangeFailed(stripe_error_message(error)) from error
+    return subscription_apply_stripe(data=changed.to_dict())
+
+
+def _items_param(change: PlanChange) -> dict:
+    return {
+        "items": [{"id": change.stripe_item_id, "price": change.stripe_price_id, "quantity": change.quantity}]
+    }
+
+
+def _proration_behavior(change: PlanChange) -> str:
+    # Charged now: the unused time is credited and the rest of the period charged at once. Else
+    # the period already paid stands and the next renewal bills the new price.
+    return "always_invoice" if change.charge_now else "none"
 
 
 def billing_portal_session_url(*, customer: str, return_url: str) -> str:

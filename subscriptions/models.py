@@ -5,6 +5,9 @@ change (through shop.payment_gateway) and copies what Stripe answers, so the cop
 Stripe had.
 """
 
+import calendar
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -50,6 +53,13 @@ class Subscription(models.Model):
     canceled_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     latest_invoice_id = models.CharField(max_length=255, blank=True)
+    # Stripe's pause_collection: while set, renewals are not charged (nor shipped) until
+    # `pause_resumes_at`, or until resumed when that is empty.
+    pause_behavior = models.CharField(max_length=20, blank=True)
+    pause_resumes_at = models.DateTimeField(null=True, blank=True)
+    # Where renewal orders ship, when the customer changed it; else the first order's address.
+    shipping_name = models.CharField(max_length=200, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
     # The checkout order that started it (Stripe's metadata order_number, set by payments.checkout).
     order = models.ForeignKey(
         "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions"
@@ -109,10 +119,42 @@ class Subscription(models.Model):
 
     @property
     def next_charge_at(self):
-        """Return when Stripe charges next, or None when it will not (cancelled, or ending)."""
+        """Return when Stripe charges next, or None when it will not (cancelled, ending, or paused
+        until resumed)."""
         if not self.is_live or self.ends_at is not None:
             return None
+        if self.pause_behavior:
+            return self.renewal_after_pause
         return self.current_period_end
+
+    @property
+    def renewal_after_pause(self):
+        """Return the first renewal a pause lets through: the first period end on or after
+        `pause_resumes_at`; None while paused until resumed."""
+        if not self.pause_resumes_at or not self.current_period_end:
+            return None
+        renewal = self.current_period_end
+        while renewal < self.pause_resumes_at:
+            renewal = _add_interval(renewal, self.items[0]["interval"], self.items[0]["interval_count"])
+        return renewal
+
+    @property
+    def is_paused(self) -> bool:
+        return self.is_live and bool(self.pause_behavior)
+
+    @property
+    def can_change(self) -> bool:
+        """Whether the customer may change its plan, quantity, pause or address."""
+        return self.is_live and self.ends_at is None
+
+    @property
+    def delivery_address(self) -> tuple[str, dict]:
+        """Return (name, address) renewal orders ship to: the one set here, else the first order's."""
+        if self.shipping_address:
+            return self.shipping_name, self.shipping_address
+        if self.order_id:
+            return self.order.shipping_name, self.order.shipping_address
+        return "", {}
 
     @property
     def can_cancel(self) -> bool:
@@ -121,6 +163,20 @@ class Subscription(models.Model):
     @property
     def can_resume(self) -> bool:
         return self.ends_at is not None
+
+
+class PlanFamily(models.Model):
+    """Products staff group as plans of one subscription ("Coffee club: 1 bag / 2 bags"): a
+    subscriber can move between the recurring prices of all of them."""
+
+    name = models.CharField(max_length=200)
+    products = models.ManyToManyField("catalog.Product", related_name="plan_families")
+
+    class Meta:
+        verbose_name_plural = "plan families"
+
+    def __str__(self):
+        return self.name
 
 
 class SubscriptionEmailKind(models.TextChoices):
@@ -150,3 +206,12 @@ class SubscriptionEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.reference}"
+
+
+def _add_interval(moment, interval: str, count: int):
+    """`moment` moved by `count` intervals, month ends clamped as Stripe clamps them."""
+    if interval in ("day", "week"):
+        return moment + timedelta(days=count * (7 if interval == "week" else 1))
+    months = moment.month - 1 + count * (12 if interval == "year" else 1)
+    year, month = moment.year + months // 12, months % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))

@@ -1,7 +1,8 @@
 """Reads of subscriptions: the customer's pages and the staff dashboard."""
 
+from catalog.models import Price, PriceType
 from orders.models import Order
-from subscriptions.models import Subscription, SubscriptionStatus
+from subscriptions.models import PlanFamily, Subscription, SubscriptionStatus
 
 
 def subscription_list_for_user(*, user):
@@ -32,3 +33,31 @@ def subscription_payments(*, subscription: Subscription):
 
 def subscription_count_past_due() -> int:
     return Subscription.objects.filter(status=SubscriptionStatus.PAST_DUE).count()
+
+
+def subscription_plan_options(*, subscription: Subscription, item: dict) -> list[Price]:
+    """Return the prices one item of the subscription can move to, cheapest first: the active
+    recurring prices, in its currency and billed as often, of its product and of every product a
+    plan family groups with it (its own price included)."""
+    current = Price.objects.filter(stripe_price_id=item.get("stripe_price_id")).first()
+    if current is None:
+        return []
+    memberships = PlanFamily.products.through.objects
+    families = memberships.filter(product_id=current.product_id).values_list("planfamily_id", flat=True)
+    product_ids = {current.product_id}
+    product_ids.update(
+        memberships.filter(planfamily_id__in=list(families)).values_list("product_id", flat=True)
+    )
+    return list(
+        Price.objects.filter(
+            product_id__in=product_ids,
+            type=PriceType.RECURRING,
+            active=True,
+            deleted_at__isnull=True,
+            currency=current.currency,
+            recurring_interval=current.recurring_interval,
+            recurring_interval_count=current.recurring_interval_count,
+        )
+        .select_related("product")
+        .order_by("unit_amount")
+    )
