@@ -79,7 +79,10 @@ class Subscription(models.Model):
             models.Index(fields=["status"], name="subscription_status"),
             models.Index(fields=["customer_email"], name="subscription_customer_email"),
         ]
-        permissions = [("cancel_subscription", "Can cancel subscriptions through Stripe")]
+        permissions = [
+            ("cancel_subscription", "Can cancel subscriptions through Stripe"),
+            ("manage_subscription", "Can pause, skip and resume subscriptions through Stripe"),
+        ]
 
     def __str__(self):
         return f"{self.product_names or 'Subscription'} ({self.stripe_subscription_id})"

@@ -9,6 +9,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name="subscription",
+            options={
+                "ordering": ["-created_at"],
+                "permissions": [
+                    ("cancel_subscription", "Can cancel subscriptions through Stripe"),
+                    ("manage_subscription", "Can pause, skip and resume subscriptions through Stripe"),
+                ],
+            },
+        ),
         migrations.AddField(
             model_name="subscription",
             name="pause_behavior",
