@@ -1,5 +1,7 @@
 """Reads of subscriptions: the customer's pages and the staff dashboard."""
 
+from dataclasses import dataclass
+
 from catalog.models import Price, PriceType
 from orders.models import Order
 from subscriptions.models import PlanFamily, Subscription, SubscriptionStatus
@@ -19,9 +21,19 @@ def subscription_get_by_stripe_id(*, stripe_subscription_id: str) -> Subscriptio
     return Subscription.objects.get(stripe_subscription_id=stripe_subscription_id)
 
 
-def subscription_payments(*, subscription: Subscription):
-    """Return the paid orders of the subscription (its checkout and its renewals), newest first."""
-    return (
+@dataclass(frozen=True)
+class SubscriptionPayment:
+    """One payment of the subscription: its order, what of it the subscription was, and how much."""
+
+    order: Order
+    description: str
+    amount: int
+
+
+def subscription_payments(*, subscription: Subscription) -> list[SubscriptionPayment]:
+    """Return what the subscription paid, newest first: its renewals and plan changes whole, and of
+    its checkout's order only the subscription's lines (nothing while a trial ran)."""
+    orders = (
         Order.objects.filter(
             stripe_subscription_id=subscription.stripe_subscription_id,
             payment_status__in=Order.PAID_LIKE_STATUSES,
@@ -29,6 +41,18 @@ def subscription_payments(*, subscription: Subscription):
         .order_by("-created_at")
         .prefetch_related("items")
     )
+    payments = []
+    for order in orders:
+        items = list(order.items.all())
+        if order.is_renewal:
+            amount = order.amount_total
+        else:
+            items = [item for item in items if item.price_type == PriceType.RECURRING]
+            trial = any(item.trial_period_days for item in items)
+            amount = 0 if trial else sum(item.amount_total for item in items)
+        description = ", ".join(f"{item.quantity} × {item.product_name}" for item in items)
+        payments.append(SubscriptionPayment(order=order, description=description, amount=amount))
+    return payments
 
 
 def subscription_count_past_due() -> int:

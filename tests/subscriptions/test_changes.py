@@ -131,6 +131,9 @@ def test_an_upgrade_half_way_shows_its_price_then_charges_about_half_the_differe
     assert line.product_name.startswith("Remaining time on Tea of the month after")
     assert line.amount_total - order.amount_discount == order.amount_total  # less the unused time
     assert order.user == member
+    payments = client.get(url("detail", subscription_id)).text
+    assert "1 × Remaining time on Tea of the month after" in payments
+    assert f"{order.amount_total / 100:.2f}" in payments
     assert Subscription.objects.get(pk=neighbour.pk).items == neighbour.items
 
 
@@ -285,14 +288,20 @@ def test_a_plan_of_another_product_is_refused_unless_a_plan_family_groups_them(s
     assert "1 × Coffee club: $15.00 / month" in preview.text
 
 
-def test_a_guest_manages_through_the_link_until_the_subscription_joins_an_account(
-    guest_subscribes, tea_plan, stripe_api
+def test_a_guest_manages_through_the_link_in_the_order_email_until_the_subscription_joins_an_account(
+    guest_subscribes, tea_plan, stripe_api, mailoutbox
 ):
     stripe = stripe_api()
     subscription_id = guest_subscribes(tea_plan, email="guest@example.com")
     record = deliver_news(stripe, subscription_id)
-    path = subscription_link_path(subscription=record)
+    [receipt] = [m for m in mailoutbox if m.to == ["guest@example.com"] and record.order.number in m.subject]
+    path = re.search(r"Change, pause or skip your subscription: http://[^/\s]+(/\S+)", receipt.body).group(1)
+    assert path == subscription_link_path(subscription=record)
+    html = receipt.alternatives[0][0]
+    assert f'href="http://testserver{path}"' in html or path in html
     client = Client()
+    order_page = client.get(re.search(r"http://[^/\s]+(/orders/\S+)", receipt.body).group(1))
+    assert f'<a href="{path}">Manage your subscription</a>' in order_page.text
 
     page = client.get(path)
     assert "Skip the next delivery" in page.text
