@@ -26,6 +26,14 @@ class CartTotals:
     has_unavailable_lines: bool
     # What a checkout today would charge now and later (subscriptions, trials).
     schedule: PaymentSchedule
+    # Products whose free trial a checkout of this cart would not give: a checkout has one trial,
+    # only when every subscription in it offers one.
+    trials_dropped: tuple[str, ...] = ()
+
+    @property
+    def mixes_billing_intervals(self) -> bool:
+        """Whether the subscriptions are billed at different intervals: one checkout bills one."""
+        return len(self.schedule.recurring) > 1
 
 
 def cart_get_for_request(request) -> Cart | None:
@@ -105,14 +113,20 @@ def cart_lines(cart: Cart) -> list[CartItem]:
 def cart_totals(cart: Cart | None, lines: list[CartItem]) -> CartTotals:
     """Return the subtotal (minor units), item count and payment schedule of the lines that can be bought."""
     available = [line for line in lines if line.is_available]
+    schedule = payment_schedule(
+        [BillingLine.of_price(line.price, line.quantity) for line in available],
+        start=timezone.localdate(),
+    )
     return CartTotals(
         subtotal=sum(line.line_total for line in available),
         item_count=sum(line.quantity for line in available),
         currency=cart.currency if cart else "",
         has_unavailable_lines=len(available) != len(lines),
-        schedule=payment_schedule(
-            [BillingLine.of_price(line.price, line.quantity) for line in available],
-            start=timezone.localdate(),
+        schedule=schedule,
+        trials_dropped=tuple(
+            line.product.name
+            for line in available
+            if line.price.is_recurring and line.price.trial_period_days and not schedule.trial_days
         ),
     )
 
