@@ -168,6 +168,8 @@ class SubscriptionChanges:
             )
             details = line["parent"]["subscription_item_details"]
             details.update(invoice_item=new_id("ii_"), proration=True)
+            if sign < 0:
+                details["proration_details"] = {"credited_items": self._credited_items(subscription, item)}
             line["discountable"] = False
             lines.append(line)
 
@@ -185,6 +187,39 @@ class SubscriptionChanges:
                 continue
             prorated(item, 1, "Remaining")
         return lines
+
+    def _next_to_renew(self, params: Params) -> dict:
+        """The customer's subscription that renews first, as Stripe previews a customer's next
+        invoice when no subscription is named."""
+        customer = params.string("customer")
+        if not customer:
+            raise StripeError(
+                "You must specify one of `customer`, `subscription` or `subscription_details[items]`.",
+                param="customer",
+            )
+        self.store.get("customer", customer, param="customer", status=400)
+        live = [
+            s
+            for s in self.store.all("subscription")
+            if s["customer"] == customer and s["status"] in ("active", "trialing", "past_due")
+        ]
+        if not live:
+            raise StripeError(
+                f"No upcoming invoices for customer: {customer}", code="invoice_upcoming_none", status=404
+            )
+        return min(live, key=period_end)
+
+    def _credited_items(self, subscription: dict, item: dict) -> dict | None:
+        """The line of the last invoice that billed `item`'s period, which its credit refunds."""
+        for invoice in self.store.all("invoice"):
+            details = invoice["parent"] and invoice["parent"]["subscription_details"]
+            if not details or details["subscription"] != subscription["id"]:
+                continue
+            for line in invoice["lines"]["data"]:
+                billed = line["parent"]["subscription_item_details"]
+                if billed and billed["subscription_item"] == item["id"] and not billed["proration"]:
+                    return {"invoice": invoice["id"], "invoice_line_items": [line["id"]]}
+        return None
 
     def _invoice_now(self, subscription: dict, lines: list[dict], at: int) -> dict:
         """The subscription_update invoice of `lines` (and any pending ones), charged now."""
@@ -206,14 +241,12 @@ class SubscriptionChanges:
         the next renewal's (pending prorations, then the next period at the new prices)."""
         params.allow("customer", "subscription", "subscription_details", "automatic_tax", "currency")
         subscription_id = params.string("subscription")
-        if not subscription_id:
-            raise StripeError(
-                "Previewing an invoice without a subscription is not supported here; pass `subscription`.",
-                param="subscription",
-            )
-        subscription = self.store.get("subscription", subscription_id, param="subscription", status=400)
-        if params.has("customer") and params.string("customer") != subscription["customer"]:
-            raise StripeError("The subscription does not belong to this customer.", param="customer")
+        if subscription_id:
+            subscription = self.store.get("subscription", subscription_id, param="subscription", status=400)
+            if params.has("customer") and params.string("customer") != subscription["customer"]:
+                raise StripeError("The subscription does not belong to this customer.", param="customer")
+        else:
+            subscription = self._next_to_renew(params)
         details = params.hash("subscription_details") or Params({}, "subscription_details")
         details.allow("items", "proration_behavior", "proration_date")
         with clock_time(customer_time(self.store, subscription["customer"])):

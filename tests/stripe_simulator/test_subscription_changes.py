@@ -55,6 +55,9 @@ def test_an_upgrade_half_way_invoiced_now_charges_half_the_difference(
     assert (unused.amount, remaining.amount) == (-600, 1200)
     assert unused.parent.subscription_item_details.proration is True
     assert unused.parent.subscription_item_details.invoice_item.startswith("ii_")
+    credited = unused.parent.subscription_item_details.proration_details.credited_items
+    first = client.v1.invoices.retrieve(subscription.latest_invoice)
+    assert (credited.invoice, credited.invoice_line_items) == (first.id, [first.lines.data[0].id])
     assert unused.description.startswith("Unused time on Coffee club after")
     assert remaining.description.startswith("Remaining time on Coffee club after")
     assert (remaining.period.start, remaining.period.end) == (HALF_WAY, MARCH_END)
@@ -116,6 +119,9 @@ def test_a_quantity_change_pending_until_the_renewal_is_billed_with_it(sim, clie
 
     assert changed.latest_invoice == subscription.latest_invoice
     preview = client.v1.invoices.create_preview(params={"subscription": subscription.id})
+    assert client.v1.invoices.create_preview(params={"customer": subscription.customer}).amount_due == (
+        preview.amount_due
+    )
     # 12.00 more for the rest of March (3 x 6.00 - 6.00), then 3 x 12.00 for April.
     assert preview.amount_due == 1200 + 3600
     advance(client, clock, MARCH_END + DAY)
