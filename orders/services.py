@@ -20,8 +20,9 @@ from django.utils import timezone
 from django_mongodb_backend import transaction
 
 from cart.models import Cart, CartItem
+from cart.selectors import RecurringShipping
 from cart.services import cart_submit, cart_thaw
-from catalog.billing import BillingLine, payment_schedule
+from catalog.billing import BillingLine, checkout_trial_days, payment_schedule
 from catalog.models import Price, PriceType, Product
 from orders.emails import order_confirmation_send
 from orders.exceptions import InvalidStatusTransition
@@ -136,19 +137,23 @@ def order_create_from_cart(
     user,
     checkout_session_id: str,
     stripe_customer_id: str = "",
+    recurring_shipping: RecurringShipping | None = None,
 ) -> tuple[Order, bool]:
     """Create the PENDING order of a Checkout Session, with a snapshot of every line.
 
-    `lines` are cart items with `price` and `product` loaded and already checked for sale. Return
-    (order, created): a concurrent checkout of the same cart that created the same session first
-    wins the unique index on the session id, and its order is returned.
+    `lines` are cart items with `price` and `product` loaded and already checked for sale;
+    `recurring_shipping`, a subscription's shipping, becomes a line of its own, as on Stripe's
+    invoices. Return (order, created): a concurrent checkout of the same cart that created the same
+    session first wins the unique index on the session id, and its order is returned.
     """
     currency = lines[0].price.currency
-    subtotal = sum(line.price.unit_amount * line.quantity for line in lines)
+    billing_lines = [BillingLine.of_price(line.price, line.quantity) for line in lines]
+    trial_days = checkout_trial_days(billing_lines)
+    if recurring_shipping is not None:
+        billing_lines.append(recurring_shipping.billing_line(trial_period_days=trial_days))
+    subtotal = sum(line.amount for line in billing_lines)
     # Like Stripe's first invoice: recurring lines under a trial are not due today.
-    schedule = payment_schedule(
-        [BillingLine.of_price(line.price, line.quantity) for line in lines], start=timezone.localdate()
-    )
+    schedule = payment_schedule(billing_lines, start=timezone.localdate())
     order = Order(
         number=number,
         user=user,
@@ -178,6 +183,21 @@ def order_create_from_cart(
         )
         for line in lines
     ]
+    if recurring_shipping is not None:
+        rate = recurring_shipping.rate
+        items.append(
+            OrderItem(
+                product_name=f"Shipping: {rate.display_name}",
+                unit_amount=rate.amount,
+                currency=rate.currency,
+                quantity=1,
+                price_type=PriceType.RECURRING,
+                recurring_interval=recurring_shipping.interval,
+                recurring_interval_count=recurring_shipping.interval_count,
+                trial_period_days=schedule.trial_days,
+                amount_total=rate.amount,
+            )
+        )
     return _order_insert_once(order, items, twin={"stripe_checkout_session_id": checkout_session_id})
 
 

@@ -15,7 +15,7 @@ import stripe
 from django.conf import settings
 
 from cart.models import Cart, CartStatus
-from cart.selectors import cart_lines
+from cart.selectors import cart_lines, cart_recurring_shipping
 from cart.services import cart_freeze, cart_thaw
 from catalog.billing import BillingLine, checkout_trial_days
 from orders.models import Order, OrderStatus
@@ -36,6 +36,7 @@ from payments.exceptions import (
 )
 from payments.shipping import checkout_shipping_rate_ids
 from payments.stripe_client import stripe_client
+from payments.subscriptions import subscription_shipping_key, subscription_shipping_line_item
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,15 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         else:
             customer_id = ""
         shipping_rate_ids = _shipping_rate_ids(lines)
-        key = _checkout_key(cart, lines, customer_id, success_url, cancel_url, shipping_rate_ids)
+        recurring_shipping = cart_recurring_shipping(lines)
+        key = _checkout_key(
+            cart,
+            lines,
+            customer_id,
+            success_url,
+            cancel_url,
+            [*shipping_rate_ids, *subscription_shipping_key(shipping=recurring_shipping)],
+        )
         number = "ORD-" + key[:12].upper()
         trial_days = checkout_trial_days(BillingLine.of_price(line.price, line.quantity) for line in lines)
         session = _stripe_session_create(
@@ -101,6 +110,7 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
             success_url=success_url,
             cancel_url=cancel_url,
             shipping_rate_ids=shipping_rate_ids,
+            recurring_shipping=recurring_shipping,
         )
     except (stripe.APIConnectionError, stripe.APIError) as error:
         # APIError is Stripe failing on its side (a 5xx): an outage, not a refusal of this cart.
@@ -116,6 +126,7 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         user=user,
         checkout_session_id=session.id,
         stripe_customer_id=customer_id,
+        recurring_shipping=recurring_shipping,
     )
     _checkout_freeze_cart(cart=cart, order=order, lines=lines)
     return CheckoutStarted(order=order, url=session.url)
@@ -216,8 +227,8 @@ def _requires_shipping(lines: list) -> bool:
 
 def _shipping_rate_ids(lines: list) -> list[str]:
     """Return the Stripe shipping rates to offer: none for an all-digital cart or a subscription."""
-    # Checkout's shipping options are a one-time charge of a payment; a subscription's address is
-    # still collected, its delivery priced into the plan.
+    # Checkout's shipping options are a one-time charge of a payment; a subscription's shipping is
+    # a recurring line of its own (cart_recurring_shipping).
     if not _requires_shipping(lines) or any(line.price.is_recurring for line in lines):
         return []
     return checkout_shipping_rate_ids(currency=lines[0].price.currency)
@@ -239,7 +250,17 @@ def _checkout_key(
 
 
 def _stripe_session_create(
-    *, cart, lines, number, key, customer_id, trial_days, success_url, cancel_url, shipping_rate_ids
+    *,
+    cart,
+    lines,
+    number,
+    key,
+    customer_id,
+    trial_days,
+    success_url,
+    cancel_url,
+    shipping_rate_ids,
+    recurring_shipping=None,
 ) -> stripe.checkout.Session:
     recurring = any(line.price.is_recurring for line in lines)
     metadata = {"order_number": number, "cart_id": str(cart.pk)}
@@ -266,6 +287,8 @@ def _stripe_session_create(
         if customer_id:
             # Stripe Tax needs the customer's address: the one typed on Stripe's page is saved to them.
             params["customer_update"] = {"address": "auto", **({"shipping": "auto"} if ships else {})}
+    if recurring_shipping is not None:
+        params["line_items"].append(subscription_shipping_line_item(shipping=recurring_shipping))
     if recurring:
         params["subscription_data"] = {"metadata": {"order_number": number}}
         if trial_days:

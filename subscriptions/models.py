@@ -92,7 +92,12 @@ class Subscription(models.Model):
 
     @property
     def product_names(self) -> str:
-        return ", ".join(item["product_name"] for item in self.items if item.get("product_name"))
+        return ", ".join(item["product_name"] for item in self.product_items if item.get("product_name"))
+
+    @property
+    def product_items(self) -> list[dict]:
+        """The items but the recurring shipping line (payments.subscriptions)."""
+        return [item for item in self.items if not item.get("is_shipping")]
 
     @property
     def amount_per_period(self) -> int:

@@ -24,6 +24,8 @@ from subscriptions.selectors import subscription_plan_options
 logger = logging.getLogger(__name__)
 
 MAX_QUANTITY = 99
+# The metadata key of the Stripe product of a subscription's recurring shipping line.
+SHIPPING_METADATA_KEY = "shop_shipping_rate"
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 # A skipped renewal: collection resumes this long after it, before the next one.
 SKIP_MARGIN = timedelta(hours=1)
@@ -94,8 +96,10 @@ def _item_from_stripe(item: dict) -> dict:
     product = price.get("product")
     # The product is expanded when read by payments.subscriptions; else our catalog names it.
     name = product.get("name") if isinstance(product, dict) else (ours.product.name if ours else "")
+    metadata = (product.get("metadata") if isinstance(product, dict) else None) or {}
     return {
         "stripe_item_id": item.get("id") or "",
+        "is_shipping": SHIPPING_METADATA_KEY in metadata,
         "product_name": name or "",
         "price_id": str(ours.pk) if ours else None,
         "stripe_price_id": price.get("id") or "",

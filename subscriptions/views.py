@@ -164,7 +164,7 @@ class SubscriptionPageMixin:
             "manage_path": self.manage_path(subscription),
             "plan_choices": [
                 (item, subscription_plan_options(subscription=subscription, item=item))
-                for item in subscription.items
+                for item in subscription.product_items
             ]
             if subscription.can_change
             else [],

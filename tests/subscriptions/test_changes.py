@@ -13,7 +13,7 @@ from django.urls import reverse
 from catalog.models import Price
 from orders.models import Order
 from payments.catalog_sync import catalog_price_ensure_stripe
-from subscriptions.links import subscription_link_path
+from subscriptions.links import subscription_id_from_link, subscription_link_path
 from subscriptions.models import PlanFamily, Subscription
 from tests import factories
 from tests.subscriptions.conftest import (
@@ -296,12 +296,17 @@ def test_a_guest_manages_through_the_link_in_the_order_email_until_the_subscript
     record = deliver_news(stripe, subscription_id)
     [receipt] = [m for m in mailoutbox if m.to == ["guest@example.com"] and record.order.number in m.subject]
     path = re.search(r"Change, pause or skip your subscription: http://[^/\s]+(/\S+)", receipt.body).group(1)
-    assert path == subscription_link_path(subscription=record)
+    # Signed with the time it was sent at: the link names this subscription.
+    assert path.startswith(subscription_link_path(subscription=record).split("link/")[0] + "link/")
+    assert subscription_id_from_link(token=path.rstrip("/").rsplit("/", 1)[1]) == subscription_id
     html = receipt.alternatives[0][0]
     assert f'href="http://testserver{path}"' in html or path in html
     client = Client()
     order_page = client.get(re.search(r"http://[^/\s]+(/orders/\S+)", receipt.body).group(1))
-    assert f'<a href="{path}">Manage your subscription</a>' in order_page.text
+    manage = re.search(
+        r'<a href="/accounts/subscriptions/link/([^"/]+)/">Manage your subscription</a>', order_page.text
+    )
+    assert subscription_id_from_link(token=manage.group(1)) == subscription_id
 
     page = client.get(path)
     assert "Skip the next delivery" in page.text
