@@ -141,7 +141,7 @@ class Billing:
         self._sent()["upcoming"].append([subscription["id"], end])
         preview = self._invoice(
             subscription,
-            self._cycle_lines(subscription, end),
+            copy.deepcopy(self.pending_lines(subscription["id"])) + self._cycle_lines(subscription, end),
             invoice_id=new_id("upcoming_in_"),
             preview=True,
             billing_reason="upcoming",

@@ -13,6 +13,7 @@ from django.urls import reverse
 from catalog.models import Price
 from orders.models import Order
 from payments.catalog_sync import catalog_price_ensure_stripe
+from payments.refunds import order_refund_request
 from subscriptions.links import subscription_id_from_link, subscription_link_path
 from subscriptions.models import PlanFamily, Subscription
 from tests import factories
@@ -131,6 +132,14 @@ def test_an_upgrade_half_way_shows_its_price_then_charges_about_half_the_differe
     assert line.product_name.startswith("Remaining time on Tea of the month after")
     assert line.amount_total - order.amount_discount == order.amount_total  # less the unused time
     assert order.user == member
+    refund = order_refund_request(
+        order=order,
+        amount=order.amount_total,
+        reason="Changed their mind",
+        requested_by=None,
+        request_token="plan-change-refund-1",
+    )
+    assert stripe.v1.refunds.retrieve(refund.stripe_refund_id).amount == order.amount_total
     payments = client.get(url("detail", subscription_id)).text
     assert "1 × Remaining time on Tea of the month after" in payments
     assert f"{order.amount_total / 100:.2f}" in payments
@@ -159,6 +168,35 @@ def test_a_downgrade_waits_for_the_next_period_and_lowers_the_next_renewal_order
     deliver_news(stripe, subscription_id)
     [renewal] = later_orders(subscription_id)
     assert renewal.amount_total == 900
+
+
+def test_a_downgrade_charged_now_credits_the_unused_time_to_the_next_renewal_order(
+    clocked_member, member_subscribes, tea_plan, big_tea, stripe_api, settings
+):
+    settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW = True
+    member, clock = clocked_member
+    stripe = stripe_api()
+    subscription_id = member_subscribes(member, big_tea)
+    record = deliver_news(stripe, subscription_id)
+    start, end = period(stripe, subscription_id)
+    advance(stripe, clock, to=start + (end - start) // 2)
+    client = signed_in(member)
+    change = {"item": record.items[0]["stripe_item_id"], "price": tea_plan.pk, "quantity": 1}
+
+    preview = client.get(url("plan", subscription_id), change)
+
+    credit = float(re.search(r"and \$(\d+\.\d\d) credited to your next payments", preview.text).group(1))
+    assert 4.40 <= credit <= 4.60  # half of 18.00 - 9.00
+    proration_date = re.search(r'name="proration_date" value="(\d+)"', preview.text).group(1)
+    client.post(url("plan", subscription_id), {**change, "proration_date": proration_date})
+    deliver_news(stripe, subscription_id)
+    assert later_orders(subscription_id) == []  # nothing was charged
+    advance(stripe, clock, to=end + DAY)
+    deliver_news(stripe, subscription_id)
+    [renewal] = later_orders(subscription_id)
+    assert renewal.amount_subtotal == 900
+    assert renewal.amount_discount == round(credit * 100)
+    assert renewal.amount_total == 900 - renewal.amount_discount
 
 
 def test_more_of_the_same_plan_is_previewed_and_charged_like_an_upgrade(subscribed):
