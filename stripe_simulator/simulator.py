@@ -79,11 +79,13 @@ class StripeSimulator:
             page_url=lambda session_id: f"{self.public_url}/checkout/{session_id}",
             on_bank_debit_started=self._schedule_settlement,
         )
+        changes = SubscriptionChanges(self._store, subscriptions, billing)
         portal = Portal(
             self._store,
             self._payments,
             subscriptions,
             billing,
+            changes,
             page_url=lambda session_id: f"{self.public_url}/billing_portal/{session_id}",
         )
         test_clocks = TestClocks(self._store, billing, subscriptions)
@@ -94,7 +96,7 @@ class StripeSimulator:
             checkout=self._checkout,
             payments=self._payments,
             subscriptions=subscriptions,
-            subscription_changes=SubscriptionChanges(self._store, subscriptions, billing),
+            subscription_changes=changes,
             billing=billing,
             test_clocks=test_clocks,
             portal=portal,

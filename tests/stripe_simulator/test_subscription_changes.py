@@ -8,6 +8,7 @@ import pytest
 import stripe
 
 from .test_billing import DAY, advance, subscribe_on_clock
+from .test_simulator import get, post
 
 # 2031-03-01 12:00 UTC: a 31-day March, so half way is 15.5 days on.
 START = int(datetime(2031, 3, 1, 12, tzinfo=UTC).timestamp())
@@ -241,3 +242,28 @@ def test_changes_are_refused_the_way_stripe_refuses_them(sim, client, catalog, b
         with pytest.raises(stripe.InvalidRequestError):
             change(client, subscription, **params)
     assert item_of(client.v1.subscriptions.retrieve(subscription.id)).quantity == 1
+
+
+def test_the_portal_switches_the_plan_with_the_proration_on_the_next_invoice(
+    sim, client, catalog, big_monthly
+):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+    advance(client, clock, HALF_WAY)
+    portal = client.v1.billing_portal.sessions.create(params={"customer": subscription.customer})
+    assert "Coffee club: $24.00 / month" in get(portal.url)
+
+    status, _, page = post(
+        portal.url, {"action": "switch_plan", "subscription": subscription.id, "price": big_monthly.id}
+    )
+
+    assert status == 200
+    assert "Your plan was changed." in page
+    assert "Next charge: $24.00" in page
+    assert item_of(client.v1.subscriptions.retrieve(subscription.id)).price.id == big_monthly.id
+    assert (
+        client.v1.invoices.create_preview(params={"subscription": subscription.id}).amount_due == 600 + 2400
+    )
+    _, _, refused = post(
+        portal.url, {"action": "switch_plan", "subscription": subscription.id, "price": catalog["mug"].id}
+    )
+    assert "Choose one of the plans offered." in refused
