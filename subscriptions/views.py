@@ -118,8 +118,12 @@ class ChangeItemForm(forms.Form):
     item = forms.CharField(max_length=255)
     price = forms.CharField(max_length=64)
     quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY)
-    # Set by the preview page: the moment its amounts were counted from.
-    proration_date = forms.IntegerField(required=False)
+
+
+# The confirmation of a previewed change: signed, so that the change and the moment its
+# proration was counted from (which sets the charge) are the preview's; valid long enough to read it.
+_CONFIRMATION_SALT = "subscriptions.views.change_confirmation"
+_CONFIRMATION_MAX_AGE = 30 * 60
 
 
 class PauseForm(forms.Form):
@@ -289,32 +293,31 @@ class SubscriptionPlanView(SubscriptionAccessMixin, View):
 
     template_name = "subscriptions/subscription_change.html"
 
-    def build(self, subscription: Subscription, data):
-        form = ChangeItemForm(data)
-        if not form.is_valid():
-            raise SubscriptionNotChangeable("Choose a plan and a quantity from 1 to 99.")
-        fields = form.cleaned_data
-        return subscription_change_build(
-            subscription=subscription,
-            stripe_item_id=fields["item"],
-            price_id=fields["price"],
-            quantity=fields["quantity"],
-            proration_date=fields["proration_date"],
-        )
-
     def get(self, request, *args, **kwargs):
         subscription = self.get_subscription()
+        form = ChangeItemForm(request.GET)
         try:
-            change = self.build(subscription, request.GET)
+            if not form.is_valid():
+                raise SubscriptionNotChangeable("Choose a plan and a quantity from 1 to 99.")
+            wanted = form.cleaned_data
+            change = subscription_change_build(
+                subscription=subscription,
+                stripe_item_id=wanted["item"],
+                price_id=wanted["price"],
+                quantity=wanted["quantity"],
+            )
             preview = subscription_change_preview(subscription=subscription, change=change)
         except SubscriptionChangeFailed as error:
             messages.error(request, _customer_message(error))
             return HttpResponseRedirect(self.manage_path(subscription))
+        confirmation = signing.dumps(
+            {**wanted, "proration_date": preview.proration_date}, salt=_CONFIRMATION_SALT
+        )
         context = {
             "subscription": subscription,
             "preview": preview,
             "change": change,
-            "price_id": request.GET["price"],
+            "confirmation": confirmation,
             "manage_path": self.manage_path(subscription),
         }
         return render(request, self.template_name, context)
@@ -322,7 +325,14 @@ class SubscriptionPlanView(SubscriptionAccessMixin, View):
     def post(self, request, *args, **kwargs):
         subscription = self.get_subscription()
         try:
-            change = self.build(subscription, request.POST)
+            confirmed = self.confirmed(request.POST.get("confirmation", ""))
+            change = subscription_change_build(
+                subscription=subscription,
+                stripe_item_id=confirmed["item"],
+                price_id=confirmed["price"],
+                quantity=confirmed["quantity"],
+                proration_date=confirmed["proration_date"],
+            )
             subscription = subscription_change(subscription=subscription, change=change)
         except SubscriptionChangeFailed as error:
             messages.error(request, _customer_message(error))
@@ -335,6 +345,16 @@ class SubscriptionPlanView(SubscriptionAccessMixin, View):
             starts = date_format(subscription.current_period_end, "j F Y")
             messages.success(request, f"From {starts} your plan is {plan}, at {price} per period.")
         return HttpResponseRedirect(self.manage_path(subscription))
+
+    def confirmed(self, token: str) -> dict:
+        try:
+            return signing.loads(token, salt=_CONFIRMATION_SALT, max_age=_CONFIRMATION_MAX_AGE)
+        except signing.SignatureExpired:
+            raise SubscriptionNotChangeable(
+                "The price shown has expired: please look at the change again."
+            ) from None
+        except signing.BadSignature:
+            raise SubscriptionNotChangeable("Please look at the price of the change first.") from None
 
 
 def _portal_redirect(request, subscription: Subscription, return_path: str):

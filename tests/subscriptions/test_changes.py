@@ -74,6 +74,12 @@ def later_orders(subscription_id):
     )
 
 
+def confirm(client, subscription_id, preview):
+    """Press "Confirm the change" on the preview page."""
+    token = re.search(r'name="confirmation" value="([^"]+)"', preview.text).group(1)
+    return client.post(url("plan", subscription_id), {"confirmation": token})
+
+
 def long_date(moment: datetime) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
@@ -116,10 +122,9 @@ def test_an_upgrade_half_way_shows_its_price_then_charges_about_half_the_differe
     charged_today = re.search(r'class="change-amount-now">\$(\d+\.\d\d)', preview.text).group(1)
     assert 4.40 <= float(charged_today) <= 4.60  # half of 18.00 - 9.00
     assert f"From {long_date(record.current_period_end)}" in preview.text
-    proration_date = re.search(r'name="proration_date" value="(\d+)"', preview.text).group(1)
     assert Order.objects.filter(stripe_subscription_id=subscription_id).count() == 1  # nothing yet
 
-    done = client.post(url("plan", subscription_id), {**change, "proration_date": proration_date})
+    done = confirm(client, subscription_id, preview)
 
     assert done.status_code == 302
     assert "Your plan is now 1 × Tea of the month" in client.get(done.headers["Location"]).text
@@ -160,7 +165,7 @@ def test_a_downgrade_waits_for_the_next_period_and_lowers_the_next_renewal_order
 
     assert "Nothing: you keep your current plan until" in preview.text
     assert re.search(r'class="change-amount-next">\$9\.00 each period', preview.text)
-    client.post(url("plan", subscription_id), change)
+    confirm(client, subscription_id, preview)
     record = deliver_news(stripe, subscription_id)
     assert record.amount_per_period == 900
     assert later_orders(subscription_id) == []  # nothing charged now
@@ -187,8 +192,7 @@ def test_a_downgrade_charged_now_credits_the_unused_time_to_the_next_renewal_ord
 
     credit = float(re.search(r"and \$(\d+\.\d\d) credited to your next payments", preview.text).group(1))
     assert 4.40 <= credit <= 4.60  # half of 18.00 - 9.00
-    proration_date = re.search(r'name="proration_date" value="(\d+)"', preview.text).group(1)
-    client.post(url("plan", subscription_id), {**change, "proration_date": proration_date})
+    confirm(client, subscription_id, preview)
     deliver_news(stripe, subscription_id)
     assert later_orders(subscription_id) == []  # nothing was charged
     advance(stripe, clock, to=end + DAY)
@@ -197,6 +201,28 @@ def test_a_downgrade_charged_now_credits_the_unused_time_to_the_next_renewal_ord
     assert renewal.amount_subtotal == 900
     assert renewal.amount_discount == round(credit * 100)
     assert renewal.amount_total == 900 - renewal.amount_discount
+
+
+def test_a_change_is_made_only_as_its_preview_showed_it(subscribed, big_tea):
+    member, clock, record, stripe = subscribed
+    subscription_id = record.stripe_subscription_id
+    start, end = period(stripe, subscription_id)
+    advance(stripe, clock, to=start + (end - start) // 2)
+    client = signed_in(member)
+    change = {"item": record.items[0]["stripe_item_id"], "price": big_tea.pk, "quantity": 1}
+    preview = client.get(url("plan", subscription_id), change)
+    token = re.search(r'name="confirmation" value="([^"]+)"', preview.text).group(1)
+
+    # Counted from the period's last second, an upgrade would cost nothing: the form cannot say so.
+    for forged in ({**change, "proration_date": end - 1}, {"confirmation": token[:-2] + "xx"}):
+        refused = client.post(url("plan", subscription_id), forged)
+        assert "Please look at the price of the change first." in client.get(refused.headers["Location"]).text
+
+    assert (
+        deliver_news(stripe, subscription_id).items[0]["stripe_price_id"]
+        == record.items[0]["stripe_price_id"]
+    )
+    assert later_orders(subscription_id) == []
 
 
 def test_more_of_the_same_plan_is_previewed_and_charged_like_an_upgrade(subscribed):
@@ -210,13 +236,7 @@ def test_more_of_the_same_plan_is_previewed_and_charged_like_an_upgrade(subscrib
 
     preview = client.get(url("plan", subscription_id), change)
     charged_today = float(re.search(r'class="change-amount-now">\$(\d+\.\d\d)', preview.text).group(1))
-    client.post(
-        url("plan", subscription_id),
-        {
-            **change,
-            "proration_date": re.search(r'name="proration_date" value="(\d+)"', preview.text).group(1),
-        },
-    )
+    confirm(client, subscription_id, preview)
 
     assert 8.80 <= charged_today <= 9.20  # two more bags for half a month
     record = deliver_news(stripe, subscription_id)
