@@ -258,6 +258,7 @@ def test_a_paused_subscription_makes_no_renewal_order_until_it_resumes(subscribe
     record = deliver_news(stripe, subscription_id)
     assert record.is_paused
     assert record.next_charge_at is None
+    assert "Paused until you resume it" in client.get(reverse("subscriptions:list")).text
     for _ in range(2):
         advance(stripe, clock, to=period(stripe, subscription_id)[1] + DAY)
     deliver_news(stripe, subscription_id)
@@ -283,6 +284,8 @@ def test_a_skipped_renewal_makes_no_order_and_the_one_after_does(subscribed):
         f"Billing and deliveries restart on {long_date(restart)}"
         in client.get(skipped.headers["Location"]).text
     )
+    listing = client.get(reverse("subscriptions:list")).text
+    assert f'Paused, then next charge $9.00 on <time datetime="{restart.isoformat()}">' in listing
     advance(stripe, clock, to=period(stripe, subscription_id)[1] + DAY)
     deliver_news(stripe, subscription_id)
     assert later_orders(subscription_id) == []
