@@ -16,7 +16,7 @@ from .billing import Billing, _line
 from .errors import StripeError
 from .params import Params
 from .store import Store, clock_time, new_id, now
-from .subscriptions import Subscriptions, _plan, customer_time, period_end
+from .subscriptions import Subscriptions, _plan, add_interval, customer_time, period_end
 
 PRORATION_BEHAVIORS = ("always_invoice", "create_prorations", "none")
 PAUSE_BEHAVIORS = ("keep_as_draft", "mark_uncollectible", "void")
@@ -58,16 +58,38 @@ class SubscriptionChanges:
             if params.has("pause_collection"):
                 changes["pause_collection"] = _pause_collection(params)
             prorations = []
-            if items is not None:
+            new_cycle = items is not None and self._starts_new_cycle(subscription, items)
+            if new_cycle:
+                # Another billing interval: the period restarts now and is invoiced at once, less
+                # the unused time of the old one.
+                at = now()
+                prorations = self._prorations(subscription, items, at, credits_only=True)
+                prorations = prorations if behavior != "none" else []
+                end = add_interval(at, *_interval(items[0]))
+                for item in items:
+                    item.update(current_period_start=at, current_period_end=end, billed_until=end)
+                changes["billing_cycle_anchor"] = at
+            elif items is not None:
                 prorations = self._prorations(subscription, items, at) if behavior != "none" else []
+            if items is not None:
                 changes["items"] = copy.deepcopy(subscription["items"]) | {"data": items}
             rest = params.without(*CHANGE_PARAMS)
             self.subscriptions.update(rest, subscription, changes)
-            if prorations and behavior == "always_invoice":
+            if new_cycle:
+                self._invoice_now(subscription, prorations + self.billing._cycle_lines(subscription, at), at)
+            elif prorations and behavior == "always_invoice":
                 self._invoice_now(subscription, prorations, at)
             elif prorations:
                 self.billing.pending_lines(subscription["id"]).extend(prorations)
             return subscription
+
+    @staticmethod
+    def _starts_new_cycle(subscription: dict, items: list[dict]) -> bool:
+        """Whether the items are billed at another interval, which restarts the billing cycle
+        (not during a trial, whose end stays the anchor)."""
+        if subscription["status"] == "trialing":
+            return False
+        return _interval(items[0]) != _interval(subscription["items"]["data"][0])
 
     def _new_items(self, params: Params, subscription: dict) -> list[dict]:
         """The subscription's items as `items` leaves them (given ids are changed or deleted,
@@ -141,9 +163,12 @@ class SubscriptionChanges:
             )
         return at
 
-    def _prorations(self, subscription: dict, new_items: list[dict], at: int) -> list[dict]:
+    def _prorations(
+        self, subscription: dict, new_items: list[dict], at: int, *, credits_only: bool = False
+    ) -> list[dict]:
         """Credit for the unused time of each item the change removes or alters, charge for the
-        remaining time of each it adds or alters; nothing for a subscription in its trial."""
+        remaining time of each it adds or alters (unless `credits_only`); nothing for a
+        subscription in its trial."""
         if subscription["status"] == "trialing":
             return []
         start, end = subscription["items"]["data"][0]["current_period_start"], period_end(subscription)
@@ -181,7 +206,7 @@ class SubscriptionChanges:
             ):
                 continue
             prorated(item, -1, "Unused")
-        for item_id, item in new.items():
+        for item_id, item in () if credits_only else new.items():
             was = old.get(item_id)
             if was and (was["price"]["id"], was["quantity"]) == (item["price"]["id"], item["quantity"]):
                 continue
@@ -261,7 +286,25 @@ class SubscriptionChanges:
             at = self._proration_date(details, subscription, behavior)
             prorations = self._prorations(subscription, items, at) if behavior != "none" else []
             pending = copy.deepcopy(self.billing.pending_lines(subscription["id"]))
-            if behavior == "always_invoice":
+            if details.has("items") and self._starts_new_cycle(subscription, items):
+                at = now()
+                credits = self._prorations(subscription, items, at, credits_only=True)
+                changed = {
+                    **subscription,
+                    "billing_cycle_anchor": at,
+                    "items": {**subscription["items"], "data": items},
+                }
+                invoice = self.billing._invoice(
+                    changed,
+                    pending
+                    + (credits if behavior != "none" else [])
+                    + self.billing._cycle_lines(changed, at),
+                    invoice_id=new_id("upcoming_in_"),
+                    preview=True,
+                    billing_reason="subscription_update",
+                    period=(at, at),
+                )
+            elif behavior == "always_invoice":
                 invoice = self.billing._invoice(
                     subscription,
                     pending + prorations,
@@ -314,3 +357,8 @@ def _pause_collection(params: Params) -> dict | None:
     if resumes_at is not None and resumes_at <= now():
         raise StripeError("Invalid resumes_at: must be in the future.", param="pause_collection[resumes_at]")
     return {"behavior": behavior, "resumes_at": resumes_at}
+
+
+def _interval(item: dict) -> tuple[str, int]:
+    recurring = item["price"]["recurring"]
+    return recurring["interval"], recurring["interval_count"]

@@ -217,6 +217,41 @@ def test_paused_until_resumed_then_resumed_by_hand(sim, client, catalog):
     assert [i.status for i in invoices if i.billing_reason == "subscription_cycle"] == ["void", "void"]
 
 
+def test_another_interval_restarts_the_period_now_and_invoices_it_less_the_unused_time(
+    sim, client, catalog, big_monthly
+):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+    yearly = client.v1.prices.create(
+        params={
+            "product": big_monthly.product,
+            "unit_amount": 12000,
+            "currency": "usd",
+            "recurring": {"interval": "year"},
+        }
+    )
+    advance(client, clock, HALF_WAY)
+    items = [{"id": item_of(subscription).id, "price": yearly.id}]
+
+    preview = client.v1.invoices.create_preview(
+        params={"subscription": subscription.id, "subscription_details": {"items": items}}
+    )
+    changed = change(client, subscription, items=items)
+
+    invoice = client.v1.invoices.retrieve(changed.latest_invoice)
+    assert (invoice.billing_reason, invoice.status, invoice.amount_paid) == (
+        "subscription_update",
+        "paid",
+        12000 - 600,
+    )
+    assert preview.amount_due == invoice.amount_paid
+    assert changed.billing_cycle_anchor == HALF_WAY
+    assert item_of(changed).current_period_end == int(datetime(2032, 3, 17, 0, tzinfo=UTC).timestamp())
+    advance(client, clock, MARCH_END + DAY)
+    assert (
+        client.v1.subscriptions.retrieve(subscription.id).latest_invoice == invoice.id
+    )  # no monthly renewal
+
+
 def test_changes_are_refused_the_way_stripe_refuses_them(sim, client, catalog, big_monthly):
     _clock, subscription = subscribe_on_clock(sim, client, catalog, START)
     item = item_of(subscription)
