@@ -10,15 +10,17 @@ class PlanChange:
     """One item of the subscription moved to another price or quantity.
 
     `charge_now`: prorated and charged at once (an upgrade), else the new price is billed from
-    the next period. `proration_date` (a Unix time, the provider's clock) is the moment its
-    preview counted the proration from, so that the change charges what the preview showed; None
-    before the preview.
+    the next period. `restarts_period`: billed at another interval, the new plan's first period
+    starts now and is charged at once, less the unused time of the old one. `proration_date` (a
+    Unix time, the provider's clock) is the moment its preview counted the proration from, so
+    that the change charges what the preview showed; None before the preview.
     """
 
     stripe_item_id: str
     stripe_price_id: str
     quantity: int
     charge_now: bool
+    restarts_period: bool
     proration_date: int | None
     product_name: str
     unit_amount: int

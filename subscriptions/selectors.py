@@ -61,8 +61,9 @@ def subscription_count_past_due() -> int:
 
 def subscription_plan_options(*, subscription: Subscription, item: dict) -> list[Price]:
     """Return the prices one item of the subscription can move to, cheapest first: the active
-    recurring prices, in its currency and billed as often, of its product and of every product a
-    plan family groups with it (its own price included)."""
+    recurring prices, in its currency, of its product and of every product a plan family groups
+    with it (its own price included). Billed as often as now, unless the item is all the
+    subscription bills: one subscription bills one interval."""
     current = Price.objects.filter(stripe_price_id=item.get("stripe_price_id")).first()
     if current is None:
         return []
@@ -72,16 +73,16 @@ def subscription_plan_options(*, subscription: Subscription, item: dict) -> list
     product_ids.update(
         memberships.filter(planfamily_id__in=list(families)).values_list("product_id", flat=True)
     )
-    return list(
-        Price.objects.filter(
-            product_id__in=product_ids,
-            type=PriceType.RECURRING,
-            active=True,
-            deleted_at__isnull=True,
-            currency=current.currency,
+    prices = Price.objects.filter(
+        product_id__in=product_ids,
+        type=PriceType.RECURRING,
+        active=True,
+        deleted_at__isnull=True,
+        currency=current.currency,
+    )
+    if len(subscription.items) > 1:
+        prices = prices.filter(
             recurring_interval=current.recurring_interval,
             recurring_interval_count=current.recurring_interval_count,
         )
-        .select_related("product")
-        .order_by("unit_amount")
-    )
+    return list(prices.select_related("product").order_by("unit_amount"))

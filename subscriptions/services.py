@@ -201,9 +201,9 @@ def subscription_change_build(
 ) -> PlanChange:
     """Return the change of one item to the price `price_id` (ours) and `quantity`, checked: a price
     the subscriber may move to (subscriptions.selectors.subscription_plan_options) and a quantity
-    from 1 to 99. An upgrade is charged now; a downgrade from the next period unless the merchant
-    set SUBSCRIPTION_DOWNGRADES_CHARGE_NOW. `proration_date` is the moment its preview counted
-    from (None for a new preview).
+    from 1 to 99. An upgrade, or a price of another interval, is charged now; a downgrade from the
+    next period unless the merchant set SUBSCRIPTION_DOWNGRADES_CHARGE_NOW. `proration_date` is
+    the moment its preview counted from (None for a new preview).
 
     Raise SubscriptionNotChangeable when the change is not one the subscriber may make.
     """
@@ -233,11 +233,16 @@ def subscription_change_build(
         except StripeSyncFailed as error:
             raise SubscriptionChangeFailed(str(error)) from error
     new_amount, old_amount = price.unit_amount * quantity, item["unit_amount"] * item["quantity"]
+    restarts_period = (price.recurring_interval, price.recurring_interval_count) != (
+        item["interval"],
+        item["interval_count"],
+    )
     return PlanChange(
         stripe_item_id=stripe_item_id,
         stripe_price_id=price.stripe_price_id,
         quantity=quantity,
-        charge_now=new_amount > old_amount or settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
+        charge_now=restarts_period or new_amount > old_amount or settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
+        restarts_period=restarts_period,
         proration_date=proration_date,
         product_name=price.product.name,
         unit_amount=price.unit_amount,

@@ -245,6 +245,35 @@ def test_more_of_the_same_plan_is_previewed_and_charged_like_an_upgrade(subscrib
     assert order.amount_total == round(charged_today * 100)
 
 
+def test_a_yearly_plan_starts_a_year_today_less_the_unused_month(subscribed, tea_plan):
+    member, clock, record, stripe = subscribed
+    subscription_id = record.stripe_subscription_id
+    yearly = factories.PriceFactory(yearly=True, product=tea_plan.product, unit_amount=9000)
+    start, end = period(stripe, subscription_id)
+    advance(stripe, clock, to=start + (end - start) // 2)
+    client = signed_in(member)
+    change = {"item": record.items[0]["stripe_item_id"], "price": yearly.pk, "quantity": 1}
+    assert "$90.00 / year" in client.get(url("detail", subscription_id)).text
+
+    preview = client.get(url("plan", subscription_id), change)
+
+    charged_today = float(re.search(r'class="change-amount-now">\$(\d+\.\d\d)', preview.text).group(1))
+    assert 85.40 <= charged_today <= 85.60  # 90.00 less half of 9.00
+    assert "your first year of the new plan, starting today" in preview.text
+    confirm(client, subscription_id, preview)
+    record = deliver_news(stripe, subscription_id)
+    assert (record.items[0]["interval"], record.amount_per_period) == ("year", 9000)
+    assert record.current_period_end.year == record.current_period_start.year + 1
+    [order] = later_orders(subscription_id)
+    assert order.amount_total == round(charged_today * 100)
+    [line] = order.items.all()
+    assert (line.product_name, line.amount_total, line.recurring_interval) == (
+        "Tea of the month",
+        9000,
+        "year",
+    )
+
+
 def test_a_paused_subscription_makes_no_renewal_order_until_it_resumes(subscribed):
     member, clock, record, stripe = subscribed
     subscription_id = record.stripe_subscription_id
