@@ -167,8 +167,9 @@ class SubscriptionPageMixin:
             "payments": subscription_payments(subscription=subscription),
             "manage_path": self.manage_path(subscription),
             "plan_choices": [
-                (item, subscription_plan_options(subscription=subscription, item=item))
+                (item, options)
                 for item in subscription.product_items
+                if (options := subscription_plan_options(subscription=subscription, item=item))
             ]
             if subscription.can_change
             else [],
