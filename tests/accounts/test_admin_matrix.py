@@ -15,7 +15,7 @@ from catalog.models import Coupon, Price, Product, PromotionCode, ShippingRate
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
 from pages.models import Page
 from payments.models import WebhookEvent
-from subscriptions.models import Subscription
+from subscriptions.models import PlanFamily, Subscription
 from tests import factories
 from tests.accounts.admin_pages import observed_access
 
@@ -54,6 +54,7 @@ ROW_FACTORIES = {
     ),
     Refund: factories.RefundFactory,
     Subscription: factories.SubscriptionFactory,
+    PlanFamily: lambda: PlanFamily.objects.create(name="Coffee club"),
     WebhookEvent: factories.WebhookEventFactory,
     Page: factories.PageFactory,
 }
