@@ -13,9 +13,9 @@ import copy
 from datetime import UTC, datetime
 
 from .billing import Billing, _line
-from .errors import StripeError
+from .errors import StripeError, resource_missing
 from .params import Params
-from .store import Store, clock_time, new_id, now
+from .store import Store, clock_time, list_object, new_id, now
 from .subscriptions import Subscriptions, _plan, add_interval, customer_time, period_end
 
 PRORATION_BEHAVIORS = ("always_invoice", "create_prorations", "none")
@@ -258,6 +258,40 @@ class SubscriptionChanges:
         self.billing._open(invoice)
         self.billing.collect(invoice)
         return invoice
+
+    # /v1/subscription_items
+
+    def list_items(self, params: Params) -> dict:
+        params.allow("subscription", "limit", "starting_after", "ending_before")
+        subscription = self.store.get(
+            "subscription", params.string("subscription", required=True), param="subscription", status=400
+        )
+        return list_object(
+            subscription["items"]["data"], params, "/v1/subscription_items", "subscription_item"
+        )
+
+    def retrieve_item(self, params: Params, item_id: str) -> dict:
+        return self._item(item_id)[1]
+
+    def update_item(self, params: Params, item_id: str) -> dict:
+        """A change of one item (price, quantity, metadata), as `update_subscription` makes it
+        with ``items[0][id]``."""
+        params.allow(
+            "price", "quantity", "metadata", "proration_behavior", "proration_date", "payment_behavior"
+        )
+        subscription, _ = self._item(item_id)
+        item = params.without("proration_behavior", "proration_date", "payment_behavior").data()
+        change = params.without("price", "quantity", "metadata").data()
+        self.update_subscription(Params({**change, "items": [{**item, "id": item_id}]}), subscription["id"])
+        return self._item(item_id)[1]
+
+    def _item(self, item_id: str) -> tuple[dict, dict]:
+        """The live subscription holding the item, and the item."""
+        for subscription in self.store.all("subscription"):
+            for item in subscription["items"]["data"]:
+                if item["id"] == item_id:
+                    return subscription, item
+        raise resource_missing("subscription_item", item_id, "id", 404)
 
     # POST /v1/invoices/create_preview
 

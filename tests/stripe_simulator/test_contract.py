@@ -495,6 +495,22 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
                 (),
             ),
         ],
+        ("GET", "/v1/subscription_items"): [
+            (http.ok("GET", "/v1/subscription_items", {"subscription": world["upgraded"]}), ())
+        ],
+        ("GET", "/v1/subscription_items/{id}"): [
+            (http.ok("GET", f"/v1/subscription_items/{world['upgrade']['items'][0]['id']}"), ())
+        ],
+        ("POST", "/v1/subscription_items/{id}"): [
+            (
+                http.ok(
+                    "POST",
+                    f"/v1/subscription_items/{world['upgrade']['items'][0]['id']}",
+                    {"quantity": 2, "proration_behavior": "none"},
+                ),
+                (),
+            )
+        ],
         ("POST", "/v1/invoices/create_preview"): [
             (
                 http.ok(

@@ -302,3 +302,22 @@ def test_the_portal_switches_the_plan_with_the_proration_on_the_next_invoice(
         portal.url, {"action": "switch_plan", "subscription": subscription.id, "price": catalog["mug"].id}
     )
     assert "Choose one of the plans offered." in refused
+
+
+def test_a_subscription_item_changes_its_quantity_as_the_subscription_update_does(sim, client, catalog):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+    advance(client, clock, HALF_WAY)
+    item_id = item_of(subscription).id
+
+    changed = client.v1.subscription_items.update(
+        item_id, params={"quantity": 2, "proration_behavior": "always_invoice", "metadata": {"gift": "yes"}}
+    )
+
+    assert (changed.id, changed.quantity, changed.metadata.to_dict()) == (item_id, 2, {"gift": "yes"})
+    assert client.v1.subscription_items.retrieve(item_id).quantity == 2
+    listed = client.v1.subscription_items.list(params={"subscription": subscription.id}).data
+    assert [(i.id, i.quantity) for i in listed] == [(item_id, 2)]
+    latest = client.v1.subscriptions.retrieve(subscription.id).latest_invoice
+    assert client.v1.invoices.retrieve(latest).amount_paid == 600  # one more for half of March
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.subscription_items.retrieve("si_missing")
