@@ -5,13 +5,12 @@ change (through shop.payment_gateway) and copies what Stripe answers, so the cop
 Stripe had.
 """
 
-import calendar
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+
+from catalog.billing import add_interval
 
 
 class SubscriptionStatus(models.TextChoices):
@@ -141,9 +140,11 @@ class Subscription(models.Model):
         `pause_resumes_at`; None while paused until resumed."""
         if not self.pause_resumes_at or not self.current_period_end:
             return None
-        renewal = self.current_period_end
+        interval, count = self.items[0]["interval"], self.items[0]["interval_count"]
+        periods, renewal = 0, self.current_period_end
         while renewal < self.pause_resumes_at:
-            renewal = _add_interval(renewal, self.items[0]["interval"], self.items[0]["interval_count"])
+            periods += 1
+            renewal = add_interval(self.current_period_end, interval, count * periods)
         return renewal
 
     @property
@@ -214,12 +215,3 @@ class SubscriptionEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.reference}"
-
-
-def _add_interval(moment, interval: str, count: int):
-    """`moment` moved by `count` intervals, month ends clamped as Stripe clamps them."""
-    if interval in ("day", "week"):
-        return moment + timedelta(days=count * (7 if interval == "week" else 1))
-    months = moment.month - 1 + count * (12 if interval == "year" else 1)
-    year, month = moment.year + months // 12, months % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
