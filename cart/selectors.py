@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from cart.exceptions import PriceUnavailable, ProductUnavailable
 from cart.models import Cart, CartItem
-from catalog.billing import BillingLine, PaymentSchedule, payment_schedule
-from catalog.models import Price, Product, Variant
+from catalog.billing import BillingLine, PaymentSchedule, checkout_trial_days, payment_schedule
+from catalog.models import Price, Product, ShippingRate, Variant
 from catalog.selectors import row_awaits_push
 from catalog.stock import StockLevel
 
@@ -20,6 +20,26 @@ _NOT_LOOKED_UP = object()
 
 
 @dataclass(frozen=True)
+class RecurringShipping:
+    """The shipping rate a subscription's checkout bills every period, as a line of its own:
+    Stripe's shipping options are for one-time payments only."""
+
+    rate: ShippingRate
+    interval: str
+    interval_count: int
+
+    def billing_line(self, *, trial_period_days: int | None) -> BillingLine:
+        return BillingLine(
+            unit_amount=self.rate.amount,
+            quantity=1,
+            currency=self.rate.currency,
+            recurring_interval=self.interval,
+            recurring_interval_count=self.interval_count,
+            trial_period_days=trial_period_days,
+        )
+
+
+@dataclass(frozen=True)
 class CartTotals:
     subtotal: int
     item_count: int
@@ -27,6 +47,16 @@ class CartTotals:
     has_unavailable_lines: bool
     # What a checkout today would charge now and later (subscriptions, trials).
     schedule: PaymentSchedule
+    # Products whose free trial a checkout of this cart would not give: a checkout has one trial,
+    # only when every subscription in it offers one.
+    trials_dropped: tuple[str, ...] = ()
+    # Shipping of a subscription with physical goods: billed every period with it.
+    recurring_shipping: RecurringShipping | None = None
+
+    @property
+    def mixes_billing_intervals(self) -> bool:
+        """Whether the subscriptions are billed at different intervals: one checkout bills one."""
+        return len(self.schedule.recurring) > 1
 
 
 def cart_get_for_request(request) -> Cart | None:
@@ -111,15 +141,43 @@ def cart_lines(cart: Cart) -> list[CartItem]:
 def cart_totals(cart: Cart | None, lines: list[CartItem]) -> CartTotals:
     """Return the subtotal (minor units), item count and payment schedule of the lines that can be bought."""
     available = [line for line in lines if line.is_available]
+    billing_lines = [BillingLine.of_price(line.price, line.quantity) for line in available]
+    shipping = cart_recurring_shipping(available)
+    if shipping is not None:
+        # Shipping shares the checkout's trial: the whole subscription is free until it ends.
+        billing_lines.append(shipping.billing_line(trial_period_days=checkout_trial_days(billing_lines)))
+    schedule = payment_schedule(billing_lines, start=timezone.localdate())
     return CartTotals(
         subtotal=sum(line.line_total for line in available),
         item_count=sum(line.quantity for line in available),
         currency=cart.currency if cart else "",
         has_unavailable_lines=len(available) != len(lines),
-        schedule=payment_schedule(
-            [BillingLine.of_price(line.price, line.quantity) for line in available],
-            start=timezone.localdate(),
+        schedule=schedule,
+        trials_dropped=tuple(
+            line.product.name
+            for line in available
+            if line.price.is_recurring and line.price.trial_period_days and not schedule.trial_days
         ),
+        recurring_shipping=shipping,
+    )
+
+
+def cart_recurring_shipping(lines: list[CartItem]) -> RecurringShipping | None:
+    """Return the shipping a subscription checkout of `lines` bills every period: the cheapest
+    active rate in their currency when a subscription is bought with physical goods; else None."""
+    recurring = [line.price for line in lines if line.price.is_recurring]
+    if not recurring or not any(line.product.requires_shipping for line in lines):
+        return None
+    rates = ShippingRate.objects.filter(active=True, currency=recurring[0].currency).order_by(
+        "amount", "display_name"
+    )
+    rate = next((rate for rate in rates if not row_awaits_push(rate)), None)
+    if rate is None:
+        return None
+    return RecurringShipping(
+        rate=rate,
+        interval=recurring[0].recurring_interval,
+        interval_count=recurring[0].recurring_interval_count,
     )
 
 

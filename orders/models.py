@@ -353,6 +353,23 @@ class OrderItem(models.Model):
         )
 
     @property
+    def in_free_trial(self) -> bool:
+        """Whether the checkout charged nothing for the line: a recurring line in its free trial."""
+        return bool(self.billing_line.trial_period_days)
+
+    @property
+    def amount_due_at_checkout(self) -> int:
+        return 0 if self.in_free_trial else self.amount_total
+
+    @property
+    def recurring_amount_label(self) -> str:
+        """Return what the line costs each period: "$9.00 / month", "$50.00 every 3 months"."""
+        amount = format_money(self.amount_total, self.currency)
+        if self.recurring_interval_count == 1:
+            return f"{amount} / {self.recurring_interval}"
+        return f"{amount} every {self.recurring_interval_count} {self.recurring_interval}s"
+
+    @property
     def billing_label(self):
         """Return "every month", "every 3 months, 14-day free trial", or "" for a one-time item."""
         if self.price_type != PriceType.RECURRING:

@@ -21,8 +21,9 @@ from django_mongodb_backend import transaction
 
 from accounts.models import User
 from cart.models import Cart, CartItem
+from cart.selectors import RecurringShipping
 from cart.services import cart_submit, cart_thaw
-from catalog.billing import BillingLine, payment_schedule
+from catalog.billing import BillingLine, checkout_trial_days, payment_schedule
 from catalog.models import Price, PriceType, Product
 from orders.emails import order_confirmation_send, refund_email_send
 from orders.exceptions import InvalidStatusTransition
@@ -127,6 +128,9 @@ class RenewalInvoice:
     amount_total: int
     paid_at: datetime
     lines: list[RenewalLine]
+    # Where the subscriber asked renewals to ship; empty: where the first order shipped.
+    shipping_name: str = ""
+    shipping_address: dict = field(default_factory=dict)
 
 
 def order_create_from_cart(
@@ -137,19 +141,23 @@ def order_create_from_cart(
     user,
     checkout_session_id: str,
     stripe_customer_id: str = "",
+    recurring_shipping: RecurringShipping | None = None,
 ) -> tuple[Order, bool]:
     """Create the PENDING order of a Checkout Session, with a snapshot of every line.
 
-    `lines` are cart items with `price` and `product` loaded and already checked for sale. Return
-    (order, created): a concurrent checkout of the same cart that created the same session first
-    wins the unique index on the session id, and its order is returned.
+    `lines` are cart items with `price` and `product` loaded and already checked for sale;
+    `recurring_shipping`, a subscription's shipping, becomes a line of its own, as on Stripe's
+    invoices. Return (order, created): a concurrent checkout of the same cart that created the same
+    session first wins the unique index on the session id, and its order is returned.
     """
     currency = lines[0].price.currency
-    subtotal = sum(line.price.unit_amount * line.quantity for line in lines)
+    billing_lines = [BillingLine.of_price(line.price, line.quantity) for line in lines]
+    trial_days = checkout_trial_days(billing_lines)
+    if recurring_shipping is not None:
+        billing_lines.append(recurring_shipping.billing_line(trial_period_days=trial_days))
+    subtotal = sum(line.amount for line in billing_lines)
     # Like Stripe's first invoice: recurring lines under a trial are not due today.
-    schedule = payment_schedule(
-        [BillingLine.of_price(line.price, line.quantity) for line in lines], start=timezone.localdate()
-    )
+    schedule = payment_schedule(billing_lines, start=timezone.localdate())
     order = Order(
         number=number,
         user=user,
@@ -179,6 +187,21 @@ def order_create_from_cart(
         )
         for line in lines
     ]
+    if recurring_shipping is not None:
+        rate = recurring_shipping.rate
+        items.append(
+            OrderItem(
+                product_name=f"Shipping: {rate.display_name}",
+                unit_amount=rate.amount,
+                currency=rate.currency,
+                quantity=1,
+                price_type=PriceType.RECURRING,
+                recurring_interval=recurring_shipping.interval,
+                recurring_interval_count=recurring_shipping.interval_count,
+                trial_period_days=schedule.trial_days,
+                amount_total=rate.amount,
+            )
+        )
     return _order_insert_once(order, items, twin={"stripe_checkout_session_id": checkout_session_id})
 
 
@@ -216,8 +239,8 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
         stripe_subscription_id=invoice.stripe_subscription_id,
         renewal_of=first_order,
         billing_address=first_order.billing_address,
-        shipping_name=first_order.shipping_name,
-        shipping_address=first_order.shipping_address,
+        shipping_name=invoice.shipping_name if invoice.shipping_address else first_order.shipping_name,
+        shipping_address=invoice.shipping_address or first_order.shipping_address,
         paid_at=invoice.paid_at,
     )
     items = [

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from cart.models import Cart, CartStatus
-from cart.selectors import cart_lines
+from cart.selectors import cart_lines, cart_recurring_shipping
 from cart.services import cart_freeze, cart_thaw
 from catalog.billing import BillingLine, checkout_trial_days
 from inventory.exceptions import NotEnoughStock
@@ -42,6 +42,7 @@ from payments.exceptions import (
 )
 from payments.shipping import checkout_shipping_rate_ids
 from payments.stripe_client import stripe_client
+from payments.subscriptions import subscription_shipping_key, subscription_shipping_line_item
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,15 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         else:
             customer_id = ""
         shipping_rate_ids = _shipping_rate_ids(lines)
-        key = _checkout_key(cart, lines, customer_id, success_url, cancel_url, shipping_rate_ids)
+        recurring_shipping = cart_recurring_shipping(lines)
+        key = _checkout_key(
+            cart,
+            lines,
+            customer_id,
+            success_url,
+            cancel_url,
+            [*shipping_rate_ids, *subscription_shipping_key(shipping=recurring_shipping)],
+        )
         number = "ORD-" + key[:12].upper()
         trial_days = checkout_trial_days(BillingLine.of_price(line.price, line.quantity) for line in lines)
         expires_at = _checkout_expires_at(key)
@@ -110,6 +119,7 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
                 success_url=success_url,
                 cancel_url=cancel_url,
                 shipping_rate_ids=shipping_rate_ids,
+                recurring_shipping=recurring_shipping,
                 expires_at=expires_at,
             )
         except BaseException:
@@ -129,6 +139,7 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         user=user,
         checkout_session_id=session.id,
         stripe_customer_id=customer_id,
+        recurring_shipping=recurring_shipping,
     )
     _checkout_freeze_cart(cart=cart, order=order, lines=lines)
     return CheckoutStarted(order=order, url=session.url)
@@ -263,8 +274,8 @@ def _requires_shipping(lines: list) -> bool:
 
 def _shipping_rate_ids(lines: list) -> list[str]:
     """Return the Stripe shipping rates to offer: none for an all-digital cart or a subscription."""
-    # Checkout's shipping options are a one-time charge of a payment; a subscription's address is
-    # still collected, its delivery priced into the plan.
+    # Checkout's shipping options are a one-time charge of a payment; a subscription's shipping is
+    # a recurring line of its own (cart_recurring_shipping).
     if not _requires_shipping(lines) or any(line.price.is_recurring for line in lines):
         return []
     return checkout_shipping_rate_ids(currency=lines[0].price.currency)
@@ -297,6 +308,7 @@ def _stripe_session_create(
     cancel_url,
     shipping_rate_ids,
     expires_at,
+    recurring_shipping=None,
 ) -> stripe.checkout.Session:
     recurring = any(line.price.is_recurring for line in lines)
     metadata = {"order_number": number, "cart_id": str(cart.pk)}
@@ -325,6 +337,8 @@ def _stripe_session_create(
         params["customer_update"] = {"address": "auto", **({"shipping": "auto"} if ships else {})}
     if settings.STRIPE_AUTOMATIC_TAX:
         params["automatic_tax"] = {"enabled": True}
+    if recurring_shipping is not None:
+        params["line_items"].append(subscription_shipping_line_item(shipping=recurring_shipping))
     if recurring:
         params["subscription_data"] = {"metadata": {"order_number": number}}
         if trial_days:

@@ -9,9 +9,14 @@ from payments.shipping import shipping_rate_push_to_stripe
 from payments.subscriptions import (
     billing_portal_session_url,
     subscription_cancel_at_stripe,
+    subscription_change_at_stripe,
+    subscription_pause_at_stripe,
+    subscription_preview_change_at_stripe,
     subscription_resume_at_stripe,
+    subscription_unpause_at_stripe,
 )
 from subscriptions.models import Subscription
+from subscriptions.plan_changes import ChangePreview, PlanChange
 
 
 class StripeGateway:
@@ -50,3 +55,15 @@ class StripeGateway:
 
     def billing_portal_url(self, *, customer: str, return_url: str) -> str:
         return billing_portal_session_url(customer=customer, return_url=return_url)
+
+    def subscription_change_preview(self, *, subscription: Subscription, change: PlanChange) -> ChangePreview:
+        return subscription_preview_change_at_stripe(subscription=subscription, change=change)
+
+    def subscription_change(self, *, subscription: Subscription, change: PlanChange) -> Subscription:
+        return subscription_change_at_stripe(subscription=subscription, change=change)
+
+    def subscription_pause(self, *, subscription: Subscription, resumes_at) -> Subscription:
+        return subscription_pause_at_stripe(subscription=subscription, resumes_at=resumes_at)
+
+    def subscription_unpause(self, *, subscription: Subscription) -> Subscription:
+        return subscription_unpause_at_stripe(subscription=subscription)

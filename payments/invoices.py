@@ -4,7 +4,9 @@ Handlers re-read the invoice from Stripe (payments.stripe_objects) rather than t
 copy. A subscription's first invoice (`subscription_create`) is paid within its Checkout Session,
 whose order records that payment (payments.confirmation). Every later paid invoice of a period
 (`subscription_cycle`) is a renewal: a new PAID order, shipped like any other, created once however
-often Stripe delivers it.
+often Stripe delivers it, to the subscription's delivery address. A plan change charged at once
+(`subscription_update`) is an order of its own, of the prorated lines, which staff can refund like
+any order; credit for unused time shows as the order's discount.
 An invoice of 0 (a trial's, or one a coupon paid in full) makes no order: nothing was charged.
 """
 
@@ -20,6 +22,7 @@ from payments.exceptions import EventIgnored, OrderNotReady
 from payments.stripe_client import stripe_client
 from payments.stripe_objects import event_object_from_stripe
 from payments.subscriptions import invoice_subscription_id, subscription_sync
+from subscriptions.models import Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
     if invoice.billing_reason == "subscription_create":
         logger.info("%s is the first of its subscription: its checkout's order records it", subject)
         return
-    if invoice.billing_reason != "subscription_cycle":
+    if invoice.billing_reason not in ("subscription_cycle", "subscription_update"):
         raise EventIgnored(f"{subject} ({invoice.billing_reason}) is no subscription renewal")
     if invoice.status != "paid" or not invoice.amount_paid:
         raise EventIgnored(f"{subject} charged nothing ({invoice.status}, {invoice.amount_paid} paid)")
@@ -50,6 +53,11 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
     if details is None:
         raise EventIgnored(f"{subject} belongs to no subscription")
     first_order = _first_order(details, subject)
+    lines = list(invoice.lines.auto_paging_iter())
+    # Credit for unused time (a plan change's, or a balance it left) lowers the order like a discount.
+    credit = -sum(line.amount for line in lines if line.amount < 0) - min(0, invoice.starting_balance or 0)
+    charged = [line for line in lines if line.amount > 0]
+    subscription = Subscription.objects.filter(stripe_subscription_id=details.subscription).first()
     renewal, _ = order_create_for_renewal(
         first_order=first_order,
         invoice=RenewalInvoice(
@@ -58,12 +66,14 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
             stripe_customer_id=invoice.customer,
             stripe_subscription_id=details.subscription,
             currency=invoice.currency,
-            amount_subtotal=invoice.subtotal,
-            amount_discount=sum(amount.amount for amount in invoice.total_discount_amounts or []),
+            amount_subtotal=sum(line.amount for line in charged),
+            amount_discount=sum(amount.amount for amount in invoice.total_discount_amounts or []) + credit,
             amount_tax=sum(tax.amount for tax in invoice.total_taxes or []),
             amount_total=invoice.amount_paid,
             paid_at=datetime.fromtimestamp(invoice.status_transitions.paid_at or invoice.created, UTC),
-            lines=[_renewal_line(line) for line in invoice.lines.auto_paging_iter()],
+            lines=[_renewal_line(line) for line in charged],
+            shipping_name=subscription.shipping_name if subscription else "",
+            shipping_address=subscription.shipping_address if subscription else {},
         ),
     )
     # Again on a repeat: taking stock is idempotent, and completes a run cut short.
@@ -103,6 +113,10 @@ def _renewal_line(line) -> RenewalLine:
     )
     quantity = line.quantity or 1
     unit_amount = line.pricing.unit_amount_decimal if line.pricing else None
+    details = line.parent.subscription_item_details if line.parent else None
+    if details is not None and details.proration:
+        # The rest of a period at a new plan: its price is the prorated amount, named as Stripe words it.
+        return _proration_line(line, price, price_id)
     if price is not None:
         name, interval, count = price.product.name, price.recurring_interval, price.recurring_interval_count
     else:
@@ -118,6 +132,20 @@ def _renewal_line(line) -> RenewalLine:
         amount_total=line.amount,
         recurring_interval=interval,
         recurring_interval_count=count,
+        stripe_price_id=price_id,
+        price=price,
+        product=price.product if price is not None else None,
+    )
+
+
+def _proration_line(line, price: Price | None, price_id: str) -> RenewalLine:
+    return RenewalLine(
+        product_name=line.description[:200],
+        unit_amount=line.amount,
+        quantity=1,
+        amount_total=line.amount,
+        recurring_interval=price.recurring_interval if price is not None else "",
+        recurring_interval_count=price.recurring_interval_count if price is not None else 1,
         stripe_price_id=price_id,
         price=price,
         product=price.product if price is not None else None,

@@ -11,13 +11,15 @@ from datetime import UTC, datetime
 
 import stripe
 
+from cart.selectors import RecurringShipping
 from payments.exceptions import EventIgnored
 from payments.stripe_client import stripe_client, stripe_error_message
 from payments.stripe_objects import event_object_from_stripe, stripe_object_retrieve
 from subscriptions.emails import subscription_invoice_unpaid_send, subscription_trial_ending_send
 from subscriptions.exceptions import SubscriptionChangeFailed
 from subscriptions.models import Subscription, SubscriptionEmailKind
-from subscriptions.services import subscription_apply_stripe
+from subscriptions.plan_changes import ChangePreview, PlanChange
+from subscriptions.services import SHIPPING_METADATA_KEY, subscription_apply_stripe
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,104 @@ def subscription_resume_at_stripe(*, subscription: Subscription) -> Subscription
         logger.warning("subscription %s: resume refused: %s", subscription.stripe_subscription_id, error)
         raise SubscriptionChangeFailed(stripe_error_message(error)) from error
     return subscription_apply_stripe(data=changed.to_dict())
+
+
+def subscription_preview_change_at_stripe(*, subscription: Subscription, change: PlanChange) -> ChangePreview:
+    """Ask Stripe's invoice preview what `change` costs: charged now (an upgrade, or any change
+    when `change.charge_now`) or billed from the next period on."""
+    details = {**_items_param(change), "proration_behavior": _proration_behavior(change)}
+    if change.charge_now and change.proration_date:
+        details["proration_date"] = change.proration_date
+    try:
+        preview = stripe_client().v1.invoices.create_preview(
+            params={"subscription": subscription.stripe_subscription_id, "subscription_details": details}
+        )
+    except stripe.StripeError as error:
+        logger.warning("subscription %s: preview refused: %s", subscription.stripe_subscription_id, error)
+        raise SubscriptionChangeFailed(stripe_error_message(error)) from error
+    if change.charge_now:
+        return ChangePreview(
+            change=change,
+            currency=preview.currency,
+            amount_now=preview.amount_due,
+            credit_now=max(0, -preview.total),
+            proration_date=preview.parent.subscription_details.subscription_proration_date,
+        )
+    return ChangePreview(
+        change=change,
+        currency=preview.currency,
+        amount_next=preview.amount_due,
+        next_at=datetime.fromtimestamp(preview.period_end, UTC),
+    )
+
+
+def subscription_change_at_stripe(*, subscription: Subscription, change: PlanChange) -> Subscription:
+    """Change the item's price or quantity at Stripe, prorated and charged now (`charge_now`) or
+    from the next period; apply Stripe's answer to the record."""
+    params = {**_items_param(change), "proration_behavior": _proration_behavior(change), "expand": _EXPAND}
+    if change.charge_now and change.proration_date:
+        params["proration_date"] = change.proration_date
+    return _update_at_stripe(subscription, params, "change")
+
+
+def subscription_pause_at_stripe(*, subscription: Subscription, resumes_at: datetime | None) -> Subscription:
+    """Pause collection at Stripe: renewals until `resumes_at` (or until resumed) are voided, so
+    nothing is charged or shipped; apply Stripe's answer to the record."""
+    pause = {"behavior": "void"}
+    if resumes_at is not None:
+        pause["resumes_at"] = int(resumes_at.timestamp())
+    return _update_at_stripe(subscription, {"pause_collection": pause, "expand": _EXPAND}, "pause")
+
+
+def subscription_unpause_at_stripe(*, subscription: Subscription) -> Subscription:
+    """Collect the renewals again from the next one; apply Stripe's answer to the record."""
+    return _update_at_stripe(subscription, {"pause_collection": "", "expand": _EXPAND}, "unpause")
+
+
+def _update_at_stripe(subscription: Subscription, params: dict, what: str) -> Subscription:
+    try:
+        changed = stripe_client().v1.subscriptions.update(subscription.stripe_subscription_id, params=params)
+    except stripe.StripeError as error:
+        logger.warning("subscription %s: %s refused: %s", subscription.stripe_subscription_id, what, error)
+        raise SubscriptionChangeFailed(stripe_error_message(error)) from error
+    return subscription_apply_stripe(data=changed.to_dict())
+
+
+def _items_param(change: PlanChange) -> dict:
+    return {
+        "items": [{"id": change.stripe_item_id, "price": change.stripe_price_id, "quantity": change.quantity}]
+    }
+
+
+def _proration_behavior(change: PlanChange) -> str:
+    # Charged now: the unused time is credited and the rest of the period charged at once. Else
+    # the period already paid stands and the next renewal bills the new price.
+    return "always_invoice" if change.charge_now else "none"
+
+
+def subscription_shipping_line_item(*, shipping: RecurringShipping) -> dict:
+    """The checkout line that bills a subscription's shipping every period with it: renewal
+    invoices then carry it, and the shop's subscription pages know it by its product's metadata."""
+    rate = shipping.rate
+    return {
+        "price_data": {
+            "currency": rate.currency,
+            "unit_amount": rate.amount,
+            "recurring": {"interval": shipping.interval, "interval_count": shipping.interval_count},
+            "product_data": {
+                "name": f"Shipping: {rate.display_name}",
+                "metadata": {SHIPPING_METADATA_KEY: str(rate.pk)},
+            },
+        },
+        "quantity": 1,
+    }
+
+
+def subscription_shipping_key(*, shipping: RecurringShipping | None) -> list[str]:
+    """What of the recurring shipping makes a checkout a new one (a changed rate)."""
+    if shipping is None:
+        return []
+    return [f"recurring-shipping={shipping.rate.pk}:{shipping.rate.amount}:{shipping.rate.display_name}"]
 
 
 def billing_portal_session_url(*, customer: str, return_url: str) -> str:

@@ -78,6 +78,19 @@ class PaymentGateway(Protocol):
         Raise subscriptions.exceptions.SubscriptionChangeFailed as subscription_cancel does.
         """
 
+    def subscription_change_preview(self, *, subscription: Model, change):
+        """Return a subscriptions.plan_changes.ChangePreview of the PlanChange `change`: what it
+        charges now or from the next period. Raise SubscriptionChangeFailed as subscription_cancel does."""
+
+    def subscription_change(self, *, subscription: Model, change) -> Model:
+        """Make the PlanChange `change`; return the updated record. Raise as subscription_cancel does."""
+
+    def subscription_pause(self, *, subscription: Model, resumes_at) -> Model:
+        """Stop charging renewals until `resumes_at` (None: until unpaused); return the updated record."""
+
+    def subscription_unpause(self, *, subscription: Model) -> Model:
+        """Charge renewals again; return the updated record."""
+
     def billing_portal_url(self, *, customer: str, return_url: str) -> str:
         """Return the address of the provider's page where `customer` (the provider's customer id)
         updates their card and sees their invoices, coming back to `return_url`.

@@ -20,6 +20,7 @@ from .params import Params, parse_form
 from .portal import Portal
 from .responses import Response, json_response
 from .store import Store, current_request, new_id
+from .subscription_changes import SubscriptionChanges
 from .subscriptions import Subscriptions
 from .test_clocks import TestClocks
 
@@ -43,6 +44,7 @@ class Api:
         checkout: Checkout,
         payments: Payments,
         subscriptions: Subscriptions,
+        subscription_changes: SubscriptionChanges,
         billing: Billing,
         test_clocks: TestClocks,
         portal: Portal,
@@ -86,9 +88,13 @@ class Api:
             ("GET", "/v1/disputes/{id}", payments.retrieve_dispute),
             ("GET", "/v1/subscriptions", subscriptions.list_subscriptions),
             ("GET", "/v1/subscriptions/{id}", subscriptions.retrieve_subscription),
-            ("POST", "/v1/subscriptions/{id}", subscriptions.update_subscription),
+            ("POST", "/v1/subscriptions/{id}", subscription_changes.update_subscription),
             ("DELETE", "/v1/subscriptions/{id}", subscriptions.cancel_subscription),
+            ("GET", "/v1/subscription_items", subscription_changes.list_items),
+            ("GET", "/v1/subscription_items/{id}", subscription_changes.retrieve_item),
+            ("POST", "/v1/subscription_items/{id}", subscription_changes.update_item),
             ("GET", "/v1/invoices", billing.list_invoices),
+            ("POST", "/v1/invoices/create_preview", subscription_changes.create_preview),
             ("GET", "/v1/invoices/{id}", billing.retrieve_invoice),
             ("GET", "/v1/invoices/{id}/lines", billing.invoice_lines),
             ("GET", "/v1/invoice_payments", billing.list_invoice_payments),

@@ -134,6 +134,9 @@ class Billing:
         if [subscription["id"], end] not in sent["upcoming"]:
             due.append((end - _UPCOMING_DAYS * _DAY, 2, lambda: self._upcoming(subscription)))
         due.append((end, 3, lambda: self.renew(subscription)))
+        pause = subscription["pause_collection"]
+        if pause and pause["resumes_at"] is not None:
+            due.append((pause["resumes_at"], 0, lambda: self._resume_collection(subscription)))
         return due
 
     def _trial_will_end(self, subscription: dict) -> None:
@@ -147,7 +150,7 @@ class Billing:
         self._sent()["upcoming"].append([subscription["id"], end])
         preview = self._invoice(
             subscription,
-            self._cycle_lines(subscription, end),
+            copy.deepcopy(self.pending_lines(subscription["id"])) + self._cycle_lines(subscription, end),
             invoice_id=new_id("upcoming_in_"),
             preview=True,
             billing_reason="upcoming",
@@ -220,7 +223,8 @@ class Billing:
     def renew(self, subscription: dict) -> None:
         """The period ended: a new one starts (a trial ends) and its invoice is charged."""
         end = period_end(subscription)
-        rows = self._cycle_lines(subscription, end)
+        rows = self.pending_lines(subscription["id"]) + self._cycle_lines(subscription, end)
+        self.pending_lines(subscription["id"]).clear()
         started = subscription["items"]["data"][0]["current_period_start"]
         invoice = self._invoice(
             subscription,
@@ -239,6 +243,9 @@ class Billing:
             {"items": items, "status": status, "latest_invoice": invoice["id"]},
             "customer.subscription.updated",
         )
+        if subscription["pause_collection"]:
+            self._collect_paused(invoice, subscription["pause_collection"]["behavior"])
+            return
         self._open(invoice)
         self.collect(invoice)
 
@@ -434,8 +441,10 @@ class Billing:
         return invoice if preview else self.store.add(invoice)
 
     def _open(self, invoice: dict) -> None:
-        """invoice.created, then finalized: numbered and open for payment."""
+        """invoice.created, then finalized: numbered, the customer's balance applied, and open
+        for payment."""
         self.store.emit("invoice.created", invoice)
+        self.apply_balance(invoice)
         customer = self.store.get("customer", invoice["customer"])
         number = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence']:04d}"
         customer["next_invoice_sequence"] += 1
@@ -448,11 +457,66 @@ class Billing:
                 "hosted_invoice_url": self._invoice_url(invoice["id"]),
                 "status": "open",
                 "effective_at": finalized,
-                "ending_balance": 0,
                 "status_transitions": {**invoice["status_transitions"], "finalized_at": finalized},
             },
         )
         self.store.emit("invoice.finalized", invoice)
+
+    # Prorations, customer balance and paused collection (see subscription_changes)
+
+    def pending_lines(self, subscription_id: str) -> list[dict]:
+        """The proration lines waiting for the subscription's next invoice (a live list)."""
+        pending = self.store.internal.setdefault("pending_invoice_lines", {})
+        return pending.setdefault(subscription_id, [])
+
+    def apply_balance(self, invoice: dict, *, preview: bool = False) -> None:
+        """Use up the customer's credit balance (negative) on the invoice, and keep as credit
+        what a negative invoice leaves over, as Stripe does when it finalizes an invoice."""
+        customer = self.store.get("customer", invoice["customer"])
+        starting = customer["balance"]
+        ending = invoice["total"] + starting
+        due = max(0, ending)
+        invoice.update(
+            starting_balance=starting,
+            ending_balance=min(0, ending) if not preview else None,
+            amount_due=due,
+            amount_remaining=due,
+        )
+        if not preview and customer["balance"] != min(0, ending):
+            self.store.update(customer, {"balance": min(0, ending)}, "customer.updated")
+
+    def _collect_paused(self, invoice: dict, behavior: str) -> None:
+        """A renewal while collection is paused: the invoice is left a draft, or finalized and
+        voided, or marked uncollectible; the customer is not charged."""
+        if behavior == "keep_as_draft":
+            self.store.update(invoice, {"auto_advance": False})
+            self.store.emit("invoice.created", invoice)
+            return
+        self._open(invoice)
+        at = now()
+        if behavior == "void":
+            self.store.update(
+                invoice,
+                {
+                    "status": "void",
+                    "auto_advance": False,
+                    "status_transitions": {**invoice["status_transitions"], "voided_at": at},
+                },
+            )
+            self.store.emit("invoice.voided", invoice)
+        else:
+            self.store.update(
+                invoice,
+                {
+                    "status": "uncollectible",
+                    "auto_advance": False,
+                    "status_transitions": {**invoice["status_transitions"], "marked_uncollectible_at": at},
+                },
+            )
+            self.store.emit("invoice.marked_uncollectible", invoice)
+
+    def _resume_collection(self, subscription: dict) -> None:
+        self.store.update(subscription, {"pause_collection": None}, "customer.subscription.updated")
 
     # Payments
 

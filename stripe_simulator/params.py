@@ -79,6 +79,14 @@ class Params:
             )
         return first if self.has(first) else second
 
+    def data(self) -> dict:
+        """The params as parsed, to pass on to another endpoint's handler."""
+        return dict(self._data)
+
+    def without(self, *names: str) -> "Params":
+        """The params but `names`, for the part of a request another service answers."""
+        return Params({k: v for k, v in self._data.items() if k not in names}, self._prefix)
+
     def allow(self, *names: str) -> "Params":
         """Reject any param not listed (``expand`` is always accepted)."""
         for name in self._data:

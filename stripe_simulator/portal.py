@@ -1,6 +1,6 @@
 """The customer portal (``stripe.billing_portal.Session``): a session names a customer, its page
-lets them cancel a subscription at the period end, resume it, and change their card, which also
-retries any unpaid invoice at once."""
+lets them cancel a subscription at the period end, resume it, switch its plan to another price of
+the product, and change their card, which also retries any unpaid invoice at once."""
 
 import re
 from collections.abc import Callable
@@ -10,6 +10,7 @@ from .charges import Payments, card_method, magic_card
 from .errors import StripeError
 from .params import Params
 from .store import Store, clock_time, new_id, now
+from .subscription_changes import SubscriptionChanges
 from .subscriptions import Subscriptions, customer_time
 
 _URL = re.compile(r"^https?://\S+$")
@@ -23,6 +24,7 @@ class Portal:
         payments: Payments,
         subscriptions: Subscriptions,
         billing: Billing,
+        changes: SubscriptionChanges,
         *,
         page_url: Callable[[str], str],
     ):
@@ -30,6 +32,7 @@ class Portal:
         self.payments = payments
         self.subscriptions = subscriptions
         self.billing = billing
+        self.changes = changes
         self._page_url = page_url
 
     def _configuration(self) -> str:
@@ -104,6 +107,42 @@ class Portal:
             raise StripeError("This subscription has already ended.")
         return self.subscriptions.update_subscription(
             Params({"cancel_at_period_end": "true" if cancel else "false"}), subscription["id"]
+        )
+
+    def plan_choices(self, subscription: dict) -> list[dict]:
+        """The prices the portal offers to switch a one-item subscription to: the product's other
+        active recurring prices, in its currency and billed as often."""
+        items = subscription["items"]["data"]
+        if subscription["status"] == "canceled" or len(items) != 1:
+            return []
+        current = items[0]["price"]
+        return [
+            price
+            for price in reversed(self.store.all("price"))
+            if price["active"]
+            and price["id"] != current["id"]
+            and price["product"] == current["product"]
+            and price["currency"] == current["currency"]
+            and price["recurring"]
+            and (price["recurring"]["interval"], price["recurring"]["interval_count"])
+            == (current["recurring"]["interval"], current["recurring"]["interval_count"])
+        ]
+
+    def switch_plan(self, session: dict, subscription_id: str, price_id: str) -> dict:
+        """Move the subscription to another of its product's prices, prorated onto the next
+        invoice, as the portal's default configuration does."""
+        subscription = self._own_subscription(session, subscription_id)
+        if price_id not in [price["id"] for price in self.plan_choices(subscription)]:
+            raise StripeError("Choose one of the plans offered.", param="price")
+        item = subscription["items"]["data"][0]
+        return self.changes.update_subscription(
+            Params(
+                {
+                    "items": [{"id": item["id"], "price": price_id}],
+                    "proration_behavior": "create_prorations",
+                }
+            ),
+            subscription["id"],
         )
 
     def update_card(self, session: dict, number: str) -> None:

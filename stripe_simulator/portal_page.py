@@ -1,5 +1,5 @@
 """HTML of the customer portal page: the customer's subscriptions and invoices, with forms to
-cancel at the period end, resume, and change the card."""
+cancel at the period end, resume, switch plan, and change the card."""
 
 from datetime import UTC, datetime
 from html import escape
@@ -25,11 +25,13 @@ def render_portal(
     invoices: list[dict],
     products: dict[str, str],
     card_last4: str | None,
+    plan_choices: dict[str, list[dict]],
     *,
     message: str | None = None,
     error: str | None = None,
 ) -> str:
-    """`products`: product id -> name; `card_last4`: the card the customer pays with."""
+    """`products`: product id -> name; `card_last4`: the card the customer pays with;
+    `plan_choices`: subscription id -> the prices it can switch to."""
     action = f"/billing_portal/{escape(session['id'])}"
     parts = ["<h1>Your subscriptions</h1>"]
     if error:
@@ -39,7 +41,7 @@ def render_portal(
     if not subscriptions:
         parts.append("<p>You have no subscriptions.</p>")
     for subscription in subscriptions:
-        parts.append(_subscription(subscription, products, action))
+        parts.append(_subscription(subscription, products, action, plan_choices.get(subscription["id"], [])))
     parts += [
         "<h2>Payment method</h2>",
         f"<p>Card ending in {escape(card_last4)}</p>" if card_last4 else "<p>No card on file.</p>",
@@ -64,7 +66,7 @@ def render_portal_not_found(session_id: str) -> str:
     )
 
 
-def _subscription(subscription: dict, products: dict[str, str], action: str) -> str:
+def _subscription(subscription: dict, products: dict[str, str], action: str, choices: list[dict]) -> str:
     items = subscription["items"]["data"]
     currency = subscription["currency"]
     recurring = items[0]["price"]["recurring"]
@@ -99,7 +101,34 @@ def _subscription(subscription: dict, products: dict[str, str], action: str) -> 
             f'<div class="actions">{buttons}</div>',
             "</form>",
         ]
+    if choices:
+        options = "".join(
+            f'<option value="{escape(price["id"])}">{escape(_price_label(price, products))}</option>'
+            for price in choices
+        )
+        lines += [
+            f'<form method="post" action="{action}">',
+            f'<input type="hidden" name="subscription" value="{escape(subscription["id"])}">',
+            f'<label for="price-{escape(subscription["id"])}">New plan</label>',
+            f'<select name="price" id="price-{escape(subscription["id"])}">{options}</select>',
+            '<div class="actions"><button type="submit" name="action" value="switch_plan">'
+            "Switch plan</button></div>",
+            '<p class="hint">The change is prorated: the difference for the rest of this period is on '
+            "your next invoice.</p>",
+            "</form>",
+        ]
     return f'<section aria-label="{escape(names)}">{"".join(lines)}</section>'
+
+
+def _price_label(price: dict, products: dict[str, str]) -> str:
+    recurring = price["recurring"]
+    per = (
+        recurring["interval"]
+        if recurring["interval_count"] == 1
+        else f"{recurring['interval_count']} {recurring['interval']}s"
+    )
+    name = price["nickname"] or products.get(price["product"], "")
+    return f"{name}: {format_money(price['unit_amount'], price['currency'])} / {per}"
 
 
 def _invoices(invoices: list[dict]) -> str:

@@ -28,7 +28,8 @@ Stripe's hosted invoice page is ``/invoices/{id}`` (an invoice's ``hosted_invoic
 ``action`` = ``pay`` pays an open invoice with the customer there).
 
 The customer portal's page is ``/billing_portal/{id}`` (GET shows it; POST ``action`` = ``cancel``
-or ``resume`` with ``subscription``, or ``update_card`` with ``card``).
+or ``resume`` with ``subscription``, ``switch_plan`` with ``subscription`` and ``price``, or
+``update_card`` with ``card``).
 
 ``/test_clocks`` lists the test clocks with buttons that advance one by a day, a week or a month
 (POST ``/test_clocks/{id}/advance`` with ``by`` = ``day``, ``week`` or ``month``).
@@ -256,6 +257,7 @@ class Router:
                 portal.invoices(session),
                 portal.product_names(subscriptions),
                 portal.card_last4(session),
+                {s["id"]: portal.plan_choices(s) for s in subscriptions},
                 message=message,
                 error=error,
             )
@@ -272,6 +274,9 @@ class Router:
                 if action == "cancel":
                     return "Your subscription will be canceled at the end of the period.", None
                 return "Your subscription will continue.", None
+            if action == "switch_plan":
+                self._portal.switch_plan(session, form.get("subscription"), form.get("price"))
+                return "Your plan was changed.", None
             if action == "update_card":
                 self._portal.update_card(session, form.get("card"))
                 if self._portal.unpaid(session):

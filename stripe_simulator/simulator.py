@@ -17,6 +17,7 @@ from .portal import Portal
 from .server import Router, SimulatorHTTPServer
 from .state import StateFile
 from .store import Store
+from .subscription_changes import SubscriptionChanges
 from .subscriptions import Subscriptions
 from .test_clocks import TestClocks
 from .webhooks import DEFAULT_RETRY_DELAYS, DEFAULT_SECRET, DeliveryAttempt, WebhookDispatcher
@@ -90,11 +91,13 @@ class StripeSimulator:
             transfer_url=lambda intent_id: f"{self.public_url}/bank_transfers/{intent_id}",
             on_bank_debit_started=self._schedule_settlement,
         )
+        changes = SubscriptionChanges(self._store, subscriptions, billing)
         portal = Portal(
             self._store,
             self._payments,
             subscriptions,
             billing,
+            changes,
             page_url=lambda session_id: f"{self.public_url}/billing_portal/{session_id}",
         )
         test_clocks = TestClocks(self._store, billing, subscriptions)
@@ -105,6 +108,7 @@ class StripeSimulator:
             checkout=self._checkout,
             payments=self._payments,
             subscriptions=subscriptions,
+            subscription_changes=changes,
             billing=billing,
             test_clocks=test_clocks,
             portal=portal,

@@ -205,9 +205,11 @@ class Subscriptions:
         date (`cancel_at`), undoing that, metadata and the default payment method."""
         subscription = self.store.get("subscription", subscription_id)
         with clock_time(customer_time(self.store, subscription["customer"])):
-            return self._update(params, subscription)
+            return self.update(params, subscription)
 
-    def _update(self, params: Params, subscription: dict) -> dict:
+    def update(self, params: Params, subscription: dict, more_changes: dict | None = None) -> dict:
+        """Apply the update `params` ask (at the customer's clock time) and `more_changes` (those
+        of `subscription_changes`), in one customer.subscription.updated."""
         params.allow(
             "cancel_at_period_end", "cancel_at", "cancellation_details", "metadata", "default_payment_method"
         )
@@ -247,6 +249,7 @@ class Subscriptions:
                 status=400,
             )
             changes["default_payment_method"] = method["id"]
+        changes.update(more_changes or {})
         self.store.update(subscription, changes, "customer.subscription.updated")
         return subscription
 

@@ -1,5 +1,6 @@
-"""Subscriptions in admin: read-only copies of Stripe's, cancelled now or at period end through
-Stripe (shop.payment_gateway), and the past-due count on the dashboard."""
+"""Subscriptions in admin: read-only copies of Stripe's, cancelled now or at period end, paused,
+skipped or resumed through Stripe (shop.payment_gateway), the past-due count on the dashboard, and
+the plan families a subscriber moves between."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
@@ -8,9 +9,15 @@ from django.urls import reverse
 
 from shop.admin import money_display, url_with_query
 from subscriptions.exceptions import SubscriptionChangeFailed
-from subscriptions.models import Subscription, SubscriptionEmail, SubscriptionStatus
+from subscriptions.models import PlanFamily, Subscription, SubscriptionEmail, SubscriptionStatus
 from subscriptions.selectors import subscription_count_past_due
-from subscriptions.services import subscription_cancel
+from subscriptions.services import (
+    subscription_cancel,
+    subscription_pause,
+    subscription_resume,
+    subscription_skip_next,
+    subscription_unpause,
+)
 
 BOTH_PAGES = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
@@ -41,7 +48,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "current_period_end",
         "cancel_at_period_end",
     ]
-    list_filter = ["status", "cancel_at_period_end"]
+    list_filter = ["status", "cancel_at_period_end", "pause_behavior"]
     # Plain field names search with icontains: the typed text is a value, never a pattern.
     search_fields = ["customer_email", "=stripe_subscription_id", "=stripe_customer_id"]
     list_select_related = ["user"]
@@ -59,6 +66,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "cancel_at_period_end",
         "canceled_at",
         "ended_at",
+        "pause_behavior",
+        "pause_resumes_at",
+        "shipping_name",
+        "shipping_address",
         "latest_invoice_id",
         "order",
         "created_at",
@@ -66,7 +77,14 @@ class SubscriptionAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [SubscriptionEmailInline]
-    actions = ["cancel_now", "cancel_when_period_ends"]
+    actions = [
+        "cancel_now",
+        "cancel_when_period_ends",
+        "undo_cancel_at_period_end",
+        "pause_until_resumed",
+        "skip_next_renewal",
+        "unpause",
+    ]
 
     price_per_period = money_display("amount_per_period", "price per period")
 
@@ -84,6 +102,9 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def has_cancel_permission(self, request, obj=None):
         return request.user.has_perm("subscriptions.cancel_subscription")
 
+    def has_manage_permission(self, request, obj=None):
+        return request.user.has_perm("subscriptions.manage_subscription")
+
     @admin.display(description="products")
     def products(self, subscription):
         return subscription.product_names
@@ -95,6 +116,41 @@ class SubscriptionAdmin(admin.ModelAdmin):
     @admin.action(permissions=["cancel"], description="Cancel at period end…", location=BOTH_PAGES)
     def cancel_when_period_ends(self, request, queryset):
         return self._cancel(request, queryset, at_period_end=True, action="cancel_when_period_ends")
+
+    @admin.action(permissions=["manage"], description="Undo cancel at period end", location=BOTH_PAGES)
+    def undo_cancel_at_period_end(self, request, queryset):
+        self._change_each(request, queryset, subscription_resume, "Renewing again")
+
+    @admin.action(permissions=["manage"], description="Pause until resumed", location=BOTH_PAGES)
+    def pause_until_resumed(self, request, queryset):
+        self._change_each(
+            request,
+            queryset,
+            lambda subscription: subscription_pause(subscription=subscription, until=None),
+            "Paused",
+        )
+
+    @admin.action(permissions=["manage"], description="Skip the next renewal", location=BOTH_PAGES)
+    def skip_next_renewal(self, request, queryset):
+        self._change_each(request, queryset, subscription_skip_next, "Next renewal skipped")
+
+    @admin.action(permissions=["manage"], description="Resume a paused subscription", location=BOTH_PAGES)
+    def unpause(self, request, queryset):
+        self._change_each(request, queryset, subscription_unpause, "Charging and delivering again")
+
+    def _change_each(self, request, queryset, change, done_words: str) -> None:
+        """Make the change at Stripe for each subscription; say which it was made for, and why not
+        for the others."""
+        done = []
+        for subscription in queryset:
+            try:
+                change(subscription=subscription)
+            except SubscriptionChangeFailed as error:
+                self.message_user(request, f"{subscription.stripe_subscription_id}: {error}", messages.ERROR)
+                continue
+            done.append(subscription.stripe_subscription_id)
+        if done:
+            self.message_user(request, f"{done_words}: {', '.join(done)}.", messages.SUCCESS)
 
     def _cancel(self, request, queryset, *, at_period_end: bool, action: str):
         """Ask for confirmation, then cancel each subscription at Stripe and show what Stripe answered."""
@@ -123,6 +179,13 @@ class SubscriptionAdmin(admin.ModelAdmin):
             how = "to end at period end" if at_period_end else "now"
             self.message_user(request, f"Cancelled {how}: {', '.join(done)}.", messages.SUCCESS)
         return None
+
+
+@admin.register(PlanFamily)
+class PlanFamilyAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+    filter_horizontal = ["products"]
 
 
 @admin.site.add_dashboard_panel

@@ -4,6 +4,7 @@ for a member."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.urls import reverse
 
 from shop.signed_links import SignedLink
 from subscriptions.models import Subscription
@@ -17,9 +18,24 @@ _LINK = SignedLink(
 
 def subscription_link_path(*, subscription: Subscription) -> str:
     """Return the path of the subscription's page for its customer: a member's account, or a signed link."""
-    if subscription.user_id:
-        return subscription.get_absolute_url()
-    return _LINK.path(subscription.stripe_subscription_id)
+    return _path(subscription.stripe_subscription_id, member=subscription.user_id is not None)
+
+
+def order_subscription_link_path(*, order) -> str:
+    """Return the path of the page of the subscription `order` started or renews ("" for none),
+    also before the shop has the subscription's record (a checkout's receipt goes out first)."""
+    subscription = order.subscription
+    if subscription is not None:
+        return subscription_link_path(subscription=subscription)
+    if not order.stripe_subscription_id:
+        return ""
+    return _path(order.stripe_subscription_id, member=order.user_id is not None)
+
+
+def _path(stripe_subscription_id: str, *, member: bool) -> str:
+    if member:
+        return reverse("subscriptions:detail", kwargs={"subscription_id": stripe_subscription_id})
+    return _LINK.path(stripe_subscription_id)
 
 
 def subscription_link_url(*, subscription: Subscription) -> str:

@@ -10,6 +10,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.billing import add_interval
+
 
 class SubscriptionStatus(models.TextChoices):
     # Stripe's values; the labels are what a customer reads.
@@ -50,6 +52,13 @@ class Subscription(models.Model):
     canceled_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     latest_invoice_id = models.CharField(max_length=255, blank=True)
+    # Stripe's pause_collection: while set, renewals are not charged (nor shipped) until
+    # `pause_resumes_at`, or until resumed when that is empty.
+    pause_behavior = models.CharField(max_length=20, blank=True)
+    pause_resumes_at = models.DateTimeField(null=True, blank=True)
+    # Where renewal orders ship, when the customer changed it; else the first order's address.
+    shipping_name = models.CharField(max_length=200, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
     # The checkout order that started it (Stripe's metadata order_number, set by payments.checkout).
     order = models.ForeignKey(
         "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions"
@@ -69,7 +78,10 @@ class Subscription(models.Model):
             models.Index(fields=["status"], name="subscription_status"),
             models.Index(fields=["customer_email"], name="subscription_customer_email"),
         ]
-        permissions = [("cancel_subscription", "Can cancel subscriptions through Stripe")]
+        permissions = [
+            ("cancel_subscription", "Can cancel subscriptions through Stripe"),
+            ("manage_subscription", "Can pause, skip and resume subscriptions through Stripe"),
+        ]
 
     def __str__(self):
         return f"{self.product_names or 'Subscription'} ({self.stripe_subscription_id})"
@@ -79,7 +91,12 @@ class Subscription(models.Model):
 
     @property
     def product_names(self) -> str:
-        return ", ".join(item["product_name"] for item in self.items if item.get("product_name"))
+        return ", ".join(item["product_name"] for item in self.product_items if item.get("product_name"))
+
+    @property
+    def product_items(self) -> list[dict]:
+        """The items but the recurring shipping line (payments.subscriptions)."""
+        return [item for item in self.items if not item.get("is_shipping")]
 
     @property
     def amount_per_period(self) -> int:
@@ -109,10 +126,44 @@ class Subscription(models.Model):
 
     @property
     def next_charge_at(self):
-        """Return when Stripe charges next, or None when it will not (cancelled, or ending)."""
+        """Return when Stripe charges next, or None when it will not (cancelled, ending, or paused
+        until resumed)."""
         if not self.is_live or self.ends_at is not None:
             return None
+        if self.pause_behavior:
+            return self.renewal_after_pause
         return self.current_period_end
+
+    @property
+    def renewal_after_pause(self):
+        """Return the first renewal a pause lets through: the first period end on or after
+        `pause_resumes_at`; None while paused until resumed."""
+        if not self.pause_resumes_at or not self.current_period_end:
+            return None
+        interval, count = self.items[0]["interval"], self.items[0]["interval_count"]
+        periods, renewal = 0, self.current_period_end
+        while renewal < self.pause_resumes_at:
+            periods += 1
+            renewal = add_interval(self.current_period_end, interval, count * periods)
+        return renewal
+
+    @property
+    def is_paused(self) -> bool:
+        return self.is_live and bool(self.pause_behavior)
+
+    @property
+    def can_change(self) -> bool:
+        """Whether the customer may change its plan, quantity, pause or address."""
+        return self.is_live and self.ends_at is None
+
+    @property
+    def delivery_address(self) -> tuple[str, dict]:
+        """Return (name, address) renewal orders ship to: the one set here, else the first order's."""
+        if self.shipping_address:
+            return self.shipping_name, self.shipping_address
+        if self.order_id:
+            return self.order.shipping_name, self.order.shipping_address
+        return "", {}
 
     @property
     def can_cancel(self) -> bool:
@@ -121,6 +172,20 @@ class Subscription(models.Model):
     @property
     def can_resume(self) -> bool:
         return self.ends_at is not None
+
+
+class PlanFamily(models.Model):
+    """Products staff group as plans of one subscription ("Coffee club: 1 bag / 2 bags"): a
+    subscriber can move between the recurring prices of all of them."""
+
+    name = models.CharField(max_length=200)
+    products = models.ManyToManyField("catalog.Product", related_name="plan_families")
+
+    class Meta:
+        verbose_name_plural = "plan families"
+
+    def __str__(self):
+        return self.name
 
 
 class SubscriptionEmailKind(models.TextChoices):

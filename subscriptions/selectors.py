@@ -1,7 +1,10 @@
 """Reads of subscriptions: the customer's pages and the staff dashboard."""
 
+from dataclasses import dataclass
+
+from catalog.models import Price, PriceType
 from orders.models import Order
-from subscriptions.models import Subscription, SubscriptionStatus
+from subscriptions.models import PlanFamily, Subscription, SubscriptionStatus
 
 
 def subscription_list_for_user(*, user):
@@ -18,9 +21,19 @@ def subscription_get_by_stripe_id(*, stripe_subscription_id: str) -> Subscriptio
     return Subscription.objects.get(stripe_subscription_id=stripe_subscription_id)
 
 
-def subscription_payments(*, subscription: Subscription):
-    """Return the paid orders of the subscription (its checkout and its renewals), newest first."""
-    return (
+@dataclass(frozen=True)
+class SubscriptionPayment:
+    """One payment of the subscription: its order, what of it the subscription was, and how much."""
+
+    order: Order
+    description: str
+    amount: int
+
+
+def subscription_payments(*, subscription: Subscription) -> list[SubscriptionPayment]:
+    """Return what the subscription paid, newest first: its renewals and plan changes whole, and of
+    its checkout's order only the subscription's lines (nothing while a trial ran)."""
+    orders = (
         Order.objects.filter(
             stripe_subscription_id=subscription.stripe_subscription_id,
             payment_status__in=Order.PAID_LIKE_STATUSES,
@@ -28,7 +41,48 @@ def subscription_payments(*, subscription: Subscription):
         .order_by("-created_at")
         .prefetch_related("items")
     )
+    payments = []
+    for order in orders:
+        items = list(order.items.all())
+        if order.is_renewal:
+            amount = order.amount_total
+        else:
+            items = [item for item in items if item.price_type == PriceType.RECURRING]
+            trial = any(item.trial_period_days for item in items)
+            amount = 0 if trial else sum(item.amount_total for item in items)
+        description = ", ".join(f"{item.quantity} × {item.product_name}" for item in items)
+        payments.append(SubscriptionPayment(order=order, description=description, amount=amount))
+    return payments
 
 
 def subscription_count_past_due() -> int:
     return Subscription.objects.filter(status=SubscriptionStatus.PAST_DUE).count()
+
+
+def subscription_plan_options(*, subscription: Subscription, item: dict) -> list[Price]:
+    """Return the prices one item of the subscription can move to, cheapest first: the active
+    recurring prices, in its currency, of its product and of every product a plan family groups
+    with it (its own price included). Billed as often as now, unless the item is all the
+    subscription bills: one subscription bills one interval."""
+    current = Price.objects.filter(stripe_price_id=item.get("stripe_price_id")).first()
+    if current is None:
+        return []
+    memberships = PlanFamily.products.through.objects
+    families = memberships.filter(product_id=current.product_id).values_list("planfamily_id", flat=True)
+    product_ids = {current.product_id}
+    product_ids.update(
+        memberships.filter(planfamily_id__in=list(families)).values_list("product_id", flat=True)
+    )
+    prices = Price.objects.filter(
+        product_id__in=product_ids,
+        type=PriceType.RECURRING,
+        active=True,
+        deleted_at__isnull=True,
+        currency=current.currency,
+    )
+    if len(subscription.items) > 1:
+        prices = prices.filter(
+            recurring_interval=current.recurring_interval,
+            recurring_interval_count=current.recurring_interval_count,
+        )
+    return list(prices.select_related("product").order_by("unit_amount"))

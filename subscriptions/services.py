@@ -2,22 +2,33 @@
 and each reminder email claimed once."""
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import IntegrityError
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from catalog.exceptions import StripeSyncFailed
 from catalog.models import Price
 from orders.models import Order
 from shop.payment_gateway import payment_gateway
 from shop.transactions import run_retrying
-from subscriptions.exceptions import SubscriptionNotChangeable
+from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionNotChangeable
 from subscriptions.models import Subscription, SubscriptionEmail
+from subscriptions.plan_changes import ChangePreview, PlanChange
+from subscriptions.selectors import subscription_plan_options
 
 logger = logging.getLogger(__name__)
+
+MAX_QUANTITY = 99
+# The metadata key of the Stripe product of a subscription's recurring shipping line.
+SHIPPING_METADATA_KEY = "shop_shipping_rate"
+ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
+# A skipped renewal: collection resumes this long after it, before the next one.
+SKIP_MARGIN = timedelta(hours=1)
 
 
 def subscription_apply_stripe(*, data: dict) -> Subscription:
@@ -73,6 +84,8 @@ def _fields_from_stripe(data: dict) -> dict:
         "canceled_at": _datetime(data.get("canceled_at")),
         "ended_at": _datetime(data.get("ended_at")),
         "latest_invoice_id": _id_of(data.get("latest_invoice")),
+        "pause_behavior": (data.get("pause_collection") or {}).get("behavior") or "",
+        "pause_resumes_at": _datetime((data.get("pause_collection") or {}).get("resumes_at")),
     }
 
 
@@ -83,7 +96,10 @@ def _item_from_stripe(item: dict) -> dict:
     product = price.get("product")
     # The product is expanded when read by payments.subscriptions; else our catalog names it.
     name = product.get("name") if isinstance(product, dict) else (ours.product.name if ours else "")
+    metadata = (product.get("metadata") if isinstance(product, dict) else None) or {}
     return {
+        "stripe_item_id": item.get("id") or "",
+        "is_shipping": SHIPPING_METADATA_KEY in metadata,
         "product_name": name or "",
         "price_id": str(ours.pk) if ours else None,
         "stripe_price_id": price.get("id") or "",
@@ -173,6 +189,148 @@ def subscription_resume(*, subscription: Subscription) -> Subscription:
     changed = payment_gateway().subscription_resume(subscription=subscription)
     logger.info("subscription %s: resumed", subscription.stripe_subscription_id)
     return changed
+
+
+def subscription_change_build(
+    *,
+    subscription: Subscription,
+    stripe_item_id: str,
+    price_id: str,
+    quantity: int,
+    proration_date: int | None = None,
+) -> PlanChange:
+    """Return the change of one item to the price `price_id` (ours) and `quantity`, checked: a price
+    the subscriber may move to (subscriptions.selectors.subscription_plan_options) and a quantity
+    from 1 to 99. An upgrade, or a price of another interval, is charged now; a downgrade from the
+    next period unless the merchant set SUBSCRIPTION_DOWNGRADES_CHARGE_NOW. `proration_date` is
+    the moment its preview counted from (None for a new preview).
+
+    Raise SubscriptionNotChangeable when the change is not one the subscriber may make.
+    """
+    if not subscription.can_change:
+        raise SubscriptionNotChangeable("This subscription has ended or is set to end: it cannot be changed.")
+    item = next((i for i in subscription.items if i.get("stripe_item_id") == stripe_item_id), None)
+    if item is None:
+        raise SubscriptionNotChangeable("This subscription has no such item.")
+    price = next(
+        (
+            p
+            for p in subscription_plan_options(subscription=subscription, item=item)
+            if str(p.pk) == str(price_id)
+        ),
+        None,
+    )
+    if price is None:
+        raise SubscriptionNotChangeable("That plan is not available for this subscription.")
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise SubscriptionNotChangeable(f"Choose a quantity from 1 to {MAX_QUANTITY}.")
+    if price.stripe_price_id == item["stripe_price_id"] and quantity == item["quantity"]:
+        raise SubscriptionNotChangeable("That is the plan you have already.")
+    if not price.stripe_price_id:
+        # A plan staff added without pushing it to Stripe yet: Stripe must know it to bill it.
+        try:
+            price.stripe_price_id = payment_gateway().price_push(price=price)
+        except StripeSyncFailed as error:
+            raise SubscriptionChangeFailed(str(error)) from error
+    new_amount, old_amount = price.unit_amount * quantity, item["unit_amount"] * item["quantity"]
+    restarts_period = (price.recurring_interval, price.recurring_interval_count) != (
+        item["interval"],
+        item["interval_count"],
+    )
+    return PlanChange(
+        stripe_item_id=stripe_item_id,
+        stripe_price_id=price.stripe_price_id,
+        quantity=quantity,
+        charge_now=restarts_period or new_amount > old_amount or settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
+        restarts_period=restarts_period,
+        proration_date=proration_date,
+        product_name=price.product.name,
+        unit_amount=price.unit_amount,
+        interval=price.recurring_interval,
+        interval_count=price.recurring_interval_count,
+    )
+
+
+def subscription_change_preview(*, subscription: Subscription, change: PlanChange) -> ChangePreview:
+    """Return what the change costs, as the payment provider's invoice preview says.
+
+    Raise SubscriptionChangeFailed when the provider refused or was unreachable.
+    """
+    return payment_gateway().subscription_change_preview(subscription=subscription, change=change)
+
+
+def subscription_change(*, subscription: Subscription, change: PlanChange) -> Subscription:
+    """Make the change the customer saw previewed; return the record as Stripe has it afterwards.
+
+    Raise SubscriptionChangeFailed when Stripe refused (a preview from a period that has ended
+    since, say): nothing changed then.
+    """
+    changed = payment_gateway().subscription_change(subscription=subscription, change=change)
+    logger.info(
+        "subscription %s: item %s now %s x %s (%s)",
+        subscription.stripe_subscription_id,
+        change.stripe_item_id,
+        change.quantity,
+        change.stripe_price_id,
+        "charged now" if change.charge_now else "from the next period",
+    )
+    return changed
+
+
+def subscription_pause(*, subscription: Subscription, until: date | None) -> Subscription:
+    """Pause the subscription until the start of `until` (None: until resumed): renewals on the way
+    are not charged and make no order. Return the record as Stripe has it.
+
+    Raise SubscriptionNotChangeable when it cannot be paused or `until` is not in the future,
+    SubscriptionChangeFailed when Stripe refused.
+    """
+    if not subscription.can_change:
+        raise SubscriptionNotChangeable("This subscription has ended or is set to end: it cannot be paused.")
+    resumes_at = None
+    if until is not None:
+        resumes_at = datetime.combine(until, time.min, tzinfo=timezone.get_current_timezone())
+        if resumes_at <= timezone.now():
+            raise SubscriptionNotChangeable("Choose a date after today to restart on.")
+    changed = payment_gateway().subscription_pause(subscription=subscription, resumes_at=resumes_at)
+    logger.info(
+        "subscription %s: paused until %s", subscription.stripe_subscription_id, resumes_at or "resumed"
+    )
+    return changed
+
+
+def subscription_skip_next(*, subscription: Subscription) -> Subscription:
+    """Skip the next renewal only: paused until just after it, so the one after is charged."""
+    if not subscription.can_change or subscription.current_period_end is None:
+        raise SubscriptionNotChangeable("This subscription has ended or is set to end: nothing to skip.")
+    if subscription.is_paused:
+        raise SubscriptionNotChangeable("This subscription is paused already.")
+    resumes_at = subscription.current_period_end + SKIP_MARGIN
+    changed = payment_gateway().subscription_pause(subscription=subscription, resumes_at=resumes_at)
+    logger.info("subscription %s: skips the renewal of %s", subscription.stripe_subscription_id, resumes_at)
+    return changed
+
+
+def subscription_unpause(*, subscription: Subscription) -> Subscription:
+    """Charge and ship again from the next renewal."""
+    if not subscription.is_paused:
+        raise SubscriptionNotChangeable("This subscription is not paused.")
+    changed = payment_gateway().subscription_unpause(subscription=subscription)
+    logger.info("subscription %s: unpaused", subscription.stripe_subscription_id)
+    return changed
+
+
+def subscription_set_address(*, subscription: Subscription, name: str, address: dict) -> Subscription:
+    """Ship the next renewal orders of the subscription to `name` at `address` (Stripe's address
+    shape: line1, line2, city, state, postal_code, country)."""
+    if not subscription.can_change:
+        raise SubscriptionNotChangeable("This subscription has ended or is set to end.")
+    address = {field: (address.get(field) or "").strip() for field in ADDRESS_FIELDS}
+    Subscription.objects.filter(pk=subscription.pk).update(
+        shipping_name=name.strip(), shipping_address=address, updated_at=timezone.now()
+    )
+    subscription.refresh_from_db()
+    logger.info("subscription %s: delivery address changed", subscription.stripe_subscription_id)
+    return subscription
 
 
 def subscription_portal_url(*, subscription: Subscription, return_url: str) -> str:

@@ -4,16 +4,21 @@ Every page here answers Cache-Control: private, no-store (shop/urls.py). Changes
 that ask Stripe through subscriptions.services, then show what Stripe answered.
 """
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.core import signing
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
+from shop.money import format_money
 from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionNotChangeable
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_id_from_link
 from subscriptions.models import Subscription
@@ -22,8 +27,22 @@ from subscriptions.selectors import (
     subscription_get_for_user,
     subscription_list_for_user,
     subscription_payments,
+    subscription_plan_options,
 )
-from subscriptions.services import subscription_cancel, subscription_portal_url, subscription_resume
+from subscriptions.services import (
+    ADDRESS_FIELDS,
+    MAX_QUANTITY,
+    subscription_cancel,
+    subscription_change,
+    subscription_change_build,
+    subscription_change_preview,
+    subscription_pause,
+    subscription_portal_url,
+    subscription_resume,
+    subscription_set_address,
+    subscription_skip_next,
+    subscription_unpause,
+)
 
 
 def _customer_message(error: SubscriptionChangeFailed) -> str:
@@ -34,16 +53,52 @@ def _customer_message(error: SubscriptionChangeFailed) -> str:
     return SubscriptionChangeFailed.default_message
 
 
-class UserSubscriptionMixin(LoginRequiredMixin):
-    """Find the signed-in user's subscription named in the URL; anyone else's answers 404."""
+class SubscriptionAccessMixin:
+    """Find the subscription the URL names: the signed-in member's own (anyone else's answers
+    404), or with `link` the one a guest's signed link names. A link works while the subscription
+    belongs to no account: once it joins one, it is managed signed in."""
+
+    link = False
+    refused_template_name = "subscriptions/subscription_link_refused.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.link:
+            try:
+                stripe_id = subscription_id_from_link(token=kwargs["token"])
+                self.subscription = subscription_get_by_stripe_id(stripe_subscription_id=stripe_id)
+            except signing.SignatureExpired:
+                return self.refuse(expired=True)
+            except (signing.BadSignature, Subscription.DoesNotExist):
+                return self.refuse(expired=False)
+            if self.subscription.user_id is not None:
+                return self.refuse(expired=False, joined_account=True)
+        else:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            try:
+                self.subscription = subscription_get_for_user(
+                    user=request.user, stripe_subscription_id=kwargs["subscription_id"]
+                )
+            except Subscription.DoesNotExist:
+                raise Http404("No such subscription.") from None
+        return super().dispatch(request, *args, **kwargs)
 
     def get_subscription(self) -> Subscription:
-        try:
-            return subscription_get_for_user(
-                user=self.request.user, stripe_subscription_id=self.kwargs["subscription_id"]
-            )
-        except Subscription.DoesNotExist:
-            raise Http404("No such subscription.") from None
+        return self.subscription
+
+    def manage_path(self, subscription: Subscription) -> str:
+        """The subscription's page; its changes are posted below it (`<page>pause/`, ...)."""
+        if self.link:
+            return reverse("subscriptions:link", kwargs={"token": self.kwargs["token"]})
+        return subscription.get_absolute_url()
+
+    def refuse(self, *, expired: bool, joined_account: bool = False):
+        context = {
+            "expired": expired,
+            "joined_account": joined_account,
+            "link_days": SUBSCRIPTION_LINK_MAX_AGE.days,
+        }
+        return render(self.request, self.refused_template_name, context, status=404)
 
 
 class SubscriptionListView(LoginRequiredMixin, ListView):
@@ -57,20 +112,87 @@ class SubscriptionListView(LoginRequiredMixin, ListView):
         return subscription_list_for_user(user=self.request.user)
 
 
-class SubscriptionDetailView(UserSubscriptionMixin, DetailView):
-    """Show one of the user's subscriptions: what it gives, when it charges next, its payments."""
+class ChangeItemForm(forms.Form):
+    """One item of the subscription to another plan or quantity."""
+
+    item = forms.CharField(max_length=255)
+    price = forms.CharField(max_length=64)
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+# The confirmation of a previewed change: signed, so that the change and the moment its
+# proration was counted from (which sets the charge) are the preview's; valid long enough to read it.
+_CONFIRMATION_SALT = "subscriptions.views.change_confirmation"
+_CONFIRMATION_MAX_AGE = 30 * 60
+
+
+class PauseForm(forms.Form):
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AddressForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    line1 = forms.CharField(label="Address", max_length=200)
+    line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
+    city = forms.CharField(max_length=100)
+    state = forms.CharField(label="State or region", max_length=100, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=20)
+    country = forms.RegexField(
+        label="Country code", regex=r"^[A-Za-z]{2}$", help_text="Two letters, such as US or GB."
+    )
+
+    def clean_country(self):
+        return self.cleaned_data["country"].upper()
+
+
+class SubscriptionPageMixin:
+    """The subscription's page: what it gives, when it charges next, its payments, and the forms
+    of every change the customer may make."""
 
     template_name = "subscriptions/subscription_detail.html"
-    context_object_name = "subscription"
+    link_template_name = "subscriptions/subscription_link_detail.html"
 
-    def get_object(self, queryset=None):
-        return self.get_subscription()
+    def get(self, request, *args, **kwargs):
+        subscription = self.get_subscription()
+        return render(request, self.page_template(), self.page_context(subscription))
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(payments=subscription_payments(subscription=self.object), **kwargs)
+    def page_template(self) -> str:
+        return self.link_template_name if self.link else self.template_name
+
+    def page_context(self, subscription: Subscription, **extra) -> dict:
+        name, address = subscription.delivery_address
+        initial = {"name": name, **{field: address.get(field, "") for field in ADDRESS_FIELDS}}
+        return {
+            "subscription": subscription,
+            "payments": subscription_payments(subscription=subscription),
+            "manage_path": self.manage_path(subscription),
+            "plan_choices": [
+                (item, options)
+                for item in subscription.product_items
+                if (options := subscription_plan_options(subscription=subscription, item=item))
+            ]
+            if subscription.can_change
+            else [],
+            "max_quantity": MAX_QUANTITY,
+            "downgrades_charge_now": settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
+            "address_form": extra.pop("address_form", None) or AddressForm(initial=initial),
+            "today": timezone.localdate(),
+            "link_days": SUBSCRIPTION_LINK_MAX_AGE.days,
+            **extra,
+        }
 
 
-class SubscriptionChangeView(UserSubscriptionMixin, View):
+class SubscriptionDetailView(SubscriptionAccessMixin, SubscriptionPageMixin, View):
+    """GET the subscription's page; on a guest's link, POST opens Stripe's portal (the link's
+    first page did so)."""
+
+    def post(self, request, *args, **kwargs):
+        if not self.link:
+            return HttpResponseNotAllowed(["GET"])
+        return _portal_redirect(request, self.subscription, request.path, link=True)
+
+
+class SubscriptionChangeView(SubscriptionAccessMixin, View):
     """POST only: make one change at Stripe, then go back to the subscription's page with a message."""
 
     http_method_names = ["post"]
@@ -89,7 +211,7 @@ class SubscriptionChangeView(UserSubscriptionMixin, View):
             messages.error(request, _customer_message(error))
         else:
             messages.success(request, self.success_message(subscription))
-        return HttpResponseRedirect(subscription.get_absolute_url())
+        return HttpResponseRedirect(self.manage_path(subscription))
 
 
 class SubscriptionCancelView(SubscriptionChangeView):
@@ -111,12 +233,141 @@ class SubscriptionResumeView(SubscriptionChangeView):
         return "Your subscription continues: it renews as before."
 
 
-def _portal_redirect(request, subscription: Subscription, return_path: str, *, back_path: str | None = None):
-    """Send the customer to Stripe's portal, which links back to `back_path` (`return_path` unless
-    given); `return_path` is where a refusal is shown."""
+def _restart_words(subscription: Subscription) -> str:
+    if subscription.renewal_after_pause:
+        return f"Billing and deliveries restart on {date_format(subscription.renewal_after_pause, 'j F Y')}."
+    return "Nothing is charged or delivered until you resume it."
+
+
+class SubscriptionPauseView(SubscriptionChangeView):
+    def change(self, subscription):
+        form = PauseForm(self.request.POST)
+        if not form.is_valid():
+            raise SubscriptionNotChangeable("Choose a valid date to restart on, or none.")
+        return subscription_pause(subscription=subscription, until=form.cleaned_data["until"])
+
+    def success_message(self, subscription):
+        return f"Your subscription is paused. {_restart_words(subscription)}"
+
+
+class SubscriptionSkipView(SubscriptionChangeView):
+    def change(self, subscription):
+        return subscription_skip_next(subscription=subscription)
+
+    def success_message(self, subscription):
+        return f"Your next delivery is skipped: nothing is charged for it. {_restart_words(subscription)}"
+
+
+class SubscriptionUnpauseView(SubscriptionChangeView):
+    def change(self, subscription):
+        return subscription_unpause(subscription=subscription)
+
+    def success_message(self, subscription):
+        if subscription.next_charge_at:
+            charge = date_format(subscription.next_charge_at, "j F Y")
+            return f"Your subscription is running again: next charge and delivery on {charge}."
+        return "Your subscription is running again."
+
+
+class SubscriptionAddressView(SubscriptionPageMixin, SubscriptionChangeView):
+    def post(self, request, *args, **kwargs):
+        subscription = self.get_subscription()
+        form = AddressForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Please correct the delivery address below.")
+            context = self.page_context(subscription, address_form=form)
+            return render(request, self.page_template(), context, status=400)
+        return super().post(request, *args, **kwargs)
+
+    def change(self, subscription):
+        data = AddressForm(self.request.POST)
+        data.is_valid()
+        fields = data.cleaned_data
+        return subscription_set_address(subscription=subscription, name=fields["name"], address=fields)
+
+    def success_message(self, subscription):
+        return "Your next deliveries go to the new address."
+
+
+class SubscriptionPlanView(SubscriptionAccessMixin, View):
+    """GET: the price of a plan or quantity change, from Stripe's invoice preview; POST: make it."""
+
+    template_name = "subscriptions/subscription_change.html"
+
+    def get(self, request, *args, **kwargs):
+        subscription = self.get_subscription()
+        form = ChangeItemForm(request.GET)
+        try:
+            if not form.is_valid():
+                raise SubscriptionNotChangeable("Choose a plan and a quantity from 1 to 99.")
+            wanted = form.cleaned_data
+            change = subscription_change_build(
+                subscription=subscription,
+                stripe_item_id=wanted["item"],
+                price_id=wanted["price"],
+                quantity=wanted["quantity"],
+            )
+            preview = subscription_change_preview(subscription=subscription, change=change)
+        except SubscriptionChangeFailed as error:
+            messages.error(request, _customer_message(error))
+            return HttpResponseRedirect(self.manage_path(subscription))
+        confirmation = signing.dumps(
+            {**wanted, "proration_date": preview.proration_date}, salt=_CONFIRMATION_SALT
+        )
+        context = {
+            "subscription": subscription,
+            "preview": preview,
+            "change": change,
+            "confirmation": confirmation,
+            "manage_path": self.manage_path(subscription),
+        }
+        return render(request, self.template_name, context)
+
+    def post(self, request, *args, **kwargs):
+        subscription = self.get_subscription()
+        try:
+            confirmed = self.confirmed(request.POST.get("confirmation", ""))
+            change = subscription_change_build(
+                subscription=subscription,
+                stripe_item_id=confirmed["item"],
+                price_id=confirmed["price"],
+                quantity=confirmed["quantity"],
+                proration_date=confirmed["proration_date"],
+            )
+            subscription = subscription_change(subscription=subscription, change=change)
+        except SubscriptionChangeFailed as error:
+            messages.error(request, _customer_message(error))
+            return HttpResponseRedirect(self.manage_path(subscription))
+        plan = f"{change.quantity} × {change.product_name}"
+        price = format_money(change.amount_per_period, subscription.currency)
+        if change.charge_now:
+            messages.success(request, f"Your plan is now {plan}, at {price} per period from today.")
+        else:
+            starts = date_format(subscription.current_period_end, "j F Y")
+            messages.success(request, f"From {starts} your plan is {plan}, at {price} per period.")
+        return HttpResponseRedirect(self.manage_path(subscription))
+
+    def confirmed(self, token: str) -> dict:
+        try:
+            return signing.loads(token, salt=_CONFIRMATION_SALT, max_age=_CONFIRMATION_MAX_AGE)
+        except signing.SignatureExpired:
+            raise SubscriptionNotChangeable(
+                "The price shown has expired: please look at the change again."
+            ) from None
+        except signing.BadSignature:
+            raise SubscriptionNotChangeable("Please look at the price of the change first.") from None
+
+
+def _portal_redirect(request, subscription: Subscription, return_path: str, *, link: bool):
+    """Send the customer to Stripe's portal; `return_path` is where a refusal is shown.
+
+    A member comes back to `return_path`. A guest's link is their key: Stripe's portal page and
+    the logs it passes through must not hold it, so the portal leads them back to a page without it.
+    """
+    back_path = reverse("subscriptions:portal_returned") if link else return_path
     try:
         url = subscription_portal_url(
-            subscription=subscription, return_url=request.build_absolute_uri(back_path or return_path)
+            subscription=subscription, return_url=request.build_absolute_uri(back_path)
         )
     except SubscriptionChangeFailed as error:
         messages.error(request, _customer_message(error))
@@ -124,14 +375,14 @@ def _portal_redirect(request, subscription: Subscription, return_path: str, *, b
     return HttpResponseRedirect(url)
 
 
-class SubscriptionPortalView(UserSubscriptionMixin, View):
+class SubscriptionPortalView(SubscriptionAccessMixin, View):
     """POST only: open Stripe's customer portal (card, invoices), coming back to the subscription."""
 
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         subscription = self.get_subscription()
-        return _portal_redirect(request, subscription, subscription.get_absolute_url())
+        return _portal_redirect(request, subscription, self.manage_path(subscription), link=self.link)
 
 
 class SubscriptionPortalReturnedView(TemplateView):
@@ -141,42 +392,3 @@ class SubscriptionPortalReturnedView(TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(link_days=SUBSCRIPTION_LINK_MAX_AGE.days, **kwargs)
-
-
-class SubscriptionLinkView(View):
-    """The one subscription a signed link from its email names, read-only, with "Update card".
-
-    A guest has no account to sign in to: the link is their key, as for orders (orders.links).
-    """
-
-    template_name = "subscriptions/subscription_link_detail.html"
-    refused_template_name = "subscriptions/subscription_link_refused.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            stripe_id = subscription_id_from_link(token=kwargs["token"])
-            self.subscription = subscription_get_by_stripe_id(stripe_subscription_id=stripe_id)
-        except signing.SignatureExpired:
-            return self.refuse(expired=True)
-        except (signing.BadSignature, Subscription.DoesNotExist):
-            return self.refuse(expired=False)
-        return super().dispatch(request, *args, **kwargs)
-
-    def get(self, request, *args, **kwargs):
-        context = {
-            "subscription": self.subscription,
-            "payments": subscription_payments(subscription=self.subscription),
-            "link_days": SUBSCRIPTION_LINK_MAX_AGE.days,
-        }
-        return render(request, self.template_name, context)
-
-    def post(self, request, *args, **kwargs):
-        # The link is the guest's key: Stripe's portal page and the logs it passes through
-        # must not hold it, so the portal leads back to a page without it.
-        return _portal_redirect(
-            request, self.subscription, request.path, back_path=reverse("subscriptions:portal_returned")
-        )
-
-    def refuse(self, *, expired: bool):
-        context = {"expired": expired, "link_days": SUBSCRIPTION_LINK_MAX_AGE.days}
-        return render(self.request, self.refused_template_name, context, status=404)

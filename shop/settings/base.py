@@ -305,6 +305,10 @@ STRIPE_API_VERSION = "2026-10-28.endive"
 PAYMENT_GATEWAY = "payments.gateway.StripeGateway"
 # Stripe Tax works out and adds the tax at checkout (needs Stripe Tax set up in the dashboard).
 STRIPE_AUTOMATIC_TAX = env.bool("STRIPE_AUTOMATIC_TAX", default=False)
+# A subscriber's downgrade (a cheaper plan or fewer items): False bills it from the next period,
+# the period paid for standing; True credits the unused time at once, used up by the next renewals.
+# Upgrades are always prorated and charged at once.
+SUBSCRIPTION_DOWNGRADES_CHARGE_NOW = env.bool("SUBSCRIPTION_DOWNGRADES_CHARGE_NOW", default=False)
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300

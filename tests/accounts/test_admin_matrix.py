@@ -16,7 +16,7 @@ from inventory.models import BackInStockRequest, StockAdjustment, StockHold
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
 from pages.models import Page
 from payments.models import WebhookEvent
-from subscriptions.models import Subscription
+from subscriptions.models import PlanFamily, Subscription
 from tests import factories
 from tests.accounts.admin_pages import observed_access
 
@@ -55,6 +55,7 @@ ROW_FACTORIES = {
     ),
     Refund: factories.RefundFactory,
     Subscription: factories.SubscriptionFactory,
+    PlanFamily: lambda: PlanFamily.objects.create(name="Coffee club"),
     WebhookEvent: factories.WebhookEventFactory,
     Page: factories.PageFactory,
     Variant: lambda: factories.PriceFactory().variant,

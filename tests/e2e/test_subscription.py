@@ -22,7 +22,8 @@ from tests.e2e.steps import (
 def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page, shop, mailoutbox):
     call_command("load_demo_catalog", verbosity=0)
     trial_end = timezone.localdate() + datetime.timedelta(days=14)
-    schedule = f"Due today $0.00, then $9.00 / month from {trial_end.day} {trial_end:%B %Y}"
+    # The tea club and its shipping (the demo's cheapest rate, $4.95), both free during the trial.
+    schedule = f"Due today $0.00, then $13.95 / month from {trial_end.day} {trial_end:%B %Y}"
 
     page.goto("/")
     page.get_by_role("link", name="Sign in").click()
@@ -47,7 +48,7 @@ def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page
     expect(summary.get_by_role("row", name=re.compile("^Total due today"))).to_contain_text("$0.00")
     # Stripe's page writes the day the American way.
     stripe_day = f"{trial_end:%B} {trial_end.day}, {trial_end.year}"
-    expect(page.get_by_text(f"Then $9.00 per month starting {stripe_day}")).to_be_visible()
+    expect(page.get_by_text(f"Then $13.95 per month starting {stripe_day}")).to_be_visible()
     fill_stripe_page(page)
     page.get_by_role("button", name="Subscribe").click()
 

@@ -50,7 +50,8 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     call_command("load_demo_catalog", verbosity=0)
     trial_end = timezone.localdate() + datetime.timedelta(days=14)
     first_charge = one_month_after(trial_end)
-    schedule = f"Due today $0.00, then $9.00 / month from {shop_date(trial_end)}"
+    # The tea club and its shipping (the demo's cheapest rate, $4.95), both free during the trial.
+    schedule = f"Due today $0.00, then $13.95 / month from {shop_date(trial_end)}"
 
     # A guest puts the tea club, with its free trial, in the cart and subscribes.
     page.goto("/")
@@ -78,8 +79,8 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     expect(page.get_by_role("heading", name="Your subscriptions")).to_be_visible()
     row = page.get_by_role("row", name=re.compile("Sencha Loose-Leaf Tea"))
     expect(row.get_by_role("cell").first).to_have_text("Free trial")
-    expect(row).to_contain_text(f"Free trial until {shop_date(trial_end)}, then $9.00")
-    expect(row).to_contain_text("$9.00 / month")
+    expect(row).to_contain_text(f"Free trial until {shop_date(trial_end)}, then $13.95")
+    expect(row).to_contain_text("$13.95 / month")
 
     # A month passes on Stripe's test clock: the trial ends and the first month is charged.
     page.goto(f"{simulator.url}/test_clocks")
@@ -98,12 +99,12 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     expect(renewal).to_have_count(1)
     expect(renewal).to_contain_text("1 × Sencha Loose-Leaf Tea")
     expect(renewal).to_contain_text("Paid")
-    expect(renewal).to_contain_text("$9.00")
+    expect(renewal).to_contain_text("$13.95")
 
     page.get_by_role("navigation", name="Your account").get_by_role("link", name="Subscriptions").click()
     row = page.get_by_role("row", name=re.compile("Sencha Loose-Leaf Tea"))
     expect(row.get_by_role("cell").first).to_have_text("Active")
-    expect(row).to_contain_text(f"Next charge $9.00 on {shop_date(first_charge)}")
+    expect(row).to_contain_text(f"Next charge $13.95 on {shop_date(first_charge)}")
     screenshot(page, "2-subscriptions-after-renewal")
 
     renewal_number = Order.objects.get(renewal_of=first_order).number
@@ -113,7 +114,7 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
 
     row.get_by_role("link", name="Sencha Loose-Leaf Tea").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sencha Loose-Leaf Tea")
-    expect(page.get_by_role("row", name=re.compile(renewal_number))).to_contain_text("$9.00")
+    expect(page.get_by_role("row", name=re.compile(renewal_number))).to_contain_text("$13.95")
 
     # They cancel: the subscription runs to the end of the month they paid for.
     page.get_by_role("button", name="Cancel at period end").click()
@@ -130,7 +131,7 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     expect(page.get_by_role("heading", name="Your subscriptions")).to_be_visible()
     portal = page.get_by_role("region", name="1 × Sencha Loose-Leaf Tea")
     expect(portal).to_contain_text(f"Cancels on {shop_date(first_charge)}; no further charge.")
-    expect(page.get_by_role("table", name="Invoices")).to_contain_text("$9.00")
+    expect(page.get_by_role("table", name="Invoices")).to_contain_text("$13.95")
     page.get_by_role("link", name="Return to the shop").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sencha Loose-Leaf Tea")
     expect(page.get_by_text(f"Ends on {shop_date(first_charge)}")).to_be_visible()

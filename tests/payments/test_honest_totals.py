@@ -91,6 +91,26 @@ def test_a_trial_with_a_one_time_item_reads_the_same_everywhere(
     assert schedule in visible_text(email.alternatives[0][0])
 
 
+def test_a_line_in_its_free_trial_reads_nothing_now_then_its_price_everywhere(
+    stripe_sim, guest_with_cart, tea, mailoutbox
+):
+    trial_end = timezone.localdate() + datetime.timedelta(days=14)
+    line = f"$0.00 then $9.00 / month from {shop_date(trial_end)}"
+    purchase = guest_with_cart((tea, 1))
+
+    _stripe_page, success_page = buy(purchase, stripe_sim)
+
+    assert line in success_page
+    assert "$9.00 / month from" in success_page
+    order = Order.objects.get()
+    order_page = visible_text(purchase.shopper.get(urlsplit(order_link_url(order=order)).path).text)
+    assert line in order_page
+    (email,) = mailoutbox
+    trial_line = "Tea of the month (every month, 14-day free trial): $0.00, then $9.00 / month from"
+    assert f"{trial_line} {shop_date(trial_end)}" in email.body
+    assert line in visible_text(email.alternatives[0][0])
+
+
 def test_a_mixed_cart_without_trial_says_what_is_due_today_and_what_recurs_from_next_month(
     stripe_sim, user_with_cart, mug, coffee, mailoutbox
 ):

@@ -305,6 +305,48 @@ def world(sim):
         "POST", f"/v1/test_helpers/test_clocks/{clock['id']}/advance", {"frozen_time": frozen + 40 * 86_400}
     )
     doomed_clock = http.ok("POST", "/v1/test_helpers/test_clocks", {"frozen_time": frozen})
+    # Changes on a second clock: an upgrade half way invoiced at once, a quantity change left
+    # pending, and collection paused (voided, then uncollectible) over a renewal.
+    big_club = http.ok(
+        "POST",
+        "/v1/prices",
+        {"product": club["id"], "unit_amount": 2400, "currency": "usd", "recurring": {"interval": "month"}},
+    )
+    changes_clock = http.ok("POST", "/v1/test_helpers/test_clocks", {"frozen_time": frozen})
+    on_changes_clock = http.ok(
+        "POST", "/v1/customers", {"email": "changes@example.com", "test_clock": changes_clock["id"]}
+    )
+    changing = []
+    for _ in range(3):
+        made = session(
+            mode="subscription",
+            customer=on_changes_clock["id"],
+            line_items=[{"price": monthly["id"], "quantity": 1}],
+        )
+        sim.pay(made["id"])
+        changing.append(http.ok("GET", f"/v1/checkout/sessions/{made['id']}")["subscription"])
+    http.ok(
+        "POST",
+        f"/v1/test_helpers/test_clocks/{changes_clock['id']}/advance",
+        {"frozen_time": frozen + 15 * 86_400},
+    )
+    upgraded, voided, uncollectible = (http.ok("GET", f"/v1/subscriptions/{s}") for s in changing)
+    upgrade = {
+        "items": [{"id": upgraded["items"]["data"][0]["id"], "price": big_club["id"]}],
+        "proration_behavior": "always_invoice",
+    }
+    for paused, behavior in ((voided, "void"), (uncollectible, "mark_uncollectible")):
+        http.ok("POST", f"/v1/subscriptions/{paused['id']}", {"pause_collection": {"behavior": behavior}})
+    http.ok(
+        "POST",
+        f"/v1/subscriptions/{voided['id']}",
+        {"items": [{"id": voided["items"]["data"][0]["id"], "quantity": 2}]},
+    )
+    http.ok(
+        "POST",
+        f"/v1/test_helpers/test_clocks/{changes_clock['id']}/advance",
+        {"frozen_time": frozen + 40 * 86_400},
+    )
     return {
         "http": http,
         "customer": ada["id"],
@@ -347,6 +389,11 @@ def world(sim):
         "clock": clock["id"],
         "advancing": advancing,
         "doomed_clock": doomed_clock["id"],
+        "upgraded": upgraded["id"],
+        "upgrade": upgrade,
+        "paused_invoices": [
+            http.ok("GET", f"/v1/subscriptions/{s['id']}")["latest_invoice"] for s in (voided, uncollectible)
+        ],
     }
 
 
@@ -469,6 +516,52 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
                 ),
                 (),
             ),
+            (http.ok("POST", f"/v1/subscriptions/{world['upgraded']}", world["upgrade"]), ()),
+            (
+                http.ok(
+                    "POST",
+                    f"/v1/subscriptions/{world['upgraded']}",
+                    {"pause_collection": {"behavior": "keep_as_draft", "resumes_at": 2_100_000_000}},
+                ),
+                (),
+            ),
+        ],
+        ("GET", "/v1/subscription_items"): [
+            (http.ok("GET", "/v1/subscription_items", {"subscription": world["upgraded"]}), ())
+        ],
+        ("GET", "/v1/subscription_items/{id}"): [
+            (http.ok("GET", f"/v1/subscription_items/{world['upgrade']['items'][0]['id']}"), ())
+        ],
+        ("POST", "/v1/subscription_items/{id}"): [
+            (
+                http.ok(
+                    "POST",
+                    f"/v1/subscription_items/{world['upgrade']['items'][0]['id']}",
+                    {"quantity": 2, "proration_behavior": "none"},
+                ),
+                (),
+            )
+        ],
+        ("POST", "/v1/invoices/create_preview"): [
+            (
+                http.ok(
+                    "POST",
+                    "/v1/invoices/create_preview",
+                    {"subscription": world["upgraded"], "subscription_details": world["upgrade"]},
+                ),
+                (),
+            ),
+            (
+                http.ok(
+                    "POST",
+                    "/v1/invoices/create_preview",
+                    {
+                        "subscription": world["upgraded"],
+                        "subscription_details": {"items": world["upgrade"]["items"]},
+                    },
+                ),
+                (),
+            ),
         ],
         ("DELETE", "/v1/subscriptions/{id}"): [
             (
@@ -489,7 +582,10 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
             (http.ok("GET", "/v1/invoices", {"expand": ["data.payments"]}), ("data.payments",)),
         ],
         ("GET", "/v1/invoices/{id}"): [
-            *[(http.ok("GET", f"/v1/invoices/{i}"), ()) for i in world["invoices"]],
+            *[
+                (http.ok("GET", f"/v1/invoices/{i}"), ())
+                for i in world["invoices"] + world["paused_invoices"]
+            ],
             *[
                 (
                     http.ok("GET", f"/v1/invoices/{i}", {"expand": ["payments", "customer"]}),

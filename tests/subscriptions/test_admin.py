@@ -119,3 +119,35 @@ def test_a_shopper_cannot_cancel_from_admin(db, subscriptions):
 def test_staff_roles_hold_the_cancel_permission(db):
     assert factories.AdminFactory().has_perm("subscriptions.cancel_subscription")
     assert not factories.UserFactory().has_perm("subscriptions.cancel_subscription")
+
+
+def test_staff_skip_the_next_renewal_resume_it_and_undo_a_cancel_at_period_end(
+    staff_client, member_subscribes, tea_plan, subscription_recorded, stripe_api
+):
+    record = subscription_recorded(member_subscribes(factories.UserFactory(), tea_plan))
+    other = subscription_recorded(member_subscribes(factories.UserFactory(email="lin@example.com"), tea_plan))
+    stripe = stripe_api()
+
+    skipped = run_action(staff_client, Subscription, "skip_next_renewal", [record])
+
+    assert f"Next renewal skipped: {record.stripe_subscription_id}." in messages_of(skipped)
+    pause = stripe.v1.subscriptions.retrieve(record.stripe_subscription_id).pause_collection
+    assert pause.behavior == "void"
+    assert (
+        pause.resumes_at
+        > stripe.v1.subscriptions.retrieve(record.stripe_subscription_id)["items"].data[0].current_period_end
+    )
+    record.refresh_from_db()
+    assert record.is_paused
+    run_action(staff_client, Subscription, "unpause", [record])
+    assert stripe.v1.subscriptions.retrieve(record.stripe_subscription_id).pause_collection is None
+    run_action(staff_client, Subscription, "cancel_when_period_ends", [record], apply="yes")
+    assert Subscription.objects.get(pk=record.pk).cancel_at_period_end
+
+    undone = run_action(staff_client, Subscription, "undo_cancel_at_period_end", [record])
+
+    assert f"Renewing again: {record.stripe_subscription_id}." in messages_of(undone)
+    assert not stripe.v1.subscriptions.retrieve(record.stripe_subscription_id).cancel_at_period_end
+    assert not Subscription.objects.get(pk=record.pk).cancel_at_period_end
+    assert stripe.v1.subscriptions.retrieve(other.stripe_subscription_id).pause_collection is None
+    assert Subscription.objects.get(pk=other.pk).updated_at == other.updated_at
