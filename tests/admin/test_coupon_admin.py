@@ -32,7 +32,7 @@ def test_five_dollars_off_typed_as_5_is_five_dollars_in_stripe(stripe_sim, super
     [
         ("5.001", "usd", "USD has 2 decimals at most."),
         ("5.5", "jpy", "JPY has no decimals: enter a whole amount."),
-        ("$5", "usd", "Enter an amount such as 12.50, without a currency sign."),
+        ("$5", "usd", "Enter an amount such as 12.50 or 1,299.00, without a currency sign."),
     ],
 )
 def test_an_amount_off_the_currency_cannot_hold_is_refused(super_admin_client, typed, currency, error):
