@@ -1,0 +1,44 @@
+"""Cart services at their edges: a guest cart gone by sign-in, a repeated touch."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cart.models import Cart, CartItem
+from cart.services import cart_touch
+from tests.cart.test_merge import lines, sign_in
+from tests.factories import CartFactory, CartItemFactory
+
+
+@pytest.mark.django_db
+def test_signing_in_after_the_guest_cart_expired_keeps_the_users_cart_as_it_was(client):
+    user_cart = CartFactory(for_user=True, currency="usd")
+    CartItemFactory(cart=user_cart, quantity=2)
+    before = lines(user_cart)
+    guest = CartFactory(currency="usd", expires_at=timezone.now() - timedelta(seconds=1))
+    CartItemFactory(cart=guest, quantity=5)
+    session = client.session
+    session["cart_id"] = str(guest.pk)
+    session.save()
+
+    response = sign_in(client, user_cart.user)
+
+    assert response.status_code == 200
+    assert "cart_id" not in client.session
+    assert "before signing in" not in response.text
+    assert lines(user_cart) == before
+
+
+@pytest.mark.django_db
+def test_a_second_touch_in_the_same_request_writes_nothing(database_commands):
+    cart = CartFactory(last_activity_at=timezone.now() - timedelta(minutes=61))
+    CartItemFactory(cart=cart)
+    assert cart_touch(cart=cart) is True
+    stored = Cart.objects.get(pk=cart.pk)
+
+    with database_commands() as commands:
+        assert cart_touch(cart=cart) is False
+
+    assert commands.captured_queries == []
+    assert CartItem.objects.get(cart=cart).expires_at == stored.expires_at
