@@ -2,8 +2,10 @@
 
 import pytest
 
+from cart import services
 from cart.models import Cart, CartItem, CartStatus
-from cart.services import cart_freeze, cart_merge_guest_into_user
+from cart.selectors import price_get_for_sale
+from cart.services import cart_add_price, cart_freeze, cart_merge_guest_into_user
 from tests.cart.test_concurrency import run_together
 from tests.factories import CartFactory, CartItemFactory, PriceFactory, UserFactory
 
@@ -114,4 +116,29 @@ def test_a_guest_cart_that_expired_after_the_sign_in_read_it_is_not_merged(guest
 
     assert merge.merged_line_count == 0
     assert not CartItem.objects.filter(cart__user=user).exists()
+    assert_bystander_untouched(guest_cart)
+
+
+def test_a_line_the_guest_adds_while_signing_in_is_merged_not_lost(guest_cart, monkeypatch):
+    user = UserFactory()
+    late = PriceFactory(product__name="Late addition")
+    read_lines = services.cart_lines
+
+    def read_then_the_guest_adds(cart):
+        lines_read = read_lines(cart)
+        if cart.pk == guest_cart.pk and not CartItem.objects.filter(cart=cart, price=late).exists():
+            # Another tab of the guest adds a line just after the sign-in read the cart.
+            cart_add_price(
+                cart=cart, price=price_get_for_sale(price_id=late.pk, product_id=late.product_id), quantity=1
+            )
+        return lines_read
+
+    monkeypatch.setattr(services, "cart_lines", read_then_the_guest_adds)
+    expected = sorted([*lines(guest_cart.pk), (late.pk, 1)])
+
+    merge = cart_merge_guest_into_user(guest_cart=Cart.objects.get(pk=guest_cart.pk), user=user)
+
+    assert lines(merge.cart.pk) == expected
+    assert merge.merged_line_count == 3
+    assert not Cart.objects.filter(pk=guest_cart.pk).exists()
     assert_bystander_untouched(guest_cart)
