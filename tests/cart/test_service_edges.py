@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from cart.models import Cart, CartItem
-from cart.services import cart_touch
+from cart.services import cart_thaw, cart_touch
 from tests.cart.test_merge import lines, sign_in
 from tests.factories import CartFactory, CartItemFactory
 
@@ -42,3 +42,15 @@ def test_a_second_touch_in_the_same_request_writes_nothing(database_commands):
 
     assert commands.captured_queries == []
     assert CartItem.objects.get(cart=cart).expires_at == stored.expires_at
+
+
+@pytest.mark.django_db
+def test_thawing_without_a_checkout_session_leaves_a_cart_in_use_alone():
+    cart = CartFactory()
+    CartItemFactory(cart=cart)
+    version = Cart.objects.get(pk=cart.pk).updated_at
+
+    assert cart_thaw(cart_id=cart.pk, checkout_session_id=None) is False
+    assert cart_thaw(cart_id=cart.pk, checkout_session_id="") is False
+
+    assert Cart.objects.get(pk=cart.pk).updated_at == version
