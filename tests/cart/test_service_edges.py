@@ -1,4 +1,4 @@
-"""Cart services at their edges: a guest cart gone by sign-in, a repeated touch."""
+"""Cart services at their edges: a guest cart gone by sign-in, a repeated touch, a merge up to 99."""
 
 from datetime import timedelta
 
@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from cart.models import Cart, CartItem
-from cart.services import cart_thaw, cart_touch
+from cart.services import cart_merge_guest_into_user, cart_thaw, cart_touch
 from tests.cart.test_merge import lines, sign_in
-from tests.factories import CartFactory, CartItemFactory
+from tests.factories import CartFactory, CartItemFactory, PriceFactory
 
 
 @pytest.mark.django_db
@@ -54,3 +54,18 @@ def test_thawing_without_a_checkout_session_leaves_a_cart_in_use_alone():
     assert cart_thaw(cart_id=cart.pk, checkout_session_id="") is False
 
     assert Cart.objects.get(pk=cart.pk).updated_at == version
+
+
+@pytest.mark.django_db
+def test_a_merge_that_reaches_exactly_99_is_not_reported_as_capped():
+    user_cart = CartFactory(for_user=True, currency="usd")
+    guest = CartFactory(currency="usd")
+    shared, guest_only = PriceFactory(), PriceFactory()
+    CartItemFactory(cart=user_cart, price=shared, quantity=60)
+    CartItemFactory(cart=guest, price=shared, quantity=39)
+    CartItemFactory(cart=guest, price=guest_only, quantity=99)
+
+    merge = cart_merge_guest_into_user(guest_cart=guest, user=user_cart.user)
+
+    assert not merge.capped
+    assert lines(user_cart) == sorted([(shared.pk, 99), (guest_only.pk, 99)])
