@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cart.models import Cart, CartItem
-from cart.services import cart_merge_guest_into_user, cart_thaw, cart_touch
+from cart.models import Cart, CartItem, CartStatus
+from cart.services import cart_merge_guest_into_user, cart_submit, cart_thaw, cart_touch
 from tests.cart.test_merge import lines, sign_in
 from tests.factories import CartFactory, CartItemFactory, PriceFactory
 
@@ -69,3 +69,34 @@ def test_a_merge_that_reaches_exactly_99_is_not_reported_as_capped():
 
     assert not merge.capped
     assert lines(user_cart) == sorted([(shared.pk, 99), (guest_only.pk, 99)])
+
+
+@pytest.mark.django_db
+def test_a_page_view_just_past_the_interval_touches_the_cart():
+    cart = CartFactory(last_activity_at=timezone.now() - timedelta(minutes=60, seconds=30))
+
+    assert cart_touch(cart=cart) is True
+
+
+@pytest.mark.django_db
+def test_a_touch_from_a_request_that_read_the_cart_before_another_touched_it_writes_nothing():
+    cart = CartFactory(last_activity_at=timezone.now() - timedelta(minutes=61))
+    read_by_the_other_request = Cart.objects.get(pk=cart.pk)
+    assert cart_touch(cart=cart) is True
+    touched = Cart.objects.get(pk=cart.pk)
+
+    assert cart_touch(cart=read_by_the_other_request) is False
+
+    assert Cart.objects.get(pk=cart.pk).updated_at == touched.updated_at
+
+
+@pytest.mark.django_db
+def test_thawing_or_submitting_names_the_cart_as_well_as_its_session():
+    frozen = CartFactory(checkout_session_id="cs_edges")
+    other = CartFactory()
+
+    assert cart_thaw(cart_id=other.pk, checkout_session_id="cs_edges") is False
+    assert cart_submit(cart_id=other.pk, checkout_session_id="cs_edges") is False
+
+    stored = Cart.objects.get(pk=frozen.pk)
+    assert (stored.status, stored.checkout_session_id) == (CartStatus.ACTIVE, "cs_edges")
