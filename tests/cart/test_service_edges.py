@@ -5,10 +5,18 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from cart import services
 from cart.models import Cart, CartItem, CartStatus
-from cart.services import cart_merge_guest_into_user, cart_submit, cart_thaw, cart_touch
+from cart.services import (
+    cart_get_or_create_for_request,
+    cart_merge_guest_into_user,
+    cart_submit,
+    cart_thaw,
+    cart_touch,
+)
+from tests.cart.helpers import guest_request, user_request
 from tests.cart.test_merge import lines, sign_in
-from tests.factories import CartFactory, CartItemFactory, PriceFactory
+from tests.factories import CartFactory, CartItemFactory, PriceFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -100,3 +108,59 @@ def test_thawing_or_submitting_names_the_cart_as_well_as_its_session():
 
     stored = Cart.objects.get(pk=frozen.pk)
     assert (stored.status, stored.checkout_session_id) == (CartStatus.ACTIVE, "cs_edges")
+
+
+# --- A shopper's past carts beside the open one ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_signing_in_merges_into_a_new_cart_not_into_the_users_checked_out_one():
+    user = UserFactory()
+    paid_for = CartFactory(for_user=True, user=user, currency="usd", status=CartStatus.CHECKED_OUT)
+    CartItemFactory(cart=paid_for, quantity=1)
+    guest = CartFactory(currency="usd")
+    item = CartItemFactory(cart=guest, quantity=2)
+
+    merge = cart_merge_guest_into_user(guest_cart=guest, user=user)
+
+    assert merge.cart.pk != paid_for.pk
+    assert merge.cart.status == CartStatus.ACTIVE
+    assert lines(merge.cart) == [(item.price_id, 2)]
+    assert Cart.objects.get(pk=paid_for.pk).status == CartStatus.CHECKED_OUT
+    assert CartItem.objects.filter(cart=paid_for).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_new_guest_cart_leaves_the_sessions_checked_out_cart_as_it_was(move_clock):
+    request = guest_request()
+    request.session.create()
+    paid_for = CartFactory(session_key=request.session.session_key, status=CartStatus.CHECKED_OUT)
+    move_clock(timedelta(days=8))
+
+    fresh = cart_get_or_create_for_request(request=request)
+
+    assert fresh.pk != paid_for.pk
+    assert Cart.objects.get(pk=paid_for.pk).status == CartStatus.CHECKED_OUT
+
+
+@pytest.mark.django_db
+def test_a_concurrent_first_add_finds_the_users_open_cart_beside_their_past_ones(monkeypatch):
+    user = UserFactory()
+    CartFactory(for_user=True, user=user, status=CartStatus.CHECKED_OUT)
+    CartFactory(for_user=True, user=user, status=CartStatus.EXPIRED)
+    winner = CartFactory(for_user=True, user=user)
+    # This request read "no cart yet" just before another one created it.
+    monkeypatch.setattr(services, "cart_get_for_request", lambda request: None)
+
+    assert cart_get_or_create_for_request(request=user_request(user)) == winner
+
+
+@pytest.mark.django_db
+def test_a_page_view_never_pushes_the_expiry_of_a_cart_checked_out_meanwhile():
+    cart = CartFactory(last_activity_at=timezone.now() - timedelta(minutes=61))
+    Cart.objects.filter(pk=cart.pk).update(status=CartStatus.CHECKED_OUT)
+    before = Cart.objects.get(pk=cart.pk)
+
+    assert cart_touch(cart=cart) is False
+
+    assert Cart.objects.get(pk=cart.pk).expires_at == before.expires_at
