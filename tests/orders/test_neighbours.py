@@ -9,7 +9,7 @@ from cart.selectors import cart_lines
 from orders.models import DISPUTE_KEY, Order, OrderStatus, Refund, RefundStatus
 from orders.services import (
     STAFF_ATTENTION_KEY,
-    order_apply_refund,
+    order_apply_refunds,
     order_attach_guest_orders,
     order_cancel,
     order_create_from_cart,
@@ -118,7 +118,15 @@ def test_cancelling_an_order_changes_no_other_order(order, neighbours):
 def test_a_refund_changes_only_its_order(order, neighbours):
     order_mark_paid(order=order, details=stripe_details(), note="paid")
 
-    order_apply_refund(order=order, amount_refunded=1000, fully_refunded=False, reason="damaged")
+    Refund.objects.create(
+        order=order,
+        amount=1000,
+        currency=order.currency,
+        status=RefundStatus.SUCCEEDED,
+        stripe_refund_id="re_1",
+    )
+
+    order_apply_refunds(order=order, reason="damaged")
 
     assert state(order.pk)[0]["refunded_amount"] == 1000
     neighbours()

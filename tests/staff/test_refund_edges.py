@@ -2,7 +2,7 @@
 
 from orders.fulfilment import order_mark_delivered, order_mark_shipped
 from orders.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
-from orders.services import STAFF_ATTENTION_KEY, order_apply_refund
+from orders.services import STAFF_ATTENTION_KEY, order_apply_refunds
 from tests import factories
 from tests.staff.helpers import paid_order
 from tests.staff.test_refunds import order_state, submit_refund
@@ -30,10 +30,21 @@ def test_a_delivered_order_refunded_in_full_is_refunded_and_not_flagged(staff_cl
     )
 
 
+def _refund_succeeded(order, amount, stripe_refund_id="re_edge"):
+    return Refund.objects.create(
+        order=order,
+        amount=amount,
+        currency=order.currency,
+        status=RefundStatus.SUCCEEDED,
+        stripe_refund_id=stripe_refund_id,
+    )
+
+
 def test_an_exact_full_refund_is_not_an_over_refund(db):
     order = factories.OrderFactory(paid=True, amount_total=3600)
+    _refund_succeeded(order, 3600)
 
-    assert order_apply_refund(order=order, amount_refunded=3600, fully_refunded=True, stripe_charge_id="ch_1")
+    assert order_apply_refunds(order=order, stripe_charge_id="ch_1")
 
     order.refresh_from_db()
     assert (order.status, order.payment_status, order.refunded_amount) == (
@@ -46,18 +57,22 @@ def test_an_exact_full_refund_is_not_an_over_refund(db):
 
 def test_a_full_refund_completes_a_completed_order_as_refunded(db):
     order = factories.OrderFactory(paid=True, amount_total=3600, status=OrderStatus.COMPLETED)
+    _refund_succeeded(order, 3600)
 
-    order_apply_refund(order=order, amount_refunded=3600, fully_refunded=True)
+    order_apply_refunds(order=order)
 
     assert order_state(order)[:3] == (OrderStatus.REFUNDED, PaymentStatus.REFUNDED, 3600)
 
 
 def test_a_late_delivery_of_a_smaller_refunded_total_never_moves_it_back(db):
     order = factories.OrderFactory(paid=True, amount_total=3600)
-    # The late delivery's handler read the order before the larger total was applied.
+    # The late delivery's handler read the order when only the first refund stood.
+    _refund_succeeded(order, 1000, "re_first")
+    order_apply_refunds(order=order)
     read_by_late_delivery = Order.objects.get(pk=order.pk)
-    order_apply_refund(order=order, amount_refunded=3600, fully_refunded=True)
+    _refund_succeeded(order, 2600, "re_second")
+    order_apply_refunds(order=Order.objects.get(pk=order.pk))
 
-    order_apply_refund(order=read_by_late_delivery, amount_refunded=1000, fully_refunded=False)
+    order_apply_refunds(order=read_by_late_delivery)
 
     assert order_state(order)[:3] == (OrderStatus.REFUNDED, PaymentStatus.REFUNDED, 3600)
