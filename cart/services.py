@@ -141,20 +141,18 @@ def cart_merge_guest_into_user(*, guest_cart: Cart | None, user) -> CartMergeRes
             capped=False,
             guest_checkout_session_id=guest_cart.checkout_session_id,
         )
-    guest_lines = [line for line in cart_lines(guest_cart) if line.is_available]
-    if not guest_lines:
+    if not any(line.is_available for line in cart_lines(guest_cart)):
         _cart_delete(guest_cart)
         return CartMergeResult(cart=user_cart, merged_line_count=0, capped=False)
     if user_cart is None:
         user_cart = _cart_create(user=user)
-    capped = _atomic_retrying_duplicates(
-        lambda: _lines_merge(guest_cart=guest_cart, guest_lines=guest_lines, user_cart=user_cart)
-    )
-    if capped is None:
+    merged = _atomic_retrying_duplicates(lambda: _lines_merge(guest_cart=guest_cart, user_cart=user_cart))
+    if merged is None:
         # Another request (a second login of the same session) merged it already, or a checkout
         # froze it meanwhile: that checkout's freeze then fails on the claimed cart, or keeps it.
         return CartMergeResult(cart=user_cart, merged_line_count=0, capped=False)
-    return CartMergeResult(cart=user_cart, merged_line_count=len(guest_lines), capped=capped)
+    merged_line_count, capped = merged
+    return CartMergeResult(cart=user_cart, merged_line_count=merged_line_count, capped=capped)
 
 
 def cart_touch(*, cart: Cart) -> bool:
@@ -327,8 +325,9 @@ def _line_increment(line, *, quantity: int, expires_at) -> bool:
     )
 
 
-def _lines_merge(*, guest_cart: Cart, guest_lines: list[CartItem], user_cart: Cart) -> bool | None:
-    """Move the lines; return whether a quantity was capped, or None if the guest cart was gone."""
+def _lines_merge(*, guest_cart: Cart, user_cart: Cart) -> tuple[int, bool] | None:
+    """Move the lines; return (lines merged, whether a quantity was capped), or None if the guest
+    cart was gone."""
     now = timezone.now()
     maximum = settings.CART_MAX_QUANTITY
     # Claim the guest cart first, so that it is merged once even if two logins race, and never
@@ -336,6 +335,8 @@ def _lines_merge(*, guest_cart: Cart, guest_lines: list[CartItem], user_cart: Ca
     claimable = Cart.objects.active().unlocked().filter(pk=guest_cart.pk)
     if not claimable.update(status=CartStatus.EXPIRED, updated_at=now):
         return None
+    # Read once claimed: a line the guest added after an earlier read is merged, not deleted.
+    guest_lines = [line for line in cart_lines(guest_cart) if line.is_available]
     _cart_record_change(user_cart, currency=guest_cart.currency)
     user_lines = {(line.product_id, line.price_id): line for line in CartItem.objects.filter(cart=user_cart)}
     capped = False
@@ -360,7 +361,7 @@ def _lines_merge(*, guest_cart: Cart, guest_lines: list[CartItem], user_cart: Ca
             )
     CartItem.objects.bulk_create(new_lines)
     _cart_delete(guest_cart)
-    return capped
+    return len(guest_lines), capped
 
 
 def _cart_delete(cart: Cart) -> None:
