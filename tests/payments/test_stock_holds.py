@@ -131,8 +131,11 @@ def test_a_cart_of_several_items_is_held_whole_or_not_at_all(stripe_sim, guest_w
     assert counters(tee) == {"on_hand": 5, "held": 2, "available": 3, "sold": 0, "received": 5}
     assert counters(cap) == {"on_hand": 2, "held": 2, "available": 0, "sold": 0, "received": 2}
     assert StockHold.objects.filter(state=StockHoldState.HELD).count() == 4
-    refused = next(p for p, r in zip(purchases, responses, strict=True) if r.status_code == 302)
-    assert "“Wool cap” sold out while it was in your cart" in cart_message(refused)
+    refusals = [cart_message(p) for p, r in zip(purchases, responses, strict=True) if r.status_code == 302]
+    # A checkout may find the last tee taken for a moment by one that then gives it back for want of
+    # a cap: every refusal names what ran out, and at least three (four refused, five tees) the cap.
+    assert all("sold out while it was in your cart" in message for message in refusals)
+    assert sum("“Wool cap” sold out while it was in your cart" in message for message in refusals) >= 3
 
 
 def test_asking_for_more_than_is_left_names_how_many_are_left_and_changes_nothing(
