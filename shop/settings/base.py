@@ -48,6 +48,7 @@ LOCAL_APPS = [
     "subscriptions",
     "payments",
     "pages",
+    "jobs",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -281,6 +282,28 @@ STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 STRIPE_WEBHOOK_MAX_BYTES = 256 * 1024
+
+# --- Background work: Django's tasks, kept in MongoDB, run by `manage.py run_worker` -----------
+# Another backend (django-tasks-rq on Redis, say) is one TASKS_BACKEND away (docs/background-work.md).
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="jobs.backend.MongoDBTaskBackend"),
+        "OPTIONS": {
+            # A worker holding a task renews this lease; one dead for this long loses the task.
+            "LEASE_SECONDS": env.int("TASKS_LEASE_SECONDS", default=60),
+            # Attempts in all; between them 10 s, 20 s, 40 s... at most an hour (about 2 h 20 min).
+            "MAX_ATTEMPTS": env.int("TASKS_MAX_ATTEMPTS", default=10),
+            "RETRY_BASE_SECONDS": env.float("TASKS_RETRY_BASE_SECONDS", default=10),
+            "RETRY_MAX_SECONDS": 3600,
+            "RESULT_DAYS": 7,
+        },
+    }
+}
+# Enqueued by the workers, each once every `every_seconds` however many workers run.
+PERIODIC_TASKS = {
+    "reconcile_stripe": {"task": "payments.tasks.stripe_reconcile", "every_seconds": 15 * 60},
+    "retry_webhooks": {"task": "payments.tasks.webhook_events_retry", "every_seconds": 5 * 60},
+}
 
 # --- Logging: structured lines on stdout ----------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

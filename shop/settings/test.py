@@ -1,6 +1,7 @@
 """Tests: fast hashing, in-memory email; the database and Stripe simulator come from tests/conftest.py."""
 
 from .base import *  # noqa: F403
+from .base import env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
@@ -15,3 +16,8 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Serve static files straight from the app and project folders, without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tasks run at once, inside the request that enqueues them, so its effects are visible when it
+# answers; the worker's own tests, and the shop processes of the fault tests, set TASKS_BACKEND.
+TASKS["default"]["BACKEND"] = env(  # noqa: F405
+    "TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend"
+)
