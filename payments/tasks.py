@@ -6,23 +6,19 @@ import io
 from django.core.management import call_command
 from django.tasks import task
 
-from payments.exceptions import WebhookEventInProgress
 from payments.models import WebhookEvent
 from payments.services import webhook_event_process
 
 
 @task
 def webhook_event_handle(*, event_id: str) -> bool:
-    """Process a stored event unless it was; False when it had been, or another worker holds it
-    (that worker finishes it, or retry_webhooks does once its lease lapses). A failure is
-    recorded on the event and raised, so the task is tried again."""
+    """Process a stored event unless it was; False when it had been. A failure is recorded on the
+    event and raised, as is WebhookEventInProgress while another worker holds the event (it may have
+    died): either way the task is tried again later."""
     event = WebhookEvent.objects.filter(pk=event_id).first()
     if event is None:
         return False
-    try:
-        return webhook_event_process(event=event)
-    except WebhookEventInProgress:
-        return False
+    return webhook_event_process(event=event)
 
 
 @task

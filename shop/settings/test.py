@@ -1,13 +1,18 @@
 """Tests: fast hashing, in-memory email; the database and Stripe simulator come from tests/conftest.py."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, mailers_from_email_url
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# In memory, unless EMAIL_URL names a server (the fault tests' SMTP server).
+MAILERS = (
+    mailers_from_email_url()
+    if env("EMAIL_URL", default="")
+    else {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
