@@ -2,7 +2,9 @@
 
 Already proved elsewhere, not repeated here: Stripe unreachable on a closed port during checkout
 (tests/payments/test_checkout.py), and stored events that never got processed being run by
-retry_webhooks (tests/payments/test_retry_webhooks.py).
+retry_webhooks (tests/payments/test_retry_webhooks.py). The worker's own faults (mail server down,
+worker killed mid-task, database restart, racing workers) are in test_worker_faults.py; the shop
+processes here run tasks at once, inside the request, as the test settings do.
 """
 
 import json
@@ -32,7 +34,6 @@ from tests.robustness.servers import (
     AnswerLosingStripe,
     FailingStripe,
     HangingStripe,
-    ShopProcess,
     closed_port_url,
     manage,
     shop_environment,
@@ -70,21 +71,6 @@ def own_database(tmp_path):
     database.client.close()
     if database.process.poll() is None:
         database.stop()
-
-
-@pytest.fixture
-def serve_shop(tmp_path):
-    """Start the shop in a gunicorn process with the given environment; stop it after the test."""
-    started = []
-
-    def serve(env):
-        shop = ShopProcess(env=env, log_path=tmp_path / f"shop-{len(started)}.log")
-        started.append(shop)
-        return shop
-
-    yield serve
-    for shop in started:
-        shop.stop()
 
 
 def signed_event(event_type: str, obj: dict) -> tuple[str, dict]:
