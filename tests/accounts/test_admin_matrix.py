@@ -12,6 +12,7 @@ from accounts.models import User, UserRole
 from accounts.roles import ADMIN_APP_LABELS
 from cart.models import Cart, CartItem
 from catalog.models import Coupon, Price, Product, PromotionCode, ShippingRate
+from jobs.models import OutgoingEmail, TaskRecord
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
 from pages.models import Page
 from payments.models import WebhookEvent
@@ -56,6 +57,12 @@ ROW_FACTORIES = {
     Subscription: factories.SubscriptionFactory,
     WebhookEvent: factories.WebhookEventFactory,
     Page: factories.PageFactory,
+    TaskRecord: lambda: TaskRecord.objects.create(
+        task_path="jobs.tasks.email_deliver", queue_name="default", backend_name="default", max_attempts=3
+    ),
+    OutgoingEmail: lambda: OutgoingEmail.objects.create(
+        key="k1", recipient="ada@example.com", subject="Hello", body="Hello"
+    ),
 }
 ALL = {"view": True, "add": True, "change": True, "delete": True}
 NOTHING = dict.fromkeys(ALL, False)

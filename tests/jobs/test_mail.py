@@ -1,0 +1,52 @@
+"""Each email is stored when the shop decides to send it and sent once per key by its task."""
+
+from django.core import mail
+
+from jobs.models import OutgoingEmail
+from jobs.tasks import email_deliver
+from jobs.worker import Worker
+from shop.mail import mail_send
+
+
+def send(key="", recipient="ada@example.com"):
+    return mail_send(
+        template="orders/email/order_shipped",
+        context={},
+        subject="Your order has shipped",
+        recipient=recipient,
+        key=key,
+    )
+
+
+def test_an_email_waits_for_the_worker_then_is_sent_as_text_and_html(backend):
+    assert send(key="order-1-shipped") is True
+    assert mail.outbox == []
+    assert OutgoingEmail.objects.unsent().count() == 1
+
+    Worker(periodic=False).run_one()
+
+    [message] = mail.outbox
+    assert (message.to, message.subject) == (["ada@example.com"], "Your order has shipped")
+    assert message.alternatives[0].mimetype == "text/html"
+    assert not OutgoingEmail.objects.unsent().exists()
+
+
+def test_an_email_is_queued_and_sent_once_per_key_however_often_asked(backend):
+    assert send(key="order-1-shipped") is True
+    assert send(key="order-1-shipped") is False
+    send(key="order-2-shipped", recipient="grace@example.com")
+
+    Worker(periodic=False).run(max_tasks=2)
+    # A task run again (its worker died after sending) sends nothing.
+    email_deliver.call(key="order-1-shipped")
+
+    assert sorted(message.to[0] for message in mail.outbox) == ["ada@example.com", "grace@example.com"]
+
+
+def test_emails_without_a_key_are_each_sent(backend):
+    send()
+    send()
+
+    Worker(periodic=False).run(max_tasks=2)
+
+    assert len(mail.outbox) == 2
