@@ -210,7 +210,7 @@ THUMBNAIL_CACHE = "thumbnails"
 THUMBNAIL_QUALITY = 85
 THUMBNAIL_UPSCALE = False
 # Thumbnails are made by a task after upload; a page asking for one not made yet shows the placeholder.
-THUMBNAIL_BACKEND = "catalog.thumbnails.ReadyThumbnailBackend"
+THUMBNAIL_BACKEND = "catalog.thumbnail_backend.ReadyThumbnailBackend"
 THUMBNAIL_DUMMY_SOURCE = f"/{STATIC_URL}catalog/placeholder.svg"
 THUMBNAIL_DUMMY_RATIO = 1
 
