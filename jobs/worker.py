@@ -68,16 +68,15 @@ class Worker:
         record = self.backend.claim(worker_id=self.worker_id, queues=self.queues)
         if record is None:
             return False
-        logger.info("worker %s: running %s (%s)", self.worker_id, record.task_path, record.pk)
         done = threading.Event()
         keeper = threading.Thread(target=self._keep_lease, args=(record, done), daemon=True)
         keeper.start()
         try:
-            status = self.backend.run(record)
+            # Django's task signals log each start and finish.
+            self.backend.run(record)
         finally:
             done.set()
             keeper.join()
-        logger.info("worker %s: %s (%s) %s", self.worker_id, record.task_path, record.pk, status)
         return True
 
     def periodic_enqueue(self) -> list[str]:
