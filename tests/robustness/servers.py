@@ -268,6 +268,30 @@ class AnswerLosingStripe(_StandInServer):
         super().__init__()
 
 
+class StallingStripe(AnswerLosingStripe):
+    """The network in front of a real (simulated) Stripe, holding the first request until released,
+    then passing it and every later one through."""
+
+    def __init__(self, *, upstream: str):
+        self.called = threading.Event()
+        self.released = threading.Event()
+        super().__init__(upstream=upstream, lose_answer_to=("", ""))
+        self.httpd.RequestHandlerClass = _StallingHandler
+
+    def close(self) -> None:
+        self.released.set()
+        super().close()
+
+
+class _StallingHandler(_ForwardingHandler):
+    def _forward(self, body):
+        stand_in = self.server.stand_in
+        if not stand_in.called.is_set():
+            stand_in.called.set()
+            stand_in.released.wait(60)
+        super()._forward(body)
+
+
 class WorkerProcess:
     """`manage.py run_worker` in a child process, as deployed; killed with SIGKILL when asked."""
 

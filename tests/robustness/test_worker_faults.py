@@ -25,6 +25,7 @@ from tests.payments.conftest import WEBHOOK_SECRET, event_payloads, signature_he
 from tests.robustness.servers import (
     HangingStripe,
     MailServer,
+    StallingStripe,
     WorkerProcess,
     closed_port_url,
     free_port,
@@ -230,6 +231,77 @@ def test_an_event_received_before_the_database_restarts_is_processed_once_after(
         [task] = database.collection(TaskRecord).find()
         assert task["status"] == TaskResultStatus.SUCCESSFUL
         assert users.find_one({"email": "neighbour@example.com"})["stripe_customer_id"] == "cus_neighbour"
+    finally:
+        database.client.close()
+        if database.process.poll() is None:
+            database.stop()
+
+
+# A checkout started in the shop's own database, on the simulator: its number and session id.
+CHECKOUT_SCRIPT = """
+from tests import factories
+from payments.checkout import checkout_session_create
+item = factories.CartItemFactory(price__product__name="Stoneware mug", quantity=1)
+neighbour = factories.OrderFactory(paid=True, customer_email="neighbour@example.com")
+started = checkout_session_create(
+    cart=item.cart, user=None, success_url="http://shop.test/s?session_id={CHECKOUT_SESSION_ID}",
+    cancel_url="http://shop.test/c",
+)
+print(started.order.number, started.order.stripe_checkout_session_id, neighbour.number)
+"""
+
+
+def test_the_database_restarting_while_the_worker_processes_an_event_leaves_it_processed_once_after(
+    tmp_path, quiet_sim, stripe_api, serve_shop, spawn_worker
+):
+    database = OwnDatabase(tmp_path / "db.sqlite3")
+    try:
+        env = shop_environment(
+            mongodb_uri=database.uri,
+            database_name=database.name,
+            STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+            STRIPE_API_BASE=quiet_sim.url,
+            **TASK_SETTINGS,
+        )
+        manage("migrate", "--no-input", env=env)
+        number, session_id, neighbour = (
+            manage("shell", "-c", CHECKOUT_SCRIPT, env=env).splitlines()[-1].split()
+        )
+        quiet_sim.pay(session_id)
+        [payload] = [p for p in event_payloads(stripe_api(), "checkout.session.completed") if session_id in p]
+        shop = serve_shop({**env, "STRIPE_API_BASE": closed_port_url()})
+        assert shop.post(WEBHOOK, payload, signature_headers(payload)).json() == {"message": "Received."}
+        orders = database.collection(Order)
+
+        with StallingStripe(upstream=quiet_sim.url) as network:
+            # The handler asks Stripe about the session: the worker is mid-way through the event.
+            worker = spawn_worker({**env, "STRIPE_API_BASE": network.url, "STRIPE_TIMEOUT_SECONDS": "30"})
+            assert network.called.wait(20), worker.log()
+            database.stop()
+            # Stripe answers; every write the handler then makes fails.
+            network.released.set()
+            time.sleep(3)
+            assert worker.process.poll() is None
+            database.start_again()
+            assert healthy_within(shop, seconds=10)
+            assert orders.find_one({"number": number})["status"] == OrderStatus.PENDING
+            # The dead attempt's claim on the event lasts five minutes, which the test skips.
+            database.collection(WebhookEvent).update_many(
+                {}, {"$set": {"processing_started_at": timezone.now() - services.PROCESSING_LEASE}}
+            )
+
+            wait_for(lambda: database.collection(WebhookEvent).find_one()["processed"], seconds=40)
+
+        order = orders.find_one({"number": number})
+        assert (order["status"], order["payment_status"]) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
+        assert database.collection(OrderStatusChange).count_documents({"order_id": order["_id"]}) == 2
+        wait_for(
+            lambda: database.collection(OutgoingEmail).count_documents({"sent_at": {"$ne": None}}), seconds=20
+        )
+        assert database.collection(OutgoingEmail).count_documents({}) == 1
+        assert orders.find_one({"number": neighbour})["status"] == OrderStatus.PROCESSING
+        again = shop.post(WEBHOOK, payload, signature_headers(payload))
+        assert again.json() == {"message": "Already processed."}
     finally:
         database.client.close()
         if database.process.poll() is None:
