@@ -115,6 +115,41 @@ def test_emails_queued_while_the_mail_server_is_down_are_each_sent_once_when_it_
     assert worker.process.poll() is None
 
 
+def test_a_purchase_paid_while_the_mail_server_is_down_gets_its_confirmation_once_when_it_is_back(
+    quiet_sim, client, guest_client, mug, stripe_api, serve_shop, spawn_worker
+):
+    guest_client((mug, 1))
+    session_id = client.post("/payments/checkout/")["Location"].rsplit("/", 1)[1]
+    quiet_sim.pay(session_id, email="ada@example.com")
+    [payload] = [p for p in event_payloads(stripe_api(), "checkout.session.completed") if session_id in p]
+    mail = MailServer(port=free_port())
+    env = this_database(STRIPE_API_BASE=quiet_sim.url, EMAIL_URL=f"smtp://127.0.0.1:{mail.port}")
+    shop = serve_shop(env)
+    spawn_worker(env)
+
+    assert shop.post(WEBHOOK, payload, signature_headers(payload)).json() == {"message": "Received."}
+
+    wait_for(lambda: Order.objects.get().status == OrderStatus.PROCESSING, seconds=30)
+    delivery = TaskRecord.objects.filter(task_path="jobs.tasks.email_deliver")
+    wait_for(lambda: delivery.filter(attempts__gte=2).exists(), seconds=20)
+    assert OutgoingEmail.objects.unsent().count() == 1
+    # Stripe delivers the event again meanwhile: nothing more is queued.
+    assert shop.post(WEBHOOK, payload, signature_headers(payload)).json() == {"message": "Already processed."}
+
+    mail.start()
+    try:
+        wait_for(lambda: not OutgoingEmail.objects.unsent().exists(), seconds=30)
+        time.sleep(1.5)
+    finally:
+        mail.stop()
+
+    number = Order.objects.get().number
+    assert [(m["To"], m["Subject"]) for m in mail.messages] == [
+        ("ada@example.com", f"Your Northwind Goods order {number} is confirmed")
+    ]
+    assert delivery.get().status == TaskResultStatus.SUCCESSFUL
+
+
 # --- A worker is killed mid-task -----------------------------------------------------------------
 
 
