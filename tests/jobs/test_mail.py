@@ -1,10 +1,12 @@
 """Each email is stored when the shop decides to send it and sent once per key by its task."""
 
+import pytest
 from django.core import mail
 
-from jobs.models import OutgoingEmail
+from jobs.models import OutgoingEmail, TaskRecord
 from jobs.tasks import email_deliver
 from jobs.worker import Worker
+from shop import transactions as transaction
 from shop.mail import mail_send
 
 
@@ -50,3 +52,23 @@ def test_emails_without_a_key_are_each_sent(backend):
     Worker(periodic=False).run(max_tasks=2)
 
     assert len(mail.outbox) == 2
+
+
+def test_an_email_queued_in_a_transaction_that_rolls_back_is_never_sent(backend):
+    def send_then_fail():
+        with transaction.atomic():
+            send(key="rolled-back")
+            raise RuntimeError("the write failed")
+
+    with pytest.raises(RuntimeError):
+        send_then_fail()
+    with transaction.atomic():
+        send(key="committed")
+
+    worker = Worker(periodic=False)
+    assert worker.run_one() is True
+    assert worker.run_one() is False
+
+    assert list(OutgoingEmail.objects.values_list("key", flat=True)) == ["committed"]
+    assert TaskRecord.objects.count() == 1
+    assert len(mail.outbox) == 1
