@@ -158,11 +158,21 @@ class MongoDBTaskBackend(BaseTaskBackend):
 
     def run(self, record: TaskRecord) -> TaskResultStatus:
         """Run a claimed task and record how it went: SUCCESSFUL, READY again (to retry) or FAILED."""
-        result = self.result_of(record)
+        try:
+            result = self.result_of(record)
+        except (ImportError, TypeError) as error:
+            # The code no longer has this task: no attempt can succeed until it has.
+            self._finish(
+                record,
+                status=TaskResultStatus.FAILED,
+                errors=[*record.errors, _error(error)],
+                finished_at=timezone.now(),
+            )
+            return TaskResultStatus.FAILED
         task_started.send(type(self), task_result=result)
         if record.attempts > record.max_attempts:
-            # Its lease lapsed on every attempt: whatever it does kills or stalls its worker.
-            return self._fail(record, result, RuntimeError("The task's lease lapsed on every attempt."))
+            # Its worker died or stalled past its lease on the last attempt it had.
+            return self._fail(record, result, RuntimeError("The worker was lost on the last attempt."))
         try:
             task = result.task
             if task.takes_context:
@@ -194,13 +204,7 @@ class MongoDBTaskBackend(BaseTaskBackend):
         logger.warning(
             "task %s (%s) attempt %s failed", record.pk, record.task_path, record.attempts, exc_info=error
         )
-        errors = [
-            *record.errors,
-            {
-                "exception_class_path": f"{type(error).__module__}.{type(error).__qualname__}",
-                "traceback": "".join(format_exception(error)),
-            },
-        ]
+        errors = [*record.errors, _error(error)]
         now = timezone.now()
         if record.attempts < record.max_attempts:
             status = TaskResultStatus.READY
@@ -233,3 +237,10 @@ def _task_of(path: str) -> Task:
     if not isinstance(task, Task):
         raise TypeError(f"{path} is not a task.")
     return task
+
+
+def _error(error: Exception) -> dict:
+    return {
+        "exception_class_path": f"{type(error).__module__}.{type(error).__qualname__}",
+        "traceback": "".join(format_exception(error)),
+    }

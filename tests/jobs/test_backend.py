@@ -174,3 +174,16 @@ def test_a_periodic_task_is_enqueued_once_a_period_however_many_workers_run(back
     assert enqueued == [["noting"], [], [], []]
     assert TaskRecord.objects.filter(task_path="tests.jobs.tasks.tick").count() == 1
     assert PeriodicRun.objects.get().name == "noting"
+
+
+def test_a_task_the_code_no_longer_has_fails_at_once_and_the_worker_goes_on(backend):
+    gone = tasks.note.enqueue(label="gone")
+    TaskRecord.objects.filter(pk=gone.id).update(task_path="tests.jobs.tasks.removed")
+    tasks.note.enqueue(label="next")
+
+    assert Worker(periodic=False).run(max_tasks=2) == 2
+
+    record = TaskRecord.objects.get(pk=gone.id)
+    assert (record.status, record.attempts) == (TaskResultStatus.FAILED, 1)
+    assert "ImportError" in record.last_error
+    assert labels() == ["next"]
