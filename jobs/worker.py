@@ -31,11 +31,11 @@ def worker_id_new() -> str:
 
 
 class Worker:
-    def __init__(self, *, backend_alias="default", queues=None, worker_id=None, periodic=True):
+    def __init__(self, *, backend_alias="default", queues=None, periodic=True):
         self.backend = task_backends[backend_alias]
         self.runs_tasks = isinstance(self.backend, MongoDBTaskBackend)
         self.queues = set(queues or self.backend.queues)
-        self.worker_id = worker_id or worker_id_new()
+        self.worker_id = worker_id_new()
         self.periodic = periodic
         self.stopping = threading.Event()
         self._last_ticks = {}
