@@ -6,8 +6,10 @@ from django.core import mail
 from jobs.models import OutgoingEmail, TaskRecord
 from jobs.tasks import email_deliver
 from jobs.worker import Worker
+from orders.emails import order_confirmation_send, order_shipped_email_send
 from shop import transactions as transaction
 from shop.mail import mail_send
+from tests import factories
 
 
 def send(key="", recipient="ada@example.com"):
@@ -72,3 +74,19 @@ def test_an_email_queued_in_a_transaction_that_rolls_back_is_never_sent(backend)
     assert list(OutgoingEmail.objects.values_list("key", flat=True)) == ["committed"]
     assert TaskRecord.objects.count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_an_orders_confirmation_and_shipping_emails_are_each_sent_once_however_often_asked(db):
+    order = factories.OrderFactory(paid=True, customer_email="ada@example.com")
+    neighbour = factories.OrderFactory(paid=True, customer_email="grace@example.com")
+
+    for _ in range(2):
+        order_confirmation_send(order_id=order.pk)
+        order_shipped_email_send(order_id=order.pk)
+    order_confirmation_send(order_id=neighbour.pk)
+
+    assert sorted((message.to[0], message.subject) for message in mail.outbox) == [
+        ("ada@example.com", f"Your Northwind Goods order {order.number} has shipped"),
+        ("ada@example.com", f"Your Northwind Goods order {order.number} is confirmed"),
+        ("grace@example.com", f"Your Northwind Goods order {neighbour.number} is confirmed"),
+    ]
