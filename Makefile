@@ -40,11 +40,13 @@ migrate: install ## Start the embedded database if needed and apply migrations
 demo: migrate ## Load the demo catalog (idempotent)
 	$(PY) manage.py load_demo_catalog
 
-run: demo ## Serve the shop at http://127.0.0.1:8000 (embedded database and Stripe simulator included)
+run: demo ## Serve the shop at http://127.0.0.1:8000 (embedded database, Stripe simulator and worker included)
 	$(PY) -m devtools.simulator_process ensure
+	$(PY) -m devtools.worker_process ensure
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-stop: install ## Stop the background embedded database and Stripe simulator
+stop: install ## Stop the background worker, Stripe simulator and embedded database
+	-$(PY) -m devtools.worker_process stop
 	-$(PY) -m devtools.simulator_process stop
 	$(PY) -m devtools.embedded_mongodb stop
 

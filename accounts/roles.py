@@ -7,9 +7,10 @@ from django.apps import apps
 from accounts.exceptions import LastSuperAdmin, RoleChangeForbidden
 from accounts.models import User, UserRole
 
-# ADMIN runs the shop: catalog and prices, carts, orders (refunds, fulfilment), subscriptions, the webhook log
-# and the shop's pages, but never sees users, roles, groups, permissions or linked accounts.
-ADMIN_APP_LABELS = ("catalog", "cart", "orders", "subscriptions", "payments", "pages", "inventory")
+# ADMIN runs the shop: catalog, prices and stock, carts, orders (refunds, fulfilment), subscriptions, the
+# webhook log, the shop's pages and its background work (tasks, outgoing emails), but never sees users,
+# roles, groups, permissions or linked accounts.
+ADMIN_APP_LABELS = ("catalog", "cart", "orders", "subscriptions", "payments", "pages", "inventory", "jobs")
 
 
 def can_change_roles(user):

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from pymongo import MongoClient
 
@@ -28,7 +29,7 @@ from bench.engine_checks import run_engine_checks
 from bench.inspect_pages import top_functions
 from bench.load import run_scenario
 from bench.machine import machine_description
-from bench.scenarios import SCENARIOS, unservable
+from bench.scenarios import FLOOR, SCENARIOS, unservable
 from bench.server import BASE_DIR, DATABASE_NAME, AppServer, DatabaseServer, django_environment
 
 RESULTS_DIR = BASE_DIR / "bench" / "results"
@@ -43,11 +44,14 @@ def main(argv=None):
     parser.add_argument("--users", type=int, default=4, help="concurrent locust users")
     parser.add_argument("--no-report", action="store_true", help="print the summary, leave docs/ alone")
     parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS_DIR, help="where logs and raw results go (emptied first)"
+    )
+    parser.add_argument(
         "--render-only", action="store_true", help="rewrite docs/ from bench/results/results.json, no run"
     )
     args = parser.parse_args(argv)
     if args.render_only:
-        results = json.loads((RESULTS_DIR / "results.json").read_text())
+        results = json.loads((args.results_dir / "results.json").read_text())
         results["sizes"] = {int(size): outcome for size, outcome in results["sizes"].items()}
         write_report(results)
         return
@@ -55,8 +59,8 @@ def main(argv=None):
     started = time.monotonic()
     load_average_before = list(os.getloadavg())
     machine = machine_description()
-    shutil.rmtree(RESULTS_DIR, ignore_errors=True)
-    RESULTS_DIR.mkdir(parents=True)
+    shutil.rmtree(args.results_dir, ignore_errors=True)
+    args.results_dir.mkdir(parents=True)
     run = Run(args)
     sizes = {}
     for size in args.sizes:
@@ -74,7 +78,7 @@ def main(argv=None):
         "sizes": sizes,
         "engine_checks": engine,
     }
-    (RESULTS_DIR / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    (args.results_dir / "results.json").write_text(json.dumps(results, indent=2, default=str))
     print(console.render_summary(results))
     if not args.no_report:
         write_report(results)
@@ -91,9 +95,10 @@ class Run:
     def __init__(self, args):
         self.args = args
         self.webhook_secret = f"whsec_bench_{secrets.token_hex(16)}"
-        self.static_root = RESULTS_DIR / "static"
-        env = self.environment("mongodb://127.0.0.1:9/", RESULTS_DIR)
-        with (RESULTS_DIR / "collectstatic.log").open("w") as log:
+        self.results_dir = args.results_dir
+        self.static_root = self.results_dir / "static"
+        env = self.environment("mongodb://127.0.0.1:9/", self.results_dir)
+        with (self.results_dir / "collectstatic.log").open("w") as log:
             run_logged([sys.executable, "manage.py", "collectstatic", "--no-input"], env=env, log=log)
 
     def environment(self, mongodb_uri, work_dir):
@@ -105,7 +110,7 @@ class Run:
         return env
 
     def catalog_size(self, size):
-        work_dir = RESULTS_DIR / f"catalog-{size}"
+        work_dir = self.results_dir / f"catalog-{size}"
         work_dir.mkdir()
         with (work_dir / "bench.log").open("w") as log:
             database = DatabaseServer(log=log)
@@ -169,7 +174,11 @@ class Run:
                 )
                 if scenario.key == "webhook":
                     runs[scenario.key].check = webhook_events_check(database)
+                    worker = worker_throughput(database, env=env, log=log)
+                    runs[scenario.key].check += "; " + worker_line(worker, floor=runs.get("floor"))
                 print(f"   {scenario.key}: {console.one_line(runs[scenario.key].as_dict())}", flush=True)
+                if runs[scenario.key].check:
+                    print(f"   {scenario.key}: {runs[scenario.key].check}", flush=True)
                 page = {"product": f"/products/{slug}/", "catalog": "/"}.get(scenario.key)
                 if page:
                     path = work_dir / f"database-{scenario.key}.prof"
@@ -179,7 +188,7 @@ class Run:
         return runs, missing, profiles
 
     def engine_checks(self):
-        work_dir = RESULTS_DIR / "engine-checks"
+        work_dir = self.results_dir / "engine-checks"
         work_dir.mkdir()
         with (work_dir / "bench.log").open("w") as log:
             database = DatabaseServer(log=log)
@@ -222,6 +231,56 @@ def webhook_events_check(database):
         stored = events.count_documents({})
         processed = events.count_documents({"processed": True})
     return f"{stored:,} events stored, {processed:,} of them processed (warm-up and first request included)"
+
+
+def worker_throughput(database, *, env, log, timeout=300):
+    """Let one worker process run the tasks the webhook scenario queued; return what it did.
+
+    Timed from its first finished task to its last, so that its start-up is not counted.
+    """
+    with MongoClient(database.uri) as client:
+        tasks = client[DATABASE_NAME]["jobs_taskrecord"]
+        queued = tasks.count_documents({"status": {"$in": ["READY", "RUNNING"]}})
+        if not queued:
+            return {"tasks": 0, "seconds": None, "events_per_second": None}
+        command = [sys.executable, "manage.py", "run_worker", "--no-periodic"]
+        worker = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=log)  # noqa: S603
+        try:
+            deadline = time.monotonic() + timeout
+            while not (first := tasks.count_documents({"status": "SUCCESSFUL"})):
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the worker ran no task (see the log)")
+                time.sleep(0.05)
+            began = time.monotonic()
+            while (left := tasks.count_documents({"status": {"$in": ["READY", "RUNNING"]}})) and (
+                time.monotonic() < deadline
+            ):
+                time.sleep(0.05)
+            seconds = time.monotonic() - began
+            done = tasks.count_documents({"status": "SUCCESSFUL"}) - first
+        finally:
+            worker.terminate()
+            worker.wait(30)
+    return {
+        "tasks": queued,
+        "left": left,
+        "seconds": seconds,
+        "events_per_second": done / seconds if seconds else None,
+    }
+
+
+def worker_line(worker, *, floor):
+    """Say how fast one worker processed the queued events, against the floor's requests per second."""
+    if not worker["events_per_second"]:
+        return "no queued event for the worker"
+    line = (
+        f"one worker process then processed them at {worker['events_per_second']:.1f} events/s "
+        f"({worker['tasks']:,} queued, {worker['left']:,} left)"
+    )
+    floor_rps = floor.summaries[FLOOR].requests_per_second if floor else None
+    if floor_rps:
+        line += f", the floor's {floor_rps:.0f} req/s being {floor_rps / worker['events_per_second']:.1f}×"
+    return line
 
 
 def profile_database(database, url, path):

@@ -247,8 +247,11 @@ METHOD = """\
   who opens a random product page, submits its first add-to-cart form (CSRF cookie and token from
   the page, redirect not followed) and then views `/cart/`, starting a new guest after 5 adds; the
   Stripe webhook receiving a new `customer.updated` event each time, signed like Stripe
-  (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know, so each event is stored and
-  processed.
+  (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know: what is measured is the
+  acknowledgement (verify, store the event, queue its task, answer), with no Stripe call and no email.
+  Then one worker process (`manage.py run_worker`) runs the queued tasks, each processing its event;
+  its throughput (events/s) is timed from its first finished task to its last and set against the
+  floor's requests per second of the same run.
 - **Figures.** req/s = requests completed in the measured window ÷ its length. Percentiles are
   nearest-rank over every measured request. An error is a failed connection or an HTTP status ≥ 400.
   Each figure is also given as a ratio to the **floor**: `bench/floor/`, a view that returns a constant

@@ -46,7 +46,11 @@ SCENARIOS = [
         window_factor=3,
     ),
     Scenario(
-        "webhook", "Stripe webhook: a new signed customer.updated event each time", "WebhookUser", [WEBHOOK]
+        "webhook",
+        "Stripe webhook acknowledged (verified, stored, queued; no Stripe call, no email): a new signed "
+        "customer.updated event each time",
+        "WebhookUser",
+        [WEBHOOK],
     ),
     Scenario("catalog", "Catalog page (first page of the product list)", "CatalogUser", [CATALOG_PAGE]),
 ]

@@ -42,6 +42,8 @@ def django_environment(*, mongodb_uri, static_root, webhook_secret):
         "STRIPE_WEBHOOK_SECRET": webhook_secret,
         "STRIPE_API_BASE": f"http://{HOST}:9",
         "EMAIL_URL": "consolemail://",
+        # Required in production (links in email); the bench sends none that anyone reads.
+        "SHOP_BASE_URL": f"http://{HOST}",
         "LOG_LEVEL": "WARNING",
         "BENCH_STATIC_ROOT": str(static_root),
         "PYTHONPATH": str(BASE_DIR),

@@ -1,5 +1,8 @@
 """Keep each product's price summary and card image right when its prices or images change."""
 
+from functools import partial
+
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from sorl.thumbnail import delete as thumbnail_delete
@@ -14,6 +17,7 @@ from catalog.models import (
     product_refresh_price_summary,
 )
 from catalog.services import product_refresh_card_image
+from catalog.tasks import product_image_thumbnails_make
 
 
 @receiver(pre_save, sender=Price)
@@ -43,6 +47,9 @@ def price_deleted(sender, instance, **kwargs):
 def product_image_saved(sender, instance, raw, **kwargs):
     if not raw:
         product_refresh_card_image(product_id=instance.product_id)
+        if instance.image:
+            # Made by the worker now, not by the first shopper to open the product.
+            transaction.on_commit(partial(product_image_thumbnails_make.enqueue, name=instance.image.name))
 
 
 @receiver(post_delete, sender=ProductImage)

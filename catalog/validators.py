@@ -18,14 +18,30 @@ validate_stripe_unit_amount = MaxValueValidator(
 # Formats every browser shows and Pillow thumbnails; SVG is neither safe to serve nor thumbnailable.
 PRODUCT_IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
 PRODUCT_IMAGE_MAX_BYTES = 10 * 1024 * 1024
+# A small file can hold a huge picture, and thumbnailing one takes memory by the pixel.
+PRODUCT_IMAGE_MAX_MEGAPIXELS = 40
 
 
 def validate_image_size(image):
+    """At most 10 MB, and at most 40 megapixels (one check, so the model field is unchanged)."""
     if image.size > PRODUCT_IMAGE_MAX_BYTES:
         raise ValidationError(
             "This picture is %(size)s; upload one of at most 10 MB.",
             code="image_too_large",
             params={"size": filesizeformat(image.size)},
+        )
+    width, height = image.width, image.height
+    if width and height and width * height > PRODUCT_IMAGE_MAX_MEGAPIXELS * 1_000_000:
+        raise ValidationError(
+            "This picture is %(width)s × %(height)s pixels (%(megapixels)s megapixels); upload one of "
+            "at most %(limit)s megapixels.",
+            code="image_too_many_pixels",
+            params={
+                "width": width,
+                "height": height,
+                "megapixels": round(width * height / 1_000_000, 1),
+                "limit": PRODUCT_IMAGE_MAX_MEGAPIXELS,
+            },
         )
 
 

@@ -66,6 +66,8 @@ def _order_email_send(*, order_id, template: str, subject: str, extra: dict | No
         context=context,
         subject=f"Your {settings.SITE_NAME} order {order.number} {subject}",
         recipient=recipient,
+        # One of each per order, however often it is asked for (a retried event, say).
+        key=f"order-{order.pk}-{template}",
     )
     logger.info("order %s: %s sent to %s", order.number, template, recipient)
     return True

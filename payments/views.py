@@ -21,9 +21,10 @@ from orders.models import Order, OrderStatus
 from payments.bank_transfers import bank_transfer_instructions_for_order
 from payments.checkout import checkout_session_cancel, checkout_session_create
 from payments.confirmation import checkout_session_confirm
-from payments.exceptions import CheckoutError, WebhookEventInProgress
-from payments.services import webhook_event_process, webhook_event_store
+from payments.exceptions import CheckoutError
+from payments.services import webhook_event_store
 from payments.stripe_client import stripe_livemode
+from payments.tasks import webhook_event_handle
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,11 @@ def checkout_cancel(request):
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
-    """Receive a Stripe event: verify, store once, process once; 2xx only when it is handled."""
+    """Receive a Stripe event: verify it, store it once and answer; a task processes it once.
+
+    Stripe wants a quick 2xx: nothing here calls Stripe or sends an email. A stored event is never
+    lost: its task is retried while it fails, and retry_webhooks runs what was left unprocessed.
+    """
     limit = settings.STRIPE_WEBHOOK_MAX_BYTES
     try:
         declared_length = int(request.headers.get("Content-Length") or 0)
@@ -165,14 +170,14 @@ def stripe_webhook(request):
     except DatabaseError:
         logger.exception("webhook %s could not be stored", event["id"])
         return _webhook_answer(503, "Could not store the event; deliver it again later.")
+    if stored.processed:
+        return _webhook_answer(200, "Already processed.")
     try:
-        processed_now = webhook_event_process(event=stored)
-    except WebhookEventInProgress:
-        return _webhook_answer(409, "Event is being processed; deliver it again later.")
-    except Exception:
-        # The service recorded the error on the event; a 5xx makes Stripe deliver it again.
-        return _webhook_answer(500, "Handler failed; it will be retried.")
-    return _webhook_answer(200, "Processed." if processed_now else "Already processed.")
+        webhook_event_handle.enqueue(event_id=str(stored.pk))
+    except (DatabaseError, PyMongoError):
+        # Stored, so not lost: the periodic retry_webhooks processes it.
+        logger.exception("webhook %s stored but not queued", event["id"])
+    return _webhook_answer(200, "Received.")
 
 
 def _webhook_answer(status: int, message: str) -> JsonResponse:

@@ -50,6 +50,7 @@ LOCAL_APPS = [
     "payments",
     "pages",
     "inventory",
+    "jobs",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -232,6 +233,10 @@ THUMBNAIL_FORMAT = "WEBP"
 THUMBNAIL_CACHE = "thumbnails"
 THUMBNAIL_QUALITY = 85
 THUMBNAIL_UPSCALE = False
+# Thumbnails are made by a task after upload; a page asking for one not made yet shows the placeholder.
+THUMBNAIL_BACKEND = "catalog.thumbnail_backend.ReadyThumbnailBackend"
+THUMBNAIL_DUMMY_SOURCE = f"/{STATIC_URL}catalog/placeholder.svg"
+THUMBNAIL_DUMMY_RATIO = 1
 
 
 # --- Email ----------------------------------------------------------------------------------
@@ -314,6 +319,30 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 STRIPE_WEBHOOK_MAX_BYTES = 256 * 1024
 
+# --- Background work: Django's tasks, kept in MongoDB, run by `manage.py run_worker` -----------
+# Another backend (django-tasks-rq on Redis, say) is one TASKS_BACKEND away (docs/background-work.md).
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="jobs.backend.MongoDBTaskBackend"),
+        "OPTIONS": {
+            # A worker holding a task renews this lease; one dead for this long loses the task.
+            "LEASE_SECONDS": env.int("TASKS_LEASE_SECONDS", default=60),
+            # Attempts in all; between them 10 s, 20 s, 40 s... at most an hour (about 2 h 20 min).
+            "MAX_ATTEMPTS": env.int("TASKS_MAX_ATTEMPTS", default=10),
+            "RETRY_BASE_SECONDS": env.float("TASKS_RETRY_BASE_SECONDS", default=10),
+            "RETRY_MAX_SECONDS": 3600,
+            "RESULT_DAYS": 7,
+        },
+    }
+}
+# Enqueued by the workers, each once every `every_seconds` however many workers run.
+PERIODIC_TASKS = {
+    "reconcile_stripe": {"task": "payments.tasks.stripe_reconcile", "every_seconds": 15 * 60},
+    "retry_webhooks": {"task": "payments.tasks.webhook_events_retry", "every_seconds": 5 * 60},
+    # Holds whose Checkout Session ended without a webhook: ask Stripe, then sell or release.
+    "stock_holds_sweep": {"task": "inventory.tasks.stock_holds_sweep", "every_seconds": 5 * 60},
+}
+
 # --- Logging: structured lines on stdout ----------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 # The Stripe SDK logs two INFO lines per call: shown when asked for, or with everything at DEBUG.
@@ -332,10 +361,4 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "stripe": {"level": STRIPE_LOG_LEVEL},
     },
-}
-
-# --- Periodic tasks (run by the worker, once per tick across all workers) -------------------
-PERIODIC_TASKS = {
-    # Holds whose Checkout Session ended without a webhook: ask Stripe, then sell or release.
-    "stock_holds_sweep": {"task": "inventory.tasks.stock_holds_sweep", "every_seconds": 300},
 }

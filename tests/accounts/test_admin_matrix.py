@@ -13,6 +13,7 @@ from accounts.roles import ADMIN_APP_LABELS
 from cart.models import Cart, CartItem
 from catalog.models import Collection, Coupon, Price, Product, PromotionCode, ShippingRate, Variant
 from inventory.models import BackInStockRequest, StockAdjustment, StockHold
+from jobs.models import OutgoingEmail, TaskRecord
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
 from pages.models import Page
 from payments.models import WebhookEvent
@@ -68,6 +69,12 @@ ROW_FACTORIES = {
     ),
     BackInStockRequest: lambda: BackInStockRequest.objects.create(
         variant=factories.PriceFactory().variant, email="waiting@example.com"
+    ),
+    TaskRecord: lambda: TaskRecord.objects.create(
+        task_path="jobs.tasks.email_deliver", queue_name="default", backend_name="default", max_attempts=3
+    ),
+    OutgoingEmail: lambda: OutgoingEmail.objects.create(
+        key="k1", recipient="ada@example.com", subject="Hello", body="Hello"
     ),
 }
 ALL = {"view": True, "add": True, "change": True, "delete": True}

@@ -7,6 +7,7 @@ from tests.payments.conftest import (  # noqa: F401 -- fixtures, found by pytest
     guest_with_cart,
     user_with_cart,
 )
+from tests.robustness.servers import ShopProcess
 
 
 @pytest.fixture
@@ -18,3 +19,18 @@ def cart_sessions(stripe_api):
         return [session for session in sessions if session.metadata.to_dict().get("cart_id") == str(cart.pk)]
 
     return sessions_of
+
+
+@pytest.fixture
+def serve_shop(tmp_path):
+    """Start the shop in a gunicorn process with the given environment; stop it after the test."""
+    started = []
+
+    def serve(env):
+        shop = ShopProcess(env=env, log_path=tmp_path / f"shop-{len(started)}.log")
+        started.append(shop)
+        return shop
+
+    yield serve
+    for shop in started:
+        shop.stop()

@@ -27,6 +27,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def closed_port_url() -> str:
+    """Return the URL of a local port nothing listens on."""
+    return f"http://{HOST}:{free_port()}"
+
+
 def shop_environment(*, mongodb_uri: str, database_name: str, **overrides: str) -> dict:
     """Return the environment of a shop process on the given database (test settings, short timeouts)."""
     return {
@@ -261,3 +266,97 @@ class AnswerLosingStripe(_StandInServer):
         self.lose_answer_to = lose_answer_to
         self.lost_answers = 0
         super().__init__()
+
+
+class StallingStripe(AnswerLosingStripe):
+    """The network in front of a real (simulated) Stripe, holding the first request until released,
+    then passing it and every later one through."""
+
+    def __init__(self, *, upstream: str):
+        self.called = threading.Event()
+        self.released = threading.Event()
+        super().__init__(upstream=upstream, lose_answer_to=("", ""))
+        self.httpd.RequestHandlerClass = _StallingHandler
+
+    def close(self) -> None:
+        self.released.set()
+        super().close()
+
+
+class _StallingHandler(_ForwardingHandler):
+    def _forward(self, body):
+        stand_in = self.server.stand_in
+        if not stand_in.called.is_set():
+            stand_in.called.set()
+            stand_in.released.wait(60)
+        super()._forward(body)
+
+
+class WorkerProcess:
+    """`manage.py run_worker` in a child process, as deployed; killed with SIGKILL when asked."""
+
+    def __init__(self, *, env: dict, log_path: Path):
+        self.log_path = log_path
+        with log_path.open("w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "run_worker", "--no-periodic"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL it, as the out-of-memory killer would: no cleanup of any kind."""
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+class MailServer:
+    """A real SMTP server (aiosmtpd) on a fixed local port, which can be stopped and started again;
+    it keeps the messages it accepted across restarts."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.messages = []
+        self._controller = None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Message
+
+        server = self
+
+        class Keep(Message):
+            def handle_message(self, message):
+                server.messages.append(message)
+
+        self._controller = Controller(Keep(), hostname=HOST, port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+def wait_for(predicate, *, seconds: float, interval: float = 0.1):
+    """Poll `predicate` until it returns something true, or fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {seconds} s: {predicate}")
+        time.sleep(interval)
+    return value

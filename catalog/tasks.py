@@ -1,0 +1,19 @@
+"""The catalog's background work: the thumbnails of an uploaded picture."""
+
+from django.core.files.storage import default_storage
+from django.tasks import task
+from sorl.thumbnail import get_thumbnail
+
+from catalog.thumbnails import PRODUCT_IMAGE_THUMBNAILS, thumbnails_making
+
+
+@task
+def product_image_thumbnails_make(*, name: str) -> int:
+    """Make every thumbnail the pages show of the stored picture `name` (kept if made before);
+    return how many. A picture deleted since has none."""
+    if not default_storage.exists(name):
+        return 0
+    with thumbnails_making():
+        for geometry, options in PRODUCT_IMAGE_THUMBNAILS:
+            get_thumbnail(name, geometry, **options)
+    return len(PRODUCT_IMAGE_THUMBNAILS)

@@ -1,0 +1,92 @@
+"""Each email is stored when the shop decides to send it and sent once per key by its task."""
+
+import pytest
+from django.core import mail
+
+from jobs.models import OutgoingEmail, TaskRecord
+from jobs.tasks import email_deliver
+from jobs.worker import Worker
+from orders.emails import order_confirmation_send, order_shipped_email_send
+from shop import transactions as transaction
+from shop.mail import mail_send
+from tests import factories
+
+
+def send(key="", recipient="ada@example.com"):
+    return mail_send(
+        template="orders/email/order_shipped",
+        context={},
+        subject="Your order has shipped",
+        recipient=recipient,
+        key=key,
+    )
+
+
+def test_an_email_waits_for_the_worker_then_is_sent_as_text_and_html(backend):
+    assert send(key="order-1-shipped") is True
+    assert mail.outbox == []
+    assert OutgoingEmail.objects.unsent().count() == 1
+
+    Worker(periodic=False).run_one()
+
+    [message] = mail.outbox
+    assert (message.to, message.subject) == (["ada@example.com"], "Your order has shipped")
+    assert message.alternatives[0].mimetype == "text/html"
+    assert not OutgoingEmail.objects.unsent().exists()
+
+
+def test_an_email_is_queued_and_sent_once_per_key_however_often_asked(backend):
+    assert send(key="order-1-shipped") is True
+    assert send(key="order-1-shipped") is False
+    send(key="order-2-shipped", recipient="grace@example.com")
+
+    Worker(periodic=False).run(max_tasks=2)
+    # A task run again (its worker died after sending) sends nothing.
+    email_deliver.call(key="order-1-shipped")
+
+    assert sorted(message.to[0] for message in mail.outbox) == ["ada@example.com", "grace@example.com"]
+
+
+def test_emails_without_a_key_are_each_sent(backend):
+    send()
+    send()
+
+    Worker(periodic=False).run(max_tasks=2)
+
+    assert len(mail.outbox) == 2
+
+
+def test_an_email_queued_in_a_transaction_that_rolls_back_is_never_sent(backend):
+    def send_then_fail():
+        with transaction.atomic():
+            send(key="rolled-back")
+            raise RuntimeError("the write failed")
+
+    with pytest.raises(RuntimeError):
+        send_then_fail()
+    with transaction.atomic():
+        send(key="committed")
+
+    worker = Worker(periodic=False)
+    assert worker.run_one() is True
+    assert worker.run_one() is False
+
+    assert list(OutgoingEmail.objects.values_list("key", flat=True)) == ["committed"]
+    assert TaskRecord.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_orders_confirmation_and_shipping_emails_are_each_sent_once_however_often_asked(db):
+    order = factories.OrderFactory(paid=True, customer_email="ada@example.com")
+    neighbour = factories.OrderFactory(paid=True, customer_email="grace@example.com")
+
+    for _ in range(2):
+        order_confirmation_send(order_id=order.pk)
+        order_shipped_email_send(order_id=order.pk)
+    order_confirmation_send(order_id=neighbour.pk)
+
+    assert sorted((message.to[0], message.subject) for message in mail.outbox) == [
+        ("ada@example.com", f"Your Northwind Goods order {order.number} has shipped"),
+        ("ada@example.com", f"Your Northwind Goods order {order.number} is confirmed"),
+        ("grace@example.com", f"Your Northwind Goods order {neighbour.number} is confirmed"),
+    ]
