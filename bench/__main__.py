@@ -31,6 +31,7 @@ from bench.load import run_scenario
 from bench.machine import machine_description
 from bench.scenarios import FLOOR, SCENARIOS, unservable
 from bench.server import BASE_DIR, DATABASE_NAME, AppServer, DatabaseServer, django_environment
+from bench.stripe_peer import StripePeer
 
 RESULTS_DIR = BASE_DIR / "bench" / "results"
 PROFILED_REQUESTS = 10
@@ -62,12 +63,15 @@ def main(argv=None):
     shutil.rmtree(args.results_dir, ignore_errors=True)
     args.results_dir.mkdir(parents=True)
     run = Run(args)
-    sizes = {}
-    for size in args.sizes:
-        print(f"== catalog of {size:,} products", flush=True)
-        sizes[size] = run.catalog_size(size)
-    print("== engine checks", flush=True)
-    engine = run.engine_checks()
+    try:
+        sizes = {}
+        for size in args.sizes:
+            print(f"== catalog of {size:,} products", flush=True)
+            sizes[size] = run.catalog_size(size)
+        print("== engine checks", flush=True)
+        engine = run.engine_checks()
+    finally:
+        run.stripe.stop()
     results = {
         "machine": machine,
         "load_average_before": load_average_before,
@@ -97,6 +101,7 @@ class Run:
         self.webhook_secret = f"whsec_bench_{secrets.token_hex(16)}"
         self.results_dir = args.results_dir
         self.static_root = self.results_dir / "static"
+        self.stripe = StripePeer()
         env = self.environment("mongodb://127.0.0.1:9/", self.results_dir)
         with (self.results_dir / "collectstatic.log").open("w") as log:
             run_logged([sys.executable, "manage.py", "collectstatic", "--no-input"], env=env, log=log)
@@ -107,6 +112,7 @@ class Run:
         )
         env["BENCH_CATALOG"] = str(work_dir / "catalog.json")
         env["BENCH_WEBHOOK_SECRET"] = self.webhook_secret
+        env["BENCH_STRIPE_CUSTOMER"] = self.stripe.customer_id
         return env
 
     def catalog_size(self, size):
@@ -156,7 +162,13 @@ class Run:
         try:
             watched = {"app (2 workers)": app.worker_pids(), "database": [database.process.pid]}
             for scenario in SCENARIOS:
-                reason = unservable(scenario, base_url=app.url, slug=slug, webhook_secret=self.webhook_secret)
+                reason = unservable(
+                    scenario,
+                    base_url=app.url,
+                    slug=slug,
+                    webhook_secret=self.webhook_secret,
+                    stripe_customer_id=self.stripe.customer_id,
+                )
                 if reason:
                     print(f"   {scenario.key}: not load-tested, {reason}", flush=True)
                     missing[scenario.key] = reason
@@ -174,7 +186,9 @@ class Run:
                 )
                 if scenario.key == "webhook":
                     runs[scenario.key].check = webhook_events_check(database)
-                    worker = worker_throughput(database, env=env, log=log)
+                    worker = worker_throughput(
+                        database, env={**env, "STRIPE_API_BASE": self.stripe.url}, log=log
+                    )
                     runs[scenario.key].check += "; " + worker_line(worker, floor=runs.get("floor"))
                 print(f"   {scenario.key}: {console.one_line(runs[scenario.key].as_dict())}", flush=True)
                 if runs[scenario.key].check:

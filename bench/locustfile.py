@@ -36,6 +36,7 @@ from bench.webhooks import signed_delivery
 
 CATALOG = json.loads(Path(os.environ["BENCH_CATALOG"]).read_text())
 WEBHOOK_SECRET = os.environ["BENCH_WEBHOOK_SECRET"]
+STRIPE_CUSTOMER = os.environ["BENCH_STRIPE_CUSTOMER"]
 RESULTS_PATH = Path(os.environ["BENCH_RESULTS"])
 WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
 WATCHED_PIDS = {**json.loads(os.environ.get("BENCH_WATCH_PIDS", "{}")), "load tool": [os.getpid()]}
@@ -111,7 +112,7 @@ class CartUser(ShopUser):
 class WebhookUser(ShopUser):
     @task
     def deliver_event(self):
-        body, headers = signed_delivery(secret=WEBHOOK_SECRET)
+        body, headers = signed_delivery(secret=WEBHOOK_SECRET, customer_id=STRIPE_CUSTOMER)
         self.client.post("/payments/webhook/", data=body, headers=headers, name=WEBHOOK)
 
 

@@ -60,13 +60,13 @@ SCENARIOS = [
 SINGLE_REQUEST_LIMIT_SECONDS = 5
 
 
-def unservable(scenario, *, base_url, slug, webhook_secret):
+def unservable(scenario, *, base_url, slug, webhook_secret, stripe_customer_id):
     """Send one round of the scenario; return why it cannot be load-tested, or None when it can."""
     if scenario.key == "webhook":
         status, _, _ = fetch(f"{base_url}/payments/webhook/", data=b"{}", content_type="application/json")
         if status in {404, 405}:
             return f"POST /payments/webhook/ answers {status} (no webhook view yet)"
-        body, headers = signed_delivery(secret=webhook_secret)
+        body, headers = signed_delivery(secret=webhook_secret, customer_id=stripe_customer_id)
         status, _, seconds = fetch(f"{base_url}/payments/webhook/", data=body.encode(), headers=headers)
         return _failed_or_too_slow(status, seconds)
     if scenario.key == "cart":

@@ -10,8 +10,11 @@ EVENT_TYPE = "customer.updated"
 API_VERSION = "2026-10-28.endive"
 
 
-def customer_updated_event(*, now=None):
-    """Return a unique `customer.updated` event for a customer the shop does not know."""
+def customer_updated_event(*, customer_id, now=None):
+    """Return a unique `customer.updated` event about `customer_id`, a customer of no shop user.
+
+    The worker reads the customer from Stripe (the bench's local simulator) and finds nothing to change.
+    """
     created = int(now if now is not None else time.time())
     suffix = uuid.uuid4().hex
     return {
@@ -21,7 +24,7 @@ def customer_updated_event(*, now=None):
         "created": created,
         "data": {
             "object": {
-                "id": f"cus_bench_{suffix[:14]}",
+                "id": customer_id,
                 "object": "customer",
                 "email": f"bench-{suffix[:8]}@example.com",
                 "name": "Bench Customer",
@@ -46,9 +49,9 @@ def signature_header(payload, *, secret, timestamp=None):
     return f"t={timestamp},v1={digest}"
 
 
-def signed_delivery(*, secret, now=None):
+def signed_delivery(*, secret, customer_id, now=None):
     """Return (body, headers) of one webhook delivery of a fresh event."""
-    payload = json.dumps(customer_updated_event(now=now), separators=(",", ":"))
+    payload = json.dumps(customer_updated_event(customer_id=customer_id, now=now), separators=(",", ":"))
     headers = {
         "Content-Type": "application/json",
         "Stripe-Signature": signature_header(payload, secret=secret, timestamp=now),

@@ -45,6 +45,7 @@ def back_in_stock_notify(*, variant_id: str) -> int:
             },
             subject=f"{variant.product.name} is back in stock",
             recipient=request.email,
+            key=f"back-in-stock-{request.pk}",
         )
         sent += 1
     if sent:

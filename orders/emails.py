@@ -38,10 +38,19 @@ def refund_email_send(*, refund_id, previous_status: str | None) -> bool:
     else:
         return False
     context = {"refund": refund, "refund_amount": format_money(refund.amount, refund.currency)}
-    return _order_email_send(order_id=refund.order_id, template=template, subject=subject, extra=context)
+    return _order_email_send(
+        order_id=refund.order_id,
+        template=template,
+        subject=subject,
+        extra=context,
+        # One per refund and outcome: an order refunded in parts hears of each part.
+        key=f"refund-{refund.pk}-{refund.status}",
+    )
 
 
-def _order_email_send(*, order_id, template: str, subject: str, extra: dict | None = None) -> bool:
+def _order_email_send(
+    *, order_id, template: str, subject: str, extra: dict | None = None, key: str = ""
+) -> bool:
     order = (
         Order.objects.filter(pk=order_id)
         .select_related("user", "renewal_of")
@@ -67,7 +76,7 @@ def _order_email_send(*, order_id, template: str, subject: str, extra: dict | No
         subject=f"Your {settings.SITE_NAME} order {order.number} {subject}",
         recipient=recipient,
         # One of each per order, however often it is asked for (a retried event, say).
-        key=f"order-{order.pk}-{template}",
+        key=key or f"order-{order.pk}-{template}",
     )
     logger.info("order %s: %s sent to %s", order.number, template, recipient)
     return True

@@ -107,6 +107,8 @@ def bank_transfer_instructions_email(*, intent: dict, order: Order) -> bool:
         },
         subject=f"Your {settings.SITE_NAME} order {order.number}: how to pay by bank transfer",
         recipient=order.customer_email,
+        # Again only once part of the amount has come in: the email then names what is left.
+        key=f"order-{order.pk}-bank-transfer-{instructions.amount_remaining}",
     )
     logger.info("order %s: bank transfer instructions sent", order.number)
     return True

@@ -99,6 +99,7 @@ def _subscription_email_send(
             context=context,
             subject=f"{subject} ({settings.SITE_NAME})",
             recipient=recipient,
+            key=f"subscription-{subscription.pk}-{kind}-{reference}",
         )
     except Exception:
         # The event fails and is retried: let that retry send it.

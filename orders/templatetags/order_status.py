@@ -23,5 +23,8 @@ def order_status_badge(order):
 
 @register.filter
 def tracking_url(order):
-    """Return the carrier's tracking page of the order's parcel, or "" for an unknown carrier."""
-    return _tracking_url(order.carrier, order.tracking_number)
+    """Return the carrier's tracking page of the order's parcel, or "" for an unknown carrier.
+
+    Like Django's own filters it gives "" for a variable the template lacks (which reads as "").
+    """
+    return _tracking_url(getattr(order, "carrier", ""), getattr(order, "tracking_number", ""))

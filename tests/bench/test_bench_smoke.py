@@ -91,8 +91,8 @@ def test_the_add_to_cart_form_is_submitted_as_a_browser_would():
 
 def test_webhook_deliveries_verify_like_stripe_and_are_unique():
     secret = "whsec_smoke"
-    first_body, first_headers = signed_delivery(secret=secret)
-    second_body, _ = signed_delivery(secret=secret)
+    first_body, first_headers = signed_delivery(secret=secret, customer_id="cus_smoke")
+    second_body, _ = signed_delivery(secret=secret, customer_id="cus_smoke")
     event = stripe.Webhook.construct_event(
         first_body, first_headers["Stripe-Signature"], secret, tolerance=300
     )

@@ -7,6 +7,7 @@ from jobs.models import OutgoingEmail, TaskRecord
 from jobs.tasks import email_deliver
 from jobs.worker import Worker
 from orders.emails import order_confirmation_send, order_shipped_email_send
+from orders.models import Order
 from shop import transactions as transaction
 from shop.mail import mail_send
 from tests import factories
@@ -15,7 +16,7 @@ from tests import factories
 def send(key="", recipient="ada@example.com"):
     return mail_send(
         template="orders/email/order_shipped",
-        context={},
+        context={"order": Order(number="ORD-0123456789AB", carrier="UPS", tracking_number="1Z999")},
         subject="Your order has shipped",
         recipient=recipient,
         key=key,

@@ -16,11 +16,14 @@ def test_every_periodic_task_is_a_task_run_every_few_minutes(name):
     assert 60 <= entry["every_seconds"] <= 3600
 
 
-def test_the_periodic_retry_runs_stored_events_that_were_not_processed(db):
-    user = factories.UserFactory(stripe_customer_id="cus_gone")
+def test_the_periodic_retry_runs_stored_events_that_were_not_processed(quiet_sim, stripe_api, db):
+    stripe = stripe_api()
+    gone = stripe.v1.customers.create({"email": "gone@example.com"}).id
+    stripe.v1.customers.delete(gone)
+    user = factories.UserFactory(stripe_customer_id=gone)
     factories.WebhookEventFactory(
         type="customer.deleted",
-        payload={"id": "evt_1", "type": "customer.deleted", "data": {"object": {"id": "cus_gone"}}},
+        payload={"id": "evt_1", "type": "customer.deleted", "data": {"object": {"id": gone}}},
     )
 
     summary = webhook_events_retry.call()

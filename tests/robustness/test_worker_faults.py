@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import stripe as stripe_sdk
 from django.db import connection
 from django.tasks import TaskResultStatus
 from django.utils import timezone
@@ -19,6 +20,7 @@ from orders.models import Order, OrderStatus, OrderStatusChange, PaymentStatus
 from payments import services
 from payments.models import WebhookEvent
 from tests import factories
+from tests.conftest import STRIPE_TEST_API_KEY
 from tests.jobs import tasks as test_tasks
 from tests.jobs.conftest import MONGODB_BACKEND
 from tests.payments.conftest import WEBHOOK_SECRET, event_payloads, signature_headers
@@ -223,15 +225,19 @@ def test_two_worker_processes_never_run_one_task_twice(db, mongodb_tasks, spawn_
 
 
 def test_an_event_received_before_the_database_restarts_is_processed_once_after(
-    tmp_path, serve_shop, spawn_worker
+    tmp_path, serve_shop, spawn_worker, quiet_stripe_simulator
 ):
+    # The handler reads the customer from Stripe: one Stripe deleted.
+    stripe = stripe_sdk.StripeClient(STRIPE_TEST_API_KEY, base_addresses={"api": quiet_stripe_simulator.url})
+    gone = stripe.v1.customers.create({"email": "restart@example.com"}).id
+    stripe.v1.customers.delete(gone)
     database = OwnDatabase(tmp_path / "db.sqlite3")
     try:
         env = shop_environment(
             mongodb_uri=database.uri,
             database_name=database.name,
             STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-            STRIPE_API_BASE=closed_port_url(),
+            STRIPE_API_BASE=quiet_stripe_simulator.url,
             **TASK_SETTINGS,
         )
         manage(
@@ -239,13 +245,13 @@ def test_an_event_received_before_the_database_restarts_is_processed_once_after(
             "-c",
             "from django.core.management import call_command; call_command('migrate', verbosity=0); "
             "from tests.factories import UserFactory; "
-            "UserFactory(email='restart@example.com', stripe_customer_id='cus_restart'); "
+            f"UserFactory(email='restart@example.com', stripe_customer_id='{gone}'); "
             "UserFactory(email='neighbour@example.com', stripe_customer_id='cus_neighbour')",
             env=env,
         )
         shop = serve_shop(env)
         payload, headers = signed_event(
-            "customer.deleted", {"id": "cus_restart", "object": "customer", "deleted": True}
+            "customer.deleted", {"id": gone, "object": "customer", "deleted": True}
         )
         assert shop.post(WEBHOOK, payload, headers).json() == {"message": "Received."}
 
