@@ -64,7 +64,8 @@ def sign_in(page: Page, email: str, password: str) -> None:
 
 
 def sign_up_and_verify(page: Page, mailoutbox, email: str, password: str, *, name: str = "") -> None:
-    """On the sign-up page: open an account, confirm the address from the email's link, sign in."""
+    """On the sign-up page: open an account and confirm the address from the email's link, which
+    signs the new customer in (in the browser they signed up in)."""
     page.get_by_label("Email").fill(email)
     if name:
         page.get_by_label("Name").fill(name)
@@ -76,4 +77,4 @@ def sign_up_and_verify(page: Page, mailoutbox, email: str, password: str, *, nam
     verification = next(message for message in reversed(mailoutbox) if "confirm-email" in message.body)
     page.goto(re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", verification.body).group(1))
     page.get_by_role("button", name="Confirm").click()
-    sign_in(page, email, password)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
