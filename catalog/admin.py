@@ -5,6 +5,7 @@ refuses or cannot be reached, the row is saved all the same: the page says so, a
 "not in sync with Stripe" (and the error, in its metadata) until a later save pushes it.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -187,6 +188,9 @@ class VariantInline(admin.TabularInline):
     ]
     readonly_fields = ["on_hand", "held", "available"]
     ordering = ["position", "pk"]
+    # Option values are a line of JSON ({"Size": "M", "Colour": "Navy"}): one row keeps every column
+    # of the stock table in a 1280 px window.
+    formfield_overrides = {models.JSONField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 34})}}
 
 
 class CollectionProductInline(admin.TabularInline):
