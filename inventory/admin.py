@@ -15,7 +15,7 @@ from inventory.exceptions import NotEnoughStock
 from inventory.models import BackInStockRequest, StockAdjustment, StockHold
 from inventory.selectors import variant_count_low_stock, variants_low_stock
 from inventory.services import stock_adjust
-from shop.admin import url_with_query
+from shop.admin import ReadOnlyAdmin, url_with_query
 
 STOCK_CSV_COLUMNS = [
     "sku",
@@ -144,19 +144,6 @@ class VariantAdmin(admin.ModelAdmin):
                 ]
             )
         return response
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History the shop writes itself: staff read it, never edit it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockAdjustment)

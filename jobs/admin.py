@@ -9,23 +9,11 @@ from django.utils.text import Truncator
 
 from jobs.models import OutgoingEmail, TaskRecord
 from jobs.services import task_records_retry
-from shop.admin import pretty_json, url_with_query
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    # Rows the shop writes itself: read, never added or edited here.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from shop.admin import ReadOnlyAdmin, pretty_json, url_with_query
 
 
 @admin.register(TaskRecord)
-class TaskRecordAdmin(_ReadOnlyAdmin):
+class TaskRecordAdmin(ReadOnlyAdmin):
     list_display = ["task_path", "status", "queue_name", "priority", "attempts", "run_after", "short_error"]
     list_filter = ["status", "queue_name", "task_path"]
     date_hierarchy = "enqueued_at"
@@ -85,7 +73,7 @@ class TaskRecordAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(_ReadOnlyAdmin):
+class OutgoingEmailAdmin(ReadOnlyAdmin):
     list_display = ["subject", "recipient", "created_at", "sent_at"]
     list_filter = [("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["=recipient"]

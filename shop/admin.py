@@ -86,6 +86,19 @@ class IdCheckedAdminMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the shop's services write (history, logs, queues): staff read them, never add or edit them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ShopAdminSite(admin.AdminSite):
     site_title = "Shop admin"
     index_title = "Run the shop"

@@ -4,24 +4,11 @@ from django.contrib import admin
 
 from orders.admin.display import STATUS_FIELDS, RefundReasonDisplayMixin, StatusChangeDisplayMixin
 from orders.models import OrderItem, OrderStatusChange, Refund
-from shop.admin import money_display
-
-
-class HistoryAdmin(admin.ModelAdmin):
-    """Rows the shop's services write; staff read them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from shop.admin import ReadOnlyAdmin, money_display
 
 
 @admin.register(OrderItem)
-class OrderItemAdmin(HistoryAdmin):
+class OrderItemAdmin(ReadOnlyAdmin):
     list_display = [
         "product_name",
         "order",
@@ -70,7 +57,7 @@ class StatusFieldFilter(admin.SimpleListFilter):
 
 
 @admin.register(OrderStatusChange)
-class OrderStatusChangeAdmin(StatusChangeDisplayMixin, HistoryAdmin):
+class OrderStatusChangeAdmin(StatusChangeDisplayMixin, ReadOnlyAdmin):
     list_display = ["order", "field_label", "move", "note", "created_at"]
     list_select_related = ["order"]
     list_filter = [StatusFieldFilter]
@@ -81,7 +68,7 @@ class OrderStatusChangeAdmin(StatusChangeDisplayMixin, HistoryAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(RefundReasonDisplayMixin, HistoryAdmin):
+class RefundAdmin(RefundReasonDisplayMixin, ReadOnlyAdmin):
     list_display = [
         "order",
         "refunded",
