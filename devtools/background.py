@@ -1,5 +1,6 @@
 """Servers that `make run` leaves in the background: a pid file, a port probe, a clean stop."""
 
+import argparse
 import os
 import signal
 import socket
@@ -54,3 +55,11 @@ def _exited(pid):
     except ProcessLookupError:
         return True
     return False
+
+
+def background_command_line(argv, *, prog, description, ensure, stop, status):
+    """Run `ensure`, `stop` or `status`, as the command line names, for one background process."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("command", choices=["ensure", "stop", "status"])
+    args = parser.parse_args(argv)
+    {"ensure": ensure, "stop": stop, "status": status}[args.command]()

@@ -7,13 +7,12 @@
 Its pid and log live under .data/ (git-ignored).
 """
 
-import argparse
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from devtools.background import running_pid, stop_recorded_process
+from devtools.background import background_command_line, running_pid, stop_recorded_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -54,12 +53,14 @@ def status():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m devtools.worker_process", description=__doc__.splitlines()[0]
+    background_command_line(
+        argv,
+        prog="python -m devtools.worker_process",
+        description=__doc__.splitlines()[0],
+        ensure=ensure,
+        stop=stop,
+        status=status,
     )
-    parser.add_argument("command", choices=["ensure", "stop", "status"])
-    args = parser.parse_args(argv)
-    {"ensure": ensure, "stop": stop, "status": status}[args.command]()
 
 
 if __name__ == "__main__":
