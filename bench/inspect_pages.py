@@ -154,6 +154,51 @@ def inspect_cart_flow(client, product_url, recorder):
     return flow
 
 
+# Where the innermost frame of a sample lies, in the order tried: the first match names its share.
+TIME_SHARES = [
+    ("database", ("pymongo/", "bson/", "django/db/", "django_mongodb_backend/", "shop/cache.py")),
+    ("templates", ("django/template/", "django/templatetags/", "sorl/", "babel/")),
+    ("forms", ("django/forms/",)),
+    ("URLs", ("django/urls/",)),
+    ("other Django", ("django/",)),
+]
+TIME_SHARE_REQUESTS = 30
+
+
+def time_shares(client, url):
+    """Profile TIME_SHARE_REQUESTS sequential requests with pyinstrument, the page not kept (the
+    catalog changed before each) and kept; return, for each, ms per request and the share of
+    each of TIME_SHARES (the rest: "shop and the rest")."""
+    from pyinstrument import Profiler
+
+    from catalog.page_cache import catalog_changed
+
+    shares = {}
+    for state in ("not kept", "kept"):
+        client.get(url)
+        profiler = Profiler(interval=0.0002, async_mode="disabled")
+        profiler.start()
+        for _ in range(TIME_SHARE_REQUESTS):
+            if state == "not kept":
+                catalog_changed()
+            client.get(url)
+        session = profiler.stop()
+        seconds = dict.fromkeys([name for name, _ in TIME_SHARES] + ["shop and the rest"], 0.0)
+        frames = [session.root_frame()] if session.root_frame() else []
+        while frames:
+            frame = frames.pop()
+            frames.extend(child for child in frame.children if not child.is_synthetic)
+            path = frame.file_path or ""
+            name = next((name for name, parts in TIME_SHARES if any(part in path for part in parts)), None)
+            seconds[name or "shop and the rest"] += frame.total_self_time
+        total = sum(seconds.values())
+        shares[state] = {
+            "ms_per_request": session.duration * 1000 / TIME_SHARE_REQUESTS,
+            "shares": {name: value / total if total else 0 for name, value in seconds.items()},
+        }
+    return shares
+
+
 def profile_request(client, url, *, lines=12):
     """Return the top functions by own time of one request, and its total time."""
     profiler = cProfile.Profile()
@@ -191,6 +236,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slug", required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--time-shares", action="store_true", help="also profile each page with pyinstrument")
     args = parser.parse_args()
     recorder = CommandRecorder()
     # Registered before Django opens its MongoClient, which picks up global listeners at creation.
@@ -217,6 +263,9 @@ def main():
         Client(SERVER_NAME="127.0.0.1", raise_request_exception=False), pages["product page"], recorder
     )
     report["catalog page"] = inspect_page(client, pages["catalog page"], recorder, database, indexes)
+    pages["cart page"] = reverse("cart:detail")
+    if args.time_shares:
+        report["time shares"] = {page: time_shares(client, url) for page, url in pages.items()}
     args.out.write_text(json.dumps(report, default=str))
 
 

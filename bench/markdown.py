@@ -5,6 +5,7 @@ import datetime
 from bench import analysis
 from bench.findings import findings_lines
 from bench.formatting import ms
+from bench.inspect_pages import TIME_SHARE_REQUESTS
 from bench.scenarios import CATALOG_PAGE, FLOOR, PRODUCT_PAGE, SCENARIOS
 from bench.tables import index_table, profile_table, results_table, scale_table
 
@@ -211,7 +212,36 @@ def profile_lines(results):
             profile_table(profile),
             "",
         ]
-    return lines
+    return lines + time_share_lines(results)
+
+
+def time_share_lines(results):
+    """Where a request's time goes with and without the kept pages (catalog.page_cache)."""
+    sizes = sorted(results["sizes"])
+    size = next((s for s in sizes if results["sizes"][s]["inspection"].get("time shares")), None)
+    if size is None:
+        return []
+    shares = results["sizes"][size]["inspection"]["time shares"]
+    names = list(next(iter(next(iter(shares.values())).values()))["shares"])
+    rows = [
+        f"| {page} | {state} | {figures['ms_per_request']:.2f} | "
+        + " | ".join(f"{figures['shares'][name]:.0%}" for name in names)
+        + " |"
+        for page, states in shares.items()
+        for state, figures in states.items()
+    ]
+    return [
+        f"Django side, pyinstrument over {TIME_SHARE_REQUESTS} sequential requests of each page in-process "
+        f"at {size:,} products, the page not kept (the catalog changed before each request, as before "
+        "the pages were kept) and kept (catalog.page_cache); each sample is counted where its innermost "
+        "frame lies (database: the driver, the ORM and the cache's reads, waiting for the engine "
+        "included; templates: Django's, thumbnails and money formatting):",
+        "",
+        "| page | page | wall ms/request | " + " | ".join(names) + " |",
+        "| --- | --- | ---: | " + " | ".join("---:" for _ in names) + " |",
+        *rows,
+        "",
+    ]
 
 
 def engine_check_lines(checks):
