@@ -279,7 +279,8 @@ METHOD = """\
   Stripe webhook receiving a new `customer.updated` event each time, signed like Stripe
   (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know: what is measured is the
   acknowledgement (verify, store the event, queue its task, answer), with no Stripe call and no email.
-  Then one worker process (`manage.py run_worker`) runs the queued tasks, each processing its event;
+  Then one worker process (`manage.py run_worker`) runs the queued tasks, each processing its event
+  (reading its customer from Stripe, here a local `stripe_simulator`, which knows none of them);
   its throughput (events/s) is timed from its first finished task to its last and set against the
   floor's requests per second of the same run.
 - **Figures.** req/s = requests completed in the measured window ÷ its length. Percentiles are
