@@ -233,11 +233,12 @@ def time_share_lines(results):
     return [
         f"Django side, pyinstrument over {TIME_SHARE_REQUESTS} sequential requests of each page in-process "
         f"at {size:,} products, the page not kept (the catalog changed before each request, as before "
-        "the pages were kept) and kept (catalog.page_cache); each sample is counted where its innermost "
-        "frame lies (database: the driver, the ORM and the cache's reads, waiting for the engine "
-        "included; templates: Django's, thumbnails and money formatting):",
+        "the pages were kept) and kept (catalog.page_cache); each sample counts for the innermost "
+        "frame in one of these parts (database: the driver, the ORM and the cache's reads, waiting for "
+        "the engine included; templates: Django's, thumbnails and money formatting; shop code: this "
+        "repository's):",
         "",
-        "| page | page | wall ms/request | " + " | ".join(names) + " |",
+        "| page | state | wall ms/request | " + " | ".join(names) + " |",
         "| --- | --- | ---: | " + " | ".join("---:" for _ in names) + " |",
         *rows,
         "",
