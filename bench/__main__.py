@@ -143,6 +143,9 @@ class Run:
                     "--out",
                     str(inspection_path),
                 ]
+                if size == min(self.args.sizes):
+                    # Not kept, a page costs the engine's time for the catalog's size at each request.
+                    command.append("--time-shares")
                 run_logged(command, env=env, log=log)
             finally:
                 database.stop()

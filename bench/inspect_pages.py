@@ -21,6 +21,7 @@ from pathlib import Path
 from pymongo import monitoring
 
 from bench.indexes import index_for_query, query_shape
+from bench.server import BASE_DIR
 
 READ_COMMANDS = {"find", "aggregate", "count", "distinct"}
 # Driver bookkeeping that is not part of the query and that `explain` must not see.
@@ -154,6 +155,63 @@ def inspect_cart_flow(client, product_url, recorder):
     return flow
 
 
+# Where a sample's time goes: to the innermost frame whose file one of these names, else the shop's
+# own code (this repository), else what called it (a socket wait inside the driver is the database's).
+TIME_SHARES = [
+    ("database", ("pymongo/", "bson/", "django/db/", "django_mongodb_backend/", "shop/cache.py")),
+    ("templates", ("django/template/", "django/templatetags/", "sorl/", "babel/")),
+    ("forms", ("django/forms/",)),
+    ("URLs", ("django/urls/",)),
+    ("other Django", ("django/",)),
+]
+SHOP_CODE = "shop code"
+TIME_SHARE_REQUESTS = 30
+
+
+def time_shares(client, url, *, states=("not kept", "kept")):
+    """Profile TIME_SHARE_REQUESTS sequential requests with pyinstrument, the page not kept (the
+    catalog changed before each) and kept; return, for each, ms per request and the share of
+    each of TIME_SHARES and of the shop's own code."""
+    from pyinstrument import Profiler
+
+    from catalog.page_cache import catalog_changed
+
+    names = [name for name, _ in TIME_SHARES] + [SHOP_CODE]
+    shares = {}
+    for state in states:
+        client.get(url)
+        profiler = Profiler(interval=0.0002, async_mode="disabled")
+        profiler.start()
+        for _ in range(TIME_SHARE_REQUESTS):
+            if state == "not kept":
+                catalog_changed()
+            client.get(url)
+        session = profiler.stop()
+        seconds = dict.fromkeys(names, 0.0)
+        root = session.root_frame()
+        frames = [(root, SHOP_CODE)] if root else []
+        while frames:
+            frame, inherited = frames.pop()
+            name = frame_share(frame.file_path or "", inherited)
+            seconds[name] += frame.total_self_time
+            frames.extend((child, name) for child in frame.children if not child.is_synthetic)
+        total = sum(seconds.values())
+        shares[state] = {
+            "ms_per_request": session.duration * 1000 / TIME_SHARE_REQUESTS,
+            "shares": {name: value / total if total else 0 for name, value in seconds.items()},
+        }
+    return shares
+
+
+def frame_share(path, inherited):
+    share = next((name for name, parts in TIME_SHARES if any(part in path for part in parts)), None)
+    if share is not None:
+        return share
+    if path.startswith(str(BASE_DIR)) and "/.venv/" not in path and "site-packages" not in path:
+        return SHOP_CODE
+    return inherited
+
+
 def profile_request(client, url, *, lines=12):
     """Return the top functions by own time of one request, and its total time."""
     profiler = cProfile.Profile()
@@ -191,6 +249,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slug", required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--time-shares", action="store_true", help="also profile each page with pyinstrument")
     args = parser.parse_args()
     recorder = CommandRecorder()
     # Registered before Django opens its MongoClient, which picks up global listeners at creation.
@@ -217,6 +276,16 @@ def main():
         Client(SERVER_NAME="127.0.0.1", raise_request_exception=False), pages["product page"], recorder
     )
     report["catalog page"] = inspect_page(client, pages["catalog page"], recorder, database, indexes)
+    pages["cart page"] = reverse("cart:detail")
+    if args.time_shares:
+        report["time shares"] = {
+            page: time_shares(
+                client,
+                url,
+                states=("not kept by this cache",) if page == "cart page" else ("not kept", "kept"),
+            )
+            for page, url in pages.items()
+        }
     args.out.write_text(json.dumps(report, default=str))
 
 

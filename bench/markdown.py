@@ -5,6 +5,7 @@ import datetime
 from bench import analysis
 from bench.findings import findings_lines
 from bench.formatting import ms
+from bench.inspect_pages import TIME_SHARE_REQUESTS
 from bench.scenarios import CATALOG_PAGE, FLOOR, PRODUCT_PAGE, SCENARIOS
 from bench.tables import index_table, profile_table, results_table, scale_table
 
@@ -211,7 +212,37 @@ def profile_lines(results):
             profile_table(profile),
             "",
         ]
-    return lines
+    return lines + time_share_lines(results)
+
+
+def time_share_lines(results):
+    """Where a request's time goes with and without the kept pages (catalog.page_cache)."""
+    sizes = sorted(results["sizes"])
+    size = next((s for s in sizes if results["sizes"][s]["inspection"].get("time shares")), None)
+    if size is None:
+        return []
+    shares = results["sizes"][size]["inspection"]["time shares"]
+    names = list(next(iter(next(iter(shares.values())).values()))["shares"])
+    rows = [
+        f"| {page} | {state} | {figures['ms_per_request']:.2f} | "
+        + " | ".join(f"{figures['shares'][name]:.0%}" for name in names)
+        + " |"
+        for page, states in shares.items()
+        for state, figures in states.items()
+    ]
+    return [
+        f"Django side, pyinstrument over {TIME_SHARE_REQUESTS} sequential requests of each page in-process "
+        f"at {size:,} products, the page not kept (the catalog changed before each request, as before "
+        "the pages were kept) and kept (catalog.page_cache); each sample counts for the innermost "
+        "frame in one of these parts (database: the driver, the ORM and the cache's reads, waiting for "
+        "the engine included; templates: Django's, thumbnails and money formatting; shop code: this "
+        "repository's):",
+        "",
+        "| page | state | wall ms/request | " + " | ".join(names) + " |",
+        "| --- | --- | ---: | " + " | ".join("---:" for _ in names) + " |",
+        *rows,
+        "",
+    ]
 
 
 def engine_check_lines(checks):
@@ -249,7 +280,8 @@ METHOD = """\
   Stripe webhook receiving a new `customer.updated` event each time, signed like Stripe
   (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know: what is measured is the
   acknowledgement (verify, store the event, queue its task, answer), with no Stripe call and no email.
-  Then one worker process (`manage.py run_worker`) runs the queued tasks, each processing its event;
+  Then one worker process (`manage.py run_worker`) runs the queued tasks, each processing its event
+  (reading its customer from Stripe, here a local `stripe_simulator`, which knows none of them);
   its throughput (events/s) is timed from its first finished task to its last and set against the
   floor's requests per second of the same run.
 - **Figures.** req/s = requests completed in the measured window ÷ its length. Percentiles are

@@ -9,6 +9,7 @@ from django.db import IntegrityError, models
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.page_cache import catalog_changed
 from catalog.validators import PRODUCT_IMAGE_VALIDATORS, validate_option_axes, validate_stripe_unit_amount
 from shop.money import format_money
 
@@ -18,7 +19,28 @@ SYNC_ERROR_KEY = "stripe_sync_error"
 STRIPE_MAX_PRODUCT_IMAGES = 8
 
 
-class CatalogQuerySet(models.QuerySet):
+class CatalogChangeQuerySet(models.QuerySet):
+    """Writes that send no signals (update(), bulk_update(), bulk_create()) change the catalog's
+    pages too: they make the kept ones stale (catalog.page_cache); saves and deletes do so through
+    catalog.signals."""
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        if count:
+            catalog_changed()
+        return count
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        catalog_changed()
+        return created
+
+    bulk_create.alters_data = True
+
+
+class CatalogQuerySet(CatalogChangeQuerySet):
     """Shop pages read through for_sale(); admin reads everything, deleted rows included."""
 
     def for_sale(self):
@@ -208,6 +230,8 @@ class ProductImage(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
 
+    objects = CatalogChangeQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "pk"]
         indexes = [models.Index(fields=["product", "position"], name="productimage_product_position")]
@@ -354,6 +378,8 @@ class Variant(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CatalogChangeQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "pk"]
         constraints = [
@@ -446,6 +472,8 @@ class Collection(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CatalogChangeQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "name"]
         # The navigation and filters: active collections in order.
@@ -464,6 +492,8 @@ class CollectionProduct(models.Model):
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="memberships")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="memberships")
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = CatalogChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]

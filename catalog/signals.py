@@ -1,4 +1,5 @@
-"""Keep each product's price summary and card image right when its prices or images change."""
+"""Keep each product's price summary and card image right when its prices or images change, and the
+kept catalog pages fresh when anything a shopper sees of the catalog does."""
 
 from functools import partial
 
@@ -13,9 +14,12 @@ from catalog.models import (
     Collection,
     CollectionProduct,
     Price,
+    Product,
     ProductImage,
+    Variant,
     product_refresh_price_summary,
 )
+from catalog.page_cache import catalog_changed
 from catalog.services import product_refresh_card_image
 from catalog.tasks import product_image_thumbnails_make
 
@@ -66,6 +70,22 @@ def product_image_deleted(sender, instance, **kwargs):
 @receiver(post_delete, sender=CollectionProduct)
 def collections_changed(sender, **kwargs):
     navigation_forget()
+
+
+@receiver(post_save, sender=Product)
+@receiver(post_delete, sender=Product)
+@receiver(post_save, sender=Price)
+@receiver(post_delete, sender=Price)
+@receiver(post_save, sender=ProductImage)
+@receiver(post_delete, sender=ProductImage)
+@receiver(post_save, sender=Variant)
+@receiver(post_delete, sender=Variant)
+@receiver(post_save, sender=Collection)
+@receiver(post_delete, sender=Collection)
+@receiver(post_save, sender=CollectionProduct)
+@receiver(post_delete, sender=CollectionProduct)
+def catalog_row_changed(sender, **kwargs):
+    catalog_changed()
 
 
 def _changes_summary(update_fields) -> bool:

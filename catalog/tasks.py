@@ -4,6 +4,7 @@ from django.core.files.storage import default_storage
 from django.tasks import task
 from sorl.thumbnail import get_thumbnail
 
+from catalog.page_cache import catalog_changed
 from catalog.thumbnails import PRODUCT_IMAGE_THUMBNAILS, thumbnails_making
 
 
@@ -16,4 +17,6 @@ def product_image_thumbnails_make(*, name: str) -> int:
     with thumbnails_making():
         for geometry, options in PRODUCT_IMAGE_THUMBNAILS:
             get_thumbnail(name, geometry, **options)
+    # Pages kept while the thumbnails were missing show the placeholder.
+    catalog_changed()
     return len(PRODUCT_IMAGE_THUMBNAILS)

@@ -5,11 +5,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, TemplateView
 
 from catalog.forms import ProductFilterForm
 from catalog.models import Product, Variant
+from catalog.page_cache import CSRF_TOKEN_MARKER, EMAIL_MARKER, page_for_request, page_get, page_key, page_set
 from catalog.selectors import (
     collection_for_page,
     product_gallery,
@@ -29,12 +31,26 @@ class ProductListView(TemplateView):
     """The home page: products for sale, searched, filtered, sorted and paginated."""
 
     template_name = "catalog/product_list.html"
+    content_template_name = "catalog/product_list_content.html"
     paginate_by = 24
     collection = None
 
     def get_context_data(self, **kwargs):
         form = ProductFilterForm(self.request.GET or None)
         filters = form.filters()
+        key = page_key("list", self.request.path, sorted(self.request.GET.lists()))
+        kept = page_get(key)
+        if kept is None:
+            kept = {"content": self.content_render(form=form, filters=filters)}
+            page_set(key, kept)
+        return super().get_context_data(
+            filters=filters,
+            collection=self.collection,
+            content=page_for_request(kept["content"], self.request),
+            **kwargs,
+        )
+
+    def content_render(self, *, form, filters) -> str:
         page = product_list_page(
             **filters,
             collection=self.collection,
@@ -46,15 +62,16 @@ class ProductListView(TemplateView):
             page = Paginator([], self.paginate_by).page(1)
         filter_query = self.request.GET.copy()
         filter_query.pop("page", None)
-        return super().get_context_data(
-            form=form,
-            filters=filters,
-            page_obj=page,
-            products=page.object_list,
-            collection=self.collection,
-            filter_query=filter_query.urlencode(),
-            **kwargs,
-        )
+        context = {
+            "form": form,
+            "filters": filters,
+            "page_obj": page,
+            "products": page.object_list,
+            "collection": self.collection,
+            "filter_query": filter_query.urlencode(),
+            "csrf_token": CSRF_TOKEN_MARKER,
+        }
+        return render_to_string(self.content_template_name, context, request=self.request)
 
 
 class CollectionDetailView(ProductListView):
@@ -72,6 +89,33 @@ class CollectionDetailView(ProductListView):
 class ProductDetailView(DetailView):
     template_name = "catalog/product_detail.html"
     context_object_name = "product"
+
+    def get(self, request, *args, **kwargs):
+        # The host is in the page: its pictures' absolute addresses.
+        key = page_key("product", kwargs["slug"], request.get_host(), sorted(request.GET.lists()))
+        kept = page_get(key)
+        if kept is None:
+            self.object = self.get_object()
+            context = self.get_context_data(
+                object=self.object, csrf_token=CSRF_TOKEN_MARKER, shopper_email=EMAIL_MARKER
+            )
+            kept = {
+                "product_name": self.object.name,
+                "seo": render_to_string("catalog/product_detail_seo.html", context, request=request),
+                "content": render_to_string("catalog/product_detail_content.html", context, request=request),
+            }
+            page_set(key, kept)
+        return self.response_class(
+            request=request,
+            template=[self.template_name],
+            context={
+                "product_name": kept["product_name"],
+                "seo": page_for_request(kept["seo"], request),
+                "content": page_for_request(kept["content"], request),
+            },
+            using=self.template_engine,
+            content_type=self.content_type,
+        )
 
     def get_queryset(self):
         return Product.objects.for_sale()
