@@ -17,16 +17,19 @@ from django.shortcuts import redirect
 from django_mongodb_backend.fields.objectid import ObjectIdMixin
 
 from accounts.services import email_address_release_unproven_claims
+from shop.mail import mail_queue
 
 logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
-        """Send allauth's email with its links (confirmation, reset, sign-up) on SHOP_BASE_URL.
+        """Queue allauth's email (confirmation, reset, sign-up) in the shop's outbox, its links on
+        SHOP_BASE_URL.
 
         allauth builds them on the host the request named: any name the server answers to, or
-        a Host header a lax proxy passes on, would put a stranger's site in a reset link.
+        a Host header a lax proxy passes on, would put a stranger's site in a reset link. Queued,
+        not sent: a mail server that is down fails no page, and the worker sends it once it is back.
         """
         request = allauth_context.request
         if request is not None:
@@ -37,7 +40,16 @@ class AccountAdapter(DefaultAccountAdapter):
                 else value
                 for name, value in context.items()
             }
-        super().send_mail(template_prefix, email, context)
+        message = self.render_mail(template_prefix, email, context)
+        html = next(
+            (
+                content
+                for content, mimetype in getattr(message, "alternatives", [])
+                if mimetype == "text/html"
+            ),
+            "",
+        )
+        mail_queue(recipient=email, subject=message.subject, body=message.body, html=html)
 
     def save_user(self, request, user, form, commit=True):
         """Save a new user with the name typed on the sign-up form, if any."""

@@ -20,15 +20,20 @@ def mail_send(*, template: str, context: dict, subject: str, recipient: str, key
     also get `site_name`. `key` names the email: one already queued under it is not queued again
     (False). Without a key each call is a new email."""
     context = {**context, "site_name": settings.SITE_NAME}
+    return mail_queue(
+        recipient=recipient,
+        subject=subject,
+        body=render_to_string(f"{template}.txt", context),
+        html=render_to_string(f"{template}.html", context),
+        key=key,
+    )
+
+
+def mail_queue(*, recipient: str, subject: str, body: str, html: str = "", key: str = "") -> bool:
+    """Store a rendered email and queue its delivery; False when one under `key` was queued already."""
     key = key or uuid.uuid4().hex
     try:
-        OutgoingEmail.objects.create(
-            key=key,
-            recipient=recipient,
-            subject=subject,
-            body=render_to_string(f"{template}.txt", context),
-            html=render_to_string(f"{template}.html", context),
-        )
+        OutgoingEmail.objects.create(key=key, recipient=recipient, subject=subject, body=body, html=html)
     except IntegrityError:
         return False
     email_deliver.enqueue(key=key)
