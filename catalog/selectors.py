@@ -151,9 +151,9 @@ def variant_choose(product: Product, variants: list[Variant], wanted: dict) -> V
 def product_option_pickers(product: Product, variants: list[Variant], selected: Variant | None) -> list:
     """Return [(option name, [OptionChoice])] for the product's options, built from its axes.
 
-    Each value links to the variant with that value and the selected variant's other options (or
-    else the first variant with that value a shopper can buy); a value with no variant, or only
-    sold-out ones, is not a link, so it cannot be chosen, with or without JavaScript.
+    Each value links to the variant with that value and the selected variant's other options: a
+    choice never changes another option the shopper chose. A value whose variant with those options
+    does not exist or is sold out is not a link, so it cannot be chosen, with or without JavaScript.
     """
     current = selected.option_values if selected is not None else {}
     by_options = {variant.option_key: variant for variant in variants if variant.option_key}
@@ -163,15 +163,6 @@ def product_option_pickers(product: Product, variants: list[Variant], selected: 
         choices = []
         for value in axis["values"]:
             target = by_options.get(option_key({**current, name: value}))
-            if target is None or StockLevel.of(target).is_sold_out:
-                target = next(
-                    (
-                        variant
-                        for variant in by_options.values()
-                        if variant.option_values.get(name) == value and not StockLevel.of(variant).is_sold_out
-                    ),
-                    target,
-                )
             if target is None:
                 choices.append(OptionChoice(value=value, query="", selected=False, note="not available"))
             elif StockLevel.of(target).is_sold_out and target != selected:

@@ -201,3 +201,21 @@ def test_a_combination_exists_once_and_only_of_the_products_options():
     with pytest.raises(ValidationError, match="names and values unique"):
         Product(name="Cap", slug="cap", option_axes=[{"name": "Size", "values": ["S", "S"]}]).full_clean()
     assert small.sku == "TEE-S"
+
+
+def test_choosing_a_colour_never_changes_the_size_the_shopper_chose(client):
+    tee = t_shirt({("S", "Black"): 4, ("L", "Navy"): 5, ("L", "Black"): 0})
+
+    in_large = page(client, tee, Size="L", Colour="Navy").text
+
+    # Black in L is sold out: not offered as a link to S/Black, which would change the size.
+    assert 'Black <span class="small">(sold out)</span>' in in_large
+    assert 'href="?Size=S&amp;Colour=Black"' not in in_large
+    large_black = page(client, tee, Size="L", Colour="Black")
+    assert large_black.context["product"].selected_variant.option_values == {"Size": "L", "Colour": "Black"}
+    assert "L, Black: Sold out" in large_black.text
+    chosen = {
+        name: [choice.value for choice in choices if choice.selected]
+        for name, choices in large_black.context["option_pickers"]
+    }
+    assert chosen == {"Size": ["L"], "Colour": ["Black"]}
