@@ -248,3 +248,16 @@ def test_a_guest_link_sends_stripes_portal_back_to_a_page_without_the_link(
     back = client.get(return_url.removeprefix("http://testserver"))
     assert back.status_code == 200
     assert "open the link in your email again" in back.text
+
+
+def test_a_paused_subscription_reads_paused_not_active(db, member):
+    paused = factories.SubscriptionFactory(user=member, pause_behavior="void")
+    running = factories.SubscriptionFactory(user=member)
+    client = signed_in(member)
+
+    page = client.get(detail_url(paused.stripe_subscription_id)).text
+    other = client.get(detail_url(running.stripe_subscription_id)).text
+
+    assert '<span class="badge badge-status-paused">Paused</span>' in page
+    assert '<span class="badge badge-status-paused">' not in other
+    assert '<span class="badge badge-status-active">Active</span>' in other
