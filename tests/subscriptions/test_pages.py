@@ -250,7 +250,7 @@ def test_a_guest_link_sends_stripes_portal_back_to_a_page_without_the_link(
     assert "open the link in your email again" in back.text
 
 
-def test_a_paused_subscription_reads_paused_not_active(db, member):
+def test_a_paused_subscription_reads_paused_not_active_and_its_labels_have_no_colons(db, member):
     paused = factories.SubscriptionFactory(user=member, pause_behavior="void")
     running = factories.SubscriptionFactory(user=member)
     client = signed_in(member)
@@ -261,3 +261,6 @@ def test_a_paused_subscription_reads_paused_not_active(db, member):
     assert '<span class="badge badge-status-paused">Paused</span>' in page
     assert '<span class="badge badge-status-paused">' not in other
     assert '<span class="badge badge-status-active">Active</span>' in other
+    # Its delivery address form's labels end without a colon, as every shop form's do.
+    assert ">Name</label>" in page
+    assert ":</label>" not in page
