@@ -320,6 +320,8 @@ class SubscriptionPlanView(SubscriptionAccessMixin, View):
             "change": change,
             "confirmation": confirmation,
             "manage_path": self.manage_path(subscription),
+            # What each period charges in all once the change is made, shipping included.
+            "period_total": subscription.amount_per_period_after(change),
         }
         return render(request, self.template_name, context)
 
@@ -339,7 +341,7 @@ class SubscriptionPlanView(SubscriptionAccessMixin, View):
             messages.error(request, _customer_message(error))
             return HttpResponseRedirect(self.manage_path(subscription))
         plan = f"{change.quantity} × {change.product_name}"
-        price = format_money(change.amount_per_period, subscription.currency)
+        price = format_money(subscription.amount_per_period, subscription.currency)
         if change.charge_now:
             messages.success(request, f"Your plan is now {plan}, at {price} per period from today.")
         else:
