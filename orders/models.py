@@ -119,6 +119,8 @@ class OrderQuerySet(models.QuerySet):
 
 # Where an order keeps the dispute of its payment, as Stripe last reported it.
 DISPUTE_KEY = "dispute"
+# The key, in an order's metadata, of the notes staff must look into.
+STAFF_ATTENTION_KEY = "needs_staff_attention"
 
 
 def _new_order_number():

@@ -5,8 +5,7 @@ import datetime
 from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 
-from orders.models import DISPUTE_KEY, Order, Refund
-from orders.services import STAFF_ATTENTION_KEY
+from orders.models import DISPUTE_KEY, STAFF_ATTENTION_KEY, Order, Refund
 
 REVENUE_WINDOWS_DAYS = (7, 30)
 

@@ -29,6 +29,7 @@ from orders.emails import order_confirmation_send, refund_email_send
 from orders.exceptions import InvalidStatusTransition
 from orders.models import (
     DISPUTE_KEY,
+    STAFF_ATTENTION_KEY,
     FulfillmentStatus,
     Order,
     OrderItem,
@@ -42,9 +43,6 @@ from shop.money import format_money
 from shop.transactions import run_retrying
 
 logger = logging.getLogger(__name__)
-
-# The key, in an order's metadata, of the notes staff must look into.
-STAFF_ATTENTION_KEY = "needs_staff_attention"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Product
-from orders.models import FulfillmentStatus, Order
-from orders.services import STAFF_ATTENTION_KEY
+from orders.models import STAFF_ATTENTION_KEY, FulfillmentStatus, Order
 from tests import factories
 from tests.admin.pages import change_url, changelist_url
 from tests.admin.test_catalog_admin import _product_form

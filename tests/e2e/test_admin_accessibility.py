@@ -6,7 +6,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from catalog.models import Product
-from orders.services import STAFF_ATTENTION_KEY
+from orders.models import STAFF_ATTENTION_KEY
 from tests import factories
 from tests.e2e.test_staff_admin_pages import sign_in_to_admin
 from tests.images import png_upload

@@ -14,8 +14,7 @@ from catalog.models import Variant
 from inventory.models import StockHold, StockHoldState
 from inventory.services import stock_adjust
 from inventory.tasks import stock_holds_sweep
-from orders.models import Order, OrderStatus, PaymentStatus
-from orders.services import STAFF_ATTENTION_KEY
+from orders.models import STAFF_ATTENTION_KEY, Order, OrderStatus, PaymentStatus
 from tests import factories
 from tests.payments.subscriptions import advance_one_period, renewals_of, wait_until
 

@@ -1,8 +1,8 @@
 """Refunds at their edges: a completed order refunded in full, an exact full refund, a late delivery."""
 
 from orders.fulfilment import order_mark_delivered, order_mark_shipped
-from orders.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
-from orders.services import STAFF_ATTENTION_KEY, order_apply_refunds
+from orders.models import STAFF_ATTENTION_KEY, Order, OrderStatus, PaymentStatus, Refund, RefundStatus
+from orders.services import order_apply_refunds
 from tests import factories
 from tests.staff.helpers import paid_order
 from tests.staff.test_refunds import order_state, submit_refund
