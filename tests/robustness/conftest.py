@@ -7,7 +7,7 @@ from tests.payments.conftest import (  # noqa: F401 -- fixtures, found by pytest
     guest_with_cart,
     user_with_cart,
 )
-from tests.robustness.servers import ShopProcess
+from tests.robustness.servers import ShopProcess, WorkerProcess
 
 
 @pytest.fixture
@@ -21,16 +21,27 @@ def cart_sessions(stripe_api):
     return sessions_of
 
 
+def _processes(process_class, log_dir, name):
+    """Yield a starter of `process_class` processes, each logging to its own file; stop them all after."""
+    started = []
+
+    def start(env):
+        process = process_class(env=env, log_path=log_dir / f"{name}-{len(started)}.log")
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
 @pytest.fixture
 def serve_shop(tmp_path):
     """Start the shop in a gunicorn process with the given environment; stop it after the test."""
-    started = []
+    yield from _processes(ShopProcess, tmp_path, "shop")
 
-    def serve(env):
-        shop = ShopProcess(env=env, log_path=tmp_path / f"shop-{len(started)}.log")
-        started.append(shop)
-        return shop
 
-    yield serve
-    for shop in started:
-        shop.stop()
+@pytest.fixture
+def spawn_worker(tmp_path):
+    """Start `manage.py run_worker` with the given environment; stop it after the test."""
+    yield from _processes(WorkerProcess, tmp_path, "worker")

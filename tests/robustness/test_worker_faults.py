@@ -28,7 +28,6 @@ from tests.robustness.servers import (
     HangingStripe,
     MailServer,
     StallingStripe,
-    WorkerProcess,
     closed_port_url,
     free_port,
     manage,
@@ -45,20 +44,6 @@ TASK_SETTINGS = {
     "TASKS_RETRY_BASE_SECONDS": "0.2",
     "TASKS_MAX_ATTEMPTS": "50",
 }
-
-
-@pytest.fixture
-def spawn_worker(tmp_path):
-    started = []
-
-    def spawn(env):
-        worker = WorkerProcess(env=env, log_path=tmp_path / f"worker-{len(started)}.log")
-        started.append(worker)
-        return worker
-
-    yield spawn
-    for worker in started:
-        worker.stop()
 
 
 @pytest.fixture
