@@ -10,7 +10,11 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django_mongodb_backend import transaction
 from pymongo.errors import PyMongoError
 
-CONFLICT_ATTEMPTS = 8
+# How long a write keeps retrying conflicts. Like the driver's own with_transaction() (which
+# retries for 120 s): conflicts clear once the other writers are done, however many in a row
+# meet us, so a bound on time rather than on attempts; a request still answers well within
+# gunicorn's timeout.
+CONFLICT_RETRY_SECONDS = 10.0
 
 
 @contextmanager
@@ -50,16 +54,16 @@ def run_atomically(write, *, refresh=()):
     """
     if connections[DEFAULT_DB_ALIAS].in_atomic_block_mongo:
         return _reloaded(write, refresh)
-    attempt = 1
+    deadline, attempt = time.monotonic() + CONFLICT_RETRY_SECONDS, 1
     while True:
         try:
             with atomic():
                 return _reloaded(write, refresh)
         except (PyMongoError, DatabaseError) as error:
-            if attempt == CONFLICT_ATTEMPTS or not _is_conflict(error):
+            if time.monotonic() >= deadline or not _is_conflict(error):
                 raise
         # Another writer got there first: back off a little and try again.
-        time.sleep(random.uniform(0.01, 0.03) * attempt)  # noqa: S311 -- jitter, not security
+        _back_off(attempt)
         attempt += 1
 
 
@@ -72,18 +76,24 @@ def run_retrying(write, *, refresh=(), retry_if=None):
     session's transaction is open, and whatever `retry_if(error)` accepts (a status that a
     concurrent writer moved first). `refresh` is reloaded before every attempt but the first.
     """
-    attempt = 1
+    deadline, attempt = time.monotonic() + CONFLICT_RETRY_SECONDS, 1
     while True:
         try:
             return write()
         except Exception as error:
             retryable = _is_conflict(error) or (retry_if is not None and retry_if(error))
-            if attempt == CONFLICT_ATTEMPTS or not retryable:
+            if time.monotonic() >= deadline or not retryable:
                 raise
-        time.sleep(random.uniform(0.01, 0.03) * attempt)  # noqa: S311 -- jitter, not security
+        _back_off(attempt)
         for instance in refresh:
             instance.refresh_from_db()
         attempt += 1
+
+
+def _back_off(attempt: int) -> None:
+    """Sleep before attempt + 1: growing from about 10 ms to at most 250 ms, jittered so that
+    writers who met each other do not meet again."""
+    time.sleep(random.uniform(0.5, 1.0) * min(0.01 * 2 ** (attempt - 1), 0.25))  # noqa: S311 -- jitter, not security
 
 
 def _reloaded(write, instances):
