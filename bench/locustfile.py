@@ -24,7 +24,9 @@ from bench.db_commands import COMMAND_NAMES_HEADER, COMMANDS_HEADER, DB_MILLISEC
 from bench.forms import find_form
 from bench.scenarios import (
     ADD_TO_CART,
+    CART_FLOW_PAGE,
     CART_PAGE,
+    CART_PAGE_LINES,
     CART_PRODUCT_PAGE,
     CATALOG_PAGE,
     FLOOR,
@@ -41,8 +43,10 @@ RESULTS_PATH = Path(os.environ["BENCH_RESULTS"])
 WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
 WATCHED_PIDS = {**json.loads(os.environ.get("BENCH_WATCH_PIDS", "{}")), "load tool": [os.getpid()]}
 ADDS_PER_CART = 5
+# Requests that build the cart page scenario's cart: sent at the start, before measuring.
+CART_VIEW_SETUP = "cart page: filling the cart"
 
-_run = {"measure_from": None, "cpu_from": None, "samples": {}}
+_run = {"measure_from": None, "cpu_from": None, "samples": {}, "users_setting_up": 0}
 
 
 def random_product_path():
@@ -85,28 +89,49 @@ class CartUser(ShopUser):
         if self.adds == ADDS_PER_CART:
             self.client.cookiejar.clear()
             self.adds = 0
-        page = self.client.get(random_product_path(), name=CART_PRODUCT_PAGE)
-        form = find_form(page.text or "", action_contains="/cart/")
-        if form is None:
-            events.request.fire(
-                request_type="POST",
-                name=ADD_TO_CART,
-                response_time=0,
-                response_length=0,
-                response=None,
-                context={},
-                exception=RuntimeError("the product page has no add-to-cart form"),
-            )
-            return
-        self.client.post(
-            form.action,
-            data=urlencode(form.fields),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            name=ADD_TO_CART,
-            allow_redirects=False,
-        )
-        self.client.get("/cart/", name=CART_PAGE)
+        add_random_product(self.client, product_page_name=CART_PRODUCT_PAGE, add_name=ADD_TO_CART)
+        self.client.get("/cart/", name=CART_FLOW_PAGE)
         self.adds += 1
+
+
+class CartViewUser(ShopUser):
+    """A guest fills a cart with a few products once, then views the cart page again and again."""
+
+    def on_start(self):
+        _run["users_setting_up"] += 1
+        try:
+            for _ in range(CART_PAGE_LINES):
+                add_random_product(self.client, product_page_name=CART_VIEW_SETUP, add_name=CART_VIEW_SETUP)
+        finally:
+            _run["users_setting_up"] -= 1
+
+    @task
+    def cart_page(self):
+        self.client.get("/cart/", name=CART_PAGE)
+
+
+def add_random_product(client, *, product_page_name, add_name):
+    """Open a random product page and submit its first add-to-cart form (redirect not followed)."""
+    page = client.get(random_product_path(), name=product_page_name)
+    form = find_form(page.text or "", action_contains="/cart/")
+    if form is None:
+        events.request.fire(
+            request_type="POST",
+            name=add_name,
+            response_time=0,
+            response_length=0,
+            response=None,
+            context={},
+            exception=RuntimeError("the product page has no add-to-cart form"),
+        )
+        return
+    client.post(
+        form.action,
+        data=urlencode(form.fields),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        name=add_name,
+        allow_redirects=False,
+    )
 
 
 class WebhookUser(ShopUser):
@@ -126,14 +151,21 @@ def start_measuring():
     _run["measure_from"] = time.monotonic()
 
 
+def start_measuring_once_set_up():
+    # A user still filling its cart would put that work into the measured window.
+    while _run["users_setting_up"]:
+        gevent.sleep(0.05)
+    start_measuring()
+
+
 @events.test_start.add_listener
 def schedule_measuring(environment, **kwargs):
-    gevent.spawn_later(WARMUP_SECONDS, start_measuring)
+    gevent.spawn_later(WARMUP_SECONDS, start_measuring_once_set_up)
 
 
 @events.request.add_listener
 def record_sample(name, response_time, response, exception, **kwargs):
-    if _run["measure_from"] is None or time.monotonic() < _run["measure_from"]:
+    if _run["measure_from"] is None or time.monotonic() < _run["measure_from"] or name == CART_VIEW_SETUP:
         return
     headers = getattr(response, "headers", None) or {}
     commands = headers.get(COMMANDS_HEADER)

@@ -6,7 +6,7 @@ from bench import analysis
 from bench.findings import findings_lines
 from bench.formatting import ms
 from bench.inspect_pages import TIME_SHARE_REQUESTS
-from bench.scenarios import CATALOG_PAGE, FLOOR, PRODUCT_PAGE, SCENARIOS
+from bench.scenarios import CART_PAGE_LINES, CATALOG_PAGE, FLOOR, PRODUCT_PAGE, SCENARIOS
 from bench.tables import index_table, profile_table, results_table, scale_table
 
 CART_WINDOW_FACTOR = next(scenario.window_factor for scenario in SCENARIOS if scenario.key == "cart")
@@ -54,6 +54,7 @@ def render_markdown(results, *, chart_name):
         METHOD.format(
             users=settings["users"],
             cart_seconds=settings["seconds"] * CART_WINDOW_FACTOR,
+            cart_lines=CART_PAGE_LINES,
             seconds=settings["seconds"],
             warmup=settings["warmup"],
             sizes=", ".join(f"{s:,}" for s in sizes),
@@ -274,16 +275,17 @@ METHOD = """\
 - **Load.** locust, in its own process on the same 2 cores, {users} concurrent users with no think time
   (closed loop: throughput is what the server sustains), {warmup:g} s of warm-up dropped, then {seconds:g} s
   measured per scenario ({cart_seconds:g} s for the cart flow, one round of which takes seconds).
-  Scenarios: the floor; the catalog page (`/`, first page of 24); a random product page; a guest
-  who opens a random product page, submits its first add-to-cart form (CSRF cookie and token from
-  the page, redirect not followed) and then views `/cart/`, starting a new guest after 5 adds; the
-  Stripe webhook receiving a new `customer.updated` event each time, signed like Stripe
-  (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know: what is measured is the
-  acknowledgement (verify, store the event, queue its task, answer), with no Stripe call and no email.
-  Then one worker process (`manage.py run_worker`) runs the queued tasks, each processing its event
-  (reading its customer from Stripe, here a local `stripe_simulator`, which knows none of them);
-  its throughput (events/s) is timed from its first finished task to its last and set against the
-  floor's requests per second of the same run.
+  Scenarios: the floor; the catalog page (`/`, first page of 24); a random product page; a guest who
+  opens a random product page, submits its first add-to-cart form (CSRF cookie and token from the
+  page, redirect not followed) and then views `/cart/`, starting a new guest after 5 adds; the cart
+  page on its own: a guest who has added {cart_lines} random products (before measuring starts)
+  views `/cart/` again and again; the Stripe webhook receiving a new `customer.updated` event each
+  time, signed like Stripe (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know: what
+  is measured is the acknowledgement (verify, store the event, queue its task, answer), with no
+  Stripe call and no email. Then one worker process (`manage.py run_worker`) runs the queued tasks,
+  each processing its event (reading its customer from Stripe, here a local `stripe_simulator`,
+  which knows none of them); its throughput (events/s) is timed from its first finished task to its
+  last and set against the floor's requests per second of the same run.
 - **Figures.** req/s = requests completed in the measured window ÷ its length. Percentiles are
   nearest-rank over every measured request. An error is a failed connection or an HTTP status ≥ 400.
   Each figure is also given as a ratio to the **floor**: `bench/floor/`, a view that returns a constant
@@ -300,7 +302,8 @@ METHOD = """\
 - **CPU per request** separates the shop's time from the engine's: "app CPU ms/request" is the CPU
   time of the 2 gunicorn workers (Django, templates, the driver) and "engine CPU ms/request" that of
   the embedded database, each over the measured window divided by the requests the scenario
-  completed in it (the three requests of the cart flow share one figure). "app CPU × floor" is the
+  completed in it (the three requests of the cart flow share one figure; the cart page scenario
+  gives the cart page's own). "app CPU × floor" is the
   app's figure over the floor's: how much of its own work a request costs beyond the middleware. A
   request high there is slow in the shop's code on any database; one whose engine CPU dwarfs its
   app CPU is slow in the development engine, which a real MongoDB would serve differently.

@@ -8,7 +8,7 @@ import stripe
 from bench import analysis, console, report
 from bench.forms import find_form
 from bench.indexes import index_for_query, query_shape
-from bench.scenarios import ADD_TO_CART, CART_PAGE, CART_PRODUCT_PAGE
+from bench.scenarios import ADD_TO_CART, CART_FLOW_PAGE, CART_PRODUCT_PAGE
 from bench.stats import percentile, ratio, summarize, typical_commands
 from bench.webhooks import signed_delivery
 
@@ -158,12 +158,12 @@ def test_cpu_per_request_divides_each_process_group_by_every_request_of_the_scen
         "cpu_seconds": {"app (2 workers)": 3.0, "database": 1.5, "load tool": 2.0, "machine": 8.0},
         "summaries": {
             ADD_TO_CART: _summary(100),
-            CART_PAGE: _summary(40),
+            CART_FLOW_PAGE: _summary(40),
             CART_PRODUCT_PAGE: _summary(10),
         },
     }
     rows = analysis.rows(_outcome({"cart": cart}))
-    assert [row["name"] for row in rows] == [ADD_TO_CART, CART_PAGE, CART_PRODUCT_PAGE]
+    assert [row["name"] for row in rows] == [ADD_TO_CART, CART_FLOW_PAGE, CART_PRODUCT_PAGE]
     assert [row["app_cpu_ms"] for row in rows] == pytest.approx([20.0, 20.0, 20.0])
     assert [row["engine_cpu_ms"] for row in rows] == pytest.approx([10.0, 10.0, 10.0])
 
