@@ -35,7 +35,14 @@ def test_a_short_bench_run_measures_every_scenario_and_the_worker(tmp_path):
 
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
-    for name in ("floor", "product page", "add to cart (POST)", "cart page", "webhook (POST)", "catalog page"):
+    for name in (
+        "floor",
+        "product page",
+        "add to cart (POST)",
+        "cart page",
+        "webhook (POST)",
+        "catalog page",
+    ):
         [row] = [line for line in lines if line.strip().startswith(name + " ")]
         assert " errors 0 " in row, row
     [worker] = [line for line in lines if "one worker process then processed them at" in line]
