@@ -4,13 +4,21 @@ Every write that alters what shoppers see of the catalog calls catalog_changed()
 catalog's generation on; a page kept under an older generation is never read again (its entry
 expires). So a price edit shows at once, in every worker process.
 
+A page is also kept under the release that rendered it (a digest of the shop's templates, code and
+static files' manifest): after a deploy no process serves a page of the release before, whose
+stylesheet addresses would be gone, even while old and new processes share the cache.
+
 What depends on the request stays out of the kept HTML: a page is rendered with markers in place
 of the CSRF token and the signed-in shopper's email, and page_for_request() puts the real ones in.
 """
 
+import functools
 import hashlib
 import time
+from pathlib import Path
 
+from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.middleware.csrf import get_token
@@ -47,10 +55,33 @@ def catalog_generation() -> int:
     return generation
 
 
+@functools.cache
+def code_release() -> str:
+    """Return a digest of what renders the pages, computed once per process."""
+    base = Path(settings.BASE_DIR)
+    folders = [Path(folder) for config in settings.TEMPLATES for folder in config["DIRS"]]
+    folders += [Path(app.path) for app in apps.get_app_configs() if Path(app.path).is_relative_to(base)]
+    files = {
+        path
+        for folder in folders
+        if "site-packages" not in folder.parts
+        for suffix in ("*.html", "*.py")
+        for path in folder.rglob(suffix)
+    }
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        files.add(manifest)
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def page_key(kind: str, *parts) -> str:
-    """The cache key of a page of `kind` under the current generation, its `parts` hashed."""
+    """The cache key of a page of `kind` under this release and the current generation, its `parts` hashed."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    return f"catalog-page:{catalog_generation()}:{kind}:{digest}"
+    return f"catalog-page:{code_release()}:{catalog_generation()}:{kind}:{digest}"
 
 
 def page_get(key: str) -> dict | None:

@@ -4,10 +4,12 @@ catalog, and each shopper still gets their own CSRF token and form."""
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Price, Variant
+from catalog.page_cache import page_key
 from inventory.services import stock_adjust
 from tests import factories
 
@@ -60,6 +62,21 @@ def test_stock_going_to_sold_out_shows_at_once_on_the_product_page(client):
     html = client.get(price.product.get_absolute_url()).content.decode()
     assert "Sold out" in html
     assert 'action="/cart/add/"' not in html
+
+
+def test_a_page_kept_by_the_release_before_a_deploy_is_not_served(client, monkeypatch):
+    # Its stylesheet's hashed address would be gone after the deploy's collectstatic.
+    price = factories.PriceFactory(product__name="Mug")
+    url = price.product.get_absolute_url()
+    kept = {"product_name": "Mug", "seo": "", "content": "<p>Rendered by the release before</p>"}
+    cache.set(page_key("product", price.product.slug, "testserver", []), kept)
+    assert "Rendered by the release before" in client.get(url).content.decode()
+
+    monkeypatch.setattr("catalog.page_cache.code_release", lambda: "the-next-release")
+
+    html = client.get(url).content.decode()
+    assert "Rendered by the release before" not in html
+    assert "Mug" in html
 
 
 def test_a_new_product_appears_on_the_catalog_page_at_once(client):
