@@ -55,9 +55,14 @@ def catalog_generation() -> int:
     return generation
 
 
-@functools.cache
 def code_release() -> str:
-    """Return a digest of what renders the pages, computed once per process."""
+    """Return a digest of what renders the pages: once per process, or per request under DEBUG,
+    where the development server reloads an edited template without a new process."""
+    return _code_digest.__wrapped__() if settings.DEBUG else _code_digest()
+
+
+@functools.cache
+def _code_digest() -> str:
     base = Path(settings.BASE_DIR)
     folders = [Path(folder) for config in settings.TEMPLATES for folder in config["DIRS"]]
     folders += [Path(app.path) for app in apps.get_app_configs() if Path(app.path).is_relative_to(base)]
