@@ -80,6 +80,10 @@ def confirm(client, subscription_id, preview):
     return client.post(url("plan", subscription_id), {"confirmation": token})
 
 
+def visible_text(html):
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
 def long_date(moment: datetime) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
@@ -104,7 +108,7 @@ def subscribed(clocked_member, member_subscribes, tea_plan, stripe_api):
 
 
 def test_an_upgrade_half_way_shows_its_price_then_charges_about_half_the_difference_on_an_order(
-    subscribed, big_tea
+    subscribed, big_tea, mailoutbox
 ):
     member, clock, record, stripe = subscribed
     neighbour = factories.SubscriptionFactory(user=factories.UserFactory())
@@ -135,8 +139,22 @@ def test_an_upgrade_half_way_shows_its_price_then_charges_about_half_the_differe
     assert order.amount_total == int(float(charged_today) * 100)
     [line] = order.items.all()
     assert line.product_name.startswith("Remaining time on Tea of the month after")
-    assert line.amount_total - order.amount_discount == order.amount_total  # less the unused time
+    [credit] = order.credits
+    assert credit["description"].startswith("Unused time on Tea of the month after")
+    assert line.amount_total - credit["amount"] == order.amount_total
+    assert order.amount_discount == 0
     assert order.user == member
+    # The order reads as the plan change it is, the unused time credited under Stripe's name for it.
+    first = record.order.number
+    order_page = visible_text(client.get(order.get_absolute_url()).text)
+    [receipt] = [m for m in mailoutbox if order.number in m.subject]
+    receipt_html = visible_text(receipt.alternatives[0][0])
+    for shown in (order_page, receipt.body, receipt_html):
+        assert f"Plan change of {first}" in shown
+        assert f"Renewal of {first}" not in shown
+        assert "Discount" not in shown
+        assert credit["description"] in shown
+        assert f"{credit['amount'] / 100:.2f}" in shown
     refund = order_refund_request(
         order=order,
         amount=order.amount_total,
