@@ -6,7 +6,8 @@ whose order records that payment (payments.confirmation). Every later paid invoi
 (`subscription_cycle`) is a renewal: a new PAID order, shipped like any other, created once however
 often Stripe delivers it, to the subscription's delivery address. A plan change charged at once
 (`subscription_update`) is an order of its own, a plan change, of the prorated lines, which staff can
-refund like any order; its credit for unused time is a credit line in Stripe's words, no discount.
+refund like any order. Credit for unused time (a plan change's, or the balance one left) is a credit
+line in Stripe's words, not a discount.
 An invoice of 0 (a trial's, or one a coupon paid in full) makes no order: nothing was charged.
 """
 
@@ -59,8 +60,10 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
         for line in lines
         if line.amount < 0
     ]
-    # A balance an earlier plan change left is taken off like a discount: it is no line of this invoice.
-    balance = -min(0, invoice.starting_balance or 0)
+    # Credit an earlier change left on the customer's balance is no line of this invoice: Stripe's
+    # invoice names it "Applied balance".
+    if invoice.starting_balance and invoice.starting_balance < 0:
+        credits.append(RenewalCredit(description="Applied balance", amount=-invoice.starting_balance))
     charged = [line for line in lines if line.amount > 0]
     subscription = Subscription.objects.filter(stripe_subscription_id=details.subscription).first()
     renewal, _ = order_create_for_renewal(
@@ -72,7 +75,7 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
             stripe_subscription_id=details.subscription,
             currency=invoice.currency,
             amount_subtotal=sum(line.amount for line in charged),
-            amount_discount=sum(amount.amount for amount in invoice.total_discount_amounts or []) + balance,
+            amount_discount=sum(amount.amount for amount in invoice.total_discount_amounts or []),
             amount_tax=sum(tax.amount for tax in invoice.total_taxes or []),
             amount_total=invoice.amount_paid,
             paid_at=datetime.fromtimestamp(invoice.status_transitions.paid_at or invoice.created, UTC),

@@ -217,8 +217,14 @@ def test_a_downgrade_charged_now_credits_the_unused_time_to_the_next_renewal_ord
     deliver_news(stripe, subscription_id)
     [renewal] = later_orders(subscription_id)
     assert renewal.amount_subtotal == 900
-    assert renewal.amount_discount == round(credit * 100)
-    assert renewal.amount_total == 900 - renewal.amount_discount
+    # The credit reached the renewal as the customer's Stripe balance, named as Stripe's invoice names it.
+    assert renewal.credits == [{"description": "Applied balance", "amount": round(credit * 100)}]
+    assert renewal.amount_discount == 0
+    assert renewal.amount_total == 900 - round(credit * 100)
+    shown = visible_text(client.get(renewal.get_absolute_url()).text)
+    assert f"Renewal of {record.order.number}" in shown
+    assert f"Applied balance −${credit:.2f}" in shown
+    assert "Discount" not in shown
 
 
 def test_a_change_is_made_only_as_its_preview_showed_it(subscribed, big_tea):
