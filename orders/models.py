@@ -121,6 +121,11 @@ class OrderQuerySet(models.QuerySet):
 DISPUTE_KEY = "dispute"
 # The key, in an order's metadata, of the notes staff must look into.
 STAFF_ATTENTION_KEY = "needs_staff_attention"
+# The key, in a subscription order's metadata, of why Stripe billed its invoice (its billing_reason).
+BILLING_REASON_KEY = "billing_reason"
+# The key, in an order's metadata, of the credits its invoice took off for unused time: a list of
+# {"description": Stripe's wording, "amount": minor units}. They are no discount: nothing was offered.
+CREDITS_KEY = "credits"
 
 
 def _new_order_number():
@@ -235,6 +240,16 @@ class Order(models.Model):
     def is_renewal(self):
         """Whether the order records a subscription's renewal payment rather than a checkout."""
         return self.renewal_of_id is not None
+
+    @property
+    def is_plan_change(self):
+        """Whether the order records the charge of a subscription's plan change rather than a renewal."""
+        return self.is_renewal and self.metadata.get(BILLING_REASON_KEY) == "subscription_update"
+
+    @property
+    def credits(self) -> list[dict]:
+        """Return the credits for unused time taken off the order, each {"description", "amount"}."""
+        return self.metadata.get(CREDITS_KEY) or []
 
     @property
     def is_paid(self):

@@ -28,6 +28,8 @@ from catalog.models import Price, PriceType, Product
 from orders.emails import order_confirmation_send, refund_email_send
 from orders.exceptions import InvalidStatusTransition
 from orders.models import (
+    BILLING_REASON_KEY,
+    CREDITS_KEY,
     DISPUTE_KEY,
     STAFF_ATTENTION_KEY,
     FulfillmentStatus,
@@ -112,6 +114,14 @@ class RenewalLine:
 
 
 @dataclass(frozen=True)
+class RenewalCredit:
+    """Credit for unused time on a renewal invoice, in Stripe's words."""
+
+    description: str
+    amount: int
+
+
+@dataclass(frozen=True)
 class RenewalInvoice:
     """A subscription's paid renewal invoice, as Stripe reports it."""
 
@@ -126,6 +136,9 @@ class RenewalInvoice:
     amount_total: int
     paid_at: datetime
     lines: list[RenewalLine]
+    # Stripe's billing_reason: subscription_update when a plan change was charged at once.
+    billing_reason: str = "subscription_cycle"
+    credits: list[RenewalCredit] = field(default_factory=list)
     # Where the subscriber asked renewals to ship; empty: where the first order shipped.
     shipping_name: str = ""
     shipping_address: dict = field(default_factory=dict)
@@ -218,6 +231,9 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
         "status": OrderStatus.PROCESSING,
         "payment_status": PaymentStatus.PAID,
     }
+    metadata = {BILLING_REASON_KEY: invoice.billing_reason}
+    if invoice.credits:
+        metadata[CREDITS_KEY] = [{"description": c.description, "amount": c.amount} for c in invoice.credits]
     order = Order(
         # The same number whoever creates it, so a twin also loses on the unique number.
         number=renewal_order_number(invoice.stripe_invoice_id),
@@ -240,6 +256,7 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
         shipping_name=invoice.shipping_name if invoice.shipping_address else first_order.shipping_name,
         shipping_address=invoice.shipping_address or first_order.shipping_address,
         paid_at=invoice.paid_at,
+        metadata=metadata,
     )
     items = [
         OrderItem(

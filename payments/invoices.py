@@ -5,8 +5,9 @@ copy. A subscription's first invoice (`subscription_create`) is paid within its 
 whose order records that payment (payments.confirmation). Every later paid invoice of a period
 (`subscription_cycle`) is a renewal: a new PAID order, shipped like any other, created once however
 often Stripe delivers it, to the subscription's delivery address. A plan change charged at once
-(`subscription_update`) is an order of its own, of the prorated lines, which staff can refund like
-any order; credit for unused time shows as the order's discount.
+(`subscription_update`) is an order of its own, a plan change, of the prorated lines, which staff can
+refund like any order. Credit for unused time (a plan change's, or the balance one left) is a credit
+line in Stripe's words, not a discount.
 An invoice of 0 (a trial's, or one a coupon paid in full) makes no order: nothing was charged.
 """
 
@@ -17,7 +18,7 @@ from decimal import Decimal
 from catalog.models import Price
 from inventory.services import stock_take_for_renewal
 from orders.models import Order
-from orders.services import RenewalInvoice, RenewalLine, order_create_for_renewal
+from orders.services import RenewalCredit, RenewalInvoice, RenewalLine, order_create_for_renewal
 from payments.exceptions import EventIgnored, OrderNotReady
 from payments.stripe_client import stripe_client
 from payments.stripe_objects import event_object_from_stripe
@@ -54,8 +55,15 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
         raise EventIgnored(f"{subject} belongs to no subscription")
     first_order = _first_order(details, subject)
     lines = list(invoice.lines.auto_paging_iter())
-    # Credit for unused time (a plan change's, or a balance it left) lowers the order like a discount.
-    credit = -sum(line.amount for line in lines if line.amount < 0) - min(0, invoice.starting_balance or 0)
+    credits = [
+        RenewalCredit(description=line.description or "Credit", amount=-line.amount)
+        for line in lines
+        if line.amount < 0
+    ]
+    # Credit an earlier change left on the customer's balance is no line of this invoice: Stripe's
+    # invoice names it "Applied balance".
+    if invoice.starting_balance and invoice.starting_balance < 0:
+        credits.append(RenewalCredit(description="Applied balance", amount=-invoice.starting_balance))
     charged = [line for line in lines if line.amount > 0]
     subscription = Subscription.objects.filter(stripe_subscription_id=details.subscription).first()
     renewal, _ = order_create_for_renewal(
@@ -67,11 +75,13 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
             stripe_subscription_id=details.subscription,
             currency=invoice.currency,
             amount_subtotal=sum(line.amount for line in charged),
-            amount_discount=sum(amount.amount for amount in invoice.total_discount_amounts or []) + credit,
+            amount_discount=sum(amount.amount for amount in invoice.total_discount_amounts or []),
             amount_tax=sum(tax.amount for tax in invoice.total_taxes or []),
             amount_total=invoice.amount_paid,
             paid_at=datetime.fromtimestamp(invoice.status_transitions.paid_at or invoice.created, UTC),
             lines=[_renewal_line(line) for line in charged],
+            billing_reason=invoice.billing_reason,
+            credits=credits,
             shipping_name=subscription.shipping_name if subscription else "",
             shipping_address=subscription.shipping_address if subscription else {},
         ),

@@ -206,6 +206,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
             {
                 "fields": [
                     "subtotal",
+                    "credits_display",
                     "discount",
                     "tax",
                     "shipping",
@@ -264,6 +265,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "carrier",
         "tracking_number",
         "subtotal",
+        "credits_display",
         "discount",
         "tax",
         "shipping",
@@ -298,6 +300,11 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
     def discount(self, order):
         amount = format_money(order.amount_discount, order.currency)
         return f"{amount} (code {order.discount_code})" if order.discount_code else amount
+
+    @admin.display(description="credit for unused time")
+    def credits_display(self, order):
+        credits = [f"{c['description']}: {format_money(c['amount'], order.currency)}" for c in order.credits]
+        return "; ".join(credits) or "—"
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -350,7 +357,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
 
     @admin.display(description="order", ordering="number")
     def order_number(self, order):
-        renewal = f"Renewal of {order.renewal_of.number}" if order.is_renewal else ""
+        renewal = f"{_renewal_kind(order)} of {order.renewal_of.number}" if order.is_renewal else ""
         return format_html(
             '<span class="shop-order-number">{}</span><span class="shop-customer">{}</span>{}',
             order.number,
@@ -364,7 +371,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         if order.is_renewal:
             first = order.renewal_of
             url = reverse("admin:orders_order_change", args=[first.pk])
-            parts.append(format_html('Renewal of <a href="{}">{}</a>', url, first.number))
+            parts.append(format_html('{} of <a href="{}">{}</a>', _renewal_kind(order), url, first.number))
         if subscription := order.subscription:
             url = reverse("admin:subscriptions_subscription_change", args=[subscription.pk])
             parts.append(
@@ -453,3 +460,7 @@ def stripe_dashboard_url(path):
     """Return the Stripe dashboard page for `path`, in test or live mode following the secret key."""
     live = settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
     return f"https://dashboard.stripe.com/{'' if live else 'test/'}{path}"
+
+
+def _renewal_kind(order) -> str:
+    return "Plan change" if order.is_plan_change else "Renewal"

@@ -6,7 +6,7 @@ The backend sends `iexact` as `{"$regex": "^<value>$", "$options": "i"}`. It ove
 at the base (SQL LIKE) escaping and an `iexact` value reaches MongoDB as a live pattern:
 `email__iexact="a|@x.example"` matched every address in `@x.example`. Every caller goes through
 `connection.ops`, so re-binding it here covers the shop, allauth and admin search alike
-(`=field` search fields are `iexact`). docs/database.md has the upstream report.
+(`=field` search fields are `iexact`). docs/database.md describes the gap.
 """
 
 from django_mongodb_backend import base, operations

@@ -1,5 +1,7 @@
 """The product page's option pickers and stock, the back-in-stock list, and collection pages."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -62,6 +64,21 @@ def test_a_sold_out_or_missing_combination_is_not_a_link_and_cannot_be_bought(cl
     assert "S, Black: Sold out" in sold_out.text
     assert 'action="/cart/add/"' not in sold_out.text
     assert "Tell me when it is back" in sold_out.text
+
+
+def test_the_back_in_stock_form_is_offered_only_for_the_chosen_variant_when_it_is_sold_out(client):
+    tee = t_shirt({("S", "Navy"): 8, ("M", "Navy"): 0, ("S", "Black"): 0})
+    variant = {(v.option_values["Size"], v.option_values["Colour"]): v for v in tee.variants.all()}
+
+    in_stock = page(client, tee, Size="S", Colour="Navy").text
+    sold_out = page(client, tee, Size="S", Colour="Black").text
+
+    # Another variant being sold out is no reason to offer the list on an in-stock one.
+    assert "Tell me when it is back" not in in_stock
+    form = re.search(r'<form[^>]*class="back-in-stock".*?</form>', sold_out, re.S).group(0)
+    assert f'<input type="hidden" name="variant_id" value="{variant["S", "Black"].pk}">' in form
+    assert str(variant["M", "Navy"].pk) not in form
+    assert "<select" not in form
 
 
 def test_with_no_options_chosen_the_first_variant_for_sale_is_shown(client):

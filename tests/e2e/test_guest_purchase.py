@@ -69,7 +69,7 @@ def test_a_guest_buys_two_products_and_sees_the_order_confirmed(page, shop, mail
     expect(page.get_by_text(f"Order {order.number}", exact=True)).to_be_visible()
     status = page.get_by_role("status")
     expect(status).to_contain_text(
-        "Your payment is confirmed and a confirmation was sent to ada@example.com."
+        "Your payment is confirmed. We're emailing your confirmation to ada@example.com."
     )
     expect(status).to_contain_text("Order status: Processing · Payment: Paid")
     expect(page.get_by_role("row", name="Shipping (Express courier)")).to_contain_text("$12.00")

@@ -7,6 +7,13 @@ from tests import factories
 from tests.e2e.conftest import ARTIFACTS
 from tests.images import png_upload
 
+# How many lines the text of an element wraps onto.
+LINES_OF_TEXT = """element => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size;
+}"""
+
 
 def sign_in_to_admin(page: Page, email: str) -> None:
     page.goto("/admin/")
@@ -127,3 +134,23 @@ def test_the_order_history_scrolls_by_keyboard_on_a_phone(page, live_server, db)
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     page.wait_for_function("el => el.scrollLeft > 0", arg=items.element_handle())
+
+
+def test_each_inline_row_shows_its_whole_label_at_1280_pixels(page, live_server, db):
+    factories.AdminFactory(email="staff@example.com")
+    order = factories.OrderFactory(user=None, paid=True)
+    factories.OrderItemFactory(order=order, product_name="Organic cotton T-shirt (M, Navy)")
+    order.set_status("fulfillment_status", FulfillmentStatus.FULFILLED, note="Packed")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in_to_admin(page, "staff@example.com")
+
+    page.goto(f"/admin/orders/order/{order.pk}/change/")
+
+    labels = page.locator(".inline-group td.original p")
+    expect(labels).to_have_count(2)
+    for label in labels.all():
+        # The label is cut to one line's height: a wrapped label shows only its first line.
+        assert label.evaluate(LINES_OF_TEXT) == 1, label.inner_text()
+    expect(page.get_by_role("group", name="Status history")).to_contain_text(order.number)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "admin-order-inlines-1280.png", full_page=True)

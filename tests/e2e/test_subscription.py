@@ -55,7 +55,9 @@ def test_a_new_member_subscribes_with_a_trial_and_finds_it_in_order_history(page
     expect(page.get_by_role("heading", name="Thank you for your order")).to_be_visible(
         timeout=PAYMENT_CONFIRMED_TIMEOUT_MS
     )
-    expect(page.get_by_role("status")).to_contain_text("a confirmation was sent to grace@example.com")
+    expect(page.get_by_role("status")).to_contain_text(
+        "We're emailing your confirmation to grace@example.com"
+    )
     number = Order.objects.get(user__email="grace@example.com").number
     expect(page.get_by_text(f"Order {number}", exact=True)).to_be_visible()
     expect(page.get_by_text(schedule)).to_be_visible()

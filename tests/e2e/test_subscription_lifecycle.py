@@ -66,7 +66,7 @@ def test_a_guest_subscribes_with_a_trial_signs_up_renews_and_cancels(page, shop_
     expect(page.get_by_role("heading", name="Thank you for your order")).to_be_visible(
         timeout=PAYMENT_CONFIRMED_TIMEOUT_MS
     )
-    expect(page.get_by_role("status")).to_contain_text("a confirmation was sent to lena@example.com")
+    expect(page.get_by_role("status")).to_contain_text("We're emailing your confirmation to lena@example.com")
     expect(page.get_by_text(schedule)).to_be_visible()
     first_order = Order.objects.get()
     screenshot(page, "1-success")

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from catalog.models import BillingInterval, Price, PriceType, Product
 from tests import factories
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.steps import (
     PAYMENT_CONFIRMED_TIMEOUT_MS,
     add_to_cart,
@@ -92,3 +93,20 @@ def test_a_guest_opens_the_link_in_the_order_email_and_skips_the_next_delivery(p
     )
     expect(page.get_by_text("Billing and deliveries restart on").first).to_be_visible()
     expect(page.get_by_role("button", name="Resume billing and deliveries")).to_be_visible()
+
+
+def test_the_subscription_list_fits_a_phone(page, live_server, db):
+    member = factories.UserFactory(email="maya@example.com")
+    EmailAddress.objects.create(user=member, email=member.email, primary=True, verified=True)
+    factories.SubscriptionFactory(user=member)
+    factories.SubscriptionFactory(user=member, status="past_due")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/")
+    sign_in(page, member.email, factories.PASSWORD)
+
+    page.goto("/accounts/subscriptions/")
+
+    expect(page.get_by_role("link", name="Coffee club")).to_have_count(2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "subscription-list-390.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

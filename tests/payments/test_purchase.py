@@ -81,6 +81,9 @@ def test_guest_buys_two_products_and_the_webhook_confirms_the_payment(
     assert page.status_code == 200
     assert order.number in page.text
     assert "Your payment is confirmed" in page.text
+    # The email is queued on the worker; the page must not claim it has gone out.
+    assert "We're emailing your confirmation to buyer@example.com" in page.text
+    assert "was sent" not in page.text
     assert "Refresh" not in page.headers
 
     assert len(mailoutbox) == 1

@@ -80,6 +80,10 @@ def confirm(client, subscription_id, preview):
     return client.post(url("plan", subscription_id), {"confirmation": token})
 
 
+def visible_text(html):
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
 def long_date(moment: datetime) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
@@ -104,7 +108,7 @@ def subscribed(clocked_member, member_subscribes, tea_plan, stripe_api):
 
 
 def test_an_upgrade_half_way_shows_its_price_then_charges_about_half_the_difference_on_an_order(
-    subscribed, big_tea
+    subscribed, big_tea, mailoutbox
 ):
     member, clock, record, stripe = subscribed
     neighbour = factories.SubscriptionFactory(user=factories.UserFactory())
@@ -135,8 +139,22 @@ def test_an_upgrade_half_way_shows_its_price_then_charges_about_half_the_differe
     assert order.amount_total == int(float(charged_today) * 100)
     [line] = order.items.all()
     assert line.product_name.startswith("Remaining time on Tea of the month after")
-    assert line.amount_total - order.amount_discount == order.amount_total  # less the unused time
+    [credit] = order.credits
+    assert credit["description"].startswith("Unused time on Tea of the month after")
+    assert line.amount_total - credit["amount"] == order.amount_total
+    assert order.amount_discount == 0
     assert order.user == member
+    # The order reads as the plan change it is, the unused time credited under Stripe's name for it.
+    first = record.order.number
+    order_page = visible_text(client.get(order.get_absolute_url()).text)
+    [receipt] = [m for m in mailoutbox if order.number in m.subject]
+    receipt_html = visible_text(receipt.alternatives[0][0])
+    for shown in (order_page, receipt.body, receipt_html):
+        assert f"Plan change of {first}" in shown
+        assert f"Renewal of {first}" not in shown
+        assert "Discount" not in shown
+        assert credit["description"] in shown
+        assert f"{credit['amount'] / 100:.2f}" in shown
     refund = order_refund_request(
         order=order,
         amount=order.amount_total,
@@ -199,8 +217,14 @@ def test_a_downgrade_charged_now_credits_the_unused_time_to_the_next_renewal_ord
     deliver_news(stripe, subscription_id)
     [renewal] = later_orders(subscription_id)
     assert renewal.amount_subtotal == 900
-    assert renewal.amount_discount == round(credit * 100)
-    assert renewal.amount_total == 900 - renewal.amount_discount
+    # The credit reached the renewal as the customer's Stripe balance, named as Stripe's invoice names it.
+    assert renewal.credits == [{"description": "Applied balance", "amount": round(credit * 100)}]
+    assert renewal.amount_discount == 0
+    assert renewal.amount_total == 900 - round(credit * 100)
+    shown = visible_text(client.get(renewal.get_absolute_url()).text)
+    assert f"Renewal of {record.order.number}" in shown
+    assert f"Applied balance −${credit:.2f}" in shown
+    assert "Discount" not in shown
 
 
 def test_a_change_is_made_only_as_its_preview_showed_it(subscribed, big_tea):
