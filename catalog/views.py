@@ -136,7 +136,6 @@ class ProductDetailView(DetailView):
         product = self.object
         selected = product.selected_variant
         sold_out = [variant for variant in product.variants_list if StockLevel.of(variant).is_sold_out]
-        waiting_for = selected if selected in sold_out else next(iter(sold_out), None)
         gallery = product_gallery(product)
         image_urls = [self.request.build_absolute_uri(image.image.url) for image in gallery]
         description = product_description(product, site_name=settings.SITE_NAME)
@@ -145,10 +144,6 @@ class ProductDetailView(DetailView):
             cart_max_quantity=settings.CART_MAX_QUANTITY,
             option_pickers=product_option_pickers(product, product.variants_list, selected),
             stock=StockLevel.of(selected),
-            sold_out_variants=sold_out,
-            back_in_stock_form=BackInStockForm(
-                initial={"variant_id": waiting_for.pk if waiting_for else None}
-            ),
             seo_description=description,
             seo_image=image_urls[0] if image_urls else "",
             product_json_ld=product_json_ld(
