@@ -76,6 +76,10 @@ class PaymentSchedule:
         """Return the schedule with what Stripe charged at checkout (after discounts, with shipping)."""
         return replace(self, due_today=amount)
 
+    def with_recurring_amount(self, amount: int) -> "PaymentSchedule":
+        """Return the schedule with `amount` recurring at its interval (a subscription bills one)."""
+        return replace(self, recurring=tuple(replace(charge, amount=amount) for charge in self.recurring[:1]))
+
     def with_next_charge(self, day: datetime.date | None) -> "PaymentSchedule":
         """Return the schedule with what recurs charged next on `day`, as Stripe has the subscription
         (a trial, a test clock or a change move it); with None, nothing recurs any more."""

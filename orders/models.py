@@ -280,6 +280,9 @@ class Order(models.Model):
         schedule = payment_schedule(lines, start=start).with_due_today(self.amount_total)
         if self.subscription is None:
             return schedule
+        if self.is_plan_change:
+            # The order's lines are the change's prorations; what recurs is the plan as it is now.
+            schedule = schedule.with_recurring_amount(self.subscription.amount_per_period)
         next_charge = self.subscription.next_charge_at
         return schedule.with_next_charge(timezone.localdate(next_charge) if next_charge else None)
 
