@@ -455,8 +455,8 @@ def test_cart_page_sends_as_many_database_commands_for_20_lines_as_for_1(client,
 
     assert len(response.context["lines"]) == 20
     assert len(twenty_lines.captured_queries) == len(one_line.captured_queries)
-    # The session, the cart, and its items with their prices, products and variants in one.
-    assert len(one_line.captured_queries) == 3
+    # The session, the cart, its items, their prices, their products and their variants.
+    assert len(one_line.captured_queries) == 6
 
 
 @pytest.mark.django_db
