@@ -245,7 +245,7 @@ DEMO_PRODUCTS = [
 # Slug, name, parent slug; in menu order.
 DEMO_COLLECTIONS = [
     ("coffee-tea", "Coffee & Tea", None),
-    ("home", "Home", None),
+    ("home", "Home & Living", None),  # not "Home": beside "Shop" in the menu it reads as the home page
     ("kitchen", "Kitchen", "home"),
     ("clothing", "Clothing", None),
     ("stationery", "Stationery", None),
