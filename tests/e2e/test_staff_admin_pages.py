@@ -1,7 +1,9 @@
 """Admin pages at a laptop's width: nothing staff need is cut off."""
 
+from django.tasks import TaskResultStatus
 from playwright.sync_api import Page, expect
 
+from jobs.models import TaskRecord
 from orders.models import FulfillmentStatus, PaymentStatus
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS
@@ -154,3 +156,35 @@ def test_each_inline_row_shows_its_whole_label_at_1280_pixels(page, live_server,
     expect(page.get_by_role("group", name="Status history")).to_contain_text(order.number)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "admin-order-inlines-1280.png", full_page=True)
+
+
+def test_the_task_list_shows_a_failed_tasks_error_in_a_1280_pixel_window(page, live_server, db):
+    factories.AdminFactory(email="staff@example.com")
+    traceback = (
+        'Traceback (most recent call last):\n  File "jobs/tasks.py", line 40, in email_deliver\n'
+        "ConnectionRefusedError: [Errno 111] Connection refused by the mail server at smtp.example.com:587"
+    )
+    TaskRecord.objects.create(
+        task_path="payments.tasks.webhook_event_handle",
+        queue_name="default",
+        backend_name="default",
+        max_attempts=10,
+        attempts=10,
+        status=TaskResultStatus.FAILED,
+        errors=[{"exception_class_path": "builtins.ConnectionRefusedError", "traceback": traceback}],
+    )
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in_to_admin(page, "staff@example.com")
+
+    page.goto("/admin/jobs/taskrecord/")
+
+    results = page.locator("#changelist .results")
+    visible_right = results.evaluate("box => box.getBoundingClientRect().right")
+    for header in ["Task", "Status", "Tries", "Run after", "Last error"]:
+        box = results.get_by_role("columnheader", name=header).bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= visible_right, f"{header} ends at {box['x'] + box['width']} px"
+    expect(results.get_by_text("ConnectionRefusedError: [Errno 111] Connection refused")).to_be_visible()
+    expect(results.get_by_text("10 of 10")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "admin-task-list-1280.png", full_page=True)
