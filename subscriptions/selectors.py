@@ -64,9 +64,35 @@ def subscription_plan_options(*, subscription: Subscription, item: dict) -> list
     recurring prices, in its currency, of its product and of every product a plan family groups
     with it (its own price included). Billed as often as now, unless the item is all the
     subscription bills: one subscription bills one interval."""
-    current = Price.objects.filter(stripe_price_id=item.get("stripe_price_id")).first()
+    current, prices = _plan_prices(item)
     if current is None:
         return []
+    if len(subscription.items) > 1:
+        prices = prices.filter(
+            recurring_interval=current.recurring_interval,
+            recurring_interval_count=current.recurring_interval_count,
+        )
+    return list(prices.select_related("product").order_by("unit_amount"))
+
+
+def subscription_plan_intervals_held_back(*, subscription: Subscription, item: dict) -> list[str]:
+    """Return the billing intervals ("year") of the item's plans that subscription_plan_options
+    leaves out because the subscription bills other items too, so the page can say why."""
+    current, prices = _plan_prices(item)
+    if current is None or len(subscription.items) == 1:
+        return []
+    held_back = prices.exclude(
+        recurring_interval=current.recurring_interval,
+        recurring_interval_count=current.recurring_interval_count,
+    )
+    return sorted({price.interval_label for price in held_back})
+
+
+def _plan_prices(item: dict):
+    """Return (the item's current price, a queryset of the prices of its plan) or (None, None)."""
+    current = Price.objects.filter(stripe_price_id=item.get("stripe_price_id")).first()
+    if current is None:
+        return None, None
     memberships = PlanFamily.products.through.objects
     families = memberships.filter(product_id=current.product_id).values_list("planfamily_id", flat=True)
     product_ids = {current.product_id}
@@ -80,9 +106,4 @@ def subscription_plan_options(*, subscription: Subscription, item: dict) -> list
         deleted_at__isnull=True,
         currency=current.currency,
     )
-    if len(subscription.items) > 1:
-        prices = prices.filter(
-            recurring_interval=current.recurring_interval,
-            recurring_interval_count=current.recurring_interval_count,
-        )
-    return list(prices.select_related("product").order_by("unit_amount"))
+    return current, prices

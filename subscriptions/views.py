@@ -27,6 +27,7 @@ from subscriptions.selectors import (
     subscription_get_for_user,
     subscription_list_for_user,
     subscription_payments,
+    subscription_plan_intervals_held_back,
     subscription_plan_options,
 )
 from subscriptions.services import (
@@ -167,7 +168,12 @@ class SubscriptionPageMixin:
             "payments": subscription_payments(subscription=subscription),
             "manage_path": self.manage_path(subscription),
             "plan_choices": [
-                (item, options)
+                (
+                    item,
+                    options,
+                    subscription_plan_intervals_held_back(subscription=subscription, item=item),
+                    [other["product_name"] for other in subscription.items if other is not item],
+                )
                 for item in subscription.product_items
                 if (options := subscription_plan_options(subscription=subscription, item=item))
             ]

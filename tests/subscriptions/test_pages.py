@@ -264,3 +264,39 @@ def test_a_paused_subscription_reads_paused_not_active_and_its_labels_have_no_co
     # Its delivery address form's labels end without a colon, as every shop form's do.
     assert ">Name</label>" in page
     assert ":</label>" not in page
+
+
+def test_a_yearly_plan_left_out_beside_monthly_shipping_is_explained(db, member):
+    monthly = factories.PriceFactory(monthly=True, unit_amount=1400, stripe_price_id="price_test_roast_month")
+    factories.PriceFactory(
+        product=monthly.product,
+        monthly=True,
+        recurring_interval="year",
+        unit_amount=15000,
+        stripe_price_id="price_test_roast_year",
+    )
+    coffee = {
+        **factories.SubscriptionFactory.build().items[0],
+        "product_name": "House Roast Coffee",
+        "stripe_price_id": monthly.stripe_price_id,
+        "stripe_item_id": "si_test_coffee",
+    }
+    shipping = {
+        **coffee,
+        "product_name": "Standard post",
+        "stripe_item_id": "si_test_post",
+        "is_shipping": True,
+    }
+    shipped = factories.SubscriptionFactory(user=member, items=[coffee, shipping])
+    alone = factories.SubscriptionFactory(user=member, items=[coffee])
+    client = signed_in(member)
+
+    page = client.get(detail_url(shipped.stripe_subscription_id)).text
+
+    assert "$150.00 / year" not in page
+    assert "Plans billed per year are not offered here" in page
+    assert "also bills Standard post every month" in page
+    # Alone in its subscription, the coffee may move to its yearly plan: nothing to explain.
+    page = client.get(detail_url(alone.stripe_subscription_id)).text
+    assert "$150.00 / year" in page
+    assert "are not offered here" not in page
