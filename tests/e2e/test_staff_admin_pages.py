@@ -17,6 +17,15 @@ LINES_OF_TEXT = """element => {
 }"""
 
 
+def assert_columns_in_view(results, headers) -> None:
+    """The list scrolls sideways inside its box when it does not fit: what is past the edge is hidden."""
+    visible_right = results.evaluate("box => box.getBoundingClientRect().right")
+    for header in headers:
+        box = results.get_by_role("columnheader", name=header).bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= visible_right, f"{header} ends at {box['x'] + box['width']} px"
+
+
 def sign_in_to_admin(page: Page, email: str) -> None:
     page.goto("/admin/")
     page.get_by_label("Email address").fill(email)
@@ -44,12 +53,7 @@ def test_the_order_list_fits_a_1280_pixel_window(page, live_server, db):
 
     results = page.locator("#changelist .results")
     expect(results).to_be_visible()
-    # The list scrolls sideways inside its box when it does not fit: what is past the edge is hidden.
-    visible_right = results.evaluate("box => box.getBoundingClientRect().right")
-    for header in ["Order", "Payment", "Fulfilment", "Total", "Created"]:
-        box = results.get_by_role("columnheader", name=header).bounding_box()
-        assert box is not None
-        assert box["x"] + box["width"] <= visible_right, f"{header} ends at {box['x'] + box['width']} px"
+    assert_columns_in_view(results, ["Order", "Payment", "Fulfilment", "Total", "Created"])
     assert results.evaluate("box => box.scrollWidth <= box.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     ARTIFACTS.mkdir(exist_ok=True)
@@ -100,11 +104,7 @@ def test_the_product_list_fits_a_1280_pixel_window_with_its_thumbnails(page, liv
     page.goto("/admin/catalog/product/")
 
     results = page.locator("#changelist .results")
-    visible_right = results.evaluate("box => box.getBoundingClientRect().right")
-    for header in ["Picture", "Name", "Prices", "In sync with Stripe", "Created"]:
-        box = results.get_by_role("columnheader", name=header).bounding_box()
-        assert box is not None
-        assert box["x"] + box["width"] <= visible_right, f"{header} ends at {box['x'] + box['width']} px"
+    assert_columns_in_view(results, ["Picture", "Name", "Prices", "In sync with Stripe", "Created"])
     expect(results.locator("td.field-thumbnail img")).to_have_count(1)
 
 
@@ -179,11 +179,7 @@ def test_the_task_list_shows_a_failed_tasks_error_in_a_1280_pixel_window(page, l
     page.goto("/admin/jobs/taskrecord/")
 
     results = page.locator("#changelist .results")
-    visible_right = results.evaluate("box => box.getBoundingClientRect().right")
-    for header in ["Task", "Status", "Tries", "Run after", "Last error"]:
-        box = results.get_by_role("columnheader", name=header).bounding_box()
-        assert box is not None
-        assert box["x"] + box["width"] <= visible_right, f"{header} ends at {box['x'] + box['width']} px"
+    assert_columns_in_view(results, ["Task", "Status", "Tries", "Run after", "Last error"])
     expect(results.get_by_text("ConnectionRefusedError: [Errno 111] Connection refused")).to_be_visible()
     expect(results.get_by_text("10 of 10")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
