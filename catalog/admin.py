@@ -190,7 +190,10 @@ class VariantInline(admin.TabularInline):
     ordering = ["position", "pk"]
     # Option values are a line of JSON ({"Size": "M", "Colour": "Navy"}): one row keeps every column
     # of the stock table in a 1280 px window.
-    formfield_overrides = {models.JSONField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 34})}}
+    formfield_overrides = {
+        models.JSONField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 26})},
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 22})},
+    }
 
 
 class CollectionProductInline(admin.TabularInline):

@@ -3,6 +3,7 @@
 from django.tasks import TaskResultStatus
 from playwright.sync_api import Page, expect
 
+from catalog.models import Variant
 from jobs.models import TaskRecord
 from orders.models import FulfillmentStatus, PaymentStatus
 from tests import factories
@@ -17,13 +18,18 @@ LINES_OF_TEXT = """element => {
 }"""
 
 
-def assert_columns_in_view(results, headers) -> None:
-    """The list scrolls sideways inside its box when it does not fit: what is past the edge is hidden."""
-    visible_right = results.evaluate("box => box.getBoundingClientRect().right")
-    for header in headers:
-        box = results.get_by_role("columnheader", name=header).bounding_box()
-        assert box is not None
-        assert box["x"] + box["width"] <= visible_right, f"{header} ends at {box['x'] + box['width']} px"
+def assert_columns_in_view(table_box, fields) -> None:
+    """The table scrolls sideways inside its box when it does not fit: what is past the edge is
+    hidden. `fields` name the columns as the admin does (its headings carry `column-<field>`); the
+    last column (an inline's "Delete?") is checked too."""
+    visible_right = table_box.evaluate("box => box.getBoundingClientRect().right")
+    headings = {field: f"thead th.column-{field}" for field in fields} | {
+        "last column": "thead th:last-child"
+    }
+    for name, selector in headings.items():
+        box = table_box.locator(selector).first.bounding_box()
+        assert box is not None, name
+        assert box["x"] + box["width"] <= visible_right, f"{name} ends at {box['x'] + box['width']} px"
 
 
 def sign_in_to_admin(page: Page, email: str) -> None:
@@ -53,7 +59,9 @@ def test_the_order_list_fits_a_1280_pixel_window(page, live_server, db):
 
     results = page.locator("#changelist .results")
     expect(results).to_be_visible()
-    assert_columns_in_view(results, ["Order", "Payment", "Fulfilment", "Total", "Created"])
+    assert_columns_in_view(
+        results, ["order_number", "payment", "fulfilment", "total_and_refunded", "created"]
+    )
     assert results.evaluate("box => box.scrollWidth <= box.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     ARTIFACTS.mkdir(exist_ok=True)
@@ -104,7 +112,7 @@ def test_the_product_list_fits_a_1280_pixel_window_with_its_thumbnails(page, liv
     page.goto("/admin/catalog/product/")
 
     results = page.locator("#changelist .results")
-    assert_columns_in_view(results, ["Picture", "Name", "Prices", "In sync with Stripe", "Created"])
+    assert_columns_in_view(results, ["thumbnail", "name", "price_labels", "in_sync_with_stripe", "created"])
     expect(results.locator("td.field-thumbnail img")).to_have_count(1)
 
 
@@ -179,8 +187,34 @@ def test_the_task_list_shows_a_failed_tasks_error_in_a_1280_pixel_window(page, l
     page.goto("/admin/jobs/taskrecord/")
 
     results = page.locator("#changelist .results")
-    assert_columns_in_view(results, ["Task", "Status", "Tries", "Run after", "Last error"])
+    assert_columns_in_view(results, ["task", "status", "tries", "run_after", "short_error"])
     expect(results.get_by_text("ConnectionRefusedError: [Errno 111] Connection refused")).to_be_visible()
     expect(results.get_by_text("10 of 10")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "admin-task-list-1280.png", full_page=True)
+
+
+def test_the_variant_table_of_a_product_fits_a_1280_pixel_window(page, live_server, db):
+    factories.AdminFactory(email="staff@example.com")
+    product = factories.ProductFactory(
+        name="Organic cotton T-shirt",
+        option_axes=[
+            {"name": "Size", "values": ["S", "M", "L"]},
+            {"name": "Colour", "values": ["Navy", "Black"]},
+        ],
+    )
+    Variant.objects.create(
+        product=product,
+        option_values={"Size": "M", "Colour": "Black"},
+        sku="ORGANIC-COTTON-T-SHIRT-M-BLACK",
+        track_stock=True,
+    )
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in_to_admin(page, "staff@example.com")
+
+    page.goto(f"/admin/catalog/product/{product.pk}/change/")
+
+    variants = page.locator("#variants-group")
+    expect(variants).to_be_visible()
+    assert_columns_in_view(variants, ["option_values", "sku", "track_stock", "on_hand", "available"])
+    page.screenshot(path=ARTIFACTS / "admin-product-variants-1280.png", full_page=True)
