@@ -162,6 +162,22 @@ def test_a_collection_page_lists_its_products_with_the_catalogs_sort_and_pages(c
     assert client.get(reverse("catalog:collection_detail", args=["nothing"])).status_code == 404
 
 
+def test_the_collections_lead_the_main_navigation_on_every_shop_page(client):
+    kitchen = Collection.objects.create(name="Kitchen", slug="kitchen")
+    [mug] = shelf("Mug")
+    CollectionProduct.objects.create(collection=kitchen, product=mug)
+    link = '<li><a href="/collections/kitchen/">Kitchen</a></li>'
+
+    for path in (
+        "/",
+        mug.get_absolute_url(),
+        reverse("cart:detail"),
+        reverse("account_login"),
+        "/pages/shipping/",
+    ):
+        assert link in client.get(path).text, path
+
+
 def test_a_collection_page_sends_as_many_database_commands_for_40_products_as_for_4(
     client, database_commands
 ):
