@@ -155,8 +155,9 @@ def test_an_upgrade_half_way_shows_its_price_then_charges_about_half_the_differe
         assert "Discount" not in shown
         assert credit["description"] in shown
         assert f"{credit['amount'] / 100:.2f}" in shown
-    # What recurs is the new plan, not the prorated line the order charged.
+    # What recurs is the new plan, not the prorated line the order charged once.
     assert "then $18.00 / month" in order_page
+    assert "every month" not in order_page
     assert "then $9.00 / month" not in order_page
     refund = order_refund_request(
         order=order,
