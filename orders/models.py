@@ -393,7 +393,7 @@ class OrderItem(models.Model):
     def billing_label(self):
         """Return "every month", "every 3 months, 14-day free trial", or "" for a one-time item and
         for a plan change's line, which is charged once: the rest of a period at the new terms."""
-        if self.price_type != PriceType.RECURRING or self.order.is_plan_change:
+        if self.price_type != PriceType.RECURRING or (self.order_id and self.order.is_plan_change):
             return ""
         interval = self.recurring_interval
         every = (
