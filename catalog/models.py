@@ -229,6 +229,16 @@ class ProductImage(models.Model):
         help_text="What the picture shows, read out to shoppers who cannot see it.",
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    # A picture of one variant (e.g. the black shirt), shown first when it is chosen and hidden
+    # when another one is; empty: a picture of the product, shown whichever is chosen.
+    variant = models.ForeignKey(
+        "Variant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="images",
+        help_text="Empty: a picture of the whole product.",
+    )
 
     objects = CatalogChangeQuerySet.as_manager()
 
@@ -238,6 +248,10 @@ class ProductImage(models.Model):
 
     def __str__(self):
         return self.alt_text
+
+    def clean(self):
+        if self.variant_id and self.product_id and self.variant.product_id != self.product_id:
+            raise ValidationError({"variant": "Choose a variant of this picture's product, or none."})
 
 
 class PriceType(models.TextChoices):
