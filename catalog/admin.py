@@ -163,6 +163,14 @@ class ProductImageInline(admin.TabularInline):
         self._product = obj
         return super().get_formset(request, obj, **kwargs)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "variant":
+            # Variants are made and changed in their own table below, not from a picture's row.
+            widget = field.widget
+            widget.can_add_related = widget.can_change_related = widget.can_view_related = False
+        return field
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "variant":
             # Only the product's combinations of options, by their options (narrow, no query each);
