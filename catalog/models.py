@@ -192,13 +192,14 @@ class Product(models.Model):
     is_for_sale = property(_is_for_sale, doc="Whether a shopper may buy it: active and not deleted.")
 
     def stripe_image_urls(self) -> list[str]:
-        """Return the absolute https URLs of the product's images, in order, for Stripe to fetch.
+        """Return the absolute https URLs of the product's images, in order, those of the whole
+        product first (Checkout shows the first), for Stripe to fetch.
 
         Storage URLs that are paths are joined to SHOP_BASE_URL; with a plain-http base (development)
         there are none, since Stripe fetches only https images.
         """
         urls = []
-        for image in self.images.all():
+        for image in sorted(self.images.all(), key=lambda image: image.variant_id is not None):
             url = image.image.url
             if not url.startswith(("https://", "http://")):
                 url = f"{settings.SHOP_BASE_URL}/{url.lstrip('/')}"

@@ -110,3 +110,14 @@ def test_the_product_card_shows_a_picture_of_the_whole_product_before_a_variants
     general = ProductImageFactory(product=product, alt_text="Navy tee", position=1)
 
     assert Product.objects.get(pk=product.pk).card_image == general.image.name
+
+
+def test_stripe_gets_the_pictures_of_the_whole_product_before_the_variants(settings):
+    settings.SHOP_BASE_URL = "https://shop.example.com"
+    product = tee()
+    black = ProductImageFactory(product=product, variant=variant_of(product, "Black"), position=0)
+    general = ProductImageFactory(product=product, position=1)
+
+    urls = product.stripe_image_urls()
+
+    assert urls == [f"https://shop.example.com/media/{image.image.name}" for image in (general, black)]
