@@ -9,7 +9,7 @@ from cart.exceptions import PriceUnavailable, ProductUnavailable
 from cart.models import Cart, CartItem
 from catalog.billing import BillingLine, PaymentSchedule, checkout_trial_days, payment_schedule
 from catalog.models import Price, Product, ShippingRate, Variant
-from catalog.selectors import row_awaits_push
+from catalog.selectors import row_awaits_push, variant_pictures
 from catalog.stock import StockLevel
 
 # The session remembers the guest cart's id: no query for visitors who never added anything, and
@@ -113,14 +113,15 @@ def cart_guest_for_session(session) -> Cart | None:
 
 
 def cart_lines(cart: Cart) -> list[CartItem]:
-    """Return the cart's items, oldest first, with `price`, `product` and `variant` loaded, in four queries.
+    """Return the cart's items, oldest first, with `price`, `product`, `variant` and `picture` loaded,
+    in five queries.
 
     Each item gets `is_available`: False when its price or product has since been deactivated or
     deleted, or when the price's last change has not reached Stripe (`awaits_stripe`: Checkout
     would charge the old terms). Such a line is shown so the shopper understands, but is never
     totalled or charged. `stock` says how many the shopper may still have (catalog.stock).
     """
-    # Four finds by id rather than one query joining the three collections: the same work for
+    # Finds by id rather than one query joining the three collections: the same work for
     # MongoDB, and the embedded engine runs a join as a scan of each collection per line.
     items = list(CartItem.objects.filter(cart=cart).order_by("created_at", "pk"))
     if not items:
@@ -128,10 +129,14 @@ def cart_lines(cart: Cart) -> list[CartItem]:
     prices = Price.objects.in_bulk({item.price_id for item in items})
     products = Product.objects.in_bulk({item.product_id for item in items})
     variants = Variant.objects.in_bulk({price.variant_id for price in prices.values() if price.variant_id})
+    pictures = variant_pictures(variants)
     for item in items:
         item.price = prices[item.price_id]
         item.product = products[item.product_id]
         item.variant = variants.get(item.price.variant_id)
+        variant_picture = pictures.get(item.price.variant_id)
+        # The storage name of the line's picture: its variant's own, else the product's card's.
+        item.picture = variant_picture.image.name if variant_picture else item.product.card_image
         item.stock = StockLevel.of(item.variant)
         # Shown, not enforced: the checkout holds the stock, and refuses then if it is short.
         item.stock_short = not item.stock.allows(item.quantity)

@@ -155,9 +155,37 @@ class ProductImageInline(admin.TabularInline):
 
     model = ProductImage
     extra = 1
-    fields = ["preview", "image", "alt_text", "position"]
+    fields = ["preview", "image", "alt_text", "variant", "position"]
     readonly_fields = ["preview"]
     ordering = ["position", "pk"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._product = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "variant":
+            # Variants are made and changed in their own table below, not from a picture's row.
+            widget = field.widget
+            widget.can_add_related = widget.can_change_related = widget.can_view_related = False
+        return field
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "variant":
+            # Only the product's combinations of options, by their options (narrow, no query each);
+            # empty: a picture of the whole product.
+            product = getattr(self, "_product", None)
+            kwargs["queryset"] = (
+                Variant.objects.filter(product=product).exclude(option_key="").order_by("position", "pk")
+                if product
+                else Variant.objects.none()
+            )
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = lambda variant: variant.label
+            field.empty_label = "Whole product"
+            return field
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="picture")
     def preview(self, obj):

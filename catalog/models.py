@@ -192,13 +192,14 @@ class Product(models.Model):
     is_for_sale = property(_is_for_sale, doc="Whether a shopper may buy it: active and not deleted.")
 
     def stripe_image_urls(self) -> list[str]:
-        """Return the absolute https URLs of the product's images, in order, for Stripe to fetch.
+        """Return the absolute https URLs of the product's images, in order, those of the whole
+        product first (Checkout shows the first), for Stripe to fetch.
 
         Storage URLs that are paths are joined to SHOP_BASE_URL; with a plain-http base (development)
         there are none, since Stripe fetches only https images.
         """
         urls = []
-        for image in self.images.all():
+        for image in sorted(self.images.all(), key=lambda image: image.variant_id is not None):
             url = image.image.url
             if not url.startswith(("https://", "http://")):
                 url = f"{settings.SHOP_BASE_URL}/{url.lstrip('/')}"
@@ -229,6 +230,16 @@ class ProductImage(models.Model):
         help_text="What the picture shows, read out to shoppers who cannot see it.",
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    # A picture of one variant (e.g. the black shirt), shown first when it is chosen and hidden
+    # when another one is; empty: a picture of the product, shown whichever is chosen.
+    variant = models.ForeignKey(
+        "Variant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="images",
+        help_text="Empty: a picture of the whole product.",
+    )
 
     objects = CatalogChangeQuerySet.as_manager()
 
@@ -238,6 +249,10 @@ class ProductImage(models.Model):
 
     def __str__(self):
         return self.alt_text
+
+    def clean(self):
+        if self.variant_id and self.product_id and self.variant.product_id != self.product_id:
+            raise ValidationError({"variant": "Choose a variant of this picture's product, or none."})
 
 
 class PriceType(models.TextChoices):

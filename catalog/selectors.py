@@ -108,9 +108,22 @@ def product_prices_for_sale(product: Product) -> list[Price]:
     return list(Price.objects.filter(product=product).for_sale().order_by("unit_amount", "pk"))
 
 
-def product_gallery(product: Product) -> list[ProductImage]:
-    """Return the product's images in their order, the main one first."""
-    return list(ProductImage.objects.filter(product=product).order_by("position", "pk"))
+def product_gallery(product: Product, *, variant: Variant | None = None) -> list[ProductImage]:
+    """Return the pictures to show of `product` with `variant` chosen, the main one first: the
+    variant's own pictures, then the product's general ones; other variants' pictures left out.
+    One database command: every picture of the product, filtered here."""
+    images = list(ProductImage.objects.filter(product=product).order_by("position", "pk"))
+    variant_id = variant.pk if variant is not None else None
+    own = [image for image in images if variant_id is not None and image.variant_id == variant_id]
+    return own + [image for image in images if image.variant_id is None]
+
+
+def variant_pictures(variant_ids) -> dict:
+    """Return each variant's first picture by variant id, for those that have one (one database command)."""
+    first = {}
+    for image in ProductImage.objects.filter(variant_id__in=list(variant_ids)).order_by("position", "pk"):
+        first.setdefault(image.variant_id, image)
+    return first
 
 
 def row_awaits_push(row: Product | Price) -> bool:

@@ -136,7 +136,7 @@ class ProductDetailView(DetailView):
         product = self.object
         selected = product.selected_variant
         sold_out = [variant for variant in product.variants_list if StockLevel.of(variant).is_sold_out]
-        gallery = product_gallery(product)
+        gallery = product_gallery(product, variant=selected)
         image_urls = [self.request.build_absolute_uri(image.image.url) for image in gallery]
         description = product_description(product, site_name=settings.SITE_NAME)
         return super().get_context_data(

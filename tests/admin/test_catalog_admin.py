@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from catalog.models import Price, Product, ProductImage
+from catalog.models import Price, Product, ProductImage, Variant
 from tests import factories
 from tests.admin.pages import changelist_url, messages_of, result_pks, run_action
 from tests.images import png_upload
@@ -330,3 +330,33 @@ def test_the_largest_price_stripe_takes_is_accepted(db):
         factories.PriceFactory.build(product=factories.ProductFactory(), unit_amount=100_000_000).full_clean()
 
     assert "unit_amount" in refused.value.message_dict
+
+
+def test_staff_give_a_picture_one_of_its_products_variants_and_never_another_products(super_admin_client):
+    colours = [{"name": "Colour", "values": ["Navy", "Black"]}]
+    product = factories.ProductFactory(name="Mug", option_axes=colours)
+    own = Variant.objects.create(product=product, option_values={"Colour": "Black"})
+    other = Variant.objects.create(
+        product=factories.ProductFactory(name="Cap", option_axes=colours), option_values={"Colour": "Black"}
+    )
+    picture = factories.ProductImageFactory(product=product, alt_text="A mug", position=0)
+    change = reverse("admin:catalog_product_change", args=[product.pk])
+
+    def post(variant):
+        row = {"id": str(picture.pk), "alt_text": "A mug", "position": "0", "variant": str(variant.pk)}
+        return super_admin_client.post(change, _product_form("Mug", images=[row], initial_images=1))
+
+    offered = re.search(
+        r'<select name="images-0-variant"[^>]*>(.*?)</select>', super_admin_client.get(change).text, re.S
+    )
+    refused = post(other)
+    kept_blank = ProductImage.objects.get(pk=picture.pk).variant_id
+    accepted = post(own)
+
+    assert f'value="{own.pk}">Black</option>' in offered[1]
+    assert f'value="{other.pk}"' not in offered[1]
+    assert refused.status_code == 200
+    assert "Select a valid choice" in refused.text
+    assert kept_blank is None
+    assert accepted.status_code == 302
+    assert ProductImage.objects.get(pk=picture.pk).variant_id == own.pk

@@ -455,8 +455,9 @@ def test_cart_page_sends_as_many_database_commands_for_20_lines_as_for_1(client,
 
     assert len(response.context["lines"]) == 20
     assert len(twenty_lines.captured_queries) == len(one_line.captured_queries)
-    # The session, the cart, its items, their prices, their products and their variants.
-    assert len(one_line.captured_queries) == 6
+    # The session, the cart, its items, their prices, their products, their variants and the
+    # variants' pictures.
+    assert len(one_line.captured_queries) == 7
 
 
 @pytest.mark.django_db

@@ -194,7 +194,7 @@ def test_the_task_list_shows_a_failed_tasks_error_in_a_1280_pixel_window(page, l
     page.screenshot(path=ARTIFACTS / "admin-task-list-1280.png", full_page=True)
 
 
-def test_the_variant_table_of_a_product_fits_a_1280_pixel_window(page, live_server, db):
+def test_the_variant_and_picture_tables_of_a_product_fit_a_1280_pixel_window(page, live_server, db):
     factories.AdminFactory(email="staff@example.com")
     product = factories.ProductFactory(
         name="Organic cotton T-shirt",
@@ -203,12 +203,13 @@ def test_the_variant_table_of_a_product_fits_a_1280_pixel_window(page, live_serv
             {"name": "Colour", "values": ["Navy", "Black"]},
         ],
     )
-    Variant.objects.create(
+    black = Variant.objects.create(
         product=product,
         option_values={"Size": "M", "Colour": "Black"},
         sku="ORGANIC-COTTON-T-SHIRT-M-BLACK",
         track_stock=True,
     )
+    factories.ProductImageFactory(product=product, variant=black, alt_text="Black cotton T-shirt, laid flat")
     page.set_viewport_size({"width": 1280, "height": 800})
     sign_in_to_admin(page, "staff@example.com")
 
@@ -217,4 +218,5 @@ def test_the_variant_table_of_a_product_fits_a_1280_pixel_window(page, live_serv
     variants = page.locator("#variants-group")
     expect(variants).to_be_visible()
     assert_columns_in_view(variants, ["option_values", "sku", "track_stock", "on_hand", "available"])
+    assert_columns_in_view(page.locator("#images-group"), ["image", "alt_text", "variant", "position"])
     page.screenshot(path=ARTIFACTS / "admin-product-variants-1280.png", full_page=True)

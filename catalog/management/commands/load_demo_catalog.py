@@ -26,6 +26,7 @@ from catalog.models import (
     Price,
     PriceType,
     Product,
+    ProductImage,
     ShippingRate,
     Variant,
     variant_default_for,
@@ -58,6 +59,10 @@ DEMO_PRODUCTS = [
         "name": "Organic Cotton T-Shirt",
         "description": "Heavyweight organic cotton, boxy fit, ribbed collar. Made to last years of washing.",
         "images": [("cotton-t-shirt.png", "Navy blue cotton T-shirt, laid flat")],
+        # Options a variant has: its own picture, shown when it is chosen.
+        "variant_images": [
+            ({"Colour": "Black"}, "cotton-t-shirt-black.png", "Black cotton T-shirt, laid flat")
+        ],
         "option_axes": [
             {"name": "Size", "values": ["S", "M", "L"]},
             {"name": "Colour", "values": ["Navy", "Black"]},
@@ -280,6 +285,8 @@ class Command(BaseCommand):
                         collection=collections[slug], product=product, position=order
                     )
                 created += 1
+            for spec in DEMO_PRODUCTS:
+                self._attach_variant_images(spec)
             rates_created = self._create_shipping_rates()
         inactive = sum(1 for spec in DEMO_PRODUCTS if not spec.get("active", True))
         deleted = sum(1 for spec in DEMO_PRODUCTS if spec.get("deleted"))
@@ -310,6 +317,30 @@ class Command(BaseCommand):
                     product=product, file=File(picture, name=file_name), alt_text=alt_text, position=position
                 )
         return product
+
+    def _attach_variant_images(self, spec):
+        """Give each variant with the options its picture unless it has one with that alt text, so that
+        a catalog loaded before the picture existed gets it and a second run adds none."""
+        if not spec.get("variant_images"):
+            return
+        product = Product.objects.get(slug=spec["slug"])
+        variants = list(Variant.objects.filter(product=product))
+        have = set(
+            ProductImage.objects.filter(product=product, variant__isnull=False).values_list(
+                "variant_id", "alt_text"
+            )
+        )
+        for options, file_name, alt_text in spec["variant_images"]:
+            for variant in variants:
+                if options.items() <= variant.option_values.items() and (variant.pk, alt_text) not in have:
+                    with (DEMO_IMAGES / file_name).open("rb") as picture:
+                        product_image_create(
+                            product=product,
+                            variant=variant,
+                            file=File(picture, name=file_name),
+                            alt_text=alt_text,
+                            position=len(spec.get("images", [])),
+                        )
 
     def _create_variants(self, product, spec) -> list[Variant]:
         """Return the product's variants: one per combination given, else its default one; with stock
