@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.text import Truncator
 
 from payments.models import WebhookEvent
-from shop.admin import pretty_json, url_with_query
+from shop.admin import ReadOnlyAdmin, pretty_json, url_with_query
 
 
 class FailedFilter(admin.SimpleListFilter):
@@ -51,7 +51,9 @@ class ApiVersionFilter(admin.SimpleListFilter):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyAdmin):
+    # Events come from Stripe only, are read and retried, never edited; the stored event is what
+    # makes a redelivery a recognised repeat, so it is never deleted either.
     list_display = [
         "stripe_event_id",
         "type",
@@ -81,18 +83,6 @@ class WebhookEventAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     actions = ["retry"]
-
-    def has_add_permission(self, request):
-        # Events come from Stripe only.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # An event is what Stripe sent: read, and retried, never edited.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # The stored event is what makes a redelivery a recognised repeat.
-        return False
 
     def has_retry_permission(self, request, obj=None):
         return request.user.has_perm("payments.change_webhookevent")

@@ -7,7 +7,7 @@ from django.contrib.admin.options import ActionLocation
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from shop.admin import money_display, url_with_query
+from shop.admin import ReadOnlyAdmin, money_display, url_with_query
 from subscriptions.exceptions import SubscriptionChangeFailed
 from subscriptions.models import PlanFamily, Subscription, SubscriptionEmail, SubscriptionStatus
 from subscriptions.selectors import subscription_count_past_due
@@ -37,7 +37,8 @@ class SubscriptionEmailInline(admin.TabularInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ReadOnlyAdmin):
+    # A copy of Stripe's: it comes from Stripe only and changes by asking Stripe (the actions).
     list_display = [
         "stripe_subscription_id",
         "customer_email",
@@ -87,17 +88,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
     ]
 
     price_per_period = money_display("amount_per_period", "price per period")
-
-    def has_add_permission(self, request):
-        # Subscriptions come from Stripe only.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # A copy of Stripe's: changed by asking Stripe (the actions), never edited.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_cancel_permission(self, request, obj=None):
         return request.user.has_perm("subscriptions.cancel_subscription")
