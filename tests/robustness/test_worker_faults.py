@@ -65,6 +65,17 @@ def this_database(**overrides) -> dict:
 # --- The mail server is down -----------------------------------------------------------------
 
 
+def mail_server_back_until_the_outbox_is_sent(mail) -> None:
+    """Start the mail server, wait until no email is left unsent, then stop it."""
+    mail.start()
+    try:
+        wait_for(lambda: not OutgoingEmail.objects.unsent().exists(), seconds=30)
+        # Long enough for any retry of a task that already sent its email.
+        time.sleep(1.5)
+    finally:
+        mail.stop()
+
+
 def test_emails_queued_while_the_mail_server_is_down_are_each_sent_once_when_it_is_back(
     db, mongodb_tasks, spawn_worker
 ):
@@ -82,13 +93,7 @@ def test_emails_queued_while_the_mail_server_is_down_are_each_sent_once_when_it_
     assert OutgoingEmail.objects.unsent().count() == 3
     assert all("ConnectionRefusedError" in task.last_error for task in TaskRecord.objects.all())
 
-    mail.start()
-    try:
-        wait_for(lambda: not OutgoingEmail.objects.unsent().exists(), seconds=30)
-        # Long enough for any retry of a task that already sent its email.
-        time.sleep(1.5)
-    finally:
-        mail.stop()
+    mail_server_back_until_the_outbox_is_sent(mail)
 
     received = sorted((message["To"], message["Subject"]) for message in mail.messages)
     assert received == sorted(
@@ -123,12 +128,7 @@ def test_a_purchase_paid_while_the_mail_server_is_down_gets_its_confirmation_onc
     # Stripe delivers the event again meanwhile: nothing more is queued.
     assert shop.post(WEBHOOK, payload, signature_headers(payload)).json() == {"message": "Already processed."}
 
-    mail.start()
-    try:
-        wait_for(lambda: not OutgoingEmail.objects.unsent().exists(), seconds=30)
-        time.sleep(1.5)
-    finally:
-        mail.stop()
+    mail_server_back_until_the_outbox_is_sent(mail)
 
     number = Order.objects.get().number
     assert [(m["To"], m["Subject"]) for m in mail.messages] == [
