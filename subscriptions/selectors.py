@@ -64,28 +64,23 @@ def subscription_plan_options(*, subscription: Subscription, item: dict) -> list
     recurring prices, in its currency, of its product and of every product a plan family groups
     with it (its own price included). Billed as often as now, unless the item is all the
     subscription bills: one subscription bills one interval."""
+    return subscription_plan_choices(subscription=subscription, item=item)[0]
+
+
+def subscription_plan_choices(*, subscription: Subscription, item: dict) -> tuple[list[Price], list[str]]:
+    """Return (subscription_plan_options, the billing intervals such as "year" of the item's plans
+    it leaves out because the subscription bills other items too), so a page can say why."""
     current, prices = _plan_prices(item)
     if current is None:
-        return []
-    if len(subscription.items) > 1:
-        prices = prices.filter(
-            recurring_interval=current.recurring_interval,
-            recurring_interval_count=current.recurring_interval_count,
-        )
-    return list(prices.select_related("product").order_by("unit_amount"))
-
-
-def subscription_plan_intervals_held_back(*, subscription: Subscription, item: dict) -> list[str]:
-    """Return the billing intervals ("year") of the item's plans that subscription_plan_options
-    leaves out because the subscription bills other items too, so the page can say why."""
-    current, prices = _plan_prices(item)
-    if current is None or len(subscription.items) == 1:
-        return []
-    held_back = prices.exclude(
-        recurring_interval=current.recurring_interval,
-        recurring_interval_count=current.recurring_interval_count,
-    )
-    return sorted({price.interval_label for price in held_back})
+        return [], []
+    prices = list(prices.select_related("product").order_by("unit_amount"))
+    if len(subscription.items) == 1:
+        return prices, []
+    # The label names interval and count together: "month", "3 months", "year".
+    billed_as_now = current.interval_label
+    same = [price for price in prices if price.interval_label == billed_as_now]
+    held_back = sorted({price.interval_label for price in prices} - {billed_as_now})
+    return same, held_back
 
 
 def _plan_prices(item: dict):

@@ -27,8 +27,7 @@ from subscriptions.selectors import (
     subscription_get_for_user,
     subscription_list_for_user,
     subscription_payments,
-    subscription_plan_intervals_held_back,
-    subscription_plan_options,
+    subscription_plan_choices,
 )
 from subscriptions.services import (
     ADDRESS_FIELDS,
@@ -171,11 +170,12 @@ class SubscriptionPageMixin:
                 (
                     item,
                     options,
-                    subscription_plan_intervals_held_back(subscription=subscription, item=item),
+                    held_back,
                     [other["product_name"] for other in subscription.items if other is not item],
                 )
                 for item in subscription.product_items
-                if (options := subscription_plan_options(subscription=subscription, item=item))
+                for options, held_back in [subscription_plan_choices(subscription=subscription, item=item)]
+                if options
             ]
             if subscription.can_change
             else [],
