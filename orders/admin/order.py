@@ -114,7 +114,8 @@ class OrderItemInline(ReadOnlyInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("product")
+        # The order too: a line's billing reads whether its order is a plan change.
+        return super().get_queryset(request).select_related("product", "order")
 
     unit_price = money_display("unit_amount", "unit price")
     line_total = money_display("amount_total", "line total")

@@ -138,3 +138,19 @@ def test_order_page_has_no_stripe_dashboard_link_with_the_simulator(super_admin_
 
     assert "dashboard.stripe.com" not in response.text
     assert "Stripe simulator" in response.text
+
+
+def _commands_for_change_page(client, order):
+    client.get(change_url(order))  # the navigation and other per-process reads, kept
+    with CaptureQueriesContext(connection) as commands:
+        response = client.get(change_url(order))
+    assert response.status_code == 200
+    return len(commands)
+
+
+def test_order_page_sends_the_same_number_of_commands_for_1_and_5_subscription_lines(super_admin_client):
+    order = factories.OrderItemFactory(order__user=None, price__monthly=True).order
+    one_line = _commands_for_change_page(super_admin_client, order)
+    factories.OrderItemFactory.create_batch(4, order=order, price__monthly=True)
+
+    assert _commands_for_change_page(super_admin_client, order) == one_line
