@@ -67,6 +67,12 @@ class MongoDBCache(BaseCache):
         entry = self.collection.find_one(self._live(self._key(key, version)), {"value": 1})
         return default if entry is None else entry["value"]
 
+    def get_many(self, keys, version=None):
+        # One read for all the keys (the base class reads them one by one).
+        stored = {self._key(key, version): key for key in keys}
+        entries = self.collection.aggregate([{"$match": self._live({"$in": list(stored)})}, {"$project": {"value": 1}}])
+        return {stored[entry["_id"]]: entry["value"] for entry in entries}
+
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         self.collection.replace_one(
             {"_id": self._key(key, version)},

@@ -7,6 +7,7 @@ from bson.errors import InvalidDocument
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +61,18 @@ def test_values_are_stored_as_data_never_pickled():
     cache.set("data", {"when": [1.25], "who": "grace"}, timeout=None)
     assert stored_entries().find_one({})["value"] == {"when": [1.25], "who": "grace"}
     assert stored_entries().find_one({})["expires_at"] is None
+
+
+def test_get_many_reads_every_key_in_one_command_and_skips_expired_and_missing_entries():
+    cache.set("kept", "yes", timeout=60)
+    cache.set("stale", "no", timeout=60)
+    cache.set("neighbour", "untouched", timeout=60)
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    stored_entries().update_one({"_id": cache.make_key("stale")}, {"$set": {"expires_at": past}})
+
+    with CaptureQueriesContext(connection) as commands:
+        found = cache.get_many(["kept", "stale", "never-set"])
+
+    assert found == {"kept": "yes"}
+    assert len(commands.captured_queries) == 1
+    assert cache.get("neighbour") == "untouched"
