@@ -1,8 +1,8 @@
 """The rendered catalog and product pages, kept in the shared cache until the catalog changes.
 
 Every write that alters what shoppers see of the catalog calls catalog_changed(), which moves the
-catalog's generation on; a page kept under an older generation is never read again (its entry
-expires). So a price edit shows at once, in every worker process.
+catalog's generation on; a page kept under an older generation is never served again (it is
+rendered anew in its place). So a price edit shows at once, in every worker process.
 
 A page is also kept under the release that rendered it (a digest of the shop's templates, code and
 static files' manifest): after a deploy no process serves a page of the release before, whose
@@ -15,6 +15,7 @@ of the CSRF token and the signed-in shopper's email, and page_for_request() puts
 import functools
 import hashlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.apps import apps
@@ -26,8 +27,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 GENERATION_KEY = "catalog-generation"
-# A page's entry outlives its generation only until then: keys made of shoppers' queries
-# (searches, options) must not pile up.
+# Keys made of shoppers' queries (searches, options) must not pile up.
 PAGE_TIMEOUT = 60 * 60
 CSRF_TOKEN_MARKER = "__csrf_token_of_the_request__"  # noqa: S105 - a placeholder, not a secret
 EMAIL_MARKER = "__email_of_the_shopper__"
@@ -83,18 +83,38 @@ def _code_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def page_key(kind: str, *parts) -> str:
-    """The cache key of a page of `kind` under this release and the current generation, its `parts` hashed."""
+@dataclass(frozen=True)
+class KeptPage:
+    """A page's place in the shared cache, the generation it was looked up under, and the page kept
+    there under that generation (None when there is none: render it, then keep it)."""
+
+    key: str
+    generation: int
+    page: dict | None
+
+
+def page_lookup(kind: str, *parts) -> KeptPage:
+    """Look up the page of `kind` whose `parts` (hashed) make it, under this release, in one read.
+
+    The entry records the generation it was rendered under, rather than the key carrying it: the
+    generation and the page then come back in one read, and a page rendered anew replaces its
+    stale entry instead of leaving it to expire.
+    """
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    return f"catalog-page:{code_release()}:{catalog_generation()}:{kind}:{digest}"
+    key = f"page:{code_release()}:{kind}:{digest}"
+    entries = cache.get_many([GENERATION_KEY, key])
+    generation = entries.get(GENERATION_KEY)
+    if generation is None:
+        generation = catalog_generation()
+    entry = entries.get(key)
+    page = entry["page"] if entry and entry["generation"] == generation else None
+    return KeptPage(key=key, generation=generation, page=page)
 
 
-def page_get(key: str) -> dict | None:
-    return cache.get(key)
-
-
-def page_set(key: str, page: dict) -> None:
-    cache.set(key, page, timeout=PAGE_TIMEOUT)
+def page_keep(kept: KeptPage, page: dict) -> None:
+    """Keep `page`, rendered from rows read after `kept` was looked up, under its generation: a
+    catalog change during the render moved the generation on, so it is never served."""
+    cache.set(kept.key, {"generation": kept.generation, "page": page}, timeout=PAGE_TIMEOUT)
 
 
 def page_for_request(html: str, request) -> str:

@@ -11,7 +11,7 @@ from django.views.generic import DetailView, TemplateView
 
 from catalog.forms import ProductFilterForm
 from catalog.models import Product, Variant
-from catalog.page_cache import CSRF_TOKEN_MARKER, EMAIL_MARKER, page_for_request, page_get, page_key, page_set
+from catalog.page_cache import CSRF_TOKEN_MARKER, EMAIL_MARKER, page_for_request, page_keep, page_lookup
 from catalog.selectors import (
     collection_for_page,
     product_gallery,
@@ -38,15 +38,15 @@ class ProductListView(TemplateView):
     def get_context_data(self, **kwargs):
         form = ProductFilterForm(self.request.GET or None)
         filters = form.filters()
-        key = page_key("list", self.request.path, sorted(self.request.GET.lists()))
-        kept = page_get(key)
-        if kept is None:
-            kept = {"content": self.content_render(form=form, filters=filters)}
-            page_set(key, kept)
+        kept = page_lookup("list", self.request.path, sorted(self.request.GET.lists()))
+        page = kept.page
+        if page is None:
+            page = {"content": self.content_render(form=form, filters=filters)}
+            page_keep(kept, page)
         return super().get_context_data(
             filters=filters,
             collection=self.collection,
-            content=page_for_request(kept["content"], self.request),
+            content=page_for_request(page["content"], self.request),
             **kwargs,
         )
 
@@ -92,26 +92,26 @@ class ProductDetailView(DetailView):
 
     def get(self, request, *args, **kwargs):
         # The host is in the page: its pictures' absolute addresses.
-        key = page_key("product", kwargs["slug"], request.get_host(), sorted(request.GET.lists()))
-        kept = page_get(key)
-        if kept is None:
+        kept = page_lookup("product", kwargs["slug"], request.get_host(), sorted(request.GET.lists()))
+        page = kept.page
+        if page is None:
             self.object = self.get_object()
             context = self.get_context_data(
                 object=self.object, csrf_token=CSRF_TOKEN_MARKER, shopper_email=EMAIL_MARKER
             )
-            kept = {
+            page = {
                 "product_name": self.object.name,
                 "seo": render_to_string("catalog/product_detail_seo.html", context, request=request),
                 "content": render_to_string("catalog/product_detail_content.html", context, request=request),
             }
-            page_set(key, kept)
+            page_keep(kept, page)
         return self.response_class(
             request=request,
             template=[self.template_name],
             context={
-                "product_name": kept["product_name"],
-                "seo": page_for_request(kept["seo"], request),
-                "content": page_for_request(kept["content"], request),
+                "product_name": page["product_name"],
+                "seo": page_for_request(page["seo"], request),
+                "content": page_for_request(page["content"], request),
             },
             using=self.template_engine,
             content_type=self.content_type,

@@ -4,12 +4,11 @@ catalog, and each shopper still gets their own CSRF token and form."""
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Price, Variant
-from catalog.page_cache import page_key
+from catalog.page_cache import page_keep, page_lookup
 from inventory.services import stock_adjust
 from tests import factories
 
@@ -69,7 +68,7 @@ def test_a_page_kept_by_the_release_before_a_deploy_is_not_served(client, monkey
     price = factories.PriceFactory(product__name="Mug")
     url = price.product.get_absolute_url()
     kept = {"product_name": "Mug", "seo": "", "content": "<p>Rendered by the release before</p>"}
-    cache.set(page_key("product", price.product.slug, "testserver", []), kept)
+    page_keep(page_lookup("product", price.product.slug, "testserver", []), kept)
     assert "Rendered by the release before" in client.get(url).content.decode()
 
     monkeypatch.setattr("catalog.page_cache.code_release", lambda: "the-next-release")

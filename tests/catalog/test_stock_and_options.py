@@ -196,11 +196,11 @@ def test_a_collection_page_sends_as_many_database_commands_for_40_products_as_fo
         response = client.get(url)
 
     assert len(response.context["products"]) == 24
-    # The collection, the catalog's generation, the page it keeps, and not kept since the collection
-    # changed: its products' ids, a count and a page.
-    assert len(large.captured_queries) == 6
-    # Kept: the collection, the generation and the page.
-    assert len(small.captured_queries) == 3
+    # The collection, the catalog's generation with the page it keeps, and not kept since the
+    # collection changed: its products' ids, a count and a page.
+    assert len(large.captured_queries) == 5
+    # Kept: the collection, then the generation with the page.
+    assert len(small.captured_queries) == 2
 
 
 def test_a_cart_whose_item_sold_out_while_it_sat_says_so_and_keeps_the_line(client):
