@@ -261,6 +261,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Northwind Goods <shop@ex
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Sessions and security ------------------------------------------------------------------
+SESSION_ENGINE = "shop.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
