@@ -70,7 +70,9 @@ class MongoDBCache(BaseCache):
     def get_many(self, keys, version=None):
         # One read for all the keys (the base class reads them one by one).
         stored = {self._key(key, version): key for key in keys}
-        entries = self.collection.aggregate([{"$match": self._live({"$in": list(stored)})}, {"$project": {"value": 1}}])
+        entries = self.collection.aggregate(
+            [{"$match": self._live({"$in": list(stored)})}, {"$project": {"value": 1}}]
+        )
         return {stored[entry["_id"]]: entry["value"] for entry in entries}
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):

@@ -166,7 +166,9 @@ def test_catalog_page_sends_as_many_database_commands_for_50_products_as_for_5(
     assert len(large.captured_queries) == len(small.captured_queries)
     # The catalog's generation and the page it keeps, in one read, then (not kept yet) a count and a page.
     assert len(small.captured_queries) == 3
-    assert [command["sql"].split("(")[0] for command in kept.captured_queries] == ["db.django_cache.aggregate"]
+    assert [command["sql"].split("(")[0] for command in kept.captured_queries] == [
+        "db.django_cache.aggregate"
+    ]
 
 
 @pytest.mark.django_db
