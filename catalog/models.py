@@ -715,6 +715,9 @@ class ShippingRate(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The cart page shows the rate a subscription ships at, and is kept until the catalog changes.
+    objects = CatalogChangeQuerySet.as_manager()
+
     class Meta:
         ordering = ["amount", "display_name"]
         indexes = [models.Index(fields=["active", "currency", "amount"], name="shippingrate_offered")]

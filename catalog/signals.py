@@ -16,6 +16,7 @@ from catalog.models import (
     Price,
     Product,
     ProductImage,
+    ShippingRate,
     Variant,
     product_refresh_price_summary,
 )
@@ -84,6 +85,8 @@ def collections_changed(sender, **kwargs):
 @receiver(post_delete, sender=Collection)
 @receiver(post_save, sender=CollectionProduct)
 @receiver(post_delete, sender=CollectionProduct)
+@receiver(post_save, sender=ShippingRate)
+@receiver(post_delete, sender=ShippingRate)
 def catalog_row_changed(sender, **kwargs):
     catalog_changed()
 
