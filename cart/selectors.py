@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from bson import ObjectId
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -71,12 +72,10 @@ def cart_get_for_request(request) -> Cart | None:
         return cached
     cart = None
     if request.user.is_authenticated:
-        cart = Cart.objects.open().filter(user=request.user).first()
+        cart = Cart.objects.open_first(user_id=request.user.pk)
     elif cart_id := request.session.get(CART_SESSION_KEY):
-        cart = (
-            Cart.objects.open()
-            .filter(pk=cart_id, user__isnull=True, session_key=request.session.session_key)
-            .first()
+        cart = Cart.objects.open_first(
+            _id=ObjectId(cart_id), user_id=None, session_key=request.session.session_key
         )
         if cart is None:
             # Expired or checked out: forget it so later pages need no query.

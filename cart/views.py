@@ -1,7 +1,8 @@
 from bson import ObjectId
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
@@ -11,10 +12,40 @@ from cart.models import CartItem
 from cart.selectors import cart_get_for_request, cart_lines, cart_totals, price_get_for_sale
 from cart.services import cart_add_price, cart_get_or_create_for_request, cart_remove_item, cart_update_item
 from catalog.models import Product
+from catalog.page_cache import CSRF_TOKEN_MARKER, page_for_request, page_keep, page_lookup
 
 
 class CartDetailView(TemplateView):
+    """The cart page, kept in the shared cache for one version of the cart and of the catalog.
+
+    A shopper opens their cart again and again while deciding; each view would otherwise read the
+    lines, their prices, products, variants, pictures and the shipping rates and render them anew.
+    The page is keyed by everything else it shows: the shopper, the host and today's date (the
+    payment schedule's dates). A page with a message, shown once, is neither served nor kept.
+    """
+
     template_name = "cart/cart_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        cart = cart_get_for_request(request)
+        if cart is None or len(messages.get_messages(request)):
+            return super().get(request, *args, **kwargs)
+        user = request.user
+        kept = page_lookup(
+            "cart",
+            str(cart.pk),
+            cart.version,
+            str(user.pk),
+            user.is_staff,
+            request.get_host(),
+            timezone.localdate().isoformat(),
+        )
+        page = kept.page
+        if page is None:
+            response = super().get(request, *args, csrf_token=CSRF_TOKEN_MARKER, **kwargs)
+            page = {"html": response.rendered_content}
+            page_keep(kept, page)
+        return HttpResponse(page_for_request(page["html"], request))
 
     def get_context_data(self, **kwargs):
         cart = cart_get_for_request(self.request)
