@@ -1,4 +1,4 @@
-"""The rendered catalog and product pages, kept in the shared cache until the catalog changes.
+"""Rendered pages (catalog, product, cart), kept in the shared cache until the catalog changes.
 
 Every write that alters what shoppers see of the catalog calls catalog_changed(), which moves the
 catalog's generation on; a page kept under an older generation is never served again (it is
