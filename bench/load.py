@@ -11,6 +11,8 @@ from bench.server import BASE_DIR
 from bench.stats import Summary, summarize
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+# How long a scenario's users may take to set up (fill their carts) before measuring starts.
+SETUP_ALLOWANCE_SECONDS = 60
 
 
 @dataclass
@@ -53,8 +55,9 @@ def run_scenario(scenario, *, host, env, users, seconds, warmup_seconds, work_di
         str(users),
         "--spawn-rate",
         str(users),
+        # A cap: the locustfile stops the run once it has measured `seconds` (after any set-up).
         "--run-time",
-        f"{round(warmup_seconds + seconds)}s",
+        f"{round(warmup_seconds + seconds + SETUP_ALLOWANCE_SECONDS)}s",
         "--stop-timeout",
         "0",
         "--only-summary",
@@ -68,6 +71,7 @@ def run_scenario(scenario, *, host, env, users, seconds, warmup_seconds, work_di
         **env,
         "BENCH_RESULTS": str(results),
         "BENCH_WARMUP_SECONDS": str(warmup_seconds),
+        "BENCH_SECONDS": str(seconds),
         "BENCH_WATCH_PIDS": json.dumps(watched_pids),
     }
     subprocess.run(  # noqa: S603 - our own interpreter and arguments
@@ -77,7 +81,7 @@ def run_scenario(scenario, *, host, env, users, seconds, warmup_seconds, work_di
         stdout=log,
         stderr=log,
         check=True,
-        timeout=seconds + warmup_seconds + 60,
+        timeout=seconds + warmup_seconds + SETUP_ALLOWANCE_SECONDS + 60,
     )
     measured = json.loads(results.read_text())
     duration = measured["duration_seconds"]

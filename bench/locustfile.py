@@ -4,7 +4,8 @@
 
 Environment: BENCH_CATALOG (catalog.json of bench/catalog_data.py), BENCH_WEBHOOK_SECRET,
 BENCH_RESULTS (where to write the samples as JSON), BENCH_WARMUP_SECONDS (samples of the first
-seconds are dropped: workers open connections and fill template caches then), BENCH_WATCH_PIDS
+seconds are dropped: workers open connections and fill template caches then), BENCH_SECONDS (how
+long to measure once warmed up and set up; the run then stops), BENCH_WATCH_PIDS
 (JSON {"label": [pid, ...]}: processes whose CPU time is measured over the same window, along
 with the whole machine's, so that other work on the machine shows).
 Every sample keeps the latency, the error if any, and the database commands the server reported.
@@ -41,6 +42,7 @@ WEBHOOK_SECRET = os.environ["BENCH_WEBHOOK_SECRET"]
 STRIPE_CUSTOMER = os.environ["BENCH_STRIPE_CUSTOMER"]
 RESULTS_PATH = Path(os.environ["BENCH_RESULTS"])
 WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
+MEASURE_SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
 WATCHED_PIDS = {**json.loads(os.environ.get("BENCH_WATCH_PIDS", "{}")), "load tool": [os.getpid()]}
 ADDS_PER_CART = 5
 # Requests that build the cart page scenario's cart: sent at the start, before measuring.
@@ -151,16 +153,19 @@ def start_measuring():
     _run["measure_from"] = time.monotonic()
 
 
-def start_measuring_once_set_up():
-    # A user still filling its cart would put that work into the measured window.
+def measure_once_set_up(environment):
+    # A user still filling its cart would put that work into the measured window, and on a busy
+    # machine the filling can outlast a short run: the window starts after it and has its full length.
     while _run["users_setting_up"]:
         gevent.sleep(0.05)
     start_measuring()
+    gevent.sleep(MEASURE_SECONDS)
+    environment.runner.quit()
 
 
 @events.test_start.add_listener
 def schedule_measuring(environment, **kwargs):
-    gevent.spawn_later(WARMUP_SECONDS, start_measuring_once_set_up)
+    gevent.spawn_later(WARMUP_SECONDS, measure_once_set_up, environment)
 
 
 @events.request.add_listener
