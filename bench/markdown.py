@@ -279,7 +279,8 @@ METHOD = """\
   opens a random product page, submits its first add-to-cart form (CSRF cookie and token from the
   page, redirect not followed) and then views `/cart/`, starting a new guest after 5 adds; the cart
   page on its own: a guest who has added {cart_lines} random products (before measuring starts)
-  views `/cart/` again and again; the Stripe webhook receiving a new `customer.updated` event each
+  views `/cart/` again and again, which after the first view is the page kept for that version of
+  the cart (the cart flow's cart page follows a write, so it is always rendered); the Stripe webhook receiving a new `customer.updated` event each
   time, signed like Stripe (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know: what
   is measured is the acknowledgement (verify, store the event, queue its task, answer), with no
   Stripe call and no email. Then one worker process (`manage.py run_worker`) runs the queued tasks,
