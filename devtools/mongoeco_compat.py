@@ -2,7 +2,7 @@
 
 The embedded server (devtools/embedded_mongodb.py) calls install() before it starts serving. Each
 gap is numbered as in docs/embedded-mongodb.md and has a test in tests/devtools/test_mongoeco_compat.py.
-Gaps 1, 6, 8 and 9 wrap private mongoeco internals, so any other mongoeco version is refused.
+Gaps 1, 6, 8, 9 and 10 wrap private mongoeco internals, so any other mongoeco version is refused.
 Gap 3 (a second index on one key pattern) is closed in the regenerated allauth migration
 shop/mongo_migrations/account/0001_initial.py, not here.
 """
@@ -14,7 +14,11 @@ import re
 import zoneinfo
 
 import mongoeco
+from bson import ObjectId
 from mongoeco.core.aggregation import register_aggregation_expression_operator
+from mongoeco.core.query_plan import AndCondition, InCondition
+from mongoeco.engines._memory_collection import MemoryCollection
+from mongoeco.engines.memory import MemoryEngine
 from mongoeco.errors import OperationFailure
 from mongoeco.wire import executor as wire_executor
 
@@ -44,7 +48,50 @@ def install():
     executor_class.execute_prepared = _wait_for_other_transactions(executor_class.execute_prepared)
     register_aggregation_expression_operator("$not", _not_expression)
     register_aggregation_expression_operator("$dateTrunc", _date_trunc_expression)
+    MemoryEngine._candidate_items_for_plan_locked = narrow_id_in_scans(
+        MemoryEngine._candidate_items_for_plan_locked
+    )
     _installed = True
+
+
+# --- Gap 10: `_id: {"$in": [...]}` scans every document of the collection --------------------
+
+
+def narrow_id_in_scans(candidate_items):
+    """Serve `_id: {"$in": ids}` from the collection's keys, as the engine serves `_id: id`.
+
+    The memory engine finds a document by `_id` directly only for an equality; a list of ids
+    (Django's in_bulk() and the ORM's `pk__in`, the cache's get_many()) reads every document of the
+    collection. The candidates are then filtered by the whole query, as after an equality. Only ids
+    of one BSON type per value (strings, ObjectIds) are narrowed, where the stored key is the value.
+    """
+
+    @functools.wraps(candidate_items)
+    def wrapper(self, coll, query_plan, **kwargs):
+        ids = id_in_values(query_plan)
+        if ids is None:
+            return candidate_items(self, coll, query_plan, **kwargs)
+        keys = {self._storage_key(value) for value in ids}
+        if isinstance(coll, MemoryCollection):
+            ordered = coll.ordered_keys(keys)
+        else:
+            ordered = [key for key in coll if key in keys]
+        return [(key, coll[key]) for key in ordered]
+
+    return wrapper
+
+
+def id_in_values(query_plan):
+    """Return the ids of the query's `_id: {"$in": ids}` (alone or in an `$and`), or None."""
+    clauses = query_plan.clauses if isinstance(query_plan, AndCondition) else (query_plan,)
+    for clause in clauses:
+        if (
+            isinstance(clause, InCondition)
+            and clause.field == "_id"
+            and all(isinstance(value, str | ObjectId) for value in clause.values)
+        ):
+            return clause.values
+    return None
 
 
 # --- Gap 9: the SQLite engine refuses every other session while a transaction is open -------

@@ -5,6 +5,7 @@ in a subprocess), then shows the suite's server, which runs install(), behaving 
 """
 
 import datetime
+import inspect
 import subprocess
 import sys
 import threading
@@ -13,11 +14,16 @@ from zoneinfo import ZoneInfo
 
 import mongoeco
 import pytest
+from bson import ObjectId
 from django.core.management import call_command
 from django.db import IntegrityError, connection
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDay, TruncWeek
 from django.test.utils import CaptureQueriesContext
+from mongoeco.compat import MONGODB_DIALECT_70
+from mongoeco.core.query_plan import compile_filter
+from mongoeco.engines._memory_collection import MemoryCollection
+from mongoeco.engines.memory import MemoryEngine
 from mongoeco.wire import executor as wire_executor
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure
@@ -342,6 +348,40 @@ def test_gap_8_select_related_with_an_aggregate_annotation(db):
 
 
 # --- The version pin --------------------------------------------------------------------------
+
+
+# --- Gap 10: `_id: {"$in": [...]}` scans the collection ----------------------------------------
+
+
+def test_gap_10_a_list_of_ids_reads_only_their_documents():
+    engine = MemoryEngine()
+    stored = MemoryCollection((engine._storage_key(f"key-{number}"), {"n": number}) for number in range(500))
+    plan = compile_filter({"_id": {"$in": ["key-7", "key-3", "missing"]}, "n": {"$gt": 0}})
+    options = {"dialect": MONGODB_DIALECT_70, "indexes": [], "index_data": {}, "collation": None}
+    as_shipped = inspect.unwrap(MemoryEngine._candidate_items_for_plan_locked)
+
+    assert len(as_shipped(engine, stored, plan, **options)) == 500
+    narrowed = mongoeco_compat.narrow_id_in_scans(as_shipped)(engine, stored, plan, **options)
+    assert [document for _key, document in narrowed] == [{"n": 3}, {"n": 7}]  # in natural order
+
+
+def test_gap_10_a_list_of_ids_finds_what_mongodb_finds(upstream, ours):
+    ids = [ObjectId() for _ in range(6)]
+    documents = [{"_id": ids[0], "n": 0}, *({"_id": f"key-{n}", "n": n} for n in range(1, 6)), {"_id": 7, "n": 7}]
+    for database in (upstream, ours):
+        database.ids.drop()
+        database.ids.insert_many(documents)
+    filters = [
+        {"_id": {"$in": ["key-4", "key-2", "nowhere"]}},
+        {"_id": {"$in": [ids[0], "key-1"]}},
+        {"_id": {"$in": ["key-1", "key-2", "key-3"]}, "n": {"$gte": 2}},
+        {"_id": {"$in": [7, 7.0, "key-5"]}},  # numbers: left to the engine's own scan
+        {"_id": {"$in": []}},
+    ]
+
+    for query in filters:
+        assert list(ours.ids.find(query)) == list(upstream.ids.find(query)), query
+    assert [document["n"] for document in ours.ids.find(filters[2])] == [2, 3]
 
 
 def test_install_refuses_another_mongoeco_version(monkeypatch):
