@@ -280,10 +280,11 @@ METHOD = """\
   page, redirect not followed) and then views `/cart/`, starting a new guest after 5 adds; the cart
   page on its own: a guest who has added {cart_lines} random products (before measuring starts)
   views `/cart/` again and again, which after the first view is the page kept for that version of
-  the cart (the cart flow's cart page follows a write, so it is always rendered); the Stripe webhook receiving a new `customer.updated` event each
-  time, signed like Stripe (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know: what
-  is measured is the acknowledgement (verify, store the event, queue its task, answer), with no
-  Stripe call and no email. Then one worker process (`manage.py run_worker`) runs the queued tasks,
+  the cart (the cart flow's cart page follows a write, so it is always rendered); the Stripe
+  webhook receiving a new `customer.updated` event each time, signed like Stripe
+  (`t=<ts>,v1=<HMAC-SHA256>`), for a customer the shop does not know: what is measured is the
+  acknowledgement (verify, store the event, queue its task, answer), with no Stripe call and no
+  email. Then one worker process (`manage.py run_worker`) runs the queued tasks,
   each processing its event (reading its customer from Stripe, here a local `stripe_simulator`,
   which knows none of them); its throughput (events/s) is timed from its first finished task to its
   last and set against the floor's requests per second of the same run.

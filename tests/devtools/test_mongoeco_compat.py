@@ -366,8 +366,12 @@ def test_gap_10_a_list_of_ids_reads_only_their_documents():
 
 
 def test_gap_10_a_list_of_ids_finds_what_mongodb_finds(upstream, ours):
-    ids = [ObjectId() for _ in range(6)]
-    documents = [{"_id": ids[0], "n": 0}, *({"_id": f"key-{n}", "n": n} for n in range(1, 6)), {"_id": 7, "n": 7}]
+    ids = [ObjectId()]
+    documents = [
+        {"_id": ids[0], "n": 0},
+        *({"_id": f"key-{n}", "n": n} for n in range(1, 6)),
+        {"_id": 7, "n": 7},
+    ]
     for database in (upstream, ours):
         database.ids.drop()
         database.ids.insert_many(documents)
