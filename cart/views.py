@@ -20,8 +20,9 @@ class CartDetailView(TemplateView):
 
     A shopper opens their cart again and again while deciding; each view would otherwise read the
     lines, their prices, products, variants, pictures and the shipping rates and render them anew.
-    The page is keyed by everything else it shows: the shopper, the host and today's date (the
-    payment schedule's dates). A page with a message, shown once, is neither served nor kept.
+    One entry per cart, shopper and host, served only while the cart's version, today's date (the
+    payment schedule's dates) and the catalog's generation are those it was rendered under. A page
+    with a message, shown once, is neither served nor kept.
     """
 
     template_name = "cart/cart_detail.html"
@@ -34,11 +35,10 @@ class CartDetailView(TemplateView):
         kept = page_lookup(
             "cart",
             str(cart.pk),
-            cart.version,
             str(user.pk),
             user.is_staff,
             request.get_host(),
-            timezone.localdate().isoformat(),
+            stamp=f"{cart.version}:{timezone.localdate().isoformat()}",
         )
         page = kept.page
         if page is None:

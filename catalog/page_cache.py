@@ -90,15 +90,17 @@ class KeptPage:
 
     key: str
     generation: int
+    stamp: str
     page: dict | None
 
 
-def page_lookup(kind: str, *parts) -> KeptPage:
+def page_lookup(kind: str, *parts, stamp: str = "") -> KeptPage:
     """Look up the page of `kind` whose `parts` (hashed) make it, under this release, in one read.
 
     The entry records the generation it was rendered under, rather than the key carrying it: the
     generation and the page then come back in one read, and a page rendered anew replaces its
-    stale entry instead of leaving it to expire.
+    stale entry instead of leaving it to expire. `stamp` is any other version the page must match
+    (a cart's): one entry per page, whatever the versions it goes through.
     """
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     key = f"page:{code_release()}:{kind}:{digest}"
@@ -107,14 +109,16 @@ def page_lookup(kind: str, *parts) -> KeptPage:
     if generation is None:
         generation = catalog_generation()
     entry = entries.get(key)
-    page = entry["page"] if entry and entry["generation"] == generation else None
-    return KeptPage(key=key, generation=generation, page=page)
+    fresh = entry and entry["generation"] == generation and entry["stamp"] == stamp
+    return KeptPage(key=key, generation=generation, stamp=stamp, page=entry["page"] if fresh else None)
 
 
 def page_keep(kept: KeptPage, page: dict) -> None:
     """Keep `page`, rendered from rows read after `kept` was looked up, under its generation: a
     catalog change during the render moved the generation on, so it is never served."""
-    cache.set(kept.key, {"generation": kept.generation, "page": page}, timeout=PAGE_TIMEOUT)
+    cache.set(
+        kept.key, {"generation": kept.generation, "stamp": kept.stamp, "page": page}, timeout=PAGE_TIMEOUT
+    )
 
 
 def page_for_request(html: str, request) -> str:

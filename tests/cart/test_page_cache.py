@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -148,3 +149,13 @@ def test_a_kept_cart_page_gives_the_shopper_a_csrf_token_their_cookie_accepts():
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.quantity == 3
+
+
+def test_a_cart_keeps_one_page_in_the_cache_through_all_its_changes(client):
+    mug = PriceFactory(product__name="Mug")
+    for _ in range(3):
+        add(client, mug)
+        cart_page(client)
+
+    kept_cart_pages = connection.database["django_cache"].count_documents({"_id": {"$regex": ":cart:"}})
+    assert kept_cart_pages == 1
