@@ -1,22 +1,24 @@
-"""Django's database sessions, with the session a request brings read in MongoDB's own language.
+"""Django's database sessions, with the session a request brings read straight from its collection.
 
-Every request of a shopper with a session reads it. The ORM builds that query anew each time,
-for about twice the CPU of the read itself; the query is the one Django's backend sends.
+Every request of a shopper with a session reads it. Building that query through the ORM costs
+about three times the CPU of the read itself; it is the query Django's backend sends, by the
+unique `session_key` index.
 """
 
 from django.contrib.sessions.backends import db
+from django.db import connections, router
 from django.utils import timezone
-from django_mongodb_backend.queryset import MongoQuerySet
 
 
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
-        pipeline = [
-            {"$match": {"session_key": self.session_key, "expire_date": {"$gt": timezone.now()}}},
-            {"$limit": 1},
-        ]
-        session = next(iter(MongoQuerySet(model=self.model).raw_aggregate(pipeline)), None)
-        if session is None:
+        collection = connections[router.db_for_read(self.model)].get_collection(self.model._meta.db_table)
+        found = collection.find_one(
+            {"session_key": self.session_key, "expire_date": {"$gt": timezone.now()}}, {"session_data": 1}
+        )
+        if found is None:
             # As Django's: a missing or expired session gets a new key when saved.
             self._session_key = None
-        return session
+            return None
+        # load() reads only the data.
+        return self.model(session_key=self.session_key, session_data=found["session_data"])
