@@ -80,7 +80,9 @@ def cart_add_price(*, cart: Cart, price: Price, quantity: int) -> CartItem:
 
     def add():
         expires_at = _cart_record_change(cart, currency=price.currency)
-        return _line_add(cart=cart, price=price, quantity=quantity, expires_at=expires_at)
+        item = _line_add(cart=cart, price=price, quantity=quantity, expires_at=expires_at)
+        _cart_lines_written(cart)
+        return item
 
     item = _atomic_retrying_duplicates(add)
     item.price, item.product = price, price.product
@@ -100,6 +102,7 @@ def cart_update_item(*, cart: Cart, item: CartItem, quantity: int) -> CartItem:
             quantity=quantity, expires_at=expires_at, updated_at=timezone.now()
         ):
             raise CartLineNotFound
+        _cart_lines_written(cart)
         return expires_at
 
     item.quantity, item.expires_at = quantity, run_atomically(update)
@@ -114,7 +117,10 @@ def cart_remove_item(*, cart: Cart, item: CartItem) -> None:
         _cart_record_change(cart)
         if not CartItem.objects.filter(pk=item.pk, cart=cart).delete()[0]:
             raise CartLineNotFound
-        if not CartItem.objects.filter(cart=cart).exists():
+        if CartItem.objects.filter(cart=cart).exists():
+            _cart_lines_written(cart)
+        else:
+            # This write moves the version on too.
             Cart.objects.filter(pk=cart.pk).update(currency="")
             cart.currency = ""
 
@@ -292,6 +298,15 @@ def _cart_record_change(cart: Cart, *, currency: str = "") -> datetime | None:
     return expires_at
 
 
+def _cart_lines_written(cart: Cart) -> None:
+    """Move the cart's version on again once its lines are written (CartQuerySet.update does).
+
+    _cart_record_change moved it before them. Without a transaction (a standalone MongoDB), a cart
+    page rendered in between would be kept under that version with the lines as they were.
+    """
+    Cart.objects.filter(pk=cart.pk).update()
+
+
 def _cart_refusal(cart: Cart, currency: str):
     current = Cart.objects.filter(pk=cart.pk).first()
     if current is None or current.status != CartStatus.ACTIVE or current.is_expired:
@@ -360,6 +375,7 @@ def _lines_merge(*, guest_cart: Cart, user_cart: Cart) -> tuple[int, bool] | Non
                 quantity=Least(F("quantity") + guest_line.quantity, Value(maximum)), updated_at=now
             )
     CartItem.objects.bulk_create(new_lines)
+    _cart_lines_written(user_cart)
     _cart_delete(guest_cart)
     return len(guest_lines), capped
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cart.models import Cart
+from cart import services as cart_services
 from cart.services import cart_freeze
 from catalog.models import Price, ShippingRate, Variant
 from inventory.services import stock_adjust
@@ -159,3 +160,21 @@ def test_a_cart_keeps_one_page_in_the_cache_through_all_its_changes(client):
 
     kept_cart_pages = connection.database["django_cache"].count_documents({"_id": {"$regex": ":cart:"}})
     assert kept_cart_pages == 1
+
+
+def test_a_page_read_between_a_carts_version_move_and_its_line_write_is_not_served_after(client, monkeypatch):
+    # Without transactions (a standalone MongoDB) another request can read the cart between the
+    # two writes of an add; here that read runs inside the add's transaction, which shows it the same.
+    mug, bowl = PriceFactory(product__name="Mug"), PriceFactory(product__name="Bowl")
+    add(client, mug)
+    line_add = cart_services._line_add
+
+    def line_add_after_a_page_view(**kwargs):
+        assert "Bowl" not in client.get(CART).content.decode()
+        return line_add(**kwargs)
+
+    monkeypatch.setattr(cart_services, "_line_add", line_add_after_a_page_view)
+    add(client, bowl)
+    monkeypatch.undo()
+
+    assert "Bowl" in client.get(CART).content.decode()
