@@ -9,8 +9,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from cart.models import Cart
 from cart import services as cart_services
+from cart.models import Cart
 from cart.services import cart_freeze
 from catalog.models import Price, ShippingRate, Variant
 from inventory.services import stock_adjust
