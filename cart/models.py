@@ -17,7 +17,7 @@ class CartStatus(models.TextChoices):
 
 class CartQuerySet(MongoQuerySet):
     def update(self, **kwargs):
-        # Every write to a cart moves its version on: its kept page (cart.page_cache) is keyed by it.
+        # Every write to a cart moves its version on: its kept page (cart.views) is valid for one.
         kwargs.setdefault("version", F("version") + 1)
         return super().update(**kwargs)
 
@@ -79,8 +79,8 @@ class Cart(models.Model):
     last_activity_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    # Counts the writes to the cart and its lines (CartQuerySet.update; a line's write updates its
-    # cart in the same transaction): the kept cart page is valid for one version.
+    # Counts the writes to the cart (CartQuerySet.update) and to its lines, which move it before and
+    # after them (cart.services): the kept cart page is valid for one version.
     version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = CartQuerySet.as_manager()

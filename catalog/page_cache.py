@@ -85,8 +85,8 @@ def _code_digest() -> str:
 
 @dataclass(frozen=True)
 class KeptPage:
-    """A page's place in the shared cache, the generation it was looked up under, and the page kept
-    there under that generation (None when there is none: render it, then keep it)."""
+    """A page's place in the shared cache, the generation and stamp it was looked up under, and the
+    page kept there under both (None when there is none: render it, then keep it)."""
 
     key: str
     generation: int
