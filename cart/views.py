@@ -12,7 +12,13 @@ from cart.models import CartItem
 from cart.selectors import cart_get_for_request, cart_lines, cart_totals, price_get_for_sale
 from cart.services import cart_add_price, cart_get_or_create_for_request, cart_remove_item, cart_update_item
 from catalog.models import Product
-from catalog.page_cache import CSRF_TOKEN_MARKER, page_for_request, page_keep, page_lookup
+from catalog.page_cache import (
+    CSRF_TOKEN_MARKER,
+    VARIANTS_GENERATION_KEY,
+    page_for_request,
+    page_keep,
+    page_lookup,
+)
 
 
 class CartDetailView(TemplateView):
@@ -21,8 +27,8 @@ class CartDetailView(TemplateView):
     A shopper opens their cart again and again while deciding; each view would otherwise read the
     lines, their prices, products, variants, pictures and the shipping rates and render them anew.
     One entry per cart, shopper and host, served only while the cart's version, today's date (the
-    payment schedule's dates) and the catalog's generation are those it was rendered under. A page
-    with a message, shown once, is neither served nor kept.
+    payment schedule's dates) and the generations of the catalog and of its variants (stock) are
+    those it was rendered under. A page with a message, shown once, is neither served nor kept.
     """
 
     template_name = "cart/cart_detail.html"
@@ -39,6 +45,7 @@ class CartDetailView(TemplateView):
             user.is_staff,
             request.get_host(),
             stamp=f"{cart.version}:{timezone.localdate().isoformat()}",
+            depends_on=(VARIANTS_GENERATION_KEY,),
         )
         page = kept.page
         if page is None:

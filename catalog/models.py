@@ -9,7 +9,7 @@ from django.db import IntegrityError, models
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.page_cache import catalog_changed
+from catalog.page_cache import catalog_changed, variants_changed
 from catalog.validators import PRODUCT_IMAGE_VALIDATORS, validate_option_axes, validate_stripe_unit_amount
 from shop.money import format_money
 
@@ -54,6 +54,25 @@ class CatalogQuerySet(CatalogChangeQuerySet):
 
     def restore(self):
         return self.filter(deleted_at__isnull=False).update(deleted_at=None, updated_at=timezone.now())
+
+
+class VariantQuerySet(CatalogChangeQuerySet):
+    """A write to variants (every stock movement is one) makes only its products' pages and the
+    cart pages stale (catalog.page_cache.variants_changed): catalog and collection pages, which
+    show no stock, stay kept through every checkout."""
+
+    def update(self, **kwargs):
+        product_ids = list(self.order_by().values_list("product_id", flat=True))
+        count = models.QuerySet.update(self, **kwargs)
+        if count > len(product_ids):
+            # A row began to match between the read and the write: which product's is unknown.
+            # (The shop writes variants one primary key at a time, where the two always agree.)
+            catalog_changed()
+        elif count:
+            variants_changed(Product.objects.filter(pk__in=set(product_ids)).values_list("slug", flat=True))
+        return count
+
+    update.alters_data = True
 
 
 class PriceQuerySet(CatalogQuerySet):
@@ -393,7 +412,7 @@ class Variant(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = CatalogChangeQuerySet.as_manager()
+    objects = VariantQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]

@@ -4,6 +4,10 @@ Every write that alters what shoppers see of the catalog calls catalog_changed()
 catalog's generation on; a page kept under an older generation is never served again (it is
 rendered anew in its place). So a price edit shows at once, in every worker process.
 
+Stock moves at every checkout, and only product and cart pages show it: a write to variants calls
+variants_changed(), which moves on the generation of those products' pages and the one every cart
+page depends on, and leaves the other kept pages be.
+
 A page is also kept under the release that rendered it (a digest of the shop's templates, code and
 static files' manifest): after a deploy no process serves a page of the release before, whose
 stylesheet addresses would be gone, even while old and new processes share the cache.
@@ -27,6 +31,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 GENERATION_KEY = "catalog-generation"
+# Moved on by every write to variants (stock, options): the cart pages depend on it.
+VARIANTS_GENERATION_KEY = "catalog-generation:variants"
 # Keys made of shoppers' queries (searches, options) must not pile up.
 PAGE_TIMEOUT = 60 * 60
 CSRF_TOKEN_MARKER = "__csrf_token_of_the_request__"  # noqa: S105 - a placeholder, not a secret
@@ -39,19 +45,38 @@ def catalog_changed() -> None:
     transaction.on_commit(_generation_bump)
 
 
+def variants_changed(product_slugs) -> None:
+    """Move on the generations of the pages that show these products' variants, once the
+    surrounding transaction commits: their product pages, and every cart page."""
+    keys = [VARIANTS_GENERATION_KEY, *(product_generation_key(slug) for slug in product_slugs)]
+    transaction.on_commit(functools.partial(_generations_bump, keys))
+
+
+def product_generation_key(slug: str) -> str:
+    return f"catalog-generation:product:{slug}"
+
+
 def _generation_bump() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        # None yet (or the cache was emptied): a clock value never reuses a past generation.
-        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    _generations_bump([GENERATION_KEY])
 
 
-def catalog_generation() -> int:
-    generation = cache.get(GENERATION_KEY)
+def _generations_bump(keys) -> None:
+    for key in keys:
+        try:
+            cache.incr(key)
+        except ValueError:
+            # None yet (or the cache was emptied): a clock value never reuses a past generation.
+            cache.set(key, time.time_ns(), timeout=None)
+
+
+def _generation(key: str, entries: dict) -> int:
+    generation = entries.get(key)
     if generation is None:
-        _generation_bump()
-        generation = cache.get(GENERATION_KEY)
+        # None yet (nothing changed since the cache was emptied): start one, unless a process
+        # just did.
+        generation = time.time_ns()
+        if not cache.add(key, generation, timeout=None):
+            generation = cache.get(key)
     return generation
 
 
@@ -85,39 +110,41 @@ def _code_digest() -> str:
 
 @dataclass(frozen=True)
 class KeptPage:
-    """A page's place in the shared cache, the generation and stamp it was looked up under, and the
-    page kept there under both (None when there is none: render it, then keep it)."""
+    """A page's place in the shared cache, the generations and stamp it was looked up under, and
+    the page kept there under them (None when there is none: render it, then keep it)."""
 
     key: str
-    generation: int
+    generations: tuple
     stamp: str
     page: dict | None
 
 
-def page_lookup(kind: str, *parts, stamp: str = "") -> KeptPage:
+def page_lookup(kind: str, *parts, stamp: str = "", depends_on: tuple = ()) -> KeptPage:
     """Look up the page of `kind` whose `parts` (hashed) make it, under this release, in one read.
 
-    The entry records the generation it was rendered under, rather than the key carrying it: the
-    generation and the page then come back in one read, and a page rendered anew replaces its
-    stale entry instead of leaving it to expire. `stamp` is any other version the page must match
-    (a cart's): one entry per page, whatever the versions it goes through.
+    The entry records the generations it was rendered under, rather than the key carrying them:
+    they and the page then come back in one read, and a page rendered anew replaces its stale
+    entry instead of leaving it to expire. A page depends on the catalog's generation and on those
+    of `depends_on` (keys of VARIANTS_GENERATION_KEY, product_generation_key()). `stamp` is any
+    other version the page must match (a cart's): one entry per page, whatever its versions.
     """
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     key = f"page:{code_release()}:{kind}:{digest}"
-    entries = cache.get_many([GENERATION_KEY, key])
-    generation = entries.get(GENERATION_KEY)
-    if generation is None:
-        generation = catalog_generation()
+    generation_keys = (GENERATION_KEY, *depends_on)
+    entries = cache.get_many([*generation_keys, key])
+    generations = tuple(_generation(generation_key, entries) for generation_key in generation_keys)
     entry = entries.get(key)
-    fresh = entry and entry["generation"] == generation and entry["stamp"] == stamp
-    return KeptPage(key=key, generation=generation, stamp=stamp, page=entry["page"] if fresh else None)
+    fresh = entry and tuple(entry["generations"]) == generations and entry["stamp"] == stamp
+    return KeptPage(key=key, generations=generations, stamp=stamp, page=entry["page"] if fresh else None)
 
 
 def page_keep(kept: KeptPage, page: dict) -> None:
-    """Keep `page`, rendered from rows read after `kept` was looked up, under its generation: a
-    catalog change during the render moved the generation on, so it is never served."""
+    """Keep `page`, rendered from rows read after `kept` was looked up, under its generations: a
+    change during the render moved one of them on, so it is never served."""
     cache.set(
-        kept.key, {"generation": kept.generation, "stamp": kept.stamp, "page": page}, timeout=PAGE_TIMEOUT
+        kept.key,
+        {"generations": kept.generations, "stamp": kept.stamp, "page": page},
+        timeout=PAGE_TIMEOUT,
     )
 
 

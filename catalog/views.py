@@ -1,28 +1,18 @@
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import TemplateView
 
 from catalog.forms import ProductFilterForm
 from catalog.models import Product, Variant
-from catalog.page_cache import CSRF_TOKEN_MARKER, EMAIL_MARKER, page_for_request, page_keep, page_lookup
-from catalog.selectors import (
-    collection_for_page,
-    product_gallery,
-    product_list_page,
-    product_option_pickers,
-    product_prices_for_sale,
-    product_variants,
-    variant_choose,
-)
-from catalog.seo import product_description, product_json_ld
-from catalog.stock import StockLevel
+from catalog.page_cache import CSRF_TOKEN_MARKER, page_for_request, page_keep, page_lookup
+from catalog.product_page import product_page
+from catalog.selectors import collection_for_page, product_list_page
 from inventory.forms import BackInStockForm
 from inventory.services import back_in_stock_request_create
 
@@ -86,74 +76,18 @@ class CollectionDetailView(ProductListView):
         return super().get(request, *args, **kwargs)
 
 
-class ProductDetailView(DetailView):
+class ProductDetailView(TemplateView):
+    """A product's page, kept (catalog.product_page): the product's head and content with this
+    request's CSRF token and shopper's email put in."""
+
     template_name = "catalog/product_detail.html"
-    context_object_name = "product"
-
-    def get(self, request, *args, **kwargs):
-        # The host is in the page: its pictures' absolute addresses.
-        kept = page_lookup("product", kwargs["slug"], request.get_host(), sorted(request.GET.lists()))
-        page = kept.page
-        if page is None:
-            self.object = self.get_object()
-            context = self.get_context_data(
-                object=self.object, csrf_token=CSRF_TOKEN_MARKER, shopper_email=EMAIL_MARKER
-            )
-            page = {
-                "product_name": self.object.name,
-                "seo": render_to_string("catalog/product_detail_seo.html", context, request=request),
-                "content": render_to_string("catalog/product_detail_content.html", context, request=request),
-            }
-            page_keep(kept, page)
-        return self.response_class(
-            request=request,
-            template=[self.template_name],
-            context={
-                "product_name": page["product_name"],
-                "seo": page_for_request(page["seo"], request),
-                "content": page_for_request(page["content"], request),
-            },
-            using=self.template_engine,
-            content_type=self.content_type,
-        )
-
-    def get_queryset(self):
-        return Product.objects.for_sale()
-
-    def get_object(self, queryset=None):
-        product = super().get_object(queryset)
-        variants = product_variants(product)
-        product.selected_variant = variant_choose(product, variants, self.request.GET.dict())
-        prices = product_prices_for_sale(product)
-        if product.option_axes:
-            selected = product.selected_variant
-            prices = [price for price in prices if selected is not None and price.variant_id == selected.pk]
-        product.prices_for_sale = prices
-        product.variants_list = variants
-        return product
 
     def get_context_data(self, **kwargs):
-        product = self.object
-        selected = product.selected_variant
-        sold_out = [variant for variant in product.variants_list if StockLevel.of(variant).is_sold_out]
-        gallery = product_gallery(product, variant=selected)
-        image_urls = [self.request.build_absolute_uri(image.image.url) for image in gallery]
-        description = product_description(product, site_name=settings.SITE_NAME)
+        page = product_page(self.request, self.kwargs["slug"])
         return super().get_context_data(
-            gallery=gallery,
-            cart_max_quantity=settings.CART_MAX_QUANTITY,
-            option_pickers=product_option_pickers(product, product.variants_list, selected),
-            stock=StockLevel.of(selected),
-            seo_description=description,
-            seo_image=image_urls[0] if image_urls else "",
-            product_json_ld=product_json_ld(
-                product,
-                prices=product.prices_for_sale,
-                sold_out_variant_ids={variant.pk for variant in sold_out},
-                image_urls=image_urls,
-                url=settings.SHOP_BASE_URL + self.request.path,
-                description=description,
-            ),
+            product_name=page["product_name"],
+            seo=page_for_request(page["seo"], self.request),
+            content=page_for_request(page["content"], self.request),
             **kwargs,
         )
 

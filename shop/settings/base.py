@@ -342,6 +342,8 @@ PERIODIC_TASKS = {
     "retry_webhooks": {"task": "payments.tasks.webhook_events_retry", "every_seconds": 5 * 60},
     # Holds whose Checkout Session ended without a webhook: ask Stripe, then sell or release.
     "stock_holds_sweep": {"task": "inventory.tasks.stock_holds_sweep", "every_seconds": 5 * 60},
+    # Every product page kept, so no shopper waits for a first render (catalog.product_page).
+    "product_pages_render": {"task": "catalog.tasks.product_pages_render", "every_seconds": 5 * 60},
 }
 
 # --- Logging: structured lines on stdout ----------------------------------------------------

@@ -2,14 +2,18 @@
 catalog, and each shopper still gets their own CSRF token and form."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import Price, Variant
-from catalog.page_cache import page_keep, page_lookup
-from inventory.services import stock_adjust
+from catalog.page_cache import page_keep
+from catalog.product_page import product_page_lookup
+from inventory.services import StockLine, stock_adjust, stock_hold_for_checkout
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +72,7 @@ def test_a_page_kept_by_the_release_before_a_deploy_is_not_served(client, monkey
     price = factories.PriceFactory(product__name="Mug")
     url = price.product.get_absolute_url()
     kept = {"product_name": "Mug", "seo": "", "content": "<p>Rendered by the release before</p>"}
-    page_keep(page_lookup("product", price.product.slug, "testserver", []), kept)
+    page_keep(product_page_lookup(price.product.slug, query=QueryDict()), kept)
     assert "Rendered by the release before" in client.get(url).content.decode()
 
     monkeypatch.setattr("catalog.page_cache.code_release", lambda: "the-next-release")
@@ -113,3 +117,29 @@ def test_a_kept_product_page_gives_each_shopper_their_own_csrf_token_and_email()
         },
     )
     assert response.status_code == 302
+
+
+def test_a_checkout_holding_stock_leaves_the_other_kept_pages_kept(client, database_commands):
+    # Stock moves at every checkout: it must not make every kept page of the catalog stale.
+    mug = factories.PriceFactory(product__name="Mug")
+    bowl = factories.PriceFactory(product__name="Bowl")
+    mug_variant = Variant.objects.get(pk=mug.variant_id)
+    Variant.objects.filter(pk=mug_variant.pk).update(track_stock=True)
+    stock_adjust(variant=mug_variant, quantity=3, reason="Delivery")
+    pages = [mug.product.get_absolute_url(), bowl.product.get_absolute_url(), HOME]
+    for url in pages:
+        client.get(url)
+
+    stock_hold_for_checkout(
+        order_number="ORD-1",
+        lines=[StockLine(variant_id=mug_variant.pk, quantity=3, name="Mug")],
+        expires_at=timezone.now() + timedelta(minutes=30),
+    )
+
+    with database_commands() as kept:
+        bowl_page = client.get(bowl.product.get_absolute_url()).content.decode()
+        home = client.get(HOME).content.decode()
+    assert len(kept.captured_queries) == 2  # One read each: the page with its generations.
+    assert "Bowl" in bowl_page
+    assert "Mug" in home
+    assert "Sold out" in client.get(mug.product.get_absolute_url()).content.decode()

@@ -83,7 +83,7 @@ def test_a_product_page_describes_the_product_and_carries_its_schema_org_data(cl
     assert meta(html, "property", "og:type") == "product"
     assert meta(html, "property", "og:title") == "Enamel mug"
     image = meta(html, "property", "og:image")
-    assert image.startswith("http://testserver/")
+    assert image.startswith("https://shop.example.com/media/")  # The shop's address, like its url.
     assert image.endswith(".png")
     assert meta(html, "name", "twitter:card") == "summary_large_image"
     [data] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
