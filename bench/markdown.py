@@ -69,7 +69,8 @@ def render_markdown(results, *, chart_name):
             f"## Results: catalog of {size:,} products",
             "",
             f"Setup: migrate {setup['migrate_seconds']:.1f} s, generate {setup['generate_seconds']:.1f} s, "
-            f"load {documents} in {setup['load_seconds']:.1f} s.",
+            f"load {documents} in {setup['load_seconds']:.1f} s, render the product pages ahead in "
+            f"{setup['render_product_pages_seconds']:.1f} s.",
             "",
             results_table(outcome),
         ]
@@ -275,7 +276,9 @@ METHOD = """\
 - **Load.** locust, in its own process on the same 2 cores, {users} concurrent users with no think time
   (closed loop: throughput is what the server sustains), {warmup:g} s of warm-up dropped, then {seconds:g} s
   measured per scenario ({cart_seconds:g} s for the cart flow, one round of which takes seconds).
-  Scenarios: the floor; the catalog page (`/`, first page of 24); a random product page; a guest who
+  Scenarios: the floor; the catalog page (`/`, first page of 24); a random product page, rendered
+  ahead as the worker does every few minutes (`manage.py render_product_pages`, run after loading
+  the catalog; a first render's cost is in "Where the time goes", not kept); a guest who
   opens a random product page, submits its first add-to-cart form (CSRF cookie and token from the
   page, redirect not followed) and then views `/cart/`, starting a new guest after 5 adds; the cart
   page on its own: a guest who has added {cart_lines} random products (before measuring starts)

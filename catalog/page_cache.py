@@ -70,14 +70,13 @@ def _generations_bump(keys) -> None:
 
 
 def _generation(key: str, entries: dict) -> int:
-    generation = entries.get(key)
-    if generation is None:
+    """Return the generation `key` read into `entries`; start it there and in the cache if none."""
+    if entries.get(key) is None:
         # None yet (nothing changed since the cache was emptied): start one, unless a process
         # just did.
         generation = time.time_ns()
-        if not cache.add(key, generation, timeout=None):
-            generation = cache.get(key)
-    return generation
+        entries[key] = generation if cache.add(key, generation, timeout=None) else cache.get(key)
+    return entries[key]
 
 
 def code_release() -> str:
@@ -119,6 +118,16 @@ class KeptPage:
     page: dict | None
 
 
+@dataclass(frozen=True)
+class PageAddress:
+    """Which page: its kind and the parts that make it; `stamp` and `depends_on` as page_lookup()."""
+
+    kind: str
+    parts: tuple
+    stamp: str = ""
+    depends_on: tuple = ()
+
+
 def page_lookup(kind: str, *parts, stamp: str = "", depends_on: tuple = ()) -> KeptPage:
     """Look up the page of `kind` whose `parts` (hashed) make it, under this release, in one read.
 
@@ -128,14 +137,30 @@ def page_lookup(kind: str, *parts, stamp: str = "", depends_on: tuple = ()) -> K
     of `depends_on` (keys of VARIANTS_GENERATION_KEY, product_generation_key()). `stamp` is any
     other version the page must match (a cart's): one entry per page, whatever its versions.
     """
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    key = f"page:{code_release()}:{kind}:{digest}"
-    generation_keys = (GENERATION_KEY, *depends_on)
-    entries = cache.get_many([*generation_keys, key])
-    generations = tuple(_generation(generation_key, entries) for generation_key in generation_keys)
-    entry = entries.get(key)
-    fresh = entry and tuple(entry["generations"]) == generations and entry["stamp"] == stamp
-    return KeptPage(key=key, generations=generations, stamp=stamp, page=entry["page"] if fresh else None)
+    [kept] = pages_lookup([PageAddress(kind, parts, stamp, depends_on)])
+    return kept
+
+
+def pages_lookup(addresses: list[PageAddress]) -> list[KeptPage]:
+    """Look up several pages, as page_lookup() does one, in one read."""
+    release = code_release()
+    keys = [
+        f"page:{release}:{address.kind}:{hashlib.sha256(repr(address.parts).encode()).hexdigest()}"
+        for address in addresses
+    ]
+    depended_on = [(GENERATION_KEY, *address.depends_on) for address in addresses]
+    entries = cache.get_many(list(dict.fromkeys([*(key for keys_ in depended_on for key in keys_), *keys])))
+    found = []
+    for address, key, generation_keys in zip(addresses, keys, depended_on, strict=True):
+        generations = tuple(_generation(generation_key, entries) for generation_key in generation_keys)
+        entry = entries.get(key)
+        fresh = entry and tuple(entry["generations"]) == generations and entry["stamp"] == address.stamp
+        found.append(
+            KeptPage(
+                key=key, generations=generations, stamp=address.stamp, page=entry["page"] if fresh else None
+            )
+        )
+    return found
 
 
 def page_keep(kept: KeptPage, page: dict) -> None:

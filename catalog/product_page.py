@@ -6,6 +6,7 @@ rendered before anyone asks for it. The worker does that (catalog.tasks): a shop
 engine opening any product of a large catalog is served a kept page, not a first render.
 """
 
+import itertools
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
@@ -20,8 +21,9 @@ from catalog.page_cache import (
     CSRF_TOKEN_MARKER,
     EMAIL_MARKER,
     KeptPage,
+    PageAddress,
     page_keep,
-    page_lookup,
+    pages_lookup,
     product_generation_key,
 )
 from catalog.selectors import (
@@ -33,6 +35,9 @@ from catalog.selectors import (
 )
 from catalog.seo import product_description, product_json_ld
 from catalog.stock import StockLevel
+
+# Pages looked up at once by a pass rendering ahead: one read tells which of them to render.
+LOOKUP_BATCH = 100
 
 
 def product_page(request, slug: str) -> dict:
@@ -47,8 +52,19 @@ def product_page(request, slug: str) -> dict:
 
 
 def product_page_lookup(slug: str, *, query) -> KeptPage:
-    # A stock movement makes this product's page stale, not every product's.
-    return page_lookup("product", slug, sorted(query.lists()), depends_on=(product_generation_key(slug),))
+    [kept] = product_pages_lookup([slug], query=query)
+    return kept
+
+
+def product_pages_lookup(slugs, *, query) -> list[KeptPage]:
+    # A stock movement makes its product's page stale, not every product's.
+    options = sorted(query.lists())
+    return pages_lookup(
+        [
+            PageAddress("product", (slug, options), depends_on=(product_generation_key(slug),))
+            for slug in slugs
+        ]
+    )
 
 
 def product_page_render(request, slug: str) -> dict:
@@ -98,17 +114,18 @@ def product_pages_render_ahead() -> int:
     kept or is stale; return how many were rendered."""
     request = _anonymous_request()
     rendered = 0
-    for slug in list(Product.objects.for_sale().order_by("pk").values_list("slug", flat=True)):
-        kept = product_page_lookup(slug, query=request.GET)
-        if kept.page is not None:
-            continue
-        request.path = request.path_info = reverse("catalog:product_detail", args=[slug])
-        try:
-            page = product_page_render(request, slug)
-        except Http404:
-            continue  # Taken off sale since the list was read.
-        page_keep(kept, page)
-        rendered += 1
+    slugs = Product.objects.for_sale().order_by("pk").values_list("slug", flat=True)
+    for batch in itertools.batched(slugs, LOOKUP_BATCH, strict=False):
+        for slug, kept in zip(batch, product_pages_lookup(batch, query=request.GET), strict=True):
+            if kept.page is not None:
+                continue
+            request.path = request.path_info = reverse("catalog:product_detail", args=[slug])
+            try:
+                page = product_page_render(request, slug)
+            except Http404:
+                continue  # Taken off sale since the list was read.
+            page_keep(kept, page)
+            rendered += 1
     return rendered
 
 

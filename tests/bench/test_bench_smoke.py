@@ -222,6 +222,7 @@ def test_the_report_renders_tables_ratios_and_a_chart(tmp_path):
                 "migrate_seconds": 1.0,
                 "generate_seconds": 1.0,
                 "load_seconds": 1.0,
+                "render_product_pages_seconds": 1.0,
                 "documents": {"p": 1},
             },
             "runs": {

@@ -76,3 +76,14 @@ def test_staff_render_the_pages_ahead_after_a_deploy_with_a_command(products):
     call_command("render_product_pages", stdout=out)
 
     assert out.getvalue().startswith("Rendered 2 product page(s) in ")
+
+
+def test_a_pass_that_finds_every_page_kept_reads_them_in_one_command(products, database_commands):
+    # The worker checks every product's page every few minutes: not one read per product.
+    factories.PriceFactory.create_batch(5)
+    assert product_pages_render.call() == 7
+
+    with database_commands() as check:
+        assert product_pages_render.call() == 0
+
+    assert len(check.captured_queries) == 2  # The slugs for sale; the pages with their generations.
