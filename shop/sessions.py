@@ -12,9 +12,13 @@ from django.utils import timezone
 
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
-        collection = connections[router.db_for_read(self.model)].get_collection(self.model._meta.db_table)
-        found = collection.find_one(
-            {"session_key": self.session_key, "expire_date": {"$gt": timezone.now()}}, {"session_data": 1}
+        connection = connections[router.db_for_read(self.model)]
+        found = connection.get_collection(self.model._meta.db_table).find_one(
+            {"session_key": self.session_key, "expire_date": {"$gt": timezone.now()}},
+            {"session_data": 1},
+            # Inside a transaction, in it, as the ORM's read would be (and the embedded engine's
+            # SQLite storage refuses other sessions while one is open).
+            session=connection.session,
         )
         if found is None:
             # As Django's: a missing or expired session gets a new key when saved.

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shop.sessions import SessionStore
+from shop.transactions import atomic
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +54,13 @@ def test_an_unknown_key_is_an_empty_session():
 
     assert session.get("cart_id") is None
     assert not session.exists("x" * 32)
+
+
+def test_inside_a_transaction_a_session_is_read_in_it_as_the_orm_reads():
+    key = saved_session(cart_id="abc")
+
+    with atomic():
+        session = SessionStore(session_key=key)
+        session["cart_id"] = "written in the transaction"
+        session.save()
+        assert SessionStore(session_key=key)["cart_id"] == "written in the transaction"
