@@ -144,22 +144,20 @@ def page_lookup(kind: str, *parts, stamp: str = "", depends_on: tuple = ()) -> K
 def pages_lookup(addresses: list[PageAddress]) -> list[KeptPage]:
     """Look up several pages, as page_lookup() does one, in one read."""
     release = code_release()
-    keys = [
+    page_keys = [
         f"page:{release}:{address.kind}:{hashlib.sha256(repr(address.parts).encode()).hexdigest()}"
         for address in addresses
     ]
-    depended_on = [(GENERATION_KEY, *address.depends_on) for address in addresses]
-    entries = cache.get_many(list(dict.fromkeys([*(key for keys_ in depended_on for key in keys_), *keys])))
+    generation_keys = [(GENERATION_KEY, *address.depends_on) for address in addresses]
+    wanted = [key for keys in generation_keys for key in keys] + page_keys
+    entries = cache.get_many(list(dict.fromkeys(wanted)))
     found = []
-    for address, key, generation_keys in zip(addresses, keys, depended_on, strict=True):
-        generations = tuple(_generation(generation_key, entries) for generation_key in generation_keys)
-        entry = entries.get(key)
+    for address, page_key, keys in zip(addresses, page_keys, generation_keys, strict=True):
+        generations = tuple(_generation(key, entries) for key in keys)
+        entry = entries.get(page_key)
         fresh = entry and tuple(entry["generations"]) == generations and entry["stamp"] == address.stamp
-        found.append(
-            KeptPage(
-                key=key, generations=generations, stamp=address.stamp, page=entry["page"] if fresh else None
-            )
-        )
+        page = entry["page"] if fresh else None
+        found.append(KeptPage(key=page_key, generations=generations, stamp=address.stamp, page=page))
     return found
 
 
