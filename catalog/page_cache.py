@@ -42,7 +42,7 @@ EMAIL_MARKER = "__email_of_the_shopper__"
 def catalog_changed() -> None:
     """Move the catalog's generation on, once the surrounding transaction commits (at once outside
     one): a page read before then shows the rows as committed, and is kept under the old one."""
-    transaction.on_commit(_generation_bump)
+    transaction.on_commit(functools.partial(_generations_bump, [GENERATION_KEY]))
 
 
 def variants_changed(product_slugs) -> None:
@@ -54,10 +54,6 @@ def variants_changed(product_slugs) -> None:
 
 def product_generation_key(slug: str) -> str:
     return f"catalog-generation:product:{slug}"
-
-
-def _generation_bump() -> None:
-    _generations_bump([GENERATION_KEY])
 
 
 def _generations_bump(keys) -> None:
