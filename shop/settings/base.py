@@ -344,6 +344,8 @@ PERIODIC_TASKS = {
     "stock_holds_sweep": {"task": "inventory.tasks.stock_holds_sweep", "every_seconds": 5 * 60},
     # Every product page kept, so no shopper waits for a first render (catalog.product_page).
     "product_pages_render": {"task": "catalog.tasks.product_pages_render", "every_seconds": 5 * 60},
+    # Emails whose delivery gave up (a long mail outage) or was never queued: delivered once, later.
+    "unsent_emails_requeue": {"task": "jobs.tasks.unsent_emails_requeue", "every_seconds": 60 * 60},
     # Confirmations and shipping notices a change owed whose queuing failed.
     "order_emails_catch_up": {"task": "orders.tasks.order_emails_catch_up", "every_seconds": 60 * 60},
 }
