@@ -318,6 +318,8 @@ SUBSCRIPTION_DOWNGRADES_CHARGE_NOW = env.bool("SUBSCRIPTION_DOWNGRADES_CHARGE_NO
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+# A worker processing a Stripe event this long is presumed dead: another may take the event over.
+WEBHOOK_PROCESSING_LEASE_SECONDS = env.int("WEBHOOK_PROCESSING_LEASE_SECONDS", default=5 * 60)
 STRIPE_WEBHOOK_MAX_BYTES = 256 * 1024
 
 # --- Background work: Django's tasks, kept in MongoDB, run by `manage.py run_worker` -----------
