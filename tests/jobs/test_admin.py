@@ -69,3 +69,26 @@ def test_a_shopper_sees_no_task(client, backend):
 
     assert client.get(reverse("admin:jobs_taskrecord_changelist")).status_code == 302
     assert not OutgoingEmail.objects.exists()
+
+
+def test_the_list_shows_the_error_of_a_task_not_done_and_not_of_one_that_succeeded_on_a_retry(
+    client, backend
+):
+    recovered = failed_task(backend, "recovered")
+    failed_task(backend, "broken")
+    # The cause is fixed (as a mail server back up): staff retry it, and it succeeds.
+    TaskRecord.objects.filter(pk=recovered.pk).update(task_path="tests.jobs.tasks.note")
+    client.force_login(factories.AdminFactory())
+    client.post(
+        reverse("admin:jobs_taskrecord_changelist"),
+        {"action": "retry", "_selected_action": [str(recovered.pk)]},
+    )
+    assert Worker(periodic=False).run_one() is True
+    assert TaskRecord.objects.get(pk=recovered.pk).status == TaskResultStatus.SUCCESSFUL
+
+    listed = client.get(reverse("admin:jobs_taskrecord_changelist")).text
+
+    assert "ValueError: broken failed" in listed
+    assert "recovered failed" not in listed
+    history = client.get(reverse("admin:jobs_taskrecord_change", args=[recovered.pk])).text
+    assert "ValueError: recovered failed" in history
