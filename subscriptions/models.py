@@ -167,6 +167,12 @@ class Subscription(models.Model):
         return self.is_live and self.ends_at is None
 
     @property
+    def can_change_plan(self) -> bool:
+        """Whether the customer may change its plan or quantity: not while collection is paused,
+        whose voided invoices would void the charge of an upgrade too."""
+        return self.can_change and not self.is_paused
+
+    @property
     def delivery_address(self) -> tuple[str, dict]:
         """Return (name, address) renewal orders ship to: the one set here, else the first order's."""
         if self.shipping_address:

@@ -29,6 +29,7 @@ SHIPPING_METADATA_KEY = "shop_shipping_rate"
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 # A skipped renewal: collection resumes this long after it, before the next one.
 SKIP_MARGIN = timedelta(hours=1)
+PAUSED_PLAN_CHANGE_REFUSAL = "Resume your subscription to change its plan."
 
 
 def subscription_apply_stripe(*, data: dict) -> Subscription:
@@ -209,6 +210,8 @@ def subscription_change_build(
     """
     if not subscription.can_change:
         raise SubscriptionNotChangeable("This subscription has ended or is set to end: it cannot be changed.")
+    if not subscription.can_change_plan:
+        raise SubscriptionNotChangeable(PAUSED_PLAN_CHANGE_REFUSAL)
     item = next((i for i in subscription.items if i.get("stripe_item_id") == stripe_item_id), None)
     if item is None:
         raise SubscriptionNotChangeable("This subscription has no such item.")

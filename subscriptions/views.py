@@ -32,6 +32,7 @@ from subscriptions.selectors import (
 from subscriptions.services import (
     ADDRESS_FIELDS,
     MAX_QUANTITY,
+    PAUSED_PLAN_CHANGE_REFUSAL,
     subscription_cancel,
     subscription_change,
     subscription_change_build,
@@ -177,9 +178,10 @@ class SubscriptionPageMixin:
                 for options, held_back in [subscription_plan_choices(subscription=subscription, item=item)]
                 if options
             ]
-            if subscription.can_change
+            if subscription.can_change_plan
             else [],
             "max_quantity": MAX_QUANTITY,
+            "paused_plan_change_refusal": PAUSED_PLAN_CHANGE_REFUSAL,
             "downgrades_charge_now": settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
             "address_form": extra.pop("address_form", None) or AddressForm(initial=initial),
             "today": timezone.localdate(),

@@ -449,3 +449,28 @@ def test_the_next_charge_after_a_dated_pause_is_the_first_renewal_on_or_after_it
     )
 
     assert record.next_charge_at == datetime(2031, 5, 10, tzinfo=UTC)
+
+
+def test_a_paused_subscription_offers_no_plan_change_and_a_forged_one_changes_nothing(subscribed, big_tea):
+    member, _clock, record, stripe = subscribed
+    neighbour = factories.SubscriptionFactory(user=factories.UserFactory())
+    subscription_id = record.stripe_subscription_id
+    tea = record.items[0]["stripe_price_id"]
+    client = signed_in(member)
+    change = {"item": record.items[0]["stripe_item_id"], "price": big_tea.pk, "quantity": 1}
+    # Seen before pausing; confirmed after: with collection paused (void) the charge would be voided.
+    preview = client.get(url("plan", subscription_id), change)
+    client.post(url("pause", subscription_id), {"until": ""})
+
+    page = visible_text(client.get(url("detail", subscription_id)).text)
+    assert "Resume your subscription to change its plan." in page
+    assert "See the price" not in page
+    seen_again = client.get(url("plan", subscription_id), change)
+    for refused in (seen_again, confirm(client, subscription_id, preview)):
+        shown = client.get(refused.headers["Location"]).text
+        assert "Resume your subscription to change its plan." in shown
+    record = deliver_news(stripe, subscription_id)
+    assert record.is_paused
+    assert (record.items[0]["stripe_price_id"], record.amount_per_period) == (tea, 900)
+    assert later_orders(subscription_id) == []
+    assert Subscription.objects.get(pk=neighbour.pk).items == neighbour.items
