@@ -19,7 +19,11 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from shop.money import format_money
-from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionNotChangeable
+from subscriptions.exceptions import (
+    SubscriptionChangeFailed,
+    SubscriptionNotChangeable,
+    SubscriptionPaymentDeclined,
+)
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_id_from_link
 from subscriptions.models import Subscription
 from subscriptions.selectors import (
@@ -49,7 +53,7 @@ from subscriptions.services import (
 def _customer_message(error: SubscriptionChangeFailed) -> str:
     """Return what to tell the customer: why the change is not possible, or that Stripe failed
     (Stripe's own words are for staff and the log)."""
-    if isinstance(error, SubscriptionNotChangeable):
+    if isinstance(error, SubscriptionNotChangeable | SubscriptionPaymentDeclined):
         return str(error)
     return SubscriptionChangeFailed.default_message
 

@@ -18,6 +18,7 @@ from subscriptions.links import subscription_id_from_link, subscription_link_pat
 from subscriptions.models import PlanFamily, Subscription
 from tests import factories
 from tests.subscriptions.conftest import (
+    DECLINES_RENEWALS,
     INVOICE_EVENT_TYPES,
     SUBSCRIPTION_EVENT_TYPES,
     advance,
@@ -473,4 +474,36 @@ def test_a_paused_subscription_offers_no_plan_change_and_a_forged_one_changes_no
     assert record.is_paused
     assert (record.items[0]["stripe_price_id"], record.amount_per_period) == (tea, 900)
     assert later_orders(subscription_id) == []
+    assert Subscription.objects.get(pk=neighbour.pk).items == neighbour.items
+
+
+def test_an_upgrade_the_card_declines_leaves_the_plan_as_it_was_and_makes_no_order(
+    clocked_member, member_subscribes, tea_plan, big_tea, stripe_api, mailoutbox
+):
+    member, clock = clocked_member
+    stripe = stripe_api()
+    neighbour = factories.SubscriptionFactory(user=factories.UserFactory())
+    subscription_id = member_subscribes(member, tea_plan, card=DECLINES_RENEWALS)
+    record = deliver_news(stripe, subscription_id)
+    start, end = period(stripe, subscription_id)
+    advance(stripe, clock, to=start + (end - start) // 2)
+    client = signed_in(member)
+    change = {"item": record.items[0]["stripe_item_id"], "price": big_tea.pk, "quantity": 1}
+    preview = client.get(url("plan", subscription_id), change)
+    mailoutbox.clear()
+
+    done = confirm(client, subscription_id, preview)
+
+    page = visible_text(client.get(done.headers["Location"]).text)
+    assert "Your card was declined: your plan is unchanged and nothing was charged." in page
+    assert "Your plan is now" not in page
+    assert "Update card &amp; invoices" in page
+    tea = record.items[0]["stripe_price_id"]
+    record = deliver_news(stripe, subscription_id)
+    assert (record.status, record.items[0]["stripe_price_id"]) == ("active", tea)
+    assert record.amount_per_period == 900
+    assert "$9.00 / month" in visible_text(client.get(url("detail", subscription_id)).text)
+    assert later_orders(subscription_id) == []
+    # Told on the page as it happened: no email about a failed renewal that was none.
+    assert [m.subject for m in mailoutbox if "payment failed" in m.subject.lower()] == []
     assert Subscription.objects.get(pk=neighbour.pk).items == neighbour.items
