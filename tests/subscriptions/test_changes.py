@@ -507,3 +507,49 @@ def test_an_upgrade_the_card_declines_leaves_the_plan_as_it_was_and_makes_no_ord
     # Told on the page as it happened: no email about a failed renewal that was none.
     assert [m.subject for m in mailoutbox if "payment failed" in m.subject.lower()] == []
     assert Subscription.objects.get(pk=neighbour.pk).items == neighbour.items
+
+
+def test_a_downgrade_then_back_up_in_the_same_period_charges_nothing_for_time_already_paid(
+    clocked_member, member_subscribes, tea_plan, big_tea, stripe_api
+):
+    member, clock = clocked_member
+    stripe = stripe_api()
+    neighbour = factories.SubscriptionFactory(user=factories.UserFactory())
+    subscription_id = member_subscribes(member, big_tea)
+    record = deliver_news(stripe, subscription_id)
+    client = signed_in(member)
+    item = record.items[0]["stripe_item_id"]
+    until = long_date(record.current_period_end)
+    confirm(
+        client,
+        subscription_id,
+        client.get(url("plan", subscription_id), {"item": item, "price": tea_plan.pk, "quantity": 1}),
+    )
+
+    # Paid $18.00 for this period: the page says so, and when the $9.00 starts.
+    page = visible_text(client.get(url("detail", subscription_id)).text)
+    assert (
+        f"1 × Tea of the month $18.00 / month until {until}, then 1 × Tea of the month $9.00 / month" in page
+    )
+    start, end = period(stripe, subscription_id)
+    advance(stripe, clock, to=start + (end - start) // 2)
+    # Dearer than what this period was paid at: Stripe would count it from $9.00, so not before the renewal.
+    three = {"item": item, "price": tea_plan.pk, "quantity": 3}
+    refused = client.get(url("plan", subscription_id), three)
+    assert f"from your renewal on {until}" in client.get(refused.headers["Location"]).text
+
+    back = client.get(url("plan", subscription_id), {"item": item, "price": big_tea.pk, "quantity": 1})
+
+    assert re.search(r'class="change-amount-now">Nothing', back.text)
+    confirm(client, subscription_id, back)
+    record = deliver_news(stripe, subscription_id)
+    assert record.amount_per_period == 1800
+    assert later_orders(subscription_id) == []  # $0.00 for the move back
+    updates = stripe.v1.invoices.list({"subscription": subscription_id}).data
+    assert [i.billing_reason for i in updates] == ["subscription_create"]
+    page = visible_text(client.get(url("detail", subscription_id)).text)
+    assert "then 1 × Tea of the month $9.00 / month" not in page
+    advance(stripe, clock, to=end + DAY)
+    deliver_news(stripe, subscription_id)
+    assert [order.amount_total for order in later_orders(subscription_id)] == [1800]
+    assert Subscription.objects.get(pk=neighbour.pk).items == neighbour.items
