@@ -7,6 +7,7 @@ current state.
 """
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import stripe
@@ -66,31 +67,38 @@ def subscription_resume_at_stripe(*, subscription: Subscription) -> Subscription
 
 def subscription_preview_change_at_stripe(*, subscription: Subscription, change: PlanChange) -> ChangePreview:
     """Ask Stripe's invoice preview what `change` costs: charged now (an upgrade, or any change
-    when `change.charge_now`) or billed from the next period on."""
+    when `change.charge_now`), and what each period is billed from the next one on (tax and
+    discounts as Stripe will apply them)."""
+    # Without prorations the preview is the next renewal's invoice at the new terms.
+    next_period = _preview_at_stripe(subscription, {**_items_param(change), "proration_behavior": "none"})
+    preview = ChangePreview(
+        change=change,
+        currency=next_period.currency,
+        amount_next=next_period.amount_due,
+        next_at=datetime.fromtimestamp(next_period.period_end, UTC),
+    )
+    if not change.charge_now:
+        return preview
     details = {**_items_param(change), "proration_behavior": _proration_behavior(change)}
-    if change.charge_now and change.proration_date:
+    if change.proration_date:
         details["proration_date"] = change.proration_date
+    now = _preview_at_stripe(subscription, details)
+    return replace(
+        preview,
+        amount_now=now.amount_due,
+        credit_now=max(0, -now.total),
+        proration_date=now.parent.subscription_details.subscription_proration_date,
+    )
+
+
+def _preview_at_stripe(subscription: Subscription, details: dict):
     try:
-        preview = stripe_client().v1.invoices.create_preview(
+        return stripe_client().v1.invoices.create_preview(
             params={"subscription": subscription.stripe_subscription_id, "subscription_details": details}
         )
     except stripe.StripeError as error:
         logger.warning("subscription %s: preview refused: %s", subscription.stripe_subscription_id, error)
         raise SubscriptionChangeFailed(stripe_error_message(error)) from error
-    if change.charge_now:
-        return ChangePreview(
-            change=change,
-            currency=preview.currency,
-            amount_now=preview.amount_due,
-            credit_now=max(0, -preview.total),
-            proration_date=preview.parent.subscription_details.subscription_proration_date,
-        )
-    return ChangePreview(
-        change=change,
-        currency=preview.currency,
-        amount_next=preview.amount_due,
-        next_at=datetime.fromtimestamp(preview.period_end, UTC),
-    )
 
 
 def subscription_change_at_stripe(*, subscription: Subscription, change: PlanChange) -> Subscription:

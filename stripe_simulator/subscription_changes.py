@@ -384,6 +384,8 @@ class SubscriptionChanges:
                     preview=True,
                     billing_reason="upcoming",
                     period=(subscription["items"]["data"][0]["current_period_start"], end),
+                    # The renewal's coupons, as the renewal itself takes them off.
+                    discounts=self.billing._discounts_due(subscription, end),
                 )
                 invoice["created"] = end
             if prorations:

@@ -131,16 +131,6 @@ class Subscription(models.Model):
         """Return what one billing period of the items costs, in minor units, before any discount."""
         return sum(item["unit_amount"] * item["quantity"] for item in self.items)
 
-    def amount_per_period_after(self, change) -> int:
-        """Return what one billing period costs once `change` (a PlanChange) is made: its item at
-        the new price and quantity, the other items (shipping, say) as they are."""
-        others = sum(
-            item["unit_amount"] * item["quantity"]
-            for item in self.items
-            if item.get("stripe_item_id") != change.stripe_item_id
-        )
-        return others + change.amount_per_period
-
     @property
     def items_paid(self) -> list[dict]:
         """The items as the current period was paid for: as they were before the shop lowered the

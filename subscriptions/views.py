@@ -332,8 +332,6 @@ class SubscriptionPlanView(SubscriptionAccessMixin, View):
             "change": change,
             "confirmation": confirmation,
             "manage_path": self.manage_path(subscription),
-            # What each period charges in all once the change is made, shipping included.
-            "period_total": subscription.amount_per_period_after(change),
         }
         return render(request, self.template_name, context)
 

@@ -406,3 +406,24 @@ def test_an_unpaid_pending_update_expires_its_invoice_voided_and_the_plan_unchan
     assert [e.data.object.id for e in receiver.of_type("customer.subscription.pending_update_expired")] == [
         subscription.id
     ]
+
+
+def test_the_preview_of_the_next_period_takes_off_the_coupon_the_renewal_takes_off(
+    sim, client, catalog, big_monthly
+):
+    coupon = client.v1.coupons.create(params={"percent_off": 25, "duration": "forever"})
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START, discounts=[{"coupon": coupon.id}])
+    items = [{"id": item_of(subscription).id, "price": big_monthly.id}]
+
+    preview = client.v1.invoices.create_preview(
+        params={
+            "subscription": subscription.id,
+            "subscription_details": {"items": items, "proration_behavior": "none"},
+        }
+    )
+    change(client, subscription, items=items, proration_behavior="none")
+    advance(client, clock, MARCH_END + DAY)
+
+    renewal = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(subscription.id).latest_invoice)
+    assert (preview.total_discount_amounts[0].amount, preview.amount_due) == (600, 1800)
+    assert renewal.amount_paid == preview.amount_due

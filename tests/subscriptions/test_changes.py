@@ -553,3 +553,36 @@ def test_a_downgrade_then_back_up_in_the_same_period_charges_nothing_for_time_al
     deliver_news(stripe, subscription_id)
     assert [order.amount_total for order in later_orders(subscription_id)] == [1800]
     assert Subscription.objects.get(pk=neighbour.pk).items == neighbour.items
+
+
+IN_BATH = {
+    "address[line1]": "1 High Street",
+    "address[city]": "Bath",
+    "address[postal_code]": "BA1 1AA",
+    "address[state]": "",
+    "address[country]": "GB",
+}
+
+
+def test_the_next_periods_of_an_upgrade_show_what_stripe_will_charge_tax_included(
+    clocked_member, member_subscribes, tea_plan, big_tea, stripe_api, settings
+):
+    settings.STRIPE_AUTOMATIC_TAX = True
+    member, clock = clocked_member
+    stripe = stripe_api()
+    subscription_id = member_subscribes(member, tea_plan, **IN_BATH)
+    record = deliver_news(stripe, subscription_id)
+    start, end = period(stripe, subscription_id)
+    advance(stripe, clock, to=start + (end - start) // 2)
+    client = signed_in(member)
+    change = {"item": record.items[0]["stripe_item_id"], "price": big_tea.pk, "quantity": 1}
+
+    preview = client.get(url("plan", subscription_id), change)
+
+    then = re.search(r'class="change-amount-next">\$(\d+\.\d\d) each period', preview.text).group(1)
+    assert then == "21.60"  # 18.00 and 20 % VAT, as Stripe will charge it
+    confirm(client, subscription_id, preview)
+    advance(stripe, clock, to=end + DAY)
+    deliver_news(stripe, subscription_id)
+    renewal = later_orders(subscription_id)[-1]
+    assert renewal.amount_total == 2160
