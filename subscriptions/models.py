@@ -148,7 +148,7 @@ class Subscription(models.Model):
         return sum(item["unit_amount"] * item["quantity"] for item in self.items_paid)
 
     @property
-    def changes_at_renewal(self) -> list["RenewalChange"]:
+    def changes_at_renewal(self) -> list[RenewalChange]:
         """The items whose plan changes at the next renewal: as paid for now, and as billed then."""
         paid = {item.get("stripe_item_id"): item for item in self.items_paid}
         return [

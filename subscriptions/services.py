@@ -204,11 +204,13 @@ def subscription_change_build(
 ) -> PlanChange:
     """Return the change of one item to the price `price_id` (ours) and `quantity`, checked: a price
     the subscriber may move to (subscriptions.selectors.subscription_plan_options) and a quantity
-    from 1 to 99. An upgrade, or a price of another interval, is charged now; a downgrade from the
-    next period unless the merchant set SUBSCRIPTION_DOWNGRADES_CHARGE_NOW. `proration_date` is
-    the moment its preview counted from (None for a new preview).
+    from 1 to 99. A plan dearer than what this period was paid at, or a price of another interval,
+    is charged now; any other from the next period, unless the merchant set
+    SUBSCRIPTION_DOWNGRADES_CHARGE_NOW. `proration_date` is the moment its preview counted from
+    (None for a new preview).
 
-    Raise SubscriptionNotChangeable when the change is not one the subscriber may make.
+    Raise SubscriptionNotChangeable when the change is not one the subscriber may make: while
+    paused, or charged now while the period paid at a higher plan than Stripe now bills.
     """
     if not subscription.can_change:
         raise SubscriptionNotChangeable("This subscription has ended or is set to end: it cannot be changed.")
