@@ -19,7 +19,11 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from shop.money import format_money
-from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionNotChangeable
+from subscriptions.exceptions import (
+    SubscriptionChangeFailed,
+    SubscriptionNotChangeable,
+    SubscriptionPaymentDeclined,
+)
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_id_from_link
 from subscriptions.models import Subscription
 from subscriptions.selectors import (
@@ -32,6 +36,7 @@ from subscriptions.selectors import (
 from subscriptions.services import (
     ADDRESS_FIELDS,
     MAX_QUANTITY,
+    PAUSED_PLAN_CHANGE_REFUSAL,
     subscription_cancel,
     subscription_change,
     subscription_change_build,
@@ -48,7 +53,7 @@ from subscriptions.services import (
 def _customer_message(error: SubscriptionChangeFailed) -> str:
     """Return what to tell the customer: why the change is not possible, or that Stripe failed
     (Stripe's own words are for staff and the log)."""
-    if isinstance(error, SubscriptionNotChangeable):
+    if isinstance(error, SubscriptionNotChangeable | SubscriptionPaymentDeclined):
         return str(error)
     return SubscriptionChangeFailed.default_message
 
@@ -177,9 +182,10 @@ class SubscriptionPageMixin:
                 for options, held_back in [subscription_plan_choices(subscription=subscription, item=item)]
                 if options
             ]
-            if subscription.can_change
+            if subscription.can_change_plan
             else [],
             "max_quantity": MAX_QUANTITY,
+            "paused_plan_change_refusal": PAUSED_PLAN_CHANGE_REFUSAL,
             "downgrades_charge_now": settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
             "address_form": extra.pop("address_form", None) or AddressForm(initial=initial),
             "today": timezone.localdate(),
@@ -326,8 +332,6 @@ class SubscriptionPlanView(SubscriptionAccessMixin, View):
             "change": change,
             "confirmation": confirmation,
             "manage_path": self.manage_path(subscription),
-            # What each period charges in all once the change is made, shipping included.
-            "period_total": subscription.amount_per_period_after(change),
         }
         return render(request, self.template_name, context)
 
