@@ -64,7 +64,8 @@ UNRULY_TESTS = tests/payments/test_purchase.py tests/payments/test_refunds.py \
 	tests/payments/test_honest_totals.py tests/payments/test_shipping.py \
 	tests/payments/test_reconcile.py tests/staff/test_subscription_refunds.py \
 	tests/staff/test_refunds.py tests/staff/test_refund_edges.py \
-	tests/staff/test_refund_emails.py tests/staff/test_disputes.py
+	tests/staff/test_refund_emails.py tests/staff/test_disputes.py \
+	tests/staff/test_late_payments.py
 
 test: $(BENCH_STAMP) ## Run the whole test suite (browser journeys included), then the payment journeys with unruly webhooks
 	$(PY) -m pytest
