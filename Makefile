@@ -54,10 +54,10 @@ superadmin: migrate ## Create or promote a SUPER_ADMIN (interactive)
 	$(PY) manage.py create_superadmin
 
 # The suites whose simulator delivers webhooks that move money (a checkout paid, discounted, shipped,
-# taxed, renewed, paid by bank transfer, reconciled; refunds, their failures and emails, disputes),
-# run again with the simulator reordering, repeating and retrying its events as Stripe may: about
-# a minute, not a second full run. Each run draws a new seed, printed in pytest's header (and under a
-# failure); replay one with `make test UNRULY_SEED=N`.
+# taxed, renewed, paid by bank transfer, reconciled, paid after it was cancelled; refunds, their
+# failures and emails, disputes), run again with the simulator reordering, repeating and retrying
+# its events as Stripe may: about a minute, not a second full run. Each run draws a new seed,
+# printed in pytest's header (and under a failure); replay one with `make test UNRULY_SEED=N`.
 UNRULY_TESTS = tests/payments/test_purchase.py tests/payments/test_refunds.py \
 	tests/payments/test_renewals.py tests/payments/test_renewal_amounts.py \
 	tests/payments/test_bank_transfers.py tests/payments/test_promotions.py \
