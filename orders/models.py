@@ -112,6 +112,10 @@ class OrderQuerySet(models.QuerySet):
         """Filter orders whose payment the cardholder disputes and the bank has not decided yet."""
         return self.filter(**{f"metadata__{DISPUTE_KEY}__status__in": sorted(Order.OPEN_DISPUTE_STATUSES)})
 
+    def needing_attention(self):
+        """Filter orders carrying notes for staff to look into (orders.services.order_flag_for_staff)."""
+        return self.filter(**{f"metadata__{STAFF_ATTENTION_KEY}__isnull": False})
+
     def with_dispute(self, status: str):
         """Filter orders whose dispute has Stripe's `status` (won, lost, ...)."""
         return self.filter(**{f"metadata__{DISPUTE_KEY}__status": status})

@@ -360,10 +360,35 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
         _order_attach_to_address_owner(order)
         _order_name_its_customer(order)
 
-    _run_steps(order, mark_paid)
+    try:
+        _run_steps(order, mark_paid)
+    except InvalidStatusTransition:
+        _order_flag_paid_after_it_ended(order, details)
+        raise
     if newly_paid:
         transaction.on_commit(partial(order_confirmation_send, order_id=order.pk), robust=True)
     return newly_paid
+
+
+# How a payment that ended unpaid reads in a note for staff.
+_ENDED_PAYMENT_WORDS = {PaymentStatus.CANCELED: "cancelled", PaymentStatus.FAILED: "marked failed"}
+
+
+def _order_flag_paid_after_it_ended(order: Order, details: PaymentDetails) -> None:
+    """Stripe took money for an order whose payment had already ended unpaid: its statuses cannot
+    move back, so staff must refund the money or fulfil the order themselves."""
+    ended = _ENDED_PAYMENT_WORDS.get(order.payment_status)
+    if ended is None:
+        return
+    taken = format_money(details.amount_total, details.currency)
+    payment = details.stripe_payment_intent_id or details.stripe_invoice_id or "unknown"
+    note = (
+        f"Paid after its payment was {ended}: Stripe took {taken} (payment {payment}), but the "
+        f"order stays {order.get_status_display().lower()}. Refund it in Stripe's dashboard, or contact "
+        "the customer and fulfil it by hand."
+    )
+    logger.error("order %s: %s", order.number, note)
+    order_flag_for_staff(order=order, note=note)
 
 
 def _order_name_its_customer(order: Order) -> None:

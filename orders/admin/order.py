@@ -68,6 +68,19 @@ class DisputeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AttentionFilter(admin.SimpleListFilter):
+    title = "needs your attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Notes for staff to look into")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.needing_attention()
+        return queryset
+
+
 class OrderAdminForm(forms.ModelForm):
     """What staff change on an order: which of its notes for staff they have looked into."""
 
@@ -172,6 +185,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         AwaitingFulfilmentFilter,
         PaidWithinFilter,
         DisputeFilter,
+        AttentionFilter,
         "currency",
     ]
     date_hierarchy = "created_at"
