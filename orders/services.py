@@ -21,7 +21,7 @@ from django_mongodb_backend import transaction
 
 from accounts.models import User
 from cart.models import Cart, CartItem
-from cart.selectors import RecurringShipping
+from cart.selectors import OneTimeShipping, RecurringShipping
 from cart.services import cart_submit, cart_thaw
 from catalog.billing import BillingLine, checkout_trial_days, payment_schedule
 from catalog.models import Price, PriceType, Product
@@ -153,19 +153,23 @@ def order_create_from_cart(
     checkout_session_id: str,
     stripe_customer_id: str = "",
     recurring_shipping: RecurringShipping | None = None,
+    one_time_shipping: OneTimeShipping | None = None,
 ) -> tuple[Order, bool]:
     """Create the PENDING order of a Checkout Session, with a snapshot of every line.
 
     `lines` are cart items with `price` and `product` loaded and already checked for sale;
-    `recurring_shipping`, a subscription's shipping, becomes a line of its own, as on Stripe's
-    invoices. Return (order, created): a concurrent checkout of the same cart that created the same
-    session first wins the unique index on the session id, and its order is returned.
+    `recurring_shipping`, a subscription's shipping, and `one_time_shipping`, the shipping of
+    one-time goods beside a subscription, become lines of their own, as on Stripe's invoices.
+    Return (order, created): a concurrent checkout of the same cart that created the same session
+    first wins the unique index on the session id, and its order is returned.
     """
     currency = lines[0].price.currency
     billing_lines = [BillingLine.of_price(line.price, line.quantity) for line in lines]
     trial_days = checkout_trial_days(billing_lines)
     if recurring_shipping is not None:
         billing_lines.append(recurring_shipping.billing_line(trial_period_days=trial_days))
+    if one_time_shipping is not None:
+        billing_lines.append(one_time_shipping.billing_line())
     subtotal = sum(line.amount for line in billing_lines)
     # Like Stripe's first invoice: recurring lines under a trial are not due today.
     schedule = payment_schedule(billing_lines, start=timezone.localdate())
@@ -210,6 +214,18 @@ def order_create_from_cart(
                 recurring_interval=recurring_shipping.interval,
                 recurring_interval_count=recurring_shipping.interval_count,
                 trial_period_days=schedule.trial_days,
+                amount_total=rate.amount,
+            )
+        )
+    if one_time_shipping is not None:
+        rate = one_time_shipping.rate
+        items.append(
+            OrderItem(
+                product_name=f"Shipping: {rate.display_name}",
+                unit_amount=rate.amount,
+                currency=rate.currency,
+                quantity=1,
+                price_type=PriceType.ONE_TIME,
                 amount_total=rate.amount,
             )
         )
