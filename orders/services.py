@@ -31,6 +31,7 @@ from orders.models import (
     BILLING_REASON_KEY,
     CREDITS_KEY,
     DISPUTE_KEY,
+    NOTHING_TO_SHIP_KEY,
     STAFF_ATTENTION_KEY,
     FulfillmentStatus,
     Order,
@@ -142,6 +143,8 @@ class RenewalInvoice:
     # Where the subscriber asked renewals to ship; empty: where the first order shipped.
     shipping_name: str = ""
     shipping_address: dict = field(default_factory=dict)
+    # False when the invoice charged only prorations (a plan change's rest of a period): nothing ships.
+    ships: bool = True
 
 
 def order_create_from_cart(
@@ -236,18 +239,23 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
     """Create the PAID, UNFULFILLED order of a subscription's paid renewal invoice.
 
     The customer and their addresses come from `first_order`, the checkout that started the
-    subscription; the lines, amounts and Stripe ids from the invoice. Return (order, created): the unique
-    index on the invoice id lets one of any number of deliveries create it, and the others get it.
+    subscription; the lines, amounts and Stripe ids from the invoice. An invoice that ships nothing
+    makes a COMPLETED order marked so (NOTHING_TO_SHIP_KEY): it never waits for fulfilment. Return
+    (order, created): the unique index on the invoice id lets one of any number of deliveries
+    create it, and the others get it.
     The receipt goes to the customer once, from whoever created the order.
     """
     existing = Order.objects.filter(stripe_invoice_id=invoice.stripe_invoice_id).first()
     if existing is not None:
         return existing, False
     paid = {
-        "status": OrderStatus.PROCESSING,
+        # Nothing to ship: paid is done.
+        "status": OrderStatus.PROCESSING if invoice.ships else OrderStatus.COMPLETED,
         "payment_status": PaymentStatus.PAID,
     }
     metadata = {BILLING_REASON_KEY: invoice.billing_reason}
+    if not invoice.ships:
+        metadata[NOTHING_TO_SHIP_KEY] = True
     if invoice.credits:
         metadata[CREDITS_KEY] = [{"description": c.description, "amount": c.amount} for c in invoice.credits]
     order = Order(

@@ -226,7 +226,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
                 "fields": [
                     "status",
                     "payment_status",
-                    "fulfillment_status",
+                    "fulfilment",
                     "paid_at",
                     "shipped_at",
                     "carrier",
@@ -260,7 +260,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "updated_at",
         "status",
         "payment_status",
-        "fulfillment_status",
+        "fulfilment",
         "paid_at",
         "shipped_at",
         "carrier",
@@ -391,7 +391,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
 
     @admin.display(description="fulfilment", ordering="fulfillment_status")
     def fulfilment(self, order):
-        return order.get_fulfillment_status_display()
+        return order.get_fulfilment_display()
 
     @admin.display(description="total", ordering="amount_total")
     def total_and_refunded(self, order):
