@@ -13,13 +13,13 @@ from django.core import signing
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from shop.money import format_money
 from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionNotChangeable
+from subscriptions.forms import PauseForm
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_id_from_link
 from subscriptions.models import Subscription
 from subscriptions.selectors import (
@@ -126,10 +126,6 @@ _CONFIRMATION_SALT = "subscriptions.views.change_confirmation"
 _CONFIRMATION_MAX_AGE = 30 * 60
 
 
-class PauseForm(forms.Form):
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-
 class AddressForm(forms.Form):
     name = forms.CharField(max_length=200)
     line1 = forms.CharField(label="Address", max_length=200)
@@ -182,7 +178,7 @@ class SubscriptionPageMixin:
             "max_quantity": MAX_QUANTITY,
             "downgrades_charge_now": settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
             "address_form": extra.pop("address_form", None) or AddressForm(initial=initial),
-            "today": timezone.localdate(),
+            "pause_form": PauseForm(auto_id="pause-%s"),
             "link_days": SUBSCRIPTION_LINK_MAX_AGE.days,
             **extra,
         }
@@ -249,7 +245,7 @@ class SubscriptionPauseView(SubscriptionChangeView):
     def change(self, subscription):
         form = PauseForm(self.request.POST)
         if not form.is_valid():
-            raise SubscriptionNotChangeable("Choose a valid date to restart on, or none.")
+            raise SubscriptionNotChangeable(" ".join(form.errors["until"]))
         return subscription_pause(subscription=subscription, until=form.cleaned_data["until"])
 
     def success_message(self, subscription):
