@@ -21,7 +21,7 @@ from django_mongodb_backend import transaction
 
 from accounts.models import User
 from cart.models import Cart, CartItem
-from cart.selectors import RecurringShipping
+from cart.selectors import OneTimeShipping, RecurringShipping
 from cart.services import cart_submit, cart_thaw
 from catalog.billing import BillingLine, checkout_trial_days, payment_schedule
 from catalog.models import Price, PriceType, Product
@@ -31,6 +31,7 @@ from orders.models import (
     BILLING_REASON_KEY,
     CREDITS_KEY,
     DISPUTE_KEY,
+    NOTHING_TO_SHIP_KEY,
     STAFF_ATTENTION_KEY,
     FulfillmentStatus,
     Order,
@@ -142,6 +143,8 @@ class RenewalInvoice:
     # Where the subscriber asked renewals to ship; empty: where the first order shipped.
     shipping_name: str = ""
     shipping_address: dict = field(default_factory=dict)
+    # False when the invoice charged only prorations (a plan change's rest of a period): nothing ships.
+    ships: bool = True
 
 
 def order_create_from_cart(
@@ -153,19 +156,23 @@ def order_create_from_cart(
     checkout_session_id: str,
     stripe_customer_id: str = "",
     recurring_shipping: RecurringShipping | None = None,
+    one_time_shipping: OneTimeShipping | None = None,
 ) -> tuple[Order, bool]:
     """Create the PENDING order of a Checkout Session, with a snapshot of every line.
 
     `lines` are cart items with `price` and `product` loaded and already checked for sale;
-    `recurring_shipping`, a subscription's shipping, becomes a line of its own, as on Stripe's
-    invoices. Return (order, created): a concurrent checkout of the same cart that created the same
-    session first wins the unique index on the session id, and its order is returned.
+    `recurring_shipping`, a subscription's shipping, and `one_time_shipping`, the shipping of
+    one-time goods beside a subscription, become lines of their own, as on Stripe's invoices.
+    Return (order, created): a concurrent checkout of the same cart that created the same session
+    first wins the unique index on the session id, and its order is returned.
     """
     currency = lines[0].price.currency
     billing_lines = [BillingLine.of_price(line.price, line.quantity) for line in lines]
     trial_days = checkout_trial_days(billing_lines)
     if recurring_shipping is not None:
         billing_lines.append(recurring_shipping.billing_line(trial_period_days=trial_days))
+    if one_time_shipping is not None:
+        billing_lines.append(one_time_shipping.billing_line())
     subtotal = sum(line.amount for line in billing_lines)
     # Like Stripe's first invoice: recurring lines under a trial are not due today.
     schedule = payment_schedule(billing_lines, start=timezone.localdate())
@@ -213,6 +220,18 @@ def order_create_from_cart(
                 amount_total=rate.amount,
             )
         )
+    if one_time_shipping is not None:
+        rate = one_time_shipping.rate
+        items.append(
+            OrderItem(
+                product_name=f"Shipping: {rate.display_name}",
+                unit_amount=rate.amount,
+                currency=rate.currency,
+                quantity=1,
+                price_type=PriceType.ONE_TIME,
+                amount_total=rate.amount,
+            )
+        )
     return _order_insert_once(order, items, twin={"stripe_checkout_session_id": checkout_session_id})
 
 
@@ -220,18 +239,23 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
     """Create the PAID, UNFULFILLED order of a subscription's paid renewal invoice.
 
     The customer and their addresses come from `first_order`, the checkout that started the
-    subscription; the lines, amounts and Stripe ids from the invoice. Return (order, created): the unique
-    index on the invoice id lets one of any number of deliveries create it, and the others get it.
+    subscription; the lines, amounts and Stripe ids from the invoice. An invoice that ships nothing
+    makes a COMPLETED order marked so (NOTHING_TO_SHIP_KEY): it never waits for fulfilment. Return
+    (order, created): the unique index on the invoice id lets one of any number of deliveries
+    create it, and the others get it.
     The receipt goes to the customer once, from whoever created the order.
     """
     existing = Order.objects.filter(stripe_invoice_id=invoice.stripe_invoice_id).first()
     if existing is not None:
         return existing, False
     paid = {
-        "status": OrderStatus.PROCESSING,
+        # Nothing to ship: paid is done.
+        "status": OrderStatus.PROCESSING if invoice.ships else OrderStatus.COMPLETED,
         "payment_status": PaymentStatus.PAID,
     }
     metadata = {BILLING_REASON_KEY: invoice.billing_reason}
+    if not invoice.ships:
+        metadata[NOTHING_TO_SHIP_KEY] = True
     if invoice.credits:
         metadata[CREDITS_KEY] = [{"description": c.description, "amount": c.amount} for c in invoice.credits]
     order = Order(

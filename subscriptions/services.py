@@ -339,7 +339,10 @@ def subscription_pause(*, subscription: Subscription, until: date | None) -> Sub
     if until is not None:
         resumes_at = datetime.combine(until, time.min, tzinfo=timezone.get_current_timezone())
         if resumes_at <= timezone.now():
-            raise SubscriptionNotChangeable("Choose a date after today to restart on.")
+            # Its day has begun: Stripe would resume at once.
+            raise SubscriptionNotChangeable(
+                "Choose a date after today: billing and deliveries restart at the start of that day."
+            )
     changed = payment_gateway().subscription_pause(subscription=subscription, resumes_at=resumes_at)
     logger.info(
         "subscription %s: paused until %s", subscription.stripe_subscription_id, resumes_at or "resumed"

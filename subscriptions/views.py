@@ -13,7 +13,6 @@ from django.core import signing
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -24,6 +23,7 @@ from subscriptions.exceptions import (
     SubscriptionNotChangeable,
     SubscriptionPaymentDeclined,
 )
+from subscriptions.forms import PauseForm
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_id_from_link
 from subscriptions.models import Subscription
 from subscriptions.selectors import (
@@ -131,10 +131,6 @@ _CONFIRMATION_SALT = "subscriptions.views.change_confirmation"
 _CONFIRMATION_MAX_AGE = 30 * 60
 
 
-class PauseForm(forms.Form):
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-
 class AddressForm(forms.Form):
     name = forms.CharField(max_length=200)
     line1 = forms.CharField(label="Address", max_length=200)
@@ -188,7 +184,7 @@ class SubscriptionPageMixin:
             "paused_plan_change_refusal": PAUSED_PLAN_CHANGE_REFUSAL,
             "downgrades_charge_now": settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
             "address_form": extra.pop("address_form", None) or AddressForm(initial=initial),
-            "today": timezone.localdate(),
+            "pause_form": PauseForm(auto_id="pause-%s"),
             "link_days": SUBSCRIPTION_LINK_MAX_AGE.days,
             **extra,
         }
@@ -255,7 +251,7 @@ class SubscriptionPauseView(SubscriptionChangeView):
     def change(self, subscription):
         form = PauseForm(self.request.POST)
         if not form.is_valid():
-            raise SubscriptionNotChangeable("Choose a valid date to restart on, or none.")
+            raise SubscriptionNotChangeable(" ".join(form.errors["until"]))
         return subscription_pause(subscription=subscription, until=form.cleaned_data["until"])
 
     def success_message(self, subscription):

@@ -240,7 +240,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
                 "fields": [
                     "status",
                     "payment_status",
-                    "fulfillment_status",
+                    "fulfilment",
                     "paid_at",
                     "shipped_at",
                     "carrier",
@@ -274,7 +274,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "updated_at",
         "status",
         "payment_status",
-        "fulfillment_status",
+        "fulfilment",
         "paid_at",
         "shipped_at",
         "carrier",
@@ -405,7 +405,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
 
     @admin.display(description="fulfilment", ordering="fulfillment_status")
     def fulfilment(self, order):
-        return order.get_fulfillment_status_display()
+        return order.get_fulfilment_display()
 
     @admin.display(description="total", ordering="amount_total")
     def total_and_refunded(self, order):
