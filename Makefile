@@ -53,16 +53,23 @@ stop: install ## Stop the background worker, Stripe simulator and embedded datab
 superadmin: migrate ## Create or promote a SUPER_ADMIN (interactive)
 	$(PY) manage.py create_superadmin
 
-# The payment and subscription journeys whose webhooks the simulator delivers (a checkout paid,
-# refunded, renewed, taxed and discounted, paid by bank transfer), run again with the simulator
-# reordering, repeating and retrying its events as Stripe may: about 40 s, not a second full run.
+# The suites whose simulator delivers webhooks that move money (a checkout paid, discounted, shipped,
+# taxed, renewed, paid by bank transfer, reconciled, paid after it was cancelled; refunds, their
+# failures and emails, disputes), run again with the simulator reordering, repeating and retrying
+# its events as Stripe may: about a minute, not a second full run. Each run draws a new seed,
+# printed in pytest's header (and under a failure); replay one with `make test UNRULY_SEED=N`.
 UNRULY_TESTS = tests/payments/test_purchase.py tests/payments/test_refunds.py \
 	tests/payments/test_renewals.py tests/payments/test_renewal_amounts.py \
-	tests/payments/test_bank_transfers.py tests/staff/test_subscription_refunds.py
+	tests/payments/test_bank_transfers.py tests/payments/test_promotions.py \
+	tests/payments/test_honest_totals.py tests/payments/test_shipping.py \
+	tests/payments/test_reconcile.py tests/staff/test_subscription_refunds.py \
+	tests/staff/test_refunds.py tests/staff/test_refund_edges.py \
+	tests/staff/test_refund_emails.py tests/staff/test_disputes.py \
+	tests/staff/test_late_payments.py
 
 test: $(BENCH_STAMP) ## Run the whole test suite (browser journeys included), then the payment journeys with unruly webhooks
 	$(PY) -m pytest
-	$(PY) -m pytest --stripe-delivery=unruly $(UNRULY_TESTS)
+	$(PY) -m pytest --stripe-delivery=unruly $(if $(UNRULY_SEED),--stripe-delivery-seed=$(UNRULY_SEED)) $(UNRULY_TESTS)
 
 test-fast: $(BENCH_STAMP) ## Run the suite without the browser journeys
 	$(PY) -m pytest -m "not e2e"

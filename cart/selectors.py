@@ -41,6 +41,17 @@ class RecurringShipping:
 
 
 @dataclass(frozen=True)
+class OneTimeShipping:
+    """The shipping of physical one-time goods bought beside a subscription that ships nothing:
+    charged once, as a line of the first invoice (a subscription checkout takes no shipping options)."""
+
+    rate: ShippingRate
+
+    def billing_line(self) -> BillingLine:
+        return BillingLine(unit_amount=self.rate.amount, quantity=1, currency=self.rate.currency)
+
+
+@dataclass(frozen=True)
 class CartTotals:
     subtotal: int
     item_count: int
@@ -53,6 +64,8 @@ class CartTotals:
     trials_dropped: tuple[str, ...] = ()
     # Shipping of a subscription with physical goods: billed every period with it.
     recurring_shipping: RecurringShipping | None = None
+    # Shipping of physical one-time goods beside a subscription of none: billed once.
+    one_time_shipping: OneTimeShipping | None = None
 
     @property
     def mixes_billing_intervals(self) -> bool:
@@ -152,6 +165,9 @@ def cart_totals(cart: Cart | None, lines: list[CartItem]) -> CartTotals:
     if shipping is not None:
         # Shipping shares the checkout's trial: the whole subscription is free until it ends.
         billing_lines.append(shipping.billing_line(trial_period_days=checkout_trial_days(billing_lines)))
+    once = cart_one_time_shipping(available)
+    if once is not None:
+        billing_lines.append(once.billing_line())
     schedule = payment_schedule(billing_lines, start=timezone.localdate())
     return CartTotals(
         subtotal=sum(line.line_total for line in available),
@@ -165,26 +181,41 @@ def cart_totals(cart: Cart | None, lines: list[CartItem]) -> CartTotals:
             if line.price.is_recurring and line.price.trial_period_days and not schedule.trial_days
         ),
         recurring_shipping=shipping,
+        one_time_shipping=once,
     )
 
 
 def cart_recurring_shipping(lines: list[CartItem]) -> RecurringShipping | None:
     """Return the shipping a subscription checkout of `lines` bills every period: the cheapest
-    active rate in their currency when a subscription is bought with physical goods; else None."""
-    recurring = [line.price for line in lines if line.price.is_recurring]
-    if not recurring or not any(line.product.requires_shipping for line in lines):
+    active rate in their currency when a subscribed product ships; else None."""
+    recurring = [line for line in lines if line.price.is_recurring]
+    if not any(line.product.requires_shipping for line in recurring):
         return None
-    rates = ShippingRate.objects.filter(active=True, currency=recurring[0].currency).order_by(
-        "amount", "display_name"
-    )
-    rate = next((rate for rate in rates if not row_awaits_push(rate)), None)
+    rate = _cheapest_shipping_rate(recurring[0].price.currency)
     if rate is None:
         return None
     return RecurringShipping(
         rate=rate,
-        interval=recurring[0].recurring_interval,
-        interval_count=recurring[0].recurring_interval_count,
+        interval=recurring[0].price.recurring_interval,
+        interval_count=recurring[0].price.recurring_interval_count,
     )
+
+
+def cart_one_time_shipping(lines: list[CartItem]) -> OneTimeShipping | None:
+    """Return the shipping a subscription checkout of `lines` bills once: the cheapest active rate
+    when only one-time goods ship (a subscription that ships bills it every period instead); else None."""
+    recurring = [line for line in lines if line.price.is_recurring]
+    if not recurring or any(line.product.requires_shipping for line in recurring):
+        return None
+    if not any(line.product.requires_shipping for line in lines):
+        return None
+    rate = _cheapest_shipping_rate(recurring[0].price.currency)
+    return OneTimeShipping(rate=rate) if rate is not None else None
+
+
+def _cheapest_shipping_rate(currency: str) -> ShippingRate | None:
+    rates = ShippingRate.objects.filter(active=True, currency=currency).order_by("amount", "display_name")
+    return next((rate for rate in rates if not row_awaits_push(rate)), None)
 
 
 def cart_item_count_for_request(request) -> int:

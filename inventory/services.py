@@ -137,7 +137,11 @@ def stock_take_for_paid_order(*, order_number: str, lines: list[StockLine]) -> l
 
 def stock_take_for_renewal(*, order: Order) -> list[str]:
     """Take the units of a paid renewal order of a physical subscription; Stripe has charged it, so
-    it is never refused: lines with no stock make it a backorder, flagged for staff. Return their names."""
+    it is never refused: lines with no stock make it a backorder, flagged for staff. Return their names.
+
+    An order nothing ships for (a plan change's rest of a period) takes nothing."""
+    if not order.needs_fulfilment:
+        return []
     items = list(OrderItem.objects.filter(order=order, price__isnull=False).select_related("price"))
     short = stock_take_for_paid_order(
         order_number=order.number,

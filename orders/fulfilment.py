@@ -50,6 +50,8 @@ def fulfilment_refusal(order: Order, new_status: str) -> str | None:
     None for a legal move and for a repeat (the order already has `new_status`).
     """
     moving = f"Order {order.number} can't be marked {FulfillmentStatus(new_status).label.lower()}"
+    if not order.needs_fulfilment:
+        return f"{moving}: nothing ships for it (it charges a plan change; the renewals ship the plan)."
     if new_status in _NEEDS_PAYMENT and not order.is_paid:
         payment = order.get_payment_status_display().lower()
         return f"{moving}: it isn't paid (its payment is {payment}). Only paid orders are packed and shipped."

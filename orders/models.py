@@ -98,11 +98,11 @@ class OrderQuerySet(models.QuerySet):
         return self.paid_like().filter(paid_at__gte=moment)
 
     def awaiting_fulfilment(self):
-        """Filter paid orders not shipped yet, packed (FULFILLED) or not."""
+        """Filter paid orders not shipped yet, packed (FULFILLED) or not, that have goods to ship."""
         return self.filter(
             payment_status__in=Order.REFUNDABLE_STATUSES,
             fulfillment_status__in=Order.AWAITING_FULFILMENT_STATUSES,
-        )
+        ).exclude(**{f"metadata__{NOTHING_TO_SHIP_KEY}": True})
 
     def not_cancelled(self):
         """Leave out the checkouts that ended unpaid."""
@@ -111,6 +111,10 @@ class OrderQuerySet(models.QuerySet):
     def with_open_dispute(self):
         """Filter orders whose payment the cardholder disputes and the bank has not decided yet."""
         return self.filter(**{f"metadata__{DISPUTE_KEY}__status__in": sorted(Order.OPEN_DISPUTE_STATUSES)})
+
+    def needing_attention(self):
+        """Filter orders carrying notes for staff to look into (orders.services.order_flag_for_staff)."""
+        return self.filter(**{f"metadata__{STAFF_ATTENTION_KEY}__isnull": False})
 
     def with_dispute(self, status: str):
         """Filter orders whose dispute has Stripe's `status` (won, lost, ...)."""
@@ -126,6 +130,9 @@ BILLING_REASON_KEY = "billing_reason"
 # The key, in an order's metadata, of the credits its invoice took off for unused time: a list of
 # {"description": Stripe's wording, "amount": minor units}. They are no discount: nothing was offered.
 CREDITS_KEY = "credits"
+# The key, in an order's metadata, set (True) on an order nothing ships for: a plan change's charge
+# for the rest of a period (the renewals ship the plan). Its fulfilment status stays as created.
+NOTHING_TO_SHIP_KEY = "nothing_to_ship"
 
 
 def _new_order_number():
@@ -248,6 +255,15 @@ class Order(models.Model):
     def is_plan_change(self):
         """Whether the order records the charge of a subscription's plan change rather than a renewal."""
         return self.is_renewal and self.metadata.get(BILLING_REASON_KEY) == "subscription_update"
+
+    @property
+    def needs_fulfilment(self) -> bool:
+        """Whether goods ship for the order: not for a plan change's charge for the rest of a period."""
+        return not self.metadata.get(NOTHING_TO_SHIP_KEY)
+
+    def get_fulfilment_display(self) -> str:
+        """Return the fulfilment status in words, "Nothing to ship" for an order nothing ships for."""
+        return self.get_fulfillment_status_display() if self.needs_fulfilment else "Nothing to ship"
 
     @property
     def credits(self) -> list[dict]:

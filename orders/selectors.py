@@ -105,6 +105,11 @@ def order_count_open_disputes() -> int:
     return Order.objects.with_open_dispute().count()
 
 
+def order_count_needing_attention() -> int:
+    """Return how many orders carry notes for staff to look into."""
+    return Order.objects.needing_attention().count()
+
+
 def order_staff_notes(order: Order) -> list[str]:
     """Return the notes put on the order for staff to look into (orders.services.order_flag_for_staff)."""
     return list((order.metadata or {}).get(STAFF_ATTENTION_KEY) or [])

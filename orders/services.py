@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cart.models import Cart, CartItem
-from cart.selectors import RecurringShipping
+from cart.selectors import OneTimeShipping, RecurringShipping
 from cart.services import cart_submit, cart_thaw
 from catalog.billing import BillingLine, checkout_trial_days, payment_schedule
 from catalog.models import Price, PriceType, Product
@@ -29,6 +29,7 @@ from orders.models import (
     BILLING_REASON_KEY,
     CREDITS_KEY,
     DISPUTE_KEY,
+    NOTHING_TO_SHIP_KEY,
     STAFF_ATTENTION_KEY,
     FulfillmentStatus,
     Order,
@@ -141,6 +142,8 @@ class RenewalInvoice:
     # Where the subscriber asked renewals to ship; empty: where the first order shipped.
     shipping_name: str = ""
     shipping_address: dict = field(default_factory=dict)
+    # False when the invoice charged only prorations (a plan change's rest of a period): nothing ships.
+    ships: bool = True
 
 
 def order_create_from_cart(
@@ -152,19 +155,23 @@ def order_create_from_cart(
     checkout_session_id: str,
     stripe_customer_id: str = "",
     recurring_shipping: RecurringShipping | None = None,
+    one_time_shipping: OneTimeShipping | None = None,
 ) -> tuple[Order, bool]:
     """Create the PENDING order of a Checkout Session, with a snapshot of every line.
 
     `lines` are cart items with `price` and `product` loaded and already checked for sale;
-    `recurring_shipping`, a subscription's shipping, becomes a line of its own, as on Stripe's
-    invoices. Return (order, created): a concurrent checkout of the same cart that created the same
-    session first wins the unique index on the session id, and its order is returned.
+    `recurring_shipping`, a subscription's shipping, and `one_time_shipping`, the shipping of
+    one-time goods beside a subscription, become lines of their own, as on Stripe's invoices.
+    Return (order, created): a concurrent checkout of the same cart that created the same session
+    first wins the unique index on the session id, and its order is returned.
     """
     currency = lines[0].price.currency
     billing_lines = [BillingLine.of_price(line.price, line.quantity) for line in lines]
     trial_days = checkout_trial_days(billing_lines)
     if recurring_shipping is not None:
         billing_lines.append(recurring_shipping.billing_line(trial_period_days=trial_days))
+    if one_time_shipping is not None:
+        billing_lines.append(one_time_shipping.billing_line())
     subtotal = sum(line.amount for line in billing_lines)
     # Like Stripe's first invoice: recurring lines under a trial are not due today.
     schedule = payment_schedule(billing_lines, start=timezone.localdate())
@@ -212,6 +219,18 @@ def order_create_from_cart(
                 amount_total=rate.amount,
             )
         )
+    if one_time_shipping is not None:
+        rate = one_time_shipping.rate
+        items.append(
+            OrderItem(
+                product_name=f"Shipping: {rate.display_name}",
+                unit_amount=rate.amount,
+                currency=rate.currency,
+                quantity=1,
+                price_type=PriceType.ONE_TIME,
+                amount_total=rate.amount,
+            )
+        )
     return _order_insert_once(order, items, twin={"stripe_checkout_session_id": checkout_session_id})
 
 
@@ -219,19 +238,24 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
     """Create the PAID, UNFULFILLED order of a subscription's paid renewal invoice.
 
     The customer and their addresses come from `first_order`, the checkout that started the
-    subscription; the lines, amounts and Stripe ids from the invoice. Return (order, created): the unique
-    index on the invoice id lets one of any number of deliveries create it, and the others get it.
-    Every delivery asks for the receipt (a delivery whose email failed is retried); its key sends it once.
+    subscription; the lines, amounts and Stripe ids from the invoice. An invoice that ships nothing
+    makes a COMPLETED order marked so (NOTHING_TO_SHIP_KEY): it never waits for fulfilment. Return
+    (order, created): the unique index on the invoice id lets one of any number of deliveries
+    create it, and the others get it. Every delivery asks for the receipt (a delivery whose email
+    failed is retried); its key sends it once.
     """
     existing = Order.objects.filter(stripe_invoice_id=invoice.stripe_invoice_id).first()
     if existing is not None:
         _order_confirmation_owed(existing)
         return existing, False
     paid = {
-        "status": OrderStatus.PROCESSING,
+        # Nothing to ship: paid is done.
+        "status": OrderStatus.PROCESSING if invoice.ships else OrderStatus.COMPLETED,
         "payment_status": PaymentStatus.PAID,
     }
     metadata = {BILLING_REASON_KEY: invoice.billing_reason}
+    if not invoice.ships:
+        metadata[NOTHING_TO_SHIP_KEY] = True
     if invoice.credits:
         metadata[CREDITS_KEY] = [{"description": c.description, "amount": c.amount} for c in invoice.credits]
     order = Order(
@@ -359,7 +383,11 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
         _order_attach_to_address_owner(order)
         _order_name_its_customer(order)
 
-    _run_steps(order, mark_paid)
+    try:
+        _run_steps(order, mark_paid)
+    except InvalidStatusTransition:
+        _order_flag_paid_after_it_ended(order, details)
+        raise
     _order_confirmation_owed(order)
     return newly_paid
 
@@ -369,6 +397,27 @@ def _order_confirmation_owed(order: Order) -> None:
     # was queued. Within the key's lifetime, so the ask never sends it twice.
     if order.payment_status in Order.PAID_LIKE_STATUSES and mail_key_kept(since=order.paid_at):
         order_confirmation_send(order_id=order.pk)
+
+
+# How a payment that ended unpaid reads in a note for staff.
+_ENDED_PAYMENT_WORDS = {PaymentStatus.CANCELED: "cancelled", PaymentStatus.FAILED: "marked failed"}
+
+
+def _order_flag_paid_after_it_ended(order: Order, details: PaymentDetails) -> None:
+    """Stripe took money for an order whose payment had already ended unpaid: its statuses cannot
+    move back, so staff must refund the money or fulfil the order themselves."""
+    ended = _ENDED_PAYMENT_WORDS.get(order.payment_status)
+    if ended is None:
+        return
+    taken = format_money(details.amount_total, details.currency)
+    payment = details.stripe_payment_intent_id or details.stripe_invoice_id or "unknown"
+    note = (
+        f"Paid after its payment was {ended}: Stripe took {taken} (payment {payment}), but the "
+        f"order stays {order.get_status_display().lower()}. Refund it in Stripe's dashboard, or contact "
+        "the customer and fulfil it by hand."
+    )
+    logger.error("order %s: %s", order.number, note)
+    order_flag_for_staff(order=order, note=note)
 
 
 def _order_name_its_customer(order: Order) -> None:

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from cart.models import Cart, CartStatus
-from cart.selectors import cart_lines, cart_recurring_shipping
+from cart.selectors import cart_lines, cart_one_time_shipping, cart_recurring_shipping
 from cart.services import cart_freeze, cart_thaw
 from catalog.billing import BillingLine, checkout_trial_days
 from inventory.exceptions import NotEnoughStock
@@ -40,7 +40,7 @@ from payments.exceptions import (
     PaymentProviderUnavailable,
     PriceNotInStripe,
 )
-from payments.shipping import checkout_shipping_rate_ids
+from payments.shipping import checkout_shipping_rate_ids, one_time_shipping_key, one_time_shipping_line_item
 from payments.stripe_client import stripe_client
 from payments.subscriptions import subscription_shipping_key, subscription_shipping_line_item
 
@@ -96,13 +96,18 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
             customer_id = ""
         shipping_rate_ids = _shipping_rate_ids(lines)
         recurring_shipping = cart_recurring_shipping(lines)
+        one_time_shipping = cart_one_time_shipping(lines)
         key = _checkout_key(
             cart,
             lines,
             customer_id,
             success_url,
             cancel_url,
-            [*shipping_rate_ids, *subscription_shipping_key(shipping=recurring_shipping)],
+            [
+                *shipping_rate_ids,
+                *subscription_shipping_key(shipping=recurring_shipping),
+                *one_time_shipping_key(shipping=one_time_shipping),
+            ],
         )
         number = "ORD-" + key[:12].upper()
         trial_days = checkout_trial_days(BillingLine.of_price(line.price, line.quantity) for line in lines)
@@ -120,6 +125,7 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
                 cancel_url=cancel_url,
                 shipping_rate_ids=shipping_rate_ids,
                 recurring_shipping=recurring_shipping,
+                one_time_shipping=one_time_shipping,
                 expires_at=expires_at,
             )
         except BaseException:
@@ -140,6 +146,7 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         checkout_session_id=session.id,
         stripe_customer_id=customer_id,
         recurring_shipping=recurring_shipping,
+        one_time_shipping=one_time_shipping,
     )
     _checkout_freeze_cart(cart=cart, order=order, lines=lines)
     return CheckoutStarted(order=order, url=session.url)
@@ -274,8 +281,8 @@ def _requires_shipping(lines: list) -> bool:
 
 def _shipping_rate_ids(lines: list) -> list[str]:
     """Return the Stripe shipping rates to offer: none for an all-digital cart or a subscription."""
-    # Checkout's shipping options are a one-time charge of a payment; a subscription's shipping is
-    # a recurring line of its own (cart_recurring_shipping).
+    # Checkout's shipping options are a one-time charge of a payment; a subscription checkout's
+    # shipping is a line of its own: recurring (cart_recurring_shipping) or once (cart_one_time_shipping).
     if not _requires_shipping(lines) or any(line.price.is_recurring for line in lines):
         return []
     return checkout_shipping_rate_ids(currency=lines[0].price.currency)
@@ -309,6 +316,7 @@ def _stripe_session_create(
     shipping_rate_ids,
     expires_at,
     recurring_shipping=None,
+    one_time_shipping=None,
 ) -> stripe.checkout.Session:
     recurring = any(line.price.is_recurring for line in lines)
     metadata = {"order_number": number, "cart_id": str(cart.pk)}
@@ -339,6 +347,8 @@ def _stripe_session_create(
         params["automatic_tax"] = {"enabled": True}
     if recurring_shipping is not None:
         params["line_items"].append(subscription_shipping_line_item(shipping=recurring_shipping))
+    if one_time_shipping is not None:
+        params["line_items"].append(one_time_shipping_line_item(shipping=one_time_shipping))
     if recurring:
         params["subscription_data"] = {"metadata": {"order_number": number}}
         if trial_days:

@@ -84,6 +84,8 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
             credits=credits,
             shipping_name=subscription.shipping_name if subscription else "",
             shipping_address=subscription.shipping_address if subscription else {},
+            # The rest of a period at a new plan ships nothing: the renewals ship the plan.
+            ships=not all(_is_proration(line) for line in charged),
         ),
     )
     # Again on a repeat: taking stock is idempotent, and completes a run cut short.
@@ -123,8 +125,7 @@ def _renewal_line(line) -> RenewalLine:
     )
     quantity = line.quantity or 1
     unit_amount = line.pricing.unit_amount_decimal if line.pricing else None
-    details = line.parent.subscription_item_details if line.parent else None
-    if details is not None and details.proration:
+    if _is_proration(line):
         # The rest of a period at a new plan: its price is the prorated amount, named as Stripe words it.
         return _proration_line(line, price, price_id)
     if price is not None:
@@ -146,6 +147,11 @@ def _renewal_line(line) -> RenewalLine:
         price=price,
         product=price.product if price is not None else None,
     )
+
+
+def _is_proration(line) -> bool:
+    details = line.parent.subscription_item_details if line.parent else None
+    return details is not None and bool(details.proration)
 
 
 def _proration_line(line, price: Price | None, price_id: str) -> RenewalLine:

@@ -13,6 +13,7 @@ import logging
 
 import stripe
 
+from cart.selectors import OneTimeShipping
 from catalog.exceptions import StripeSyncFailed
 from catalog.models import ShippingRate
 from catalog.selectors import row_awaits_push
@@ -23,6 +24,7 @@ from payments.stripe_client import (
     stripe_create_for_row,
     stripe_error_message,
 )
+from subscriptions.services import SHIPPING_METADATA_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,30 @@ def checkout_shipping_rate_ids(*, currency: str) -> list[str]:
     )
     offered = [rate for rate in rates if not row_awaits_push(rate)][:STRIPE_MAX_SHIPPING_OPTIONS]
     return [rate.stripe_shipping_rate_id or _create(stripe_client(), rate) for rate in offered]
+
+
+def one_time_shipping_line_item(*, shipping: OneTimeShipping) -> dict:
+    """The checkout line that bills the shipping of one-time goods bought beside a subscription:
+    a one-time line of the first invoice only, named as the recurring one is."""
+    rate = shipping.rate
+    return {
+        "price_data": {
+            "currency": rate.currency,
+            "unit_amount": rate.amount,
+            "product_data": {
+                "name": f"Shipping: {rate.display_name}",
+                "metadata": {SHIPPING_METADATA_KEY: str(rate.pk)},
+            },
+        },
+        "quantity": 1,
+    }
+
+
+def one_time_shipping_key(*, shipping: OneTimeShipping | None) -> list[str]:
+    """What of the one-time shipping makes a checkout a new one (a changed rate)."""
+    if shipping is None:
+        return []
+    return [f"one-time-shipping={shipping.rate.pk}:{shipping.rate.amount}:{shipping.rate.display_name}"]
 
 
 def shipping_rate_terms(shipping_rate: ShippingRate) -> tuple:

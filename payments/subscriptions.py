@@ -7,6 +7,7 @@ current state.
 """
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import stripe
@@ -16,7 +17,7 @@ from payments.exceptions import EventIgnored
 from payments.stripe_client import stripe_client, stripe_error_message
 from payments.stripe_objects import event_object_from_stripe, stripe_object_retrieve
 from subscriptions.emails import subscription_invoice_unpaid_send, subscription_trial_ending_send
-from subscriptions.exceptions import SubscriptionChangeFailed
+from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionPaymentDeclined
 from subscriptions.models import Subscription, SubscriptionEmailKind
 from subscriptions.plan_changes import ChangePreview, PlanChange
 from subscriptions.services import SHIPPING_METADATA_KEY, subscription_apply_stripe
@@ -66,40 +67,64 @@ def subscription_resume_at_stripe(*, subscription: Subscription) -> Subscription
 
 def subscription_preview_change_at_stripe(*, subscription: Subscription, change: PlanChange) -> ChangePreview:
     """Ask Stripe's invoice preview what `change` costs: charged now (an upgrade, or any change
-    when `change.charge_now`) or billed from the next period on."""
+    when `change.charge_now`), and what each period is billed from the next one on (tax and
+    discounts as Stripe will apply them)."""
+    # Without prorations the preview is the next renewal's invoice at the new terms.
+    next_period = _preview_at_stripe(subscription, {**_items_param(change), "proration_behavior": "none"})
+    preview = ChangePreview(
+        change=change,
+        currency=next_period.currency,
+        amount_next=next_period.amount_due,
+        next_at=datetime.fromtimestamp(next_period.period_end, UTC),
+    )
+    if not change.charge_now:
+        return preview
     details = {**_items_param(change), "proration_behavior": _proration_behavior(change)}
-    if change.charge_now and change.proration_date:
+    if change.proration_date:
         details["proration_date"] = change.proration_date
+    now = _preview_at_stripe(subscription, details)
+    return replace(
+        preview,
+        amount_now=now.amount_due,
+        credit_now=max(0, -now.total),
+        proration_date=now.parent.subscription_details.subscription_proration_date,
+    )
+
+
+def _preview_at_stripe(subscription: Subscription, details: dict):
     try:
-        preview = stripe_client().v1.invoices.create_preview(
+        return stripe_client().v1.invoices.create_preview(
             params={"subscription": subscription.stripe_subscription_id, "subscription_details": details}
         )
     except stripe.StripeError as error:
         logger.warning("subscription %s: preview refused: %s", subscription.stripe_subscription_id, error)
         raise SubscriptionChangeFailed(stripe_error_message(error)) from error
-    if change.charge_now:
-        return ChangePreview(
-            change=change,
-            currency=preview.currency,
-            amount_now=preview.amount_due,
-            credit_now=max(0, -preview.total),
-            proration_date=preview.parent.subscription_details.subscription_proration_date,
-        )
-    return ChangePreview(
-        change=change,
-        currency=preview.currency,
-        amount_next=preview.amount_due,
-        next_at=datetime.fromtimestamp(preview.period_end, UTC),
-    )
 
 
 def subscription_change_at_stripe(*, subscription: Subscription, change: PlanChange) -> Subscription:
     """Change the item's price or quantity at Stripe, prorated and charged now (`charge_now`) or
-    from the next period; apply Stripe's answer to the record."""
+    from the next period; apply Stripe's answer to the record.
+
+    A change charged now is made only if its invoice is paid (Stripe's pending updates): raise
+    SubscriptionPaymentDeclined when it was not, the subscription as it was.
+    """
     params = {**_items_param(change), "proration_behavior": _proration_behavior(change), "expand": _EXPAND}
-    if change.charge_now and change.proration_date:
-        params["proration_date"] = change.proration_date
-    return _update_at_stripe(subscription, params, "change")
+    if change.charge_now:
+        # Stripe's default applies the change even when the charge is declined, leaving it unpaid.
+        params["payment_behavior"] = "pending_if_incomplete"
+        if change.proration_date:
+            params["proration_date"] = change.proration_date
+    changed = _stripe_update(subscription, params, "change")
+    record = subscription_apply_stripe(data=changed)
+    if changed.get("pending_update"):
+        # Stripe voids its invoice and drops the change when it expires, unless the customer pays it.
+        logger.info(
+            "subscription %s: change declined, waits unapplied until %s",
+            subscription.stripe_subscription_id,
+            changed["pending_update"].get("expires_at"),
+        )
+        raise SubscriptionPaymentDeclined()
+    return record
 
 
 def subscription_pause_at_stripe(*, subscription: Subscription, resumes_at: datetime | None) -> Subscription:
@@ -117,12 +142,17 @@ def subscription_unpause_at_stripe(*, subscription: Subscription) -> Subscriptio
 
 
 def _update_at_stripe(subscription: Subscription, params: dict, what: str) -> Subscription:
+    return subscription_apply_stripe(data=_stripe_update(subscription, params, what))
+
+
+def _stripe_update(subscription: Subscription, params: dict, what: str) -> dict:
+    """Update the subscription at Stripe; answer Stripe's subscription."""
     try:
         changed = stripe_client().v1.subscriptions.update(subscription.stripe_subscription_id, params=params)
     except stripe.StripeError as error:
         logger.warning("subscription %s: %s refused: %s", subscription.stripe_subscription_id, what, error)
         raise SubscriptionChangeFailed(stripe_error_message(error)) from error
-    return subscription_apply_stripe(data=changed.to_dict())
+    return changed.to_dict()
 
 
 def _items_param(change: PlanChange) -> dict:
@@ -219,6 +249,11 @@ def _invoice_unpaid_notify(event: dict, *, kind: str) -> None:
     voided since or the subscription ended."""
     invoice = event_object_from_stripe(event)
     subscription = subscription_sync(stripe_subscription_id=invoice_subscription_id(invoice))
+    if invoice.get("billing_reason") == "subscription_update":
+        # A plan change charged now and declined: the customer was told on the page, and the
+        # change waits unapplied (Stripe's pending update) until it is paid or expires.
+        logger.info("invoice %s of a plan change is unpaid: no %s email", invoice["id"], kind)
+        return
     if invoice.get("status") != "open" or not subscription.is_live:
         # Paid or voided since, or the subscription ended: a new card or a confirmation would change nothing.
         logger.info("invoice %s is %s: no %s email", invoice["id"], invoice.get("status"), kind)

@@ -126,6 +126,9 @@ class Billing:
             due.append(
                 (trial_end - _TRIAL_WILL_END_DAYS * _DAY, 1, lambda: self._trial_will_end(subscription))
             )
+        pending = subscription["pending_update"]
+        if pending:
+            due.append((pending["expires_at"], 0, lambda: self._expire_pending_update(subscription)))
         end = period_end(subscription)
         cancel_at = subscription["cancel_at"]
         if cancel_at is not None and cancel_at <= end:
@@ -469,6 +472,46 @@ class Billing:
         pending = self.store.internal.setdefault("pending_invoice_lines", {})
         return pending.setdefault(subscription_id, [])
 
+    def updates_if_paid(self) -> dict[str, dict]:
+        """Invoice id -> the subscription changes applied once it is paid (a pending update)."""
+        return self.store.internal.setdefault("updates_if_paid", {})
+
+    def _apply_update_paid_for(self, invoice: dict) -> None:
+        changes = self.updates_if_paid().pop(invoice["id"], None)
+        if changes is None:
+            return
+        subscription = self.store.get("subscription", _subscription_id(invoice))
+        was_pending = subscription["pending_update"] is not None
+        self.store.update(subscription, {**changes, "pending_update": None}, "customer.subscription.updated")
+        if was_pending:
+            self.store.emit("customer.subscription.pending_update_applied", subscription)
+
+    def _expire_pending_update(self, subscription: dict) -> None:
+        """Nobody paid for the pending update in time: its invoice is voided and it is dropped."""
+        for invoice_id in [i for i in self.updates_if_paid() if self._bills(i, subscription)]:
+            del self.updates_if_paid()[invoice_id]
+            invoice = self.store.get("invoice", invoice_id)
+            if invoice["status"] == "open":
+                self._void(invoice)
+        self.store.update(subscription, {"pending_update": None}, "customer.subscription.updated")
+        self.store.emit("customer.subscription.pending_update_expired", subscription)
+
+    def _bills(self, invoice_id: str, subscription: dict) -> bool:
+        return _subscription_id(self.store.get("invoice", invoice_id)) == subscription["id"]
+
+    def _void(self, invoice: dict) -> None:
+        self.store.update(
+            invoice,
+            {
+                "status": "void",
+                "auto_advance": False,
+                "next_payment_attempt": None,
+                "status_transitions": {**invoice["status_transitions"], "voided_at": now()},
+            },
+        )
+        self._first_failures().pop(invoice["id"], None)
+        self.store.emit("invoice.voided", invoice)
+
     def apply_balance(self, invoice: dict, *, preview: bool = False) -> None:
         """Use up the customer's credit balance (negative) on the invoice, and keep as credit
         what a negative invoice leaves over, as Stripe does when it finalizes an invoice."""
@@ -495,15 +538,7 @@ class Billing:
         self._open(invoice)
         at = now()
         if behavior == "void":
-            self.store.update(
-                invoice,
-                {
-                    "status": "void",
-                    "auto_advance": False,
-                    "status_transitions": {**invoice["status_transitions"], "voided_at": at},
-                },
-            )
-            self.store.emit("invoice.voided", invoice)
+            self._void(invoice)
         else:
             self.store.update(
                 invoice,
@@ -547,7 +582,7 @@ class Billing:
             # The customer must authenticate; Stripe does not retry such a payment by itself.
             self.store.update(invoice, {"next_payment_attempt": None}, "invoice.updated")
             self.store.emit("invoice.payment_action_required", invoice)
-            self._fall_past_due(subscription)
+            self._fall_past_due(subscription, invoice)
         else:
             self._payment_failed(invoice, subscription)
 
@@ -596,6 +631,7 @@ class Billing:
         self._first_failures().pop(invoice["id"], None)
         self.store.emit("invoice.paid", invoice)
         self.store.emit("invoice.payment_succeeded", invoice)
+        self._apply_update_paid_for(invoice)
         subscription = self.store.get("subscription", _subscription_id(invoice))
         if subscription["status"] in ("past_due", "unpaid"):
             self.store.update(subscription, {"status": "active"}, "customer.subscription.updated")
@@ -611,7 +647,7 @@ class Billing:
         self.store.update(invoice, {"next_payment_attempt": next_attempt}, "invoice.updated")
         self.store.emit("invoice.payment_failed", invoice)
         if next_attempt is not None or subscription["status"] == "canceled":
-            self._fall_past_due(subscription)
+            self._fall_past_due(subscription, invoice)
         elif self.after_failed_retries == "cancel":
             self.subscriptions.end(
                 subscription, {**subscription["cancellation_details"], "reason": "payment_failed"}
@@ -619,7 +655,10 @@ class Billing:
         else:
             self.store.update(subscription, {"status": "unpaid"}, "customer.subscription.updated")
 
-    def _fall_past_due(self, subscription: dict) -> None:
+    def _fall_past_due(self, subscription: dict, invoice: dict) -> None:
+        # An unpaid pending update leaves the subscription as it was: it cycles as if not asked.
+        if invoice["id"] in self.updates_if_paid():
+            return
         if subscription["status"] in ("active", "trialing"):
             self.store.update(subscription, {"status": "past_due"}, "customer.subscription.updated")
 

@@ -20,6 +20,8 @@ EVENT_TYPES = frozenset(
         "customer.deleted",
         "customer.subscription.created",
         "customer.subscription.deleted",
+        "customer.subscription.pending_update_applied",
+        "customer.subscription.pending_update_expired",
         "customer.subscription.trial_will_end",
         "customer.subscription.updated",
         "customer.updated",

@@ -19,6 +19,12 @@ from .store import Store, clock_time, list_object, new_id, now
 from .subscriptions import Subscriptions, _plan, add_interval, customer_time, period_end
 
 PRORATION_BEHAVIORS = ("always_invoice", "create_prorations", "none")
+PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete")
+# What an update with payment_behavior=pending_if_incomplete may pass: the parameters Stripe's
+# pending updates support that the simulator knows.
+PENDING_UPDATE_PARAMS = ("expand", "items", "payment_behavior", "proration_behavior", "proration_date")
+# A pending update is dropped after 23 hours at most (sooner at the period's or trial's end).
+PENDING_UPDATE_LIFETIME = 23 * 3_600
 PAUSE_BEHAVIORS = ("keep_as_draft", "mark_uncollectible", "void")
 # The parameters of a subscription update this module answers for.
 CHANGE_PARAMS = ("items", "proration_behavior", "proration_date", "pause_collection", "payment_behavior")
@@ -43,15 +49,14 @@ class SubscriptionChanges:
                     "A canceled subscription can only update its cancellation_details and metadata."
                 )
             behavior = params.string("proration_behavior", choices=PRORATION_BEHAVIORS) or "create_prorations"
-            params.string(
-                "payment_behavior",
-                choices=(
-                    "allow_incomplete",
-                    "default_incomplete",
-                    "error_if_incomplete",
-                    "pending_if_incomplete",
-                ),
-            )
+            if_paid = params.string("payment_behavior", choices=PAYMENT_BEHAVIORS) == "pending_if_incomplete"
+            unsupported = sorted(params.names() - set(PENDING_UPDATE_PARAMS)) if if_paid else []
+            if unsupported:
+                raise StripeError(
+                    f"`{unsupported[0]}` cannot be updated with payment_behavior=pending_if_incomplete: "
+                    "pending updates support only items, proration_behavior and proration_date here.",
+                    param=unsupported[0],
+                )
             items = self._new_items(params, subscription) if params.has("items") else None
             at = self._proration_date(params, subscription, behavior)
             changes = {}
@@ -73,6 +78,12 @@ class SubscriptionChanges:
                 prorations = self._prorations(subscription, items, at) if behavior != "none" else []
             if items is not None:
                 changes["items"] = copy.deepcopy(subscription["items"]) | {"data": items}
+            invoiced_now = new_cycle or (prorations and behavior == "always_invoice")
+            if if_paid and invoiced_now:
+                changed = {**subscription, **changes}
+                cycle = self.billing._cycle_lines(changed, at) if new_cycle else []
+                self._invoice_now(subscription, prorations + cycle, at, changes_if_paid=changes)
+                return subscription
             rest = params.without(*CHANGE_PARAMS)
             self.subscriptions.update(rest, subscription, changes)
             if new_cycle:
@@ -246,8 +257,15 @@ class SubscriptionChanges:
                     return {"invoice": invoice["id"], "invoice_line_items": [line["id"]]}
         return None
 
-    def _invoice_now(self, subscription: dict, lines: list[dict], at: int) -> dict:
-        """The subscription_update invoice of `lines` (and any pending ones), charged now."""
+    def _invoice_now(
+        self, subscription: dict, lines: list[dict], at: int, *, changes_if_paid: dict | None = None
+    ) -> dict:
+        """The subscription_update invoice of `lines` (and any pending ones), charged now.
+
+        `changes_if_paid` (payment_behavior=pending_if_incomplete) are applied only once the
+        invoice is paid (`Billing._paid`); until then, or until they expire, the subscription
+        carries them as its `pending_update` and bills as before.
+        """
         lines = self.billing.pending_lines(subscription["id"]) + lines
         self.billing.pending_lines(subscription["id"]).clear()
         invoice = self.billing._invoice(
@@ -255,8 +273,16 @@ class SubscriptionChanges:
         )
         invoice["parent"]["subscription_details"]["subscription_proration_date"] = at
         self.store.update(subscription, {"latest_invoice": invoice["id"]}, "customer.subscription.updated")
+        if changes_if_paid is not None:
+            self.billing.updates_if_paid()[invoice["id"]] = changes_if_paid
         self.billing._open(invoice)
         self.billing.collect(invoice)
+        if invoice["id"] in self.billing.updates_if_paid():
+            self.store.update(
+                subscription,
+                {"pending_update": _pending_update(subscription, changes_if_paid, at)},
+                "customer.subscription.updated",
+            )
         return invoice
 
     # /v1/subscription_items
@@ -358,6 +384,8 @@ class SubscriptionChanges:
                     preview=True,
                     billing_reason="upcoming",
                     period=(subscription["items"]["data"][0]["current_period_start"], end),
+                    # The renewal's coupons, as the renewal itself takes them off.
+                    discounts=self.billing._discounts_due(subscription, end),
                 )
                 invoice["created"] = end
             if prorations:
@@ -377,6 +405,25 @@ def _new_item(subscription: dict, price: dict) -> dict:
         "price": price,
         "plan": _plan(price),
         "quantity": 1,
+    }
+
+
+def _pending_update(subscription: dict, changes: dict, at: int) -> dict:
+    """The subscription's `pending_update`: the changes waiting for their invoice to be paid,
+    dropped at `expires_at` (23 hours on, or the end of the period or trial if sooner)."""
+    ends = [at + PENDING_UPDATE_LIFETIME, period_end(subscription)]
+    if subscription["status"] == "trialing" and subscription["trial_end"]:
+        ends.append(subscription["trial_end"])
+    return {
+        "billing_cycle_anchor": changes.get("billing_cycle_anchor"),
+        "cancel_at_period_end": None,
+        "discount": None,
+        "discounts": None,
+        "expires_at": min(ends),
+        "metadata": None,
+        "subscription_items": copy.deepcopy(changes["items"]["data"]) if "items" in changes else None,
+        "trial_end": None,
+        "trial_from_plan": None,
     }
 
 

@@ -1,14 +1,16 @@
-"""Subscriptions in admin: read-only copies of Stripe's, cancelled now or at period end, paused,
-skipped or resumed through Stripe (shop.payment_gateway), the past-due count on the dashboard, and
-the plan families a subscriber moves between."""
+"""Subscriptions in admin: read-only copies of Stripe's, cancelled now or at period end, paused
+(until resumed or until a date), skipped or resumed through Stripe (shop.payment_gateway), the
+past-due count on the dashboard, and the plan families a subscriber moves between."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from shop.admin import ReadOnlyAdmin, money_display, url_with_query
 from subscriptions.exceptions import SubscriptionChangeFailed
+from subscriptions.forms import StaffPauseForm
 from subscriptions.models import PlanFamily, Subscription, SubscriptionEmail, SubscriptionStatus
 from subscriptions.selectors import subscription_count_past_due
 from subscriptions.services import (
@@ -83,6 +85,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "cancel_when_period_ends",
         "undo_cancel_at_period_end",
         "pause_until_resumed",
+        "pause_until_date",
         "skip_next_renewal",
         "unpause",
     ]
@@ -119,6 +122,32 @@ class SubscriptionAdmin(ReadOnlyAdmin):
             lambda subscription: subscription_pause(subscription=subscription, until=None),
             "Paused",
         )
+
+    @admin.action(permissions=["manage"], description="Pause until a date…", location=BOTH_PAGES)
+    def pause_until_date(self, request, queryset):
+        """Ask for the date billing and deliveries restart on, then pause each subscription until then."""
+        subscriptions = list(queryset)
+        form = StaffPauseForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Pause until a date",
+                "subtitle": None,
+                "opts": self.opts,
+                "subscriptions": subscriptions,
+                "form": form,
+                "action": "pause_until_date",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/subscriptions/subscription/pause_until.html", context)
+        until = form.cleaned_data["until"]
+        self._change_each(
+            request,
+            subscriptions,
+            lambda subscription: subscription_pause(subscription=subscription, until=until),
+            f"Paused until {date_format(until, 'j F Y')}",
+        )
+        return None
 
     @admin.action(permissions=["manage"], description="Skip the next renewal", location=BOTH_PAGES)
     def skip_next_renewal(self, request, queryset):

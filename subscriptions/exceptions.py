@@ -10,3 +10,12 @@ class SubscriptionChangeFailed(Exception):
 
 class SubscriptionNotChangeable(SubscriptionChangeFailed):
     """The subscription is not in a state that allows the change (already cancelled, say)."""
+
+
+class SubscriptionPaymentDeclined(SubscriptionChangeFailed):
+    """The change was to be charged now and the card was declined: it was not made."""
+
+    default_message = (
+        "Your card was declined: your plan is unchanged and nothing was charged. Update your card "
+        "with “Update card & invoices”, then change your plan again."
+    )

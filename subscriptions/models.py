@@ -5,6 +5,8 @@ change (through shop.payment_gateway) and copies what Stripe answers, so the cop
 Stripe had.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -23,6 +25,27 @@ class SubscriptionStatus(models.TextChoices):
     INCOMPLETE = "incomplete", "Awaiting first payment"
     INCOMPLETE_EXPIRED = "incomplete_expired", "Expired before the first payment"
     PAUSED = "paused", "Paused"
+
+
+@dataclass(frozen=True)
+class RenewalChange:
+    """One item's plan as this period was paid for (`paid`) and as the next renewal bills it (`then`)."""
+
+    paid: dict
+    then: dict
+
+    @property
+    def paid_amount(self) -> int:
+        return self.paid["unit_amount"] * self.paid["quantity"]
+
+    @property
+    def then_amount(self) -> int:
+        return self.then["unit_amount"] * self.then["quantity"]
+
+
+def same_plan(item: dict, other: dict) -> bool:
+    """Whether two subscription items (the `items` shape) bill the same price and quantity."""
+    return (item["stripe_price_id"], item["quantity"]) == (other["stripe_price_id"], other["quantity"])
 
 
 class Subscription(models.Model):
@@ -56,6 +79,11 @@ class Subscription(models.Model):
     # `pause_resumes_at`, or until resumed when that is empty.
     pause_behavior = models.CharField(max_length=20, blank=True)
     pause_resumes_at = models.DateTimeField(null=True, blank=True)
+    # What the current period was paid at, kept when the shop lowers the plan from the next period
+    # (Stripe bills the lower price from then, but holds it at once): the items as they were paid
+    # for (the `items` shape) and the end of the period they paid; stale once that period ended.
+    paid_items = models.JSONField(default=list, blank=True)
+    paid_period_end = models.DateTimeField(null=True, blank=True)
     # Where renewal orders ship, when the customer changed it; else the first order's address.
     shipping_name = models.CharField(max_length=200, blank=True)
     shipping_address = models.JSONField(default=dict, blank=True)
@@ -103,15 +131,31 @@ class Subscription(models.Model):
         """Return what one billing period of the items costs, in minor units, before any discount."""
         return sum(item["unit_amount"] * item["quantity"] for item in self.items)
 
-    def amount_per_period_after(self, change) -> int:
-        """Return what one billing period costs once `change` (a PlanChange) is made: its item at
-        the new price and quantity, the other items (shipping, say) as they are."""
-        others = sum(
-            item["unit_amount"] * item["quantity"]
+    @property
+    def items_paid(self) -> list[dict]:
+        """The items as the current period was paid for: as they were before the shop lowered the
+        plan from the next period, else as Stripe bills them."""
+        if self.paid_items and self.paid_period_end == self.current_period_end:
+            return self.paid_items
+        return self.items
+
+    def item_paid(self, stripe_item_id: str) -> dict | None:
+        return next((i for i in self.items_paid if i.get("stripe_item_id") == stripe_item_id), None)
+
+    @property
+    def amount_paid_per_period(self) -> int:
+        """What one period of the items as paid for costs (`amount_per_period` of `items_paid`)."""
+        return sum(item["unit_amount"] * item["quantity"] for item in self.items_paid)
+
+    @property
+    def changes_at_renewal(self) -> list[RenewalChange]:
+        """The items whose plan changes at the next renewal: as paid for now, and as billed then."""
+        paid = {item.get("stripe_item_id"): item for item in self.items_paid}
+        return [
+            RenewalChange(paid=paid[item.get("stripe_item_id")], then=item)
             for item in self.items
-            if item.get("stripe_item_id") != change.stripe_item_id
-        )
-        return others + change.amount_per_period
+            if item.get("stripe_item_id") in paid and not same_plan(paid[item.get("stripe_item_id")], item)
+        ]
 
     @property
     def interval_label(self) -> str:
@@ -165,6 +209,12 @@ class Subscription(models.Model):
     def can_change(self) -> bool:
         """Whether the customer may change its plan, quantity, pause or address."""
         return self.is_live and self.ends_at is None
+
+    @property
+    def can_change_plan(self) -> bool:
+        """Whether the customer may change its plan or quantity: not while collection is paused,
+        whose voided invoices would void the charge of an upgrade too."""
+        return self.can_change and not self.is_paused
 
     @property
     def delivery_address(self) -> tuple[str, dict]:

@@ -34,7 +34,8 @@ class PlanChange:
 
 @dataclass(frozen=True)
 class ChangePreview:
-    """What the change costs: charged now (less the unused time credited), or the next renewal."""
+    """What the change costs: charged now (less the unused time credited), and each period from
+    the next renewal (`amount_next`, on `next_at`), as the provider will charge them."""
 
     change: PlanChange
     currency: str

@@ -9,15 +9,17 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import User
 from catalog.exceptions import StripeSyncFailed
 from catalog.models import Price
 from orders.models import Order
+from shop.money import format_money
 from shop.payment_gateway import payment_gateway
 from shop.transactions import run_retrying
 from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionNotChangeable
-from subscriptions.models import Subscription, SubscriptionEmail
+from subscriptions.models import Subscription, SubscriptionEmail, same_plan
 from subscriptions.plan_changes import ChangePreview, PlanChange
 from subscriptions.selectors import subscription_plan_options
 
@@ -29,6 +31,7 @@ SHIPPING_METADATA_KEY = "shop_shipping_rate"
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 # A skipped renewal: collection resumes this long after it, before the next one.
 SKIP_MARGIN = timedelta(hours=1)
+PAUSED_PLAN_CHANGE_REFUSAL = "Resume your subscription to change its plan."
 
 
 def subscription_apply_stripe(*, data: dict) -> Subscription:
@@ -201,14 +204,18 @@ def subscription_change_build(
 ) -> PlanChange:
     """Return the change of one item to the price `price_id` (ours) and `quantity`, checked: a price
     the subscriber may move to (subscriptions.selectors.subscription_plan_options) and a quantity
-    from 1 to 99. An upgrade, or a price of another interval, is charged now; a downgrade from the
-    next period unless the merchant set SUBSCRIPTION_DOWNGRADES_CHARGE_NOW. `proration_date` is
-    the moment its preview counted from (None for a new preview).
+    from 1 to 99. A plan dearer than what this period was paid at, or a price of another interval,
+    is charged now; any other from the next period, unless the merchant set
+    SUBSCRIPTION_DOWNGRADES_CHARGE_NOW. `proration_date` is the moment its preview counted from
+    (None for a new preview).
 
-    Raise SubscriptionNotChangeable when the change is not one the subscriber may make.
+    Raise SubscriptionNotChangeable when the change is not one the subscriber may make: while
+    paused, or charged now while the period paid at a higher plan than Stripe now bills.
     """
     if not subscription.can_change:
         raise SubscriptionNotChangeable("This subscription has ended or is set to end: it cannot be changed.")
+    if not subscription.can_change_plan:
+        raise SubscriptionNotChangeable(PAUSED_PLAN_CHANGE_REFUSAL)
     item = next((i for i in subscription.items if i.get("stripe_item_id") == stripe_item_id), None)
     if item is None:
         raise SubscriptionNotChangeable("This subscription has no such item.")
@@ -232,16 +239,33 @@ def subscription_change_build(
             price.stripe_price_id = payment_gateway().price_push(price=price)
         except StripeSyncFailed as error:
             raise SubscriptionChangeFailed(str(error)) from error
-    new_amount, old_amount = price.unit_amount * quantity, item["unit_amount"] * item["quantity"]
+    # Measured against what this period was paid at, which Stripe no longer bills once the plan
+    # was lowered from the next period: no more than that is charged nothing, so no time is paid twice.
+    paid = subscription.item_paid(stripe_item_id) or item
+    lowered = not same_plan(paid, item)
     restarts_period = (price.recurring_interval, price.recurring_interval_count) != (
         item["interval"],
         item["interval_count"],
     )
+    charge_now = (
+        restarts_period
+        or price.unit_amount * quantity > paid["unit_amount"] * paid["quantity"]
+        or (settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW and not lowered)
+    )
+    if charge_now and lowered:
+        # Stripe would count the rest of the period from the lower price the customer did not
+        # pay, charging again for time paid at the higher one.
+        renewal = date_format(subscription.current_period_end, "j F Y")
+        raise SubscriptionNotChangeable(
+            f"This period is paid for at {_plan_words(paid)} and your plan changes at your renewal "
+            f"on {renewal}: you can choose this plan from your renewal on {renewal}, or now once you "
+            f"go back to {_plan_words(paid)} (nothing to pay)."
+        )
     return PlanChange(
         stripe_item_id=stripe_item_id,
         stripe_price_id=price.stripe_price_id,
         quantity=quantity,
-        charge_now=restarts_period or new_amount > old_amount or settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
+        charge_now=charge_now,
         restarts_period=restarts_period,
         proration_date=proration_date,
         product_name=price.product.name,
@@ -249,6 +273,15 @@ def subscription_change_build(
         interval=price.recurring_interval,
         interval_count=price.recurring_interval_count,
     )
+
+
+def _plan_words(item: dict) -> str:
+    """The item's plan in words: quantity, product and price per period."""
+    interval = (
+        item["interval"] if item["interval_count"] == 1 else f"{item['interval_count']} {item['interval']}s"
+    )
+    amount = format_money(item["unit_amount"] * item["quantity"], item["currency"])
+    return f"{item['quantity']} × {item['product_name']} ({amount} / {interval})"
 
 
 def subscription_change_preview(*, subscription: Subscription, change: PlanChange) -> ChangePreview:
@@ -266,6 +299,7 @@ def subscription_change(*, subscription: Subscription, change: PlanChange) -> Su
     since, say): nothing changed then.
     """
     changed = payment_gateway().subscription_change(subscription=subscription, change=change)
+    _paid_items_record(before=subscription, after=changed, charged_now=change.charge_now)
     logger.info(
         "subscription %s: item %s now %s x %s (%s)",
         subscription.stripe_subscription_id,
@@ -275,6 +309,21 @@ def subscription_change(*, subscription: Subscription, change: PlanChange) -> Su
         "charged now" if change.charge_now else "from the next period",
     )
     return changed
+
+
+def _paid_items_record(*, before: Subscription, after: Subscription, charged_now: bool) -> None:
+    """Keep what the current period was paid at once a change billed from the next period lowers
+    what Stripe bills; forget it once a change charged now was paid for the rest of the period,
+    or the items are back to what was paid."""
+    paid = before.items_paid if before.current_period_end == after.current_period_end else after.items
+    same = len(paid) == len(after.items) and all(map(same_plan, paid, after.items))
+    kept = not charged_now and not same
+    Subscription.objects.filter(pk=after.pk).update(
+        paid_items=paid if kept else [],
+        paid_period_end=after.current_period_end if kept else None,
+        updated_at=timezone.now(),
+    )
+    after.refresh_from_db()
 
 
 def subscription_pause(*, subscription: Subscription, until: date | None) -> Subscription:
@@ -290,7 +339,10 @@ def subscription_pause(*, subscription: Subscription, until: date | None) -> Sub
     if until is not None:
         resumes_at = datetime.combine(until, time.min, tzinfo=timezone.get_current_timezone())
         if resumes_at <= timezone.now():
-            raise SubscriptionNotChangeable("Choose a date after today to restart on.")
+            # Its day has begun: Stripe would resume at once.
+            raise SubscriptionNotChangeable(
+                "Choose a date after today: billing and deliveries restart at the start of that day."
+            )
     changed = payment_gateway().subscription_pause(subscription=subscription, resumes_at=resumes_at)
     logger.info(
         "subscription %s: paused until %s", subscription.stripe_subscription_id, resumes_at or "resumed"

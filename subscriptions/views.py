@@ -13,13 +13,17 @@ from django.core import signing
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from shop.money import format_money
-from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionNotChangeable
+from subscriptions.exceptions import (
+    SubscriptionChangeFailed,
+    SubscriptionNotChangeable,
+    SubscriptionPaymentDeclined,
+)
+from subscriptions.forms import PauseForm
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_id_from_link
 from subscriptions.models import Subscription
 from subscriptions.selectors import (
@@ -32,6 +36,7 @@ from subscriptions.selectors import (
 from subscriptions.services import (
     ADDRESS_FIELDS,
     MAX_QUANTITY,
+    PAUSED_PLAN_CHANGE_REFUSAL,
     subscription_cancel,
     subscription_change,
     subscription_change_build,
@@ -48,7 +53,7 @@ from subscriptions.services import (
 def _customer_message(error: SubscriptionChangeFailed) -> str:
     """Return what to tell the customer: why the change is not possible, or that Stripe failed
     (Stripe's own words are for staff and the log)."""
-    if isinstance(error, SubscriptionNotChangeable):
+    if isinstance(error, SubscriptionNotChangeable | SubscriptionPaymentDeclined):
         return str(error)
     return SubscriptionChangeFailed.default_message
 
@@ -126,10 +131,6 @@ _CONFIRMATION_SALT = "subscriptions.views.change_confirmation"
 _CONFIRMATION_MAX_AGE = 30 * 60
 
 
-class PauseForm(forms.Form):
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-
 class AddressForm(forms.Form):
     name = forms.CharField(max_length=200)
     line1 = forms.CharField(label="Address", max_length=200)
@@ -177,12 +178,13 @@ class SubscriptionPageMixin:
                 for options, held_back in [subscription_plan_choices(subscription=subscription, item=item)]
                 if options
             ]
-            if subscription.can_change
+            if subscription.can_change_plan
             else [],
             "max_quantity": MAX_QUANTITY,
+            "paused_plan_change_refusal": PAUSED_PLAN_CHANGE_REFUSAL,
             "downgrades_charge_now": settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
             "address_form": extra.pop("address_form", None) or AddressForm(initial=initial),
-            "today": timezone.localdate(),
+            "pause_form": PauseForm(auto_id="pause-%s"),
             "link_days": SUBSCRIPTION_LINK_MAX_AGE.days,
             **extra,
         }
@@ -249,7 +251,7 @@ class SubscriptionPauseView(SubscriptionChangeView):
     def change(self, subscription):
         form = PauseForm(self.request.POST)
         if not form.is_valid():
-            raise SubscriptionNotChangeable("Choose a valid date to restart on, or none.")
+            raise SubscriptionNotChangeable(" ".join(form.errors["until"]))
         return subscription_pause(subscription=subscription, until=form.cleaned_data["until"])
 
     def success_message(self, subscription):
@@ -326,8 +328,6 @@ class SubscriptionPlanView(SubscriptionAccessMixin, View):
             "change": change,
             "confirmation": confirmation,
             "manage_path": self.manage_path(subscription),
-            # What each period charges in all once the change is made, shipping included.
-            "period_total": subscription.amount_per_period_after(change),
         }
         return render(request, self.template_name, context)
 

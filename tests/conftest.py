@@ -6,6 +6,7 @@ database name (Django prefixes it with "test_" and drops it at the end).
 """
 
 import os
+import random
 import uuid
 
 import pytest
@@ -22,8 +23,38 @@ def pytest_addoption(parser):
         choices=("ordered", "unruly"),
         default="ordered",
         help="how the delivering Stripe simulators send webhooks: ordered, or unruly (reordered, some "
-        "twice, retried longer; `make test` runs the payment journeys once that way)",
+        "twice, retried longer; `make test` runs the suites whose webhooks move money once that way)",
     )
+    parser.addoption(
+        "--stripe-delivery-seed",
+        type=int,
+        default=None,
+        help="seed of the unruly delivery's draws (which events are held back, how long, which are sent "
+        "twice); default: a new one each run, printed in the header: pass it to replay a failing run",
+    )
+
+
+def pytest_configure(config):
+    # Chosen once, before any simulator starts, so every simulator of the run draws from it.
+    if config.getoption("stripe_delivery_seed") is None:
+        config.option.stripe_delivery_seed = random.SystemRandom().randrange(1_000_000)
+
+
+def pytest_report_header(config):
+    return _unruly_delivery_line(config)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    # Again under the failures: -q leaves the header out.
+    if exitstatus != 0 and (line := _unruly_delivery_line(config)):
+        terminalreporter.write_line(line)
+
+
+def _unruly_delivery_line(config) -> str | None:
+    if config.getoption("stripe_delivery") != "unruly":
+        return None
+    seed = config.getoption("stripe_delivery_seed")
+    return f"stripe delivery: unruly, seed {seed} (replay with --stripe-delivery-seed={seed})"
 
 
 # Static rows written once by migrate; every other collection is emptied after each test.
@@ -106,6 +137,7 @@ def stripe_simulator(live_server, pytestconfig):
         retry_delays=STRIPE_TEST_RETRY_DELAYS,
         async_settle_delay=None,
         delivery=pytestconfig.getoption("stripe_delivery"),
+        delivery_seed=pytestconfig.getoption("stripe_delivery_seed"),
     ).start()
     yield simulator
     simulator.stop()
@@ -128,6 +160,7 @@ def fresh_sim(settings, live_server, pytestconfig):
         retry_delays=STRIPE_TEST_RETRY_DELAYS,
         async_settle_delay=None,
         delivery=pytestconfig.getoption("stripe_delivery"),
+        delivery_seed=pytestconfig.getoption("stripe_delivery_seed"),
     ).start()
     point_shop_at_stripe_simulator(settings, simulator.url)
     yield simulator

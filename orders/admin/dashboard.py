@@ -1,5 +1,5 @@
 """The orders' panel on the admin index: orders today, revenue by currency, the fulfilment backlog,
-open disputes."""
+open disputes, orders carrying notes for staff."""
 
 from django.contrib import admin
 from django.urls import reverse
@@ -10,6 +10,7 @@ from orders.selectors import (
     REVENUE_WINDOWS_DAYS,
     order_count_awaiting_fulfilment,
     order_count_created_today,
+    order_count_needing_attention,
     order_count_open_disputes,
     order_revenue_by_currency,
 )
@@ -58,5 +59,9 @@ def orders_dashboard_panel(user) -> dict:
         "open_disputes": {
             "count": order_count_open_disputes(),
             "url": url_with_query(orders_url, dispute="open"),
+        },
+        "needing_attention": {
+            "count": order_count_needing_attention(),
+            "url": url_with_query(orders_url, attention="yes"),
         },
     }

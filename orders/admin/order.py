@@ -68,6 +68,19 @@ class DisputeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AttentionFilter(admin.SimpleListFilter):
+    title = "needs your attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Notes for staff to look into")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.needing_attention()
+        return queryset
+
+
 class OrderAdminForm(forms.ModelForm):
     """What staff change on an order: which of its notes for staff they have looked into."""
 
@@ -172,6 +185,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         AwaitingFulfilmentFilter,
         PaidWithinFilter,
         DisputeFilter,
+        AttentionFilter,
         "currency",
     ]
     date_hierarchy = "created_at"
@@ -226,7 +240,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
                 "fields": [
                     "status",
                     "payment_status",
-                    "fulfillment_status",
+                    "fulfilment",
                     "paid_at",
                     "shipped_at",
                     "carrier",
@@ -260,7 +274,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         "updated_at",
         "status",
         "payment_status",
-        "fulfillment_status",
+        "fulfilment",
         "paid_at",
         "shipped_at",
         "carrier",
@@ -391,7 +405,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
 
     @admin.display(description="fulfilment", ordering="fulfillment_status")
     def fulfilment(self, order):
-        return order.get_fulfillment_status_display()
+        return order.get_fulfilment_display()
 
     @admin.display(description="total", ordering="amount_total")
     def total_and_refunded(self, order):

@@ -317,24 +317,41 @@ def world(sim):
         "POST", "/v1/customers", {"email": "changes@example.com", "test_clock": changes_clock["id"]}
     )
     changing = []
-    for _ in range(3):
+    # The last two pay with a card that declines payments made without the customer: their
+    # upgrades wait as pending updates, one paid on its invoice's page, the other left to expire.
+    for card in ("4242424242424242",) * 3 + ("4000009999000006",) * 2:
         made = session(
             mode="subscription",
             customer=on_changes_clock["id"],
             line_items=[{"price": monthly["id"], "quantity": 1}],
         )
-        sim.pay(made["id"])
+        sim.pay(made["id"], card=card)
         changing.append(http.ok("GET", f"/v1/checkout/sessions/{made['id']}")["subscription"])
     http.ok(
         "POST",
         f"/v1/test_helpers/test_clocks/{changes_clock['id']}/advance",
         {"frozen_time": frozen + 15 * 86_400},
     )
-    upgraded, voided, uncollectible = (http.ok("GET", f"/v1/subscriptions/{s}") for s in changing)
+    upgraded, voided, uncollectible, pending_paid, pending_expired = (
+        http.ok("GET", f"/v1/subscriptions/{s}") for s in changing
+    )
     upgrade = {
         "items": [{"id": upgraded["items"]["data"][0]["id"], "price": big_club["id"]}],
         "proration_behavior": "always_invoice",
     }
+    for declined in (pending_paid, pending_expired):
+        http.ok(
+            "POST",
+            f"/v1/subscriptions/{declined['id']}",
+            {
+                "items": [{"id": declined["items"]["data"][0]["id"], "price": big_club["id"]}],
+                "proration_behavior": "always_invoice",
+                "payment_behavior": "pending_if_incomplete",
+            },
+        )
+    unpaid = http.ok("GET", f"/v1/subscriptions/{pending_paid['id']}", {"expand": ["latest_invoice"]})
+    # The customer pays it on Stripe's invoice page: the update is applied.
+    urllib.request.urlopen(unpaid["latest_invoice"]["hosted_invoice_url"], data=b"action=pay").close()
     for paused, behavior in ((voided, "void"), (uncollectible, "mark_uncollectible")):
         http.ok("POST", f"/v1/subscriptions/{paused['id']}", {"pause_collection": {"behavior": behavior}})
     http.ok(

@@ -321,3 +321,109 @@ def test_a_subscription_item_changes_its_quantity_as_the_subscription_update_doe
     assert client.v1.invoices.retrieve(latest).amount_paid == 600  # one more for half of March
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.subscription_items.retrieve("si_missing")
+
+
+# The simulator's card that pays at checkout and declines every payment made without the customer.
+DECLINES_WHEN_AWAY = "4000009999000006"
+HOUR = 3_600
+
+
+def test_a_declined_upgrade_with_pending_if_incomplete_waits_unapplied_until_its_invoice_is_paid(
+    sim, client, catalog, big_monthly, receiver
+):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START, card=DECLINES_WHEN_AWAY)
+    advance(client, clock, HALF_WAY)
+    item = item_of(subscription)
+    upgrade = {
+        "items": [{"id": item.id, "price": big_monthly.id}],
+        "proration_behavior": "always_invoice",
+        "payment_behavior": "pending_if_incomplete",
+    }
+
+    changed = change(client, subscription, **upgrade)
+
+    # Not applied: the subscription keeps its price and status and carries the update instead.
+    assert (changed.status, item_of(changed).price.id) == ("active", catalog["monthly"].id)
+    pending = changed.pending_update
+    assert sorted(pending.to_dict()) == [
+        "billing_cycle_anchor",
+        "cancel_at_period_end",
+        "discount",
+        "discounts",
+        "expires_at",
+        "metadata",
+        "subscription_items",
+        "trial_end",
+        "trial_from_plan",
+    ]
+    assert [(i.id, i.price.id) for i in pending.subscription_items] == [(item.id, big_monthly.id)]
+    assert pending.expires_at == HALF_WAY + 23 * HOUR
+    invoice = client.v1.invoices.retrieve(changed.latest_invoice)
+    assert (invoice.billing_reason, invoice.status, invoice.amount_remaining) == (
+        "subscription_update",
+        "open",
+        600,
+    )
+    # Other parameters cannot ride along with a pending update.
+    with pytest.raises(stripe.InvalidRequestError):
+        change(client, subscription, **upgrade, metadata={"gift": "yes"})
+
+    status, _, page = post(invoice.hosted_invoice_url, {"action": "pay"})
+
+    assert status == 200
+    assert "Invoice paid." in page
+    applied = client.v1.subscriptions.retrieve(subscription.id)
+    assert (applied.pending_update, item_of(applied).price.id) == (None, big_monthly.id)
+    sim.wait_for_deliveries(timeout=5)
+    assert [e.data.object.id for e in receiver.of_type("customer.subscription.pending_update_applied")] == [
+        subscription.id
+    ]
+
+
+def test_an_unpaid_pending_update_expires_its_invoice_voided_and_the_plan_unchanged(
+    sim, client, catalog, big_monthly, receiver
+):
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START, card=DECLINES_WHEN_AWAY)
+    advance(client, clock, HALF_WAY)
+    changed = change(
+        client,
+        subscription,
+        items=[{"id": item_of(subscription).id, "quantity": 3}],
+        proration_behavior="always_invoice",
+        payment_behavior="pending_if_incomplete",
+    )
+
+    advance(client, clock, HALF_WAY + DAY)
+
+    expired = client.v1.subscriptions.retrieve(subscription.id)
+    assert (expired.status, expired.pending_update, item_of(expired).quantity) == ("active", None, 1)
+    invoice = client.v1.invoices.retrieve(changed.latest_invoice)
+    assert (invoice.status, invoice.amount_paid) == ("void", 0)
+    advance(client, clock, MARCH_END + DAY)
+    renewal = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(subscription.id).latest_invoice)
+    assert (renewal.billing_reason, renewal.amount_due) == ("subscription_cycle", 1200)
+    sim.wait_for_deliveries(timeout=5)
+    assert [e.data.object.id for e in receiver.of_type("customer.subscription.pending_update_expired")] == [
+        subscription.id
+    ]
+
+
+def test_the_preview_of_the_next_period_takes_off_the_coupon_the_renewal_takes_off(
+    sim, client, catalog, big_monthly
+):
+    coupon = client.v1.coupons.create(params={"percent_off": 25, "duration": "forever"})
+    clock, subscription = subscribe_on_clock(sim, client, catalog, START, discounts=[{"coupon": coupon.id}])
+    items = [{"id": item_of(subscription).id, "price": big_monthly.id}]
+
+    preview = client.v1.invoices.create_preview(
+        params={
+            "subscription": subscription.id,
+            "subscription_details": {"items": items, "proration_behavior": "none"},
+        }
+    )
+    change(client, subscription, items=items, proration_behavior="none")
+    advance(client, clock, MARCH_END + DAY)
+
+    renewal = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(subscription.id).latest_invoice)
+    assert (preview.total_discount_amounts[0].amount, preview.amount_due) == (600, 1800)
+    assert renewal.amount_paid == preview.amount_due

@@ -1,9 +1,12 @@
 """Subscriptions in admin: the list by status and customer, read-only pages, and cancelling now or
 at period end through Stripe, after a confirmation, for staff allowed to."""
 
+from datetime import datetime, time, timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from subscriptions.models import Subscription, SubscriptionStatus
 from tests import factories
@@ -151,3 +154,86 @@ def test_staff_skip_the_next_renewal_resume_it_and_undo_a_cancel_at_period_end(
     assert not Subscription.objects.get(pk=record.pk).cancel_at_period_end
     assert stripe.v1.subscriptions.retrieve(other.stripe_subscription_id).pause_collection is None
     assert Subscription.objects.get(pk=other.pk).updated_at == other.updated_at
+
+
+def test_staff_pause_until_resumed(
+    staff_client, member_subscribes, tea_plan, subscription_recorded, stripe_api
+):
+    record = subscription_recorded(member_subscribes(factories.UserFactory(), tea_plan))
+    other = subscription_recorded(member_subscribes(factories.UserFactory(email="lin@example.com"), tea_plan))
+    stripe = stripe_api()
+
+    paused = run_action(staff_client, Subscription, "pause_until_resumed", [record])
+
+    assert f"Paused: {record.stripe_subscription_id}." in messages_of(paused)
+    pause = stripe.v1.subscriptions.retrieve(record.stripe_subscription_id).pause_collection
+    assert (pause.behavior, pause.resumes_at) == ("void", None)
+    record.refresh_from_db()
+    assert record.is_paused
+    assert record.pause_resumes_at is None
+    assert stripe.v1.subscriptions.retrieve(other.stripe_subscription_id).pause_collection is None
+    assert Subscription.objects.get(pk=other.pk).updated_at == other.updated_at
+
+
+def test_staff_pause_until_a_date_they_choose_after_today(
+    staff_client, member_subscribes, tea_plan, subscription_recorded, stripe_api
+):
+    record = subscription_recorded(member_subscribes(factories.UserFactory(), tea_plan))
+    other = subscription_recorded(member_subscribes(factories.UserFactory(email="lin@example.com"), tea_plan))
+    stripe = stripe_api()
+    today = timezone.localdate()
+
+    form = staff_client.post(
+        changelist_url(Subscription), {"action": "pause_until_date", "_selected_action": [str(record.pk)]}
+    )
+
+    assert form.status_code == 200
+    assert record.stripe_subscription_id in form.text
+    assert f'min="{today + timedelta(days=1):%Y-%m-%d}"' in form.text
+    for refused in (today, today - timedelta(days=3)):
+        again = run_action(
+            staff_client, Subscription, "pause_until_date", [record], apply="yes", until=refused.isoformat()
+        )
+        assert again.status_code == 200
+        assert "Choose a date after today" in again.text
+        assert stripe.v1.subscriptions.retrieve(record.stripe_subscription_id).pause_collection is None
+    until = today + timedelta(days=10)
+
+    paused = run_action(
+        staff_client, Subscription, "pause_until_date", [record], apply="yes", until=until.isoformat()
+    )
+
+    restart = datetime.combine(until, time.min, tzinfo=timezone.get_current_timezone())
+    assert f"Paused until {until.day} {until:%B %Y}: {record.stripe_subscription_id}." in messages_of(paused)
+    pause = stripe.v1.subscriptions.retrieve(record.stripe_subscription_id).pause_collection
+    assert (pause.behavior, pause.resumes_at) == ("void", int(restart.timestamp()))
+    record.refresh_from_db()
+    assert (record.is_paused, record.pause_resumes_at) == (True, restart)
+    assert stripe.v1.subscriptions.retrieve(other.stripe_subscription_id).pause_collection is None
+    assert Subscription.objects.get(pk=other.pk).updated_at == other.updated_at
+
+
+@pytest.mark.parametrize("action", ["pause_until_resumed", "pause_until_date"])
+def test_a_shopper_cannot_pause_from_admin(db, subscriptions, action):
+    client = Client()
+    client.force_login(factories.UserFactory())
+    until = (timezone.localdate() + timedelta(days=10)).isoformat()
+
+    response = client.post(
+        changelist_url(Subscription),
+        {
+            "action": action,
+            "_selected_action": [str(subscriptions["active"].pk)],
+            "apply": "yes",
+            "until": until,
+        },
+    )
+
+    assert response.status_code == 302
+    assert reverse("admin:login") in response.headers["Location"]
+    assert not Subscription.objects.get(pk=subscriptions["active"].pk).is_paused
+
+
+def test_staff_roles_hold_the_pause_permission(db):
+    assert factories.AdminFactory().has_perm("subscriptions.manage_subscription")
+    assert not factories.UserFactory().has_perm("subscriptions.manage_subscription")

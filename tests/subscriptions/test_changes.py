@@ -18,6 +18,7 @@ from subscriptions.links import subscription_id_from_link, subscription_link_pat
 from subscriptions.models import PlanFamily, Subscription
 from tests import factories
 from tests.subscriptions.conftest import (
+    DECLINES_RENEWALS,
     INVOICE_EVENT_TYPES,
     SUBSCRIPTION_EVENT_TYPES,
     advance,
@@ -449,3 +450,139 @@ def test_the_next_charge_after_a_dated_pause_is_the_first_renewal_on_or_after_it
     )
 
     assert record.next_charge_at == datetime(2031, 5, 10, tzinfo=UTC)
+
+
+def test_a_paused_subscription_offers_no_plan_change_and_a_forged_one_changes_nothing(subscribed, big_tea):
+    member, _clock, record, stripe = subscribed
+    neighbour = factories.SubscriptionFactory(user=factories.UserFactory())
+    subscription_id = record.stripe_subscription_id
+    tea = record.items[0]["stripe_price_id"]
+    client = signed_in(member)
+    change = {"item": record.items[0]["stripe_item_id"], "price": big_tea.pk, "quantity": 1}
+    # Seen before pausing; confirmed after: with collection paused (void) the charge would be voided.
+    preview = client.get(url("plan", subscription_id), change)
+    client.post(url("pause", subscription_id), {"until": ""})
+
+    page = visible_text(client.get(url("detail", subscription_id)).text)
+    assert "Resume your subscription to change its plan." in page
+    assert "See the price" not in page
+    seen_again = client.get(url("plan", subscription_id), change)
+    for refused in (seen_again, confirm(client, subscription_id, preview)):
+        shown = client.get(refused.headers["Location"]).text
+        assert "Resume your subscription to change its plan." in shown
+    record = deliver_news(stripe, subscription_id)
+    assert record.is_paused
+    assert (record.items[0]["stripe_price_id"], record.amount_per_period) == (tea, 900)
+    assert later_orders(subscription_id) == []
+    assert Subscription.objects.get(pk=neighbour.pk).items == neighbour.items
+
+
+def test_an_upgrade_the_card_declines_leaves_the_plan_as_it_was_and_makes_no_order(
+    clocked_member, member_subscribes, tea_plan, big_tea, stripe_api, mailoutbox
+):
+    member, clock = clocked_member
+    stripe = stripe_api()
+    neighbour = factories.SubscriptionFactory(user=factories.UserFactory())
+    subscription_id = member_subscribes(member, tea_plan, card=DECLINES_RENEWALS)
+    record = deliver_news(stripe, subscription_id)
+    start, end = period(stripe, subscription_id)
+    advance(stripe, clock, to=start + (end - start) // 2)
+    client = signed_in(member)
+    change = {"item": record.items[0]["stripe_item_id"], "price": big_tea.pk, "quantity": 1}
+    preview = client.get(url("plan", subscription_id), change)
+    mailoutbox.clear()
+
+    done = confirm(client, subscription_id, preview)
+
+    page = visible_text(client.get(done.headers["Location"]).text)
+    assert "Your card was declined: your plan is unchanged and nothing was charged." in page
+    assert "Your plan is now" not in page
+    assert "Update card &amp; invoices" in page
+    tea = record.items[0]["stripe_price_id"]
+    record = deliver_news(stripe, subscription_id)
+    assert (record.status, record.items[0]["stripe_price_id"]) == ("active", tea)
+    assert record.amount_per_period == 900
+    assert "$9.00 / month" in visible_text(client.get(url("detail", subscription_id)).text)
+    assert later_orders(subscription_id) == []
+    # Told on the page as it happened: no email about a failed renewal that was none.
+    assert [m.subject for m in mailoutbox if "payment failed" in m.subject.lower()] == []
+    assert Subscription.objects.get(pk=neighbour.pk).items == neighbour.items
+
+
+def test_a_downgrade_then_back_up_in_the_same_period_charges_nothing_for_time_already_paid(
+    clocked_member, member_subscribes, tea_plan, big_tea, stripe_api
+):
+    member, clock = clocked_member
+    stripe = stripe_api()
+    neighbour = factories.SubscriptionFactory(user=factories.UserFactory())
+    subscription_id = member_subscribes(member, big_tea)
+    record = deliver_news(stripe, subscription_id)
+    client = signed_in(member)
+    item = record.items[0]["stripe_item_id"]
+    until = long_date(record.current_period_end)
+    confirm(
+        client,
+        subscription_id,
+        client.get(url("plan", subscription_id), {"item": item, "price": tea_plan.pk, "quantity": 1}),
+    )
+
+    # Paid $18.00 for this period: the page says so, and when the $9.00 starts.
+    page = visible_text(client.get(url("detail", subscription_id)).text)
+    assert (
+        f"1 × Tea of the month $18.00 / month until {until}, then 1 × Tea of the month $9.00 / month" in page
+    )
+    start, end = period(stripe, subscription_id)
+    advance(stripe, clock, to=start + (end - start) // 2)
+    # Dearer than what this period was paid at: Stripe would count it from $9.00, so not before the renewal.
+    three = {"item": item, "price": tea_plan.pk, "quantity": 3}
+    refused = client.get(url("plan", subscription_id), three)
+    assert f"from your renewal on {until}" in client.get(refused.headers["Location"]).text
+
+    back = client.get(url("plan", subscription_id), {"item": item, "price": big_tea.pk, "quantity": 1})
+
+    assert re.search(r'class="change-amount-now">Nothing', back.text)
+    confirm(client, subscription_id, back)
+    record = deliver_news(stripe, subscription_id)
+    assert record.amount_per_period == 1800
+    assert later_orders(subscription_id) == []  # $0.00 for the move back
+    updates = stripe.v1.invoices.list({"subscription": subscription_id}).data
+    assert [i.billing_reason for i in updates] == ["subscription_create"]
+    page = visible_text(client.get(url("detail", subscription_id)).text)
+    assert "then 1 × Tea of the month $9.00 / month" not in page
+    advance(stripe, clock, to=end + DAY)
+    deliver_news(stripe, subscription_id)
+    assert [order.amount_total for order in later_orders(subscription_id)] == [1800]
+    assert Subscription.objects.get(pk=neighbour.pk).items == neighbour.items
+
+
+IN_BATH = {
+    "address[line1]": "1 High Street",
+    "address[city]": "Bath",
+    "address[postal_code]": "BA1 1AA",
+    "address[state]": "",
+    "address[country]": "GB",
+}
+
+
+def test_the_next_periods_of_an_upgrade_show_what_stripe_will_charge_tax_included(
+    clocked_member, member_subscribes, tea_plan, big_tea, stripe_api, settings
+):
+    settings.STRIPE_AUTOMATIC_TAX = True
+    member, clock = clocked_member
+    stripe = stripe_api()
+    subscription_id = member_subscribes(member, tea_plan, **IN_BATH)
+    record = deliver_news(stripe, subscription_id)
+    start, end = period(stripe, subscription_id)
+    advance(stripe, clock, to=start + (end - start) // 2)
+    client = signed_in(member)
+    change = {"item": record.items[0]["stripe_item_id"], "price": big_tea.pk, "quantity": 1}
+
+    preview = client.get(url("plan", subscription_id), change)
+
+    then = re.search(r'class="change-amount-next">\$(\d+\.\d\d) each period', preview.text).group(1)
+    assert then == "21.60"  # 18.00 and 20 % VAT, as Stripe will charge it
+    confirm(client, subscription_id, preview)
+    advance(stripe, clock, to=end + DAY)
+    deliver_news(stripe, subscription_id)
+    renewal = later_orders(subscription_id)[-1]
+    assert renewal.amount_total == 2160
