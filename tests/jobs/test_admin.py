@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from jobs.models import OutgoingEmail, TaskRecord
 from jobs.worker import Worker
+from orders.models import Order
 from shop.mail import mail_send
 from tests import factories
 from tests.jobs import tasks
@@ -21,7 +22,12 @@ def failed_task(backend, label):
 def test_the_dashboard_counts_failed_tasks_and_unsent_emails_with_links(client, backend):
     failed_task(backend, "boom")
     tasks.note.enqueue(label="waiting")
-    mail_send(template="orders/email/order_shipped", context={}, subject="Queued", recipient="a@example.com")
+    mail_send(
+        template="orders/email/order_shipped",
+        context={"order": Order(number="ORD-0123456789AB")},
+        subject="Queued",
+        recipient="a@example.com",
+    )
     client.force_login(factories.AdminFactory())
 
     page = client.get(reverse("admin:index"))
