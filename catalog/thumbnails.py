@@ -13,7 +13,8 @@ PRODUCT_IMAGE_THUMBNAILS = [
     ("160x160", {}),  # product page gallery choices
     ("800x800", {}),  # product page main picture
     ("192x192", {}),  # cart lines
-    ("80x80", {"crop": "center"}),  # admin
+    ("80x80", {"crop": "center"}),  # admin: a picture's preview
+    ("48x48", {"crop": "center"}),  # admin: the product list
 ]
 # True inside thumbnails_making(): the task may make what is missing.
 may_make = ContextVar("thumbnails_may_make", default=False)

@@ -30,12 +30,9 @@ def back_in_stock_notify(*, variant_id: str) -> int:
         return 0
     sent = 0
     for request in BackInStockRequest.objects.filter(variant=variant, notified_at__isnull=True):
-        # Claim before sending: two runs never email the same shopper twice.
-        if not BackInStockRequest.objects.filter(pk=request.pk, notified_at__isnull=True).update(
-            notified_at=timezone.now()
-        ):
-            continue
-        mail_send(
+        # Queued before the request is marked: a run that fails in between is tried again, and the
+        # key queues the email once however many runs ask.
+        sent += mail_send(
             template="inventory/email/back_in_stock",
             context={
                 "variant": variant,
@@ -47,7 +44,9 @@ def back_in_stock_notify(*, variant_id: str) -> int:
             recipient=request.email,
             key=f"back-in-stock-{request.pk}",
         )
-        sent += 1
+        BackInStockRequest.objects.filter(pk=request.pk, notified_at__isnull=True).update(
+            notified_at=timezone.now()
+        )
     if sent:
-        logger.info("variant %s: %d back-in-stock email(s) sent", variant_id, sent)
+        logger.info("variant %s: %d back-in-stock email(s) queued", variant_id, sent)
     return sent

@@ -57,6 +57,9 @@ class TaskRecordAdmin(ReadOnlyAdmin):
 
     @admin.display(description="last error")
     def short_error(self, record):
+        # A task that succeeded on a retry has no error now; its page keeps the old ones as history.
+        if record.status == TaskResultStatus.SUCCESSFUL:
+            return ""
         lines = record.last_error.strip().splitlines()
         return Truncator(lines[-1] if lines else "").chars(80)
 

@@ -1,4 +1,5 @@
-"""The delivery of the shop's emails, one task per email (shop.mail.mail_send enqueues them)."""
+"""The delivery of the shop's emails, one task per email (shop.mail.mail_send enqueues them), and
+the hourly requeue of those left unsent."""
 
 from datetime import timedelta
 
@@ -10,6 +11,8 @@ from jobs.models import OutgoingEmail
 
 # How long the key of a sent email is kept: a task retried within it never sends the email again.
 SENT_KEY_LIFETIME = timedelta(days=30)
+# An email written this recently may have its task being queued still (mail_queue's second write).
+REQUEUE_AFTER = timedelta(minutes=10)
 
 
 @task
@@ -28,3 +31,12 @@ def email_deliver(*, key: str) -> bool:
         sent_at=now, purge_at=now + SENT_KEY_LIFETIME
     )
     return True
+
+
+@task
+def unsent_emails_requeue() -> int:
+    """Queue again the delivery of each email left unsent with no task to send it: its task ran out
+    of attempts (a long outage of the mail server) or was never queued; return how many."""
+    from jobs.services import outgoing_emails_requeue
+
+    return outgoing_emails_requeue(written_before=timezone.now() - REQUEUE_AFTER)

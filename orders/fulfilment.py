@@ -4,7 +4,7 @@ An order ships in one step once paid; packing it first ("fulfilled") is optional
 state does not allow is refused with FulfilmentNotAllowed, saying why and what to do instead
 (fulfilment_refusal). Every move goes through Order.set_status("fulfillment_status", ...), which
 applies it with a conditional update, so of two staff members shipping the same order only one
-ships it, and only that one sends the shipped email.
+ships it; the shipped email is keyed, so the customer gets one.
 
 No multi-document transaction here: the admin runs actions of an order's own page inside Django's
 transaction.atomic(), where django_mongodb_backend's commit refuses to run
@@ -12,15 +12,12 @@ transaction.atomic(), where django_mongodb_backend's commit refuses to run
 delivery whose order was not completed yet completes it when marked again.
 """
 
-import logging
-
 from django.utils import timezone
 
 from orders.emails import order_shipped_email_send
 from orders.exceptions import FulfilmentNotAllowed, InvalidStatusTransition
 from orders.models import PIPELINES, FulfillmentStatus, Order, OrderStatus
-
-logger = logging.getLogger(__name__)
+from shop.mail import mail_key_kept
 
 # A refused move is told as where the order is now and, when there is one, what to do instead.
 _WHERE_IT_IS = {
@@ -74,7 +71,9 @@ def order_mark_fulfilled(*, order: Order, note: str = "") -> bool:
 
 
 def order_mark_shipped(*, order: Order, carrier: str, tracking_number: str, note: str = "") -> bool:
-    """Record the shipment of a paid order, packed or not, and email the customer once; False on a repeat."""
+    """Record the shipment of a paid order, packed or not, and email the customer once; False on a repeat.
+
+    Raise what queuing the email raises: the shipment stands, and its email follows (see below)."""
     carrier, tracking_number = carrier.strip(), tracking_number.strip()
     if not carrier or not tracking_number:
         raise ValueError("a shipment needs a carrier and a tracking number")
@@ -88,13 +87,10 @@ def order_mark_shipped(*, order: Order, carrier: str, tracking_number: str, note
         tracking_number=tracking_number,
         shipped_at=timezone.now(),
     )
-    if shipped:
-        # Only the move that shipped it emails: one email per shipment. A mail server that fails
-        # does not undo the shipment; it is logged.
-        try:
-            order_shipped_email_send(order_id=order.pk)
-        except Exception:
-            logger.exception("order %s: the shipping notice could not be sent", order.number)
+    # Asked on a repeat too, its key sending it once. A shipment whose email failed (and raised)
+    # gets it from the next repeat or the worker's hourly orders.tasks.order_emails_catch_up.
+    if order.fulfillment_status == FulfillmentStatus.SHIPPED and mail_key_kept(since=order.shipped_at):
+        order_shipped_email_send(order_id=order.pk)
     return shipped
 
 

@@ -225,6 +225,9 @@ class Order(models.Model):
             models.Index(fields=["payment_status"], name="order_payment_status"),
             models.Index(fields=["fulfillment_status"], name="order_fulfillment_status"),
             models.Index(fields=["-created_at"], name="order_created_at"),
+            # Orders paid, and shipped, lately: revenue and the hourly catch-up of their emails.
+            models.Index(fields=["paid_at"], name="order_paid_at"),
+            models.Index(fields=["shipped_at"], name="order_shipped_at"),
             models.Index(fields=["stripe_subscription_id", "-created_at"], name="order_subscription"),
         ]
         permissions = [

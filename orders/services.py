@@ -11,13 +11,11 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 
 from allauth.account.models import EmailAddress
 from django.db import IntegrityError
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django_mongodb_backend import transaction
 
 from accounts.models import User
 from cart.models import Cart, CartItem
@@ -42,6 +40,7 @@ from orders.models import (
     Refund,
     RefundStatus,
 )
+from shop.mail import mail_key_kept
 from shop.money import format_money
 from shop.transactions import run_retrying
 
@@ -242,11 +241,12 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
     subscription; the lines, amounts and Stripe ids from the invoice. An invoice that ships nothing
     makes a COMPLETED order marked so (NOTHING_TO_SHIP_KEY): it never waits for fulfilment. Return
     (order, created): the unique index on the invoice id lets one of any number of deliveries
-    create it, and the others get it.
-    The receipt goes to the customer once, from whoever created the order.
+    create it, and the others get it. Every delivery asks for the receipt (a delivery whose email
+    failed is retried); its key sends it once.
     """
     existing = Order.objects.filter(stripe_invoice_id=invoice.stripe_invoice_id).first()
     if existing is not None:
+        _order_confirmation_owed(existing)
         return existing, False
     paid = {
         # Nothing to ship: paid is done.
@@ -308,13 +308,12 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
     order, created = _order_insert_once(
         order, items, history=history, twin={"stripe_invoice_id": invoice.stripe_invoice_id}
     )
-    if not created:
-        return order, False
-    logger.info(
-        "order %s: renewal of %s, invoice %s", order.number, first_order.number, invoice.stripe_invoice_id
-    )
-    transaction.on_commit(partial(order_confirmation_send, order_id=order.pk), robust=True)
-    return order, True
+    if created:
+        logger.info(
+            "order %s: renewal of %s, invoice %s", order.number, first_order.number, invoice.stripe_invoice_id
+        )
+    _order_confirmation_owed(order)
+    return order, created
 
 
 def _order_insert_once(
@@ -357,9 +356,9 @@ def renewal_order_number(stripe_invoice_id: str) -> str:
 def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool:
     """Record a payment Stripe has confirmed: payment PAID, order PROCESSING, cart CHECKED_OUT.
 
-    Stripe's amounts, addresses and ids are written with the payment status. Whoever moves the
-    payment to PAID sends the confirmation email (after the commit, if in a transaction), so it
-    goes out once. Return False if the payment was already recorded.
+    Stripe's amounts, addresses and ids are written with the payment status. Every run on a paid
+    order asks for the confirmation email, so a run whose email failed (and raised) is completed by
+    the next; its key sends it once. Return False if the payment was already recorded.
     """
     newly_paid = False
 
@@ -389,9 +388,15 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
     except InvalidStatusTransition:
         _order_flag_paid_after_it_ended(order, details)
         raise
-    if newly_paid:
-        transaction.on_commit(partial(order_confirmation_send, order_id=order.pk), robust=True)
+    _order_confirmation_owed(order)
     return newly_paid
+
+
+def _order_confirmation_owed(order: Order) -> None:
+    # Asked by every run, not only the one that paid it: that one may have failed before the email
+    # was queued. Within the key's lifetime, so the ask never sends it twice.
+    if order.payment_status in Order.PAID_LIKE_STATUSES and mail_key_kept(since=order.paid_at):
+        order_confirmation_send(order_id=order.pk)
 
 
 # How a payment that ended unpaid reads in a note for staff.
@@ -763,14 +768,11 @@ _REFUND_MOVES_FROM = {
 
 
 def _refund_tell_customer(*, refund: Refund, previous_status: str | None) -> None:
-    # The customer hears of a refund once Stripe settles it; a mail server that fails is logged and
-    # does not undo the record.
-    if refund.status == previous_status:
-        return
-    try:
-        refund_email_send(refund_id=refund.pk, previous_status=previous_status)
-    except Exception:
-        logger.exception("refund %s: the customer's email could not be sent", refund.pk)
+    # The customer hears of a refund once Stripe settles it: asked by the report that moved it, and
+    # again by a repeated report (the first one's email may have failed, and raised). Each outcome
+    # is reached once, so the move's own ask can never be a second email.
+    if refund.status != previous_status or mail_key_kept(since=refund.created_at):
+        refund_email_send(refund_id=refund.pk)
 
 
 def _items_apply_stripe_amounts(*, order: Order, line_amounts: dict) -> None:

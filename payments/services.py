@@ -24,8 +24,11 @@ from shop.transactions import run_retrying
 
 logger = logging.getLogger(__name__)
 
-# A worker holding an event longer than this is presumed dead and the event may be taken over.
-PROCESSING_LEASE = timedelta(minutes=5)
+
+def processing_lease() -> timedelta:
+    """How long a worker holds an event it processes; after that it is presumed dead and the event
+    may be taken over (WEBHOOK_PROCESSING_LEASE_SECONDS)."""
+    return timedelta(seconds=settings.WEBHOOK_PROCESSING_LEASE_SECONDS)
 
 
 def webhook_event_store(*, event: dict) -> tuple[WebhookEvent, bool]:
@@ -72,7 +75,7 @@ def webhook_event_process(*, event: WebhookEvent) -> bool:
         return False
     started_at = timezone.now()
     claimable = WebhookEvent.objects.filter(pk=event.pk, processed=False).filter(
-        Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=started_at - PROCESSING_LEASE)
+        Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=started_at - processing_lease())
     )
     claimed = run_retrying(lambda: claimable.update(processing_started_at=started_at))
     if not claimed:

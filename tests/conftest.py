@@ -203,3 +203,24 @@ def stripe_api(settings):
         return stripe.StripeClient(STRIPE_TEST_API_KEY, base_addresses={"api": settings.STRIPE_API_BASE})
 
     return make
+
+
+@pytest.fixture
+def outbox_write_fails_once(monkeypatch):
+    """Make the first write of an email to the outbox fail, as a database that is briefly away;
+    return the keys of the emails whose write failed."""
+    from django.db import DatabaseError
+
+    from jobs.models import OutgoingEmail
+
+    create = OutgoingEmail.objects.create
+    failed = []
+
+    def create_or_fail(**fields):
+        if not failed:
+            failed.append(fields["key"])
+            raise DatabaseError("the outbox write failed")
+        return create(**fields)
+
+    monkeypatch.setattr(OutgoingEmail.objects, "create", create_or_fail)
+    return failed

@@ -318,6 +318,8 @@ SUBSCRIPTION_DOWNGRADES_CHARGE_NOW = env.bool("SUBSCRIPTION_DOWNGRADES_CHARGE_NO
 STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+# A worker processing a Stripe event this long is presumed dead: another may take the event over.
+WEBHOOK_PROCESSING_LEASE_SECONDS = env.int("WEBHOOK_PROCESSING_LEASE_SECONDS", default=5 * 60)
 STRIPE_WEBHOOK_MAX_BYTES = 256 * 1024
 
 # --- Background work: Django's tasks, kept in MongoDB, run by `manage.py run_worker` -----------
@@ -344,6 +346,10 @@ PERIODIC_TASKS = {
     "stock_holds_sweep": {"task": "inventory.tasks.stock_holds_sweep", "every_seconds": 5 * 60},
     # Every product page kept, so no shopper waits for a first render (catalog.product_page).
     "product_pages_render": {"task": "catalog.tasks.product_pages_render", "every_seconds": 5 * 60},
+    # Emails whose delivery gave up (a long mail outage) or was never queued: delivered once, later.
+    "unsent_emails_requeue": {"task": "jobs.tasks.unsent_emails_requeue", "every_seconds": 60 * 60},
+    # Confirmations and shipping notices a change owed whose queuing failed.
+    "order_emails_catch_up": {"task": "orders.tasks.order_emails_catch_up", "every_seconds": 60 * 60},
 }
 
 # --- Logging: structured lines on stdout ----------------------------------------------------

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from catalog.models import Variant
 from inventory.exceptions import NotEnoughStock
-from inventory.models import StockHold
+from inventory.models import BackInStockRequest, StockHold
 from inventory.services import StockLine, stock_adjust, stock_hold_for_checkout, stock_release_for_order
+from inventory.tasks import back_in_stock_notify
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,21 @@ def test_raising_a_cart_lines_quantity_past_the_stock_is_refused(client):
     assert [line.quantity for line in refused.context["lines"]] == [1]
     client.post(reverse("cart:item_update", args=[line.pk]), {"quantity": 3})
     assert [line.quantity for line in client.get(reverse("cart:detail")).context["lines"]] == [3]
+
+
+def test_a_back_in_stock_email_whose_outbox_write_failed_is_sent_once_when_the_task_is_retried(
+    mailoutbox, outbox_write_fails_once
+):
+    mug, bowl = tracked(0), tracked(0, name="Bowl")
+    for email in ("ada@example.com", "bob@example.com"):
+        BackInStockRequest.objects.create(variant=mug, email=email)
+    BackInStockRequest.objects.create(variant=bowl, email="grace@example.com")
+
+    # The task queued by the restock fails on the outbox write; the worker tries it again.
+    stock_adjust(variant=mug, quantity=5, reason="Restock")
+    assert len(outbox_write_fails_once) == 1
+    back_in_stock_notify.call(variant_id=str(mug.pk))
+    back_in_stock_notify.call(variant_id=str(mug.pk))
+
+    assert sorted(message.to[0] for message in mailoutbox) == ["ada@example.com", "bob@example.com"]
+    assert BackInStockRequest.objects.get(variant=bowl).notified_at is None

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from jobs.models import OutgoingEmail, TaskRecord
 from jobs.worker import Worker
+from orders.models import Order
 from shop.mail import mail_send
 from tests import factories
 from tests.jobs import tasks
@@ -21,7 +22,12 @@ def failed_task(backend, label):
 def test_the_dashboard_counts_failed_tasks_and_unsent_emails_with_links(client, backend):
     failed_task(backend, "boom")
     tasks.note.enqueue(label="waiting")
-    mail_send(template="orders/email/order_shipped", context={}, subject="Queued", recipient="a@example.com")
+    mail_send(
+        template="orders/email/order_shipped",
+        context={"order": Order(number="ORD-0123456789AB")},
+        subject="Queued",
+        recipient="a@example.com",
+    )
     client.force_login(factories.AdminFactory())
 
     page = client.get(reverse("admin:index"))
@@ -69,3 +75,26 @@ def test_a_shopper_sees_no_task(client, backend):
 
     assert client.get(reverse("admin:jobs_taskrecord_changelist")).status_code == 302
     assert not OutgoingEmail.objects.exists()
+
+
+def test_the_list_shows_the_error_of_a_task_not_done_and_not_of_one_that_succeeded_on_a_retry(
+    client, backend
+):
+    recovered = failed_task(backend, "recovered")
+    failed_task(backend, "broken")
+    # The cause is fixed (as a mail server back up): staff retry it, and it succeeds.
+    TaskRecord.objects.filter(pk=recovered.pk).update(task_path="tests.jobs.tasks.note")
+    client.force_login(factories.AdminFactory())
+    client.post(
+        reverse("admin:jobs_taskrecord_changelist"),
+        {"action": "retry", "_selected_action": [str(recovered.pk)]},
+    )
+    assert Worker(periodic=False).run_one() is True
+    assert TaskRecord.objects.get(pk=recovered.pk).status == TaskResultStatus.SUCCESSFUL
+
+    listed = client.get(reverse("admin:jobs_taskrecord_changelist")).text
+
+    assert "ValueError: broken failed" in listed
+    assert "recovered failed" not in listed
+    history = client.get(reverse("admin:jobs_taskrecord_change", args=[recovered.pk])).text
+    assert "ValueError: recovered failed" in history

@@ -1,11 +1,15 @@
 """Payment-driven order writes (orders/services.py): each status moves once, forwards only."""
 
 import pytest
+from django.db import DatabaseError
 
 from cart.models import CartStatus
 from cart.selectors import cart_lines
+from orders.emails import order_confirmation_send
 from orders.exceptions import InvalidStatusTransition
+from orders.fulfilment import order_mark_shipped
 from orders.models import (
+    FulfillmentStatus,
     Order,
     OrderItem,
     OrderStatus,
@@ -24,6 +28,7 @@ from orders.services import (
     order_record_checkout,
     refund_record_from_stripe,
 )
+from orders.tasks import order_emails_catch_up
 from tests import factories
 
 SESSION_ID = "cs_test_services"
@@ -307,3 +312,57 @@ def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):
         ("re_2", 300, RefundStatus.SUCCEEDED, "x"),
         ("re_1", 500, RefundStatus.SUCCEEDED, ""),
     ]
+
+
+def test_a_refund_email_whose_outbox_write_failed_is_sent_once_when_the_event_is_retried(
+    frozen_cart, mailoutbox, request
+):
+    order = pending_order(frozen_cart)
+    order_mark_paid(order=order, details=stripe_details(), note="paid")
+    mailoutbox.clear()
+    request.getfixturevalue("outbox_write_fails_once")
+
+    # The error reaches the event, which is tried again.
+    with pytest.raises(DatabaseError):
+        stripe_refund(order, "re_once", 1000, RefundStatus.SUCCEEDED)
+    stripe_refund(order, "re_once", 1000, RefundStatus.SUCCEEDED)
+    stripe_refund(order, "re_once", 1000, RefundStatus.SUCCEEDED)
+
+    assert [(message.to, message.subject) for message in mailoutbox] == [
+        (["buyer@example.com"], f"Your Northwind Goods order {order.number} has been refunded")
+    ]
+
+
+def test_a_shipping_email_whose_outbox_write_failed_is_sent_once_by_the_next_catch_up(mailoutbox, request):
+    order = factories.OrderFactory(paid=True, customer_email="ada@example.com")
+    neighbour = factories.OrderFactory(paid=True, customer_email="grace@example.com")
+    for paid in (order, neighbour):
+        order_confirmation_send(order_id=paid.pk)
+    mailoutbox.clear()
+    request.getfixturevalue("outbox_write_fails_once")
+
+    with pytest.raises(DatabaseError):
+        order_mark_shipped(order=order, carrier="DHL", tracking_number="JD0001")
+    assert Order.objects.get(pk=order.pk).fulfillment_status == FulfillmentStatus.SHIPPED
+    # The worker's hourly catch-up, and staff shipping it again, each queue it at most once.
+    order_emails_catch_up.call()
+    order_emails_catch_up.call()
+    assert order_mark_shipped(order=order, carrier="DHL", tracking_number="JD0001") is False
+
+    assert [(message.to, message.subject) for message in mailoutbox] == [
+        (["ada@example.com"], f"Your Northwind Goods order {order.number} has shipped")
+    ]
+    assert Order.objects.get(pk=neighbour.pk).fulfillment_status == FulfillmentStatus.UNFULFILLED
+
+
+def test_a_confirmation_whose_outbox_write_failed_is_queued_by_the_next_run(frozen_cart, mailoutbox, request):
+    order = pending_order(frozen_cart)
+    request.getfixturevalue("outbox_write_fails_once")
+
+    with pytest.raises(DatabaseError):
+        order_mark_paid(order=order, details=stripe_details(), note="paid")
+    # The event is tried again; the order is paid already.
+    assert order_mark_paid(order=order, details=stripe_details(), note="paid") is False
+    assert order_mark_paid(order=order, details=stripe_details(), note="paid") is False
+
+    assert [message.to for message in mailoutbox] == [["buyer@example.com"]]

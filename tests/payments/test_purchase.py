@@ -5,6 +5,7 @@ import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.management import call_command
 
 from cart.models import CartStatus
 from orders.models import Order, OrderItem, OrderStatus, OrderStatusChange, PaymentStatus
@@ -95,6 +96,29 @@ def test_guest_buys_two_products_and_the_webhook_confirms_the_payment(
     html, mimetype = email.alternatives[0]
     assert mimetype == "text/html"
     assert "Cotton tee" in html
+
+
+def test_a_confirmation_whose_outbox_write_failed_is_sent_once_when_the_event_is_retried(
+    stripe_sim, guest_with_cart, mug, mailoutbox, outbox_write_fails_once
+):
+    neighbour = factories.OrderFactory(paid=True, customer_email="grace@example.com")
+    purchase = guest_with_cart((mug, 1))
+    page_url, _ = start_checkout(purchase, stripe_sim)
+
+    purchase.shopper.on_stripe_page(page_url, "pay")
+    stripe_sim.wait_for_deliveries()
+    order = Order.objects.exclude(pk=neighbour.pk).get()
+    assert outbox_write_fails_once == [f"order-{order.pk}-order_confirmation"]
+    assert order.payment_status == PaymentStatus.PAID
+
+    # The event whose email failed is tried again (the worker's retry_webhooks).
+    call_command("retry_webhooks")
+    call_command("retry_webhooks")
+
+    assert [(message.to, message.subject) for message in mailoutbox] == [
+        (["buyer@example.com"], f"Your Northwind Goods order {order.number} is confirmed")
+    ]
+    assert not WebhookEvent.objects.filter(processed=False).exists()
 
 
 def test_a_declined_card_leaves_the_order_pending_and_a_second_attempt_pays(

@@ -234,7 +234,7 @@ def test_an_event_held_by_another_worker_is_left_to_it_until_its_lease_runs_out(
     assert deliver(csrf_client, payload).status_code == 200
     assert not WebhookEvent.objects.get().processed
 
-    abandoned_at = services.timezone.now() - services.PROCESSING_LEASE - services.timedelta(seconds=1)
+    abandoned_at = services.timezone.now() - services.processing_lease() - services.timedelta(seconds=1)
     WebhookEvent.objects.filter(pk=stored.pk).update(processing_started_at=abandoned_at)
     assert deliver(csrf_client, payload).status_code == 200
     assert WebhookEvent.objects.get().processed

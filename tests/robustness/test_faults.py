@@ -289,7 +289,7 @@ def test_a_worker_killed_while_processing_an_event_is_recovered_by_retry_webhook
 
     real_now = timezone.now
     monkeypatch.setattr(
-        timezone, "now", lambda: real_now() + services.PROCESSING_LEASE + timedelta(seconds=1)
+        timezone, "now", lambda: real_now() + services.processing_lease() + timedelta(seconds=1)
     )
     call_command("retry_webhooks")
 

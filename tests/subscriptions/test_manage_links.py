@@ -55,8 +55,8 @@ def test_a_refund_email_links_to_the_subscription(db, mailoutbox, status):
     refund = factories.RefundFactory(order=order, status=status, stripe_refund_id="re_test_1")
     neighbour = factories.RefundFactory(status=status, stripe_refund_id="re_test_2")
 
-    refund_email_send(refund_id=refund.pk, previous_status=RefundStatus.PENDING)
-    refund_email_send(refund_id=neighbour.pk, previous_status=RefundStatus.PENDING)
+    refund_email_send(refund_id=refund.pk)
+    refund_email_send(refund_id=neighbour.pk)
 
     [email] = [m for m in mailoutbox if order.number in m.subject]
     assert linked_subscription(email.body) == subscription.stripe_subscription_id
