@@ -13,18 +13,19 @@ from tests import factories
 
 @pytest.fixture
 def mail_server_down(settings):
-    settings.EMAIL_BACKEND = "tests.jobs.mail_backends.RefusingBackend"
+    """The delivery the page's request queues (tasks run at once in tests) meets a refusing server."""
+    settings.MAILERS = {"default": {"BACKEND": "tests.jobs.mail_backends.RefusingBackend"}}
 
 
 def deliver_all_with_mail_server_up(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     for email in OutgoingEmail.objects.unsent():
         # The failed attempt's retry waits for its backoff: deliver now, as the worker then would.
         email_deliver.call(key=email.key)
 
 
 def test_signing_up_while_the_mail_server_is_down_queues_the_confirmation(
-    client, backend, mail_server_down, settings
+    client, db, mail_server_down, settings
 ):
     answer = client.post(
         reverse("account_signup"),
@@ -43,7 +44,7 @@ def test_signing_up_while_the_mail_server_is_down_queues_the_confirmation(
 
 
 def test_a_password_reset_while_the_mail_server_is_down_is_sent_once_when_it_is_back(
-    client, backend, mail_server_down, settings
+    client, db, mail_server_down, settings
 ):
     for email in ("ada@example.com", "grace@example.com"):
         user = factories.UserFactory(email=email)
