@@ -8,7 +8,8 @@ from django.conf import settings
 from shop.mail import mail_send
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_link_url
 from subscriptions.models import Subscription, SubscriptionEmailKind
-from subscriptions.services import subscription_email_claim, subscription_email_release
+from subscriptions.selectors import subscription_email_was_sent
+from subscriptions.services import subscription_email_record
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +83,7 @@ def _subscription_email_send(
             "subscription %s: no email address to send %s to", subscription.stripe_subscription_id, kind
         )
         return False
-    claim = subscription_email_claim(
-        subscription=subscription, kind=kind, reference=reference, recipient=recipient
-    )
-    if claim is None:
+    if subscription_email_was_sent(subscription=subscription, kind=kind, reference=reference):
         return False
     context = {
         **context,
@@ -93,17 +91,17 @@ def _subscription_email_send(
         "subscription_url": subscription_link_url(subscription=subscription),
         "link_days": SUBSCRIPTION_LINK_MAX_AGE.days,
     }
-    try:
-        mail_send(
-            template=f"subscriptions/email/{template}",
-            context=context,
-            subject=f"{subject} ({settings.SITE_NAME})",
-            recipient=recipient,
-            key=f"subscription-{subscription.pk}-{kind}-{reference}",
-        )
-    except Exception:
-        # The event fails and is retried: let that retry send it.
-        subscription_email_release(claim=claim)
-        raise
+    # Queued before it is recorded: a run that dies in between leaves no record, so the next run
+    # asks again, and the email's key queues it once.
+    queued = mail_send(
+        template=f"subscriptions/email/{template}",
+        context=context,
+        subject=f"{subject} ({settings.SITE_NAME})",
+        recipient=recipient,
+        key=f"subscription-{subscription.pk}-{kind}-{reference}",
+    )
+    subscription_email_record(subscription=subscription, kind=kind, reference=reference, recipient=recipient)
+    if not queued:
+        return False
     logger.info("subscription %s: %s sent to %s", subscription.stripe_subscription_id, kind, recipient)
     return True

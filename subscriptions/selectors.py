@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from catalog.models import Price, PriceType
 from orders.models import Order
-from subscriptions.models import PlanFamily, Subscription, SubscriptionStatus
+from subscriptions.models import PlanFamily, Subscription, SubscriptionEmail, SubscriptionStatus
 
 
 def subscription_list_for_user(*, user):
@@ -102,3 +102,10 @@ def _plan_prices(item: dict):
         currency=current.currency,
     )
     return current, prices
+
+
+def subscription_email_was_sent(*, subscription: Subscription, kind: str, reference: str) -> bool:
+    """Whether the `kind` email about `reference` went out for this subscription before."""
+    return SubscriptionEmail.objects.filter(
+        subscription=subscription, kind=kind, reference=reference
+    ).exists()

@@ -1,6 +1,7 @@
 """Writes to the subscription records: Stripe's state copied in, guests' subscriptions attached,
-and each reminder email claimed once."""
+and each reminder email recorded once it is queued."""
 
+import contextlib
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -418,19 +419,13 @@ def subscription_attach_guest_subscriptions(*, user, email: str) -> int:
     return attached
 
 
-def subscription_email_claim(*, subscription: Subscription, kind: str, reference: str, recipient: str):
-    """Record that the `kind` email about `reference` goes out now; return the record, or None when
-    it was sent before (a repeated event)."""
-    try:
-        return run_retrying(
+def subscription_email_record(
+    *, subscription: Subscription, kind: str, reference: str, recipient: str
+) -> None:
+    """Record that the `kind` email about `reference` was queued (once: a repeat is ignored)."""
+    with contextlib.suppress(IntegrityError):
+        run_retrying(
             lambda: SubscriptionEmail.objects.create(
                 subscription=subscription, kind=kind, reference=reference, recipient=recipient
             )
         )
-    except IntegrityError:
-        return None
-
-
-def subscription_email_release(*, claim: SubscriptionEmail) -> None:
-    """Forget a claim whose email could not be sent, so that the event's retry sends it."""
-    claim.delete()
