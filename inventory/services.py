@@ -317,9 +317,15 @@ def _notify_if_back(variant_id) -> None:
 
 
 def back_in_stock_request_create(*, variant: Variant, email: str) -> bool:
-    """Put `email` on the variant's waiting list (once); return False if it was already there."""
+    """Put `email` on the variant's waiting list (once); return False if it was waiting already.
+
+    An address emailed before that asks again waits again: its request is replaced by a new one,
+    whose email is a new one (emails are keyed by the request).
+    """
+    email = email.strip().lower()
+    BackInStockRequest.objects.filter(variant=variant, email=email, notified_at__isnull=False).delete()
     try:
-        BackInStockRequest.objects.create(variant=variant, email=email.strip().lower())
+        BackInStockRequest.objects.create(variant=variant, email=email)
     except IntegrityError:
         return False
     return True

@@ -135,6 +135,34 @@ def test_shoppers_sign_up_once_and_are_emailed_once_when_it_is_restocked(client)
     assert f"/products/{tee.slug}/" in mail.outbox[0].body
 
 
+def test_a_shopper_emailed_once_who_signs_up_again_is_emailed_again_at_the_next_restock(client):
+    tee = t_shirt({("S", "Navy"): 1, ("M", "Navy"): 4})
+    small = Variant.objects.get(product=tee, option_key="Colour=Navy|Size=S")
+    url = reverse("catalog:back_in_stock_signup", args=[tee.slug])
+
+    def sign_up(email):
+        answer = client.post(url, {"variant_id": str(small.pk), "email": email}, follow=True)
+        assert "we will email you once, when it is back in stock" in answer.text
+
+    stock_adjust(variant=small, quantity=-1, reason="Sold in the store")
+    sign_up("ada@example.com")
+    sign_up("bob@example.com")
+    stock_adjust(variant=small, quantity=2, reason="Delivery")
+    assert sorted(message.to[0] for message in mail.outbox) == ["ada@example.com", "bob@example.com"]
+
+    stock_adjust(variant=small, quantity=-2, reason="Sold in the store")
+    sign_up("ADA@example.com")
+    stock_adjust(variant=small, quantity=3, reason="Delivery")
+
+    # Ada asked again and hears again; Bob did not, and is not emailed twice.
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "ada@example.com",
+        "ada@example.com",
+        "bob@example.com",
+    ]
+    assert mail.outbox[-1].subject == "Tee is back in stock"
+
+
 def shelf(*names):
     return [
         factories.PriceFactory(product__name=name, unit_amount=1000 + index).product
