@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -127,3 +128,32 @@ def test_raising_a_cart_lines_quantity_past_the_stock_is_refused(client):
     assert [line.quantity for line in refused.context["lines"]] == [1]
     client.post(reverse("cart:item_update", args=[line.pk]), {"quantity": 3})
     assert [line.quantity for line in client.get(reverse("cart:detail")).context["lines"]] == [3]
+
+
+def test_the_cart_counts_an_item_once_across_its_one_time_and_subscription_prices(client):
+    mug = tracked(3)
+    once, monthly = mug.prices.get(), factories.PriceFactory(product=mug.product, variant=mug, monthly=True)
+    neighbour = Client()
+
+    def add(shopper, price, quantity):
+        data = {"product_id": str(price.product_id), "price_id": str(price.pk), "quantity": quantity}
+        return shopper.post(reverse("cart:add"), data, follow=True)
+
+    add(client, once, 2)
+    refused = add(client, monthly, 2)
+    add(neighbour, once, 3)
+
+    assert "Only 3 left, and your cart already holds 2: you can have at most 3." in refused.text
+    lines = client.get(reverse("cart:detail")).context["lines"]
+    assert [line.quantity for line in lines] == [2]
+    add(client, monthly, 1)
+    monthly_line = client.get(reverse("cart:detail")).context["lines"][1]
+    raised = client.post(reverse("cart:item_update", args=[monthly_line.pk]), {"quantity": 2}, follow=True)
+    assert "Only 3 left, and your cart already holds 3: you can have at most 3." in raised.text
+
+    # One taken away in the store: two lines of 2 + 1 are one more than is left; both say so.
+    stock_adjust(variant=mug, quantity=-1, reason="Broken")
+    cart = client.get(reverse("cart:detail"))
+    assert [(line.quantity, line.stock_short) for line in cart.context["lines"]] == [(2, True), (1, True)]
+    assert cart.text.count("Only 2 left: lower the quantity to check out.") == 2
+    assert [line.quantity for line in neighbour.get(reverse("cart:detail")).context["lines"]] == [3]
