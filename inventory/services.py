@@ -7,7 +7,7 @@ on_hand + sold = received. Each move of a hold is one conditional update of its 
 or a release happens once however often the same end is reported. No transaction: on the
 embedded engine a transaction on the variant would lose to every concurrent checkout and retry.
 The counters move first and the hold's row records it after, so a process that dies between the
-two leaves units unsellable, never sold twice (`manage.py stock_reconcile` gives them back).
+two leaves units unsellable, never sold twice (`manage.py stock_reconcile` puts them right).
 """
 
 import logging
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from catalog.models import Variant
@@ -87,16 +87,18 @@ def stock_sell_for_order(*, order_number: str) -> int:
     sold = 0
     for hold in StockHold.objects.filter(order_number=order_number).exclude(state=StockHoldState.SOLD):
         if hold.state == StockHoldState.HELD:
+            # The counters first, as a take does: a process that dies before the hold records the
+            # sale leaves `sold` ahead of the SOLD holds, which stock_reconcile_held undoes (the
+            # HELD hold is sold again when the payment is next reported), and the variant's moved
+            # updated_at keeps the repair off it meanwhile.
+            _counters_sell(variant_id=hold.variant_id, quantity=hold.quantity)
             if StockHold.objects.filter(pk=hold.pk, state=StockHoldState.HELD).update(
                 state=StockHoldState.SOLD, updated_at=timezone.now()
             ):
-                Variant.objects.filter(pk=hold.variant_id).update(
-                    held=F("held") - hold.quantity,
-                    on_hand=F("on_hand") - hold.quantity,
-                    sold=F("sold") + hold.quantity,
-                    updated_at=timezone.now(),
-                )
                 sold += 1
+            else:
+                # A concurrent report of the same payment sold it first.
+                _counters_sell(variant_id=hold.variant_id, quantity=-hold.quantity)
         elif hold.state == StockHoldState.RELEASED and StockHold.objects.filter(
             pk=hold.pk, state=StockHoldState.RELEASED
         ).update(state=StockHoldState.BACKORDERED, updated_at=timezone.now()):
@@ -214,11 +216,16 @@ RECONCILE_QUIET = timedelta(minutes=1)
 
 
 def stock_reconcile_held(*, dry_run: bool = False) -> list[tuple[str, int, int]]:
-    """Make each tracked variant's `held` equal its HELD holds, giving the difference back to
-    `available`; return (sku, held, recorded) for each variant that differed.
+    """Make each tracked variant's `held` equal its HELD holds; return (sku, held, recorded) for
+    each variant that differed.
 
-    Only variants quiet for RECONCILE_QUIET are changed, each with one write conditional on its
-    counters being as read, so a checkout taking units meanwhile is never undone.
+    Units counted held without a HELD hold (a checkout that died before recording its hold) go
+    back to `available`. Units missing from `held` while their HELD hold is there were counted
+    sold by a sale that died before recording it (`sold` is then ahead of the SOLD holds): that
+    sale is undone on the counters, and the hold is sold when its payment is next reported (a
+    webhook retried, the sweep). Only variants quiet for RECONCILE_QUIET are changed, each with
+    one write conditional on its counters being as read, so a checkout taking units meanwhile is
+    never undone.
     """
     recorded = defaultdict(int)
     for variant_id, quantity in StockHold.objects.filter(state=StockHoldState.HELD).values_list(
@@ -228,13 +235,23 @@ def stock_reconcile_held(*, dry_run: bool = False) -> list[tuple[str, int, int]]
     quiet_since = timezone.now() - RECONCILE_QUIET
     fixed = []
     for variant in Variant.objects.filter(track_stock=True, updated_at__lt=quiet_since):
-        if variant.held == recorded[variant.pk]:
-            continue
         difference = variant.held - recorded[variant.pk]
+        if not difference:
+            continue
+        unrecorded_sales = 0
+        if difference < 0:
+            sold_recorded = StockHold.objects.filter(variant=variant, state=StockHoldState.SOLD).aggregate(
+                total=Sum("quantity")
+            )["total"]
+            unrecorded_sales = min(-difference, max(variant.sold - (sold_recorded or 0), 0))
         if dry_run or Variant.objects.filter(
-            pk=variant.pk, held=variant.held, updated_at=variant.updated_at
+            pk=variant.pk, held=variant.held, sold=variant.sold, updated_at=variant.updated_at
         ).update(
-            held=F("held") - difference, available=F("available") + difference, updated_at=timezone.now()
+            held=F("held") - difference,
+            available=F("available") + difference + unrecorded_sales,
+            on_hand=F("on_hand") + unrecorded_sales,
+            sold=F("sold") - unrecorded_sales,
+            updated_at=timezone.now(),
         ):
             fixed.append((variant.sku, variant.held, recorded[variant.pk]))
     if fixed and not dry_run:
@@ -294,6 +311,16 @@ def _counters_give_back(*, variant_id, quantity: int) -> None:
         available=F("available") + quantity, held=F("held") - quantity, updated_at=timezone.now()
     )
     _notify_if_back(variant_id)
+
+
+def _counters_sell(*, variant_id, quantity: int) -> None:
+    """Move held units off the shelf as sold (a negative `quantity` undoes it)."""
+    Variant.objects.filter(pk=variant_id).update(
+        held=F("held") - quantity,
+        on_hand=F("on_hand") - quantity,
+        sold=F("sold") + quantity,
+        updated_at=timezone.now(),
+    )
 
 
 def _take_for_paid(*, variant_id, quantity: int) -> bool:

@@ -5,14 +5,21 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import QuerySet
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Variant
 from inventory.exceptions import NotEnoughStock
-from inventory.models import StockHold
-from inventory.services import StockLine, stock_adjust, stock_hold_for_checkout, stock_release_for_order
+from inventory.models import StockHold, StockHoldState
+from inventory.services import (
+    StockLine,
+    stock_adjust,
+    stock_hold_for_checkout,
+    stock_release_for_order,
+    stock_sell_for_order,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +164,52 @@ def test_the_cart_counts_an_item_once_across_its_one_time_and_subscription_price
     assert [(line.quantity, line.stock_short) for line in cart.context["lines"]] == [(2, True), (1, True)]
     assert cart.text.count("Only 2 left: lower the quantity to check out.") == 2
     assert [line.quantity for line in neighbour.get(reverse("cart:detail")).context["lines"]] == [3]
+
+
+class ProcessDied(BaseException):
+    """The process selling stock stopped between its two writes."""
+
+
+def dies_at_the_second_write(monkeypatch):
+    real_update, writes = QuerySet.update, []
+
+    def update(self, **kwargs):
+        writes.append(self.model)
+        if len(writes) == 2:
+            raise ProcessDied
+        return real_update(self, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "update", update)
+
+
+@pytest.mark.parametrize(
+    "reconciled_first", [True, False], ids=["reconciled-then-reported", "reported-again-first"]
+)
+def test_a_sale_cut_short_between_its_two_writes_never_puts_the_sold_units_back_on_sale(
+    monkeypatch, reconciled_first
+):
+    mug, neighbour = tracked(4), tracked(4, "Pot")
+    for number, variant, quantity in [("ORD-PAID", mug, 2), ("ORD-OPEN", mug, 1), ("ORD-NEXT", neighbour, 1)]:
+        stock_hold_for_checkout(
+            order_number=number, lines=[StockLine(variant.pk, quantity, "")], expires_at=LATER
+        )
+    dies_at_the_second_write(monkeypatch)
+    with pytest.raises(ProcessDied):
+        stock_sell_for_order(order_number="ORD-PAID")
+    monkeypatch.undo()
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+
+    # The repair command runs, and the payment is reported again (a webhook retried, the sweep).
+    steps = [
+        lambda: Variant.objects.filter(pk=mug.pk).update(updated_at=an_hour_ago),
+        lambda: call_command("stock_reconcile", stdout=StringIO()),
+    ]
+    report_again = lambda: stock_sell_for_order(order_number="ORD-PAID")  # noqa: E731
+    for step in [*steps, report_again] if reconciled_first else [report_again, *steps]:
+        step()
+
+    mug.refresh_from_db()
+    assert (mug.on_hand, mug.held, mug.available, mug.sold, mug.received) == (2, 1, 1, 2, 4)
+    assert StockHold.objects.get(order_number="ORD-PAID").state == StockHoldState.SOLD
+    assert StockHold.objects.get(order_number="ORD-OPEN").state == StockHoldState.HELD
+    assert counters(neighbour) == (4, 1, 3)
