@@ -82,10 +82,12 @@ def stock_sell_for_order(*, order_number: str) -> int:
     """Turn the order's holds into sales (it is paid): the units leave the shelf. Return how many moved.
 
     A hold released before the payment arrived (a payment that settled after its session's
-    expiry was swept) takes its units again if there are any, else the order is a backorder.
+    expiry was swept) takes its units again if there are any, else the order is a backorder,
+    flagged for staff as a renewal's is.
     """
-    sold = 0
-    for hold in StockHold.objects.filter(order_number=order_number).exclude(state=StockHoldState.SOLD):
+    sold, short = 0, []
+    holds = StockHold.objects.filter(order_number=order_number).exclude(state=StockHoldState.SOLD)
+    for hold in holds.select_related("variant__product"):
         if hold.state == StockHoldState.HELD:
             # The counters first, as a take does: a process that dies before the hold records the
             # sale leaves `sold` ahead of the SOLD holds, which stock_reconcile_held undoes (the
@@ -108,6 +110,16 @@ def stock_sell_for_order(*, order_number: str) -> int:
                     state=StockHoldState.SOLD, updated_at=timezone.now()
                 )
                 sold += 1
+            else:
+                short.append(str(hold.variant))
+    order = Order.objects.filter(number=order_number).first() if short else None
+    if order is not None:
+        note = (
+            f"Backorder: no stock of {', '.join(short)} when the payment arrived after its checkout's "
+            "hold had ended; ship it once restocked."
+        )
+        logger.warning("order %s: %s", order_number, note)
+        order_flag_for_staff(order=order, note=note)
     return sold
 
 

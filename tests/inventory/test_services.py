@@ -20,6 +20,7 @@ from inventory.services import (
     stock_release_for_order,
     stock_sell_for_order,
 )
+from orders.models import STAFF_ATTENTION_KEY
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +214,29 @@ def test_a_sale_cut_short_between_its_two_writes_never_puts_the_sold_units_back_
     assert StockHold.objects.get(order_number="ORD-PAID").state == StockHoldState.SOLD
     assert StockHold.objects.get(order_number="ORD-OPEN").state == StockHoldState.HELD
     assert counters(neighbour) == (4, 1, 3)
+
+
+def test_a_payment_arriving_after_its_hold_was_released_with_nothing_left_is_flagged_for_staff():
+    mug, teapot = tracked(1), tracked(3, "Teapot")
+    late, on_time = factories.OrderFactory(), factories.OrderFactory()
+    for order, variant in [(late, mug), (on_time, teapot)]:
+        stock_hold_for_checkout(
+            order_number=order.number, lines=[StockLine(variant.pk, 1, "")], expires_at=LATER
+        )
+        # The sweep released the hold at the session's expiry; the payment settled after.
+        stock_release_for_order(order_number=order.number, note="session expired")
+    stock_adjust(variant=mug, quantity=-1, reason="Sold in the store")
+
+    for order in (late, on_time):
+        stock_sell_for_order(order_number=order.number)
+
+    late.refresh_from_db()
+    on_time.refresh_from_db()
+    assert StockHold.objects.get(order_number=late.number).state == StockHoldState.BACKORDERED
+    assert late.metadata[STAFF_ATTENTION_KEY] == [
+        "Backorder: no stock of Mug when the payment arrived after its checkout's hold had ended; "
+        "ship it once restocked."
+    ]
+    assert StockHold.objects.get(order_number=on_time.number).state == StockHoldState.SOLD
+    assert STAFF_ATTENTION_KEY not in on_time.metadata
+    assert counters(teapot) == (2, 0, 2)
