@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Collection, CollectionProduct, Price, Product, Variant
@@ -332,3 +333,28 @@ def test_choosing_a_colour_never_changes_the_size_the_shopper_chose(client):
         for name, choices in large_black.context["option_pickers"]
     }
     assert chosen == {"Size": ["L"], "Colour": ["Black"]}
+
+
+def test_a_collection_cannot_be_put_under_itself_or_one_of_its_own(client):
+    clothing = Collection.objects.create(name="Clothing", slug="clothing")
+    shirts = Collection.objects.create(name="Shirts", slug="shirts", parent=clothing)
+    tees = Collection.objects.create(name="Tees", slug="tees", parent=shirts)
+    garden = Collection.objects.create(name="Garden", slug="garden")
+    CollectionProduct.objects.create(collection=tees, product=shelf("Tee")[0])
+    staff = Client()
+    staff.force_login(factories.AdminFactory())
+    url = reverse("admin:catalog_collection_change", args=[clothing.pk])
+    form = {"name": "Clothing", "slug": "clothing", "position": "0", "active": "on"}
+
+    for parent in (tees, clothing):
+        refused = staff.post(url, {**form, "parent": str(parent.pk)})
+        assert "Clothing cannot be inside itself or a collection within it: choose another parent." in (
+            refused.text
+        )
+
+    clothing.refresh_from_db()
+    assert clothing.parent is None
+    assert '<a href="/collections/clothing/">Clothing</a>' in client.get("/").text
+    staff.post(url, {**form, "parent": str(garden.pk)})
+    clothing.refresh_from_db()
+    assert clothing.parent == garden
