@@ -2,9 +2,10 @@
 
 The line items come from the database only (the checkout form carries nothing but its CSRF
 token). A checkout is identified by a key derived from the cart, its version and its contents:
-the order number and the Stripe idempotency key both come from it, so a double click or two
-concurrent checkouts of one cart send Stripe the same request and get ONE session, and the
-unique indexes on the order leave ONE order. The cart is then frozen with a conditional update.
+the order number and the Stripe idempotency key (with the session's expiry, which concurrent
+checkouts share) come from it, so a double click or two concurrent checkouts of one cart send
+Stripe the same request and get ONE session, and the unique indexes on the order leave ONE order.
+The cart is then frozen with a conditional update.
 """
 
 import hashlib
