@@ -1,5 +1,6 @@
 """Reads for carts: the shopper's current cart, its lines and totals, in a fixed number of queries."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from bson import ObjectId
@@ -142,6 +143,10 @@ def cart_lines(cart: Cart) -> list[CartItem]:
     products = Product.objects.in_bulk({item.product_id for item in items})
     variants = Variant.objects.in_bulk({price.variant_id for price in prices.values() if price.variant_id})
     pictures = variant_pictures(variants)
+    # One item's units however they are billed: one-time and subscription come from one shelf.
+    in_cart = defaultdict(int)
+    for item in items:
+        in_cart[prices[item.price_id].variant_id] += item.quantity
     for item in items:
         item.price = prices[item.price_id]
         item.product = products[item.product_id]
@@ -151,7 +156,7 @@ def cart_lines(cart: Cart) -> list[CartItem]:
         item.picture = variant_picture.image.name if variant_picture else item.product.card_image
         item.stock = StockLevel.of(item.variant)
         # Shown, not enforced: the checkout holds the stock, and refuses then if it is short.
-        item.stock_short = not item.stock.allows(item.quantity)
+        item.stock_short = not item.stock.allows(in_cart[item.price.variant_id])
         item.awaits_stripe = row_awaits_push(item.price)
         item.is_available = price_is_for_sale(item.price, item.product) and not item.awaits_stripe
     return items

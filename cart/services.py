@@ -75,8 +75,7 @@ def cart_add_price(*, cart: Cart, price: Price, quantity: int) -> CartItem:
     _check_quantity(quantity)
     if not price_is_for_sale(price, price.product):
         raise PriceUnavailable
-    in_cart = CartItem.objects.filter(cart=cart, price=price).values_list("quantity", flat=True).first() or 0
-    _check_stock(price=price, quantity=in_cart + quantity, in_cart=in_cart)
+    _check_stock(cart=cart, price=price, more=quantity)
 
     def add():
         expires_at = _cart_record_change(cart, currency=price.currency)
@@ -94,7 +93,7 @@ def cart_update_item(*, cart: Cart, item: CartItem, quantity: int) -> CartItem:
     _check_line(cart, item)
     _check_quantity(quantity)
     if quantity > item.quantity:
-        _check_stock(price=Price.objects.get(pk=item.price_id), quantity=quantity, in_cart=item.quantity)
+        _check_stock(cart=cart, price=Price.objects.get(pk=item.price_id), more=quantity - item.quantity)
 
     def update():
         expires_at = _cart_record_change(cart)
@@ -395,11 +394,19 @@ def _check_quantity(quantity) -> None:
         raise InvalidQuantity
 
 
-def _check_stock(*, price: Price, quantity: int, in_cart: int) -> None:
-    """Refuse a line of more than the shelf has; not a hold: the checkout holds the stock."""
+def _check_stock(*, cart: Cart, price: Price, more: int) -> None:
+    """Refuse `more` units of the item `price` sells when, with what the cart holds of that item
+    already (its lines of every price of it: one-time and subscription come from one shelf), they
+    are more than the shelf has. Not a hold: the checkout holds the stock."""
     variant = Variant.objects.filter(pk=price.variant_id).first() if price.variant_id else None
     stock = StockLevel.of(variant)
-    if not stock.allows(quantity):
+    if not stock.tracked or stock.sell_when_out:
+        return  # Never short: no need to read the cart.
+    prices_of_item = list(Price.objects.filter(variant=variant).values_list("pk", flat=True))
+    in_cart = sum(
+        CartItem.objects.filter(cart=cart, price__in=prices_of_item).values_list("quantity", flat=True)
+    )
+    if not stock.allows(in_cart + more):
         raise NotEnoughInStock(available=stock.available, in_cart=in_cart)
 
 

@@ -519,6 +519,20 @@ class Collection(models.Model):
     def get_absolute_url(self):
         return reverse("catalog:collection_detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        # A collection among its own ancestors is in no tree: it and its loop vanish from the navigation.
+        ancestor_id, seen = self.parent_id, set()
+        while ancestor_id is not None and ancestor_id not in seen:
+            if ancestor_id == self.pk:
+                message = (
+                    f"{self.name} cannot be inside itself or a collection within it: choose another parent."
+                )
+                raise ValidationError({"parent": message})
+            seen.add(ancestor_id)
+            ancestor_id = (
+                Collection.objects.filter(pk=ancestor_id).values_list("parent_id", flat=True).first()
+            )
+
 
 class CollectionProduct(models.Model):
     """A product's place in a collection; a product may be in several."""

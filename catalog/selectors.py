@@ -136,9 +136,9 @@ class OptionChoice:
     """One value of one option on the product page: a link to the variant it selects, or none."""
 
     value: str
-    query: str  # the page's query string selecting it; "" when it cannot be chosen
+    query: str  # the page's query string selecting it; "" when no variant has this value
     selected: bool
-    note: str = ""  # why it cannot be chosen ("sold out", "not made")
+    note: str = ""  # what the shopper should know: "sold out", "not in M", "not available"
 
 
 def product_variants(product: Product) -> list[Variant]:
@@ -164,29 +164,57 @@ def variant_choose(product: Product, variants: list[Variant], wanted: dict) -> V
 def product_option_pickers(product: Product, variants: list[Variant], selected: Variant | None) -> list:
     """Return [(option name, [OptionChoice])] for the product's options, built from its axes.
 
-    Each value links to the variant with that value and the selected variant's other options: a
-    choice never changes another option the shopper chose. A value whose variant with those options
-    does not exist or is sold out is not a link, so it cannot be chosen, with or without JavaScript.
+    Each value links to the variant with that value and the selected variant's other options, sold
+    out or not (its page says so and offers the back-in-stock list): a choice never changes another
+    option the shopper chose while that combination exists. When it does not, the value links to
+    the nearest variant that has it (the most other options in common, one for sale first) and
+    says which choice that leaves, so every variant is reached by clicking, without JavaScript. A
+    value no variant has is not a link.
     """
+    axes = [axis["name"] for axis in product.option_axes]
     current = selected.option_values if selected is not None else {}
-    by_options = {variant.option_key: variant for variant in variants if variant.option_key}
+    with_options = [variant for variant in variants if variant.option_key]
+    by_options = {variant.option_key: variant for variant in with_options}
     pickers = []
     for axis in product.option_axes:
-        name = axis["name"]
-        choices = []
+        name, choices = axis["name"], []
         for value in axis["values"]:
-            target = by_options.get(option_key({**current, name: value}))
+            target = by_options.get(option_key({**current, name: value})) or _variant_nearest(
+                with_options, current, name, value
+            )
             if target is None:
                 choices.append(OptionChoice(value=value, query="", selected=False, note="not available"))
-            elif StockLevel.of(target).is_sold_out and target != selected:
-                choices.append(OptionChoice(value=value, query="", selected=False, note="sold out"))
-            else:
-                choices.append(
-                    OptionChoice(
-                        value=value,
-                        query=urlencode(target.option_values),
-                        selected=selected is not None and target.pk == selected.pk,
-                    )
+                continue
+            # The shopper's other choices this variant does not have ("not in M").
+            left = [
+                current[other]
+                for other in axes
+                if other != name and other in current and target.option_values.get(other) != current[other]
+            ]
+            notes = ["sold out"] if StockLevel.of(target).is_sold_out else []
+            notes += [f"not in {', '.join(left)}"] if left else []
+            choices.append(
+                OptionChoice(
+                    value=value,
+                    query=urlencode(target.option_values),
+                    selected=selected is not None and target.pk == selected.pk,
+                    note=", ".join(notes),
                 )
+            )
         pickers.append((name, choices))
     return pickers
+
+
+def _variant_nearest(variants: list[Variant], current: dict, name: str, value: str) -> Variant | None:
+    """Return the variant with `value` of option `name` sharing most other options with `current`,
+    one for sale before a sold-out one, then in the variants' order; None if none has the value."""
+
+    def closeness(variant):
+        shared = sum(variant.option_values.get(other) == chosen for other, chosen in current.items())
+        return shared, not StockLevel.of(variant).is_sold_out
+
+    return max(
+        (variant for variant in variants if variant.option_values.get(name) == value),
+        key=closeness,
+        default=None,
+    )

@@ -49,3 +49,34 @@ class RestockForm(forms.Form):
             for name, hold in self.holds.items()
             if self.cleaned_data.get(name)
         ]
+
+
+class ReturnRestockForm(forms.Form):
+    """Units of an order put back on the shelf without a refund (a return): which, how many, why."""
+
+    hold = forms.ChoiceField(label="Item", error_messages={"invalid_choice": "Choose an item of this order."})
+    quantity = forms.IntegerField(label="Units to put back", min_value=1, initial=1)
+    reason = forms.CharField(
+        max_length=200,
+        help_text="Why: kept in the stock history, e.g. “Parcel came back unopened”.",
+        error_messages={"required": "Say why the units come back."},
+    )
+
+    def __init__(self, *args, holds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.holds = {str(hold.pk): hold for hold in holds if hold.quantity > hold.restocked}
+        self.fields["hold"].choices = [
+            (pk, f"{hold.variant} ({hold.variant.sku}): up to {hold.quantity - hold.restocked}")
+            for pk, hold in self.holds.items()
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        hold, quantity = self.holds.get(cleaned.get("hold")), cleaned.get("quantity")
+        if hold is not None and quantity is not None and quantity > hold.quantity - hold.restocked:
+            most = hold.quantity - hold.restocked
+            self.add_error(
+                "quantity", f"At most {most}: the units sold with this order and not put back yet."
+            )
+        cleaned["hold"] = hold
+        return cleaned

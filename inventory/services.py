@@ -7,7 +7,7 @@ on_hand + sold = received. Each move of a hold is one conditional update of its 
 or a release happens once however often the same end is reported. No transaction: on the
 embedded engine a transaction on the variant would lose to every concurrent checkout and retry.
 The counters move first and the hold's row records it after, so a process that dies between the
-two leaves units unsellable, never sold twice (`manage.py stock_reconcile` gives them back).
+two leaves units unsellable, never sold twice (`manage.py stock_reconcile` puts them right).
 """
 
 import logging
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from catalog.models import Variant
@@ -82,21 +82,25 @@ def stock_sell_for_order(*, order_number: str) -> int:
     """Turn the order's holds into sales (it is paid): the units leave the shelf. Return how many moved.
 
     A hold released before the payment arrived (a payment that settled after its session's
-    expiry was swept) takes its units again if there are any, else the order is a backorder.
+    expiry was swept) takes its units again if there are any, else the order is a backorder,
+    flagged for staff as a renewal's is.
     """
-    sold = 0
-    for hold in StockHold.objects.filter(order_number=order_number).exclude(state=StockHoldState.SOLD):
+    sold, short = 0, []
+    holds = StockHold.objects.filter(order_number=order_number).exclude(state=StockHoldState.SOLD)
+    for hold in holds.select_related("variant__product"):
         if hold.state == StockHoldState.HELD:
+            # The counters first, as a take does: a process that dies before the hold records the
+            # sale leaves `sold` ahead of the SOLD holds, which stock_reconcile_held undoes (the
+            # HELD hold is sold again when the payment is next reported), and the variant's moved
+            # updated_at keeps the repair off it meanwhile.
+            _counters_sell(variant_id=hold.variant_id, quantity=hold.quantity)
             if StockHold.objects.filter(pk=hold.pk, state=StockHoldState.HELD).update(
                 state=StockHoldState.SOLD, updated_at=timezone.now()
             ):
-                Variant.objects.filter(pk=hold.variant_id).update(
-                    held=F("held") - hold.quantity,
-                    on_hand=F("on_hand") - hold.quantity,
-                    sold=F("sold") + hold.quantity,
-                    updated_at=timezone.now(),
-                )
                 sold += 1
+            else:
+                # A concurrent report of the same payment sold it first.
+                _counters_sell(variant_id=hold.variant_id, quantity=-hold.quantity)
         elif hold.state == StockHoldState.RELEASED and StockHold.objects.filter(
             pk=hold.pk, state=StockHoldState.RELEASED
         ).update(state=StockHoldState.BACKORDERED, updated_at=timezone.now()):
@@ -106,6 +110,16 @@ def stock_sell_for_order(*, order_number: str) -> int:
                     state=StockHoldState.SOLD, updated_at=timezone.now()
                 )
                 sold += 1
+            else:
+                short.append(str(hold.variant))
+    order = Order.objects.filter(number=order_number).first() if short else None
+    if order is not None:
+        note = (
+            f"Backorder: no stock of {', '.join(short)} when the payment arrived after its checkout's "
+            "hold had ended; ship it once restocked."
+        )
+        logger.warning("order %s: %s", order_number, note)
+        order_flag_for_staff(order=order, note=note)
     return sold
 
 
@@ -218,11 +232,16 @@ RECONCILE_QUIET = timedelta(minutes=1)
 
 
 def stock_reconcile_held(*, dry_run: bool = False) -> list[tuple[str, int, int]]:
-    """Make each tracked variant's `held` equal its HELD holds, giving the difference back to
-    `available`; return (sku, held, recorded) for each variant that differed.
+    """Make each tracked variant's `held` equal its HELD holds; return (sku, held, recorded) for
+    each variant that differed.
 
-    Only variants quiet for RECONCILE_QUIET are changed, each with one write conditional on its
-    counters being as read, so a checkout taking units meanwhile is never undone.
+    Units counted held without a HELD hold (a checkout that died before recording its hold) go
+    back to `available`. Units missing from `held` while their HELD hold is there were counted
+    sold by a sale that died before recording it (`sold` is then ahead of the SOLD holds): that
+    sale is undone on the counters, and the hold is sold when its payment is next reported (a
+    webhook retried, the sweep). Only variants quiet for RECONCILE_QUIET are changed, each with
+    one write conditional on its counters being as read, so a checkout taking units meanwhile is
+    never undone.
     """
     recorded = defaultdict(int)
     for variant_id, quantity in StockHold.objects.filter(state=StockHoldState.HELD).values_list(
@@ -232,13 +251,23 @@ def stock_reconcile_held(*, dry_run: bool = False) -> list[tuple[str, int, int]]
     quiet_since = timezone.now() - RECONCILE_QUIET
     fixed = []
     for variant in Variant.objects.filter(track_stock=True, updated_at__lt=quiet_since):
-        if variant.held == recorded[variant.pk]:
-            continue
         difference = variant.held - recorded[variant.pk]
+        if not difference:
+            continue
+        unrecorded_sales = 0
+        if difference < 0:
+            sold_recorded = StockHold.objects.filter(variant=variant, state=StockHoldState.SOLD).aggregate(
+                total=Sum("quantity")
+            )["total"]
+            unrecorded_sales = min(-difference, max(variant.sold - (sold_recorded or 0), 0))
         if dry_run or Variant.objects.filter(
-            pk=variant.pk, held=variant.held, updated_at=variant.updated_at
+            pk=variant.pk, held=variant.held, sold=variant.sold, updated_at=variant.updated_at
         ).update(
-            held=F("held") - difference, available=F("available") + difference, updated_at=timezone.now()
+            held=F("held") - difference,
+            available=F("available") + difference + unrecorded_sales,
+            on_hand=F("on_hand") + unrecorded_sales,
+            sold=F("sold") - unrecorded_sales,
+            updated_at=timezone.now(),
         ):
             fixed.append((variant.sku, variant.held, recorded[variant.pk]))
     if fixed and not dry_run:
@@ -300,6 +329,16 @@ def _counters_give_back(*, variant_id, quantity: int) -> None:
     _notify_if_back(variant_id)
 
 
+def _counters_sell(*, variant_id, quantity: int) -> None:
+    """Move held units off the shelf as sold (a negative `quantity` undoes it)."""
+    Variant.objects.filter(pk=variant_id).update(
+        held=F("held") - quantity,
+        on_hand=F("on_hand") - quantity,
+        sold=F("sold") + quantity,
+        updated_at=timezone.now(),
+    )
+
+
 def _take_for_paid(*, variant_id, quantity: int) -> bool:
     """Take units straight off the shelf for a paid order; False when there are too few."""
     variant = Variant.objects.filter(pk=variant_id).values("sell_when_out").first() or {}
@@ -321,9 +360,15 @@ def _notify_if_back(variant_id) -> None:
 
 
 def back_in_stock_request_create(*, variant: Variant, email: str) -> bool:
-    """Put `email` on the variant's waiting list (once); return False if it was already there."""
+    """Put `email` on the variant's waiting list (once); return False if it was waiting already.
+
+    An address emailed before that asks again waits again: its request is replaced by a new one,
+    whose email is a new one (emails are keyed by the request).
+    """
+    email = email.strip().lower()
+    BackInStockRequest.objects.filter(variant=variant, email=email, notified_at__isnull=False).delete()
     try:
-        BackInStockRequest.objects.create(variant=variant, email=email.strip().lower())
+        BackInStockRequest.objects.create(variant=variant, email=email)
     except IntegrityError:
         return False
     return True

@@ -2,9 +2,10 @@
 
 The line items come from the database only (the checkout form carries nothing but its CSRF
 token). A checkout is identified by a key derived from the cart, its version and its contents:
-the order number and the Stripe idempotency key both come from it, so a double click or two
-concurrent checkouts of one cart send Stripe the same request and get ONE session, and the
-unique indexes on the order leave ONE order. The cart is then frozen with a conditional update.
+the order number and the Stripe idempotency key (with the session's expiry, which concurrent
+checkouts share) come from it, so a double click or two concurrent checkouts of one cart send
+Stripe the same request and get ONE session, and the unique indexes on the order leave ONE order.
+The cart is then frozen with a conditional update.
 """
 
 import hashlib
@@ -112,7 +113,11 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
         number = "ORD-" + key[:12].upper()
         trial_days = checkout_trial_days(BillingLine.of_price(line.price, line.quantity) for line in lines)
         expires_at = _checkout_expires_at(key)
-        _checkout_hold_stock(number=number, lines=lines, expires_at=expires_at)
+        try:
+            _checkout_hold_stock(number=number, lines=lines, expires_at=expires_at)
+        except LineOutOfStock:
+            _checkout_expires_at_forget(key)
+            raise
         try:
             session = _stripe_session_create(
                 cart=cart,
@@ -129,6 +134,7 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
                 expires_at=expires_at,
             )
         except BaseException:
+            _checkout_expires_at_forget(key)
             stock_release_for_order(order_number=number, note="Checkout Session not created")
             raise
     except (stripe.APIConnectionError, stripe.APIError) as error:
@@ -203,13 +209,24 @@ def _checkout_expires_at(key: str) -> datetime:
 
     Stripe takes 30 minutes to 24 hours; a few seconds more than asked, so that a short hold is
     not refused for the time the request takes to reach Stripe. A concurrent twin of the checkout
-    (a double click) must send Stripe the same request, so the first one's time is kept for it.
+    (a double click) must send Stripe the same request, so the first one's time is kept for it,
+    until the checkout is refused (_checkout_expires_at_forget).
     """
     minutes = min(max(settings.CHECKOUT_HOLD_MINUTES, 30), 24 * 60 - 1)
     proposed = (timezone.now() + timedelta(minutes=minutes, seconds=30)).replace(microsecond=0)
-    cache_key = f"shop-checkout-expires-{key}"
+    cache_key = _expires_at_cache_key(key)
     cache.add(cache_key, proposed.isoformat(), timeout=minutes * 60)
     return datetime.fromisoformat(cache.get(cache_key) or proposed.isoformat())
+
+
+def _checkout_expires_at_forget(key: str) -> None:
+    """Forget the time of a checkout that got no session (stock refused, Stripe failed): the
+    shopper's retry, maybe minutes later, takes its own, else Stripe would find it too close."""
+    cache.delete(_expires_at_cache_key(key))
+
+
+def _expires_at_cache_key(key: str) -> str:
+    return f"shop-checkout-expires-{key}"
 
 
 def _checkout_hold_stock(*, number: str, lines: list, expires_at: datetime) -> None:
@@ -356,7 +373,10 @@ def _stripe_session_create(
     else:
         # Copied by Stripe onto the charge too: payment and refund events find the order by it.
         params["payment_intent_data"] = {"metadata": {"order_number": number}}
-    return stripe_client().v1.checkout.sessions.create(params, {"idempotency_key": f"shop-checkout-{key}"})
+    # A retry after a failure sends another expiry, so another key: Stripe refuses a key's reuse
+    # with other parameters (and replays a failure it saved).
+    idempotency_key = f"shop-checkout-{key}-{params['expires_at']}"
+    return stripe_client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key})
 
 
 def _checkout_freeze_cart(*, cart: Cart, order: Order, lines: list) -> None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
+from inventory.selectors import order_units_to_put_back
 from orders.admin.display import (
     RefundReasonDisplayMixin,
     StatusChangeDisplayMixin,
@@ -18,6 +19,7 @@ from orders.admin.display import (
     refund_reason_label,
 )
 from orders.admin.refunds import OrderRefundViews
+from orders.admin.returns import OrderReturnViews
 from orders.admin.shipping import OrderShippingActions
 from orders.fulfilment import shipping_refusal
 from orders.models import Order, OrderItem, OrderStatusChange, Refund
@@ -165,7 +167,7 @@ class OrderStatusChangeInline(StatusChangeDisplayMixin, ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
+class OrderAdmin(OrderRefundViews, OrderReturnViews, OrderShippingActions, admin.ModelAdmin):
     # Five short columns fit a 1280 px window beside the sidebars: the customer shows under the
     # number and refunds under the total (templates/admin/orders/order/change_list.html styles
     # them); the order's own status follows from payment and fulfilment, and is a filter.
@@ -337,7 +339,7 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _order_actions(self, request, order) -> list[tuple[str, str]]:
-        """Return (label, url) of the steps staff can take on the order now: refund, ship."""
+        """Return (label, url) of the steps staff can take on the order now: refund, ship, put back."""
         if order is None:
             return []
         actions = []
@@ -348,6 +350,8 @@ class OrderAdmin(OrderRefundViews, OrderShippingActions, admin.ModelAdmin):
             actions.append(("Refund…", reverse("admin:orders_order_refund", args=[order.pk])))
         if self.has_fulfil_permission(request, order) and shipping_refusal(order) is None:
             actions.append(("Ship…", reverse("admin:orders_order_ship", args=[order.pk])))
+        if self.has_fulfil_permission(request, order) and order_units_to_put_back(order_number=order.number):
+            actions.append(("Put back in stock…", reverse("admin:orders_order_restock", args=[order.pk])))
         return actions
 
     def save_model(self, request, obj, form, change):

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Collection, CollectionProduct, Price, Product, Variant
@@ -51,19 +52,71 @@ def test_choosing_options_selects_the_variants_price_and_shows_its_stock(client)
     assert 'max="2"' in chosen.text
 
 
-def test_a_sold_out_or_missing_combination_is_not_a_link_and_cannot_be_bought(client):
+def test_a_sold_out_combination_is_a_link_to_its_page_where_it_cannot_be_bought_but_can_be_waited_for(
+    client,
+):
     tee = t_shirt({("S", "Navy"): 8, ("M", "Navy"): 2, ("S", "Black"): 0})
 
     shown = page(client, tee, Size="S", Colour="Navy").text
 
-    # Black exists only in S, which is sold out; L exists in no colour.
-    assert 'Black <span class="small">(sold out)</span>' in shown
-    assert 'L <span class="small">(not available)</span>' in shown
+    # Black in S is sold out: a link, saying so; L exists in no colour: not a link.
+    assert 'href="?Size=S&amp;Colour=Black">Black <span class="small">(sold out)</span></a>' in shown
+    assert 'L <span class="small">(not available)</span></span>' in shown
     assert 'href="?Size=M&amp;Colour=Navy"' in shown
     sold_out = page(client, tee, Size="S", Colour="Black")
     assert "S, Black: Sold out" in sold_out.text
     assert 'action="/cart/add/"' not in sold_out.text
     assert "Tell me when it is back" in sold_out.text
+
+
+def test_a_value_whose_combination_is_not_made_links_to_the_nearest_variant_that_has_it(client):
+    tee = t_shirt({("S", "Navy"): 8, ("M", "Navy"): 2, ("S", "Black"): 3, ("L", "Black"): 0})
+
+    in_medium = page(client, tee, Size="M", Colour="Navy").text
+    in_large = page(client, tee, Size="L", Colour="Black").text
+
+    # No black in M: Black leads to the black one in S, and says the size changes.
+    assert 'href="?Size=S&amp;Colour=Black">Black <span class="small">(not in M)</span></a>' in in_medium
+    # No navy in L: Navy leads to a navy one (S comes first); no M in black: M leads to the navy M.
+    assert 'href="?Size=S&amp;Colour=Navy">Navy <span class="small">(not in L)</span></a>' in in_large
+    assert 'href="?Size=M&amp;Colour=Navy">M <span class="small">(not in Black)</span></a>' in in_large
+
+
+def test_every_variant_is_reached_by_following_the_option_links(client):
+    tee = t_shirt({("S", "Navy"): 0, ("M", "Navy"): 2, ("S", "Black"): 0, ("L", "Black"): 1})
+    url = tee.get_absolute_url()
+
+    seen, reached, queue = set(), set(), [""]
+    while queue:
+        query = queue.pop()
+        if query in seen:
+            continue
+        seen.add(query)
+        shown = client.get(url + query)
+        reached.add(shown.context["product"].selected_variant.option_key)
+        queue += re.findall(r'class="option-value[^"]*" href="(\?[^"]+)"', shown.text.replace("&amp;", "&"))
+
+    assert reached == set(Variant.objects.filter(product=tee).values_list("option_key", flat=True))
+
+
+def test_a_sold_out_variants_page_is_kept_once_and_shows_its_restock_at_once(client, database_commands):
+    tee = t_shirt({("S", "Navy"): 8, ("M", "Black"): 0})
+    medium_black = Variant.objects.get(product=tee, option_key="Colour=Black|Size=M")
+    assert "M, Black: Sold out" in page(client, tee, Size="M", Colour="Black").text
+    assert 'Black <span class="small">(sold out, not in S)' in page(client, tee, Size="S", Colour="Navy").text
+
+    with database_commands() as kept:
+        again = client.get(tee.get_absolute_url() + "?Colour=Black&Size=M")
+    assert len(kept.captured_queries) == 1  # the kept page with its generations
+    assert "M, Black: Sold out" in again.text
+
+    stock_adjust(variant=medium_black, quantity=2, reason="Delivery")
+
+    restocked = page(client, tee, Size="M", Colour="Black").text
+    assert "M, Black: Only 2 left" in restocked
+    assert 'action="/cart/add/"' in restocked
+    assert "Tell me when it is back" not in restocked
+    assert 'Black <span class="small">(not in S)' in page(client, tee, Size="S", Colour="Navy").text
 
 
 def test_the_back_in_stock_form_is_offered_only_for_the_chosen_variant_when_it_is_sold_out(client):
@@ -133,6 +186,34 @@ def test_shoppers_sign_up_once_and_are_emailed_once_when_it_is_restocked(client)
     assert sorted(message.to[0] for message in mail.outbox) == ["ada@example.com", "bob@example.com"]
     assert mail.outbox[0].subject == "Tee is back in stock"
     assert f"/products/{tee.slug}/" in mail.outbox[0].body
+
+
+def test_a_shopper_emailed_once_who_signs_up_again_is_emailed_again_at_the_next_restock(client):
+    tee = t_shirt({("S", "Navy"): 1, ("M", "Navy"): 4})
+    small = Variant.objects.get(product=tee, option_key="Colour=Navy|Size=S")
+    url = reverse("catalog:back_in_stock_signup", args=[tee.slug])
+
+    def sign_up(email):
+        answer = client.post(url, {"variant_id": str(small.pk), "email": email}, follow=True)
+        assert "we will email you once, when it is back in stock" in answer.text
+
+    stock_adjust(variant=small, quantity=-1, reason="Sold in the store")
+    sign_up("ada@example.com")
+    sign_up("bob@example.com")
+    stock_adjust(variant=small, quantity=2, reason="Delivery")
+    assert sorted(message.to[0] for message in mail.outbox) == ["ada@example.com", "bob@example.com"]
+
+    stock_adjust(variant=small, quantity=-2, reason="Sold in the store")
+    sign_up("ADA@example.com")
+    stock_adjust(variant=small, quantity=3, reason="Delivery")
+
+    # Ada asked again and hears again; Bob did not, and is not emailed twice.
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "ada@example.com",
+        "ada@example.com",
+        "bob@example.com",
+    ]
+    assert mail.outbox[-1].subject == "Tee is back in stock"
 
 
 def shelf(*names):
@@ -241,9 +322,9 @@ def test_choosing_a_colour_never_changes_the_size_the_shopper_chose(client):
 
     in_large = page(client, tee, Size="L", Colour="Navy").text
 
-    # Black in L is sold out: not offered as a link to S/Black, which would change the size.
-    assert 'Black <span class="small">(sold out)</span>' in in_large
-    assert 'href="?Size=S&amp;Colour=Black"' not in in_large
+    # Black in L is sold out: it leads to L/Black, which says so, never to S/Black.
+    assert 'href="?Size=L&amp;Colour=Black">Black <span class="small">(sold out)</span></a>' in in_large
+    assert 'href="?Size=S&amp;Colour=Black">Black' not in in_large
     large_black = page(client, tee, Size="L", Colour="Black")
     assert large_black.context["product"].selected_variant.option_values == {"Size": "L", "Colour": "Black"}
     assert "L, Black: Sold out" in large_black.text
@@ -252,3 +333,28 @@ def test_choosing_a_colour_never_changes_the_size_the_shopper_chose(client):
         for name, choices in large_black.context["option_pickers"]
     }
     assert chosen == {"Size": ["L"], "Colour": ["Black"]}
+
+
+def test_a_collection_cannot_be_put_under_itself_or_one_of_its_own(client):
+    clothing = Collection.objects.create(name="Clothing", slug="clothing")
+    shirts = Collection.objects.create(name="Shirts", slug="shirts", parent=clothing)
+    tees = Collection.objects.create(name="Tees", slug="tees", parent=shirts)
+    garden = Collection.objects.create(name="Garden", slug="garden")
+    CollectionProduct.objects.create(collection=tees, product=shelf("Tee")[0])
+    staff = Client()
+    staff.force_login(factories.AdminFactory())
+    url = reverse("admin:catalog_collection_change", args=[clothing.pk])
+    form = {"name": "Clothing", "slug": "clothing", "position": "0", "active": "on"}
+
+    for parent in (tees, clothing):
+        refused = staff.post(url, {**form, "parent": str(parent.pk)})
+        assert "Clothing cannot be inside itself or a collection within it: choose another parent." in (
+            refused.text
+        )
+
+    clothing.refresh_from_db()
+    assert clothing.parent is None
+    assert '<a href="/collections/clothing/">Clothing</a>' in client.get("/").text
+    staff.post(url, {**form, "parent": str(garden.pk)})
+    clothing.refresh_from_db()
+    assert clothing.parent == garden

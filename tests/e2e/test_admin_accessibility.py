@@ -50,6 +50,7 @@ def admin_pages(db):
         reverse("admin:orders_order_change", args=[order.pk]),
         reverse("admin:orders_order_refund", args=[order.pk]),
         reverse("admin:orders_order_ship", args=[order.pk]),
+        reverse("admin:orders_order_restock", args=[order.pk]),
     ]
 
 

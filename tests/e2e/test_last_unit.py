@@ -48,9 +48,14 @@ def test_the_last_t_shirt_sells_once_and_the_next_shopper_is_told_when_it_is_bac
     medium_black.refresh_from_db()
     assert (medium_black.on_hand, medium_black.available, medium_black.sold) == (0, 0, 1)
 
-    # A second shopper, in a browser of their own, finds it sold out and asks to be told.
+    # A second shopper, in a browser of their own, clicks their way to M in black: sold out, and
+    # asks to be told.
     second = browser.new_context(base_url=base_url).new_page()
-    second.goto("/products/organic-cotton-t-shirt/?Size=M&Colour=Black")
+    second.goto("/")
+    second.get_by_role("navigation", name="Main").get_by_role("link", name="Clothing").click()
+    open_product(second, "Organic Cotton T-Shirt")
+    second.get_by_role("group", name="Size").get_by_role("link", name="M", exact=True).click()
+    second.get_by_role("group", name="Colour").get_by_role("link", name="Black (sold out)").click()
     expect(second.get_by_test_id("stock-level")).to_have_text("M, Black: Sold out")
     expect(second.get_by_role("button", name=re.compile("^Add to cart"))).to_have_count(0)
     second.get_by_label("Your email").fill("bob@example.com")

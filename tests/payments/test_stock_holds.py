@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from io import StringIO
 
+import stripe
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from inventory.models import StockHold, StockHoldState
 from inventory.services import stock_adjust
 from inventory.tasks import stock_holds_sweep
 from orders.models import STAFF_ATTENTION_KEY, Order, OrderStatus, PaymentStatus
+from payments import checkout as checkout_module
 from tests import factories
 from tests.payments.subscriptions import advance_one_period, renewals_of, wait_until
 
@@ -159,6 +161,57 @@ def start(purchase, stripe_sim):
 
 def hold_state(order) -> str:
     return StockHold.objects.get(order_number=order.number).state
+
+
+def two_minutes_ago(monkeypatch):
+    """Run what follows as if two minutes ago, until monkeypatch.undo()."""
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() - timedelta(minutes=2))
+
+
+def test_a_checkout_refused_for_stock_starts_when_tried_again_minutes_after_a_restock(
+    stripe_sim, guest_with_cart, monkeypatch
+):
+    lamp = stocked_price("Desk lamp", 1)
+    purchase = guest_with_cart((lamp, 2))
+    two_minutes_ago(monkeypatch)
+    assert purchase.shopper.checkout().status_code == 302
+    assert "Only 1 left of “Desk lamp”" in cart_message(purchase)
+    monkeypatch.undo()
+
+    stock_adjust(variant=Variant.objects.get(pk=lamp.variant_id), quantity=4, reason="Delivery")
+    response = purchase.shopper.checkout()
+
+    assert response.status_code == 303, cart_message(purchase)
+    order = Order.objects.get(cart=purchase.cart)
+    hold = StockHold.objects.get(order_number=order.number)
+    assert timedelta(minutes=30) <= hold.expires_at - timezone.now() <= timedelta(minutes=31)
+    assert counters(lamp) == {"on_hand": 5, "held": 2, "available": 3, "sold": 0, "received": 5}
+
+
+def test_a_checkout_stripe_could_not_start_starts_when_tried_again_minutes_later(
+    stripe_sim, guest_with_cart, monkeypatch
+):
+    lamp = stocked_price("Desk lamp", 3)
+    neighbour = guest_with_cart((lamp, 1))
+    start(neighbour, stripe_sim)
+    purchase = guest_with_cart((lamp, 1))
+
+    def unreachable(**kwargs):
+        raise stripe.APIConnectionError("Stripe is down")
+
+    two_minutes_ago(monkeypatch)
+    monkeypatch.setattr(checkout_module, "_stripe_session_create", unreachable)
+    assert purchase.shopper.checkout().status_code == 302
+    assert "We could not reach our payment provider" in cart_message(purchase)
+    monkeypatch.undo()
+    assert counters(lamp)["held"] == 1
+
+    response = purchase.shopper.checkout()
+
+    assert response.status_code == 303, cart_message(purchase)
+    assert counters(lamp) == {"on_hand": 3, "held": 2, "available": 1, "sold": 0, "received": 3}
+    assert Order.objects.get(cart=neighbour.cart).status == OrderStatus.PENDING
 
 
 def test_the_session_expires_when_the_hold_does(stripe_sim, guest_with_cart, stripe_api, settings):
