@@ -46,6 +46,8 @@ from payments.stripe_client import stripe_client
 from payments.subscriptions import subscription_shipping_key, subscription_shipping_line_item
 
 logger = logging.getLogger(__name__)
+# Stripe refuses a Checkout Session that expires sooner than this.
+STRIPE_MIN_SESSION_MINUTES = 30
 
 # Where the shop ships; Stripe's hosted page asks for an address in one of these.
 SHIPPING_COUNTRIES = [
@@ -80,6 +82,18 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
     `{CHECKOUT_SESSION_ID}`. Raise a CheckoutError, leaving the cart as it was, when the cart
     cannot be checked out or Stripe cannot be reached.
     """
+    try:
+        return _checkout_session_create(cart=cart, user=user, success_url=success_url, cancel_url=cancel_url)
+    except _ExpiryTooClose:
+        # The try whose answer was lost never reached Stripe after all: start afresh, once.
+        return _checkout_session_create(cart=cart, user=user, success_url=success_url, cancel_url=cancel_url)
+
+
+class _ExpiryTooClose(Exception):
+    """Stripe refused the expiry kept from a try whose answer was lost: it is now too close."""
+
+
+def _checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: str) -> CheckoutStarted:
     try:
         if cart.checkout_session_id:
             resumed = _checkout_resume(cart=cart)
@@ -133,7 +147,20 @@ def checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: s
                 one_time_shipping=one_time_shipping,
                 expires_at=expires_at,
             )
+        except stripe.APIConnectionError:
+            # Stripe may have made the session and only its answer was lost: the next try sends
+            # the same request (same expiry, same key), which Stripe answers with that session.
+            stock_release_for_order(order_number=number, note="Checkout Session not created")
+            raise
+        except stripe.InvalidRequestError:
+            _checkout_expires_at_forget(key)
+            stock_release_for_order(order_number=number, note="Checkout Session not created")
+            if expires_at < timezone.now() + timedelta(minutes=STRIPE_MIN_SESSION_MINUTES):
+                raise _ExpiryTooClose from None
+            raise
         except BaseException:
+            # Stripe answered with a failure (which it would replay for this key), or the process
+            # failed: the next try takes its own expiry, and so its own key.
             _checkout_expires_at_forget(key)
             stock_release_for_order(order_number=number, note="Checkout Session not created")
             raise
@@ -212,7 +239,7 @@ def _checkout_expires_at(key: str) -> datetime:
     (a double click) must send Stripe the same request, so the first one's time is kept for it,
     until the checkout is refused (_checkout_expires_at_forget).
     """
-    minutes = min(max(settings.CHECKOUT_HOLD_MINUTES, 30), 24 * 60 - 1)
+    minutes = min(max(settings.CHECKOUT_HOLD_MINUTES, STRIPE_MIN_SESSION_MINUTES), 24 * 60 - 1)
     proposed = (timezone.now() + timedelta(minutes=minutes, seconds=30)).replace(microsecond=0)
     cache_key = _expires_at_cache_key(key)
     cache.add(cache_key, proposed.isoformat(), timeout=minutes * 60)
@@ -220,8 +247,8 @@ def _checkout_expires_at(key: str) -> datetime:
 
 
 def _checkout_expires_at_forget(key: str) -> None:
-    """Forget the time of a checkout that got no session (stock refused, Stripe failed): the
-    shopper's retry, maybe minutes later, takes its own, else Stripe would find it too close."""
+    """Forget the time of a checkout that got no session (stock refused, Stripe refused or failed):
+    the shopper's retry, maybe minutes later, takes its own, else Stripe would find it too close."""
     cache.delete(_expires_at_cache_key(key))
 
 
@@ -373,8 +400,8 @@ def _stripe_session_create(
     else:
         # Copied by Stripe onto the charge too: payment and refund events find the order by it.
         params["payment_intent_data"] = {"metadata": {"order_number": number}}
-    # A retry after a failure sends another expiry, so another key: Stripe refuses a key's reuse
-    # with other parameters (and replays a failure it saved).
+    # A retry after a failure Stripe answered sends another expiry, so another key: Stripe refuses
+    # a key's reuse with other parameters (and replays a failure it saved).
     idempotency_key = f"shop-checkout-{key}-{params['expires_at']}"
     return stripe_client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key})
 
