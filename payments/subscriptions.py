@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import stripe
+from django.utils import timezone
 
 from cart.selectors import RecurringShipping
 from payments.exceptions import EventIgnored
@@ -33,13 +34,15 @@ def subscription_sync(*, stripe_subscription_id: str) -> Subscription:
 
     Raise EventIgnored when Stripe has no such subscription.
     """
+    read_at = timezone.now()
     current = stripe_object_retrieve(kind="subscription", object_id=stripe_subscription_id, expand=_EXPAND)
-    return subscription_apply_stripe(data=current)
+    return subscription_apply_stripe(data=current, read_at=read_at)
 
 
 def subscription_cancel_at_stripe(*, subscription: Subscription, at_period_end: bool) -> Subscription:
     """Cancel at Stripe now, or at the period's end; apply Stripe's answer to the record."""
     subscriptions = stripe_client().v1.subscriptions
+    read_at = timezone.now()
     try:
         if at_period_end:
             changed = subscriptions.update(
@@ -50,11 +53,12 @@ def subscription_cancel_at_stripe(*, subscription: Subscription, at_period_end: 
     except stripe.StripeError as error:
         logger.warning("subscription %s: cancel refused: %s", subscription.stripe_subscription_id, error)
         raise SubscriptionChangeFailed(stripe_error_message(error)) from error
-    return subscription_apply_stripe(data=changed.to_dict())
+    return subscription_apply_stripe(data=changed.to_dict(), read_at=read_at)
 
 
 def subscription_resume_at_stripe(*, subscription: Subscription) -> Subscription:
     """Undo a cancellation at period end at Stripe; apply Stripe's answer to the record."""
+    read_at = timezone.now()
     try:
         changed = stripe_client().v1.subscriptions.update(
             subscription.stripe_subscription_id, params={"cancel_at_period_end": False, "expand": _EXPAND}
@@ -62,7 +66,7 @@ def subscription_resume_at_stripe(*, subscription: Subscription) -> Subscription
     except stripe.StripeError as error:
         logger.warning("subscription %s: resume refused: %s", subscription.stripe_subscription_id, error)
         raise SubscriptionChangeFailed(stripe_error_message(error)) from error
-    return subscription_apply_stripe(data=changed.to_dict())
+    return subscription_apply_stripe(data=changed.to_dict(), read_at=read_at)
 
 
 def subscription_preview_change_at_stripe(*, subscription: Subscription, change: PlanChange) -> ChangePreview:
@@ -114,8 +118,9 @@ def subscription_change_at_stripe(*, subscription: Subscription, change: PlanCha
         params["payment_behavior"] = "pending_if_incomplete"
         if change.proration_date:
             params["proration_date"] = change.proration_date
+    read_at = timezone.now()
     changed = _stripe_update(subscription, params, "change")
-    record = subscription_apply_stripe(data=changed)
+    record = subscription_apply_stripe(data=changed, read_at=read_at)
     if changed.get("pending_update"):
         # Stripe voids its invoice and drops the change when it expires, unless the customer pays it.
         logger.info(
@@ -142,7 +147,8 @@ def subscription_unpause_at_stripe(*, subscription: Subscription) -> Subscriptio
 
 
 def _update_at_stripe(subscription: Subscription, params: dict, what: str) -> Subscription:
-    return subscription_apply_stripe(data=_stripe_update(subscription, params, what))
+    read_at = timezone.now()
+    return subscription_apply_stripe(data=_stripe_update(subscription, params, what), read_at=read_at)
 
 
 def _stripe_update(subscription: Subscription, params: dict, what: str) -> dict:
@@ -209,12 +215,16 @@ def billing_portal_session_url(*, customer: str, return_url: str) -> str:
 
 def customer_subscription_changed(event: dict) -> None:
     """created, updated, deleted, paused, resumed: apply the subscription as Stripe has it now."""
-    subscription_apply_stripe(data=event_object_from_stripe(event, expand=_EXPAND))
+    read_at = timezone.now()
+    subscription_apply_stripe(data=event_object_from_stripe(event, expand=_EXPAND), read_at=read_at)
 
 
 def customer_subscription_trial_will_end(event: dict) -> None:
     """Apply the subscription, then remind the customer (once per trial) if the trial still ends."""
-    subscription = subscription_apply_stripe(data=event_object_from_stripe(event, expand=_EXPAND))
+    read_at = timezone.now()
+    subscription = subscription_apply_stripe(
+        data=event_object_from_stripe(event, expand=_EXPAND), read_at=read_at
+    )
     if subscription.status == "trialing":
         subscription_trial_ending_send(subscription=subscription)
 

@@ -84,6 +84,9 @@ class Subscription(models.Model):
     # for (the `items` shape) and the end of the period they paid; stale once that period ended.
     paid_items = models.JSONField(default=list, blank=True)
     paid_period_end = models.DateTimeField(null=True, blank=True)
+    # When the Stripe copy the record holds was asked for: an older copy (a webhook that read
+    # Stripe before the subscriber's own change landed) is never written over it.
+    stripe_read_at = models.DateTimeField(null=True, blank=True)
     # Where renewal orders ship, when the customer changed it; else the first order's address.
     shipping_name = models.CharField(max_length=200, blank=True)
     shipping_address = models.JSONField(default=dict, blank=True)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import IntegrityError
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -35,12 +36,14 @@ SKIP_MARGIN = timedelta(hours=1)
 PAUSED_PLAN_CHANGE_REFUSAL = "Resume your subscription to change its plan."
 
 
-def subscription_apply_stripe(*, data: dict) -> Subscription:
-    """Create or update the record of a Stripe subscription from `data`, as Stripe returns it now.
+def subscription_apply_stripe(*, data: dict, read_at: datetime) -> Subscription:
+    """Create or update the record of a Stripe subscription from `data`, as Stripe returned it to a
+    request sent at `read_at`.
 
     `data` is the subscription dict of API 2026-10-28 (the period is on each item); `customer` and
     the items' `price.product` may be ids or expanded objects. Callers pass what they just read from
-    Stripe, never an event's copy, so that every apply writes a state Stripe had.
+    Stripe, never an event's copy, so that every apply writes a state Stripe had. A copy asked for
+    before the one the record holds is older: it changes nothing.
     """
     fields = _fields_from_stripe(data)
     stripe_id = data["id"]
@@ -50,13 +53,22 @@ def subscription_apply_stripe(*, data: dict) -> Subscription:
         if subscription is None:
             try:
                 return Subscription.objects.create(
-                    stripe_subscription_id=stripe_id, **fields, **_owner_fields(data, fields, None)
+                    stripe_subscription_id=stripe_id,
+                    stripe_read_at=read_at,
+                    **fields,
+                    **_owner_fields(data, fields, None),
                 )
             except IntegrityError:
                 # A concurrent delivery created it first: update that one.
                 subscription = Subscription.objects.get(stripe_subscription_id=stripe_id)
         changes = {**fields, **_owner_fields(data, fields, subscription)}
-        Subscription.objects.filter(pk=subscription.pk).update(**changes, updated_at=timezone.now())
+        written = (
+            Subscription.objects.filter(pk=subscription.pk)
+            .filter(Q(stripe_read_at=None) | Q(stripe_read_at__lte=read_at))
+            .update(**changes, stripe_read_at=read_at, updated_at=timezone.now())
+        )
+        if not written:
+            logger.info("subscription %s: a newer copy is recorded, this older one is dropped", stripe_id)
         subscription.refresh_from_db()
         return subscription
 

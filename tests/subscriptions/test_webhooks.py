@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from allauth.account.models import EmailAddress
 
+from payments import subscriptions as payments_subscriptions
 from payments.models import WebhookEvent
 from subscriptions.models import Subscription, SubscriptionStatus
+from subscriptions.services import subscription_pause
 from tests import factories
 from tests.subscriptions.conftest import deliver, deliver_all, events_about
 
@@ -214,3 +216,28 @@ def test_an_invoice_that_bills_no_subscription_is_acknowledged_and_ignored(
     assert stored.processed
     assert "bills no subscription" in stored.last_error
     assert not Subscription.objects.exists()
+
+
+def test_an_event_read_before_the_subscriber_paused_never_unpauses_the_record(
+    guest_subscribes, coffee_plan, stripe_api, subscription_recorded, monkeypatch
+):
+    subscription_id = guest_subscribes(coffee_plan, email="ada@example.com")
+    neighbour_id = guest_subscribes(coffee_plan, email="bob@example.com")
+    subscription_recorded(subscription_id)
+    subscription_recorded(neighbour_id)
+    [created] = events_about(stripe_api(), subscription_id)
+    read = payments_subscriptions.event_object_from_stripe
+
+    def read_then_the_subscriber_pauses(event, **kwargs):
+        # The worker read Stripe's copy; the subscriber's pause lands before it writes it.
+        copy = read(event, **kwargs)
+        subscription_pause(
+            subscription=Subscription.objects.get(stripe_subscription_id=subscription_id), until=None
+        )
+        return copy
+
+    monkeypatch.setattr(payments_subscriptions, "event_object_from_stripe", read_then_the_subscriber_pauses)
+    deliver(stale_copy(created, "customer.subscription.updated"))
+
+    assert Subscription.objects.get(stripe_subscription_id=subscription_id).is_paused
+    assert not Subscription.objects.get(stripe_subscription_id=neighbour_id).is_paused
