@@ -72,7 +72,7 @@ def test_staff_refund_part_of_an_order_and_ship_another(page, shop, mailoutbox):
     open_order(page, shipped.number)
     run_order_action(page, "Mark as fulfilled")
     expect(page.get_by_text(f"Marked fulfilled: {shipped.number}.")).to_be_visible()
-    order_fact(page, "Status", "Fulfilment status", "Fulfilled")
+    order_fact(page, "Status", "Fulfilment", "Fulfilled")
     run_order_action(page, "Mark as shipped…")
     expect(page.get_by_role("heading", name=f"Ship order {shipped.number}")).to_be_visible()
     page.get_by_label("Carrier").fill("UPS")
@@ -81,7 +81,7 @@ def test_staff_refund_part_of_an_order_and_ship_another(page, shop, mailoutbox):
 
     expect(page.get_by_text(f"Marked shipped: {shipped.number}.")).to_be_visible()
     expect(page.get_by_role("heading", name=shipped.number)).to_be_visible()
-    order_fact(page, "Status", "Fulfilment status", "Shipped")
+    order_fact(page, "Status", "Fulfilment", "Shipped")
     order_fact(page, "Status", "Carrier", "UPS")
     order_fact(page, "Status", "Tracking number", "1Z999AA10123456784")
     shipped_emails = [message for message in mailoutbox if "has shipped" in message.subject]

@@ -79,3 +79,24 @@ def test_prices_of_products_outside_the_catalog_are_ignored(stripe_sim, stripe_a
     assert not Product.objects.exists()
     assert not Price.objects.exists()
     assert set(WebhookEvent.objects.values_list("processed", flat=True)) == {True}
+
+
+def test_a_product_deleted_in_stripe_goes_off_sale_and_its_neighbour_stays(stripe_sim, stripe_api):
+    gone, kept = factories.ProductFactory(name="Mug"), factories.ProductFactory(name="Bowl")
+    api = stripe_api()
+    stripe_ids = {
+        product.pk: api.v1.products.create(
+            {"name": product.name, "metadata": {"product_id": str(product.pk)}}
+        ).id
+        for product in (gone, kept)
+    }
+    stripe_sim.wait_for_deliveries()
+
+    api.v1.products.delete(stripe_ids[gone.pk])
+    stripe_sim.wait_for_deliveries()
+
+    gone.refresh_from_db()
+    kept.refresh_from_db()
+    assert not gone.active
+    assert kept.active
+    assert WebhookEvent.objects.get(type="product.deleted").processed
