@@ -205,33 +205,30 @@ def order_create_from_cart(
         for line in lines
     ]
     if recurring_shipping is not None:
-        rate = recurring_shipping.rate
         items.append(
-            OrderItem(
-                product_name=f"Shipping: {rate.display_name}",
-                unit_amount=rate.amount,
-                currency=rate.currency,
-                quantity=1,
+            _shipping_item(
+                recurring_shipping.rate,
                 price_type=PriceType.RECURRING,
                 recurring_interval=recurring_shipping.interval,
                 recurring_interval_count=recurring_shipping.interval_count,
                 trial_period_days=schedule.trial_days,
-                amount_total=rate.amount,
             )
         )
     if one_time_shipping is not None:
-        rate = one_time_shipping.rate
-        items.append(
-            OrderItem(
-                product_name=f"Shipping: {rate.display_name}",
-                unit_amount=rate.amount,
-                currency=rate.currency,
-                quantity=1,
-                price_type=PriceType.ONE_TIME,
-                amount_total=rate.amount,
-            )
-        )
+        items.append(_shipping_item(one_time_shipping.rate, price_type=PriceType.ONE_TIME))
     return _order_insert_once(order, items, twin={"stripe_checkout_session_id": checkout_session_id})
+
+
+def _shipping_item(rate, **billing) -> OrderItem:
+    """The order line of a shipping rate a subscription checkout charges as a line of its own."""
+    return OrderItem(
+        product_name=f"Shipping: {rate.display_name}",
+        unit_amount=rate.amount,
+        currency=rate.currency,
+        quantity=1,
+        amount_total=rate.amount,
+        **billing,
+    )
 
 
 def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> tuple[Order, bool]:
