@@ -20,6 +20,20 @@ def paid_order(simulator, *, unit_amount=1800, quantity=2, delivered=True, card=
 
     `delivered`: the simulator delivers the payment's webhooks; otherwise the shop is told directly.
     """
+    order = open_checkout(unit_amount=unit_amount, quantity=quantity)
+    session_id = order.stripe_checkout_session_id
+    simulator.pay(session_id, card=card)
+    if delivered:
+        simulator.wait_for_deliveries()
+    else:
+        checkout_session_confirm(session_id=session_id)
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.PAID
+    return order
+
+
+def open_checkout(*, unit_amount=1800, quantity=2) -> Order:
+    """Return the PENDING order of a guest's checkout of one line, its Stripe session open."""
     price = factories.PriceFactory(unit_amount=unit_amount)
     cart = factories.CartFactory(currency=price.currency)
     factories.CartItemFactory(cart=cart, price=price, quantity=quantity)
@@ -29,15 +43,7 @@ def paid_order(simulator, *, unit_amount=1800, quantity=2, delivered=True, card=
         success_url="http://testserver/payments/success/?session_id={CHECKOUT_SESSION_ID}",
         cancel_url="http://testserver/cart/",
     )
-    session_id = started.order.stripe_checkout_session_id
-    simulator.pay(session_id, card=card)
-    if delivered:
-        simulator.wait_for_deliveries()
-    else:
-        checkout_session_confirm(session_id=session_id)
-    order = Order.objects.get(pk=started.order.pk)
-    assert order.payment_status == PaymentStatus.PAID
-    return order
+    return Order.objects.get(pk=started.order.pk)
 
 
 def refund_url(order):

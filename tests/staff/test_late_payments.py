@@ -7,28 +7,13 @@ from django.urls import reverse
 from orders.exceptions import InvalidStatusTransition
 from orders.models import STAFF_ATTENTION_KEY, Order, OrderStatus, PaymentStatus
 from orders.services import order_cancel
-from payments.checkout import checkout_session_create
 from payments.confirmation import checkout_session_confirm
-from tests import factories
-from tests.staff.helpers import order_change_url, paid_order
+from tests.staff.helpers import open_checkout, order_change_url, paid_order
 
 NOTE = (
     "Paid after its payment was cancelled: Stripe took $36.00 (payment {intent}), but the order stays "
     "cancelled. Refund it in Stripe's dashboard, or contact the customer and fulfil it by hand."
 )
-
-
-def open_checkout(unit_amount=1800, quantity=2) -> Order:
-    price = factories.PriceFactory(unit_amount=unit_amount)
-    cart = factories.CartFactory(currency=price.currency)
-    factories.CartItemFactory(cart=cart, price=price, quantity=quantity)
-    started = checkout_session_create(
-        cart=cart,
-        user=None,
-        success_url="http://testserver/payments/success/?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url="http://testserver/cart/",
-    )
-    return Order.objects.get(pk=started.order.pk)
 
 
 @pytest.mark.parametrize("told_by", ["webhook", "success page"])
