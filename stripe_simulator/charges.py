@@ -16,6 +16,8 @@ _AUTHENTICATION_FAILED = (
 )
 # Stripe gives the merchant 7 to 21 days to answer a dispute, depending on the network.
 _DISPUTE_RESPONSE_DAYS = 9
+# Stripe's fee for a dispute, in the dispute's currency's minor units (USD 15.00).
+_DISPUTE_FEE = 1500
 _DISPUTE_REASON_CODE = "10.4"
 
 
@@ -685,7 +687,16 @@ class Payments:
         )
         self.store.update(charge, {"disputed": True})
         self.store.emit("charge.dispute.created", dispute)
-        # The bank takes the disputed amount back at once; a won dispute returns it.
+        # The bank takes the disputed amount back at once, with Stripe's dispute fee; a won dispute
+        # returns the amount.
+        withdrawal = _dispute_balance_transaction(
+            dispute,
+            -dispute["amount"],
+            fee=_DISPUTE_FEE,
+            description="Chargeback withdrawal",
+            category="dispute",
+        )
+        self.store.update(dispute, {"balance_transactions": [withdrawal]})
         self.store.emit("charge.dispute.funds_withdrawn", dispute)
         return dispute
 
@@ -694,7 +705,17 @@ class Payments:
         dispute = self.store.get("dispute", dispute_id)
         if dispute["status"] in ("won", "lost"):
             raise StripeError(f"Dispute {dispute_id} is already closed ({dispute['status']}).")
-        self.store.update(dispute, {"status": "won" if won else "lost"})
+        changes = {"status": "won" if won else "lost"}
+        if won:
+            reversal = _dispute_balance_transaction(
+                dispute,
+                dispute["amount"],
+                fee=0,
+                description="Chargeback reversal",
+                category="dispute_reversal",
+            )
+            changes["balance_transactions"] = [*dispute["balance_transactions"], reversal]
+        self.store.update(dispute, changes)
         self.store.emit("charge.dispute.closed", dispute)
         if won:
             self.store.emit("charge.dispute.funds_reinstated", dispute)
@@ -841,4 +862,40 @@ def _refund_row(
         "payment_method": charge["payment_method"],
         "reason": reason,
         "status": status,
+    }
+
+
+def _dispute_balance_transaction(
+    dispute: dict, amount: int, *, fee: int, description: str, category: str
+) -> dict:
+    """A dispute's move of funds on the balance, as Stripe lists it in the dispute's
+    `balance_transactions`: the amount withdrawn (negative) or reinstated, and Stripe's fee."""
+    created = now()
+    return {
+        "id": new_id("txn_"),
+        "object": "balance_transaction",
+        "amount": amount,
+        "available_on": created,
+        "balance_type": "payments",
+        "created": created,
+        "currency": dispute["currency"],
+        "description": f"{description} for {dispute['charge']}",
+        "exchange_rate": None,
+        "fee": fee,
+        "fee_details": [
+            {
+                "amount": fee,
+                "application": None,
+                "currency": dispute["currency"],
+                "description": "Dispute fee",
+                "type": "stripe_fee",
+            }
+        ]
+        if fee
+        else [],
+        "net": amount - fee,
+        "reporting_category": category,
+        "source": dispute["id"],
+        "status": "available",
+        "type": "adjustment",
     }

@@ -27,6 +27,8 @@ def test_a_disputed_payment_flags_the_order_for_staff(staff_client, stripe_sim, 
     assert order.metadata["dispute"]["status"] == "needs_response"
     assert (order.metadata["dispute"]["amount"], order.metadata["dispute"]["reason"]) == (3600, "fraudulent")
     assert (order.status, order.payment_status) == (OrderStatus.PROCESSING, PaymentStatus.PAID)
+    # Stripe takes the disputed amount from the balance while the dispute is open.
+    assert order.dispute["withdrawn"] == 3600
     page = staff_client.get(order_change_url(order)).text
     assert "Needs response: $36.00 disputed as fraudulent" in page
     assert "evidence due by" in page
@@ -55,7 +57,8 @@ def test_a_closed_dispute_shows_its_outcome_and_moves_the_revenue_not_the_paymen
     order = paid_order(stripe_sim, unit_amount=1800, quantity=2, card=DISPUTED_CARD)
     paid_order(stripe_sim, unit_amount=1000, quantity=1)
     stripe_sim.wait_for_deliveries()
-    assert revenue(staff_client) == [("usd", ["$46.00", "$46.00"])]
+    # While the dispute is open the bank holds the $36.00: it is not the shop's revenue.
+    assert revenue(staff_client) == [("usd", ["$10.00", "$10.00"])]
 
     stripe_sim.close_dispute(dispute_of(stripe_api, order).id, won=won)
     stripe_sim.wait_for_deliveries()
@@ -70,8 +73,8 @@ def test_a_closed_dispute_shows_its_outcome_and_moves_the_revenue_not_the_paymen
     assert dashboard["open_disputes"]["count"] == 0
     # Revenue is paid minus refunded minus what the bank took back.
     assert revenue(staff_client) == [("usd", [revenue_after, revenue_after])]
+    assert order.dispute["withdrawn"] == (0 if won else 3600)
     if not won:
-        assert order.dispute["withdrawn"] == 3600
         assert (
             "the cardholder&#x27;s bank took back $36.00" in page
             or "the cardholder's bank took back $36.00" in page
@@ -96,7 +99,10 @@ def test_a_dispute_lost_moves_the_revenue_and_tells_staff(staff_client, quiet_si
         "data": {"object": {"id": dispute.id}},
     }
     charge_dispute_changed(event)
-    assert revenue(staff_client) == [("usd", ["$36.00", "$36.00"])]
+    # The bank took the money when the dispute opened: it leaves the revenue then, and stays out.
+    order.refresh_from_db()
+    assert order.dispute["withdrawn"] == 3600
+    assert revenue(staff_client) == [("usd", ["$0.00", "$0.00"])]
 
     quiet_sim.close_dispute(dispute.id, won=False)
     charge_dispute_changed({**event, "type": "charge.dispute.closed"})
