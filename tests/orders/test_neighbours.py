@@ -105,6 +105,7 @@ def test_a_settling_payment_records_stripes_figures_on_its_order_only(order, nei
     order_record_checkout(order=order, details=stripe_details(line_amounts={MUG_STRIPE_PRICE: (1700, 3400)}))
 
     assert Order.objects.get(pk=order.pk).amount_total == 3850
+    assert list(order.items.values_list("unit_amount", "amount_total")) == [(1700, 3400)]
     neighbours()
 
 
