@@ -2,7 +2,7 @@
 
 The embedded server (devtools/embedded_mongodb.py) calls install() before it starts serving. Each
 gap is numbered as in docs/embedded-mongodb.md and has a test in tests/devtools/test_mongoeco_compat.py.
-Gaps 1, 6, 8, 9 and 10 wrap private mongoeco internals, so any other mongoeco version is refused.
+Gaps 1, 6, 8, 9, 10 and 11 wrap private mongoeco internals, so any other mongoeco version is refused.
 Gap 3 (a second index on one key pattern) is closed in the regenerated allauth migration
 shop/mongo_migrations/account/0001_initial.py, not here.
 """
@@ -15,7 +15,13 @@ import zoneinfo
 
 import mongoeco
 from bson import ObjectId
-from mongoeco.core.aggregation import register_aggregation_expression_operator
+from mongoeco.core import bson_scalars, update_scalar_operators
+from mongoeco.core.aggregation import (
+    accumulators,
+    compiled_aggregation,
+    numeric_expressions,
+    register_aggregation_expression_operator,
+)
 from mongoeco.core.query_plan import AndCondition, InCondition
 from mongoeco.engines._memory_collection import MemoryCollection
 from mongoeco.engines.memory import MemoryEngine
@@ -51,7 +57,37 @@ def install():
     MemoryEngine._candidate_items_for_plan_locked = narrow_id_in_scans(
         MemoryEngine._candidate_items_for_plan_locked
     )
+    # Gap 11, in every module that computes with them.
+    for name, modules in {
+        "bson_add": (numeric_expressions, accumulators, compiled_aggregation),
+        "bson_subtract": (numeric_expressions,),
+        "bson_multiply": (numeric_expressions, compiled_aggregation, update_scalar_operators),
+    }.items():
+        arithmetic = longs_stay_long(getattr(bson_scalars, name))
+        for module in modules:
+            setattr(module, name, arithmetic)
     _installed = True
+
+
+# --- Gap 11: a long and an int add, subtract or multiply to an int -----------------------
+
+
+def longs_stay_long(arithmetic):
+    """MongoDB's sum, difference or product of a long and an int is a long; mongoeco's is an int
+    when it fits. On SQLite storage an int never equals a long, and django-mongodb-backend stores
+    and queries every IntegerField as a long, so a counter written by an F() update (`$add`,
+    `$subtract`) was found by no filter afterwards."""
+
+    @functools.wraps(arithmetic)
+    def wrapper(left, right):
+        result = arithmetic(left, right)
+        if isinstance(result, bson_scalars.BsonInt32) and (
+            isinstance(left, bson_scalars.BsonInt64) or isinstance(right, bson_scalars.BsonInt64)
+        ):
+            return bson_scalars.BsonInt64(result.value)
+        return result
+
+    return wrapper
 
 
 # --- Gap 10: `_id: {"$in": [...]}` scans every document of the collection --------------------

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import mongoeco
 import pytest
-from bson import ObjectId
+from bson import Int64, ObjectId
 from django.core.management import call_command
 from django.db import IntegrityError, connection
 from django.db.models import Count, Sum
@@ -453,5 +453,43 @@ def test_gap_9_other_sessions_wait_for_a_transaction_on_sqlite_storage(tmp_path)
     try:
         # The reader waited for the commit and saw the committed document, as on MongoDB.
         assert _read_during_a_transaction(port) == {"_id": 1, "items": 1}
+    finally:
+        stop_server_process(process)
+
+
+# --- Gap 11: a long plus an int gives an int, which SQLite storage never matches to a long -----
+
+
+def _count_after_an_add(port):
+    """Add to and subtract from longs as django-mongodb-backend's F() updates do, then filter on the
+    result as a long."""
+    client = MongoClient(f"mongodb://127.0.0.1:{port}/", directConnection=True)
+    counters = client.shop.counters
+    counters.insert_many(
+        [{"_id": 1, "sold": Int64(4)}, {"_id": 2, "sold": Int64(6)}, {"_id": 3, "sold": Int64(8)}]
+    )
+    counters.update_one({"_id": 1}, [{"$set": {"sold": {"$add": ["$sold", Int64(2)]}}}])
+    counters.update_one({"_id": 3}, [{"$set": {"sold": {"$subtract": ["$sold", Int64(2)]}}}])
+    found = sorted(document["_id"] for document in counters.find({"sold": Int64(6)}))
+    client.close()
+    return found
+
+
+def test_gap_11_a_counter_added_to_is_found_by_its_value_on_sqlite_storage(tmp_path):
+    upstream_process = subprocess.Popen(  # noqa: S603 -- a fixed command
+        [sys.executable, "-c", UPSTREAM_SQLITE_SERVER, str(tmp_path / "upstream.sqlite3")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert _count_after_an_add(int(upstream_process.stdout.readline())) == [2]
+    finally:
+        upstream_process.terminate()
+        upstream_process.wait(10)
+
+    process, port = start_server_process(path=tmp_path / "ours.sqlite3")
+    try:
+        # As on MongoDB: the three counters hold 6, and all three are found.
+        assert _count_after_an_add(port) == [1, 2, 3]
     finally:
         stop_server_process(process)
