@@ -41,9 +41,8 @@ from payments.exceptions import (
     PaymentProviderUnavailable,
     PriceNotInStripe,
 )
-from payments.shipping import checkout_shipping_rate_ids, one_time_shipping_key, one_time_shipping_line_item
+from payments.shipping import checkout_shipping_rate_ids, shipping_checkout_key, shipping_line_item
 from payments.stripe_client import stripe_client
-from payments.subscriptions import subscription_shipping_key, subscription_shipping_line_item
 
 logger = logging.getLogger(__name__)
 # Stripe refuses a Checkout Session that expires sooner than this.
@@ -120,8 +119,8 @@ def _checkout_session_create(*, cart: Cart, user, success_url: str, cancel_url: 
             cancel_url,
             [
                 *shipping_rate_ids,
-                *subscription_shipping_key(shipping=recurring_shipping),
-                *one_time_shipping_key(shipping=one_time_shipping),
+                *shipping_checkout_key(shipping=recurring_shipping),
+                *shipping_checkout_key(shipping=one_time_shipping),
             ],
         )
         number = "ORD-" + key[:12].upper()
@@ -390,9 +389,9 @@ def _stripe_session_create(
     if settings.STRIPE_AUTOMATIC_TAX:
         params["automatic_tax"] = {"enabled": True}
     if recurring_shipping is not None:
-        params["line_items"].append(subscription_shipping_line_item(shipping=recurring_shipping))
+        params["line_items"].append(shipping_line_item(shipping=recurring_shipping))
     if one_time_shipping is not None:
-        params["line_items"].append(one_time_shipping_line_item(shipping=one_time_shipping))
+        params["line_items"].append(shipping_line_item(shipping=one_time_shipping))
     if recurring:
         params["subscription_data"] = {"metadata": {"order_number": number}}
         if trial_days:

@@ -13,7 +13,7 @@ import logging
 
 import stripe
 
-from cart.selectors import OneTimeShipping
+from cart.selectors import OneTimeShipping, RecurringShipping
 from catalog.exceptions import StripeSyncFailed
 from catalog.models import ShippingRate
 from catalog.selectors import row_awaits_push
@@ -61,28 +61,30 @@ def checkout_shipping_rate_ids(*, currency: str) -> list[str]:
     return [rate.stripe_shipping_rate_id or _create(stripe_client(), rate) for rate in offered]
 
 
-def one_time_shipping_line_item(*, shipping: OneTimeShipping) -> dict:
-    """The checkout line that bills the shipping of one-time goods bought beside a subscription:
-    a one-time line of the first invoice only, named as the recurring one is."""
+def shipping_line_item(*, shipping: RecurringShipping | OneTimeShipping) -> dict:
+    """The checkout line that bills shipping in a subscription checkout, which takes no shipping
+    options: every period with the subscription when it recurs (renewal invoices then carry it),
+    else once, on the first invoice. The shop's subscription pages know it by its product's metadata."""
     rate = shipping.rate
-    return {
-        "price_data": {
-            "currency": rate.currency,
-            "unit_amount": rate.amount,
-            "product_data": {
-                "name": f"Shipping: {rate.display_name}",
-                "metadata": {SHIPPING_METADATA_KEY: str(rate.pk)},
-            },
+    price_data = {
+        "currency": rate.currency,
+        "unit_amount": rate.amount,
+        "product_data": {
+            "name": f"Shipping: {rate.display_name}",
+            "metadata": {SHIPPING_METADATA_KEY: str(rate.pk)},
         },
-        "quantity": 1,
     }
+    if isinstance(shipping, RecurringShipping):
+        price_data["recurring"] = {"interval": shipping.interval, "interval_count": shipping.interval_count}
+    return {"price_data": price_data, "quantity": 1}
 
 
-def one_time_shipping_key(*, shipping: OneTimeShipping | None) -> list[str]:
-    """What of the one-time shipping makes a checkout a new one (a changed rate)."""
+def shipping_checkout_key(*, shipping: RecurringShipping | OneTimeShipping | None) -> list[str]:
+    """What of a subscription checkout's shipping line makes the checkout a new one (a changed rate)."""
     if shipping is None:
         return []
-    return [f"one-time-shipping={shipping.rate.pk}:{shipping.rate.amount}:{shipping.rate.display_name}"]
+    kind = "recurring" if isinstance(shipping, RecurringShipping) else "one-time"
+    return [f"{kind}-shipping={shipping.rate.pk}:{shipping.rate.amount}:{shipping.rate.display_name}"]
 
 
 def shipping_rate_terms(shipping_rate: ShippingRate) -> tuple:

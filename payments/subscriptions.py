@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 import stripe
 from django.utils import timezone
 
-from cart.selectors import RecurringShipping
 from payments.exceptions import EventIgnored
 from payments.stripe_client import stripe_client, stripe_error_message
 from payments.stripe_objects import event_object_from_stripe, stripe_object_retrieve
@@ -21,7 +20,7 @@ from subscriptions.emails import subscription_invoice_unpaid_send, subscription_
 from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionPaymentDeclined
 from subscriptions.models import Subscription, SubscriptionEmailKind
 from subscriptions.plan_changes import ChangePreview, PlanChange
-from subscriptions.services import SHIPPING_METADATA_KEY, subscription_apply_stripe
+from subscriptions.services import subscription_apply_stripe
 
 logger = logging.getLogger(__name__)
 
@@ -171,31 +170,6 @@ def _proration_behavior(change: PlanChange) -> str:
     # Charged now: the unused time is credited and the rest of the period charged at once. Else
     # the period already paid stands and the next renewal bills the new price.
     return "always_invoice" if change.charge_now else "none"
-
-
-def subscription_shipping_line_item(*, shipping: RecurringShipping) -> dict:
-    """The checkout line that bills a subscription's shipping every period with it: renewal
-    invoices then carry it, and the shop's subscription pages know it by its product's metadata."""
-    rate = shipping.rate
-    return {
-        "price_data": {
-            "currency": rate.currency,
-            "unit_amount": rate.amount,
-            "recurring": {"interval": shipping.interval, "interval_count": shipping.interval_count},
-            "product_data": {
-                "name": f"Shipping: {rate.display_name}",
-                "metadata": {SHIPPING_METADATA_KEY: str(rate.pk)},
-            },
-        },
-        "quantity": 1,
-    }
-
-
-def subscription_shipping_key(*, shipping: RecurringShipping | None) -> list[str]:
-    """What of the recurring shipping makes a checkout a new one (a changed rate)."""
-    if shipping is None:
-        return []
-    return [f"recurring-shipping={shipping.rate.pk}:{shipping.rate.amount}:{shipping.rate.display_name}"]
 
 
 def billing_portal_session_url(*, customer: str, return_url: str) -> str:
