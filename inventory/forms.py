@@ -11,20 +11,6 @@ class BackInStockForm(forms.Form):
     )
 
 
-class StockAdjustmentForm(forms.Form):
-    quantity = forms.IntegerField(
-        label="Change on hand by",
-        help_text="Units received (positive) or taken away (negative): a delivery, a count, damage.",
-    )
-    reason = forms.CharField(max_length=255, help_text="Why: kept in the stock history.")
-
-    def clean_quantity(self):
-        quantity = self.cleaned_data["quantity"]
-        if quantity == 0:
-            raise forms.ValidationError("Enter a change other than 0.", code="zero")
-        return quantity
-
-
 class RestockForm(forms.Form):
     """How many of each item an order bought go back on the shelf with its refund (a return)."""
 
@@ -32,7 +18,7 @@ class RestockForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.holds = {f"restock_{hold.pk}": hold for hold in holds}
         for name, hold in self.holds.items():
-            most = hold.quantity - hold.restocked
+            most = hold.units_to_put_back
             self.fields[name] = forms.IntegerField(
                 label=f"Put back: {hold.variant} ({hold.variant.sku})",
                 min_value=0,
@@ -64,19 +50,19 @@ class ReturnRestockForm(forms.Form):
 
     def __init__(self, *args, holds, **kwargs):
         super().__init__(*args, **kwargs)
-        self.holds = {str(hold.pk): hold for hold in holds if hold.quantity > hold.restocked}
+        self.holds = {str(hold.pk): hold for hold in holds if hold.units_to_put_back}
         self.fields["hold"].choices = [
-            (pk, f"{hold.variant} ({hold.variant.sku}): up to {hold.quantity - hold.restocked}")
+            (pk, f"{hold.variant} ({hold.variant.sku}): up to {hold.units_to_put_back}")
             for pk, hold in self.holds.items()
         ]
 
     def clean(self):
         cleaned = super().clean()
         hold, quantity = self.holds.get(cleaned.get("hold")), cleaned.get("quantity")
-        if hold is not None and quantity is not None and quantity > hold.quantity - hold.restocked:
-            most = hold.quantity - hold.restocked
+        if hold is not None and quantity is not None and quantity > hold.units_to_put_back:
             self.add_error(
-                "quantity", f"At most {most}: the units sold with this order and not put back yet."
+                "quantity",
+                f"At most {hold.units_to_put_back}: the units sold with this order and not put back yet.",
             )
         cleaned["hold"] = hold
         return cleaned

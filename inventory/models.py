@@ -44,6 +44,11 @@ class StockHold(models.Model):
     def __str__(self):
         return f"{self.quantity} × {self.variant_id} ({self.get_state_display()})"
 
+    @property
+    def units_to_put_back(self) -> int:
+        """The units sold with this hold that staff have not put back on the shelf yet."""
+        return self.quantity - self.restocked
+
 
 class StockAdjustment(models.Model):
     """A change of a variant's stock on hand that staff made (a delivery, a count, a return), and why."""

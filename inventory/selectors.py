@@ -17,12 +17,8 @@ def order_sold_holds(*, order_number: str) -> list[StockHold]:
 
 def order_units_to_put_back(*, order_number: str) -> int:
     """Return how many units the order bought that have not been put back on the shelf."""
-    return sum(
-        quantity - restocked
-        for quantity, restocked in StockHold.objects.filter(
-            order_number=order_number, state=StockHoldState.SOLD
-        ).values_list("quantity", "restocked")
-    )
+    sold = StockHold.objects.filter(order_number=order_number, state=StockHoldState.SOLD)
+    return sum(hold.units_to_put_back for hold in sold.only("quantity", "restocked"))
 
 
 def variants_low_stock(queryset=None):
