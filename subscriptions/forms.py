@@ -5,9 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-# A pause ends at the start of the day chosen (subscriptions.services.subscription_pause): today's
-# has passed.
-PAUSE_DATE_REFUSED = "Choose a date after today: billing and deliveries restart at the start of that day."
+from subscriptions.services import PAUSE_DATE_REFUSED
 
 
 class PauseForm(forms.Form):

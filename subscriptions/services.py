@@ -34,6 +34,8 @@ ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 # A skipped renewal: collection resumes this long after it, before the next one.
 SKIP_MARGIN = timedelta(hours=1)
 PAUSED_PLAN_CHANGE_REFUSAL = "Resume your subscription to change its plan."
+# A pause ends at the start of the day chosen: today's has begun.
+PAUSE_DATE_REFUSED = "Choose a date after today: billing and deliveries restart at the start of that day."
 
 
 def subscription_apply_stripe(*, data: dict, read_at: datetime) -> Subscription:
@@ -353,9 +355,7 @@ def subscription_pause(*, subscription: Subscription, until: date | None) -> Sub
         resumes_at = datetime.combine(until, time.min, tzinfo=timezone.get_current_timezone())
         if resumes_at <= timezone.now():
             # Its day has begun: Stripe would resume at once.
-            raise SubscriptionNotChangeable(
-                "Choose a date after today: billing and deliveries restart at the start of that day."
-            )
+            raise SubscriptionNotChangeable(PAUSE_DATE_REFUSED)
     changed = payment_gateway().subscription_pause(subscription=subscription, resumes_at=resumes_at)
     logger.info(
         "subscription %s: paused until %s", subscription.stripe_subscription_id, resumes_at or "resumed"
