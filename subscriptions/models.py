@@ -36,11 +36,16 @@ class RenewalChange:
 
     @property
     def paid_amount(self) -> int:
-        return self.paid["unit_amount"] * self.paid["quantity"]
+        return item_amount(self.paid)
 
     @property
     def then_amount(self) -> int:
-        return self.then["unit_amount"] * self.then["quantity"]
+        return item_amount(self.then)
+
+
+def item_amount(item: dict) -> int:
+    """What one billing period of a subscription item (the `items` shape) costs, in minor units."""
+    return item["unit_amount"] * item["quantity"]
 
 
 def same_plan(item: dict, other: dict) -> bool:
@@ -132,7 +137,7 @@ class Subscription(models.Model):
     @property
     def amount_per_period(self) -> int:
         """Return what one billing period of the items costs, in minor units, before any discount."""
-        return sum(item["unit_amount"] * item["quantity"] for item in self.items)
+        return sum(map(item_amount, self.items))
 
     @property
     def items_paid(self) -> list[dict]:
@@ -148,7 +153,7 @@ class Subscription(models.Model):
     @property
     def amount_paid_per_period(self) -> int:
         """What one period of the items as paid for costs (`amount_per_period` of `items_paid`)."""
-        return sum(item["unit_amount"] * item["quantity"] for item in self.items_paid)
+        return sum(map(item_amount, self.items_paid))
 
     @property
     def changes_at_renewal(self) -> list[RenewalChange]:

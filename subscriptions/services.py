@@ -21,7 +21,7 @@ from shop.money import format_money
 from shop.payment_gateway import payment_gateway
 from shop.transactions import run_retrying
 from subscriptions.exceptions import SubscriptionChangeFailed, SubscriptionNotChangeable
-from subscriptions.models import Subscription, SubscriptionEmail, same_plan
+from subscriptions.models import Subscription, SubscriptionEmail, item_amount, same_plan
 from subscriptions.plan_changes import ChangePreview, PlanChange
 from subscriptions.selectors import subscription_plan_options
 
@@ -264,7 +264,7 @@ def subscription_change_build(
     )
     charge_now = (
         restarts_period
-        or price.unit_amount * quantity > paid["unit_amount"] * paid["quantity"]
+        or price.unit_amount * quantity > item_amount(paid)
         or (settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW and not lowered)
     )
     if charge_now and lowered:
@@ -295,7 +295,7 @@ def _plan_words(item: dict) -> str:
     interval = (
         item["interval"] if item["interval_count"] == 1 else f"{item['interval_count']} {item['interval']}s"
     )
-    amount = format_money(item["unit_amount"] * item["quantity"], item["currency"])
+    amount = format_money(item_amount(item), item["currency"])
     return f"{item['quantity']} × {item['product_name']} ({amount} / {interval})"
 
 
