@@ -38,7 +38,7 @@ class ProductFilterForm(forms.Form):
         return {
             "search": cleaned.get("q") or "",
             "kind": cleaned.get("kind") or "",
-            "sort": cleaned.get("sort") or ProductSort.NEWEST,
+            "sort": cleaned.get("sort") or ProductSort.FEATURED,
         }
 
 

@@ -1,6 +1,6 @@
 """Reads for the shop's catalog pages: a fixed number of database commands per page."""
 
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -30,6 +30,8 @@ class PriceKind(models.TextChoices):
 
 
 class ProductSort(models.TextChoices):
+    # The shop's own order: on a collection's page the positions staff gave its products, else the newest.
+    FEATURED = "featured", "Featured"
     NEWEST = "newest", "Newest"
     PRICE_LOW_HIGH = "price", "Price: low to high"
     PRICE_HIGH_LOW = "-price", "Price: high to low"
@@ -42,7 +44,7 @@ def product_list_page(
     *,
     search: str = "",
     kind: str = "",
-    sort: str = ProductSort.NEWEST,
+    sort: str = ProductSort.FEATURED,
     collection: Collection | None = None,
     page_number=1,
     per_page: int = 24,
@@ -50,30 +52,81 @@ def product_list_page(
     """Return one page of products a shopper can buy, each with `lowest_price` and `listed_price_count`.
 
     A product is listed when it is for sale and has a price for sale (of `kind`, if given), and is
-    in `collection` if one is given. Two database commands whatever the size of the catalog, a
-    count and a slice, both on the products' price summary (catalog.models.product_refresh_price_summary)
-    and its indexes; one more for a collection, its products' ids.
+    in `collection` or one of its active descendants if a collection is given. Two database
+    commands whatever the size of the catalog, a count and a slice, both on the products' price
+    summary (catalog.models.product_refresh_price_summary) and its indexes; two more for a
+    collection, its tree and its members. In a collection's featured order the two are the ids
+    found and the page's products by id.
     """
-    price_type = PRICE_TYPE_OF_KIND.get(kind, PRICE_SUMMARY_ALL)
+    products, price_type = _products_listed(search=search, kind=kind)
     amount_field = LOWEST_AMOUNT_FIELD_OF_TYPE[price_type]
-    products = Product.objects.for_sale().filter(**{f"{amount_field}__isnull": False})
+    positions = {}
     if collection is not None:
-        member_ids = list(
-            CollectionProduct.objects.filter(collection=collection).values_list("product_id", flat=True)
-        )
-        products = products.filter(pk__in=member_ids)
-    for term in search.split():
-        products = products.filter(Q(name__icontains=term) | Q(description__icontains=term))
+        memberships = _collection_memberships(collection)
+        products = products.filter(pk__in={product_id for _, product_id, _ in memberships})
+        positions = {
+            product_id: position
+            for collection_id, product_id, position in memberships
+            if collection_id == collection.pk
+        }
     # Newest first among equal prices, in both directions.
     ordering = {
         ProductSort.PRICE_LOW_HIGH: [amount_field],
         ProductSort.PRICE_HIGH_LOW: [f"-{amount_field}"],
     }.get(sort, [])
-    page = Paginator(products.order_by(*ordering, "-created_at", "-pk"), per_page).get_page(page_number)
-    page.object_list = list(page.object_list)
+    products = products.order_by(*ordering, "-created_at", "-pk")
+    if sort == ProductSort.FEATURED and positions:
+        # The positions live on the memberships, which no index of the products can sort by (a
+        # $lookup would join every member on each page): the ids found, newest first, are put in
+        # the collection's order here. A collection's page reads its members' ids already, so
+        # this costs a list of the ids found instead of a count, and no more commands.
+        found = list(products.values_list("pk", flat=True))
+        # Lower positions first, stable: the newest first among equal ones; those only in a
+        # descendant collection last.
+        found.sort(key=lambda pk: (pk not in positions, positions.get(pk, 0)))
+        page = Paginator(found, per_page).get_page(page_number)
+        by_id = Product.objects.order_by().in_bulk(list(page.object_list))
+        page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+    else:
+        page = Paginator(products, per_page).get_page(page_number)
+        page.object_list = list(page.object_list)
     for product in page.object_list:
         product.lowest_price, product.listed_price_count = product.listed_price(price_type)
     return page
+
+
+def _products_listed(*, search: str = "", kind: str = "") -> tuple[models.QuerySet, str]:
+    """Return the products listed for this search and kind, and the price type they are listed at."""
+    price_type = PRICE_TYPE_OF_KIND.get(kind, PRICE_SUMMARY_ALL)
+    products = Product.objects.for_sale().filter(
+        **{f"{LOWEST_AMOUNT_FIELD_OF_TYPE[price_type]}__isnull": False}
+    )
+    for term in search.split():
+        products = products.filter(Q(name__icontains=term) | Q(description__icontains=term))
+    return products, price_type
+
+
+def _collection_memberships(collection: Collection) -> list[tuple]:
+    """Return (collection id, product id, position) of the products of `collection` and of its
+    active descendants (an inactive one hides its own). Two database commands: the active
+    collections' tree, small, then their memberships."""
+    children = defaultdict(list)
+    for pk, parent_id in Collection.objects.filter(active=True).order_by().values_list("pk", "parent_id"):
+        children[parent_id].append(pk)
+    subtree, pending = {collection.pk}, [collection.pk]
+    while pending:
+        for child_id in children[pending.pop()]:
+            # A loop saved before Collection.clean refused it is walked once.
+            if child_id not in subtree:
+                subtree.add(child_id)
+                pending.append(child_id)
+    memberships = CollectionProduct.objects.order_by()
+    if len(subtree) == 1:
+        # See docs/embedded-mongodb.md, "Query shapes and the embedded engine".
+        memberships = memberships.filter(collection=collection)
+    else:
+        memberships = memberships.filter(collection_id__in=subtree)
+    return list(memberships.values_list("collection_id", "product_id", "position"))
 
 
 def collection_for_page(*, slug: str) -> Collection | None:
@@ -81,24 +134,40 @@ def collection_for_page(*, slug: str) -> Collection | None:
     return Collection.objects.filter(slug=slug, active=True).first()
 
 
-def collections_for_navigation() -> list[Collection]:
-    """Return the active collections, top-level ones in order, each with `children` in order, and
-    each with `product_count`, its products for sale. Three database commands whatever the catalog."""
+def collections_for_navigation(*, search: str = "", kind: str = "") -> list[Collection]:
+    """Return the active collections, top-level ones in order, each with `child_list` in order and
+    `product_count`: the products of it and of its active descendants, each once, that
+    product_list_page() lists for this search and kind, i.e. what choosing it lists. Three
+    database commands whatever the catalog."""
     collections = list(Collection.objects.filter(active=True).order_by("position", "name"))
-    for_sale = Product.objects.for_sale().filter(lowest_price_amount__isnull=False)
-    counts = Counter(
+    products, _ = _products_listed(search=search, kind=kind)
+    products_in = defaultdict(set)
+    for collection_id, product_id in (
         CollectionProduct.objects.filter(
-            product_id__in=list(for_sale.values_list("pk", flat=True))
-        ).values_list("collection_id", flat=True)
-    )
+            product_id__in=list(products.order_by().values_list("pk", flat=True))
+        )
+        .order_by()
+        .values_list("collection_id", "product_id")
+    ):
+        products_in[collection_id].add(product_id)
     by_id = {collection.pk: collection for collection in collections}
     top = []
     for collection in collections:
-        collection.product_count = counts.get(collection.pk, 0)
         collection.child_list = []
     for collection in collections:
         parent = by_id.get(collection.parent_id)
         (parent.child_list if parent is not None else top).append(collection)
+
+    def count(collection) -> set:
+        # Collections in a loop are in no tree, so never reached from the top.
+        found = set(products_in[collection.pk])
+        for child in collection.child_list:
+            found |= count(child)
+        collection.product_count = len(found)
+        return found
+
+    for collection in top:
+        count(collection)
     return top
 
 

@@ -8,11 +8,12 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from catalog.context_processors import navigation_collections
 from catalog.forms import ProductFilterForm
 from catalog.models import Product, Variant
 from catalog.page_cache import CSRF_TOKEN_MARKER, page_for_request, page_keep, page_lookup
 from catalog.product_page import product_page
-from catalog.selectors import collection_for_page, product_list_page
+from catalog.selectors import collection_for_page, collections_for_navigation, product_list_page
 from inventory.forms import BackInStockForm
 from inventory.services import back_in_stock_request_create
 
@@ -52,12 +53,18 @@ class ProductListView(TemplateView):
             page = Paginator([], self.paginate_by).page(1)
         filter_query = self.request.GET.copy()
         filter_query.pop("page", None)
+        # Without a search or kind, the counts are the navigation's, kept a minute in the process.
+        filter_collections = navigation_collections()
+        if filter_collections and (filters["search"] or filters["kind"]):
+            # Each collection's count is what choosing it lists: the products found, not all of them.
+            filter_collections = collections_for_navigation(search=filters["search"], kind=filters["kind"])
         context = {
             "form": form,
             "filters": filters,
             "page_obj": page,
             "products": page.object_list,
             "collection": self.collection,
+            "filter_collections": filter_collections,
             "filter_query": filter_query.urlencode(),
             "csrf_token": CSRF_TOKEN_MARKER,
         }

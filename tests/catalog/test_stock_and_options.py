@@ -278,8 +278,9 @@ def test_a_collection_page_sends_as_many_database_commands_for_40_products_as_fo
 
     assert len(response.context["products"]) == 24
     # The collection, the catalog's generation with the page it keeps, and not kept since the
-    # collection changed: its products' ids, a count and a page.
-    assert len(large.captured_queries) == 5
+    # collection changed: the collections' tree, its products' ids, the ids found in its order
+    # and the page's products.
+    assert len(large.captured_queries) == 6
     # Kept: the collection, then the generation with the page.
     assert len(small.captured_queries) == 2
 
