@@ -539,7 +539,9 @@ class CollectionProduct(models.Model):
 
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="memberships")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="memberships")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers come first on the collection's page (sorted by Featured)."
+    )
 
     objects = CatalogChangeQuerySet.as_manager()
 
