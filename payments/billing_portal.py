@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 
-from pages.models import PageSlug
 from payments.stripe_client import params_digest, stripe_client, stripe_error_message, stripe_livemode
 from subscriptions.exceptions import SubscriptionChangeFailed
 
@@ -76,14 +75,9 @@ def _configuration_params() -> dict:
     (which the shop's records follow through the subscription's webhooks); no plan or quantity
     change, no pause (the shop has its own, and skip), and no change of the customer's details,
     which the shop keeps itself."""
-    base = settings.SHOP_BASE_URL
     return {
-        "business_profile": {
-            "headline": "Plan and quantity changes are made in the shop.",
-            "privacy_policy_url": base + reverse("pages:detail", kwargs={"slug": PageSlug.PRIVACY}),
-            "terms_of_service_url": base + reverse("pages:detail", kwargs={"slug": PageSlug.TERMS}),
-        },
-        "default_return_url": base + reverse("subscriptions:list"),
+        "business_profile": {"headline": "Plan and quantity changes are made in the shop."},
+        "default_return_url": settings.SHOP_BASE_URL + reverse("subscriptions:list"),
         "features": {
             "customer_update": {"enabled": False},
             "invoice_history": {"enabled": True},
