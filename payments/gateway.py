@@ -2,12 +2,12 @@
 
 from catalog.models import Coupon, Price, Product, PromotionCode, ShippingRate
 from orders.models import Order, Refund
+from payments.billing_portal import billing_portal_session_url
 from payments.catalog_sync import price_push_to_stripe, product_push_to_stripe
 from payments.promotions import coupon_push_to_stripe, promotion_code_push_to_stripe
 from payments.refunds import order_refund_request
 from payments.shipping import shipping_rate_push_to_stripe
 from payments.subscriptions import (
-    billing_portal_session_url,
     subscription_cancel_at_stripe,
     subscription_change_at_stripe,
     subscription_pause_at_stripe,

@@ -172,18 +172,6 @@ def _proration_behavior(change: PlanChange) -> str:
     return "always_invoice" if change.charge_now else "none"
 
 
-def billing_portal_session_url(*, customer: str, return_url: str) -> str:
-    """Open a customer portal session at Stripe; return its address."""
-    try:
-        session = stripe_client().v1.billing_portal.sessions.create(
-            params={"customer": customer, "return_url": return_url}
-        )
-    except stripe.StripeError as error:
-        logger.warning("customer %s: portal session refused: %s", customer, error)
-        raise SubscriptionChangeFailed(stripe_error_message(error)) from error
-    return session.url
-
-
 # --- Webhook handlers ----------------------------------------------------------------------
 
 

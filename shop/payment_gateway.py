@@ -93,7 +93,8 @@ class PaymentGateway(Protocol):
 
     def billing_portal_url(self, *, customer: str, return_url: str) -> str:
         """Return the address of the provider's page where `customer` (the provider's customer id)
-        updates their card and sees their invoices, coming back to `return_url`.
+        updates their card, sees their invoices and may cancel at the period end, coming back to
+        `return_url`; never a plan or quantity change, which the shop makes itself.
 
         Raise subscriptions.exceptions.SubscriptionChangeFailed when no page could be opened.
         """

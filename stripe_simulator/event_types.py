@@ -2,6 +2,8 @@
 
 EVENT_TYPES = frozenset(
     {
+        "billing_portal.configuration.created",
+        "billing_portal.configuration.updated",
         "charge.dispute.closed",
         "charge.dispute.created",
         "charge.dispute.funds_reinstated",

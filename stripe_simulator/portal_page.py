@@ -1,5 +1,6 @@
 """HTML of the customer portal page: the customer's subscriptions and invoices, with forms to
-cancel at the period end, resume, switch plan, and change the card."""
+cancel at the period end (or now), resume, switch plan, and change the card, as far as the
+session's configuration enables them."""
 
 from datetime import UTC, datetime
 from html import escape
@@ -19,6 +20,16 @@ _STATUS = {
 }
 
 
+# What a plan switch costs, by the configuration's proration_behavior.
+_SWITCH_HINTS = {
+    "create_prorations": "The change is prorated: the difference for the rest of this period is on your "
+    "next invoice.",
+    "always_invoice": "The change is prorated: the difference for the rest of this period is charged "
+    "at once.",
+    "none": "The new plan is billed from your next invoice.",
+}
+
+
 def render_portal(
     session: dict,
     subscriptions: list[dict],
@@ -26,34 +37,56 @@ def render_portal(
     products: dict[str, str],
     card_last4: str | None,
     plan_choices: dict[str, list[dict]],
+    features: dict,
+    business_profile: dict,
     *,
     message: str | None = None,
     error: str | None = None,
 ) -> str:
     """`products`: product id -> name; `card_last4`: the card the customer pays with;
-    `plan_choices`: subscription id -> the prices it can switch to."""
+    `plan_choices`: subscription id -> the prices it can switch to; `features` and
+    `business_profile`: the session's configuration's."""
     action = f"/billing_portal/{escape(session['id'])}"
     parts = ["<h1>Your subscriptions</h1>"]
+    if business_profile["headline"]:
+        parts.append(f"<p>{escape(business_profile['headline'])}</p>")
     if error:
         parts.append(f'<p class="error" role="alert">{escape(error)}</p>')
     if message:
         parts.append(f'<p role="status">{escape(message)}</p>')
     if not subscriptions:
         parts.append("<p>You have no subscriptions.</p>")
+    cancel = features["subscription_cancel"]
+    cancel_label = (
+        ("Cancel now" if cancel["mode"] == "immediately" else "Cancel at period end")
+        if cancel["enabled"]
+        else None
+    )
+    switch_hint = _SWITCH_HINTS[features["subscription_update"]["proration_behavior"]]
     for subscription in subscriptions:
-        parts.append(_subscription(subscription, products, action, plan_choices.get(subscription["id"], [])))
+        choices = plan_choices.get(subscription["id"], [])
+        parts.append(_subscription(subscription, products, action, choices, cancel_label, switch_hint))
     parts += [
         "<h2>Payment method</h2>",
         f"<p>Card ending in {escape(card_last4)}</p>" if card_last4 else "<p>No card on file.</p>",
-        f'<form method="post" action="{action}">',
-        text_input("card", "New card number", "", autocomplete="cc-number", inputmode="numeric"),
-        '<div class="actions"><button type="submit" name="action" value="update_card" class="primary">'
-        "Update card</button></div>",
-        '<p class="hint">Use a test card: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined. '
-        "An unpaid invoice is charged to the new card at once.</p>",
-        "</form>",
-        _invoices(invoices),
     ]
+    if features["payment_method_update"]["enabled"]:
+        parts += [
+            f'<form method="post" action="{action}">',
+            text_input("card", "New card number", "", autocomplete="cc-number", inputmode="numeric"),
+            '<div class="actions"><button type="submit" name="action" value="update_card" class="primary">'
+            "Update card</button></div>",
+            '<p class="hint">Use a test card: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined. '
+            "An unpaid invoice is charged to the new card at once.</p>",
+            "</form>",
+        ]
+    parts.append(_invoices(invoices))
+    for name, url in (
+        ("Privacy policy", business_profile["privacy_policy_url"]),
+        ("Terms of service", business_profile["terms_of_service_url"]),
+    ):
+        if url:
+            parts.append(f'<p><a href="{escape(url)}">{name}</a></p>')
     if session["return_url"]:
         parts.append(f'<p><a href="{escape(session["return_url"])}">&larr; Return to the shop</a></p>')
     return page("Customer portal", parts)
@@ -66,7 +99,15 @@ def render_portal_not_found(session_id: str) -> str:
     )
 
 
-def _subscription(subscription: dict, products: dict[str, str], action: str, choices: list[dict]) -> str:
+def _subscription(
+    subscription: dict,
+    products: dict[str, str],
+    action: str,
+    choices: list[dict],
+    cancel_label: str | None,
+    switch_hint: str,
+) -> str:
+    """`cancel_label`: the cancel button's, None when the portal offers no cancellation."""
     items = subscription["items"]["data"]
     currency = subscription["currency"]
     recurring = items[0]["price"]["recurring"]
@@ -91,7 +132,8 @@ def _subscription(subscription: dict, products: dict[str, str], action: str, cho
             buttons = '<button type="submit" name="action" value="resume" class="primary">Resume</button>'
         else:
             lines.append(f"<p>Next charge: {format_money(amount, currency)} on {end}</p>")
-            buttons = '<button type="submit" name="action" value="cancel">Cancel at period end</button>'
+            if cancel_label:
+                buttons = f'<button type="submit" name="action" value="cancel">{cancel_label}</button>'
     else:
         lines.append(f"<p>Ended on {_date(subscription['ended_at'])}</p>")
     if buttons:
@@ -113,8 +155,7 @@ def _subscription(subscription: dict, products: dict[str, str], action: str, cho
             f'<select name="price" id="price-{escape(subscription["id"])}">{options}</select>',
             '<div class="actions"><button type="submit" name="action" value="switch_plan">'
             "Switch plan</button></div>",
-            '<p class="hint">The change is prorated: the difference for the rest of this period is on '
-            "your next invoice.</p>",
+            f'<p class="hint">{switch_hint}</p>',
             "</form>",
         ]
     return f'<section aria-label="{escape(names)}">{"".join(lines)}</section>'

@@ -29,7 +29,7 @@ Stripe's hosted invoice page is ``/invoices/{id}`` (an invoice's ``hosted_invoic
 
 The customer portal's page is ``/billing_portal/{id}`` (GET shows it; POST ``action`` = ``cancel``
 or ``resume`` with ``subscription``, ``switch_plan`` with ``subscription`` and ``price``, or
-``update_card`` with ``card``).
+``update_card`` with ``card``; each only if the session's configuration enables it).
 
 ``/test_clocks`` lists the test clocks with buttons that advance one by a day, a week or a month
 (POST ``/test_clocks/{id}/advance`` with ``by`` = ``day``, ``week`` or ``month``).
@@ -257,7 +257,9 @@ class Router:
                 portal.invoices(session),
                 portal.product_names(subscriptions),
                 portal.card_last4(session),
-                {s["id"]: portal.plan_choices(s) for s in subscriptions},
+                {s["id"]: portal.plan_choices(session, s) for s in subscriptions},
+                portal.features(session),
+                portal.business_profile(session),
                 message=message,
                 error=error,
             )
@@ -267,12 +269,13 @@ class Router:
         """(message, error) after the action the form asks for."""
         action = form.get("action")
         try:
-            if action in ("cancel", "resume"):
-                self._portal.cancel_at_period_end(
-                    session, form.get("subscription"), cancel=action == "cancel"
-                )
-                if action == "cancel":
-                    return "Your subscription will be canceled at the end of the period.", None
+            if action == "cancel":
+                canceled = self._portal.cancel(session, form.get("subscription"))
+                if canceled["status"] == "canceled":
+                    return "Your subscription was canceled.", None
+                return "Your subscription will be canceled at the end of the period.", None
+            if action == "resume":
+                self._portal.resume(session, form.get("subscription"))
                 return "Your subscription will continue.", None
             if action == "switch_plan":
                 self._portal.switch_plan(session, form.get("subscription"), form.get("price"))

@@ -391,6 +391,132 @@ def test_a_new_card_in_the_portal_pays_the_past_due_invoice_and_recovers_the_sub
     ).status == ("paid")
 
 
+SHOP_PORTAL = {
+    "business_profile": {"headline": "Plans change in the shop."},
+    "default_return_url": "https://shop.test/account/subscriptions",
+    "features": {
+        "invoice_history": {"enabled": True},
+        "payment_method_update": {"enabled": True},
+        "subscription_cancel": {"enabled": True, "mode": "at_period_end"},
+        "subscription_update": {"enabled": False},
+    },
+    "metadata": {"shop": "portal"},
+}
+
+
+def test_portal_configurations_are_created_listed_read_and_updated(sim, client, receiver):
+    configurations = client.v1.billing_portal.configurations
+
+    made = configurations.create(params=SHOP_PORTAL)
+
+    assert made.id.startswith("bpc_")
+    assert (made.active, made.is_default, made.livemode) == (True, False, False)
+    assert made.business_profile.headline == "Plans change in the shop."
+    assert made.business_profile.privacy_policy_url is None
+    assert made.default_return_url == "https://shop.test/account/subscriptions"
+    assert made.metadata.to_dict() == {"shop": "portal"}
+    features = made.features
+    assert features.subscription_update.enabled is False
+    assert (features.subscription_cancel.enabled, features.subscription_cancel.mode) == (
+        True,
+        "at_period_end",
+    )
+    assert features.payment_method_update.enabled is True
+    # A feature left out is off.
+    assert (features.customer_update.enabled, features.customer_update.allowed_updates) == (False, [])
+    assert features.subscription_pause.enabled is False
+    assert configurations.retrieve(made.id).to_dict() == made.to_dict()
+    # The account's default (the dashboard's settings) is listed beside it, newest first.
+    assert configurations.list().data[0].id == made.id
+    [default] = configurations.list(params={"is_default": True}).data
+    assert default.features.subscription_update.enabled is True
+    assert [c.id for c in configurations.list(params={"is_default": False}).data] == [made.id]
+    assert len(configurations.list(params={"limit": 1}).data) == 1
+
+    updated = configurations.update(
+        made.id, params={"active": False, "features": {"invoice_history": {"enabled": False}}}
+    )
+
+    assert (updated.active, updated.features.invoice_history.enabled) == (False, False)
+    assert updated.features.payment_method_update.enabled is True
+    assert configurations.list(params={"active": False}).data[0].id == made.id
+    assert made.id not in [c.id for c in configurations.list(params={"active": True}).data]
+    sim.wait_for_deliveries(timeout=5)
+    assert [e.data.object.id for e in receiver.of_type("billing_portal.configuration.created")] == [made.id]
+    [change] = receiver.of_type("billing_portal.configuration.updated")
+    assert change.data.previous_attributes.active is True
+
+
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({}, "features"),
+        (
+            {"features": {"subscription_update": {"proration_behavior": "none"}}},
+            "features[subscription_update][enabled]",
+        ),
+        (
+            {"features": {"subscription_cancel": {"enabled": True, "mode": "later"}}},
+            "features[subscription_cancel][mode]",
+        ),
+        (
+            {"features": {"invoice_history": {"enabled": True, "shown": True}}},
+            "features[invoice_history][shown]",
+        ),
+        (
+            {"features": {"invoice_history": {"enabled": True}}, "default_return_url": "not a url"},
+            "default_return_url",
+        ),
+        (
+            {
+                "features": {
+                    "subscription_update": {
+                        "enabled": True,
+                        "products": [{"product": "prod_missing", "prices": []}],
+                    }
+                }
+            },
+            "features[subscription_update][products][0][product]",
+        ),
+    ],
+)
+def test_a_portal_configuration_is_refused_as_stripe_refuses_it(client, params, param):
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.billing_portal.configurations.create(params=params)
+    assert refused.value.param == param
+    assert client.v1.billing_portal.configurations.list(params={"is_default": False}).data == []
+
+
+def test_a_portal_session_names_an_existing_active_configuration(sim, client, catalog):
+    customer = client.v1.customers.create(params={"email": "ada@example.com"})
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        client.v1.billing_portal.sessions.create(
+            params={"customer": customer.id, "configuration": "bpc_missing"}
+        )
+    assert (missing.value.http_status, missing.value.code, missing.value.param) == (
+        400,
+        "resource_missing",
+        "configuration",
+    )
+    made = client.v1.billing_portal.configurations.create(params=SHOP_PORTAL)
+    client.v1.billing_portal.configurations.update(made.id, params={"active": False})
+    with pytest.raises(stripe.InvalidRequestError) as inactive:
+        client.v1.billing_portal.sessions.create(params={"customer": customer.id, "configuration": made.id})
+    assert inactive.value.param == "configuration"
+
+    client.v1.billing_portal.configurations.update(made.id, params={"active": True})
+    session = client.v1.billing_portal.sessions.create(
+        params={"customer": customer.id, "configuration": made.id, "expand": ["configuration"]}
+    )
+    default = client.v1.billing_portal.sessions.create(params={"customer": customer.id})
+
+    assert session.configuration.id == made.id
+    # Without a return_url the configuration's default one leads back.
+    assert session.return_url == "https://shop.test/account/subscriptions"
+    assert 'href="https://shop.test/account/subscriptions"' in get(session.url)
+    assert client.v1.billing_portal.configurations.retrieve(default.configuration).is_default is True
+
+
 def test_an_unknown_portal_session_is_not_found(sim):
     status, _, page = post(f"{sim.url}/billing_portal/bps_missing", {"action": "cancel"})
     assert status == 404

@@ -364,9 +364,60 @@ def world(sim):
         f"/v1/test_helpers/test_clocks/{changes_clock['id']}/advance",
         {"frozen_time": frozen + 40 * 86_400},
     )
+    # A portal configuration with every feature set, then changed.
+    portal_configuration = http.ok(
+        "POST",
+        "/v1/billing_portal/configurations",
+        {
+            "business_profile": {
+                "headline": "Plans change in the shop.",
+                "privacy_policy_url": "https://shop.test/privacy/",
+                "terms_of_service_url": "https://shop.test/terms/",
+            },
+            "default_return_url": "https://shop.test/account",
+            "name": "Shop",
+            "metadata": {"shop": "portal"},
+            "features": {
+                "customer_update": {"enabled": True, "allowed_updates": ["email", "address"]},
+                "invoice_history": {"enabled": True},
+                "payment_method_update": {"enabled": True},
+                "subscription_cancel": {
+                    "enabled": True,
+                    "mode": "immediately",
+                    "proration_behavior": "create_prorations",
+                    "cancellation_reason": {"enabled": True, "options": ["too_expensive", "other"]},
+                },
+                "subscription_pause": {
+                    "enabled": True,
+                    "duration": {"type": "interval_options", "interval_options": [{"interval": "week"}]},
+                },
+                "subscription_update": {
+                    "enabled": True,
+                    "default_allowed_updates": ["price", "quantity"],
+                    "products": [
+                        {
+                            "product": club["id"],
+                            "prices": [monthly["id"], big_club["id"]],
+                            "adjustable_quantity": {"enabled": True, "maximum": 5},
+                        }
+                    ],
+                    "proration_behavior": "always_invoice",
+                    "billing_cycle_anchor": "unchanged",
+                    "schedule_at_period_end": {"conditions": [{"type": "decreasing_item_amount"}]},
+                    "trial_update_behavior": "continue_trial",
+                },
+            },
+        },
+    )
+    http.ok(
+        "POST",
+        f"/v1/billing_portal/configurations/{portal_configuration['id']}",
+        {"features": {"subscription_update": {"enabled": False}}, "metadata": {"shop": ""}},
+    )
     return {
         "http": http,
         "customer": ada["id"],
+        "portal_configuration": portal_configuration["id"],
         "deleted_customer": gone["id"],
         "product": mug["id"],
         "deleted_product": deleted_product,
@@ -651,6 +702,45 @@ def _route_answers(world: dict) -> dict[tuple[str, str], list[tuple[dict, tuple[
                 (),
             ),
             (http.ok("POST", "/v1/billing_portal/sessions", {"customer": world["customer"]}), ()),
+            (
+                http.ok(
+                    "POST",
+                    "/v1/billing_portal/sessions",
+                    {
+                        "customer": world["customer"],
+                        "configuration": world["portal_configuration"],
+                        "expand": ["configuration"],
+                    },
+                ),
+                ("configuration",),
+            ),
+        ],
+        ("GET", "/v1/billing_portal/configurations"): [
+            (http.ok("GET", "/v1/billing_portal/configurations"), ()),
+            (http.ok("GET", "/v1/billing_portal/configurations", {"is_default": True, "active": True}), ()),
+        ],
+        ("POST", "/v1/billing_portal/configurations"): [
+            (
+                http.ok(
+                    "POST",
+                    "/v1/billing_portal/configurations",
+                    {"features": {"invoice_history": {"enabled": True}}},
+                ),
+                (),
+            )
+        ],
+        ("GET", "/v1/billing_portal/configurations/{id}"): [
+            (http.ok("GET", f"/v1/billing_portal/configurations/{world['portal_configuration']}"), ())
+        ],
+        ("POST", "/v1/billing_portal/configurations/{id}"): [
+            (
+                http.ok(
+                    "POST",
+                    f"/v1/billing_portal/configurations/{world['portal_configuration']}",
+                    {"active": False, "business_profile": {"headline": ""}, "default_return_url": ""},
+                ),
+                (),
+            )
         ],
         ("GET", "/v1/test_helpers/test_clocks"): [(http.ok("GET", "/v1/test_helpers/test_clocks"), ())],
         ("POST", "/v1/test_helpers/test_clocks"): [
@@ -774,6 +864,9 @@ def test_every_event_carries_what_the_sdk_declares(world):
         ("POST", "/v1/checkout/sessions", {"mode": "payment"}),
         ("GET", "/v1/nowhere", {}),
         ("POST", "/v1/refunds", {"payment_intent": "pi_missing"}),
+        ("POST", "/v1/billing_portal/sessions", {"customer": "cus_missing", "configuration": "bpc_missing"}),
+        ("POST", "/v1/billing_portal/configurations", {"features": {"invoice_history": {}}}),
+        ("GET", "/v1/billing_portal/configurations/bpc_missing", {}),
     ],
 )
 def test_errors_are_stripe_error_objects(world, method, path, params):

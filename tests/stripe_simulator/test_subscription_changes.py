@@ -304,6 +304,89 @@ def test_the_portal_switches_the_plan_with_the_proration_on_the_next_invoice(
     assert "Choose one of the plans offered." in refused
 
 
+def test_a_portal_configured_without_subscription_update_offers_no_switch_and_refuses_a_forged_one(
+    sim, client, catalog, big_monthly
+):
+    _clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+    configuration = client.v1.billing_portal.configurations.create(
+        params={
+            "business_profile": {"headline": "Plans change in the shop."},
+            "features": {
+                "invoice_history": {"enabled": True},
+                "payment_method_update": {"enabled": True},
+                "subscription_cancel": {"enabled": True, "mode": "at_period_end"},
+                "subscription_update": {"enabled": False},
+            },
+        }
+    )
+    portal = client.v1.billing_portal.sessions.create(
+        params={"customer": subscription.customer, "configuration": configuration.id}
+    )
+    assert portal.configuration == configuration.id
+
+    page = get(portal.url)
+    _, _, refused = post(
+        portal.url, {"action": "switch_plan", "subscription": subscription.id, "price": big_monthly.id}
+    )
+
+    assert "Plans change in the shop." in page
+    assert "Switch plan" not in page
+    assert big_monthly.id not in page
+    assert "Update card" in page
+    assert "Cancel at period end" in page
+    assert "This portal does not offer plan changes." in refused
+    assert item_of(client.v1.subscriptions.retrieve(subscription.id)).price.id == catalog["monthly"].id
+    _, _, canceled = post(portal.url, {"action": "cancel", "subscription": subscription.id})
+    assert "Cancels on" in canceled
+    assert client.v1.subscriptions.retrieve(subscription.id).cancel_at_period_end is True
+
+
+def test_a_portal_without_card_updates_invoices_or_cancellation_offers_none_of_them(sim, client, catalog):
+    _clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+    configuration = client.v1.billing_portal.configurations.create(
+        params={
+            "features": {
+                "invoice_history": {"enabled": False},
+                "payment_method_update": {"enabled": False},
+                "subscription_cancel": {"enabled": False},
+                "subscription_update": {"enabled": False},
+            },
+        }
+    )
+    portal = client.v1.billing_portal.sessions.create(
+        params={"customer": subscription.customer, "configuration": configuration.id}
+    )
+
+    page = get(portal.url)
+    _, _, cancel = post(portal.url, {"action": "cancel", "subscription": subscription.id})
+    _, _, card = post(portal.url, {"action": "update_card", "card": "4000 0000 0000 0002"})
+
+    assert "Cancel at period end" not in page
+    assert "Update card" not in page
+    assert "<caption>Invoices</caption>" not in page
+    assert "This portal does not offer cancellation." in cancel
+    assert "This portal does not offer card updates." in card
+    assert client.v1.subscriptions.retrieve(subscription.id).cancel_at_period_end is False
+    assert client.v1.customers.retrieve(subscription.customer).invoice_settings.default_payment_method is None
+
+
+def test_a_portal_that_cancels_immediately_ends_the_subscription_now(sim, client, catalog):
+    _clock, subscription = subscribe_on_clock(sim, client, catalog, START)
+    configuration = client.v1.billing_portal.configurations.create(
+        params={"features": {"subscription_cancel": {"enabled": True, "mode": "immediately"}}}
+    )
+    portal = client.v1.billing_portal.sessions.create(
+        params={"customer": subscription.customer, "configuration": configuration.id}
+    )
+
+    assert '<button type="submit" name="action" value="cancel">Cancel now</button>' in get(portal.url)
+    _, _, page = post(portal.url, {"action": "cancel", "subscription": subscription.id})
+
+    assert "Your subscription was canceled." in page
+    ended = client.v1.subscriptions.retrieve(subscription.id)
+    assert (ended.status, ended.ended_at) == ("canceled", START)
+
+
 def test_a_subscription_item_changes_its_quantity_as_the_subscription_update_does(sim, client, catalog):
     clock, subscription = subscribe_on_clock(sim, client, catalog, START)
     advance(client, clock, HALF_WAY)
