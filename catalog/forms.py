@@ -27,6 +27,16 @@ class ProductFilterForm(forms.Form):
     kind = forms.ChoiceField(label="Type", required=False, choices=[("", "All products"), *PriceKind.choices])
     sort = forms.ChoiceField(label="Sort by", required=False, choices=ProductSort.choices)
 
+    def __init__(self, *args, collection=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_sort = ProductSort.FEATURED
+        if collection is None:
+            # Only a collection has an order of its own: elsewhere "Featured" would be "Newest" again.
+            self.default_sort = ProductSort.NEWEST
+            self.fields["sort"].choices = [
+                choice for choice in ProductSort.choices if choice[0] != ProductSort.FEATURED
+            ]
+
     @property
     def search_refused(self) -> bool:
         """Whether the search typed could not be run (too long): the page says so and lists nothing."""
@@ -38,7 +48,7 @@ class ProductFilterForm(forms.Form):
         return {
             "search": cleaned.get("q") or "",
             "kind": cleaned.get("kind") or "",
-            "sort": cleaned.get("sort") or ProductSort.FEATURED,
+            "sort": cleaned.get("sort") or self.default_sort,
         }
 
 

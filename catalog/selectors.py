@@ -30,7 +30,7 @@ class PriceKind(models.TextChoices):
 
 
 class ProductSort(models.TextChoices):
-    # The shop's own order: on a collection's page the positions staff gave its products, else the newest.
+    # The order staff gave a collection's products; only a collection's page offers it.
     FEATURED = "featured", "Featured"
     NEWEST = "newest", "Newest"
     PRICE_LOW_HIGH = "price", "Price: low to high"

@@ -27,7 +27,7 @@ class ProductListView(TemplateView):
     collection = None
 
     def get_context_data(self, **kwargs):
-        form = ProductFilterForm(self.request.GET or None)
+        form = ProductFilterForm(self.request.GET or None, collection=self.collection)
         filters = form.filters()
         kept = page_lookup("list", self.request.path, sorted(self.request.GET.lists()))
         page = kept.page

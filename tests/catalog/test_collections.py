@@ -97,8 +97,12 @@ def test_the_featured_order_is_the_position_staff_gave_each_product_in_that_coll
     assert listed(client, "kitchen", q="o") == ["Pot", "Bowl"]
     pages = [names(product_list_page(collection=kitchen, page_number=n, per_page=3)) for n in (1, 2)]
     assert pages == [["Pot", "Kettle", "Bowl"], ["Mug"]]
-    # The home page has no positions: its featured order is the newest first.
-    assert names(client.get("/").context["products"]) == ["Mug", "Pot", "Kettle", "Bowl"]
+    # The home page has no positions: it lists the newest first, and offers no "Featured" that
+    # would be "Newest" again.
+    home = client.get("/")
+    assert names(home.context["products"]) == ["Mug", "Pot", "Kettle", "Bowl"]
+    assert re.search(r'<select name="sort"[^>]*>\s*<option value="newest"', home.text)
+    assert 'value="featured"' not in home.text
 
 
 def test_a_parent_features_its_own_products_in_their_order_before_those_only_in_its_children(client):
