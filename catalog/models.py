@@ -502,7 +502,9 @@ class Collection(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
-    active = models.BooleanField(default=True, help_text="Inactive: not shown to shoppers.")
+    active = models.BooleanField(
+        default=True, help_text="Inactive: not shown to shoppers, nor are the collections under it."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

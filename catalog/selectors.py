@@ -130,15 +130,27 @@ def _collection_memberships(collection: Collection) -> list[tuple]:
 
 
 def collection_for_page(*, slug: str) -> Collection | None:
-    """Return the active collection with this slug, or None."""
-    return Collection.objects.filter(slug=slug, active=True).first()
+    """Return the collection with this slug if shoppers see it (it and its ancestors are active),
+    or None."""
+    collection = Collection.objects.filter(slug=slug, active=True).first()
+    if collection is None or collection.parent_id is None:
+        return collection
+    parents = dict(Collection.objects.filter(active=True).order_by().values_list("pk", "parent_id"))
+    seen, ancestor = {collection.pk}, collection.parent_id
+    while ancestor is not None:
+        # An inactive ancestor takes its descendants off the shop; a loop is in no tree.
+        if ancestor not in parents or ancestor in seen:
+            return None
+        seen.add(ancestor)
+        ancestor = parents[ancestor]
+    return collection
 
 
 def collections_for_navigation(*, search: str = "", kind: str = "") -> list[Collection]:
-    """Return the active collections, top-level ones in order, each with `child_list` in order and
-    `product_count`: the products of it and of its active descendants, each once, that
-    product_list_page() lists for this search and kind, i.e. what choosing it lists. Three
-    database commands whatever the catalog."""
+    """Return the collections shoppers see (active, under active ones), top-level ones in order,
+    each with `child_list` in order and `product_count`: the products of it and of its active
+    descendants, each once, that product_list_page() lists for this search and kind, i.e. what
+    choosing it lists. Three database commands whatever the catalog."""
     collections = list(Collection.objects.filter(active=True).order_by("position", "name"))
     products, _ = _products_listed(search=search, kind=kind)
     products_in = defaultdict(set)
@@ -155,8 +167,11 @@ def collections_for_navigation(*, search: str = "", kind: str = "") -> list[Coll
     for collection in collections:
         collection.child_list = []
     for collection in collections:
-        parent = by_id.get(collection.parent_id)
-        (parent.child_list if parent is not None else top).append(collection)
+        if collection.parent_id is None:
+            top.append(collection)
+        elif collection.parent_id in by_id:
+            by_id[collection.parent_id].child_list.append(collection)
+        # Under an inactive parent: off the shop with it, so in no tree shown.
 
     def count(collection) -> set:
         # Collections in a loop are in no tree, so never reached from the top.

@@ -76,6 +76,29 @@ def test_a_parent_lists_its_active_descendants_products_once_and_none_of_an_inac
     assert listed(client, "garden") == ["Spade"]
 
 
+def test_a_collection_under_an_inactive_one_is_hidden_with_it(client):
+    # Staff take "Clothing" off the shop: its sub-collections go with it, as its page's products do.
+    clothing = Collection.objects.create(name="Clothing", slug="clothing", active=False)
+    shirts = Collection.objects.create(name="T-shirts", slug="t-shirts", parent=clothing)
+    tees = Collection.objects.create(name="Tees", slug="tees", parent=shirts)
+    garden = Collection.objects.create(name="Garden", slug="garden")
+    tools = Collection.objects.create(name="Tools", slug="tools", parent=garden)
+    put(tees, product("Tee"))
+    put(tools, product("Spade"))
+
+    detail = reverse("catalog:collection_detail", args=["tees"])
+    assert client.get(detail).status_code == 404
+    assert client.get(reverse("catalog:collection_detail", args=["t-shirts"])).status_code == 404
+    home = client.get("/").text
+    assert "T-shirts" not in home
+    assert "Tees" not in home
+    assert [name for _, name, _ in FILTER_LINK.findall(home)] == ["Garden", "Tools"]
+    assert listed(client, "tools") == ["Spade"]
+
+    Collection.objects.filter(pk=clothing.pk).update(active=True)
+    assert listed(client, "tees") == ["Tee"]
+
+
 def test_the_featured_order_is_the_position_staff_gave_each_product_in_that_collection(client):
     kitchen = Collection.objects.create(name="Kitchen", slug="kitchen")
     garden = Collection.objects.create(name="Garden", slug="garden", position=1)
