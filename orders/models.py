@@ -131,7 +131,8 @@ BILLING_REASON_KEY = "billing_reason"
 # {"description": Stripe's wording, "amount": minor units}. They are no discount: nothing was offered.
 CREDITS_KEY = "credits"
 # The key, in an order's metadata, set (True) on an order nothing ships for: a plan change's charge
-# for the rest of a period (the renewals ship the plan). Its fulfilment status stays as created.
+# for the rest of a period (the renewals ship the plan), or digital goods and services only. Its
+# fulfilment status stays as created.
 NOTHING_TO_SHIP_KEY = "nothing_to_ship"
 
 
@@ -258,7 +259,8 @@ class Order(models.Model):
 
     @property
     def needs_fulfilment(self) -> bool:
-        """Whether goods ship for the order: not for a plan change's charge for the rest of a period."""
+        """Whether goods ship for the order: not for a plan change's charge for the rest of a period,
+        nor for digital goods and services only."""
         return not self.metadata.get(NOTHING_TO_SHIP_KEY)
 
     def get_fulfilment_display(self) -> str:

@@ -186,6 +186,8 @@ def order_create_from_cart(
         amount_total=schedule.due_today,
         stripe_checkout_session_id=checkout_session_id,
         stripe_customer_id=stripe_customer_id,
+        # Digital goods and services only: paid is done, and staff never find it among the orders to ship.
+        metadata={} if any(line.product.requires_shipping for line in lines) else {NOTHING_TO_SHIP_KEY: True},
     )
     items = [
         OrderItem(
@@ -351,7 +353,8 @@ def renewal_order_number(stripe_invoice_id: str) -> str:
 
 
 def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool:
-    """Record a payment Stripe has confirmed: payment PAID, order PROCESSING, cart CHECKED_OUT.
+    """Record a payment Stripe has confirmed: payment PAID, order PROCESSING (COMPLETED when nothing
+    ships for it), cart CHECKED_OUT.
 
     Stripe's amounts, addresses and ids are written with the payment status. Every run on a paid
     order asks for the confirmation email, so a run whose email failed (and raised) is completed by
@@ -375,6 +378,8 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
                 **details.order_fields(order),
             )
         # These repeat harmlessly, so a run cut short is completed by the next one.
+        if not order.needs_fulfilment and order.status == OrderStatus.PROCESSING:
+            order.set_status("status", OrderStatus.COMPLETED, note="Paid; nothing to ship")
         _items_apply_stripe_amounts(order=order, line_amounts=details.line_amounts)
         cart_submit(cart_id=order.cart_id, checkout_session_id=order.stripe_checkout_session_id)
         _order_attach_to_address_owner(order)

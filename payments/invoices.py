@@ -66,6 +66,7 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
         credits.append(RenewalCredit(description="Applied balance", amount=-invoice.starting_balance))
     charged = [line for line in lines if line.amount > 0]
     subscription = Subscription.objects.filter(stripe_subscription_id=details.subscription).first()
+    renewal_lines = [_renewal_line(line) for line in charged]
     renewal, _ = order_create_for_renewal(
         first_order=first_order,
         invoice=RenewalInvoice(
@@ -79,13 +80,12 @@ def _renewal_order_ensure(*, invoice_id: str) -> None:
             amount_tax=sum(tax.amount for tax in invoice.total_taxes or []),
             amount_total=invoice.amount_paid,
             paid_at=datetime.fromtimestamp(invoice.status_transitions.paid_at or invoice.created, UTC),
-            lines=[_renewal_line(line) for line in charged],
+            lines=renewal_lines,
             billing_reason=invoice.billing_reason,
             credits=credits,
             shipping_name=subscription.shipping_name if subscription else "",
             shipping_address=subscription.shipping_address if subscription else {},
-            # The rest of a period at a new plan ships nothing: the renewals ship the plan.
-            ships=not all(_is_proration(line) for line in charged),
+            ships=_renewal_ships(charged, renewal_lines),
         ),
     )
     # Again on a repeat: taking stock is idempotent, and completes a run cut short.
@@ -116,6 +116,15 @@ def _first_order(details, subject: str) -> Order:
     if order.payment_status not in Order.PAID_LIKE_STATUSES:
         raise OrderNotReady(f"Order {order.number} is not paid yet; its renewal {subject} waits for it.")
     return order
+
+
+def _renewal_ships(charged: list, renewal_lines: list[RenewalLine]) -> bool:
+    """Whether goods ship for a renewal: not for the rest of a period at a new plan (the renewals
+    ship the plan), nor for digital goods and services only. A price the catalog does not know ships."""
+    return any(
+        not _is_proration(line) and (renewal.product is None or renewal.product.requires_shipping)
+        for line, renewal in zip(charged, renewal_lines, strict=True)
+    )
 
 
 def _renewal_line(line) -> RenewalLine:

@@ -48,6 +48,8 @@ _COUNTED_OUTCOMES = {
 }
 _COUNTED_STATUSES = {
     OrderStatus.PROCESSING: "confirmed",
+    # Paid, with nothing to ship (digital goods and services only).
+    OrderStatus.COMPLETED: "confirmed",
     OrderStatus.CANCELLED: "cancelled",
     OrderStatus.FAILED: "failed",
 }

@@ -1,6 +1,7 @@
 """`manage.py reconcile_stripe`: events Stripe could not deliver, and orders stuck awaiting
 payment, recovered from Stripe (the simulator, through the real SDK)."""
 
+import json
 import re
 import threading
 from datetime import timedelta
@@ -208,3 +209,21 @@ def test_an_order_stuck_pending_whose_session_expired_is_cancelled(sim, stripe_a
     fresh_order.refresh_from_db()
     assert fresh_order.status == OrderStatus.PENDING
     assert WebhookEvent.objects.get(stripe_event_id=expired.id).processed is False
+
+
+def test_a_digital_order_paid_unseen_is_counted_confirmed_when_settled_complete(
+    sim, stripe_api, guest_with_cart
+):
+    guide = factories.PriceFactory(product__name="Brewing guide (PDF)", product__requires_shipping=False)
+    order = pay_unseen(guest_with_cart, guide, sim)
+    # The shop stored the payment's event but died before processing it: asking Stripe settles it.
+    for event in stripe_api().v1.events.list({"limit": 100}).auto_paging_iter():
+        # As Stripe sent it: the SDK reads decimal strings as Decimal.
+        webhook_event_store(event=json.loads(json.dumps(event.to_dict(), default=str)))
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(hours=1))
+
+    out = reconcile()
+
+    assert "Orders awaiting payment: 1 checked, 1 confirmed, 0 cancelled, 0 failed, 0 unchanged" in out
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.COMPLETED, PaymentStatus.PAID)

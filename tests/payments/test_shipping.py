@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import ShippingRate
+from orders.links import order_link_path
 from orders.models import Order, OrderStatus
 from tests import factories
 from tests.admin.pages import change_url
@@ -140,6 +141,17 @@ def test_an_all_digital_cart_asks_no_address(stripe_sim, staff, guest_with_cart,
     stripe_sim.wait_for_deliveries()
     order = Order.objects.get()
     assert (order.amount_shipping, order.amount_total, order.shipping_address) == (0, 900, {})
+    # Nothing to post: paid is done, and staff never find it among the orders to ship.
+    assert (order.status, order.payment_status) == (OrderStatus.COMPLETED, "PAID")
+    assert not Order.objects.awaiting_fulfilment().exists()
+    guest_page = purchase.shopper.get(order_link_path(order=order)).text
+    assert "Nothing to ship: digital goods and services only" in guest_page
+    refused = staff.post(
+        reverse("admin:orders_order_ship", args=[order.pk]), {"carrier": "Royal Mail"}, follow=True
+    )
+    assert "nothing ships for it (digital goods and services only)" in refused.text
+    order.refresh_from_db()
+    assert order.fulfillment_status == "UNFULFILLED"
 
 
 def test_automatic_tax_for_a_gb_address_is_on_the_order(stripe_sim, staff, guest_with_cart, settings):

@@ -85,3 +85,39 @@ def test_more_bags_now_ship_nothing_and_take_no_stock_until_the_next_renewal_shi
     awaiting = staff.get(changelist_url(Order, awaiting_fulfilment="yes"))
     assert result_pks(awaiting) == {str(record.order.pk), str(neighbour.pk), str(renewal.pk)}
     assert "Ship…" in staff.get(change_url(renewal)).text
+
+
+def test_a_digital_subscription_and_its_renewals_are_complete_when_paid_and_never_wait_to_ship(
+    clocked_member, member_subscribes, stripe_api, mailoutbox
+):
+    notes = factories.PriceFactory(
+        monthly=True, product__name="Brewing notes", product__requires_shipping=False, unit_amount=400
+    )
+    neighbour = factories.OrderFactory(paid=True)
+    member, clock = clocked_member
+    stripe = stripe_api()
+    subscription_id = member_subscribes(member, notes)
+    first = deliver_news(stripe, subscription_id).order
+    start, end = period(stripe, subscription_id)
+    advance(stripe, clock, to=end + DAY)
+    deliver_news(stripe, subscription_id)
+
+    [renewal] = later_orders(subscription_id)
+    for order in (first, renewal):
+        order.refresh_from_db()
+        assert (order.status, order.payment_status) == ("COMPLETED", "PAID")
+        assert order.get_fulfilment_display() == "Nothing to ship"
+    assert order_count_awaiting_fulfilment() == 1
+    staff = Client()
+    staff.force_login(factories.AdminFactory())
+    assert result_pks(staff.get(changelist_url(Order, awaiting_fulfilment="yes"))) == {str(neighbour.pk)}
+    admin_page = visible_text(staff.get(change_url(renewal)).text)
+    assert "Ship…" not in admin_page
+    order_page = visible_text(signed_in(member).get(first.get_absolute_url()).text)
+    assert "Delivery Nothing to ship: digital goods and services only" in order_page
+    assert "renewals bring the deliveries" not in order_page
+    receipts = [m for m in mailoutbox if first.number in m.subject or renewal.number in m.subject]
+    assert len(receipts) == 2
+    for receipt in receipts:
+        assert "Nothing ships for this order: it holds digital goods and services only." in receipt.body
+        assert "when your order ships" not in receipt.body
