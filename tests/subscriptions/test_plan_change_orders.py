@@ -98,7 +98,7 @@ def test_a_digital_subscription_and_its_renewals_are_complete_when_paid_and_neve
     stripe = stripe_api()
     subscription_id = member_subscribes(member, notes)
     first = deliver_news(stripe, subscription_id).order
-    start, end = period(stripe, subscription_id)
+    _, end = period(stripe, subscription_id)
     advance(stripe, clock, to=end + DAY)
     deliver_news(stripe, subscription_id)
 
