@@ -13,20 +13,11 @@ import re
 from .errors import StripeError, parameter_missing, resource_missing
 from .params import Params
 from .store import Store, list_object, new_id, now
+from .subscriptions import CANCELLATION_FEEDBACK
 
 CONFIGURATION_KIND = "billing_portal.configuration"
 _URL = re.compile(r"^https?://\S+$")
 _CUSTOMER_UPDATES = ("address", "email", "name", "phone", "shipping", "tax_id")
-_CANCELLATION_REASONS = (
-    "customer_service",
-    "low_quality",
-    "missing_features",
-    "other",
-    "switched_service",
-    "too_complex",
-    "too_expensive",
-    "unused",
-)
 _PRORATIONS = ("always_invoice", "create_prorations", "none")
 _INTERVALS = ("day", "month", "week", "year")
 
@@ -345,7 +336,7 @@ def _subscription_cancel(feature: Params, current: dict, creating: bool) -> dict
         changed["cancellation_reason"] = {
             "enabled": _enabled(reason, required=True),
             "feedback_options": None,
-            "options": _choices(reason, "options", _CANCELLATION_REASONS)
+            "options": _choices(reason, "options", CANCELLATION_FEEDBACK)
             if reason.has("options")
             else current["cancellation_reason"]["options"],
         }

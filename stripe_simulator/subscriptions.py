@@ -12,7 +12,8 @@ from .store import Store, clock_time, embedded_list, list_object, new_id, now
 
 _DAY = 86_400
 _NO_CANCELLATION = {"comment": None, "feedback": None, "reason": None}
-_FEEDBACK = (
+# Why a customer cancelled, as Stripe's cancellation_details and the portal's reasons name it.
+CANCELLATION_FEEDBACK = (
     "customer_service",
     "low_quality",
     "missing_features",
@@ -344,7 +345,7 @@ def _cancellation_feedback(params: Params, current: dict) -> dict:
     if given.has("comment"):
         details["comment"] = given.string("comment")
     if given.has("feedback"):
-        details["feedback"] = given.string("feedback", choices=_FEEDBACK)
+        details["feedback"] = given.string("feedback", choices=CANCELLATION_FEEDBACK)
     return details
 
 

@@ -7,6 +7,7 @@ import time
 import pytest
 from django.test import Client
 
+from payments.catalog_sync import catalog_price_ensure_stripe
 from subscriptions.models import Subscription
 from tests import factories
 from tests.payments.conftest import (  # noqa: F401 (fixtures)
@@ -36,6 +37,16 @@ def coffee_plan(db):
 @pytest.fixture
 def tea_plan(db):
     return factories.PriceFactory(monthly=True, product__name="Tea of the month", unit_amount=900)
+
+
+@pytest.fixture
+def big_tea(tea_plan, quiet_sim):
+    """Two bags of the tea a month: the same product's dearer plan, in Stripe."""
+    price = factories.PriceFactory(
+        monthly=True, product=tea_plan.product, unit_amount=1800, nickname="2 bags"
+    )
+    catalog_price_ensure_stripe(price=price)
+    return price
 
 
 def pay_for_subscription(purchase, stripe_api, *, email="buyer@example.com", **fields) -> str:

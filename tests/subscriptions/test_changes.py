@@ -90,16 +90,6 @@ def long_date(moment: datetime) -> str:
 
 
 @pytest.fixture
-def big_tea(tea_plan, quiet_sim):
-    """Two bags of the tea a month: the same product's dearer plan, in Stripe."""
-    price = factories.PriceFactory(
-        monthly=True, product=tea_plan.product, unit_amount=1800, nickname="2 bags"
-    )
-    catalog_price_ensure_stripe(price=price)
-    return price
-
-
-@pytest.fixture
 def subscribed(clocked_member, member_subscribes, tea_plan, stripe_api):
     """The clocked member's tea subscription, recorded; answers (member, clock, record, stripe)."""
     member, clock = clocked_member

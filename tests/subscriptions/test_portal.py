@@ -8,7 +8,6 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from payments.catalog_sync import catalog_price_ensure_stripe
 from tests import factories
 from tests.subscriptions.conftest import events_about
 
@@ -16,16 +15,6 @@ from tests.subscriptions.conftest import events_about
 @pytest.fixture
 def member(db):
     return factories.UserFactory(email="member@example.com")
-
-
-@pytest.fixture
-def big_tea(tea_plan, quiet_sim):
-    """The same product's dearer plan, in Stripe: the portal's default configuration offers it."""
-    price = factories.PriceFactory(
-        monthly=True, product=tea_plan.product, unit_amount=1800, nickname="2 bags"
-    )
-    catalog_price_ensure_stripe(price=price)
-    return price
 
 
 def open_portal(member, subscription_id) -> str:
