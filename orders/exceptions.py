@@ -7,6 +7,8 @@ class InvalidStatusTransition(Exception):
         self.old_status = old_status
         self.new_status = new_status
         self.concurrent = concurrent
+        # What staff were told to do about it, when the refused move was money Stripe took.
+        self.staff_note = ""
         label = field.replace("_", " ")
         if concurrent:
             message = f"Order {order.number}: its {label} changed while moving it to {new_status}; try again."

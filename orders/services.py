@@ -387,8 +387,8 @@ def order_mark_paid(*, order: Order, details: PaymentDetails, note: str) -> bool
 
     try:
         _run_steps(order, mark_paid)
-    except InvalidStatusTransition:
-        _order_flag_paid_after_it_ended(order, details)
+    except InvalidStatusTransition as error:
+        error.staff_note = _order_flag_paid_after_it_ended(order, details)
         raise
     _order_confirmation_owed(order)
     return newly_paid
@@ -405,12 +405,13 @@ def _order_confirmation_owed(order: Order) -> None:
 _ENDED_PAYMENT_WORDS = {PaymentStatus.CANCELED: "cancelled", PaymentStatus.FAILED: "marked failed"}
 
 
-def _order_flag_paid_after_it_ended(order: Order, details: PaymentDetails) -> None:
+def _order_flag_paid_after_it_ended(order: Order, details: PaymentDetails) -> str:
     """Stripe took money for an order whose payment had already ended unpaid: its statuses cannot
-    move back, so staff must refund the money or fulfil the order themselves."""
+    move back, so staff must refund the money or fulfil the order themselves. Return the note they
+    got ("" when the payment had not ended unpaid)."""
     ended = _ENDED_PAYMENT_WORDS.get(order.payment_status)
     if ended is None:
-        return
+        return ""
     taken = format_money(details.amount_total, details.currency)
     payment = details.stripe_payment_intent_id or details.stripe_invoice_id or "unknown"
     note = (
@@ -420,6 +421,7 @@ def _order_flag_paid_after_it_ended(order: Order, details: PaymentDetails) -> No
     )
     logger.error("order %s: %s", order.number, note)
     order_flag_for_staff(order=order, note=note)
+    return note
 
 
 def _order_name_its_customer(order: Order) -> None:

@@ -66,7 +66,8 @@ def webhook_event_process(*, event: WebhookEvent) -> bool:
     """Run the event's handler unless it already ran; return False if it had.
 
     Unknown types have no handler and are simply marked processed. A handler that moves a status
-    backwards met an event superseded by a later one, and one that raises EventIgnored met an event
+    backwards met an event superseded by a later one (or money taken for an order that had ended
+    unpaid, which staff were told of), and one that raises EventIgnored met an event
     about something the shop does not have: either is marked processed, with a note saying why, and
     not retried. Any other failure increments `attempts`, records `last_error` and is re-raised.
     Raise WebhookEventInProgress while another worker holds the event.
@@ -93,8 +94,13 @@ def webhook_event_process(*, event: WebhookEvent) -> bool:
         if error.concurrent:
             _webhook_event_fail(event, error)
             raise
-        logger.info("webhook %s (%s) superseded: %s", event.stripe_event_id, event.type, error)
-        _webhook_event_finish(event, note=f"Superseded by a later change, ignored: {error}")
+        if error.staff_note:
+            _webhook_event_finish(
+                event, note=f"Flagged for staff on order {error.order.number}: {error.staff_note}"
+            )
+        else:
+            logger.info("webhook %s (%s) superseded: %s", event.stripe_event_id, event.type, error)
+            _webhook_event_finish(event, note=f"Superseded by a later change, ignored: {error}")
     except EventIgnored as error:
         logger.info("webhook %s (%s) ignored: %s", event.stripe_event_id, event.type, error)
         _webhook_event_finish(event, note=f"Ignored: {error}.")

@@ -8,6 +8,7 @@ from orders.exceptions import InvalidStatusTransition
 from orders.models import STAFF_ATTENTION_KEY, Order, OrderStatus, PaymentStatus
 from orders.services import order_cancel
 from payments.confirmation import checkout_session_confirm
+from payments.models import WebhookEvent
 from tests.staff.helpers import open_checkout, order_change_url, paid_order
 
 NOTE = (
@@ -38,6 +39,15 @@ def test_a_payment_for_a_cancelled_order_is_flagged_for_staff(staff_client, stri
 
     order = Order.objects.get(pk=order.pk)
     assert (order.status, order.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.CANCELED)
+    if told_by == "webhook":
+        # The webhook log says what became of the money, not that the event was superseded.
+        event = WebhookEvent.objects.get(
+            type="checkout.session.completed", payload__data__object__id=order.stripe_checkout_session_id
+        )
+        assert event.processed
+        assert event.last_error == f"Flagged for staff on order {order.number}: " + NOTE.format(
+            intent=session["payment_intent"]
+        )
     assert order.metadata[STAFF_ATTENTION_KEY] == [NOTE.format(intent=session["payment_intent"])]
     page = staff_client.get(order_change_url(order)).text
     assert "Needs your attention" in page
