@@ -375,6 +375,12 @@ def option_key(option_values: dict) -> str:
     return "|".join(f"{name}={value}" for name, value in sorted(option_values.items()))
 
 
+def item_display_name(product_name: str, options: str) -> str:
+    """Return an item as the shop names it: "Organic Cotton T-Shirt (M, Black)", or the product's
+    name alone for a product's one item (no `options`)."""
+    return f"{product_name} ({options})" if options else product_name
+
+
 class Variant(models.Model):
     """The physical item a price sells: one combination of its product's options, with its stock.
 
@@ -427,9 +433,7 @@ class Variant(models.Model):
         ]
 
     def __str__(self):
-        options = " / ".join(str(value) for value in self.option_values.values())
-        name = self.product.name if self.product_id else ""
-        return f"{name} — {options}" if options else name
+        return item_display_name(self.product.name if self.product_id else "", self.label)
 
     def save(self, *args, **kwargs):
         self.option_key = option_key(self.option_values or {})

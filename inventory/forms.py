@@ -20,7 +20,7 @@ class RestockForm(forms.Form):
         for name, hold in self.holds.items():
             most = hold.units_to_put_back
             self.fields[name] = forms.IntegerField(
-                label=f"Put back: {hold.variant} ({hold.variant.sku})",
+                label=f"Put back: {hold.variant} · {hold.variant.sku}",
                 min_value=0,
                 max_value=most,
                 initial=0,
@@ -52,7 +52,7 @@ class ReturnRestockForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.holds = {str(hold.pk): hold for hold in holds if hold.units_to_put_back}
         self.fields["hold"].choices = [
-            (pk, f"{hold.variant} ({hold.variant.sku}): up to {hold.units_to_put_back}")
+            (pk, f"{hold.variant} · {hold.variant.sku}: up to {hold.units_to_put_back}")
             for pk, hold in self.holds.items()
         ]
 

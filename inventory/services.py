@@ -160,7 +160,7 @@ def stock_take_for_renewal(*, order: Order) -> list[str]:
     short = stock_take_for_paid_order(
         order_number=order.number,
         lines=[
-            StockLine(variant_id=item.price.variant_id, quantity=item.quantity, name=item.product_name)
+            StockLine(variant_id=item.price.variant_id, quantity=item.quantity, name=item.name)
             for item in items
         ],
     )

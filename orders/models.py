@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from catalog.billing import BillingLine, PaymentSchedule, payment_schedule
-from catalog.models import BillingInterval, PriceType
+from catalog.models import BillingInterval, PriceType, item_display_name
 from orders.exceptions import InvalidStatusTransition
 from shop.money import format_money
 
@@ -363,6 +363,8 @@ class OrderItem(models.Model):
         "catalog.Price", null=True, blank=True, on_delete=models.SET_NULL, related_name="order_items"
     )
     product_name = models.CharField(max_length=200)
+    # The variant's options when ordered (Variant.label, "M, Black"); empty for a product's one item.
+    variant_name = models.CharField("variant", max_length=200, blank=True)
     unit_amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     quantity = models.PositiveIntegerField()
@@ -378,7 +380,12 @@ class OrderItem(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"{self.quantity} × {self.product_name}"
+        return f"{self.quantity} × {self.name}"
+
+    @property
+    def name(self) -> str:
+        """Return what was bought as the shop names it: "Organic Cotton T-Shirt (M, Black)"."""
+        return item_display_name(self.product_name, self.variant_name)
 
     @property
     def billing_line(self) -> BillingLine:

@@ -109,6 +109,8 @@ class RenewalLine:
     recurring_interval: str
     recurring_interval_count: int
     stripe_price_id: str = ""
+    # The options of the variant the price sells ("M, Black"); empty for a product's one item.
+    variant_name: str = ""
     price: Price | None = None
     product: Product | None = None
 
@@ -159,7 +161,8 @@ def order_create_from_cart(
 ) -> tuple[Order, bool]:
     """Create the PENDING order of a Checkout Session, with a snapshot of every line.
 
-    `lines` are cart items with `price` and `product` loaded and already checked for sale;
+    `lines` are cart items with `price`, `product` and `variant` loaded (cart.selectors.cart_lines)
+    and already checked for sale;
     `recurring_shipping`, a subscription's shipping, and `one_time_shipping`, the shipping of
     one-time goods beside a subscription, become lines of their own, as on Stripe's invoices.
     Return (order, created): a concurrent checkout of the same cart that created the same session
@@ -194,6 +197,8 @@ def order_create_from_cart(
             product=line.product,
             price=line.price,
             product_name=line.product.name,
+            # A snapshot: the order reads the same when staff later rename or delete the variant.
+            variant_name=line.variant.label if line.variant else "",
             unit_amount=line.price.unit_amount,
             currency=line.price.currency,
             quantity=line.quantity,
@@ -286,6 +291,7 @@ def order_create_for_renewal(*, first_order: Order, invoice: RenewalInvoice) -> 
             product=line.product,
             price=line.price,
             product_name=line.product_name,
+            variant_name=line.variant_name,
             unit_amount=line.unit_amount,
             currency=invoice.currency,
             quantity=line.quantity,

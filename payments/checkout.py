@@ -22,6 +22,7 @@ from cart.models import Cart, CartStatus
 from cart.selectors import cart_lines, cart_one_time_shipping, cart_recurring_shipping
 from cart.services import cart_freeze, cart_thaw
 from catalog.billing import BillingLine, checkout_trial_days
+from catalog.models import item_display_name
 from inventory.exceptions import NotEnoughStock
 from inventory.services import StockLine, stock_hold_for_checkout, stock_release_for_order
 from orders.models import Order, OrderStatus
@@ -264,8 +265,7 @@ def _checkout_hold_stock(*, number: str, lines: list, expires_at: datetime) -> N
                 StockLine(
                     variant_id=line.price.variant_id,
                     quantity=line.quantity,
-                    name=line.product.name
-                    + (f" ({line.variant.label})" if line.variant and line.variant.label else ""),
+                    name=item_display_name(line.product.name, line.variant.label if line.variant else ""),
                 )
                 for line in lines
             ],

@@ -130,7 +130,9 @@ def _renewal_ships(charged: list, renewal_lines: list[RenewalLine]) -> bool:
 def _renewal_line(line) -> RenewalLine:
     price_id = line.pricing.price_details.price if line.pricing and line.pricing.price_details else ""
     price = (
-        Price.objects.filter(stripe_price_id=price_id).select_related("product").first() if price_id else None
+        Price.objects.filter(stripe_price_id=price_id).select_related("product", "variant").first()
+        if price_id
+        else None
     )
     quantity = line.quantity or 1
     unit_amount = line.pricing.unit_amount_decimal if line.pricing else None
@@ -153,9 +155,15 @@ def _renewal_line(line) -> RenewalLine:
         recurring_interval=interval,
         recurring_interval_count=count,
         stripe_price_id=price_id,
+        variant_name=_variant_name(price),
         price=price,
         product=price.product if price is not None else None,
     )
+
+
+def _variant_name(price: Price | None) -> str:
+    """Return the options of the variant `price` sells, as the order keeps them ("" for none)."""
+    return price.variant.label if price is not None and price.variant_id else ""
 
 
 def _is_proration(line) -> bool:
@@ -172,6 +180,7 @@ def _proration_line(line, price: Price | None, price_id: str) -> RenewalLine:
         recurring_interval=price.recurring_interval if price is not None else "",
         recurring_interval_count=price.recurring_interval_count if price is not None else 1,
         stripe_price_id=price_id,
+        variant_name=_variant_name(price),
         price=price,
         product=price.product if price is not None else None,
     )

@@ -10,7 +10,7 @@ from shop.admin import ReadOnlyAdmin, money_display
 @admin.register(OrderItem)
 class OrderItemAdmin(ReadOnlyAdmin):
     list_display = [
-        "product_name",
+        "item",
         "order",
         "quantity",
         "unit_price",
@@ -20,10 +20,17 @@ class OrderItemAdmin(ReadOnlyAdmin):
     ]
     list_select_related = ["order"]
     list_filter = ["price_type", "currency"]
-    search_fields = ["product_name", "order__number", "order__customer_email", "=stripe_price_id"]
+    search_fields = [
+        "product_name",
+        "variant_name",
+        "order__number",
+        "order__customer_email",
+        "=stripe_price_id",
+    ]
     fields = [
         "order",
         "product_name",
+        "variant_name",
         "product",
         "price",
         "price_type",
@@ -43,6 +50,10 @@ class OrderItemAdmin(ReadOnlyAdmin):
     @admin.display(description="billing")
     def billing(self, item):
         return item.billing_label or "one-time"
+
+    @admin.display(description="item", ordering="product_name")
+    def item(self, item):
+        return item.name
 
 
 class StatusFieldFilter(admin.SimpleListFilter):

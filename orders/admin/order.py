@@ -117,7 +117,7 @@ class ReadOnlyInline(admin.TabularInline):
 class OrderItemInline(ReadOnlyInline):
     model = OrderItem
     fields = [
-        "product_name",
+        "item",
         "product",
         "price_type",
         "billing",
@@ -138,6 +138,11 @@ class OrderItemInline(ReadOnlyInline):
     @admin.display(description="billing")
     def billing(self, item):
         return item.billing_label or "one-time"
+
+    @admin.display(description="item")
+    def item(self, item):
+        # The product and the variant bought, as the shopper's order page names them.
+        return item.name
 
 
 class RefundInline(RefundReasonDisplayMixin, ReadOnlyInline):

@@ -12,6 +12,8 @@ import requests
 from django.test import Client
 from django.urls import reverse
 
+from catalog.models import BillingInterval, Price, PriceType, Variant
+from inventory.services import stock_adjust
 from orders.models import FulfillmentStatus, Order, OrderStatus, PaymentStatus
 from payments.models import WebhookEvent
 from tests import factories
@@ -26,7 +28,7 @@ def subscribe(purchase, simulator) -> Order:
     page_url = purchase.shopper.checkout().headers["Location"]
     assert purchase.shopper.on_stripe_page(page_url, "pay").status_code == 303
     simulator.wait_for_deliveries(timeout=10)
-    order = Order.objects.get(renewal_of__isnull=True)
+    order = Order.objects.get(stripe_checkout_session_id=page_url.rsplit("/", 1)[1])
     assert order.payment_status == PaymentStatus.PAID
     return order
 
@@ -221,3 +223,29 @@ def test_an_invoice_paid_event_in_an_older_api_version_still_makes_its_renewal_o
     assert f"2024-06-20 (not {settings.STRIPE_API_VERSION})" in listing.text
     page = staff.get(reverse("admin:payments_webhookevent_change", args=[stored.pk])).text
     assert f"2024-06-20 (not {settings.STRIPE_API_VERSION})" in page
+
+
+def test_a_renewal_names_the_variant_subscribed_beside_another_variants_renewal(fresh_sim, guest_with_cart):
+    tee = factories.ProductFactory(
+        name="Organic Cotton T-Shirt",
+        option_axes=[{"name": "Size", "values": ["M", "L"]}, {"name": "Colour", "values": ["Black", "Navy"]}],
+    )
+    monthly = {"type": PriceType.RECURRING, "recurring_interval": BillingInterval.MONTH, "currency": "usd"}
+    orders = []
+    for size, colour in [("M", "Black"), ("L", "Navy")]:
+        variant = Variant.objects.create(product=tee, option_values={"Size": size, "Colour": colour})
+        stock_adjust(variant=variant, quantity=5, reason="Delivery")
+        price = Price.objects.create(product=tee, variant=variant, unit_amount=2000, **monthly)
+        orders.append(subscribe(guest_with_cart((price, 1)), fresh_sim))
+    first, other = orders
+
+    # One clock: both subscriptions renew.
+    advance_one_period(fresh_sim, first.stripe_subscription_id)
+    wait_until(lambda: renewals_of(first).exists() and renewals_of(other).exists())
+
+    assert [str(item) for item in renewals_of(first).get().items.all()] == [
+        "1 × Organic Cotton T-Shirt (M, Black)"
+    ]
+    assert [str(item) for item in renewals_of(other).get().items.all()] == [
+        "1 × Organic Cotton T-Shirt (L, Navy)"
+    ]

@@ -106,7 +106,7 @@ def test_staff_put_back_returned_units_without_a_refund_never_more_than_were_sol
     adjustment = StockAdjustment.objects.get(order=order)
     assert (adjustment.quantity, adjustment.user.role) == (2, UserRole.ADMIN)
     assert adjustment.reason == f"Returned from order {order.number}: Parcel came back unopened"
-    assert "): up to 1</option>" in client.get(restock_url(order)).text
+    assert ": up to 1</option>" in client.get(restock_url(order)).text
     assert "At most 1" in put_back(client, order, 2).text
     assert counters(order)["on_hand"] == 4
     assert counters(neighbour) == {"on_hand": 3, "available": 3, "sold": 1, "received": 4}
