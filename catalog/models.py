@@ -1,5 +1,6 @@
 from collections import defaultdict
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from bson import ObjectId
 from django.conf import settings
@@ -448,10 +449,21 @@ class Variant(models.Model):
             ]
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        """Return the product page with this variant chosen."""
+        url = self.product.get_absolute_url()
+        return f"{url}?{self.option_query}" if self.option_query else url
+
     @property
     def label(self) -> str:
         """Return the options as a shopper reads them: "M, Blue" ("" for a product's one item)."""
         return ", ".join(str(value) for value in self.option_values.values())
+
+    @property
+    def option_query(self) -> str:
+        """Return the product page's query string choosing this variant ("Size=M&Colour=Blue"; "" for
+        a product's one item), as catalog.selectors.variant_choose reads it."""
+        return urlencode(self.option_values)
 
     def clean(self):
         axes = {

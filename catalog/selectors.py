@@ -2,7 +2,6 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db import models
@@ -280,7 +279,7 @@ def product_option_pickers(product: Product, variants: list[Variant], selected: 
             choices.append(
                 OptionChoice(
                     value=value,
-                    query=urlencode(target.option_values),
+                    query=target.option_query,
                     selected=selected is not None and target.pk == selected.pk,
                     note=", ".join(notes),
                 )

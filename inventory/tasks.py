@@ -4,7 +4,6 @@ import logging
 
 from django.conf import settings
 from django.tasks import task
-from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Variant
@@ -37,8 +36,8 @@ def back_in_stock_notify(*, variant_id: str) -> int:
             context={
                 "variant": variant,
                 "product": variant.product,
-                "product_url": settings.SHOP_BASE_URL
-                + reverse("catalog:product_detail", kwargs={"slug": variant.product.slug}),
+                # The page with the variant the email names chosen, not the product's first one.
+                "product_url": settings.SHOP_BASE_URL + variant.get_absolute_url(),
             },
             subject=f"{variant.product.name} is back in stock",
             recipient=request.email,

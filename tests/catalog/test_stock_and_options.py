@@ -188,6 +188,27 @@ def test_shoppers_sign_up_once_and_are_emailed_once_when_it_is_restocked(client)
     assert f"/products/{tee.slug}/" in mail.outbox[0].body
 
 
+def test_the_back_in_stock_email_opens_the_page_of_the_variant_it_names(client, settings):
+    tee = t_shirt({("S", "Navy"): 4, ("L", "Black"): 0})
+    large_black = Variant.objects.get(product=tee, option_key="Colour=Black|Size=L")
+    url = reverse("catalog:back_in_stock_signup", args=[tee.slug])
+    client.post(url, {"variant_id": str(large_black.pk), "email": "ada@example.com"})
+
+    stock_adjust(variant=large_black, quantity=5, reason="Restock")
+
+    [email] = mail.outbox
+    assert "Tee (L, Black) is back in stock" in email.body
+    [link] = re.findall(rf"{re.escape(settings.SHOP_BASE_URL)}(\S+)", email.body)
+    html_links = re.findall(r'href="([^"]+)"', email.alternatives[0][0].replace("&amp;", "&"))
+    assert settings.SHOP_BASE_URL + link in html_links
+    opened = client.get(link)
+    assert opened.context["product"].selected_variant == large_black
+    assert "L, Black: In stock" in opened.text
+    # The page's own link to that variant is the same address.
+    query = link.removeprefix(tee.get_absolute_url())
+    assert f'href="{query}"' in page(client, tee).text.replace("&amp;", "&")
+
+
 def test_a_shopper_emailed_once_who_signs_up_again_is_emailed_again_at_the_next_restock(client):
     tee = t_shirt({("S", "Navy"): 1, ("M", "Navy"): 4})
     small = Variant.objects.get(product=tee, option_key="Colour=Navy|Size=S")
