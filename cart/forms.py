@@ -3,12 +3,14 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django_mongodb_backend.forms import ObjectIdField
 
+from cart.exceptions import NotEnoughInStock
+
 
 class QuantityField(forms.IntegerField):
-    """A line quantity from 1 to CART_MAX_QUANTITY, with messages a shopper understands."""
+    """A line quantity from 1 to CART_MAX_QUANTITY, or to `most` when the stock leaves fewer, with
+    messages a shopper understands."""
 
-    def __init__(self, **kwargs):
-        maximum = settings.CART_MAX_QUANTITY
+    def __init__(self, *, most: int | None = None, **kwargs):
         super().__init__(
             label="Quantity",
             error_messages={
@@ -17,12 +19,17 @@ class QuantityField(forms.IntegerField):
             },
             **kwargs,
         )
+        maximum = settings.CART_MAX_QUANTITY
+        if most is not None and most < maximum:
+            # Over both limits, the stock is the one to name: CART_MAX_QUANTITY would be refused too.
+            limit, too_many = most, str(NotEnoughInStock(available=most))
+        else:
+            limit, too_many = maximum, f"You can have at most {maximum} of one item in your cart."
         # Own validators (not min_value/max_value) for messages that say what to do.
         self.validators.append(MinValueValidator(1, message="The quantity must be at least 1."))
-        self.validators.append(
-            MaxValueValidator(maximum, message=f"You can have at most {maximum} of one item in your cart.")
-        )
-        self.widget.attrs.update({"min": 1, "max": maximum, "inputmode": "numeric"})
+        self.validators.append(MaxValueValidator(limit, message=too_many))
+        # At least 1: a sold-out line's input still holds a valid number (the page says to remove it).
+        self.widget.attrs.update({"min": 1, "max": max(limit, 1), "inputmode": "numeric"})
 
 
 class AddToCartForm(forms.Form):
@@ -48,6 +55,8 @@ class AddToCartForm(forms.Form):
 
 
 class CartItemQuantityForm(forms.Form):
-    def __init__(self, *args, **kwargs):
+    """A cart line's new quantity; `most`: what the item's stock leaves for the line (None: no limit)."""
+
+    def __init__(self, *args, most: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["quantity"] = QuantityField()
+        self.fields["quantity"] = QuantityField(most=most)

@@ -157,9 +157,35 @@ def cart_lines(cart: Cart) -> list[CartItem]:
         item.stock = StockLevel.of(item.variant)
         # Shown, not enforced: the checkout holds the stock, and refuses then if it is short.
         item.stock_short = not item.stock.allows(in_cart[item.price.variant_id])
+        item.quantity_most = item.stock.most(elsewhere=in_cart[item.price.variant_id] - item.quantity)
         item.awaits_stripe = row_awaits_push(item.price)
         item.is_available = price_is_for_sale(item.price, item.product) and not item.awaits_stripe
     return items
+
+
+def cart_item_stock(*, cart: Cart, price: Price) -> tuple[StockLevel, int]:
+    """Return the stock of the item `price` sells and how many of it the cart holds: its lines of
+    every price of that item (one-time and subscription come from one shelf). The cart is not read
+    when the stock sets no limit."""
+    variant = Variant.objects.filter(pk=price.variant_id).first() if price.variant_id else None
+    stock = StockLevel.of(variant)
+    if stock.most() is None:
+        return stock, 0
+    prices_of_item = list(Price.objects.filter(variant=variant).values_list("pk", flat=True))
+    in_cart = sum(
+        CartItem.objects.filter(cart=cart, price__in=prices_of_item).values_list("quantity", flat=True)
+    )
+    return stock, in_cart
+
+
+def cart_line_quantity_most(*, cart: Cart, item: CartItem) -> int | None:
+    """Return the most units line `item` may have as its item's stock stands: what is left less what
+    the cart's other lines hold of it; None when the stock sets no limit."""
+    price = Price.objects.filter(pk=item.price_id).first()
+    if price is None:
+        return None
+    stock, in_cart = cart_item_stock(cart=cart, price=price)
+    return stock.most(elsewhere=in_cart - item.quantity)
 
 
 def cart_totals(cart: Cart | None, lines: list[CartItem]) -> CartTotals:

@@ -31,12 +31,12 @@ from cart.models import Cart, CartItem, CartStatus
 from cart.selectors import (
     CART_SESSION_KEY,
     cart_get_for_request,
+    cart_item_stock,
     cart_lines,
     cart_remember_for_request,
     price_is_for_sale,
 )
-from catalog.models import Price, Variant
-from catalog.stock import StockLevel
+from catalog.models import Price
 from shop.transactions import run_atomically
 
 
@@ -396,16 +396,8 @@ def _check_quantity(quantity) -> None:
 
 def _check_stock(*, cart: Cart, price: Price, more: int) -> None:
     """Refuse `more` units of the item `price` sells when, with what the cart holds of that item
-    already (its lines of every price of it: one-time and subscription come from one shelf), they
-    are more than the shelf has. Not a hold: the checkout holds the stock."""
-    variant = Variant.objects.filter(pk=price.variant_id).first() if price.variant_id else None
-    stock = StockLevel.of(variant)
-    if not stock.tracked or stock.sell_when_out:
-        return  # Never short: no need to read the cart.
-    prices_of_item = list(Price.objects.filter(variant=variant).values_list("pk", flat=True))
-    in_cart = sum(
-        CartItem.objects.filter(cart=cart, price__in=prices_of_item).values_list("quantity", flat=True)
-    )
+    already, they are more than the shelf has. Not a hold: the checkout holds the stock."""
+    stock, in_cart = cart_item_stock(cart=cart, price=price)
     if not stock.allows(in_cart + more):
         raise NotEnoughInStock(available=stock.available, in_cart=in_cart)
 

@@ -9,7 +9,13 @@ from django.views.generic import TemplateView
 from cart.exceptions import CartError
 from cart.forms import AddToCartForm, CartItemQuantityForm
 from cart.models import CartItem
-from cart.selectors import cart_get_for_request, cart_lines, cart_totals, price_get_for_sale
+from cart.selectors import (
+    cart_get_for_request,
+    cart_line_quantity_most,
+    cart_lines,
+    cart_totals,
+    price_get_for_sale,
+)
 from cart.services import cart_add_price, cart_get_or_create_for_request, cart_remove_item, cart_update_item
 from catalog.models import Product
 from catalog.page_cache import (
@@ -59,7 +65,7 @@ class CartDetailView(TemplateView):
         lines = cart_lines(cart) if cart else []
         for line in lines:
             line.quantity_form = CartItemQuantityForm(
-                initial={"quantity": line.quantity}, auto_id=f"id_%s_{line.pk}"
+                initial={"quantity": line.quantity}, auto_id=f"id_%s_{line.pk}", most=line.quantity_most
             )
         return super().get_context_data(
             cart=cart,
@@ -98,7 +104,7 @@ def cart_add(request):
 def cart_item_update(request, item_id):
     """Set the quantity of one line of the shopper's cart."""
     cart, item = _cart_and_line_or_404(request, item_id)
-    form = CartItemQuantityForm(request.POST)
+    form = CartItemQuantityForm(request.POST, most=cart_line_quantity_most(cart=cart, item=item))
     if not form.is_valid():
         messages.error(request, _form_error_text(form))
         return redirect("cart:detail")

@@ -39,3 +39,10 @@ class StockLevel:
     def allows(self, quantity: int) -> bool:
         """Return whether a shopper may have `quantity` of it."""
         return not self.tracked or self.sell_when_out or quantity <= self.available
+
+    def most(self, *, elsewhere: int = 0) -> int | None:
+        """Return how many a shopper may have beside `elsewhere` units already in their cart; None
+        when the stock sets no limit (not counted, or sold when out)."""
+        if not self.tracked or self.sell_when_out:
+            return None
+        return max(self.available - elsewhere, 0)

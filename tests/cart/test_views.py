@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from cart.models import Cart, CartItem
 from catalog.billing import add_interval
+from catalog.models import Variant
+from inventory.services import stock_adjust
 from tests.factories import CartItemFactory, PriceFactory, UserFactory
 
 CART = reverse("cart:detail")
@@ -485,3 +487,66 @@ def test_the_badge_costs_no_query_for_a_visitor_without_a_cart(client, database_
     # The catalog's generation with the kept page; a shopper adds the session, the cart and the item count.
     assert len(visitor.captured_queries) == 1
     assert len(shopper.captured_queries) == 4
+
+
+# --- Stock ----------------------------------------------------------------------------------
+
+
+def stocked(name, units, **variant_fields):
+    """Return a price of a new product whose one item counts its stock, `units` on the shelf."""
+    price = PriceFactory(product__name=name)
+    Variant.objects.filter(pk=price.variant_id).update(track_stock=True, **variant_fields)
+    if units:
+        stock_adjust(variant=Variant.objects.get(pk=price.variant_id), quantity=units, reason="Delivery")
+    return price
+
+
+def quantity_max(page, item):
+    return re.search(rf'<input[^>]*id="id_quantity_{item.pk}"[^>]*>', text(page)).group(0)
+
+
+@pytest.mark.django_db
+def test_the_cart_quantity_allows_at_most_what_is_left_of_a_counted_item(client):
+    few = stocked("Teapot", 3)
+    other_line = stocked("Tea towel", 3)
+    uncounted = PriceFactory(product__name="Gift card")
+    backordered = stocked("Kettle", 0, sell_when_out=True)
+    for price in (few, other_line, uncounted, backordered):
+        add(client, price)
+    # Two lines of one item (bought once and by subscription) share its shelf.
+    add(client, PriceFactory(product=other_line.product, variant_id=other_line.variant_id, monthly=True))
+    items = {item.price_id: item for item in CartItem.objects.all()}
+
+    page = client.get(CART)
+
+    assert 'max="3"' in quantity_max(page, items[few.pk])
+    assert 'max="2"' in quantity_max(page, items[other_line.pk])
+    assert 'max="99"' in quantity_max(page, items[uncounted.pk])
+    assert 'max="99"' in quantity_max(page, items[backordered.pk])
+
+
+@pytest.mark.django_db
+def test_a_quantity_over_the_stock_and_the_cart_limit_is_refused_for_the_stock(client):
+    price = stocked("Teapot", 2)
+    add(client, price)
+    neighbour = CartItemFactory(price=price, quantity=1)
+    item = CartItem.objects.get(cart__session_key=client.session.session_key)
+
+    refused = update(client, item, 500)
+
+    assert "Only 2 left: choose 2 or fewer. Your cart was not changed." in text(refused)
+    assert "at most 99" not in text(refused)
+    assert update(client, item, 100).context["lines"][0].quantity == 1
+    assert "Only 2 left" in text(update(client, item, 3))
+    # Within the stock, a quantity over the cart's limit is still refused for that limit.
+    untracked = PriceFactory(product__name="Gift card")
+    add(client, untracked)
+    gift = CartItem.objects.get(price=untracked)
+    assert "at most 99 of one item" in text(update(client, gift, 500))
+    assert all_lines() == sorted(
+        [
+            (str(item.cart_id), price.pk, 1),
+            (str(neighbour.cart_id), price.pk, 1),
+            (str(gift.cart_id), untracked.pk, 1),
+        ]
+    )
