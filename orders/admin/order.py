@@ -99,6 +99,17 @@ class OrderAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["handled_notes"].choices = [(note, note) for note in order_staff_notes(self.instance)]
+        order = self.instance
+        # Stripe fills the name in from the payer's details, which some ways to pay leave out: the
+        # parcel's name is then the best staff have. Shown as the field's value, kept once they save.
+        self.suggests_customer_name = (
+            "customer_name" in self.fields and not order.customer_name and bool(order.shipping_name)
+        )
+        if self.suggests_customer_name:
+            self.initial["customer_name"] = order.shipping_name
+            self.fields[
+                "customer_name"
+            ].help_text = "From the shipping address: Stripe gave no name for the payer."
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -362,7 +373,7 @@ class OrderAdmin(OrderRefundViews, OrderReturnViews, OrderShippingActions, admin
     def save_model(self, request, obj, form, change):
         # Only what staff may change is written: the order's figures and statuses come from Stripe
         # and the services, which may have moved them since the page was read.
-        if "customer_name" in form.changed_data:
+        if "customer_name" in form.changed_data or form.suggests_customer_name:
             obj.save(update_fields=["customer_name", "updated_at"])
         handled = form.cleaned_data.get("handled_notes") or []
         if handled:

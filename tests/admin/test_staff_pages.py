@@ -256,6 +256,34 @@ def test_staff_tick_off_a_note_they_have_looked_into_and_the_others_stay(super_a
     assert order.updated_at <= timezone.now()
 
 
+def test_an_order_stripe_gave_no_payers_name_shows_the_shipping_name_and_keeps_it_once_saved(
+    super_admin_client,
+):
+    unnamed = factories.OrderFactory(
+        paid=True, customer_name="", shipping_name="Charles Babbage", amount_total=5000, refunded_amount=2500
+    )
+    named = factories.OrderFactory(paid=True, customer_name="Ada Lovelace", shipping_name="Charles Babbage")
+    neighbour = factories.OrderFactory(paid=True, customer_name="", shipping_name="Grace Hopper")
+
+    page = super_admin_client.get(change_url(unnamed)).text
+    name_input = re.search(r'<input[^>]*name="customer_name"[^>]*>', page).group(0)
+    assert 'value="Charles Babbage"' in name_input
+    assert "From the shipping address: Stripe gave no name for the payer." in page
+    # The summary writes amounts as everywhere else.
+    assert "refunded $25.00" in " ".join(page.split())
+    assert 'value="Ada Lovelace"' in super_admin_client.get(change_url(named)).text
+    assert "From the shipping address" not in super_admin_client.get(change_url(named)).text
+
+    response = super_admin_client.post(
+        change_url(unnamed), {"customer_name": "Charles Babbage", **_empty_inlines()}
+    )
+
+    assert response.status_code == 302
+    assert Order.objects.get(pk=unnamed.pk).customer_name == "Charles Babbage"
+    assert Order.objects.get(pk=named.pk).customer_name == "Ada Lovelace"
+    assert Order.objects.get(pk=neighbour.pk).customer_name == ""
+
+
 def _empty_inlines():
     data = {}
     for prefix in ["items", "refunds", "status_changes"]:
