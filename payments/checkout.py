@@ -48,6 +48,8 @@ from payments.stripe_client import stripe_client
 logger = logging.getLogger(__name__)
 # Stripe refuses a Checkout Session that expires sooner than this.
 STRIPE_MIN_SESSION_MINUTES = 30
+# The most characters Stripe takes in a custom_text message of a Checkout Session.
+CUSTOM_TEXT_MAX_LENGTH = 1200
 
 # Where the shop ships; Stripe's hosted page asks for an address in one of these.
 SHIPPING_COUNTRIES = [
@@ -339,8 +341,10 @@ def _checkout_key(
     # tax setting are part of the request: staff changing them makes a new session, not a refusal.
     parts = [str(cart.pk), cart.updated_at.isoformat(), customer_id, success_url, cancel_url]
     parts += [*shipping_rate_ids, f"tax={settings.STRIPE_AUTOMATIC_TAX}"]
+    # The variants' options too: Stripe's page names them (_variants_text), and staff may rename them.
     parts += sorted(
-        f"{line.price.pk}:{line.price.stripe_price_id}:{line.price.unit_amount}:{line.quantity}"
+        f"{line.price.pk}:{line.price.stripe_price_id}:{line.price.unit_amount}:{line.quantity}:"
+        f"{line.variant.label if line.variant else ''}"
         for line in lines
     )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
@@ -375,6 +379,8 @@ def _stripe_session_create(
         # The codes staff create in the catalog admin; Stripe's page takes them and discounts the session.
         "allow_promotion_codes": True,
     }
+    if variants_text := _variants_text(lines):
+        params["custom_text"] = {"submit": {"message": variants_text}}
     ships = _requires_shipping(lines)
     if ships:
         # Digital goods only: Stripe's page asks for no address.
@@ -403,6 +409,25 @@ def _stripe_session_create(
     # a key's reuse with other parameters (and replays a failure it saved).
     idempotency_key = f"shop-checkout-{key}-{params['expires_at']}"
     return stripe_client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key})
+
+
+def _variants_text(lines: list) -> str:
+    """Return "Your choice: " and the lines of a variant with options, each as the order names it,
+    for Stripe's page to show under its pay button; "" when no line has options.
+
+    Stripe's page names a line by its Stripe Product, which every variant of a product shares, and a
+    line charging a catalog Price takes no description of its own: without this the shopper could
+    not see which size or colour they are paying for."""
+    chosen = [
+        f"{line.quantity} × {item_display_name(line.product.name, line.variant.label)}"
+        for line in lines
+        if line.variant and line.variant.label
+    ]
+    if not chosen:
+        return ""
+    text = f"Your choice: {'; '.join(chosen)}."
+    # Stripe refuses a longer message.
+    return text if len(text) <= CUSTOM_TEXT_MAX_LENGTH else text[: CUSTOM_TEXT_MAX_LENGTH - 1] + "…"
 
 
 def _checkout_freeze_cart(*, cart: Cart, order: Order, lines: list) -> None:

@@ -23,6 +23,9 @@ _MIN_LIFETIME, _MAX_LIFETIME = 30 * 60, 24 * 60 * 60
 _ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
 # Stripe's limit on a session's shipping_options.
 MAX_SHIPPING_OPTIONS = 5
+# Where Checkout shows a session's custom_text, and the most each message may hold.
+_CUSTOM_TEXT_PLACES = ("after_submit", "shipping_address", "submit", "terms_of_service_acceptance")
+_CUSTOM_TEXT_MAX_LENGTH = 1200
 
 # Fields of Checkout features the simulator has no part in: Stripe sends them, null.
 _SESSION_UNUSED = dict.fromkeys(
@@ -161,6 +164,7 @@ class Checkout:
             "automatic_tax",
             "shipping_options",
             "customer_update",
+            "custom_text",
         )
         mode = params.string("mode", required=True, choices=("payment", "subscription"))
         customer = self._customer_param(params)
@@ -197,9 +201,7 @@ class Checkout:
                 "created": created,
                 "currency": currency,
                 "custom_fields": [],
-                "custom_text": dict.fromkeys(
-                    ("after_submit", "shipping_address", "submit", "terms_of_service_acceptance")
-                ),
+                "custom_text": self._custom_text(params),
                 "customer": customer["id"] if customer else None,
                 "customer_creation": self._customer_creation(params, mode, customer),
                 "customer_details": None,
@@ -826,6 +828,29 @@ class Checkout:
             return None
         # Subscriptions always need a customer.
         return "always" if mode == "subscription" else value or "if_required"
+
+    @staticmethod
+    def _custom_text(params: Params) -> dict:
+        """Checkout's custom_text: a message of at most 1200 characters per place on the page."""
+        text = dict.fromkeys(_CUSTOM_TEXT_PLACES)
+        given = params.hash("custom_text")
+        if given is None:
+            return text
+        given.allow(*_CUSTOM_TEXT_PLACES)
+        for place in _CUSTOM_TEXT_PLACES:
+            part = given.hash(place)
+            if part is None:
+                continue
+            part.allow("message")
+            message = part.string("message", required=True)
+            if len(message) > _CUSTOM_TEXT_MAX_LENGTH:
+                raise StripeError(
+                    f"Invalid string: {part.path('message')}: must be at most {_CUSTOM_TEXT_MAX_LENGTH} "
+                    "characters",
+                    param=part.path("message"),
+                )
+            text[place] = {"message": message}
+        return text
 
     @staticmethod
     def _url(params: Params, name: str) -> str | None:

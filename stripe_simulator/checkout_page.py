@@ -125,6 +125,7 @@ def render_checkout(
         '<div class="actions">',
         *buttons,
         "</div>",
+        _custom_text(session, "submit"),
         promotion_code_block(session, form),
         '<p class="hint">Pay with one of Stripe\'s test cards: 4242 4242 4242 4242 succeeds, '
         "4000 0000 0000 0002 is declined (as Decline), 4000 0027 6000 3184 asks for 3-D Secure, "
@@ -221,6 +222,12 @@ def page(title: str, parts: list[str]) -> str:
 </body>
 </html>
 """
+
+
+def _custom_text(session: dict, place: str) -> str:
+    """The session's custom_text message for `place` ("submit": under the pay button), if any."""
+    message = (session["custom_text"].get(place) or {}).get("message")
+    return f'<p class="custom-text">{escape(message)}</p>' if message else ""
 
 
 def _spaced(number: str) -> str:

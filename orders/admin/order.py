@@ -107,9 +107,8 @@ class OrderAdminForm(forms.ModelForm):
         )
         if self.suggests_customer_name:
             self.initial["customer_name"] = order.shipping_name
-            self.fields[
-                "customer_name"
-            ].help_text = "From the shipping address: Stripe gave no name for the payer."
+            name_field = self.fields["customer_name"]
+            name_field.help_text = "From the shipping address: Stripe gave no name for the payer."
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from cart.models import CartItem
-from catalog.models import Price
+from catalog.models import Price, Variant
 from orders.models import Order, OrderStatus
 from payments import checkout as checkout_module
 from tests import factories
@@ -224,3 +224,34 @@ def test_a_cart_changed_while_the_checkout_started_is_not_charged_stale(
     assert stripe_api().v1.checkout.sessions.retrieve(order.stripe_checkout_session_id).status == "expired"
     cart.refresh_from_db()
     assert not cart.is_locked
+
+
+def test_stripes_page_names_the_variants_beside_the_pay_button_and_charges_their_own_prices(
+    stripe_sim, guest_with_cart, stripe_api, mug
+):
+    tee = factories.ProductFactory(
+        name="Organic Cotton T-Shirt",
+        option_axes=[{"name": "Size", "values": ["M"]}, {"name": "Colour", "values": ["Black"]}],
+    )
+    variant = Variant.objects.create(
+        product=tee, option_values={"Size": "M", "Colour": "Black"}, track_stock=False
+    )
+    black_m = Price.objects.create(product=tee, variant=variant, unit_amount=2500, currency="usd")
+    purchase = guest_with_cart((black_m, 3), (mug, 1))
+    neighbour = guest_with_cart((mug, 2))
+
+    page_url = purchase.shopper.checkout().headers["Location"]
+    plain_url = neighbour.shopper.checkout().headers["Location"]
+
+    page = purchase.shopper.get(page_url).text
+    assert "3 × Organic Cotton T-Shirt (M, Black)" in page
+    assert "Stoneware mug (" not in page
+    session = stripe_api().v1.checkout.sessions.retrieve(page_url.rsplit("/", 1)[1])
+    assert session.custom_text.submit.message == "Your choice: 3 × Organic Cotton T-Shirt (M, Black)."
+    line_items = stripe_api().v1.checkout.sessions.line_items.list(session.id)
+    black_m.refresh_from_db()
+    mug.refresh_from_db()
+    assert {item.price.id for item in line_items.data} == {black_m.stripe_price_id, mug.stripe_price_id}
+    # Nothing to say for products of one item.
+    plain = stripe_api().v1.checkout.sessions.retrieve(plain_url.rsplit("/", 1)[1])
+    assert plain.custom_text.submit is None
