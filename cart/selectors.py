@@ -157,7 +157,8 @@ def cart_lines(cart: Cart) -> list[CartItem]:
         item.stock = StockLevel.of(item.variant)
         # Shown, not enforced: the checkout holds the stock, and refuses then if it is short.
         item.stock_short = not item.stock.allows(in_cart[item.price.variant_id])
-        item.quantity_most = item.stock.most(elsewhere=in_cart[item.price.variant_id] - item.quantity)
+        # The cart's other lines of the same item (its other prices): what the line's quantity may be.
+        item.units_elsewhere = in_cart[item.price.variant_id] - item.quantity
         item.awaits_stripe = row_awaits_push(item.price)
         item.is_available = price_is_for_sale(item.price, item.product) and not item.awaits_stripe
     return items
@@ -178,14 +179,13 @@ def cart_item_stock(*, cart: Cart, price: Price) -> tuple[StockLevel, int]:
     return stock, in_cart
 
 
-def cart_line_quantity_most(*, cart: Cart, item: CartItem) -> int | None:
-    """Return the most units line `item` may have as its item's stock stands: what is left less what
-    the cart's other lines hold of it; None when the stock sets no limit."""
+def cart_line_stock(*, cart: Cart, item: CartItem) -> tuple[StockLevel, int]:
+    """Return the stock of line `item`'s item and how many of it the cart's other lines hold."""
     price = Price.objects.filter(pk=item.price_id).first()
     if price is None:
-        return None
+        return StockLevel.of(None), 0
     stock, in_cart = cart_item_stock(cart=cart, price=price)
-    return stock.most(elsewhere=in_cart - item.quantity)
+    return stock, max(in_cart - item.quantity, 0)
 
 
 def cart_totals(cart: Cart | None, lines: list[CartItem]) -> CartTotals:

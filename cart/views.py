@@ -11,7 +11,7 @@ from cart.forms import AddToCartForm, CartItemQuantityForm
 from cart.models import CartItem
 from cart.selectors import (
     cart_get_for_request,
-    cart_line_quantity_most,
+    cart_line_stock,
     cart_lines,
     cart_totals,
     price_get_for_sale,
@@ -65,7 +65,10 @@ class CartDetailView(TemplateView):
         lines = cart_lines(cart) if cart else []
         for line in lines:
             line.quantity_form = CartItemQuantityForm(
-                initial={"quantity": line.quantity}, auto_id=f"id_%s_{line.pk}", most=line.quantity_most
+                initial={"quantity": line.quantity},
+                auto_id=f"id_%s_{line.pk}",
+                stock=line.stock,
+                elsewhere=line.units_elsewhere,
             )
         return super().get_context_data(
             cart=cart,
@@ -104,7 +107,8 @@ def cart_add(request):
 def cart_item_update(request, item_id):
     """Set the quantity of one line of the shopper's cart."""
     cart, item = _cart_and_line_or_404(request, item_id)
-    form = CartItemQuantityForm(request.POST, most=cart_line_quantity_most(cart=cart, item=item))
+    stock, elsewhere = cart_line_stock(cart=cart, item=item)
+    form = CartItemQuantityForm(request.POST, stock=stock, elsewhere=elsewhere)
     if not form.is_valid():
         messages.error(request, _form_error_text(form))
         return redirect("cart:detail")
