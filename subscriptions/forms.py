@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from orders.addresses import shipping_country_choices
 from subscriptions.services import PAUSE_DATE_REFUSED
 
 
@@ -37,3 +38,25 @@ class StaffPauseForm(PauseForm):
         super().__init__(*args, **kwargs)
         self.fields["until"].required = True
         self.fields["until"].error_messages["required"] = "Choose the date to restart on."
+
+
+class AddressForm(forms.Form):
+    """Where the next renewal orders ship: in a country the shop ships to, as checkout asks."""
+
+    name = forms.CharField(max_length=200)
+    line1 = forms.CharField(label="Address", max_length=200)
+    line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
+    city = forms.CharField(max_length=100)
+    state = forms.CharField(label="State or region", max_length=100, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=20)
+    country = forms.ChoiceField(
+        error_messages={
+            "invalid_choice": "We deliver only to the countries listed: choose one of them.",
+            "required": "Choose the country to deliver to.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read per form: the names follow the shop's language setting.
+        self.fields["country"].choices = [("", "Choose a country"), *shipping_country_choices()]

@@ -23,7 +23,7 @@ from subscriptions.exceptions import (
     SubscriptionNotChangeable,
     SubscriptionPaymentDeclined,
 )
-from subscriptions.forms import PauseForm
+from subscriptions.forms import AddressForm, PauseForm
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_id_from_link
 from subscriptions.models import Subscription
 from subscriptions.selectors import (
@@ -129,21 +129,6 @@ class ChangeItemForm(forms.Form):
 # proration was counted from (which sets the charge) are the preview's; valid long enough to read it.
 _CONFIRMATION_SALT = "subscriptions.views.change_confirmation"
 _CONFIRMATION_MAX_AGE = 30 * 60
-
-
-class AddressForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    line1 = forms.CharField(label="Address", max_length=200)
-    line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
-    city = forms.CharField(max_length=100)
-    state = forms.CharField(label="State or region", max_length=100, required=False)
-    postal_code = forms.CharField(label="Postal code", max_length=20)
-    country = forms.RegexField(
-        label="Country code", regex=r"^[A-Za-z]{2}$", help_text="Two letters, such as US or GB."
-    )
-
-    def clean_country(self):
-        return self.cleaned_data["country"].upper()
 
 
 class SubscriptionPageMixin:

@@ -34,7 +34,7 @@ NEW_ADDRESS = {
     "city": "Leeds",
     "state": "",
     "postal_code": "LS1 6DT",
-    "country": "gb",
+    "country": "GB",
 }
 
 
