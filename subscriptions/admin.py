@@ -6,8 +6,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 
+from orders.admin.display import address_html
 from shop.admin import ReadOnlyAdmin, money_display, url_with_query
 from subscriptions.exceptions import SubscriptionChangeFailed
 from subscriptions.forms import StaffPauseForm
@@ -46,7 +48,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "customer_email",
         "user",
         "products",
-        "status",
+        "status_shown",
         "price_per_period",
         "current_period_end",
         "cancel_at_period_end",
@@ -60,7 +62,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "stripe_customer_id",
         "customer_email",
         "user",
-        "status",
+        "status_shown",
         "products",
         "price_per_period",
         "current_period_start",
@@ -71,8 +73,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "ended_at",
         "pause_behavior",
         "pause_resumes_at",
-        "shipping_name",
-        "shipping_address",
+        "delivery_address",
         "latest_invoice_id",
         "order",
         "created_at",
@@ -101,6 +102,23 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     @admin.display(description="products")
     def products(self, subscription):
         return subscription.product_names
+
+    @admin.display(description="status", ordering="status")
+    def status_shown(self, subscription):
+        """The status as the shopper reads it: Stripe's "active" says nothing of a pause."""
+        status = subscription.get_status_display()
+        if not subscription.is_paused:
+            return status
+        if subscription.renewal_after_pause is None:
+            return f"{status} · paused until resumed"
+        restart = timezone.localtime(subscription.renewal_after_pause)
+        return f"{status} · paused until {date_format(restart, 'j F Y')}"
+
+    @admin.display(description="delivery address")
+    def delivery_address(self, subscription):
+        """Where renewal orders ship, written as the order pages write an address."""
+        name, address = subscription.delivery_address
+        return address_html(address, name=name)
 
     @admin.action(permissions=["cancel"], description="Cancel now…", location=BOTH_PAGES)
     def cancel_now(self, request, queryset):

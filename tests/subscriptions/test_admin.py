@@ -1,7 +1,7 @@
 """Subscriptions in admin: the list by status and customer, read-only pages, and cancelling now or
 at period end through Stripe, after a confirmation, for staff allowed to."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.test import Client
@@ -237,3 +237,34 @@ def test_a_shopper_cannot_pause_from_admin(db, subscriptions, action):
 def test_staff_roles_hold_the_pause_permission(db):
     assert factories.AdminFactory().has_perm("subscriptions.manage_subscription")
     assert not factories.UserFactory().has_perm("subscriptions.manage_subscription")
+
+
+def test_staff_read_a_paused_subscription_and_its_address_as_the_shopper_does(staff_client, db):
+    skipped = factories.SubscriptionFactory(
+        customer_email="ada@example.com",
+        current_period_end=datetime(2027, 1, 6, tzinfo=UTC),
+        pause_behavior="void",
+        pause_resumes_at=datetime(2027, 1, 6, 1, tzinfo=UTC),
+        shipping_name="Ada Lovelace",
+        shipping_address={
+            "line1": "1 Harbour Street",
+            "line2": "",
+            "city": "Portland",
+            "state": "OR",
+            "postal_code": "97201",
+            "country": "US",
+        },
+    )
+    until_resumed = factories.SubscriptionFactory(customer_email="lin@example.com", pause_behavior="void")
+    running = factories.SubscriptionFactory(customer_email="kit@example.com")
+
+    listing = staff_client.get(changelist_url(Subscription)).text
+    page = staff_client.get(change_url(skipped)).text
+
+    assert listing.count("Active · paused until 6 February 2027") == 1
+    assert listing.count("Active · paused until resumed") == 1
+    assert "Active · paused until 6 February 2027" in page
+    assert "Ada Lovelace<br>1 Harbour Street<br>Portland, OR 97201<br>United States" in page
+    assert '"line1"' not in page
+    assert "Active · paused" not in staff_client.get(change_url(running)).text
+    assert "Active · paused until resumed" in staff_client.get(change_url(until_resumed)).text
