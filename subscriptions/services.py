@@ -287,6 +287,7 @@ def subscription_change_build(
         unit_amount=price.unit_amount,
         interval=price.recurring_interval,
         interval_count=price.recurring_interval_count,
+        ships_goods=price.product.requires_shipping,
     )
 
 

@@ -333,11 +333,17 @@ class SubscriptionPlanView(SubscriptionAccessMixin, View):
             return HttpResponseRedirect(self.manage_path(subscription))
         plan = f"{change.quantity} × {change.product_name}"
         price = format_money(subscription.amount_per_period, subscription.currency)
-        if change.charge_now:
+        renewal = date_format(subscription.current_period_end, "j F Y")
+        if change.ships_from_renewal:
+            messages.success(
+                request,
+                f"Your plan is now {plan}, at {price} per period from today. This period's delivery "
+                f"has already gone out: the new plan ships from your renewal on {renewal}.",
+            )
+        elif change.charge_now:
             messages.success(request, f"Your plan is now {plan}, at {price} per period from today.")
         else:
-            starts = date_format(subscription.current_period_end, "j F Y")
-            messages.success(request, f"From {starts} your plan is {plan}, at {price} per period.")
+            messages.success(request, f"From {renewal} your plan is {plan}, at {price} per period.")
         return HttpResponseRedirect(self.manage_path(subscription))
 
     def confirmed(self, token: str) -> dict:
