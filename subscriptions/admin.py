@@ -137,15 +137,16 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         self._change_each(
             request,
             queryset,
-            lambda subscription: subscription_pause(subscription=subscription, until=None),
+            lambda subscription: subscription_pause(subscription=subscription, restart_with=None),
             "Paused",
         )
 
     @admin.action(permissions=["manage"], description="Pause until a date…", location=BOTH_PAGES)
     def pause_until_date(self, request, queryset):
-        """Ask for the date billing and deliveries restart on, then pause each subscription until then."""
+        """Ask for the renewal billing and deliveries restart with (as a subscriber chooses one),
+        then pause each subscription until then."""
         subscriptions = list(queryset)
-        form = StaffPauseForm(request.POST if "apply" in request.POST else None)
+        form = StaffPauseForm(request.POST if "apply" in request.POST else None, subscriptions=subscriptions)
         if not form.is_valid():
             context = {
                 **self.admin_site.each_context(request),
@@ -158,13 +159,22 @@ class SubscriptionAdmin(ReadOnlyAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/subscriptions/subscription/pause_until.html", context)
-        until = form.cleaned_data["until"]
-        self._change_each(
-            request,
-            subscriptions,
-            lambda subscription: subscription_pause(subscription=subscription, until=until),
-            f"Paused until {date_format(until, 'j F Y')}",
-        )
+        skipped = form.cleaned_data["skipped"]
+        for subscription in subscriptions:
+            choices = subscription.restart_choices()
+            restart = choices[skipped - 1] if choices else None
+            if restart is None:
+                no_renewals = f"{subscription.stripe_subscription_id}: it has no renewals to restart with."
+                self.message_user(request, no_renewals, messages.ERROR)
+                continue
+            self._change_each(
+                request,
+                [subscription],
+                lambda subscription, restart=restart: subscription_pause(
+                    subscription=subscription, restart_with=restart
+                ),
+                f"Paused until the delivery of {date_format(timezone.localtime(restart), 'j F Y')}",
+            )
         return None
 
     @admin.action(permissions=["manage"], description="Skip the next renewal", location=BOTH_PAGES)

@@ -169,7 +169,7 @@ class SubscriptionPageMixin:
             "paused_plan_change_refusal": PAUSED_PLAN_CHANGE_REFUSAL,
             "downgrades_charge_now": settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
             "address_form": extra.pop("address_form", None) or AddressForm(initial=initial),
-            "pause_form": PauseForm(auto_id="pause-%s"),
+            "pause_form": PauseForm(subscription=subscription, auto_id="pause-%s"),
             "link_days": SUBSCRIPTION_LINK_MAX_AGE.days,
             **extra,
         }
@@ -234,10 +234,10 @@ def _restart_words(subscription: Subscription) -> str:
 
 class SubscriptionPauseView(SubscriptionChangeView):
     def change(self, subscription):
-        form = PauseForm(self.request.POST)
+        form = PauseForm(self.request.POST, subscription=subscription)
         if not form.is_valid():
-            raise SubscriptionNotChangeable(" ".join(form.errors["until"]))
-        return subscription_pause(subscription=subscription, until=form.cleaned_data["until"])
+            raise SubscriptionNotChangeable(" ".join(form.errors["restart"]))
+        return subscription_pause(subscription=subscription, restart_with=form.cleaned_data["restart"])
 
     def success_message(self, subscription):
         return f"Your subscription is paused. {_restart_words(subscription)}"
