@@ -53,8 +53,8 @@ class StaffPauseForm(forms.Form):
 
     def __init__(self, *args, subscriptions, **kwargs):
         super().__init__(*args, **kwargs)
-        [only] = subscriptions if len(subscriptions) == 1 else [None]
-        renewals = only.restart_choices() if only is not None else []
+        # One subscription's renewals are named by date; several have dates of their own.
+        renewals = subscriptions[0].restart_choices() if len(subscriptions) == 1 else []
         self.fields["skipped"].choices = [
             (
                 skipped,
