@@ -24,6 +24,7 @@ from cart.services import cart_freeze, cart_thaw
 from catalog.billing import BillingLine, checkout_trial_days
 from inventory.exceptions import NotEnoughStock
 from inventory.services import StockLine, stock_hold_for_checkout, stock_release_for_order
+from orders.addresses import SHIPPING_COUNTRIES
 from orders.models import Order, OrderStatus
 from orders.services import order_cancel, order_create_from_cart
 from payments.catalog_sync import catalog_price_ensure_stripe, price_terms, stripe_price_terms
@@ -47,25 +48,6 @@ from payments.stripe_client import stripe_client
 logger = logging.getLogger(__name__)
 # Stripe refuses a Checkout Session that expires sooner than this.
 STRIPE_MIN_SESSION_MINUTES = 30
-
-# Where the shop ships; Stripe's hosted page asks for an address in one of these.
-SHIPPING_COUNTRIES = [
-    "US",
-    "CA",
-    "GB",
-    "IE",
-    "FR",
-    "DE",
-    "NL",
-    "BE",
-    "ES",
-    "IT",
-    "AT",
-    "SE",
-    "DK",
-    "AU",
-    "NZ",
-]
 
 
 @dataclass(frozen=True)
