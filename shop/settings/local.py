@@ -1,6 +1,7 @@
 """Development: works with no .env at all (embedded database, Stripe simulator, console email)."""
 
 from .base import *  # noqa: F403
+from .base import STORAGES as BASE_STORAGES
 from .base import env, mailers_from_email_url
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
@@ -14,6 +15,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "downloads": BASE_STORAGES["downloads"],
 }
 # Serve static files straight from the app and project folders, without collectstatic.
 WHITENOISE_USE_FINDERS = True
