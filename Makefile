@@ -40,6 +40,9 @@ migrate: install ## Start the embedded database if needed and apply migrations
 demo: migrate ## Load the demo catalog (idempotent)
 	$(PY) manage.py load_demo_catalog
 
+# Where the shop is served: its links (email, canonical) and the simulator's webhooks go there
+# unless SHOP_BASE_URL (environment or .env) says otherwise.
+run: export SHOP_DEV_SERVER = $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: demo ## Serve the shop at http://127.0.0.1:8000 (embedded database, Stripe simulator and worker included)
 	$(PY) -m devtools.simulator_process ensure
 	$(PY) -m devtools.worker_process ensure

@@ -31,6 +31,8 @@ class AccountAdapter(DefaultAccountAdapter):
         a Host header a lax proxy passes on, would put a stranger's site in a reset link. Queued,
         not sent: a mail server that is down fails no page, and the worker sends it once it is back.
         """
+        # allauth names the recipient to no template; ours say which address they are about.
+        context = {"email": email, **context}
         request = allauth_context.request
         if request is not None:
             requested_root = request.build_absolute_uri("/")

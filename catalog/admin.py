@@ -284,7 +284,20 @@ class ProductAdmin(AddFormWithoutHistoryMixin, SoftDeleteAdminMixin, admin.Model
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["stripe_product_id", "stripe_sync_status", "deleted_at", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "active", "requires_shipping", "option_axes"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "description",
+                    "active",
+                    "requires_shipping",
+                    "download",
+                    "option_axes",
+                ]
+            },
+        ),
         (
             "Stripe and history",
             {

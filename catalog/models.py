@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from bson import ObjectId
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import IntegrityError, models
 from django.urls import reverse
@@ -105,6 +106,11 @@ class PriceQuerySet(CatalogQuerySet):
     bulk_create.alters_data = True
 
 
+def download_storage():
+    """Return the private storage of the files sold for download (STORAGES["downloads"])."""
+    return storages["downloads"]
+
+
 def _is_for_sale(row) -> bool:
     # A function as well as the models' property: migrations' historical models have no properties.
     return row.active and row.deleted_at is None
@@ -119,6 +125,15 @@ class Product(models.Model):
         default=True,
         help_text="Physical goods: checkout asks for a shipping address and a shipping rate. "
         "Untick for digital goods and services.",
+    )
+    # Served by no URL: only a paid order's signed download link streams it (orders.downloads).
+    download = models.FileField(
+        upload_to="products/",
+        storage=download_storage,
+        max_length=255,
+        blank=True,
+        help_text="A file the customer downloads once the order is paid (digital goods only). "
+        "Kept private: only the links of paid orders reach it.",
     )
     stripe_product_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -204,6 +219,16 @@ class Product(models.Model):
 
     def get_absolute_url(self):
         return reverse("catalog:product_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.download and self.requires_shipping:
+            raise ValidationError(
+                {
+                    "download": "Only a product that ships nothing can have a file to download: "
+                    "untick “Requires shipping”, or remove the file."
+                },
+                code="download_needs_digital_product",
+            )
 
     @property
     def is_deleted(self):

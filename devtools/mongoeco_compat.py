@@ -8,6 +8,7 @@ shop/mongo_migrations/account/0001_initial.py, not here.
 """
 
 import asyncio
+import copy
 import datetime
 import functools
 import re
@@ -52,6 +53,7 @@ def install():
     wire_executor.build_request_context = _normalize_request(wire_executor.build_request_context)
     executor_class = wire_executor.WireCommandExecutor
     executor_class.execute_prepared = _wait_for_other_transactions(executor_class.execute_prepared)
+    executor_class.error_document = staticmethod(_locked_is_a_write_conflict(executor_class.error_document))
     register_aggregation_expression_operator("$not", _not_expression)
     register_aggregation_expression_operator("$dateTrunc", _date_trunc_expression)
     MemoryEngine._candidate_items_for_plan_locked = narrow_id_in_scans(
@@ -157,6 +159,33 @@ def _wait_for_other_transactions(execute_prepared):
                     raise
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.02)
+
+    return wrapper
+
+
+# --- Gap 12: SQLite's "database is locked" inside a transaction --------------------------------
+
+_SQLITE_LOCKED = "database is locked"
+# MongoDB's answer when a transaction's write meets another's: the client runs the whole
+# transaction again (pymongo's with_transaction, shop.transactions.run_atomically).
+_WRITE_CONFLICT = {"code": 112, "codeName": "WriteConflict", "errorLabels": ["TransientTransactionError"]}
+
+
+def _locked_is_a_write_conflict(error_document):
+    """Answer SQLite's "database is locked" as MongoDB answers a write conflict.
+
+    On SQLite storage a transaction's first write after another connection of the engine has
+    committed fails at once with "database is locked" (its read snapshot is stale), with no code
+    or label, so no client retries it. Only a new transaction can succeed, which is what the
+    write conflict's TransientTransactionError label asks of the client.
+    """
+
+    @functools.wraps(error_document)
+    def wrapper(exc):
+        document = error_document(exc)
+        if document.get("errmsg") == _SQLITE_LOCKED and "code" not in document:
+            document.update(copy.deepcopy(_WRITE_CONFLICT))
+        return document
 
     return wrapper
 

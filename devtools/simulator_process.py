@@ -5,7 +5,8 @@
     python -m devtools.simulator_process status
 
 It listens on STRIPE_SIMULATOR_PORT and delivers webhooks, signed with STRIPE_WEBHOOK_SECRET, to
-STRIPE_SIMULATOR_WEBHOOK_URL (the development server's endpoint). Its pid, log and state (the
+STRIPE_SIMULATOR_WEBHOOK_URL, by default the webhook endpoint of the shop at SHOP_BASE_URL (which
+`make run` sets from its HOST and PORT). Its pid, log and state (the
 products, prices and sessions it holds, kept across restarts; STRIPE_SIMULATOR_STATE_FILE) live
 under .data/ (git-ignored).
 """
@@ -30,7 +31,7 @@ PID_FILE = DATA_DIR / "stripe-simulator.pid"
 LOG_FILE = DATA_DIR / "stripe-simulator.log"
 # The shop keeps Stripe ids in .data/ too: the simulator must remember them across restarts.
 STATE_FILE = DATA_DIR / "stripe-simulator.json"
-WEBHOOK_URL = "http://127.0.0.1:8000/payments/webhook/"
+WEBHOOK_PATH = "/payments/webhook/"
 START_TIMEOUT_SECONDS = 10
 
 
@@ -54,7 +55,7 @@ def ensure():
         sys.exit(f"Port {port} is taken by another program; set STRIPE_SIMULATOR_PORT.")
     DATA_DIR.mkdir(exist_ok=True)
     # Read after the settings, which load .env into the environment.
-    webhook_url = os.environ.get("STRIPE_SIMULATOR_WEBHOOK_URL") or WEBHOOK_URL
+    webhook_url = os.environ.get("STRIPE_SIMULATOR_WEBHOOK_URL") or settings.SHOP_BASE_URL + WEBHOOK_PATH
     state_file = os.environ.get("STRIPE_SIMULATOR_STATE_FILE") or STATE_FILE
     command = [
         sys.executable,

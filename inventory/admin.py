@@ -65,9 +65,12 @@ class VariantAdminForm(forms.ModelForm):
         if quantity and not reason:
             self.add_error("adjust_reason", "Say why the stock changes: it is kept in the history.")
         if quantity and quantity < 0 and self.instance.pk and self.instance.available < -quantity:
+            available, held = max(self.instance.available, 0), self.instance.held
             self.add_error(
                 "adjust_by",
-                f"Only {max(self.instance.available, 0)} are available to take away (others are held).",
+                f"Only {available} can be taken away: {held} more are held for checkouts in progress."
+                if held
+                else f"Only {available} are in stock to take away.",
             )
         return cleaned
 

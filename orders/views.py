@@ -1,12 +1,21 @@
+from pathlib import PurePosixPath
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core import signing
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.views import View
 from django.views.generic import DetailView, ListView
 
+from orders.downloads import order_item_from_download_link
 from orders.links import ORDER_LINK_MAX_AGE, order_number_from_link
-from orders.models import Order
-from orders.selectors import order_get_by_number, order_get_for_user, order_list_for_user
+from orders.models import Order, OrderItem
+from orders.selectors import (
+    order_get_by_number,
+    order_get_for_user,
+    order_item_get_for_download,
+    order_list_for_user,
+)
 
 
 class OrderListView(LoginRequiredMixin, ListView):
@@ -62,3 +71,23 @@ class OrderLinkView(DetailView):
     def refuse(self, *, expired: bool):
         context = {"expired": expired, "link_days": ORDER_LINK_MAX_AGE.days}
         return render(self.request, self.refused_template_name, context, status=404)
+
+
+class OrderItemDownloadView(View):
+    """Stream the file of a paid order's line that a signed download link names, as an attachment.
+
+    Anything else (a bad or expired link, an order not paid or refunded, a product whose file is
+    gone) answers the plain 404, with no hint of which. Like every page under orders/ it answers
+    Cache-Control: private, no-store (shop/urls.py).
+    """
+
+    def get(self, request, *args, **kwargs):
+        try:
+            number, item_id = order_item_from_download_link(token=kwargs["token"])
+            item = order_item_get_for_download(number=number, item_id=item_id)
+            download = item.product.download
+            stream = download.storage.open(download.name, "rb")
+        except (signing.BadSignature, OrderItem.DoesNotExist, FileNotFoundError):
+            raise Http404("No such download.") from None
+        filename = item.product.slug + PurePosixPath(download.name).suffix
+        return FileResponse(stream, as_attachment=True, filename=filename)

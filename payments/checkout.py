@@ -25,6 +25,7 @@ from catalog.billing import BillingLine, checkout_trial_days
 from catalog.models import item_display_name
 from inventory.exceptions import NotEnoughStock
 from inventory.services import StockLine, stock_hold_for_checkout, stock_release_for_order
+from orders.addresses import SHIPPING_COUNTRIES
 from orders.models import Order, OrderStatus
 from orders.services import order_cancel, order_create_from_cart
 from payments.catalog_sync import catalog_price_ensure_stripe, price_terms, stripe_price_terms
@@ -50,25 +51,6 @@ logger = logging.getLogger(__name__)
 STRIPE_MIN_SESSION_MINUTES = 30
 # The most characters Stripe takes in a custom_text message of a Checkout Session.
 CUSTOM_TEXT_MAX_LENGTH = 1200
-
-# Where the shop ships; Stripe's hosted page asks for an address in one of these.
-SHIPPING_COUNTRIES = [
-    "US",
-    "CA",
-    "GB",
-    "IE",
-    "FR",
-    "DE",
-    "NL",
-    "BE",
-    "ES",
-    "IT",
-    "AT",
-    "SE",
-    "DK",
-    "AU",
-    "NZ",
-]
 
 
 @dataclass(frozen=True)

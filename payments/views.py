@@ -80,7 +80,7 @@ def checkout_success(request):
     transfer = bank_transfer_instructions_for_order(order=order)
     context = {
         "order": order,
-        "items": list(order.items.all()),
+        "items": list(order.items.select_related("product")),
         "order_path": order_link_path(order=order),
         "bank_transfer": transfer,
         # A bank payment takes days: no reloading every few seconds.

@@ -7,7 +7,7 @@ from html import escape
 
 from .checkout_page import page, text_input
 from .money import format_money
-from .subscriptions import period_end
+from .subscriptions import add_interval, period_end
 
 _STATUS = {
     "active": "Active",
@@ -126,12 +126,17 @@ def _subscription(
     lines.append(f"<p>Status: {escape(label)}</p>")
     buttons = ""
     if status != "canceled":
-        end = _date(period_end(subscription))
         if subscription["cancel_at"]:
             lines.append(f"<p>Cancels on {_date(subscription['cancel_at'])}; no further charge.</p>")
             buttons = '<button type="submit" name="action" value="resume" class="primary">Resume</button>'
         else:
-            lines.append(f"<p>Next charge: {format_money(amount, currency)} on {end}</p>")
+            next_charge = _next_charge(subscription)
+            if subscription["pause_collection"]:
+                resumes_at = subscription["pause_collection"]["resumes_at"]
+                until = f" until {_date(resumes_at)}" if resumes_at else ""
+                lines.append(f"<p>Payment collection paused{until}</p>")
+            if next_charge:
+                lines.append(f"<p>Next charge: {format_money(amount, currency)} on {_date(next_charge)}</p>")
             if cancel_label:
                 buttons = f'<button type="submit" name="action" value="cancel">{cancel_label}</button>'
     else:
@@ -159,6 +164,24 @@ def _subscription(
             "</form>",
         ]
     return f'<section aria-label="{escape(names)}">{"".join(lines)}</section>'
+
+
+def _next_charge(subscription: dict) -> int | None:
+    """When the customer is charged next: the period's end, or while collection is paused (its
+    invoices voided) the first renewal on or after it resumes; None while paused until resumed."""
+    end = period_end(subscription)
+    pause = subscription["pause_collection"]
+    if not pause:
+        return end
+    if pause["resumes_at"] is None:
+        return None
+    # Renewals fall whole intervals from the billing cycle anchor (months clamped from it).
+    recurring = subscription["items"]["data"][0]["price"]["recurring"]
+    anchor, periods, renewal = subscription["billing_cycle_anchor"], 0, end
+    while renewal < pause["resumes_at"] or renewal < end:
+        periods += 1
+        renewal = add_interval(anchor, recurring["interval"], recurring["interval_count"] * periods)
+    return renewal
 
 
 def _price_label(price: dict, products: dict[str, str]) -> str:

@@ -6,8 +6,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 
+from orders.admin.display import address_html
 from shop.admin import ReadOnlyAdmin, money_display, url_with_query
 from subscriptions.exceptions import SubscriptionChangeFailed
 from subscriptions.forms import StaffPauseForm
@@ -46,7 +48,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "customer_email",
         "user",
         "products",
-        "status",
+        "status_shown",
         "price_per_period",
         "current_period_end",
         "cancel_at_period_end",
@@ -60,7 +62,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "stripe_customer_id",
         "customer_email",
         "user",
-        "status",
+        "status_shown",
         "products",
         "price_per_period",
         "current_period_start",
@@ -71,8 +73,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "ended_at",
         "pause_behavior",
         "pause_resumes_at",
-        "shipping_name",
-        "shipping_address",
+        "delivery_address",
         "latest_invoice_id",
         "order",
         "created_at",
@@ -102,6 +103,23 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     def products(self, subscription):
         return subscription.product_names
 
+    @admin.display(description="status", ordering="status")
+    def status_shown(self, subscription):
+        """The status as the shopper reads it: Stripe's "active" says nothing of a pause."""
+        status = subscription.get_status_display()
+        if not subscription.is_paused:
+            return status
+        if subscription.renewal_after_pause is None:
+            return f"{status} · paused until resumed"
+        restart = timezone.localtime(subscription.renewal_after_pause)
+        return f"{status} · paused until {date_format(restart, 'j F Y')}"
+
+    @admin.display(description="delivery address")
+    def delivery_address(self, subscription):
+        """Where renewal orders ship, written as the order pages write an address."""
+        name, address = subscription.delivery_address
+        return address_html(address, name=name)
+
     @admin.action(permissions=["cancel"], description="Cancel now…", location=BOTH_PAGES)
     def cancel_now(self, request, queryset):
         return self._cancel(request, queryset, at_period_end=False, action="cancel_now")
@@ -119,15 +137,16 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         self._change_each(
             request,
             queryset,
-            lambda subscription: subscription_pause(subscription=subscription, until=None),
+            lambda subscription: subscription_pause(subscription=subscription, restart_with=None),
             "Paused",
         )
 
     @admin.action(permissions=["manage"], description="Pause until a date…", location=BOTH_PAGES)
     def pause_until_date(self, request, queryset):
-        """Ask for the date billing and deliveries restart on, then pause each subscription until then."""
+        """Ask for the renewal billing and deliveries restart with (as a subscriber chooses one),
+        then pause each subscription until then."""
         subscriptions = list(queryset)
-        form = StaffPauseForm(request.POST if "apply" in request.POST else None)
+        form = StaffPauseForm(request.POST if "apply" in request.POST else None, subscriptions=subscriptions)
         if not form.is_valid():
             context = {
                 **self.admin_site.each_context(request),
@@ -140,13 +159,22 @@ class SubscriptionAdmin(ReadOnlyAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/subscriptions/subscription/pause_until.html", context)
-        until = form.cleaned_data["until"]
-        self._change_each(
-            request,
-            subscriptions,
-            lambda subscription: subscription_pause(subscription=subscription, until=until),
-            f"Paused until {date_format(until, 'j F Y')}",
-        )
+        skipped = form.cleaned_data["skipped"]
+        for subscription in subscriptions:
+            choices = subscription.restart_choices()
+            restart = choices[skipped - 1] if choices else None
+            if restart is None:
+                no_renewals = f"{subscription.stripe_subscription_id}: it has no renewals to restart with."
+                self.message_user(request, no_renewals, messages.ERROR)
+                continue
+            self._change_each(
+                request,
+                [subscription],
+                lambda subscription, restart=restart: subscription_pause(
+                    subscription=subscription, restart_with=restart
+                ),
+                f"Paused until the delivery of {date_format(timezone.localtime(restart), 'j F Y')}",
+            )
         return None
 
     @admin.action(permissions=["manage"], description="Skip the next renewal", location=BOTH_PAGES)

@@ -1,39 +1,88 @@
 """Forms of the changes a subscriber or staff member asks for."""
 
-from datetime import timedelta
-
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from subscriptions.services import PAUSE_DATE_REFUSED
+from orders.addresses import shipping_country_choices
+from subscriptions.models import RESTART_CHOICES
+from subscriptions.services import PAUSE_RESTART_REFUSED
 
 
 class PauseForm(forms.Form):
-    """The day billing and deliveries restart on, after today; empty: paused until resumed."""
+    """When billing and deliveries restart: with one of the renewals after the next, or not until
+    resumed. Stripe charges the first renewal on or after a pause ends, so the choice is a renewal,
+    never any day: what the subscriber picks is when they are charged and delivered again."""
 
-    until = forms.DateField(
-        label="Restart on",
+    restart = forms.ChoiceField(
+        label="Restart",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the date to restart on as a date, such as 2031-04-20."},
+        help_text="Billing and deliveries restart with the delivery you choose; nothing is charged or "
+        "delivered before it.",
+        error_messages={"invalid_choice": PAUSE_RESTART_REFUSED},
+    )
+
+    def __init__(self, *args, subscription, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.renewals = {
+            timezone.localtime(renewal).date().isoformat(): renewal
+            for renewal in subscription.restart_choices()
+        }
+        self.fields["restart"].choices = [
+            ("", "Not until I resume it"),
+            *(
+                (value, f"Restart with the delivery of {date_format(timezone.localtime(renewal), 'j F Y')}")
+                for value, renewal in self.renewals.items()
+            ),
+        ]
+
+    def clean_restart(self):
+        """Return the renewal chosen, or None."""
+        return self.renewals.get(self.cleaned_data["restart"])
+
+
+class StaffPauseForm(forms.Form):
+    """Staff's pause of the selected subscriptions until a renewal after the next (as a subscriber
+    chooses one): each restarts with its own `restart_choices()[skipped - 1]`."""
+
+    skipped = forms.TypedChoiceField(
+        label="Restart with",
+        coerce=int,
+        error_messages={"required": "Choose the renewal to restart with."},
+    )
+
+    def __init__(self, *args, subscriptions, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One subscription's renewals are named by date; several have dates of their own.
+        renewals = subscriptions[0].restart_choices() if len(subscriptions) == 1 else []
+        self.fields["skipped"].choices = [
+            (
+                skipped,
+                f"the delivery of {date_format(timezone.localtime(renewals[skipped - 1]), 'j F Y')}"
+                if renewals
+                else f"the renewal after {skipped} skipped",
+            )
+            for skipped in range(1, RESTART_CHOICES + 1)
+        ]
+
+
+class AddressForm(forms.Form):
+    """Where the next renewal orders ship: in a country the shop ships to, as checkout asks."""
+
+    name = forms.CharField(max_length=200)
+    line1 = forms.CharField(label="Address", max_length=200)
+    line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
+    city = forms.CharField(max_length=100)
+    state = forms.CharField(label="State or region", max_length=100, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=20)
+    country = forms.ChoiceField(
+        error_messages={
+            "invalid_choice": "We deliver only to the countries listed: choose one of them.",
+            "required": "Choose the country to deliver to.",
+        },
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The browser's date picker offers no day the form would refuse.
-        self.fields["until"].widget.attrs["min"] = (timezone.localdate() + timedelta(days=1)).isoformat()
-
-    def clean_until(self):
-        until = self.cleaned_data["until"]
-        if until is not None and until <= timezone.localdate():
-            raise forms.ValidationError(PAUSE_DATE_REFUSED)
-        return until
-
-
-class StaffPauseForm(PauseForm):
-    """Staff's pause until a date: the date is required (pausing until resumed is an action of its own)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["until"].required = True
-        self.fields["until"].error_messages["required"] = "Choose the date to restart on."
+        # Read per form: the names follow the shop's language setting.
+        self.fields["country"].choices = [("", "Choose a country"), *shipping_country_choices()]

@@ -14,6 +14,9 @@ from django.utils import timezone
 
 from catalog.billing import add_interval
 
+# How many renewals after the next one a pause offers to restart with.
+RESTART_CHOICES = 6
+
 
 class SubscriptionStatus(models.TextChoices):
     # Stripe's values; the labels are what a customer reads.
@@ -72,6 +75,8 @@ class Subscription(models.Model):
     currency = models.CharField(max_length=3)
     current_period_start = models.DateTimeField(null=True, blank=True)
     current_period_end = models.DateTimeField(null=True, blank=True)
+    # Renewals fall whole intervals from it (months clamped from its day, as Stripe counts them).
+    billing_cycle_anchor = models.DateTimeField(null=True, blank=True)
     trial_end = models.DateTimeField(null=True, blank=True)
     cancel_at_period_end = models.BooleanField(default=False)
     # When a scheduled cancellation takes effect: the period's end, or a date Stripe's portal or
@@ -202,12 +207,28 @@ class Subscription(models.Model):
         `pause_resumes_at`; None while paused until resumed."""
         if not self.pause_resumes_at or not self.current_period_end:
             return None
+        return next(renewal for renewal in self.renewals() if renewal >= self.pause_resumes_at)
+
+    def renewals(self):
+        """Yield the renewals from the current period's end on: whole intervals from the billing
+        cycle anchor (from the period's end for a copy read before the anchor was kept)."""
         interval, count = self.items[0]["interval"], self.items[0]["interval_count"]
-        periods, renewal = 0, self.current_period_end
-        while renewal < self.pause_resumes_at:
+        anchor = self.billing_cycle_anchor or self.current_period_end
+        yield self.current_period_end
+        periods = 1
+        while True:
+            renewal = add_interval(anchor, interval, count * periods)
+            if renewal > self.current_period_end:
+                yield renewal
             periods += 1
-            renewal = add_interval(self.current_period_end, interval, count * periods)
-        return renewal
+
+    def restart_choices(self) -> list:
+        """Return the renewals a pause can restart with: the RESTART_CHOICES after the next one."""
+        if not self.current_period_end or not self.items:
+            return []
+        renewals = self.renewals()
+        next(renewals)
+        return [next(renewals) for _ in range(RESTART_CHOICES)]
 
     @property
     def is_paused(self) -> bool:

@@ -13,7 +13,9 @@ class PlanChange:
     the next period. `restarts_period`: billed at another interval, the new plan's first period
     starts now and is charged at once, less the unused time of the old one. `proration_date` (a
     Unix time, the provider's clock) is the moment its preview counted the proration from, so
-    that the change charges what the preview showed; None before the preview.
+    that the change charges what the preview showed; None before the preview. `ships_goods`: the
+    new plan's product is delivered, so a charge for the rest of a period, whose delivery has gone,
+    ships nothing until the next renewal.
     """
 
     stripe_item_id: str
@@ -26,10 +28,16 @@ class PlanChange:
     unit_amount: int
     interval: str
     interval_count: int
+    ships_goods: bool
 
     @property
     def amount_per_period(self) -> int:
         return self.unit_amount * self.quantity
+
+    @property
+    def ships_from_renewal(self) -> bool:
+        """Whether it is charged now for the rest of a period whose delivery went out already."""
+        return self.ships_goods and self.charge_now and not self.restarts_period
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ and each reminder email recorded once it is queued."""
 
 import contextlib
 import logging
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -34,8 +34,7 @@ ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 # A skipped renewal: collection resumes this long after it, before the next one.
 SKIP_MARGIN = timedelta(hours=1)
 PAUSED_PLAN_CHANGE_REFUSAL = "Resume your subscription to change its plan."
-# A pause ends at the start of the day chosen: today's has begun.
-PAUSE_DATE_REFUSED = "Choose a date after today: billing and deliveries restart at the start of that day."
+PAUSE_RESTART_REFUSED = "Choose one of the restart dates offered."
 
 
 def subscription_apply_stripe(*, data: dict, read_at: datetime) -> Subscription:
@@ -96,6 +95,7 @@ def _fields_from_stripe(data: dict) -> dict:
         "current_period_end": _datetime(
             max((i.get("current_period_end") or 0 for i in stripe_items), default=0)
         ),
+        "billing_cycle_anchor": _datetime(data.get("billing_cycle_anchor")),
         "trial_end": _datetime(data.get("trial_end")),
         "cancel_at_period_end": bool(data.get("cancel_at_period_end")),
         "cancel_at": _datetime(data.get("cancel_at")),
@@ -287,6 +287,7 @@ def subscription_change_build(
         unit_amount=price.unit_amount,
         interval=price.recurring_interval,
         interval_count=price.recurring_interval_count,
+        ships_goods=price.product.requires_shipping,
     )
 
 
@@ -341,21 +342,24 @@ def _paid_items_record(*, before: Subscription, after: Subscription, charged_now
     after.refresh_from_db()
 
 
-def subscription_pause(*, subscription: Subscription, until: date | None) -> Subscription:
-    """Pause the subscription until the start of `until` (None: until resumed): renewals on the way
-    are not charged and make no order. Return the record as Stripe has it.
+def subscription_pause(*, subscription: Subscription, restart_with: datetime | None) -> Subscription:
+    """Pause the subscription until the renewal `restart_with`, one of its `restart_choices` (None:
+    until resumed): the renewals before it are not charged and make no order, it is. Return the
+    record as Stripe has it.
 
-    Raise SubscriptionNotChangeable when it cannot be paused or `until` is not in the future,
-    SubscriptionChangeFailed when Stripe refused.
+    Raise SubscriptionNotChangeable when it cannot be paused or `restart_with` is not a renewal it
+    can restart with, SubscriptionChangeFailed when Stripe refused.
     """
     if not subscription.can_change:
         raise SubscriptionNotChangeable("This subscription has ended or is set to end: it cannot be paused.")
     resumes_at = None
-    if until is not None:
-        resumes_at = datetime.combine(until, time.min, tzinfo=timezone.get_current_timezone())
-        if resumes_at <= timezone.now():
-            # Its day has begun: Stripe would resume at once.
-            raise SubscriptionNotChangeable(PAUSE_DATE_REFUSED)
+    if restart_with is not None:
+        choices = subscription.restart_choices()
+        if restart_with not in choices:
+            raise SubscriptionNotChangeable(PAUSE_RESTART_REFUSED)
+        # Stripe charges the first renewal on or after `resumes_at`: just after the one before.
+        before = ([subscription.current_period_end, *choices])[choices.index(restart_with)]
+        resumes_at = before + SKIP_MARGIN
     changed = payment_gateway().subscription_pause(subscription=subscription, resumes_at=resumes_at)
     logger.info(
         "subscription %s: paused until %s", subscription.stripe_subscription_id, resumes_at or "resumed"

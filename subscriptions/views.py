@@ -23,7 +23,7 @@ from subscriptions.exceptions import (
     SubscriptionNotChangeable,
     SubscriptionPaymentDeclined,
 )
-from subscriptions.forms import PauseForm
+from subscriptions.forms import AddressForm, PauseForm
 from subscriptions.links import SUBSCRIPTION_LINK_MAX_AGE, subscription_id_from_link
 from subscriptions.models import Subscription
 from subscriptions.selectors import (
@@ -131,21 +131,6 @@ _CONFIRMATION_SALT = "subscriptions.views.change_confirmation"
 _CONFIRMATION_MAX_AGE = 30 * 60
 
 
-class AddressForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    line1 = forms.CharField(label="Address", max_length=200)
-    line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
-    city = forms.CharField(max_length=100)
-    state = forms.CharField(label="State or region", max_length=100, required=False)
-    postal_code = forms.CharField(label="Postal code", max_length=20)
-    country = forms.RegexField(
-        label="Country code", regex=r"^[A-Za-z]{2}$", help_text="Two letters, such as US or GB."
-    )
-
-    def clean_country(self):
-        return self.cleaned_data["country"].upper()
-
-
 class SubscriptionPageMixin:
     """The subscription's page: what it gives, when it charges next, its payments, and the forms
     of every change the customer may make."""
@@ -184,7 +169,7 @@ class SubscriptionPageMixin:
             "paused_plan_change_refusal": PAUSED_PLAN_CHANGE_REFUSAL,
             "downgrades_charge_now": settings.SUBSCRIPTION_DOWNGRADES_CHARGE_NOW,
             "address_form": extra.pop("address_form", None) or AddressForm(initial=initial),
-            "pause_form": PauseForm(auto_id="pause-%s"),
+            "pause_form": PauseForm(subscription=subscription, auto_id="pause-%s"),
             "link_days": SUBSCRIPTION_LINK_MAX_AGE.days,
             **extra,
         }
@@ -249,10 +234,10 @@ def _restart_words(subscription: Subscription) -> str:
 
 class SubscriptionPauseView(SubscriptionChangeView):
     def change(self, subscription):
-        form = PauseForm(self.request.POST)
+        form = PauseForm(self.request.POST, subscription=subscription)
         if not form.is_valid():
-            raise SubscriptionNotChangeable(" ".join(form.errors["until"]))
-        return subscription_pause(subscription=subscription, until=form.cleaned_data["until"])
+            raise SubscriptionNotChangeable(" ".join(form.errors["restart"]))
+        return subscription_pause(subscription=subscription, restart_with=form.cleaned_data["restart"])
 
     def success_message(self, subscription):
         return f"Your subscription is paused. {_restart_words(subscription)}"
@@ -348,11 +333,17 @@ class SubscriptionPlanView(SubscriptionAccessMixin, View):
             return HttpResponseRedirect(self.manage_path(subscription))
         plan = f"{change.quantity} × {change.product_name}"
         price = format_money(subscription.amount_per_period, subscription.currency)
-        if change.charge_now:
+        renewal = date_format(subscription.current_period_end, "j F Y")
+        if change.ships_from_renewal:
+            messages.success(
+                request,
+                f"Your plan is now {plan}, at {price} per period from today. This period's delivery "
+                f"has already gone out: the new plan ships from your renewal on {renewal}.",
+            )
+        elif change.charge_now:
             messages.success(request, f"Your plan is now {plan}, at {price} per period from today.")
         else:
-            starts = date_format(subscription.current_period_end, "j F Y")
-            messages.success(request, f"From {starts} your plan is {plan}, at {price} per period.")
+            messages.success(request, f"From {renewal} your plan is {plan}, at {price} per period.")
         return HttpResponseRedirect(self.manage_path(subscription))
 
     def confirmed(self, token: str) -> dict:

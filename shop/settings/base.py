@@ -4,6 +4,7 @@ from pathlib import Path
 
 import babel
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -219,15 +220,24 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files sold for download, kept apart from MEDIA_ROOT so that nothing serves them: only the signed
+# download link of a paid order streams one (orders.downloads).
+DOWNLOADS_ROOT = env.path("DOWNLOADS_ROOT", default=BASE_DIR / "downloads")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "downloads": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DOWNLOADS_ROOT},
+    },
 }
 
 # --- Uploaded files (product images) ---------------------------------------------------------
 # The default storage above keeps them under MEDIA_ROOT; production may name another backend.
 MEDIA_URL = env("MEDIA_URL", default="media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+if Path(DOWNLOADS_ROOT).resolve().is_relative_to(Path(MEDIA_ROOT).resolve()):
+    raise ImproperlyConfigured("DOWNLOADS_ROOT must lie outside MEDIA_ROOT, which is served to anyone.")
 # Thumbnails (sorl-thumbnail) are written next to the uploads, in the same storage.
 THUMBNAIL_FORMAT = "WEBP"
 THUMBNAIL_CACHE = "thumbnails"

@@ -1,7 +1,7 @@
 """Production: every secret comes from the environment, with no default."""
 
 from .base import *  # noqa: F403
-from .base import MONGODB_NAME, env, mailers_from_email_url
+from .base import DOWNLOADS_ROOT, MONGODB_NAME, env, mailers_from_email_url
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -22,6 +22,16 @@ DATABASES = {
 STORAGES["default"] = {  # noqa: F405
     "BACKEND": env("MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
     "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+}
+# Files sold for download: the same kind of storage, private; the shop streams them itself, to a
+# paid order's signed link only. On the file system, DOWNLOADS_ROOT (outside MEDIA_ROOT, served by
+# nothing); another backend must be told its private bucket or container: no default.
+_MEDIA_BACKEND = STORAGES["default"]["BACKEND"]  # noqa: F405
+STORAGES["downloads"] = {  # noqa: F405
+    "BACKEND": _MEDIA_BACKEND,
+    "OPTIONS": env.json("DOWNLOADS_STORAGE_OPTIONS", default={"location": str(DOWNLOADS_ROOT)})
+    if _MEDIA_BACKEND == "django.core.files.storage.FileSystemStorage"
+    else env.json("DOWNLOADS_STORAGE_OPTIONS"),
 }
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -1,5 +1,8 @@
 """Tests: fast hashing, in-memory email; the database and Stripe simulator come from tests/conftest.py."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env, mailers_from_email_url
 
@@ -16,6 +19,11 @@ MAILERS = (
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # A folder of their own, as in development: never under the media storage's URL.
+    "downloads": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(tempfile.gettempdir()) / "shop-test-downloads"},
+    },
 }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Serve static files straight from the app and project folders, without collectstatic.

@@ -18,6 +18,8 @@ def test_confirming_the_address_signs_the_new_customer_in(client, mailoutbox):
     signup(client)
     assert signed_in_user(client) is None
 
+    # The email names the address it asks about.
+    assert "gave this address (grace@example.com) to an account" in mailoutbox[0].body
     page = client.get(link_in(mailoutbox[0])).text
     response = client.post(link_in(mailoutbox[0]))
 

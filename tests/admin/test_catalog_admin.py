@@ -360,3 +360,32 @@ def test_staff_give_a_picture_one_of_its_products_variants_and_never_another_pro
     assert kept_blank is None
     assert accepted.status_code == 302
     assert ProductImage.objects.get(pk=picture.pk).variant_id == own.pk
+
+
+def test_staff_upload_a_download_to_a_product_that_ships_nothing_and_media_does_not_hold_it(
+    super_admin_client,
+):
+    form = _product_form("Brewing guide", prices=[{"unit_amount": "9.00"}])
+    form["download"] = SimpleUploadedFile("guide.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+    super_admin_client.post(reverse("admin:catalog_product_add"), form)
+
+    product = Product.objects.get(name="Brewing guide")
+    assert product.download.read() == b"%PDF-1.4\n%%EOF\n"
+    assert not default_storage.exists(product.download.name)
+
+
+def test_a_download_on_a_product_that_requires_shipping_is_refused_with_a_form_error(super_admin_client):
+    kept = factories.ProductFactory(name="Kept", requires_shipping=False)
+    form = _product_form("Mug", prices=[{"unit_amount": "18.00"}])
+    form.update(
+        requires_shipping="on",
+        download=SimpleUploadedFile("mug.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+    )
+
+    response = super_admin_client.post(reverse("admin:catalog_product_add"), form)
+
+    assert response.status_code == 200
+    assert "Only a product that ships nothing can have a file to download" in response.text
+    assert not Product.objects.filter(name="Mug").exists()
+    assert not Product.objects.get(pk=kept.pk).download

@@ -47,7 +47,12 @@ def test_staff_adjust_stock_with_a_reason_and_the_history_keeps_who_when_and_why
     refused = super_admin_client.post(url, variant_form(mug, adjust_by="4"))
     assert "Say why the stock changes" in refused.text
     too_many = super_admin_client.post(url, variant_form(mug, adjust_by="-6", adjust_reason="Broken"))
-    assert "Only 5 are available to take away" in too_many.text
+    assert "Only 5 are in stock to take away." in too_many.text
+    assert "are held" not in too_many.text
+    Variant.objects.filter(pk=mug.pk).update(held=2, available=3)
+    held = super_admin_client.post(url, variant_form(mug, adjust_by="-4", adjust_reason="Broken"))
+    assert "Only 3 can be taken away: 2 more are held for checkouts in progress." in held.text
+    Variant.objects.filter(pk=mug.pk).update(held=0, available=5)
 
     super_admin_client.post(url, variant_form(mug, adjust_by="-2", adjust_reason="Two broken in the store"))
 

@@ -6,6 +6,7 @@ in a subprocess), then shows the suite's server, which runs install(), behaving 
 
 import datetime
 import inspect
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -493,3 +494,64 @@ def test_gap_11_a_counter_added_to_is_found_by_its_value_on_sqlite_storage(tmp_p
         assert _count_after_an_add(port) == [1, 2, 3]
     finally:
         stop_server_process(process)
+
+
+# --- Gap 12: SQLite's "database is locked" inside a transaction --------------------------------
+
+
+def _write_after_another_connection_committed(port, path):
+    """In a transaction, read, let another connection of the file commit, then write; return the
+    error, and whether running the whole transaction again then succeeds."""
+    client = MongoClient(f"mongodb://127.0.0.1:{port}/", directConnection=True)
+    carts = client.shop.carts
+    carts.insert_many([{"_id": 1, "items": 0}, {"_id": 2, "items": 0}])
+
+    def transaction(*, meanwhile=None):
+        with client.start_session() as session, session.start_transaction():
+            carts.find_one({"_id": 1}, session=session)
+            if meanwhile:
+                meanwhile()
+            carts.update_one({"_id": 1}, {"$inc": {"items": 1}}, session=session)
+
+    def another_connection_commits():
+        # As the engine's own other connections may (its change-stream outbox, say).
+        outside = sqlite3.connect(path)
+        outside.execute("CREATE TABLE IF NOT EXISTS outside (a)")
+        outside.execute("INSERT INTO outside VALUES (1)")
+        outside.commit()
+        outside.close()
+
+    try:
+        transaction(meanwhile=another_connection_commits)
+    except OperationFailure as error:
+        failure = error
+    transaction()
+    result = (failure, carts.find_one({"_id": 1})["items"], carts.find_one({"_id": 2})["items"])
+    client.close()
+    return result
+
+
+def test_gap_12_a_locked_sqlite_write_in_a_transaction_is_a_write_conflict_to_retry(tmp_path):
+    upstream_path = tmp_path / "upstream.sqlite3"
+    upstream_process = subprocess.Popen(  # noqa: S603 -- a fixed command
+        [sys.executable, "-c", UPSTREAM_SQLITE_SERVER, str(upstream_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        upstream_failure, *_ = _write_after_another_connection_committed(
+            int(upstream_process.stdout.readline()), upstream_path
+        )
+    finally:
+        upstream_process.terminate()
+        upstream_process.wait(10)
+    assert (upstream_failure.code, upstream_failure.details["errmsg"]) == (None, "database is locked")
+    assert not upstream_failure.has_error_label("TransientTransactionError")
+
+    path = tmp_path / "ours.sqlite3"
+    process, port = start_server_process(path=path)
+    try:
+        failure, items, neighbour_items = _write_after_another_connection_committed(port, path)
+    finally:
+        stop_server_process(process)
+    # As MongoDB answers a write conflict: the client runs the transaction again, which succeeds.
+    assert (failure.code, failure.has_error_label("TransientTransactionError")) == (112, True)
+    assert (items, neighbour_items) == (1, 0)

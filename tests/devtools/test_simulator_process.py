@@ -1,11 +1,18 @@
 """`python -m devtools.simulator_process ensure|stop`: the simulator `make run` starts in the background."""
 
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import requests
 
 from devtools import simulator_process
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+SCRIPT = "from django.conf import settings; print(settings.SHOP_BASE_URL)"
 
 
 @pytest.fixture
@@ -86,3 +93,40 @@ def test_a_restarted_simulator_still_sells_what_it_sold_before(isolated):
         timeout=5,
     )
     assert (session.status_code, session.json()["amount_total"]) == (200, 1999)
+
+
+def test_it_delivers_webhooks_to_the_shop_at_its_own_address(isolated, settings, monkeypatch, capsys):
+    # `make run PORT=8031` serves the shop there, and sets SHOP_BASE_URL to match.
+    monkeypatch.delenv("STRIPE_SIMULATOR_WEBHOOK_URL", raising=False)
+    settings.SHOP_BASE_URL = "http://127.0.0.1:8031"
+
+    simulator_process.ensure()
+
+    assert "webhooks to http://127.0.0.1:8031/payments/webhook/" in capsys.readouterr().out
+
+
+def test_make_run_on_another_port_gives_the_shop_that_address_unless_one_is_set():
+    def base_url(**environment) -> str:
+        answer = subprocess.run(  # noqa: S603 -- our own manage.py with fixed arguments
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c", SCRIPT],
+            cwd=BASE_DIR,
+            env={
+                "PATH": os.environ["PATH"],
+                "DJANGO_SETTINGS_MODULE": "shop.settings.local",
+                "DJANGO_ENV_FILE": os.devnull,
+                **environment,
+            },
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return answer.stdout.strip()
+
+    assert base_url(SHOP_DEV_SERVER="127.0.0.1:8031") == "http://127.0.0.1:8031"
+    assert base_url() == "http://127.0.0.1:8000"
+    assert (
+        base_url(SHOP_DEV_SERVER="127.0.0.1:8031", SHOP_BASE_URL="https://shop.example")
+        == "https://shop.example"
+    )
+    makefile = (BASE_DIR / "Makefile").read_text()
+    assert "run: export SHOP_DEV_SERVER = " in makefile

@@ -64,6 +64,24 @@ def test_a_member_upgrades_with_the_price_shown_then_pauses_and_resumes(page, sh
     page.get_by_role("button", name="Confirm the change").click()
     expect(page.get_by_role("status")).to_contain_text("Your plan is now 1 × Merino Sock Club")
     expect(page.get_by_role("table").first).to_contain_text("$20.00 / month")
+    # On a phone the past payments fit: every amount whole, nothing to scroll sideways.
+    simulator.wait_for_deliveries()
+    page.reload()
+    page.set_viewport_size({"width": 390, "height": 844})
+    payments = page.get_by_role("region", name="Past payments")
+    expect(payments.locator("td.numeric")).to_have_count(2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    payments.screenshot(path=ARTIFACTS / "subscription-payments-390px.png")
+    assert payments.evaluate("region => region.scrollWidth <= region.clientWidth")
+    for amount in payments.locator("td.numeric").all():
+        assert amount.evaluate(
+            "cell => cell.getBoundingClientRect().right"
+            " <= cell.closest('[role=region]').getBoundingClientRect().right"
+        )
+        assert amount.evaluate("cell => cell.scrollWidth <= cell.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=ARTIFACTS / "subscription-page-390px.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     page.get_by_role("button", name="Pause", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text(

@@ -358,6 +358,26 @@ def test_the_portal_lists_the_subscription_and_cancels_then_resumes_it(sim, clie
     assert client.v1.subscriptions.retrieve(subscription.id).cancel_at_period_end is False
 
 
+def test_the_portal_says_collection_is_paused_and_charges_nothing_for_the_voided_period(sim, client, catalog):
+    _clock, skipped = subscribe_on_clock(sim, client, catalog, START)
+    # Skipping the renewal of 28 February: collection resumes an hour after it.
+    resumes_at = int(datetime(2031, 2, 28, 13, tzinfo=UTC).timestamp())
+    client.v1.subscriptions.update(
+        skipped.id, params={"pause_collection": {"behavior": "void", "resumes_at": resumes_at}}
+    )
+
+    page = get(portal_for(client, skipped.customer).url)
+
+    assert "Status: Active" in page
+    assert "Payment collection paused until 28 February 2031" in page
+    assert "Next charge: $12.00 on 28 February 2031" not in page
+    assert "Next charge: $12.00 on 31 March 2031" in page
+    client.v1.subscriptions.update(skipped.id, params={"pause_collection": {"behavior": "void"}})
+    page = get(portal_for(client, skipped.customer).url)
+    assert "Payment collection paused</p>" in page
+    assert "Next charge" not in page
+
+
 def test_a_new_card_in_the_portal_pays_the_past_due_invoice_and_recovers_the_subscription(
     sim, client, catalog, receiver
 ):

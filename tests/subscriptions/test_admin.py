@@ -1,12 +1,11 @@
 """Subscriptions in admin: the list by status and customer, read-only pages, and cancelling now or
 at period end through Stripe, after a confirmation, for staff allowed to."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from subscriptions.models import Subscription, SubscriptionStatus
 from tests import factories
@@ -175,13 +174,13 @@ def test_staff_pause_until_resumed(
     assert Subscription.objects.get(pk=other.pk).updated_at == other.updated_at
 
 
-def test_staff_pause_until_a_date_they_choose_after_today(
+def test_staff_pause_until_a_renewal_they_choose_as_the_shopper_does(
     staff_client, member_subscribes, tea_plan, subscription_recorded, stripe_api
 ):
     record = subscription_recorded(member_subscribes(factories.UserFactory(), tea_plan))
     other = subscription_recorded(member_subscribes(factories.UserFactory(email="lin@example.com"), tea_plan))
     stripe = stripe_api()
-    today = timezone.localdate()
+    restarts = record.restart_choices()
 
     form = staff_client.post(
         changelist_url(Subscription), {"action": "pause_until_date", "_selected_action": [str(record.pk)]}
@@ -189,26 +188,28 @@ def test_staff_pause_until_a_date_they_choose_after_today(
 
     assert form.status_code == 200
     assert record.stripe_subscription_id in form.text
-    assert f'min="{today + timedelta(days=1):%Y-%m-%d}"' in form.text
-    for refused in (today, today - timedelta(days=3)):
+    for restart in restarts:
+        assert f"the delivery of {restart.day} {restart:%B %Y}</option>" in form.text
+    for refused in ("", "0", "7", "2031-04-20"):
         again = run_action(
-            staff_client, Subscription, "pause_until_date", [record], apply="yes", until=refused.isoformat()
+            staff_client, Subscription, "pause_until_date", [record], apply="yes", skipped=refused
         )
         assert again.status_code == 200
-        assert "Choose a date after today" in again.text
+        assert 'class="errorlist' in again.text
         assert stripe.v1.subscriptions.retrieve(record.stripe_subscription_id).pause_collection is None
-    until = today + timedelta(days=10)
 
-    paused = run_action(
-        staff_client, Subscription, "pause_until_date", [record], apply="yes", until=until.isoformat()
+    paused = run_action(staff_client, Subscription, "pause_until_date", [record], apply="yes", skipped="2")
+
+    restart = restarts[1]
+    assert (
+        f"Paused until the delivery of {restart.day} {restart:%B %Y}: {record.stripe_subscription_id}."
+        in messages_of(paused)
     )
-
-    restart = datetime.combine(until, time.min, tzinfo=timezone.get_current_timezone())
-    assert f"Paused until {until.day} {until:%B %Y}: {record.stripe_subscription_id}." in messages_of(paused)
     pause = stripe.v1.subscriptions.retrieve(record.stripe_subscription_id).pause_collection
-    assert (pause.behavior, pause.resumes_at) == ("void", int(restart.timestamp()))
+    assert pause.behavior == "void"
+    assert int(restarts[0].timestamp()) < pause.resumes_at < int(restart.timestamp())
     record.refresh_from_db()
-    assert (record.is_paused, record.pause_resumes_at) == (True, restart)
+    assert (record.is_paused, record.renewal_after_pause) == (True, restart)
     assert stripe.v1.subscriptions.retrieve(other.stripe_subscription_id).pause_collection is None
     assert Subscription.objects.get(pk=other.pk).updated_at == other.updated_at
 
@@ -217,7 +218,6 @@ def test_staff_pause_until_a_date_they_choose_after_today(
 def test_a_shopper_cannot_pause_from_admin(db, subscriptions, action):
     client = Client()
     client.force_login(factories.UserFactory())
-    until = (timezone.localdate() + timedelta(days=10)).isoformat()
 
     response = client.post(
         changelist_url(Subscription),
@@ -225,7 +225,7 @@ def test_a_shopper_cannot_pause_from_admin(db, subscriptions, action):
             "action": action,
             "_selected_action": [str(subscriptions["active"].pk)],
             "apply": "yes",
-            "until": until,
+            "skipped": "1",
         },
     )
 
@@ -237,3 +237,34 @@ def test_a_shopper_cannot_pause_from_admin(db, subscriptions, action):
 def test_staff_roles_hold_the_pause_permission(db):
     assert factories.AdminFactory().has_perm("subscriptions.manage_subscription")
     assert not factories.UserFactory().has_perm("subscriptions.manage_subscription")
+
+
+def test_staff_read_a_paused_subscription_and_its_address_as_the_shopper_does(staff_client, db):
+    skipped = factories.SubscriptionFactory(
+        customer_email="ada@example.com",
+        current_period_end=datetime(2027, 1, 6, tzinfo=UTC),
+        pause_behavior="void",
+        pause_resumes_at=datetime(2027, 1, 6, 1, tzinfo=UTC),
+        shipping_name="Ada Lovelace",
+        shipping_address={
+            "line1": "1 Harbour Street",
+            "line2": "",
+            "city": "Portland",
+            "state": "OR",
+            "postal_code": "97201",
+            "country": "US",
+        },
+    )
+    until_resumed = factories.SubscriptionFactory(customer_email="lin@example.com", pause_behavior="void")
+    running = factories.SubscriptionFactory(customer_email="kit@example.com")
+
+    listing = staff_client.get(changelist_url(Subscription)).text
+    page = staff_client.get(change_url(skipped)).text
+
+    assert listing.count("Active · paused until 6 February 2027") == 1
+    assert listing.count("Active · paused until resumed") == 1
+    assert "Active · paused until 6 February 2027" in page
+    assert "Ada Lovelace<br>1 Harbour Street<br>Portland, OR 97201<br>United States" in page
+    assert '"line1"' not in page
+    assert "Active · paused" not in staff_client.get(change_url(running)).text
+    assert "Active · paused until resumed" in staff_client.get(change_url(until_resumed)).text

@@ -1,6 +1,8 @@
 """A plan change charged at once is a billing adjustment: its order is refundable like any other,
 but nothing ships for it and it takes no stock; the next renewal ships the new plan."""
 
+import html
+
 from django.test import Client
 
 from catalog.models import Variant
@@ -121,3 +123,39 @@ def test_a_digital_subscription_and_its_renewals_are_complete_when_paid_and_neve
     for receipt in receipts:
         assert "Nothing ships for this order: it holds digital goods and services only." in receipt.body
         assert "when your order ships" not in receipt.body
+
+
+def test_a_change_charged_now_says_this_periods_delivery_has_gone_and_when_the_new_plan_ships(
+    clocked_member, member_subscribes, tea_plan, stripe_api
+):
+    notes = factories.PriceFactory(
+        monthly=True, product__name="Brewing notes", product__requires_shipping=False, unit_amount=400
+    )
+    member, clock = clocked_member
+    stripe = stripe_api()
+    reader = factories.UserFactory(email="reader@example.com")
+    tea_id, notes_id = member_subscribes(member, tea_plan), member_subscribes(reader, notes)
+    tea_record, notes_record = deliver_news(stripe, tea_id), deliver_news(stripe, notes_id)
+    start, end = period(stripe, tea_id)
+    advance(stripe, clock, to=start + (end - start) // 2)
+    client = signed_in(member)
+    renewal = f"{tea_record.current_period_end.day} {tea_record.current_period_end:%B %Y}"
+    gone = f"This period's delivery has already gone out: the new plan ships from your renewal on {renewal}."
+
+    tea = tea_record.items[0]
+    preview = client.get(
+        url("plan", tea_id), {"item": tea["stripe_item_id"], "price": tea["price_id"], "quantity": 3}
+    )
+    done = confirm(client, tea_id, preview)
+
+    assert "Charged today" in preview.text
+    assert gone in visible_text(preview.text)
+    assert gone in html.unescape(visible_text(client.get(done.headers["Location"]).text))
+    notes_item = notes_record.items[0]
+    digital = signed_in(reader).get(
+        url("plan", notes_id),
+        {"item": notes_item["stripe_item_id"], "price": notes_item["price_id"], "quantity": 2},
+    )
+    assert "Charged today" in digital.text
+    assert "delivery has already gone" not in digital.text
+    assert "ships from your renewal" not in digital.text

@@ -232,7 +232,7 @@ def test_an_event_read_before_the_subscriber_paused_never_unpauses_the_record(
         # The worker read Stripe's copy; the subscriber's pause lands before it writes it.
         copy = read(event, **kwargs)
         subscription_pause(
-            subscription=Subscription.objects.get(stripe_subscription_id=subscription_id), until=None
+            subscription=Subscription.objects.get(stripe_subscription_id=subscription_id), restart_with=None
         )
         return copy
 

@@ -1,7 +1,8 @@
 """Load the demo catalog: a dozen physical products and a digital one, with pictures from
-catalog/demo_images/ uploaded to storage, two shipping rates for the physical goods, collections,
-and stock: a T-shirt in sizes and colours (one combination sold out), a mug with 2 left, a pen
-sold out; the other items are not counted.
+catalog/demo_images/ uploaded to storage, the digital one's PDF from catalog/demo_downloads/ to the
+private downloads storage, two shipping rates for the physical goods, collections, and stock: a
+T-shirt in sizes and colours (one combination sold out), a mug with 2 left, a pen sold out; the
+other items are not counted.
 
 The pictures are PNG renderings of the shop's demo art (thumbnails need a format Pillow reads),
 stored as staff uploads are, so the demo exercises the same storage, thumbnails and Stripe URLs.
@@ -35,6 +36,7 @@ from catalog.services import product_image_create
 from inventory.services import stock_adjust
 
 DEMO_IMAGES = Path(__file__).resolve().parents[2] / "demo_images"
+DEMO_DOWNLOADS = Path(__file__).resolve().parents[2] / "demo_downloads"
 MONTH, YEAR = BillingInterval.MONTH, BillingInterval.YEAR
 
 
@@ -222,11 +224,13 @@ DEMO_PRODUCTS = [
         "name": "Pour-Over Brewing Guide",
         "description": (
             "A 40-page illustrated guide to brewing with a pour-over cone: grind, ratios, timings and "
-            "what to change when a cup tastes sour or bitter.\n\nA PDF to download: nothing is posted."
+            "what to change when a cup tastes sour or bitter.\n\n"
+            "A PDF to download after payment: nothing is posted."
         ),
         "images": [("coffee-beans-closeup.png", "Close-up of freshly roasted coffee beans")],
-        # Digital: checkout asks for no address and offers no shipping.
+        # Digital: checkout asks for no address and offers no shipping; the paid order links the file.
         "requires_shipping": False,
+        "download": "pour-over-brewing-guide.pdf",
         "prices": [one_time("", 900)],
     },
     {
@@ -287,6 +291,7 @@ class Command(BaseCommand):
                 created += 1
             for spec in DEMO_PRODUCTS:
                 self._attach_variant_images(spec)
+                self._attach_download(spec)
             rates_created = self._create_shipping_rates()
         inactive = sum(1 for spec in DEMO_PRODUCTS if not spec.get("active", True))
         deleted = sum(1 for spec in DEMO_PRODUCTS if spec.get("deleted"))
@@ -317,6 +322,18 @@ class Command(BaseCommand):
                     product=product, file=File(picture, name=file_name), alt_text=alt_text, position=position
                 )
         return product
+
+    def _attach_download(self, spec):
+        """Give the product its file to download unless it has one, so that a catalog loaded before
+        the file existed gets it and a second run adds none."""
+        if not spec.get("download"):
+            return
+        product = Product.objects.get(slug=spec["slug"])
+        if product.download or product.requires_shipping:
+            return
+        with (DEMO_DOWNLOADS / spec["download"]).open("rb") as file:
+            product.download.save(spec["download"], File(file), save=False)
+        product.save(update_fields=["download"])
 
     def _attach_variant_images(self, spec):
         """Give each variant with the options its picture unless it has one with that alt text, so that
