@@ -318,6 +318,13 @@ class ProductAdmin(AddFormWithoutHistoryMixin, SoftDeleteAdminMixin, admin.Model
 
     created = date_time_display("created_at", "created")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "download":
+            # The admin groups a file input under a legend, which names the group, not the input.
+            field.widget.attrs["aria-label"] = "File to download"
+        return field
+
     def save_related(self, request, form, formsets, change):
         """Push the product (with its images, saved by now), then the prices added, changed or deleted
         on its page, to Stripe."""
