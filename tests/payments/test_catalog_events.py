@@ -97,6 +97,25 @@ def test_a_product_deleted_in_stripe_goes_off_sale_and_its_neighbour_stays(strip
 
     gone.refresh_from_db()
     kept.refresh_from_db()
-    assert not gone.active
-    assert kept.active
+    assert (gone.active, kept.active) == (False, True)
     assert WebhookEvent.objects.get(type="product.deleted").processed
+
+
+def test_a_price_deleted_in_stripe_goes_off_sale_and_its_neighbour_stays(stripe_sim, stripe_api):
+    product = factories.ProductFactory(stripe_product_id=None)
+    api = stripe_api()
+    stripe_product = api.v1.products.create(
+        {"name": product.name, "metadata": {"product_id": str(product.pk)}}
+    )
+    gone_id, kept_id = (
+        api.v1.prices.create({"product": stripe_product.id, "unit_amount": amount, "currency": "usd"}).id
+        for amount in (500, 700)
+    )
+    stripe_sim.wait_for_deliveries()
+
+    stripe_sim.delete_price_from_dashboard(gone_id)
+    stripe_sim.wait_for_deliveries()
+
+    gone, kept = (Price.objects.get(stripe_price_id=stripe_id) for stripe_id in (gone_id, kept_id))
+    assert (gone.active, kept.active) == (False, True)
+    assert WebhookEvent.objects.get(type="price.deleted").processed
