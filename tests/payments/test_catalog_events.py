@@ -79,6 +79,32 @@ def test_prices_of_products_outside_the_catalog_are_ignored(stripe_sim, stripe_a
     assert not Product.objects.exists()
     assert not Price.objects.exists()
     assert set(WebhookEvent.objects.values_list("processed", flat=True)) == {True}
+    # Staff reading the event see why nothing was added.
+    assert WebhookEvent.objects.get(type="product.created").last_error == (
+        f"Ignored: product {elsewhere.id} is not in the catalog."
+    )
+
+
+def test_a_second_stripe_price_made_for_one_of_ours_is_not_added_as_another(stripe_sim, stripe_api):
+    price = factories.PriceFactory(product__stripe_product_id=None, unit_amount=500)
+    api = stripe_api()
+    stripe_product = api.v1.products.create(
+        {"name": price.product.name, "metadata": {"product_id": str(price.product.pk)}}
+    )
+    # A create retried after a lost answer leaves Stripe two prices naming our one price.
+    for _ in range(2):
+        api.v1.prices.create(
+            {
+                "product": stripe_product.id,
+                "unit_amount": 500,
+                "currency": "usd",
+                "metadata": {"price_id": str(price.pk)},
+            }
+        )
+    stripe_sim.wait_for_deliveries()
+
+    assert list(Price.objects.values_list("pk", flat=True)) == [price.pk]
+    assert set(WebhookEvent.objects.values_list("processed", flat=True)) == {True}
 
 
 def test_a_product_deleted_in_stripe_goes_off_sale_and_its_neighbour_stays(stripe_sim, stripe_api):
