@@ -84,6 +84,8 @@ def test_dashboard_refunds_partial_then_full_and_a_late_event_cannot_undo_them(
     order = Order.objects.get()
     assert (order.payment_status, order.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 1000)
     assert order.status == OrderStatus.PROCESSING
+    # Given without a reason: staff see none, not a made-up one.
+    assert order.refund_reason == ""
 
     stripe_sim.refund_from_dashboard(intent_id)
     stripe_sim.wait_for_deliveries()
