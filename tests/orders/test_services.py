@@ -26,6 +26,7 @@ from orders.services import (
     order_mark_paid,
     order_mark_payment_failed,
     order_record_checkout,
+    order_set_payment_status,
     refund_record_from_stripe,
 )
 from orders.tasks import order_emails_catch_up
@@ -189,7 +190,27 @@ def test_a_failed_payment_fails_the_order(frozen_cart):
 
     order.refresh_from_db()
     assert (order.status, order.payment_status) == (OrderStatus.FAILED, PaymentStatus.FAILED)
+    # Staff read why on the order's history, beside both moves.
+    assert sorted(order.status_changes.values_list("field", "new_status", "note")) == [
+        ("payment_status", PaymentStatus.FAILED, "bank said no"),
+        ("status", OrderStatus.FAILED, "bank said no"),
+    ]
     assert order_record_checkout(order=order, details=stripe_details()) is False
+
+
+def test_a_failed_payment_fails_an_order_another_event_moved_meanwhile(frozen_cart):
+    order = pending_order(frozen_cart)
+    # Another delivery recorded a declined attempt meanwhile: this copy of the order is stale.
+    order_set_payment_status(
+        order=Order.objects.get(pk=order.pk),
+        payment_status=PaymentStatus.REQUIRES_PAYMENT_METHOD,
+        note="declined",
+    )
+
+    assert order_mark_payment_failed(order=order, note="bank said no") is True
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.FAILED, PaymentStatus.FAILED)
 
 
 def test_cancelling_unlocks_the_cart_and_moves_its_version(frozen_cart):
@@ -277,6 +298,35 @@ def test_the_refunded_amount_is_the_sum_of_the_refunds_that_stand(frozen_cart):
     )
     other.refresh_from_db()
     assert (other.payment_status, other.refunded_amount) == (PaymentStatus.PAID, 0)
+
+
+def test_a_shipped_order_whose_full_refund_fails_is_completed_again_in_its_own_currency(db):
+    order = factories.OrderFactory(paid=True, currency="eur", amount_total=2000)
+    order.set_status("status", OrderStatus.COMPLETED, note="Shipped")
+
+    def refund_reported(status):
+        refund_record_from_stripe(
+            order=order, stripe_refund_id="re_all", amount=2000, currency="eur", status=status
+        )
+        return order_apply_refunds(order=order)
+
+    assert refund_reported(RefundStatus.SUCCEEDED) is True
+    assert order.status == OrderStatus.REFUNDED
+    assert refund_reported(RefundStatus.FAILED) is True
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.refunded_amount) == (
+        OrderStatus.COMPLETED,
+        PaymentStatus.PAID,
+        0,
+    )
+    notes = set(order.status_changes.filter(field="payment_status").values_list("note", flat=True))
+    assert notes == {
+        "Refunded €20.00 in total",
+        "A refund failed or was canceled at Stripe; €0.00 refunded in total",
+    }
+    # Given without a reason: staff see none.
+    assert Refund.objects.get(stripe_refund_id="re_all").reason == ""
 
 
 def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):
