@@ -198,6 +198,18 @@ def test_a_failed_payment_fails_the_order(frozen_cart):
     assert order_record_checkout(order=order, details=stripe_details()) is False
 
 
+def test_a_failed_payment_cut_short_after_its_first_move_is_completed_by_the_next_run(frozen_cart):
+    order = pending_order(frozen_cart)
+    # The run before wrote the payment's move, then its process died.
+    Order.objects.filter(pk=order.pk).update(payment_status=PaymentStatus.FAILED)
+    order.refresh_from_db()
+
+    assert order_mark_payment_failed(order=order, note="bank said no") is True
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.FAILED, PaymentStatus.FAILED)
+
+
 def test_a_failed_payment_fails_an_order_another_event_moved_meanwhile(frozen_cart):
     order = pending_order(frozen_cart)
     # Another delivery recorded a declined attempt meanwhile: this copy of the order is stale.
