@@ -18,15 +18,18 @@ from orders.models import (
     Refund,
     RefundStatus,
 )
+from orders.selectors import order_staff_notes
 from orders.services import (
     PaymentDetails,
     order_apply_refunds,
     order_cancel,
     order_create_from_cart,
+    order_flag_for_staff,
     order_mark_paid,
     order_mark_payment_failed,
     order_record_checkout,
     order_set_payment_status,
+    order_staff_notes_clear,
     refund_record_from_stripe,
 )
 from orders.tasks import order_emails_catch_up
@@ -288,7 +291,7 @@ def test_the_refunded_amount_is_the_sum_of_the_refunds_that_stand(frozen_cart):
     assert order.status == OrderStatus.PROCESSING
 
     stripe_refund(order, "re_rest", 2850, RefundStatus.SUCCEEDED)
-    assert order_apply_refunds(order=order) is True
+    assert order_apply_refunds(order=order, reason="duplicate") is True
     # A late report of the first refund, from before it succeeded, changes nothing.
     stripe_refund(order, "re_first", 1000, RefundStatus.PENDING)
     assert order_apply_refunds(order=order) is False
@@ -298,6 +301,8 @@ def test_the_refunded_amount_is_the_sum_of_the_refunds_that_stand(frozen_cart):
         PaymentStatus.REFUNDED,
         3850,
     )
+    # The first refund's reason stays the order's.
+    assert order.refund_reason == "damaged"
 
     # The second one fails after it succeeded: it comes off, and the order is back where it was.
     stripe_refund(order, "re_rest", 2850, RefundStatus.FAILED)
@@ -358,6 +363,7 @@ def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):
     updated = refund_record_from_stripe(
         order=order, stripe_refund_id="re_1", amount=500, currency="usd", status=RefundStatus.SUCCEEDED
     )
+    # A second Stripe refund naming our refund, which has its own already: a row of its own.
     refund_record_from_stripe(
         order=order,
         stripe_refund_id="re_2",
@@ -365,6 +371,7 @@ def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):
         currency="usd",
         status=RefundStatus.SUCCEEDED,
         reason="x",
+        refund_id=str(requested.pk),
     )
 
     assert matched.pk == updated.pk == requested.pk
@@ -374,6 +381,20 @@ def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):
         ("re_2", 300, RefundStatus.SUCCEEDED, "x"),
         ("re_1", 500, RefundStatus.SUCCEEDED, ""),
     ]
+
+
+def test_notes_staff_looked_into_leave_the_order_and_the_rest_stay(db):
+    order, neighbour = factories.OrderFactory(paid=True), factories.OrderFactory(paid=True)
+    for flagged in (order, neighbour):
+        order_flag_for_staff(order=flagged, note="Check the address")
+    order_flag_for_staff(order=order, note="Refund by hand")
+
+    order_staff_notes_clear(order=order, notes=["Check the address"])
+    assert order_staff_notes(Order.objects.get(pk=order.pk)) == ["Refund by hand"]
+    order_staff_notes_clear(order=order, notes=["Refund by hand"])
+
+    assert list(Order.objects.needing_attention()) == [neighbour]
+    assert order_staff_notes(Order.objects.get(pk=neighbour.pk)) == ["Check the address"]
 
 
 def test_a_refund_email_whose_outbox_write_failed_is_sent_once_when_the_event_is_retried(
