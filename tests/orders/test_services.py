@@ -1,7 +1,10 @@
 """Payment-driven order writes (orders/services.py): each status moves once, forwards only."""
 
+import datetime
+
 import pytest
 from django.db import DatabaseError
+from django.utils import timezone
 
 from cart.models import CartStatus
 from cart.selectors import cart_lines
@@ -383,11 +386,15 @@ def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):
     ]
 
 
-def test_notes_staff_looked_into_leave_the_order_and_the_rest_stay(db):
+def test_notes_staff_looked_into_leave_the_order_and_the_rest_stay(db, monkeypatch):
     order, neighbour = factories.OrderFactory(paid=True), factories.OrderFactory(paid=True)
     for flagged in (order, neighbour):
         order_flag_for_staff(order=flagged, note="Check the address")
+    flagged_at = (timezone.now() + datetime.timedelta(hours=1)).replace(microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: flagged_at)
     order_flag_for_staff(order=order, note="Refund by hand")
+    # The order's page reads when it last changed.
+    assert Order.objects.get(pk=order.pk).updated_at == flagged_at
 
     order_staff_notes_clear(order=order, notes=["Check the address"])
     assert order_staff_notes(Order.objects.get(pk=order.pk)) == ["Refund by hand"]
