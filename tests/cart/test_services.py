@@ -5,6 +5,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from cart import services
+from cart.admin import cart_expiry
 from cart.exceptions import (
     CartLineNotFound,
     CartLocked,
@@ -265,9 +266,25 @@ def test_an_emptied_cart_takes_any_currency_again():
     item = add(cart, PriceFactory(currency="usd"))
     cart_remove_item(cart=cart, item=item)
 
+    # The caller's cart reads as stored: no currency any more.
+    assert cart.currency == Cart.objects.get(pk=cart.pk).currency == ""
+
     add(cart, PriceFactory(currency="eur"))
 
     assert Cart.objects.get(pk=cart.pk).currency == "eur"
+
+
+@pytest.mark.django_db
+def test_a_cart_that_keeps_a_line_keeps_its_currency():
+    cart = CartFactory()
+    mug_line = add(cart, PriceFactory(currency="usd"))
+    add(cart, PriceFactory(currency="usd"))
+
+    cart_remove_item(cart=cart, item=mug_line)
+
+    with pytest.raises(CurrencyMismatch):
+        add(cart, PriceFactory(currency="eur"))
+    assert Cart.objects.get(pk=cart.pk).currency == "usd"
 
 
 # --- Updating and removing --------------------------------------------------------------------
@@ -327,6 +344,35 @@ def test_a_cart_being_checked_out_refuses_every_change():
             change()
         assert str(refused.value) == LOCKED_MESSAGE
     assert snapshot(cart) == before
+
+
+@pytest.mark.django_db
+def test_a_line_removed_in_another_tab_first_is_not_found_the_second_time():
+    cart = CartFactory()
+    line, kept = add(cart, PriceFactory()), add(cart, PriceFactory())
+    cart_remove_item(cart=cart, item=line)
+    before = snapshot(cart)
+
+    with pytest.raises(CartLineNotFound):
+        cart_remove_item(cart=cart, item=line)
+    assert snapshot(cart) == before
+    assert CartItem.objects.filter(pk=kept.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_cart_checked_out_or_merged_away_in_another_tab_refuses_changes_as_expired():
+    checked_out, merged_away = CartFactory(), CartFactory()
+    line = add(checked_out, PriceFactory())
+    add(merged_away, PriceFactory())
+    # Its payment completed, in another tab: not expired, and no longer being checked out.
+    Cart.objects.filter(pk=checked_out.pk).update(status=CartStatus.CHECKED_OUT)
+    # A login merged it into the shopper's own cart, which deletes it.
+    Cart.objects.filter(pk=merged_away.pk).delete()
+
+    with pytest.raises(CartUnavailable):
+        cart_update_item(cart=checked_out, item=line, quantity=2)
+    with pytest.raises(CartUnavailable):
+        add(merged_away, PriceFactory())
 
 
 @pytest.mark.django_db
@@ -538,11 +584,15 @@ def test_thawing_never_reopens_a_checked_out_cart():
 
 
 @pytest.mark.django_db
-def test_submitting_checks_out_the_cart_of_the_paid_session_once():
+def test_submitting_checks_out_the_cart_of_the_paid_session_once(monkeypatch):
     cart = CartFactory(checkout_session_id=SESSION_ID)
+    paid_at = (timezone.now() + timedelta(hours=1)).replace(microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: paid_at)
 
     assert cart_submit(cart_id=cart.pk, checkout_session_id=SESSION_ID) is True
     version = Cart.objects.get(pk=cart.pk).updated_at
+    # Staff read on the cart's page when it was checked out.
+    assert version == paid_at
     assert cart_submit(cart_id=cart.pk, checkout_session_id=SESSION_ID) is False
 
     assert state(cart) == (CartStatus.CHECKED_OUT, SESSION_ID)
@@ -579,3 +629,16 @@ def test_expiring_retires_active_carts_and_leaves_carts_in_checkout_and_closed_c
     # Its items stay until the TTL index removes them with the cart.
     assert CartItem.objects.filter(pk=item.pk).exists()
     assert cart_expire(cart_ids=[active.pk]) == 0
+
+
+@pytest.mark.django_db
+def test_a_cart_expired_before_its_time_reads_expired_when_that_happened(settings, move_clock):
+    settings.TIME_ZONE = "UTC"
+    guest, member = CartFactory(), CartFactory(for_user=True)
+    move_clock(timedelta(hours=3))
+
+    cart_expire(cart_ids=[guest.pk, member.pk])
+
+    # What staff read on the cart list: not the guest cart's later expiry, nor its last change.
+    expired = f"Expired {timezone.now():%-d %b %Y, %H:%M}"
+    assert [cart_expiry(Cart.objects.get(pk=cart.pk)) for cart in (guest, member)] == [expired, expired]

@@ -1,5 +1,6 @@
 """Every order write changes one order: other orders, their lines and refunds stay as they were."""
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -180,11 +181,14 @@ def test_a_note_for_staff_and_a_dispute_land_on_their_order_only(order, neighbou
     neighbours()
 
 
-def test_proving_an_address_attaches_only_the_guest_orders_placed_with_it(neighbours):
+def test_proving_an_address_attaches_only_the_guest_orders_placed_with_it(neighbours, caplog):
+    caplog.set_level(logging.INFO, logger="orders.services")
     user = factories.UserFactory(email=BUYER)
     mine = factories.OrderFactory(user=None, customer_email=BUYER.upper())
 
     assert order_attach_guest_orders(user=user, email=BUYER) == 1
+    # The log names the account, so support can say whose orders moved.
+    assert f"1 guest order(s) attached to user {user.pk}, who proved their address" in caplog.messages
 
     assert Order.objects.get(pk=mine.pk).user == user
     # The paid order of another account with that address stays that account's.

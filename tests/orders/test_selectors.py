@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.models import DISPUTE_KEY, FulfillmentStatus, OrderStatus, PaymentStatus, RefundStatus
@@ -64,6 +66,30 @@ def test_revenue_windows_include_their_first_instant_and_subtract_refunds(db):
         {"currency": "eur", "amounts": {7: 0, 30: 300}},
         {"currency": "usd", "amounts": {7: 2500, 30: 2900}},
     ]
+
+
+def test_revenue_subtracts_disputes_in_as_many_database_commands_for_three_as_for_one(db):
+    now = timezone.now().replace(microsecond=0)
+
+    def disputed(currency):
+        factories.OrderFactory(
+            paid=True,
+            paid_at=now - datetime.timedelta(days=1),
+            amount_total=1000,
+            currency=currency,
+            metadata={DISPUTE_KEY: {"id": f"dp_{currency}", "status": "needs_response", "withdrawn": 400}},
+        )
+
+    disputed("usd")
+    with CaptureQueriesContext(connection) as one:
+        assert order_revenue_by_currency(now=now) == [{"currency": "usd", "amounts": {7: 600, 30: 600}}]
+    disputed("eur")
+    disputed("gbp")
+    with CaptureQueriesContext(connection) as three:
+        assert [row["amounts"][7] for row in order_revenue_by_currency(now=now)] == [600, 600, 600]
+
+    # The staff dashboard stays as quick however many payments are disputed.
+    assert len(three) == len(one)
 
 
 def test_what_is_left_to_refund_counts_pending_and_succeeded_refunds_of_this_order_only(db):

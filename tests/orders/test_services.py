@@ -1,7 +1,10 @@
 """Payment-driven order writes (orders/services.py): each status moves once, forwards only."""
 
+import datetime
+
 import pytest
 from django.db import DatabaseError
+from django.utils import timezone
 
 from cart.models import CartStatus
 from cart.selectors import cart_lines
@@ -18,14 +21,18 @@ from orders.models import (
     Refund,
     RefundStatus,
 )
+from orders.selectors import order_staff_notes
 from orders.services import (
     PaymentDetails,
     order_apply_refunds,
     order_cancel,
     order_create_from_cart,
+    order_flag_for_staff,
     order_mark_paid,
     order_mark_payment_failed,
     order_record_checkout,
+    order_set_payment_status,
+    order_staff_notes_clear,
     refund_record_from_stripe,
 )
 from orders.tasks import order_emails_catch_up
@@ -189,7 +196,39 @@ def test_a_failed_payment_fails_the_order(frozen_cart):
 
     order.refresh_from_db()
     assert (order.status, order.payment_status) == (OrderStatus.FAILED, PaymentStatus.FAILED)
+    # Staff read why on the order's history, beside both moves.
+    assert sorted(order.status_changes.values_list("field", "new_status", "note")) == [
+        ("payment_status", PaymentStatus.FAILED, "bank said no"),
+        ("status", OrderStatus.FAILED, "bank said no"),
+    ]
     assert order_record_checkout(order=order, details=stripe_details()) is False
+
+
+def test_a_failed_payment_cut_short_after_its_first_move_is_completed_by_the_next_run(frozen_cart):
+    order = pending_order(frozen_cart)
+    # The run before wrote the payment's move, then its process died.
+    Order.objects.filter(pk=order.pk).update(payment_status=PaymentStatus.FAILED)
+    order.refresh_from_db()
+
+    assert order_mark_payment_failed(order=order, note="bank said no") is True
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.FAILED, PaymentStatus.FAILED)
+
+
+def test_a_failed_payment_fails_an_order_another_event_moved_meanwhile(frozen_cart):
+    order = pending_order(frozen_cart)
+    # Another delivery recorded a declined attempt meanwhile: this copy of the order is stale.
+    order_set_payment_status(
+        order=Order.objects.get(pk=order.pk),
+        payment_status=PaymentStatus.REQUIRES_PAYMENT_METHOD,
+        note="declined",
+    )
+
+    assert order_mark_payment_failed(order=order, note="bank said no") is True
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status) == (OrderStatus.FAILED, PaymentStatus.FAILED)
 
 
 def test_cancelling_unlocks_the_cart_and_moves_its_version(frozen_cart):
@@ -255,7 +294,7 @@ def test_the_refunded_amount_is_the_sum_of_the_refunds_that_stand(frozen_cart):
     assert order.status == OrderStatus.PROCESSING
 
     stripe_refund(order, "re_rest", 2850, RefundStatus.SUCCEEDED)
-    assert order_apply_refunds(order=order) is True
+    assert order_apply_refunds(order=order, reason="duplicate") is True
     # A late report of the first refund, from before it succeeded, changes nothing.
     stripe_refund(order, "re_first", 1000, RefundStatus.PENDING)
     assert order_apply_refunds(order=order) is False
@@ -265,6 +304,8 @@ def test_the_refunded_amount_is_the_sum_of_the_refunds_that_stand(frozen_cart):
         PaymentStatus.REFUNDED,
         3850,
     )
+    # The first refund's reason stays the order's.
+    assert order.refund_reason == "damaged"
 
     # The second one fails after it succeeded: it comes off, and the order is back where it was.
     stripe_refund(order, "re_rest", 2850, RefundStatus.FAILED)
@@ -277,6 +318,35 @@ def test_the_refunded_amount_is_the_sum_of_the_refunds_that_stand(frozen_cart):
     )
     other.refresh_from_db()
     assert (other.payment_status, other.refunded_amount) == (PaymentStatus.PAID, 0)
+
+
+def test_a_shipped_order_whose_full_refund_fails_is_completed_again_in_its_own_currency(db):
+    order = factories.OrderFactory(paid=True, currency="eur", amount_total=2000)
+    order.set_status("status", OrderStatus.COMPLETED, note="Shipped")
+
+    def refund_reported(status):
+        refund_record_from_stripe(
+            order=order, stripe_refund_id="re_all", amount=2000, currency="eur", status=status
+        )
+        return order_apply_refunds(order=order)
+
+    assert refund_reported(RefundStatus.SUCCEEDED) is True
+    assert order.status == OrderStatus.REFUNDED
+    assert refund_reported(RefundStatus.FAILED) is True
+
+    order.refresh_from_db()
+    assert (order.status, order.payment_status, order.refunded_amount) == (
+        OrderStatus.COMPLETED,
+        PaymentStatus.PAID,
+        0,
+    )
+    notes = set(order.status_changes.filter(field="payment_status").values_list("note", flat=True))
+    assert notes == {
+        "Refunded €20.00 in total",
+        "A refund failed or was canceled at Stripe; €0.00 refunded in total",
+    }
+    # Given without a reason: staff see none.
+    assert Refund.objects.get(stripe_refund_id="re_all").reason == ""
 
 
 def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):
@@ -296,6 +366,7 @@ def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):
     updated = refund_record_from_stripe(
         order=order, stripe_refund_id="re_1", amount=500, currency="usd", status=RefundStatus.SUCCEEDED
     )
+    # A second Stripe refund naming our refund, which has its own already: a row of its own.
     refund_record_from_stripe(
         order=order,
         stripe_refund_id="re_2",
@@ -303,6 +374,7 @@ def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):
         currency="usd",
         status=RefundStatus.SUCCEEDED,
         reason="x",
+        refund_id=str(requested.pk),
     )
 
     assert matched.pk == updated.pk == requested.pk
@@ -312,6 +384,24 @@ def test_refund_rows_are_matched_by_stripe_id_or_by_our_own_id(frozen_cart):
         ("re_2", 300, RefundStatus.SUCCEEDED, "x"),
         ("re_1", 500, RefundStatus.SUCCEEDED, ""),
     ]
+
+
+def test_notes_staff_looked_into_leave_the_order_and_the_rest_stay(db, monkeypatch):
+    order, neighbour = factories.OrderFactory(paid=True), factories.OrderFactory(paid=True)
+    for flagged in (order, neighbour):
+        order_flag_for_staff(order=flagged, note="Check the address")
+    flagged_at = (timezone.now() + datetime.timedelta(hours=1)).replace(microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: flagged_at)
+    order_flag_for_staff(order=order, note="Refund by hand")
+    # The order's page reads when it last changed.
+    assert Order.objects.get(pk=order.pk).updated_at == flagged_at
+
+    order_staff_notes_clear(order=order, notes=["Check the address"])
+    assert order_staff_notes(Order.objects.get(pk=order.pk)) == ["Refund by hand"]
+    order_staff_notes_clear(order=order, notes=["Refund by hand"])
+
+    assert list(Order.objects.needing_attention()) == [neighbour]
+    assert order_staff_notes(Order.objects.get(pk=neighbour.pk)) == ["Check the address"]
 
 
 def test_a_refund_email_whose_outbox_write_failed_is_sent_once_when_the_event_is_retried(

@@ -73,11 +73,45 @@ def test_prices_created_and_changed_in_stripe_reach_the_catalog(stripe_sim, stri
 def test_prices_of_products_outside_the_catalog_are_ignored(stripe_sim, stripe_api):
     api = stripe_api()
     elsewhere = api.v1.products.create({"name": "Not ours"})
-    api.v1.prices.create({"product": elsewhere.id, "unit_amount": 100, "currency": "usd"})
+    elsewhere_price = api.v1.prices.create({"product": elsewhere.id, "unit_amount": 100, "currency": "usd"})
     stripe_sim.wait_for_deliveries()
 
     assert not Product.objects.exists()
     assert not Price.objects.exists()
+    assert set(WebhookEvent.objects.values_list("processed", flat=True)) == {True}
+    # Staff reading the events see why nothing was added.
+    assert WebhookEvent.objects.get(type="product.created").last_error == (
+        f"Ignored: product {elsewhere.id} is not in the catalog."
+    )
+    assert WebhookEvent.objects.get(type="price.created").last_error == (
+        f"Ignored: price {elsewhere_price.id} is for product {elsewhere.id}, not in the catalog."
+    )
+
+
+def test_a_second_stripe_price_made_for_one_of_ours_is_not_added_as_another(stripe_sim, stripe_api):
+    price = factories.PriceFactory(product__stripe_product_id=None, unit_amount=500)
+    api = stripe_api()
+    stripe_product = api.v1.products.create(
+        {"name": price.product.name, "metadata": {"product_id": str(price.product.pk)}}
+    )
+    # A create retried after a lost answer leaves Stripe two prices naming our one price.
+    stripe_ids = {
+        api.v1.prices.create(
+            {
+                "product": stripe_product.id,
+                "unit_amount": 500,
+                "currency": "usd",
+                "metadata": {"price_id": str(price.pk)},
+            }
+        ).id
+        for _ in range(2)
+    }
+    stripe_sim.wait_for_deliveries()
+
+    assert list(Price.objects.values_list("pk", flat=True)) == [price.pk]
+    # Our price is sold as one of them, whichever Stripe told of first.
+    price.refresh_from_db()
+    assert price.stripe_price_id in stripe_ids
     assert set(WebhookEvent.objects.values_list("processed", flat=True)) == {True}
 
 
@@ -97,6 +131,25 @@ def test_a_product_deleted_in_stripe_goes_off_sale_and_its_neighbour_stays(strip
 
     gone.refresh_from_db()
     kept.refresh_from_db()
-    assert not gone.active
-    assert kept.active
+    assert (gone.active, kept.active) == (False, True)
     assert WebhookEvent.objects.get(type="product.deleted").processed
+
+
+def test_a_price_deleted_in_stripe_goes_off_sale_and_its_neighbour_stays(stripe_sim, stripe_api):
+    product = factories.ProductFactory(stripe_product_id=None)
+    api = stripe_api()
+    stripe_product = api.v1.products.create(
+        {"name": product.name, "metadata": {"product_id": str(product.pk)}}
+    )
+    gone_id, kept_id = (
+        api.v1.prices.create({"product": stripe_product.id, "unit_amount": amount, "currency": "usd"}).id
+        for amount in (500, 700)
+    )
+    stripe_sim.wait_for_deliveries()
+
+    stripe_sim.delete_price_from_dashboard(gone_id)
+    stripe_sim.wait_for_deliveries()
+
+    gone, kept = (Price.objects.get(stripe_price_id=stripe_id) for stripe_id in (gone_id, kept_id))
+    assert (gone.active, kept.active) == (False, True)
+    assert WebhookEvent.objects.get(type="price.deleted").processed

@@ -84,6 +84,8 @@ def test_dashboard_refunds_partial_then_full_and_a_late_event_cannot_undo_them(
     order = Order.objects.get()
     assert (order.payment_status, order.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 1000)
     assert order.status == OrderStatus.PROCESSING
+    # Given without a reason: staff see none, not a made-up one.
+    assert order.refund_reason == ""
 
     stripe_sim.refund_from_dashboard(intent_id)
     stripe_sim.wait_for_deliveries()
@@ -162,6 +164,34 @@ def test_a_charge_refunded_event_alone_records_its_refunds_from_stripe(
     assert list(Refund.objects.values_list("stripe_refund_id", "amount", "status", "reason")) == [
         (refund["id"], 1000, RefundStatus.SUCCEEDED, "requested_by_customer")
     ]
+
+
+def test_a_refund_event_records_its_charges_earlier_refunds_whose_events_were_lost(
+    quiet_sim, guest_with_cart, stripe_api, client
+):
+    mug = factories.PriceFactory(unit_amount=1800)
+    purchase = guest_with_cart((mug, 2))
+    session_id = paid_through_the_simulator(quiet_sim, purchase)
+    api = stripe_api()
+    intent_id = api.v1.checkout.sessions.retrieve(session_id).payment_intent
+    first = quiet_sim.refund_from_dashboard(intent_id, amount=1000)
+    second = quiet_sim.refund_from_dashboard(intent_id, amount=500)
+    [completed] = [p for p in event_payloads(api, "checkout.session.completed") if session_id in p]
+    assert deliver(client, completed).status_code == 200
+
+    # Only the second refund's refund.created arrives: the charge's refunds are read from Stripe.
+    [created] = [p for p in event_payloads(api, "refund.created") if second["id"] in p]
+    assert deliver(client, created).status_code == 200
+
+    order = Order.objects.get()
+    assert (order.payment_status, order.refunded_amount) == (PaymentStatus.PARTIALLY_REFUNDED, 1500)
+    # Both succeeded: staff see no error on either.
+    assert sorted(Refund.objects.values_list("stripe_refund_id", "amount", "status", "last_error")) == sorted(
+        [
+            (first["id"], 1000, RefundStatus.SUCCEEDED, ""),
+            (second["id"], 500, RefundStatus.SUCCEEDED, ""),
+        ]
+    )
 
 
 def test_a_refund_larger_than_the_payment_is_capped_logged_and_flagged_for_staff(

@@ -3,6 +3,7 @@ simulator's test clock, the stripe SDK and the signed webhook, however Stripe re
 
 import itertools
 import json
+import logging
 import random
 import re
 import threading
@@ -158,8 +159,9 @@ def test_concurrent_deliveries_of_one_renewal_make_one_order_and_one_receipt(
 
 
 def test_a_trial_ships_the_checkout_order_and_its_first_charge_is_a_renewal(
-    fresh_sim, user_with_cart, live_server, mailoutbox
+    fresh_sim, user_with_cart, live_server, mailoutbox, caplog
 ):
+    caplog.set_level(logging.INFO, logger="orders.services")
     user = factories.UserFactory(email="member@example.com", name="Mira Member")
     plan = factories.PriceFactory(
         monthly=True, product__name="Tea club", unit_amount=900, trial_period_days=14
@@ -178,6 +180,11 @@ def test_a_trial_ships_the_checkout_order_and_its_first_charge_is_a_renewal(
     [renewal] = wait_until(lambda: list(renewals_of(first)))
     assert (renewal.user, renewal.amount_total, renewal.payment_status) == (user, 900, PaymentStatus.PAID)
     assert renewal.fulfillment_status == FulfillmentStatus.UNFULFILLED
+    # The log ties the renewal to the subscription's first order and to Stripe's invoice.
+    assert (
+        f"order {renewal.number}: renewal of {first.number}, invoice {renewal.stripe_invoice_id}"
+        in caplog.messages
+    )
     # The customer's order history and the order's own page say what it is.
     browser = Client()
     browser.force_login(user)

@@ -104,6 +104,8 @@ def test_more_decimals_than_the_currency_has_are_refused(typed, currency):
         ("en_US", "12,345,678", "jpy", 12345678),
         ("en_US", " 1,000.5 ", "usd", 100050),
         ("de_CH", "1'299.50", "chf", 129950),
+        # Where the locale groups with a point, the point is only ever the decimal point.
+        ("de_DE", "1299.50", "usd", 129950),
     ],
 )
 def test_typed_amounts_may_group_thousands_as_the_shop_locale_writes_them(
@@ -141,6 +143,23 @@ def test_typed_amounts_with_anything_else_are_refused_with_an_example(settings, 
 
     assert refused.value.code == "invalid"
     assert "Enter an amount such as 12.50" in refused.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        ("en_US", "Enter an amount such as 12.50 or 1,299.00, without a currency sign."),
+        # A locale that groups with a point groups nothing here, so no grouped example is offered.
+        ("de_DE", "Enter an amount such as 12.50, without a currency sign."),
+    ],
+)
+def test_the_refusal_offers_only_examples_the_shop_accepts(settings, locale, message):
+    settings.SHOP_LOCALE = locale
+
+    with pytest.raises(ValidationError) as refused:
+        minor_units_from_text("12abc", "usd")
+
+    assert refused.value.messages == [message]
 
 
 def test_money_template_filter():

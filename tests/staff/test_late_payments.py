@@ -18,7 +18,7 @@ NOTE = (
 
 
 @pytest.mark.parametrize("told_by", ["webhook", "success page"])
-def test_a_payment_for_a_cancelled_order_is_flagged_for_staff(staff_client, stripe_sim, told_by):
+def test_a_payment_for_a_cancelled_order_is_flagged_for_staff(staff_client, stripe_sim, told_by, caplog):
     order = open_checkout()
     cancelled_neighbour = open_checkout()
     stripe_sim.wait_for_deliveries()
@@ -49,6 +49,8 @@ def test_a_payment_for_a_cancelled_order_is_flagged_for_staff(staff_client, stri
             intent=session["payment_intent"]
         )
     assert order.metadata[STAFF_ATTENTION_KEY] == [NOTE.format(intent=session["payment_intent"])]
+    # The error log says it too, for whoever watches the logs rather than the admin.
+    assert f"order {order.number}: {NOTE.format(intent=session['payment_intent'])}" in caplog.messages
     page = staff_client.get(order_change_url(order)).text
     assert "Needs your attention" in page
     assert "Paid after its payment was cancelled: Stripe took $36.00" in page
