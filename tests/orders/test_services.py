@@ -31,6 +31,7 @@ from orders.services import (
     order_mark_paid,
     order_mark_payment_failed,
     order_record_checkout,
+    order_record_dispute,
     order_set_payment_status,
     order_staff_notes_clear,
     refund_record_from_stripe,
@@ -122,6 +123,44 @@ def test_an_order_snapshots_its_lines_in_integer_cents(frozen_cart):
         ("Club", 9000, 1, 9000, "RECURRING", "year", 30, "price_club"),
         ("Mug", 1800, 2, 3600, "ONE_TIME", "", None, "price_mug"),
     ]
+
+
+def test_an_order_line_keeps_how_often_its_price_bills(db):
+    quarterly = factories.PriceFactory(monthly=True, recurring_interval_count=3, unit_amount=2400)
+    item = factories.CartItemFactory(price=quarterly, quantity=1)
+
+    order, _ = order_create_from_cart(
+        cart=item.cart,
+        lines=cart_lines(item.cart),
+        number="ORD-QUARTER1",
+        user=None,
+        checkout_session_id="cs_q",
+    )
+
+    [line] = order.items.all()
+    assert (line.recurring_interval, line.recurring_interval_count) == ("month", 3)
+    assert line.billing_label == "every 3 months"
+
+
+def test_a_dispute_note_says_how_much_moved_when_part_comes_back(db):
+    order = factories.OrderFactory(paid=True, amount_total=3600, currency="usd")
+    neighbour = factories.OrderFactory(paid=True)
+    terms = {
+        "stripe_dispute_id": "dp_1",
+        "amount": 3600,
+        "currency": "usd",
+        "reason": "fraudulent",
+        "due_by": None,
+    }
+    order_record_dispute(order=order, status="needs_response", withdrawn=3600, **terms)
+
+    order_record_dispute(order=order, status="under_review", withdrawn=1000, **terms)
+
+    assert order_staff_notes(Order.objects.get(pk=order.pk))[-1] == (
+        "Dispute dp_1 (under review): the cardholder's bank returned $26.00; $10.00 of this payment is "
+        "with the bank now."
+    )
+    assert not order_staff_notes(Order.objects.get(pk=neighbour.pk))
 
 
 def test_a_second_checkout_of_the_same_session_gets_the_same_order(frozen_cart):
