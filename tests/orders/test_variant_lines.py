@@ -11,9 +11,9 @@ from catalog.models import Price, Product, Variant
 from inventory.services import stock_adjust
 from orders.emails import order_shipped_email_send
 from orders.models import Order
-from payments.checkout import checkout_session_create
 from tests import factories
 from tests.admin.pages import change_url
+from tests.staff.helpers import checkout_paid
 
 
 def visible_text(html):
@@ -40,15 +40,7 @@ def paid_order(simulator, user, *lines) -> Order:
     cart = factories.CartFactory(for_user=True, user=user, currency="usd")
     for price, quantity in lines:
         factories.CartItemFactory(cart=cart, price=price, quantity=quantity)
-    started = checkout_session_create(
-        cart=cart,
-        user=user,
-        success_url="http://testserver/payments/success/?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url="http://testserver/cart/",
-    )
-    simulator.pay(started.order.stripe_checkout_session_id)
-    simulator.wait_for_deliveries()
-    return Order.objects.get(pk=started.order.pk)
+    return checkout_paid(simulator, cart, user=user)
 
 
 def shopper(user) -> Client:

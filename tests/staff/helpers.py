@@ -37,13 +37,27 @@ def open_checkout(*, unit_amount=1800, quantity=2) -> Order:
     price = factories.PriceFactory(unit_amount=unit_amount)
     cart = factories.CartFactory(currency=price.currency)
     factories.CartItemFactory(cart=cart, price=price, quantity=quantity)
+    return checkout_started(cart)
+
+
+def checkout_started(cart, *, user=None) -> Order:
+    """Return the PENDING order of the cart's checkout, its Stripe session open."""
     started = checkout_session_create(
         cart=cart,
-        user=None,
+        user=user,
         success_url="http://testserver/payments/success/?session_id={CHECKOUT_SESSION_ID}",
         cancel_url="http://testserver/cart/",
     )
     return Order.objects.get(pk=started.order.pk)
+
+
+def checkout_paid(simulator, cart, *, user=None) -> Order:
+    """Return the order of the cart's checkout once paid through the simulator, its webhooks delivered."""
+    order = checkout_started(cart, user=user)
+    simulator.pay(order.stripe_checkout_session_id)
+    simulator.wait_for_deliveries()
+    order.refresh_from_db()
+    return order
 
 
 def refund_url(order):

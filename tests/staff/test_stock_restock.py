@@ -8,9 +8,8 @@ from catalog.models import Variant
 from inventory.models import StockAdjustment, StockHold
 from inventory.services import stock_adjust
 from orders.models import Order
-from payments.checkout import checkout_session_create
 from tests import factories
-from tests.staff.helpers import REFUSED_ROLES, is_login_redirect, order_change_url, refund_url
+from tests.staff.helpers import REFUSED_ROLES, checkout_paid, is_login_redirect, order_change_url, refund_url
 
 
 def paid_order_of_stock(simulator, *, units: int, quantity: int, name: str = "Stoneware mug") -> Order:
@@ -19,15 +18,7 @@ def paid_order_of_stock(simulator, *, units: int, quantity: int, name: str = "St
     stock_adjust(variant=Variant.objects.get(pk=price.variant_id), quantity=units, reason="First delivery")
     cart = factories.CartFactory(currency=price.currency)
     factories.CartItemFactory(cart=cart, price=price, quantity=quantity)
-    started = checkout_session_create(
-        cart=cart,
-        user=None,
-        success_url="http://testserver/payments/success/?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url="http://testserver/cart/",
-    )
-    simulator.pay(started.order.stripe_checkout_session_id)
-    simulator.wait_for_deliveries()
-    return Order.objects.get(pk=started.order.pk)
+    return checkout_paid(simulator, cart)
 
 
 def counters(order) -> dict:

@@ -4,10 +4,9 @@ the first invoice's payment on the checkout order, each renewal's on its own ord
 from django.urls import reverse
 
 from orders.models import Order, OrderStatus, PaymentStatus, Refund, RefundStatus
-from payments.checkout import checkout_session_create
 from tests import factories
 from tests.payments.subscriptions import advance_one_period, renewals_of, wait_until
-from tests.staff.helpers import messages_of, order_change_url
+from tests.staff.helpers import checkout_paid, messages_of, order_change_url
 from tests.staff.test_refunds import order_state, submit_refund
 
 
@@ -16,15 +15,7 @@ def subscribed(simulator, *, unit_amount=1200, quantity=2) -> Order:
     plan = factories.PriceFactory(monthly=True, unit_amount=unit_amount)
     cart = factories.CartFactory(currency=plan.currency)
     factories.CartItemFactory(cart=cart, price=plan, quantity=quantity)
-    started = checkout_session_create(
-        cart=cart,
-        user=None,
-        success_url="http://testserver/payments/success/?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url="http://testserver/cart/",
-    )
-    simulator.pay(started.order.stripe_checkout_session_id)
-    simulator.wait_for_deliveries()
-    order = Order.objects.get(pk=started.order.pk)
+    order = checkout_paid(simulator, cart)
     assert order.payment_status == PaymentStatus.PAID
     return order
 

@@ -10,16 +10,7 @@ from django.urls import reverse
 from orders.addresses import SHIPPING_COUNTRIES
 from subscriptions.models import Subscription
 from tests import factories
-
-NEW_ADDRESS = {
-    "name": "Ada Lovelace",
-    "line1": "12 Market Street",
-    "line2": "",
-    "city": "Leeds",
-    "state": "",
-    "postal_code": "LS1 6DT",
-    "country": "GB",
-}
+from tests.subscriptions.test_changes import NEW_ADDRESS
 
 
 def signed_in(subscription):
