@@ -110,7 +110,7 @@ def _collection_memberships(collection: Collection) -> list[tuple]:
     active descendants (an inactive one hides its own). Two database commands: the active
     collections' tree, small, then their memberships."""
     children = defaultdict(list)
-    for pk, parent_id in Collection.objects.filter(active=True).order_by().values_list("pk", "parent_id"):
+    for pk, parent_id in _active_collection_parents().items():
         children[parent_id].append(pk)
     subtree, pending = {collection.pk}, [collection.pk]
     while pending:
@@ -128,13 +128,18 @@ def _collection_memberships(collection: Collection) -> list[tuple]:
     return list(memberships.values_list("collection_id", "product_id", "position"))
 
 
+def _active_collection_parents() -> dict:
+    """Return each active collection's parent id (None at the top) by its id: the tree, small."""
+    return dict(Collection.objects.filter(active=True).order_by().values_list("pk", "parent_id"))
+
+
 def collection_for_page(*, slug: str) -> Collection | None:
     """Return the collection with this slug if shoppers see it (it and its ancestors are active),
     or None."""
     collection = Collection.objects.filter(slug=slug, active=True).first()
     if collection is None or collection.parent_id is None:
         return collection
-    parents = dict(Collection.objects.filter(active=True).order_by().values_list("pk", "parent_id"))
+    parents = _active_collection_parents()
     seen, ancestor = {collection.pk}, collection.parent_id
     while ancestor is not None:
         # An inactive ancestor takes its descendants off the shop; a loop is in no tree.
