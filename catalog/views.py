@@ -1,5 +1,3 @@
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -111,5 +109,4 @@ def back_in_stock_signup(request, slug):
     back_in_stock_request_create(variant=variant, email=form.cleaned_data["email"])
     # The same answer whether or not the address was on the list already: it tells no one who waits.
     messages.success(request, "Thank you: we will email you once, when it is back in stock.")
-    options = f"?{urlencode(variant.option_values)}" if variant.option_values else ""
-    return redirect(product.get_absolute_url() + options)
+    return redirect(variant.get_absolute_url())

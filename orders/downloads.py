@@ -2,7 +2,6 @@
 with the order's number and the line's id, so that no link reaches another order's line."""
 
 from bson import ObjectId
-from django.conf import settings
 from django.core import signing
 
 from orders.links import ORDER_LINK_MAX_AGE
@@ -21,11 +20,6 @@ def order_item_has_download(*, order: Order, item: OrderItem) -> bool:
 def order_item_download_path(*, order: Order, item: OrderItem) -> str:
     """Return the path of the signed link to the file of `order`'s line `item`."""
     return _LINK.path(f"{order.number}:{item.pk}")
-
-
-def order_item_download_url(*, order: Order, item: OrderItem) -> str:
-    """Return order_item_download_path() as a full address on SHOP_BASE_URL, for email."""
-    return settings.SHOP_BASE_URL + order_item_download_path(order=order, item=item)
 
 
 def order_item_from_download_link(*, token: str) -> tuple[str, ObjectId]:

@@ -51,8 +51,12 @@ def fulfilment_refusal(order: Order, new_status: str) -> str | None:
     """
     moving = f"Order {order.number} can't be marked {FulfillmentStatus(new_status).label.lower()}"
     if not order.needs_fulfilment:
-        why = "it charges a plan change; the renewals ship the plan" if order.is_plan_change else None
-        return f"{moving}: nothing ships for it ({why or 'digital goods and services only'})."
+        why = (
+            "it charges a plan change; the renewals ship the plan"
+            if order.is_plan_change
+            else "digital goods and services only"
+        )
+        return f"{moving}: nothing ships for it ({why})."
     if new_status in _NEEDS_PAYMENT and not order.is_paid:
         payment = order.get_payment_status_display().lower()
         return f"{moving}: it isn't paid (its payment is {payment}). Only paid orders are packed and shipped."
